@@ -1,0 +1,53 @@
+# Thin wrapper over meson: `make`, `make demo`, `make check`, `make install`, `make bench`.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+PREFIX ?= /usr/local
+DESTDIR ?=
+MESON_OPTS ?=
+
+.PHONY: all deps deps-test demo check check-unit check-asan check-integration check-fuzz install bench format-check clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	@sh scripts/install-deps.sh build
+	meson setup $(BUILD) --prefix=$(PREFIX) $(MESON_OPTS)
+
+demo: all
+	@sh scripts/install-deps.sh test
+	ninja -C $(BUILD)
+	sh tests/lib/demo.sh $(BUILD)
+
+# Everything CI runs; the last line is `N passed, N failed, N skipped`.
+check:
+	@sh scripts/install-deps.sh test
+	$(MAKE) all
+	bash tests/run-all.sh $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+check-unit: all
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+check-asan:
+	@sh scripts/install-deps.sh test
+	[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C $(ASAN_BUILD)
+	meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+
+check-integration: all
+	HUSK=$(abspath $(BUILD))/src/cli/husk bats tests/integration
+
+install: all
+	meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
+	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
+
+bench: all
+	@sh scripts/install-deps.sh bench
+	HUSK=$(abspath $(BUILD))/src/cli/husk bash bench/run.sh
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,141 @@
+/* Flag parsing for husk's commands, accepting every spelling runc's callers use. */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cli_option *find_long(const struct cli_option *options, const char *name, size_t len)
+{
+        for (const struct cli_option *o = options; o->long_name; o++)
+                if (strlen(o->long_name) == len && strncmp(o->long_name, name, len) == 0)
+                        return o;
+        return NULL;
+}
+
+static const struct cli_option *find_short(const struct cli_option *options, char c)
+{
+        for (const struct cli_option *o = options; o->long_name; o++)
+                if (o->short_name == c)
+                        return o;
+        return NULL;
+}
+
+static int set_value(const char *command, const struct cli_option *o, const char *value, struct husk_error **err)
+{
+        switch (o->kind) {
+        case CLI_BOOL:
+                if (!value || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+                        *(bool *)o->target = true;
+                else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+                        *(bool *)o->target = false;
+                else
+                        return husk_error_set(err, 0, "%s: --%s: invalid boolean `%s`", command, o->long_name, value);
+                return 0;
+        case CLI_STRING:
+                *(const char **)o->target = value;
+                return 0;
+        case CLI_INT: {
+                char *end;
+                errno = 0;
+                long v = strtol(value, &end, 10);
+                if (errno || *end || end == value || v < 0 || v > INT_MAX)
+                        return husk_error_set(err, 0, "%s: --%s: invalid number `%s`", command, o->long_name, value);
+                *(int *)o->target = (int)v;
+                return 0;
+        }
+        }
+        return 0;
+}
+
+int cli_parse(const char *command, int argc, char **argv, const struct cli_option *options, bool permute,
+              struct husk_error **err)
+{
+        /* Positional arguments are collected at the front in their order. */
+        char **positional = calloc((size_t)argc + 1, sizeof(char *));
+        if (!positional)
+                return husk_error_set(err, ENOMEM, "parse flags");
+        int npos = 0, i = 0;
+        for (; i < argc; i++) {
+                char *arg = argv[i];
+                if (strcmp(arg, "--") == 0) {
+                        i++;
+                        break;
+                }
+                if (arg[0] != '-' || arg[1] == '\0') {
+                        if (!permute)
+                                break;
+                        positional[npos++] = arg;
+                        continue;
+                }
+                const struct cli_option *o = NULL;
+                const char *value = NULL;
+                if (arg[1] == '-' || strlen(arg) > 2 || strchr(arg, '=')) {
+                        const char *name = arg + (arg[1] == '-' ? 2 : 1);
+                        const char *eq = strchr(name, '=');
+                        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+                        o = find_long(options, name, len);
+                        if (!o && arg[1] != '-' && !eq && len > 1)
+                                o = NULL;
+                        if (o && eq)
+                                value = eq + 1;
+                }
+                if (!o && arg[1] != '-' && arg[2] == '\0')
+                        o = find_short(options, arg[1]);
+                if (!o) {
+                        free(positional);
+                        return husk_error_set(err, 0, "%s: unknown flag `%s` (see `husk %s --help`)", command, arg,
+                                              command);
+                }
+                if (o->kind != CLI_BOOL && !value) {
+                        if (i + 1 >= argc) {
+                                free(positional);
+                                return husk_error_set(err, 0, "%s: flag `%s` needs a value", command, arg);
+                        }
+                        value = argv[++i];
+                }
+                int r = set_value(command, o, value, err);
+                if (r < 0) {
+                        free(positional);
+                        return r;
+                }
+        }
+        /* Everything after the flags stays positional, untouched (exec's command line). */
+        for (; i < argc; i++)
+                positional[npos++] = argv[i];
+        memcpy(argv, positional, (size_t)npos * sizeof(char *));
+        argv[npos] = NULL;
+        free(positional);
+        return npos;
+}
+
+void cli_usage(const char *command, const char *synopsis, const char *description,
+               const struct cli_option *options)
+{
+        printf("Usage: husk %s %s\n\n%s\n", command, synopsis, description);
+        if (options && options->long_name) {
+                printf("\nOptions:\n");
+                for (const struct cli_option *o = options; o->long_name; o++) {
+                        char name[64];
+                        if (o->short_name)
+                                snprintf(name, sizeof(name), "-%c, --%s%s", o->short_name, o->long_name,
+                                         o->kind == CLI_BOOL ? "" : " VALUE");
+                        else
+                                snprintf(name, sizeof(name), "    --%s%s", o->long_name,
+                                         o->kind == CLI_BOOL ? "" : " VALUE");
+                        printf("  %-28s %s\n", name, o->help);
+                }
+        }
+}
+
+int cli_expect_args(const char *command, int have, int want_min, int want_max, const char *what,
+                    struct husk_error **err)
+{
+        if (have < want_min)
+                return husk_error_set(err, 0, "%s: missing %s (see `husk %s --help`)", command, what, command);
+        if (want_max >= 0 && have > want_max)
+                return husk_error_set(err, 0, "%s: too many arguments (see `husk %s --help`)", command, command);
+        return 0;
+}

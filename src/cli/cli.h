@@ -1,0 +1,63 @@
+/* What the subcommands of the husk CLI share: global options, flag parsing, output helpers. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "container/container.h"
+#include "util/error.h"
+
+struct cli_global {
+        struct husk_runtime rt;
+        const char *log_path;
+        const char *log_format;
+        bool debug;
+};
+
+enum cli_option_kind {
+        CLI_BOOL,
+        CLI_STRING,
+        CLI_INT,
+};
+
+struct cli_option {
+        const char *long_name; /* without dashes */
+        char short_name;       /* 0 when none */
+        enum cli_option_kind kind;
+        void *target;          /* bool *, const char **, int * */
+        const char *help;
+};
+
+/*
+ * Parse flags of one command: `--flag value`, `--flag=value`, Go's `-flag value`, `-f value`,
+ * booleans with optional `=true|false`, and `--` to end flags. With permute, flags may follow
+ * positional arguments; without, the first positional ends the flags (exec, kill).
+ * Returns the index of the first positional argument in argv (argv is reordered), or < 0.
+ */
+int cli_parse(const char *command, int argc, char **argv, const struct cli_option *options, bool permute,
+              struct husk_error **err);
+
+/* `--help` text of a command, printed by the caller. */
+void cli_usage(const char *command, const char *synopsis, const char *description,
+               const struct cli_option *options);
+
+/* Exactly n positional arguments, or an error naming what is missing or extra. */
+int cli_expect_args(const char *command, int have, int want_min, int want_max, const char *what,
+                    struct husk_error **err);
+
+/* Signal names (KILL, SIGKILL) or numbers. */
+int cli_parse_signal(const char *text, struct husk_error **err);
+
+typedef int (*cli_command_fn)(struct cli_global *g, int argc, char **argv, struct husk_error **err);
+
+int cli_create(struct cli_global *g, int argc, char **argv, struct husk_error **err);
+int cli_start(struct cli_global *g, int argc, char **argv, struct husk_error **err);
+int cli_run(struct cli_global *g, int argc, char **argv, struct husk_error **err);
+int cli_kill(struct cli_global *g, int argc, char **argv, struct husk_error **err);
+int cli_delete(struct cli_global *g, int argc, char **argv, struct husk_error **err);
+int cli_state(struct cli_global *g, int argc, char **argv, struct husk_error **err);
+int cli_list(struct cli_global *g, int argc, char **argv, struct husk_error **err);
+int cli_spec(struct cli_global *g, int argc, char **argv, struct husk_error **err);
+int cli_features(struct cli_global *g, int argc, char **argv, struct husk_error **err);
+
+/* Exit status a command wants (run returns the container's); set by the command. */
+extern int cli_exit_status;

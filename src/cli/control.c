@@ -1,0 +1,193 @@
+/* kill, delete, state, list: the commands that act on existing containers. */
+#include "cli.h"
+
+#include <jansson.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+
+int cli_kill(struct cli_global *g, int argc, char **argv, struct husk_error **err)
+{
+        bool all = false, help = false;
+        const struct cli_option options[] = {
+                {"all", 'a', CLI_BOOL, &all, "send the signal to every process of the container"},
+                {"help", 'h', CLI_BOOL, &help, "show this help"},
+                {0},
+        };
+        int n = cli_parse("kill", argc, argv, options, true, err);
+        if (n < 0)
+                return n;
+        if (help) {
+                cli_usage("kill", "[OPTIONS] ID [SIGNAL]",
+                          "Send a signal (name with or without SIG, or number; default TERM) to the container.",
+                          options);
+                return 0;
+        }
+        int r = cli_expect_args("kill", n, 1, 2, "container id", err);
+        if (r < 0)
+                return r;
+        int sig = SIGTERM;
+        if (n == 2 && (sig = cli_parse_signal(argv[1], err)) < 0)
+                return sig;
+        r = husk_container_kill(&g->rt, argv[0], sig, all, err);
+        return r < 0 ? husk_error_wrap(err, "kill `%s`", argv[0]) : 0;
+}
+
+int cli_delete(struct cli_global *g, int argc, char **argv, struct husk_error **err)
+{
+        bool force = false, help = false;
+        const struct cli_option options[] = {
+                {"force", 'f', CLI_BOOL, &force, "kill the container first if it is still running"},
+                {"help", 'h', CLI_BOOL, &help, "show this help"},
+                {0},
+        };
+        int n = cli_parse("delete", argc, argv, options, true, err);
+        if (n < 0)
+                return n;
+        if (help) {
+                cli_usage("delete", "[OPTIONS] ID...", "Delete containers and everything they hold on the host.",
+                          options);
+                return 0;
+        }
+        int r = cli_expect_args("delete", n, 1, -1, "container id", err);
+        if (r < 0)
+                return r;
+        for (int i = 0; i < n; i++) {
+                r = husk_container_delete(&g->rt, argv[i], force, err);
+                if (r < 0)
+                        return husk_error_wrap(err, "delete `%s`", argv[i]);
+        }
+        return 0;
+}
+
+int cli_state(struct cli_global *g, int argc, char **argv, struct husk_error **err)
+{
+        bool help = false;
+        const struct cli_option options[] = {{"help", 'h', CLI_BOOL, &help, "show this help"}, {0}};
+        int n = cli_parse("state", argc, argv, options, true, err);
+        if (n < 0)
+                return n;
+        if (help) {
+                cli_usage("state", "ID", "Print the OCI state of a container as JSON.", options);
+                return 0;
+        }
+        int r = cli_expect_args("state", n, 1, 1, "container id", err);
+        if (r < 0)
+                return r;
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        r = husk_container_state(&g->rt, argv[0], &state, err);
+        if (r < 0)
+                return husk_error_wrap(err, "state `%s`", argv[0]);
+        _cleanup_free_ char *json = husk_state_oci_json(state, true);
+        printf("%s\n", json);
+        return 0;
+}
+
+static const char *owner_name(uid_t uid, char *buf, size_t len)
+{
+        struct passwd *pw = getpwuid(uid);
+        if (pw)
+                return pw->pw_name;
+        snprintf(buf, len, "#%u", uid);
+        return buf;
+}
+
+static void print_json(struct husk_state **list, size_t len)
+{
+        if (len == 0) {
+                printf("null\n"); /* runc marshals an empty list as null */
+                return;
+        }
+        json_t *arr = json_array();
+        char buf[32];
+        for (size_t i = 0; i < len; i++) {
+                const struct husk_state *s = list[i];
+                json_t *o = json_object();
+                json_object_set_new(o, "ociVersion", json_string(s->oci_version ? s->oci_version : ""));
+                json_object_set_new(o, "id", json_string(s->id));
+                json_object_set_new(o, "pid", json_integer(s->status == HUSK_STATUS_STOPPED ? 0 : s->pid));
+                json_object_set_new(o, "status", json_string(husk_status_name(s->status)));
+                json_object_set_new(o, "bundle", json_string(s->bundle ? s->bundle : ""));
+                json_object_set_new(o, "rootfs", json_string(s->rootfs ? s->rootfs : ""));
+                json_object_set_new(o, "created", json_string(s->created ? s->created : ""));
+                if (s->annotations.len) {
+                        json_t *a = json_object();
+                        for (size_t k = 0; k < s->annotations.len; k++)
+                                json_object_set_new(a, s->annotations.items[k].key,
+                                                    json_string(s->annotations.items[k].value));
+                        json_object_set_new(o, "annotations", a);
+                }
+                json_object_set_new(o, "owner", json_string(owner_name(s->owner_uid, buf, sizeof(buf))));
+                json_array_append_new(arr, o);
+        }
+        _cleanup_free_ char *text = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(arr);
+        printf("%s\n", text);
+}
+
+static void print_table(struct husk_state **list, size_t len)
+{
+        /* Columns padded like runc's tabwriter (minimum width 12, one space of padding). */
+        size_t w_id = 2, w_bundle = 6, w_created = 7;
+        for (size_t i = 0; i < len; i++) {
+                size_t l = strlen(list[i]->id);
+                w_id = l > w_id ? l : w_id;
+                l = list[i]->bundle ? strlen(list[i]->bundle) : 0;
+                w_bundle = l > w_bundle ? l : w_bundle;
+                l = list[i]->created ? strlen(list[i]->created) : 0;
+                w_created = l > w_created ? l : w_created;
+        }
+#define PAD(w) ((int)((w) + 1 < 12 ? 11 : (w)))
+        printf("%-*s %-*s %-*s %-*s %-*s %s\n", PAD(w_id), "ID", PAD(5), "PID", PAD(7), "STATUS", PAD(w_bundle),
+               "BUNDLE", PAD(w_created), "CREATED", "OWNER");
+        char buf[32];
+        for (size_t i = 0; i < len; i++) {
+                const struct husk_state *s = list[i];
+                printf("%-*s %-*d %-*s %-*s %-*s %s\n", PAD(w_id), s->id, PAD(5),
+                       s->status == HUSK_STATUS_STOPPED ? 0 : s->pid, PAD(7), husk_status_name(s->status),
+                       PAD(w_bundle), s->bundle ? s->bundle : "", PAD(w_created), s->created ? s->created : "",
+                       owner_name(s->owner_uid, buf, sizeof(buf)));
+        }
+#undef PAD
+}
+
+int cli_list(struct cli_global *g, int argc, char **argv, struct husk_error **err)
+{
+        const char *format = "table";
+        bool quiet = false, help = false;
+        const struct cli_option options[] = {
+                {"format", 'f', CLI_STRING, &format, "table or json"},
+                {"quiet", 'q', CLI_BOOL, &quiet, "print only container ids"},
+                {"help", 'h', CLI_BOOL, &help, "show this help"},
+                {0},
+        };
+        int n = cli_parse("list", argc, argv, options, true, err);
+        if (n < 0)
+                return n;
+        if (help) {
+                cli_usage("list", "[OPTIONS]", "List the containers under --root.", options);
+                return 0;
+        }
+        int r = cli_expect_args("list", n, 0, 0, "", err);
+        if (r < 0)
+                return r;
+        if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
+                return husk_error_set(err, 0, "list: --format: invalid format `%s` (table or json)", format);
+        struct husk_state **list = NULL;
+        size_t len = 0;
+        r = husk_container_list(&g->rt, &list, &len, err);
+        if (r < 0)
+                return husk_error_wrap(err, "list");
+        if (quiet)
+                for (size_t i = 0; i < len; i++)
+                        printf("%s\n", list[i]->id);
+        else if (strcmp(format, "json") == 0)
+                print_json(list, len);
+        else
+                print_table(list, len);
+        husk_state_list_free(list, len);
+        return 0;
+}

@@ -1,0 +1,122 @@
+/* One interface over cgroup v1, v2 and hybrid hosts; drivers live beside this file. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "spec/spec.h"
+#include "util/error.h"
+
+enum husk_cgroup_layout {
+        HUSK_CGROUP_V1 = 1,     /* only v1 hierarchies */
+        HUSK_CGROUP_V2 = 2,     /* cgroup2 mounted on /sys/fs/cgroup */
+        HUSK_CGROUP_HYBRID = 3, /* v1 controllers plus cgroup2 at /sys/fs/cgroup/unified */
+};
+
+struct husk_cgroup; /* opaque: layout, the resolved path, open dir fds */
+
+int husk_cgroup_detect_layout(enum husk_cgroup_layout *ret, struct husk_error **err);
+enum husk_cgroup_layout husk_cgroup_layout(const struct husk_cgroup *cg);
+
+/*
+ * Resolve linux.cgroupsPath with runc 1.1's cgroupfs semantics, create the cgroup in every
+ * hierarchy and apply linux.resources (device rules: deny all, the spec's rules, runc's default
+ * allowed devices, then linux.devices). Paths are cleaned lexically ("..", "." and "//" never
+ * climb out). Absolute: the same path under each hierarchy's root. Relative: under husk's own
+ * cgroup in each v1 hierarchy (and the hybrid unified one), under the *parent* of husk's own
+ * cgroup on pure v2. Empty: the relative path "<id>" (runc's default). The process joins later
+ * (husk_cgroup_enter, or clone3 with husk_cgroup_clone_fd). rootless: permission errors while
+ * creating a hierarchy's cgroup drop that hierarchy when no cgroupsPath was given, and device
+ * errors are ignored, as runc's RootlessCgroups does. On failure nothing is left behind.
+ */
+int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless, struct husk_cgroup **ret,
+                       struct husk_error **err);
+
+/* Re-open an existing container's cgroup from the path recorded in its state. */
+int husk_cgroup_open(const char *path, bool rootless, struct husk_cgroup **ret, struct husk_error **err);
+
+/*
+ * The resolved path ("/husk/web"), to record in state.json and give back to husk_cgroup_open.
+ * When the path differs between hierarchies (relative cgroupsPath, husk itself in different
+ * cgroups per controller) the differing ones follow, one per line: "/web\nmemory=/x/web".
+ */
+const char *husk_cgroup_path(const struct husk_cgroup *cg);
+
+/* An O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3 CLONE_INTO_CGROUP, or -1 (v1, hybrid). */
+int husk_cgroup_clone_fd(const struct husk_cgroup *cg);
+
+/* Move pid into the cgroup in every hierarchy. */
+int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err);
+
+/*
+ * Apply a resources block again (`update`): only what is set is written. Device rules are
+ * replaced only when resources->devices_len > 0, and then they are the whole list on top of
+ * deny-all (no default devices are added here, unlike husk_cgroup_create).
+ */
+int husk_cgroup_apply(struct husk_cgroup *cg, const struct husk_resources *resources, struct husk_error **err);
+
+/* Freeze or thaw; husk_cgroup_is_frozen reports the current state. */
+int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error **err);
+int husk_cgroup_is_frozen(struct husk_cgroup *cg, bool *ret, struct husk_error **err);
+
+/* Pids in the cgroup and its descendants (for ps, kill --all); caller frees *ret. */
+int husk_cgroup_pids(struct husk_cgroup *cg, pid_t **ret, size_t *ret_len, struct husk_error **err);
+
+/* Was the OOM killer triggered in this cgroup (memory.events oom_kill, memory.oom_control)? */
+int husk_cgroup_oom_killed(struct husk_cgroup *cg, bool *ret, struct husk_error **err);
+
+/*
+ * Kill what is left (v2 cgroup.kill, else freeze, SIGKILL, thaw), then remove the cgroup and any
+ * sub-cgroups in every hierarchy, retrying with a short backoff while busy. Directories already
+ * gone are fine. The parents of the container's cgroup stay, as with runc.
+ */
+int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err);
+
+/* Statistics for `events --stats` (runc's names); fields a layout lacks stay 0. */
+struct husk_cgroup_blkio_entry {
+        uint64_t major, minor;
+        char op[8]; /* "Read", "Write", "Total" (v1 also "Sync", "Async", "Discard") */
+        uint64_t value;
+};
+
+struct husk_cgroup_hugetlb_stats {
+        char page_size[24]; /* "2MB", "1GB" */
+        uint64_t usage, max_usage, failcnt;
+};
+
+struct husk_cgroup_stat_value {
+        char *key;
+        uint64_t value;
+};
+
+struct husk_cgroup_stats {
+        struct {
+                uint64_t total_ns, user_ns, kernel_ns;
+                uint64_t *percpu_ns; /* v1 only */
+                size_t percpu_len;
+                uint64_t periods, throttled_periods, throttled_ns;
+        } cpu;
+        struct {
+                uint64_t usage, max_usage, limit, failcnt;
+                uint64_t swap_usage, swap_max_usage, swap_limit, swap_failcnt; /* memory+swap, as v1 counts */
+                uint64_t cache;
+                struct husk_cgroup_stat_value *raw; /* memory.stat */
+                size_t raw_len;
+        } memory;
+        struct {
+                uint64_t current, limit; /* limit 0: unlimited */
+        } pids;
+        struct {
+                struct husk_cgroup_blkio_entry *service_bytes, *serviced;
+                size_t service_bytes_len, serviced_len;
+        } blkio;
+        struct husk_cgroup_hugetlb_stats *hugetlb;
+        size_t hugetlb_len;
+};
+
+int husk_cgroup_stats(struct husk_cgroup *cg, struct husk_cgroup_stats *ret, struct husk_error **err);
+void husk_cgroup_stats_done(struct husk_cgroup_stats *stats);
+
+void husk_cgroup_free(struct husk_cgroup *cg);
+void husk_cgroup_freep(struct husk_cgroup **cg);

@@ -1,0 +1,52 @@
+/* libhusk's public lifecycle API: what the CLI and the shim call. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "container/state.h"
+#include "util/error.h"
+
+/* Global options (runc's --root, --rootless, --systemd-cgroup). */
+struct husk_runtime {
+        const char *root; /* state root; husk_runtime_default_root() when NULL */
+        bool rootless;
+        bool systemd_cgroup;
+};
+
+struct husk_create_options {
+        const char *bundle;         /* NULL: the current directory */
+        const char *pid_file;       /* written as a bare integer, no newline */
+        const char *console_socket; /* unix socket receiving the pty master */
+        bool no_pivot;
+        bool no_new_keyring;
+        int preserve_fds;           /* fds 3 .. 3+N-1 pass to the container */
+        bool detach;                /* run -d */
+        bool keep;                  /* run --keep: do not delete after exit */
+};
+
+const char *husk_runtime_default_root(void);
+
+int husk_container_create(const struct husk_runtime *rt, const char *id, const struct husk_create_options *opts,
+                          struct husk_error **err);
+int husk_container_start(const struct husk_runtime *rt, const char *id, struct husk_error **err);
+
+/*
+ * create + start + wait: returns the container's exit status in *ret_status (128+N for signal N),
+ * forwarding SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH, then deletes it
+ * (unless keep). With opts->detach it returns after start, *ret_status = 0.
+ */
+int husk_container_run(const struct husk_runtime *rt, const char *id, const struct husk_create_options *opts,
+                       int *ret_status, struct husk_error **err);
+
+int husk_container_kill(const struct husk_runtime *rt, const char *id, int signal, bool all, struct husk_error **err);
+int husk_container_delete(const struct husk_runtime *rt, const char *id, bool force, struct husk_error **err);
+
+/* The container's state with its derived status; free with husk_state_free. */
+int husk_container_state(const struct husk_runtime *rt, const char *id, struct husk_state **ret,
+                         struct husk_error **err);
+
+/* Every container under the root, sorted by id. */
+int husk_container_list(const struct husk_runtime *rt, struct husk_state ***ret, size_t *ret_len,
+                        struct husk_error **err);
+void husk_state_list_free(struct husk_state **list, size_t len);

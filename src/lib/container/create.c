@@ -1,0 +1,386 @@
+/* create: the parent side of making a container, up to init waiting for start. */
+#include "container/lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container/sync.h"
+#include "linux/hooks.h"
+#include "linux/terminal.h"
+#include "linux/userns.h"
+#include "util/cleanup.h"
+#include "util/syscalls.h"
+#include "util/log.h"
+
+
+const char *husk_runtime_default_root(void)
+{
+        static char buf[PATH_MAX];
+        if (geteuid() == 0)
+                return "/run/husk";
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        if (xdg && *xdg && snprintf(buf, sizeof(buf), "%s/husk", xdg) < (int)sizeof(buf))
+                return buf;
+        return "/run/husk";
+}
+
+char *husk_launch_state_json(const struct husk_state *state, enum husk_status status)
+{
+        struct husk_state copy = *state;
+        copy.status = status;
+        return husk_state_oci_json(&copy, false);
+}
+
+int husk_write_pid_file(const char *path, pid_t pid, struct husk_error **err)
+{
+        _cleanup_free_ char *tmp = NULL;
+        if (asprintf(&tmp, "%s.husk-tmp", path) < 0)
+                return husk_error_set(err, ENOMEM, "--pid-file");
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return husk_error_set(err, errno, "--pid-file: open `%s`", tmp);
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%d", pid);
+        if (write(fd, buf, (size_t)n) != n || rename(tmp, path) < 0) {
+                int r = husk_error_set(err, errno, "--pid-file: write `%s`", path);
+                unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+static int resolve_paths(struct husk_launch *l, struct husk_error **err)
+{
+        const char *bundle = l->opts->bundle ? l->opts->bundle : ".";
+        l->bundle = realpath(bundle, NULL);
+        if (!l->bundle)
+                return husk_error_set(err, errno, "--bundle `%s`", bundle);
+        _cleanup_free_ char *config = NULL;
+        if (asprintf(&config, "%s/config.json", l->bundle) < 0)
+                return husk_error_set(err, ENOMEM, "bundle");
+        int r = husk_spec_load(config, &l->spec, err);
+        if (r < 0)
+                return r;
+        if (!l->spec->has_process)
+                return husk_error_set(err, 0, "config.json: process: required to create a container");
+        if (!l->spec->root.path)
+                return husk_error_set(err, 0, "config.json: root.path: required");
+        const char *root_path = l->spec->root.path;
+        _cleanup_free_ char *joined = NULL;
+        if (root_path[0] != '/' && asprintf(&joined, "%s/%s", l->bundle, root_path) < 0)
+                return husk_error_set(err, ENOMEM, "root.path");
+        l->rootfs = realpath(joined ? joined : root_path, NULL);
+        if (!l->rootfs)
+                return husk_error_set(err, errno, "config.json: root.path: `%s`", joined ? joined : root_path);
+        return 0;
+}
+
+static void fill_state(struct husk_launch *l)
+{
+        struct husk_state *s = &l->state;
+        s->oci_version = l->spec->oci_version;
+        s->id = (char *)l->id;
+        s->bundle = l->bundle;
+        s->rootfs = l->rootfs;
+        s->created = husk_timestamp_now();
+        s->owner_uid = geteuid();
+        s->annotations = l->spec->annotations;
+        s->rootless = l->rt->rootless;
+        s->foreground = l->foreground;
+        s->poststart = l->spec->hooks.poststart;
+        s->poststop = l->spec->hooks.poststop;
+        s->status = HUSK_STATUS_CREATING;
+}
+
+/* Namespaces that must be set up in the parent because they apply to children only. */
+static int prepare_parent_namespaces(struct husk_launch *l, struct husk_error **err)
+{
+        int r = husk_ns_join(&l->ns, HUSK_NS_PID, err);
+        if (r < 0)
+                return r;
+        r = husk_ns_join(&l->ns, HUSK_NS_TIME, err);
+        if (r < 0)
+                return r;
+        if (l->ns.new_flags & CLONE_NEWTIME) {
+                /* Offsets can only be written before a process lives in the namespace, so the
+                 * parent unshares it (for its children only) and the child is born inside. */
+                if (unshare(CLONE_NEWTIME) < 0)
+                        return husk_error_set(err, errno, "create time namespace");
+                r = husk_ns_write_time_offsets(l->spec, err);
+                if (r < 0)
+                        return r;
+        } else if (l->spec->linux_.time_boottime.present || l->spec->linux_.time_monotonic.present) {
+                return husk_error_set(err, 0, "config.json: linux.timeOffsets: requires a new time namespace");
+        }
+        return 0;
+}
+
+/* runc's rules: a detached terminal needs a console socket, and a console socket needs a terminal. */
+static int check_terminal_options(struct husk_launch *l, struct husk_error **err)
+{
+        bool terminal = l->spec->process.terminal;
+        if (terminal && !l->opts->console_socket && !l->foreground)
+                return husk_error_set(err, 0, "process.terminal is true: --console-socket is required when husk "
+                                              "does not stay in the foreground");
+        if (!terminal && l->opts->console_socket)
+                return husk_error_set(err, 0, "--console-socket needs process.terminal to be true");
+        return 0;
+}
+
+static int spawn_init(struct husk_launch *l, struct husk_error **err)
+{
+        unsigned long flags = l->ns.new_flags & ~(unsigned long)CLONE_NEWTIME;
+        if (l->ns.join_fd[HUSK_NS_USER] >= 0)
+                /* Namespaces made after joining a user namespace must belong to it: the child
+                 * unshares them itself after setns. */
+                flags &= CLONE_NEWPID;
+        struct husk_clone_args args = {
+                .flags = flags | CLONE_PIDFD,
+                .pidfd = (uint64_t)(uintptr_t)&l->pidfd,
+                .exit_signal = SIGCHLD,
+        };
+        int cgroup_fd = l->cgroup ? husk_cgroup_clone_fd(l->cgroup) : -1;
+        if (cgroup_fd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t)cgroup_fd;
+        }
+        l->parent_pid = getpid();
+        pid_t pid = husk_clone3(&args);
+        if (pid < 0)
+                return husk_error_set(err, errno, "clone the container init (flags %#llx)",
+                                      (unsigned long long)args.flags);
+        if (pid == 0)
+                husk_init_main(l);
+        l->pid = pid;
+        close(l->sync_child);
+        l->sync_child = -1;
+        if (l->fifo_fd >= 0) {
+                close(l->fifo_fd);
+                l->fifo_fd = -1;
+        }
+        if (l->console_fd >= 0) {
+                close(l->console_fd);
+                l->console_fd = -1;
+        }
+        if (cgroup_fd < 0 && l->cgroup) {
+                int r = husk_cgroup_enter(l->cgroup, pid, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Hooks that run in the runtime namespace while init waits, before pivot_root. */
+static int run_create_runtime_hooks(struct husk_launch *l, struct husk_error **err)
+{
+        _cleanup_free_ char *json = husk_launch_state_json(&l->state, HUSK_STATUS_CREATING);
+        int r = husk_hooks_run(&l->spec->hooks.prestart, "prestart", json, err);
+        if (r < 0)
+                return r;
+        return husk_hooks_run(&l->spec->hooks.create_runtime, "createRuntime", json, err);
+}
+
+static int explain_init_exit(struct husk_launch *l, struct husk_error **err)
+{
+        siginfo_t info = {0};
+        if (waitid(P_PIDFD, (id_t)l->pidfd, &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0)
+                return 0;
+        bool oom = false;
+        _cleanup_error_ struct husk_error *ignored = NULL;
+        if (l->cgroup && husk_cgroup_oom_killed(l->cgroup, &oom, &ignored) == 0 && oom)
+                return husk_error_wrap(err, "container init was OOM-killed: memory limit too low?");
+        if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED)
+                return husk_error_wrap(err, "container init killed by signal %d", info.si_status);
+        return 0;
+}
+
+static int talk_to_init(struct husk_launch *l, struct husk_error **err)
+{
+        /* GO carries the state documents init needs for createContainer and startContainer hooks. */
+        _cleanup_free_ char *payload = NULL;
+        if (l->spec->hooks.create_container.len || l->spec->hooks.start_container.len) {
+                _cleanup_free_ char *creating = husk_launch_state_json(&l->state, HUSK_STATUS_CREATING);
+                _cleanup_free_ char *created = husk_launch_state_json(&l->state, HUSK_STATUS_CREATED);
+                if (!creating || !created || asprintf(&payload, "%s\n%s", creating, created) < 0)
+                        return husk_error_set(err, ENOMEM, "state for hooks");
+        }
+        int r = husk_sync_send(l->sync_parent, HUSK_SYNC_GO, 0, payload, payload ? strlen(payload) : 0, err);
+        if (r < 0)
+                return r;
+        while (true) {
+                enum husk_sync_type type;
+                int passed_fd = -1;
+                r = husk_sync_recv(l->sync_parent, &type, NULL, &passed_fd, err);
+                if (r < 0) {
+                        explain_init_exit(l, err);
+                        return r;
+                }
+                if (type == HUSK_SYNC_READY)
+                        return 0;
+                if (type == HUSK_SYNC_TERMINAL && passed_fd >= 0 && l->terminal_master < 0) {
+                        l->terminal_master = passed_fd;
+                        continue;
+                }
+                if (passed_fd >= 0)
+                        close(passed_fd);
+                if (type != HUSK_SYNC_HOOKS)
+                        return husk_error_set(err, EPROTO, "unexpected message %u from the container init", type);
+                r = run_create_runtime_hooks(l, err);
+                if (r < 0)
+                        return r;
+                r = husk_sync_send(l->sync_parent, HUSK_SYNC_HOOKS_DONE, 0, NULL, 0, err);
+                if (r < 0)
+                        return r;
+        }
+}
+
+int husk_launch_create(struct husk_launch *l, struct husk_error **err)
+{
+        l->dirfd = l->fifo_fd = l->sync_parent = l->sync_child = l->pidfd = -1;
+        l->console_fd = l->terminal_master = -1;
+        for (int i = 0; i < HUSK_NS_COUNT; i++)
+                l->ns.join_fd[i] = -1;
+
+        int r = husk_id_validate(l->id, err);
+        if (r < 0)
+                return r;
+        r = resolve_paths(l, err);
+        if (r < 0)
+                return r;
+        r = check_terminal_options(l, err);
+        if (r < 0)
+                return r;
+        r = husk_ns_plan_open(l->spec, &l->ns, err);
+        if (r < 0)
+                return r;
+        fill_state(l);
+
+        /* From here on the host changes: every failure goes through husk_launch_abort. */
+        r = husk_state_dir_create(l->root, l->id, &l->dirfd, err);
+        if (r < 0)
+                return r;
+        r = husk_state_write(l->dirfd, &l->state, err);
+        if (r < 0)
+                goto fail;
+        r = husk_cgroup_create(l->spec, l->id, l->rt->rootless, &l->cgroup, err);
+        if (r < 0)
+                goto fail;
+        l->state.cgroup_path = (char *)husk_cgroup_path(l->cgroup);
+        if (!l->foreground) {
+                if (mkfifoat(l->dirfd, HUSK_EXEC_FIFO, 0600) < 0) {
+                        r = husk_error_set(err, errno, "create exec fifo");
+                        goto fail;
+                }
+                l->fifo_fd = openat(l->dirfd, HUSK_EXEC_FIFO, O_RDWR | O_CLOEXEC);
+                if (l->fifo_fd < 0) {
+                        r = husk_error_set(err, errno, "open exec fifo");
+                        goto fail;
+                }
+        }
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+                r = husk_error_set(err, errno, "create sync socket");
+                goto fail;
+        }
+        l->sync_parent = sv[0];
+        l->sync_child = sv[1];
+        if (l->opts->console_socket) {
+                r = husk_terminal_connect_socket(l->opts->console_socket, &l->console_fd, err);
+                if (r < 0)
+                        goto fail;
+        }
+        r = prepare_parent_namespaces(l, err);
+        if (r < 0)
+                goto fail;
+        r = spawn_init(l, err);
+        if (r < 0)
+                goto fail;
+        l->state.pid = l->pid;
+        l->state.pid_start_time = husk_proc_start_time(l->pid);
+        if (l->ns.new_flags & CLONE_NEWUSER) {
+                r = husk_userns_write_maps(l->pid, l->spec, err);
+                if (r < 0)
+                        goto fail;
+        }
+        r = husk_state_write(l->dirfd, &l->state, err);
+        if (r < 0)
+                goto fail;
+        r = talk_to_init(l, err);
+        if (r < 0)
+                goto fail;
+        if (l->opts->pid_file) {
+                r = husk_write_pid_file(l->opts->pid_file, l->pid, err);
+                if (r < 0)
+                        goto fail;
+        }
+        return 0;
+fail:
+        husk_launch_abort(l);
+        return r;
+}
+
+void husk_launch_abort(struct husk_launch *l)
+{
+        if (l->pidfd >= 0) {
+                husk_pidfd_send_signal(l->pidfd, SIGKILL);
+                siginfo_t info;
+                while (waitid(P_PIDFD, (id_t)l->pidfd, &info, WEXITED) < 0 && errno == EINTR)
+                        ;
+        }
+        _cleanup_error_ struct husk_error *ignored = NULL;
+        if (l->cgroup && husk_cgroup_destroy(l->cgroup, &ignored) < 0) {
+                _cleanup_free_ char *msg = husk_error_format(ignored);
+                husk_warn("remove cgroup of `%s`: %s", l->id, msg ? msg : "failed");
+        }
+        if (l->dirfd >= 0) {
+                husk_error_freep(&ignored);
+                if (husk_state_dir_remove(l->root, l->id, l->dirfd, &ignored) < 0) {
+                        _cleanup_free_ char *msg = husk_error_format(ignored);
+                        husk_warn("remove state of `%s`: %s", l->id, msg ? msg : "failed");
+                }
+        }
+}
+
+void husk_launch_release(struct husk_launch *l)
+{
+        int *fds[] = {&l->dirfd,  &l->fifo_fd,    &l->sync_parent,    &l->sync_child,
+                      &l->pidfd, &l->console_fd, &l->terminal_master};
+        for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+                if (*fds[i] >= 0)
+                        close(*fds[i]);
+                *fds[i] = -1;
+        }
+        husk_ns_plan_close(&l->ns);
+        husk_cgroup_free(l->cgroup);
+        l->cgroup = NULL;
+        husk_spec_free(l->spec);
+        l->spec = NULL;
+        free(l->bundle);
+        free(l->rootfs);
+        free(l->state.created);
+        l->bundle = l->rootfs = l->state.created = NULL;
+}
+
+int husk_container_create(const struct husk_runtime *rt, const char *id, const struct husk_create_options *opts,
+                          struct husk_error **err)
+{
+        struct husk_launch l = {
+                .rt = rt,
+                .opts = opts,
+                .root = rt->root ? rt->root : husk_runtime_default_root(),
+                .id = id,
+        };
+        int r = husk_launch_create(&l, err);
+        husk_launch_release(&l);
+        return r;
+}

@@ -1,0 +1,82 @@
+/* delete: stop what is left of a container, run poststop hooks, remove its cgroup and state. */
+#include "container/lifecycle.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "linux/hooks.h"
+#include "util/cleanup.h"
+#include "util/syscalls.h"
+#include "util/log.h"
+
+/* SIGKILL the init and wait until it is gone (reaped by whoever its parent is). */
+static int kill_and_wait(const struct husk_state *state, struct husk_error **err)
+{
+        _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
+        if (pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)
+                return 0;
+        if (husk_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
+                return husk_error_set(err, errno, "kill container `%s`", state->id);
+        struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+        while (poll(&pfd, 1, 10000) < 0 && errno == EINTR)
+                ;
+        return 0;
+}
+
+int husk_container_destroy(const char *root, const char *id, int dirfd, struct husk_state *state, bool force,
+                           struct husk_error **err)
+{
+        husk_state_refresh(dirfd, state);
+        if (state->status != HUSK_STATUS_STOPPED && state->status != HUSK_STATUS_CREATING) {
+                if (!force)
+                        return husk_error_set(err, 0, "cannot delete container `%s` that is not stopped: %s", id,
+                                              husk_status_name(state->status));
+                int r = kill_and_wait(state, err);
+                if (r < 0)
+                        return r;
+        }
+        if (state->cgroup_path) {
+                _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+                _cleanup_error_ struct husk_error *cg_err = NULL;
+                int r = husk_cgroup_open(state->cgroup_path, state->rootless, &cg, &cg_err);
+                if (r == 0)
+                        r = husk_cgroup_destroy(cg, &cg_err);
+                if (r < 0 && cg_err && cg_err->errnum != ENOENT) {
+                        *err = TAKE_PTR(cg_err);
+                        return husk_error_wrap(err, "remove cgroup of `%s`", id);
+                }
+        }
+        if (state->poststop.len) {
+                _cleanup_free_ char *json = husk_launch_state_json(state, HUSK_STATUS_STOPPED);
+                husk_hooks_run_warn(&state->poststop, "poststop", json);
+        }
+        return husk_state_dir_remove(root, id, dirfd, err);
+}
+
+int husk_container_delete(const struct husk_runtime *rt, const char *id, bool force, struct husk_error **err)
+{
+        const char *root = rt->root ? rt->root : husk_runtime_default_root();
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_error_ struct husk_error *open_err = NULL;
+        int r = husk_state_dir_open(root, id, true, &dirfd, &open_err);
+        if (r < 0) {
+                /* containerd's shim always follows delete with delete --force: a gone container is fine then. */
+                if (force && open_err && open_err->errnum == 0 && husk_id_validate(id, NULL) == 0)
+                        return 0;
+                *err = TAKE_PTR(open_err);
+                return r;
+        }
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        r = husk_state_read(dirfd, id, &state, err);
+        if (r < 0) {
+                if (!force)
+                        return r;
+                /* A corrupt state.json must not block cleanup. */
+                husk_error_freep(err);
+                return husk_state_dir_remove(root, id, dirfd, err);
+        }
+        return husk_container_destroy(root, id, dirfd, state, force, err);
+}

@@ -1,0 +1,253 @@
+/* The container init: runs in the child of clone3, sets the container up, waits for start, execs. */
+#include "container/lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "container/sync.h"
+#include "linux/exec.h"
+#include "linux/hooks.h"
+#include "linux/rlimits.h"
+#include "linux/rootfs.h"
+#include "linux/terminal.h"
+#include "linux/user.h"
+#include "util/cleanup.h"
+#include "util/syscalls.h"
+#include "util/log.h"
+
+
+struct init_hooks_state {
+        char *creating; /* state JSON for createContainer */
+        char *created;  /* state JSON for startContainer */
+};
+
+static void reset_signals(void)
+{
+        sigset_t none;
+        sigemptyset(&none);
+        for (int sig = 1; sig < NSIG; sig++)
+                signal(sig, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int join_namespaces(struct husk_launch *l, struct husk_error **err)
+{
+        static const enum husk_ns_type order[] = {HUSK_NS_USER, HUSK_NS_IPC,    HUSK_NS_UTS,
+                                                  HUSK_NS_NETWORK, HUSK_NS_CGROUP, HUSK_NS_MOUNT};
+        bool joined_user = l->ns.join_fd[HUSK_NS_USER] >= 0;
+        for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+                int r = husk_ns_join(&l->ns, order[i], err);
+                if (r < 0)
+                        return r;
+        }
+        /* spawn_init left these out of clone3 so that they belong to the joined user namespace. */
+        unsigned long rest = l->ns.new_flags & ~(unsigned long)(CLONE_NEWPID | CLONE_NEWTIME | CLONE_NEWUSER);
+        if (joined_user && rest && unshare((int)rest) < 0)
+                return husk_error_set(err, errno, "create namespaces %#lx in the joined user namespace", rest);
+        return 0;
+}
+
+static int set_hostname(const struct husk_spec *spec, bool new_uts, struct husk_error **err)
+{
+        if (spec->hostname && *spec->hostname) {
+                if (!new_uts)
+                        return husk_error_set(err, 0, "config.json: hostname: requires a new uts namespace");
+                if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+                        return husk_error_set(err, errno, "hostname: set `%s`", spec->hostname);
+        }
+        if (spec->domainname && *spec->domainname) {
+                if (!new_uts)
+                        return husk_error_set(err, 0, "config.json: domainname: requires a new uts namespace");
+                if (setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+                        return husk_error_set(err, errno, "domainname: set `%s`", spec->domainname);
+        }
+        return 0;
+}
+
+static int setup_terminal(struct husk_launch *l, struct husk_error **err)
+{
+        if (!l->spec->process.terminal)
+                return 0;
+        _cleanup_close_ int master = -1;
+        int r = husk_terminal_setup(&l->spec->process, &master, err);
+        if (r < 0)
+                return r;
+        if (l->console_fd >= 0) {
+                r = husk_send_fd(l->console_fd, master, "/dev/ptmx", err);
+                close(l->console_fd);
+                l->console_fd = -1;
+                return r;
+        }
+        return husk_sync_send_fd(l->sync_child, HUSK_SYNC_TERMINAL, master, err);
+}
+
+static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs, struct husk_error **err)
+{
+        const struct husk_spec *spec = l->spec;
+        struct husk_rootfs_config cfg = {
+                .spec = spec,
+                .rootfs = l->rootfs,
+                .bundle = l->bundle,
+                .no_pivot = l->opts->no_pivot,
+                .in_userns = l->ns.has[HUSK_NS_USER],
+                .new_netns = (l->ns.new_flags & CLONE_NEWNET) != 0,
+                .console_path = NULL,
+        };
+        bool mount_ns = l->ns.has[HUSK_NS_MOUNT];
+        int r;
+        if (mount_ns) {
+                r = husk_rootfs_prepare(&cfg, err);
+                if (r < 0)
+                        return r;
+        }
+        if (spec->hooks.prestart.len || spec->hooks.create_runtime.len) {
+                r = husk_sync_send(l->sync_child, HUSK_SYNC_HOOKS, 0, NULL, 0, err);
+                if (r < 0)
+                        return r;
+                r = husk_sync_expect(l->sync_child, HUSK_SYNC_HOOKS_DONE, NULL, err);
+                if (r < 0)
+                        return r;
+        }
+        r = husk_hooks_run(&spec->hooks.create_container, "createContainer", hs->creating, err);
+        if (r < 0)
+                return r;
+        if (!mount_ns) {
+                if (chroot(l->rootfs) < 0 || chdir("/") < 0)
+                        return husk_error_set(err, errno, "chroot `%s`", l->rootfs);
+                return 0;
+        }
+        r = husk_rootfs_enter(&cfg, err);
+        if (r < 0)
+                return r;
+        /* After pivot_root, so the pty lives in the container's devpts; before the rootfs turns read-only. */
+        r = setup_terminal(l, err);
+        if (r < 0)
+                return r;
+        return husk_rootfs_finalize(&cfg, err);
+}
+
+static int enter_cwd(const struct husk_process *process, struct husk_error **err)
+{
+        if (chdir(process->cwd) < 0)
+                return husk_error_set(err, errno, "process.cwd: chdir `%s`", process->cwd);
+        /* A cwd reached through a leaked fd would be outside the root (CVE-2024-21626). */
+        char buf[16];
+        if (!getcwd(buf, sizeof(buf)) && errno == ENOENT)
+                return husk_error_set(err, ENOENT, "process.cwd: `%s` is outside the container root", process->cwd);
+        return 0;
+}
+
+static int wait_for_start(struct husk_launch *l, struct husk_error **err)
+{
+        if (l->foreground)
+                return husk_sync_expect(l->sync_child, HUSK_SYNC_START, NULL, err);
+        char byte;
+        ssize_t n;
+        do
+                n = read(l->fifo_fd, &byte, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1)
+                return husk_error_set(err, n < 0 ? errno : EPIPE, "wait for start on the exec fifo");
+        close(l->fifo_fd);
+        l->fifo_fd = -1;
+        return 0;
+}
+
+static int init_setup(struct husk_launch *l, struct init_hooks_state *hs, char **ret_exec_path,
+                      struct husk_error **err)
+{
+        const struct husk_spec *spec = l->spec;
+        const struct husk_process *process = &spec->process;
+
+        _cleanup_free_ char *payload = NULL;
+        int r = husk_sync_expect(l->sync_child, HUSK_SYNC_GO, &payload, err);
+        if (r < 0)
+                return r;
+        if (payload) {
+                char *nl = strchr(payload, '\n');
+                if (nl) {
+                        *nl = '\0';
+                        hs->created = strdup(nl + 1);
+                }
+                hs->creating = TAKE_PTR(payload);
+        }
+        if (l->ns.new_flags & CLONE_NEWUSER) {
+                /* Become root of the new user namespace now that the maps exist. */
+                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                        return husk_error_set(err, errno, "become root in the user namespace");
+        }
+        r = join_namespaces(l, err);
+        if (r < 0)
+                return r;
+        if (setsid() < 0)
+                return husk_error_set(err, errno, "setsid");
+        r = setup_rootfs(l, hs, err);
+        if (r < 0)
+                return r;
+        r = set_hostname(spec, (l->ns.new_flags & CLONE_NEWUTS) != 0, err);
+        if (r < 0)
+                return r;
+        r = husk_rlimits_apply(process, err);
+        if (r < 0)
+                return r;
+        r = husk_user_switch(&process->user, true, err);
+        if (r < 0)
+                return r;
+        if (process->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return husk_error_set(err, errno, "process.noNewPrivileges");
+        r = enter_cwd(process, err);
+        if (r < 0)
+                return r;
+        husk_user_umask(&process->user);
+        return husk_exec_resolve(process, ret_exec_path, err);
+}
+
+_Noreturn void husk_init_main(struct husk_launch *l)
+{
+        struct husk_error *err = NULL;
+        struct init_hooks_state hs = {0};
+        _cleanup_free_ char *exec_path = NULL;
+
+        /* The parent's ends and its lock stay with the parent. */
+        close(l->sync_parent);
+        close(l->dirfd);
+        l->sync_parent = l->dirfd = -1;
+        reset_signals();
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (!(l->ns.new_flags & CLONE_NEWPID) && getppid() != l->parent_pid)
+                _exit(1);
+
+        int r = init_setup(l, &hs, &exec_path, &err);
+        if (r < 0)
+                goto fail;
+        /* From here husk may exit: init must outlive it. */
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        r = husk_sync_send(l->sync_child, HUSK_SYNC_READY, 0, NULL, 0, &err);
+        if (r < 0)
+                goto fail;
+        r = wait_for_start(l, &err);
+        if (r < 0)
+                goto fail;
+        r = husk_hooks_run(&l->spec->hooks.start_container, "startContainer", hs.created, &err);
+        if (r < 0)
+                goto fail;
+        r = husk_exec_cloexec_from(3 + l->opts->preserve_fds, &err);
+        if (r < 0)
+                goto fail;
+        execve(exec_path, l->spec->process.args, l->spec->process.env ? l->spec->process.env : (char *[]){NULL});
+        r = husk_error_set(&err, errno, "exec `%s`", exec_path);
+fail:
+        /* create/run listen on the socket until start; after that only the log is left. */
+        husk_sync_send_error(l->sync_child, err);
+        if (!l->foreground && l->fifo_fd < 0) {
+                _cleanup_free_ char *msg = husk_error_format(err);
+                husk_log(HUSK_LOG_ERROR, "container init: %s", msg ? msg : "failed");
+        }
+        _exit(127);
+}

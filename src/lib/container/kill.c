@@ -1,0 +1,54 @@
+/* kill: signal the init process (or, with --all, every process in the container's cgroup). */
+#include "container/lifecycle.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/syscalls.h"
+
+static int signal_all(const struct husk_state *state, int sig, struct husk_error **err)
+{
+        if (!state->cgroup_path)
+                return husk_error_set(err, 0, "kill --all: container `%s` has no cgroup", state->id);
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        int r = husk_cgroup_open(state->cgroup_path, state->rootless, &cg, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        r = husk_cgroup_pids(cg, &pids, &n, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (kill(pids[i], sig) < 0 && errno != ESRCH)
+                        return husk_error_set(err, errno, "kill pid %d", pids[i]);
+        return 0;
+}
+
+int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, bool all, struct husk_error **err)
+{
+        const char *root = rt->root ? rt->root : husk_runtime_default_root();
+        _cleanup_close_ int dirfd = -1;
+        int r = husk_state_dir_open(root, id, false, &dirfd, err);
+        if (r < 0)
+                return r;
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        r = husk_state_read(dirfd, id, &state, err);
+        if (r < 0)
+                return r;
+        husk_state_refresh(dirfd, state);
+        if (state->status == HUSK_STATUS_STOPPED || state->status == HUSK_STATUS_CREATING)
+                return husk_error_set(err, 0, "container `%s` is not running", id);
+        if (all)
+                return signal_all(state, sig, err);
+        /* Open a pidfd, then re-check the start time: the signal cannot reach a reused pid. */
+        _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
+        if (pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)
+                return husk_error_set(err, 0, "container `%s` is not running", id);
+        if (husk_pidfd_send_signal(pidfd, sig) < 0)
+                return husk_error_set(err, errno, "send signal %d to container `%s`", sig, id);
+        return 0;
+}

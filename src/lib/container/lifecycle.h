@@ -1,0 +1,59 @@
+/* What create, run and the init process share while a container is being made. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "container/container.h"
+#include "container/state.h"
+#include "linux/namespaces.h"
+#include "spec/spec.h"
+
+struct husk_launch {
+        const struct husk_runtime *rt;
+        const struct husk_create_options *opts;
+        const char *root;
+        const char *id;
+        bool foreground;        /* run without --detach: released over the sync socket, no exec fifo */
+
+        struct husk_spec *spec;
+        char *bundle;           /* absolute */
+        char *rootfs;           /* absolute */
+        struct husk_ns_plan ns;
+        struct husk_cgroup *cgroup;
+        struct husk_state state; /* borrows from spec; written to state.json */
+
+        int dirfd;              /* locked state dir */
+        int fifo_fd;            /* exec fifo, O_RDWR: init blocks reading it until `start` writes */
+        int sync_parent, sync_child;
+        pid_t parent_pid;
+
+        int console_fd;         /* connected --console-socket, -1 when none */
+        int terminal_master;    /* pty master sent back by init for `run` to proxy, -1 when none */
+
+        pid_t pid;              /* the init process */
+        int pidfd;
+};
+
+/* Everything up to "init is ready and waiting": on failure nothing is left behind. */
+int husk_launch_create(struct husk_launch *l, struct husk_error **err);
+
+/* Undo a create that failed midway: kill init, remove cgroup and state dir. */
+void husk_launch_abort(struct husk_launch *l);
+
+/* Release the resources of the launch struct (not the container). */
+void husk_launch_release(struct husk_launch *l);
+
+/* The container init, in the child of clone3; never returns. */
+_Noreturn void husk_init_main(struct husk_launch *l);
+
+/* Shared by start and run: the state JSON hooks get, with the status they should see. */
+char *husk_launch_state_json(const struct husk_state *state, enum husk_status status);
+
+/* Write the --pid-file atomically, as a bare integer without newline. */
+int husk_write_pid_file(const char *path, pid_t pid, struct husk_error **err);
+
+/* delete's work on a container whose state dir is open and locked. */
+int husk_container_destroy(const char *root, const char *id, int dirfd, struct husk_state *state, bool force,
+                           struct husk_error **err);

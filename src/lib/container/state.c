@@ -1,0 +1,438 @@
+/* Container state on disk: <root>/<id>/ with state.json (atomic) and exec.fifo, plus status derivation. */
+#include "container/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "util/cleanup.h"
+
+static const char *const status_names[] = {
+        [HUSK_STATUS_CREATING] = "creating", [HUSK_STATUS_CREATED] = "created", [HUSK_STATUS_RUNNING] = "running",
+        [HUSK_STATUS_PAUSED] = "paused",     [HUSK_STATUS_STOPPED] = "stopped",
+};
+
+const char *husk_status_name(enum husk_status status)
+{
+        return status <= HUSK_STATUS_STOPPED ? status_names[status] : "unknown";
+}
+
+int husk_id_validate(const char *id, struct husk_error **err)
+{
+        size_t len = strlen(id);
+        if (len == 0)
+                return husk_error_set(err, 0, "invalid id format: the container id is empty");
+        if (len > 1024)
+                return husk_error_set(err, 0, "invalid id format: the container id is longer than 1024 bytes");
+        if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+                return husk_error_set(err, 0, "invalid id format: `%s`", id);
+        for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+                if (*p == '/' || *p < 0x20 || *p == 0x7f)
+                        return husk_error_set(err, 0, "invalid id format: `%s` contains `/` or a control character",
+                                              id);
+        return 0;
+}
+
+static int mkdir_root(const char *root, struct husk_error **err)
+{
+        if (mkdir(root, 0700) == 0 || errno == EEXIST)
+                return 0;
+        if (errno != ENOENT)
+                return husk_error_set(err, errno, "create state root `%s`", root);
+        /* Create missing parents, as runc does for --root. */
+        _cleanup_free_ char *copy = strdup(root);
+        if (!copy)
+                return husk_error_set(err, ENOMEM, "create state root `%s`", root);
+        for (char *p = copy + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+                        return husk_error_set(err, errno, "create state root `%s`", copy);
+                *p = '/';
+        }
+        if (mkdir(root, 0700) < 0 && errno != EEXIST)
+                return husk_error_set(err, errno, "create state root `%s`", root);
+        return 0;
+}
+
+int husk_state_dir_create(const char *root, const char *id, int *ret_dirfd, struct husk_error **err)
+{
+        int r = mkdir_root(root, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return husk_error_set(err, errno, "open state root `%s`", root);
+        if (mkdirat(rootfd, id, 0711) < 0) {
+                if (errno == EEXIST)
+                        return husk_error_set(err, 0, "container with id `%s` already exists", id);
+                return husk_error_set(err, errno, "create state dir `%s/%s`", root, id);
+        }
+        int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+                r = husk_error_set(err, errno, "lock state dir `%s/%s`", root, id);
+                if (fd >= 0)
+                        close(fd);
+                unlinkat(rootfd, id, AT_REMOVEDIR);
+                return r;
+        }
+        *ret_dirfd = fd;
+        return 0;
+}
+
+int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_dirfd, struct husk_error **err)
+{
+        int r = husk_id_validate(id, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s", root, id) < 0)
+                return husk_error_set(err, ENOMEM, "open state dir");
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return husk_error_set(err, 0, "container `%s` does not exist", id);
+                return husk_error_set(err, errno, "open state dir `%s`", path);
+        }
+        if (lock) {
+                if (flock(fd, LOCK_EX) < 0)
+                        return husk_error_set(err, errno, "lock state dir `%s`", path);
+                /* A delete may have removed the dir while we waited for the lock. */
+                struct stat st;
+                if (fstat(fd, &st) < 0 || st.st_nlink == 0)
+                        return husk_error_set(err, 0, "container `%s` does not exist", id);
+        }
+        *ret_dirfd = TAKE_FD(fd);
+        return 0;
+}
+
+int husk_state_dir_remove(const char *root, const char *id, int dirfd, struct husk_error **err)
+{
+        static const char *const files[] = {HUSK_STATE_FILE, HUSK_STATE_FILE ".tmp", HUSK_EXEC_FIFO};
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+                if (unlinkat(dirfd, files[i], 0) < 0 && errno != ENOENT)
+                        return husk_error_set(err, errno, "remove `%s/%s/%s`", root, id, files[i]);
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return husk_error_set(err, errno, "open state root `%s`", root);
+        if (unlinkat(rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return husk_error_set(err, errno, "remove state dir `%s/%s`", root, id);
+        return 0;
+}
+
+static json_t *hooks_to_json(const struct husk_hook_list *list)
+{
+        json_t *arr = json_array();
+        for (size_t i = 0; i < list->len; i++) {
+                const struct husk_hook *h = &list->items[i];
+                json_t *o = json_object();
+                json_object_set_new(o, "path", json_string(h->path));
+                if (h->args) {
+                        json_t *a = json_array();
+                        for (char **p = h->args; *p; p++)
+                                json_array_append_new(a, json_string(*p));
+                        json_object_set_new(o, "args", a);
+                }
+                if (h->env) {
+                        json_t *a = json_array();
+                        for (char **p = h->env; *p; p++)
+                                json_array_append_new(a, json_string(*p));
+                        json_object_set_new(o, "env", a);
+                }
+                if (h->has_timeout)
+                        json_object_set_new(o, "timeout", json_integer(h->timeout));
+                json_array_append_new(arr, o);
+        }
+        return arr;
+}
+
+static char **strv_from_json(json_t *arr)
+{
+        if (!json_is_array(arr))
+                return NULL;
+        size_t n = json_array_size(arr);
+        char **v = calloc(n + 1, sizeof(char *));
+        if (!v)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                const char *s = json_string_value(json_array_get(arr, i));
+                v[i] = strdup(s ? s : "");
+        }
+        return v;
+}
+
+static void hooks_from_json(json_t *arr, struct husk_hook_list *list)
+{
+        size_t n = json_array_size(arr);
+        if (!json_is_array(arr) || n == 0)
+                return;
+        list->items = calloc(n, sizeof(struct husk_hook));
+        if (!list->items)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                json_t *o = json_array_get(arr, i);
+                const char *path = json_string_value(json_object_get(o, "path"));
+                if (!path)
+                        continue;
+                struct husk_hook *h = &list->items[list->len++];
+                h->path = strdup(path);
+                h->args = strv_from_json(json_object_get(o, "args"));
+                h->env = strv_from_json(json_object_get(o, "env"));
+                json_t *t = json_object_get(o, "timeout");
+                if (json_is_integer(t)) {
+                        h->has_timeout = true;
+                        h->timeout = (int)json_integer_value(t);
+                }
+        }
+}
+
+static json_t *annotations_to_json(const struct husk_kv_list *kv)
+{
+        json_t *o = json_object();
+        for (size_t i = 0; i < kv->len; i++)
+                json_object_set_new(o, kv->items[i].key, json_string(kv->items[i].value));
+        return o;
+}
+
+int husk_state_write(int dirfd, const struct husk_state *s, struct husk_error **err)
+{
+        json_t *o = json_object();
+        json_object_set_new(o, "ociVersion", json_string(s->oci_version ? s->oci_version : "1.2.0"));
+        json_object_set_new(o, "id", json_string(s->id));
+        json_object_set_new(o, "pid", json_integer(s->pid));
+        json_object_set_new(o, "pidStartTime", json_integer((json_int_t)s->pid_start_time));
+        json_object_set_new(o, "bundle", json_string(s->bundle ? s->bundle : ""));
+        json_object_set_new(o, "rootfs", json_string(s->rootfs ? s->rootfs : ""));
+        json_object_set_new(o, "created", json_string(s->created ? s->created : ""));
+        json_object_set_new(o, "owner", json_integer(s->owner_uid));
+        if (s->annotations.len)
+                json_object_set_new(o, "annotations", annotations_to_json(&s->annotations));
+        if (s->cgroup_path)
+                json_object_set_new(o, "cgroupPath", json_string(s->cgroup_path));
+        json_object_set_new(o, "rootless", json_boolean(s->rootless));
+        json_object_set_new(o, "foreground", json_boolean(s->foreground));
+        if (s->poststart.len)
+                json_object_set_new(o, "poststart", hooks_to_json(&s->poststart));
+        if (s->poststop.len)
+                json_object_set_new(o, "poststop", hooks_to_json(&s->poststop));
+        _cleanup_free_ char *text = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        if (!text)
+                return husk_error_set(err, ENOMEM, "serialize state");
+
+        _cleanup_close_ int fd = openat(dirfd, HUSK_STATE_FILE ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return husk_error_set(err, errno, "write `%s`", HUSK_STATE_FILE ".tmp");
+        size_t len = strlen(text), off = 0;
+        while (off < len) {
+                ssize_t w = write(fd, text + off, len - off);
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return husk_error_set(err, errno, "write `%s`", HUSK_STATE_FILE ".tmp");
+                }
+                off += (size_t)w;
+        }
+        /* The state root is normally tmpfs, where fsync costs nothing; elsewhere it keeps rename atomic. */
+        if (fsync(fd) < 0 && errno != EINVAL)
+                return husk_error_set(err, errno, "sync `%s`", HUSK_STATE_FILE ".tmp");
+        if (renameat(dirfd, HUSK_STATE_FILE ".tmp", dirfd, HUSK_STATE_FILE) < 0)
+                return husk_error_set(err, errno, "rename `%s`", HUSK_STATE_FILE);
+        return 0;
+}
+
+static char *dup_string(json_t *o, const char *key)
+{
+        const char *s = json_string_value(json_object_get(o, key));
+        return s ? strdup(s) : NULL;
+}
+
+int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct husk_error **err)
+{
+        _cleanup_close_ int fd = openat(dirfd, HUSK_STATE_FILE, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT) {
+                        /* A create that died before writing anything: report it as stopped. */
+                        struct husk_state *s = calloc(1, sizeof(*s));
+                        if (!s || !(s->id = strdup(id))) {
+                                free(s);
+                                return husk_error_set(err, ENOMEM, "read state");
+                        }
+                        s->status = HUSK_STATUS_STOPPED;
+                        *ret = s;
+                        return 0;
+                }
+                return husk_error_set(err, errno, "open `%s` of container `%s`", HUSK_STATE_FILE, id);
+        }
+        json_error_t jerr;
+        json_t *o = json_loadfd(fd, 0, &jerr);
+        if (!o || !json_is_object(o)) {
+                json_decref(o);
+                return husk_error_set(err, 0, "container `%s`: corrupt `%s`: %s (delete --force removes it)", id,
+                                      HUSK_STATE_FILE, o ? "not an object" : jerr.text);
+        }
+        struct husk_state *s = calloc(1, sizeof(*s));
+        if (!s) {
+                json_decref(o);
+                return husk_error_set(err, ENOMEM, "read state");
+        }
+        s->oci_version = dup_string(o, "ociVersion");
+        s->id = dup_string(o, "id");
+        if (!s->id)
+                s->id = strdup(id);
+        s->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+        s->pid_start_time = (uint64_t)json_integer_value(json_object_get(o, "pidStartTime"));
+        s->bundle = dup_string(o, "bundle");
+        s->rootfs = dup_string(o, "rootfs");
+        s->created = dup_string(o, "created");
+        s->owner_uid = (uid_t)json_integer_value(json_object_get(o, "owner"));
+        s->cgroup_path = dup_string(o, "cgroupPath");
+        s->rootless = json_is_true(json_object_get(o, "rootless"));
+        s->foreground = json_is_true(json_object_get(o, "foreground"));
+        json_t *ann = json_object_get(o, "annotations");
+        size_t n = json_object_size(ann);
+        if (n && (s->annotations.items = calloc(n, sizeof(struct husk_kv)))) {
+                const char *key;
+                json_t *value;
+                json_object_foreach(ann, key, value)
+                {
+                        struct husk_kv *kv = &s->annotations.items[s->annotations.len++];
+                        kv->key = strdup(key);
+                        kv->value = strdup(json_string_value(value) ? json_string_value(value) : "");
+                }
+        }
+        hooks_from_json(json_object_get(o, "poststart"), &s->poststart);
+        hooks_from_json(json_object_get(o, "poststop"), &s->poststop);
+        json_decref(o);
+        s->status = s->pid > 0 ? HUSK_STATUS_RUNNING : HUSK_STATUS_CREATING;
+        *ret = s;
+        return 0;
+}
+
+uint64_t husk_proc_start_time(pid_t pid)
+{
+        char path[64], buf[1024];
+        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return 0;
+        buf[n] = '\0';
+        /* comm may contain spaces and parentheses: fields resume after the last ')'. */
+        char *p = strrchr(buf, ')');
+        if (!p || p[1] != ' ')
+                return 0;
+        char state = p[2];
+        if (state == 'Z' || state == 'X' || state == 'x')
+                return 0;
+        p += 2;
+        /* state is field 3; starttime is field 22. */
+        for (int field = 3; field < 22 && p; field++) {
+                p = strchr(p, ' ');
+                if (p)
+                        p++;
+        }
+        return p ? strtoull(p, NULL, 10) : 0;
+}
+
+void husk_state_refresh(int dirfd, struct husk_state *s)
+{
+        if (s->pid <= 0) {
+                s->status = HUSK_STATUS_STOPPED;
+                return;
+        }
+        uint64_t start = husk_proc_start_time(s->pid);
+        if (start == 0 || start != s->pid_start_time) {
+                s->status = HUSK_STATUS_STOPPED;
+                return;
+        }
+        if (!s->foreground && faccessat(dirfd, HUSK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+                s->status = HUSK_STATUS_CREATED;
+                return;
+        }
+        s->status = HUSK_STATUS_RUNNING;
+        if (s->cgroup_path) {
+                _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+                _cleanup_error_ struct husk_error *e = NULL;
+                bool frozen = false;
+                if (husk_cgroup_open(s->cgroup_path, s->rootless, &cg, &e) == 0 &&
+                    husk_cgroup_is_frozen(cg, &frozen, &e) == 0 && frozen)
+                        s->status = HUSK_STATUS_PAUSED;
+        }
+}
+
+char *husk_state_oci_json(const struct husk_state *s, bool pretty)
+{
+        json_t *o = json_object();
+        json_object_set_new(o, "ociVersion", json_string(s->oci_version ? s->oci_version : "1.2.0"));
+        json_object_set_new(o, "id", json_string(s->id));
+        json_object_set_new(o, "pid", json_integer(s->status == HUSK_STATUS_STOPPED ? 0 : s->pid));
+        json_object_set_new(o, "status", json_string(husk_status_name(s->status)));
+        json_object_set_new(o, "bundle", json_string(s->bundle ? s->bundle : ""));
+        json_object_set_new(o, "rootfs", json_string(s->rootfs ? s->rootfs : ""));
+        json_object_set_new(o, "created", json_string(s->created ? s->created : ""));
+        if (s->annotations.len)
+                json_object_set_new(o, "annotations", annotations_to_json(&s->annotations));
+        json_object_set_new(o, "owner", json_string(""));
+        char *text = json_dumps(o, pretty ? JSON_INDENT(2) | JSON_PRESERVE_ORDER : JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(o);
+        return text;
+}
+
+static void hook_list_free(struct husk_hook_list *list)
+{
+        for (size_t i = 0; i < list->len; i++) {
+                free(list->items[i].path);
+                strv_free(list->items[i].args);
+                strv_free(list->items[i].env);
+        }
+        free(list->items);
+}
+
+void husk_state_free(struct husk_state *s)
+{
+        if (!s)
+                return;
+        free(s->oci_version);
+        free(s->id);
+        free(s->bundle);
+        free(s->rootfs);
+        free(s->created);
+        free(s->cgroup_path);
+        for (size_t i = 0; i < s->annotations.len; i++) {
+                free(s->annotations.items[i].key);
+                free(s->annotations.items[i].value);
+        }
+        free(s->annotations.items);
+        hook_list_free(&s->poststart);
+        hook_list_free(&s->poststop);
+        free(s);
+}
+
+void husk_state_freep(struct husk_state **s)
+{
+        husk_state_free(*s);
+        *s = NULL;
+}
+
+char *husk_timestamp_now(void)
+{
+        struct timespec ts;
+        struct tm tm;
+        char buf[64];
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
+        return strdup(buf);
+}

@@ -1,0 +1,69 @@
+/* Container state on disk: <root>/<id>/ with state.json (atomic) and exec.fifo, plus status derivation. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "spec/spec.h"
+#include "util/error.h"
+
+enum husk_status {
+        HUSK_STATUS_CREATING = 0,
+        HUSK_STATUS_CREATED,
+        HUSK_STATUS_RUNNING,
+        HUSK_STATUS_PAUSED,
+        HUSK_STATUS_STOPPED,
+};
+
+#define HUSK_STATE_FILE "state.json"
+#define HUSK_EXEC_FIFO "exec.fifo"
+
+struct husk_state {
+        char *oci_version;
+        char *id;
+        pid_t pid;                /* host pid of the init process, 0 before it exists */
+        uint64_t pid_start_time;  /* field 22 of /proc/<pid>/stat, guards against pid reuse */
+        enum husk_status status;  /* derived by husk_state_refresh, never trusted from disk */
+        char *bundle;
+        char *rootfs;
+        char *created;            /* RFC 3339 with nanoseconds, UTC */
+        uid_t owner_uid;
+        struct husk_kv_list annotations;
+        char *cgroup_path;        /* NULL when the container has no cgroup */
+        bool rootless;
+        bool foreground;          /* created by `run` without --detach: no exec fifo */
+        struct husk_hook_list poststart, poststop; /* the hooks that run after create has returned */
+};
+
+const char *husk_status_name(enum husk_status status);
+
+/* Ids: non-empty, at most 1024 bytes, no '/', not "." or "..", no NUL or control characters. */
+int husk_id_validate(const char *id, struct husk_error **err);
+
+/* Create <root>/<id> exclusively and lock it; "container `id` already exists" when taken. */
+int husk_state_dir_create(const char *root, const char *id, int *ret_dirfd, struct husk_error **err);
+
+/* Open (and, with lock, flock) <root>/<id>; "container `id` does not exist" when absent. */
+int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_dirfd, struct husk_error **err);
+
+/* Remove the state dir's files and the dir itself. */
+int husk_state_dir_remove(const char *root, const char *id, int dirfd, struct husk_error **err);
+
+int husk_state_write(int dirfd, const struct husk_state *state, struct husk_error **err);
+int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct husk_error **err);
+
+/* Derive status from the live process (pid + start time), the exec fifo and the cgroup freezer. */
+void husk_state_refresh(int dirfd, struct husk_state *state);
+
+/* The OCI state document (ociVersion, id, status, pid, bundle, annotations...) as JSON text. */
+char *husk_state_oci_json(const struct husk_state *state, bool pretty);
+
+/* Start time of a live pid, 0 when the process is gone or a zombie. */
+uint64_t husk_proc_start_time(pid_t pid);
+
+void husk_state_free(struct husk_state *state);
+void husk_state_freep(struct husk_state **state);
+
+/* RFC 3339 timestamp with nanoseconds for "created". */
+char *husk_timestamp_now(void);

@@ -1,0 +1,142 @@
+/* Typed messages between husk and the container init over a SOCK_SEQPACKET pair. */
+#include "container/sync.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+static const char *type_name(enum husk_sync_type t)
+{
+        switch (t) {
+        case HUSK_SYNC_GO:
+                return "go";
+        case HUSK_SYNC_STATE:
+                return "state";
+        case HUSK_SYNC_HOOKS:
+                return "hooks";
+        case HUSK_SYNC_HOOKS_DONE:
+                return "hooks-done";
+        case HUSK_SYNC_READY:
+                return "ready";
+        case HUSK_SYNC_START:
+                return "start";
+        case HUSK_SYNC_TERMINAL:
+                return "terminal";
+        case HUSK_SYNC_ERROR:
+                return "error";
+        }
+        return "unknown";
+}
+
+int husk_sync_send(int fd, enum husk_sync_type type, int errnum, const char *payload, size_t len,
+                   struct husk_error **err)
+{
+        struct husk_sync_header h = {.type = type, .errnum = errnum, .len = (uint32_t)len};
+        struct iovec iov[2] = {{.iov_base = &h, .iov_len = sizeof(h)}, {.iov_base = (void *)payload, .iov_len = len}};
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+        ssize_t n;
+        do
+                n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return husk_error_set(err, errno, "send `%s` to the container init", type_name(type));
+        return 0;
+}
+
+int husk_sync_send_fd(int fd, enum husk_sync_type type, int passed_fd, struct husk_error **err)
+{
+        struct husk_sync_header h = {.type = type};
+        char control[CMSG_SPACE(sizeof(int))] = {0};
+        struct iovec iov = {.iov_base = &h, .iov_len = sizeof(h)};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &passed_fd, sizeof(int));
+        ssize_t n;
+        do
+                n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return husk_error_set(err, errno, "send `%s` to the parent", type_name(type));
+        return 0;
+}
+
+void husk_sync_send_error(int fd, const struct husk_error *e)
+{
+        const char *msg = e && e->msg ? e->msg : "container init failed";
+        husk_sync_send(fd, HUSK_SYNC_ERROR, e ? e->errnum : 0, msg, strlen(msg), NULL);
+}
+
+int husk_sync_recv(int fd, enum husk_sync_type *ret_type, char **ret_payload, int *ret_fd, struct husk_error **err)
+{
+        struct husk_sync_header h;
+        if (ret_fd)
+                *ret_fd = -1;
+        /* Peek at the header to size the buffer: SEQPACKET keeps the whole message together. */
+        ssize_t n;
+        do
+                n = recv(fd, &h, sizeof(h), MSG_PEEK);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return husk_error_set(err, errno, "receive from the container init");
+        if (n == 0)
+                return husk_error_set(err, EPIPE, "container init exited unexpectedly");
+        size_t total = (size_t)n < sizeof(h) ? sizeof(h) : sizeof(h) + h.len;
+        _cleanup_free_ char *buf = malloc(total + 1);
+        if (!buf)
+                return husk_error_set(err, ENOMEM, "receive sync message");
+        char control[CMSG_SPACE(sizeof(int))] = {0};
+        struct iovec iov = {.iov_base = buf, .iov_len = total};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
+        do
+                n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+        int passed = -1;
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                memcpy(&passed, CMSG_DATA(c), sizeof(int));
+        if (passed >= 0 && !ret_fd) {
+                close(passed);
+                passed = -1;
+        }
+        if (n < 0 || (size_t)n != total || total < sizeof(h)) {
+                if (passed >= 0)
+                        close(passed);
+                return husk_error_set(err, n < 0 ? errno : EPROTO, "receive sync message");
+        }
+        buf[total] = '\0';
+        char *payload = buf + sizeof(h);
+        if (h.type == HUSK_SYNC_ERROR) {
+                if (passed >= 0)
+                        close(passed);
+                return husk_error_set(err, h.errnum, "%s", payload);
+        }
+        *ret_type = (enum husk_sync_type)h.type;
+        if (ret_fd)
+                *ret_fd = passed;
+        if (ret_payload) {
+                *ret_payload = h.len ? strdup(payload) : NULL;
+                if (h.len && !*ret_payload)
+                        return husk_error_set(err, ENOMEM, "receive sync message");
+        }
+        return 0;
+}
+
+int husk_sync_expect(int fd, enum husk_sync_type type, char **ret_payload, struct husk_error **err)
+{
+        enum husk_sync_type got;
+        int r = husk_sync_recv(fd, &got, ret_payload, NULL, err);
+        if (r < 0)
+                return r;
+        if (got != type)
+                return husk_error_set(err, EPROTO, "expected `%s` from the container init, got `%s`", type_name(type),
+                                      type_name(got));
+        return 0;
+}

@@ -1,0 +1,43 @@
+/* Typed messages between husk and the container init over a SOCK_SEQPACKET pair. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+enum husk_sync_type {
+        HUSK_SYNC_GO = 1,        /* parent -> init: namespaces are ready (id maps written) */
+        HUSK_SYNC_STATE,         /* parent -> init: state JSON for createContainer/startContainer hooks */
+        HUSK_SYNC_HOOKS,         /* init -> parent: run prestart + createRuntime hooks now */
+        HUSK_SYNC_HOOKS_DONE,    /* parent -> init: they succeeded */
+        HUSK_SYNC_READY,         /* init -> parent: set up, waiting for start */
+        HUSK_SYNC_START,         /* parent -> init: run (only `run`; create uses the exec fifo) */
+        HUSK_SYNC_TERMINAL,      /* init -> parent: the pty master (SCM_RIGHTS), for `run` to proxy */
+        HUSK_SYNC_ERROR,         /* either way: errnum + message, then the sender gives up */
+};
+
+struct husk_sync_header {
+        uint32_t type;
+        int32_t errnum;
+        uint32_t len; /* payload bytes that follow */
+};
+
+int husk_sync_send(int fd, enum husk_sync_type type, int errnum, const char *payload, size_t len,
+                   struct husk_error **err);
+
+/* Send a message carrying one fd (SCM_RIGHTS). */
+int husk_sync_send_fd(int fd, enum husk_sync_type type, int passed_fd, struct husk_error **err);
+
+/* Send *err (or a generic message) as HUSK_SYNC_ERROR. */
+void husk_sync_send_error(int fd, const struct husk_error *e);
+
+/*
+ * Receive one message; the payload (NUL-terminated, may be NULL) is returned in *ret_payload.
+ * A HUSK_SYNC_ERROR from the peer is turned into *err and returns < 0. EOF returns -EPIPE with *err set.
+ * An fd passed with the message goes to *ret_fd (close-on-exec; -1 when none or ret_fd is NULL).
+ */
+int husk_sync_recv(int fd, enum husk_sync_type *ret_type, char **ret_payload, int *ret_fd, struct husk_error **err);
+
+/* Receive and require one message type. */
+int husk_sync_expect(int fd, enum husk_sync_type type, char **ret_payload, struct husk_error **err);

@@ -1,0 +1,190 @@
+/* OCI hooks: run each with the state JSON on stdin, its args, env and timeout. */
+#include "linux/hooks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/syscalls.h"
+#include "util/log.h"
+
+#define HOOK_OUTPUT_MAX 4096
+
+struct hook_output {
+        char buf[HOOK_OUTPUT_MAX];
+        size_t len;
+};
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void drain(int *fd, struct hook_output *out)
+{
+        char tmp[1024];
+        ssize_t n = read(*fd, tmp, sizeof(tmp));
+        if (n <= 0) {
+                if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                        close(*fd);
+                        *fd = -1;
+                }
+                return;
+        }
+        size_t room = sizeof(out->buf) - 1 - out->len;
+        size_t take = (size_t)n < room ? (size_t)n : room;
+        memcpy(out->buf + out->len, tmp, take);
+        out->len += take;
+        out->buf[out->len] = '\0';
+}
+
+/* Trim the captured output to one line for the error message. */
+static const char *one_line(struct hook_output *out)
+{
+        while (out->len && (out->buf[out->len - 1] == '\n' || out->buf[out->len - 1] == ' '))
+                out->buf[--out->len] = '\0';
+        for (size_t i = 0; i < out->len; i++)
+                if (out->buf[i] == '\n')
+                        out->buf[i] = ' ';
+        return out->buf;
+}
+
+static int run_one(const struct husk_hook *hook, const char *state_json, struct husk_error **err)
+{
+        int in[2] = {-1, -1}, outp[2] = {-1, -1};
+        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
+                int r = husk_error_set(err, errno, "create pipe");
+                for (int i = 0; i < 2; i++) {
+                        if (in[i] >= 0)
+                                close(in[i]);
+                }
+                return r;
+        }
+
+        int pidfd = -1;
+        struct husk_clone_args args = {
+                .flags = CLONE_PIDFD,
+                .pidfd = (uint64_t)(uintptr_t)&pidfd,
+                .exit_signal = SIGCHLD,
+        };
+        pid_t pid = husk_clone3(&args);
+        if (pid < 0) {
+                int r = husk_error_set(err, errno, "fork");
+                close(in[0]), close(in[1]), close(outp[0]), close(outp[1]);
+                return r;
+        }
+        if (pid == 0) {
+                sigset_t all;
+                sigemptyset(&all);
+                sigprocmask(SIG_SETMASK, &all, NULL);
+                if (dup2(in[0], 0) < 0 || dup2(outp[1], 1) < 0 || dup2(outp[1], 2) < 0)
+                        _exit(127);
+                char *const empty[] = {NULL};
+                char *argv0[] = {hook->path, NULL};
+                execve(hook->path, hook->args ? hook->args : argv0, hook->env ? hook->env : empty);
+                dprintf(2, "exec `%s`: %s", hook->path, strerror(errno));
+                _exit(127);
+        }
+        close(in[0]);
+        close(outp[1]);
+        int in_fd = in[1], out_fd = outp[0];
+        fcntl(in_fd, F_SETFL, O_NONBLOCK);
+        fcntl(out_fd, F_SETFL, O_NONBLOCK);
+
+        struct hook_output out = {.len = 0};
+        size_t state_len = state_json ? strlen(state_json) : 0, written = 0;
+        if (state_len == 0) {
+                close(in_fd);
+                in_fd = -1;
+        }
+        int64_t deadline = hook->has_timeout ? now_ms() + (int64_t)hook->timeout * 1000 : -1;
+        bool exited = false, timed_out = false;
+        while (!exited) {
+                struct pollfd pfd[3] = {
+                        {.fd = pidfd, .events = POLLIN},
+                        {.fd = in_fd, .events = POLLOUT},
+                        {.fd = out_fd, .events = POLLIN},
+                };
+                int timeout = -1;
+                if (deadline >= 0) {
+                        int64_t left = deadline - now_ms();
+                        timeout = left > 0 ? (int)left : 0;
+                }
+                int n = poll(pfd, 3, timeout);
+                if (n < 0 && errno != EINTR)
+                        break;
+                if (n == 0) {
+                        timed_out = true;
+                        husk_pidfd_send_signal(pidfd, SIGKILL);
+                        break;
+                }
+                if (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP)) {
+                        ssize_t w = write(in_fd, state_json + written, state_len - written);
+                        if (w > 0)
+                                written += (size_t)w;
+                        if ((w < 0 && errno != EAGAIN) || written == state_len) {
+                                close(in_fd);
+                                in_fd = -1;
+                        }
+                }
+                if (pfd[2].revents & (POLLIN | POLLHUP))
+                        drain(&out_fd, &out);
+                if (pfd[0].revents & POLLIN)
+                        exited = true;
+        }
+        if (in_fd >= 0)
+                close(in_fd);
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        /* Whatever the hook printed before exiting is still in the pipe. */
+        while (out_fd >= 0)
+                drain(&out_fd, &out);
+        close(pidfd);
+
+        if (timed_out)
+                return husk_error_set(err, ETIMEDOUT, "`%s` did not finish within %d s, killed", hook->path,
+                                      hook->timeout);
+        if (WIFSIGNALED(status))
+                return husk_error_set(err, 0, "`%s` killed by signal %d%s%s", hook->path, WTERMSIG(status),
+                                      out.len ? ": " : "", one_line(&out));
+        if (WEXITSTATUS(status) != 0)
+                return husk_error_set(err, 0, "`%s` exited with status %d%s%s", hook->path, WEXITSTATUS(status),
+                                      out.len ? ": " : "", one_line(&out));
+        if (out.len)
+                husk_debug("hook `%s`: %s", hook->path, one_line(&out));
+        return 0;
+}
+
+int husk_hooks_run(const struct husk_hook_list *hooks, const char *stage, const char *state_json,
+                   struct husk_error **err)
+{
+        for (size_t i = 0; i < hooks->len; i++) {
+                husk_debug("running %s hook #%zu `%s`", stage, i, hooks->items[i].path);
+                int r = run_one(&hooks->items[i], state_json, err);
+                if (r < 0)
+                        return husk_error_wrap(err, "%s hook #%zu", stage, i);
+        }
+        return 0;
+}
+
+void husk_hooks_run_warn(const struct husk_hook_list *hooks, const char *stage, const char *state_json)
+{
+        for (size_t i = 0; i < hooks->len; i++) {
+                _cleanup_error_ struct husk_error *e = NULL;
+                if (run_one(&hooks->items[i], state_json, &e) < 0) {
+                        _cleanup_free_ char *msg = husk_error_format(e);
+                        husk_warn("%s hook #%zu: %s", stage, i, msg ? msg : "failed");
+                }
+        }
+}

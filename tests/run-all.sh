@@ -1,0 +1,105 @@
+#!/bin/bash
+# Run every test layer (unit, unit under ASan+UBSan, security, fuzz smoke, integration) and
+# print one closing line: `N passed, N failed, N skipped`.
+# Usage: tests/run-all.sh BUILD_DIR ASAN_BUILD_DIR FUZZ_BUILD_DIR
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build} asan=${2:-build-asan} fuzz=${3:-build-fuzz}
+passed=0 failed=0 skipped=0
+failures=()
+
+section() { printf '\n==== %s ====\n' "$1"; }
+
+# Count a meson test run from its summary lines ("Ok:", "Fail:", "Skipped:", ...).
+meson_suite() {
+	local dir=$1 suite=$2 label=$3 out
+	out=$(meson test -C "$dir" --suite "$suite" --print-errorlogs 2>&1)
+	echo "$out"
+	local ok fail skip timeout expfail
+	ok=$(echo "$out" | awk '/^Ok:/ {print $2}' | tail -n1)
+	fail=$(echo "$out" | awk '/^Fail:/ {print $2}' | tail -n1)
+	skip=$(echo "$out" | awk '/^Skipped:/ {print $2}' | tail -n1)
+	timeout=$(echo "$out" | awk '/^Timeout:/ {print $2}' | tail -n1)
+	expfail=$(echo "$out" | awk '/^Unexpected Pass:/ {print $3}' | tail -n1)
+	if echo "$out" | grep -q "No suitable tests defined"; then
+		echo "(no $label tests defined)"
+		return
+	fi
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${fail:-0} + ${timeout:-0} + ${expfail:-0}))
+	skipped=$((skipped + ${skip:-0}))
+	if [ "${fail:-0}" != 0 ] || [ "${timeout:-0}" != 0 ]; then failures+=("$label"); fi
+	if [ -z "$ok$fail" ]; then
+		echo "$label: meson test did not run"
+		failed=$((failed + 1))
+		failures+=("$label (did not run)")
+	fi
+}
+
+section "unit tests"
+meson_suite "$build" unit unit
+
+section "unit tests under ASan+UBSan"
+if [ -f "$asan/build.ninja" ] || meson setup "$asan" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null; then
+	if ninja -C "$asan" >/dev/null; then
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 meson_suite "$asan" unit unit-asan
+	else
+		ninja -C "$asan" | tail -n 30
+		failed=$((failed + 1))
+		failures+=("asan build")
+	fi
+fi
+
+section "security regression tests"
+meson_suite "$build" security security
+
+section "fuzzing (short run)"
+if command -v clang >/dev/null; then
+	if [ -f "$fuzz/build.ninja" ] || CC=clang meson setup "$fuzz" -Dfuzz=true -Db_sanitize=address,undefined \
+		-Db_lundef=false >/dev/null; then
+		ninja -C "$fuzz" >/dev/null || { ninja -C "$fuzz" | tail -n 30; }
+		for target in "$fuzz"/tests/fuzz/fuzz_*; do
+			[ -x "$target" ] || continue
+			name=$(basename "$target")
+			corpus_src=tests/fuzz/corpus/${name#fuzz_}
+			work=$(mktemp -d)
+			[ -d "$corpus_src" ] && cp -r "$corpus_src"/. "$work"/
+			if "$target" -max_total_time="${FUZZ_SECONDS:-30}" -rss_limit_mb=2048 "$work" >"$work.log" 2>&1; then
+				echo "ok $name ($(grep -c . "$work.log") log lines)"
+				passed=$((passed + 1))
+			else
+				tail -n 40 "$work.log"
+				echo "not ok $name"
+				failed=$((failed + 1))
+				failures+=("$name")
+			fi
+			rm -rf "$work" "$work.log"
+		done
+	fi
+fi
+
+section "integration tests (bats)"
+husk_bin=$(cd "$build" && pwd)/src/cli/husk
+if [ -x "$husk_bin" ]; then
+	out=$(HUSK=$husk_bin CHECKER=$(cd "$build" && pwd)/tests/checker/checker bats --tap tests/integration 2>&1)
+	echo "$out"
+	ok=$(echo "$out" | grep -E '^ok ' | grep -vc '# skip')
+	skip=$(echo "$out" | grep -E '^ok .*# skip' -c)
+	notok=$(echo "$out" | grep -Ec '^not ok ')
+	passed=$((passed + ok))
+	skipped=$((skipped + skip))
+	failed=$((failed + notok))
+	[ "$notok" != 0 ] && failures+=("integration")
+	if ! echo "$out" | grep -qE '^1\.\.[0-9]+'; then
+		failed=$((failed + 1))
+		failures+=("bats did not run")
+	fi
+else
+	echo "no husk binary at $husk_bin"
+	failed=$((failed + 1))
+fi
+
+echo
+[ ${#failures[@]} -gt 0 ] && echo "failing: ${failures[*]}"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -36,7 +36,7 @@ check-asan:
 	meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
 
 check-integration: all
-	HUSK=$(abspath $(BUILD))/src/cli/husk bats tests/integration
+	HUSK=$(abspath $(BUILD))/husk bats tests/integration
 
 install: all
 	meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
@@ -44,7 +44,7 @@ install: all
 
 bench: all
 	@sh scripts/install-deps.sh bench
-	HUSK=$(abspath $(BUILD))/src/cli/husk bash bench/run.sh
+	HUSK=$(abspath $(BUILD))/husk bash bench/run.sh
 
 format-check:
 	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')

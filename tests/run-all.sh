@@ -8,7 +8,28 @@ build=${1:-build} asan=${2:-build-asan} fuzz=${3:-build-fuzz}
 passed=0 failed=0 skipped=0
 failures=()
 
-section() { printf '\n==== %s ====\n' "$1"; }
+section() {
+	check_host "$1"
+	printf '\n==== %s ====\n' "$1"
+}
+
+# Tests must never touch host files: watch the nodes a broken rootfs set-up would hit first.
+host_nodes="/dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx"
+host_snapshot() { stat -c '%n %F %t:%T %a' $host_nodes 2>&1; }
+host_before=$(host_snapshot)
+last_section="start"
+check_host() {
+	local now
+	now=$(host_snapshot)
+	if [ "$now" != "$host_before" ]; then
+		echo "HOST CHANGED during '$last_section':"
+		diff <(echo "$host_before") <(echo "$now")
+		failed=$((failed + 1))
+		failures+=("host /dev changed during $last_section")
+		host_before=$now
+	fi
+	last_section=${1:-end}
+}
 
 # Count a meson test run from its summary lines ("Ok:", "Fail:", "Skipped:", ...).
 meson_suite() {
@@ -79,7 +100,7 @@ if command -v clang >/dev/null; then
 fi
 
 section "integration tests (bats)"
-husk_bin=$(cd "$build" && pwd)/src/cli/husk
+husk_bin=$(cd "$build" && pwd)/husk
 if [ -x "$husk_bin" ]; then
 	out=$(HUSK=$husk_bin CHECKER=$(cd "$build" && pwd)/tests/checker/checker bats --tap tests/integration 2>&1)
 	echo "$out"
@@ -99,6 +120,7 @@ else
 	failed=$((failed + 1))
 fi
 
+check_host end
 echo
 [ ${#failures[@]} -gt 0 ] && echo "failing: ${failures[*]}"
 echo "$passed passed, $failed failed, $skipped skipped"

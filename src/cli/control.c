@@ -130,7 +130,7 @@ static void print_json(struct husk_state **list, size_t len)
 
 static void print_table(struct husk_state **list, size_t len)
 {
-        /* Columns padded like runc's tabwriter (minimum width 12, one space of padding). */
+        /* Columns padded like runc's tabwriter (minimum width 12, padding 3). */
         size_t w_id = 2, w_bundle = 6, w_created = 7;
         for (size_t i = 0; i < len; i++) {
                 size_t l = strlen(list[i]->id);
@@ -140,13 +140,13 @@ static void print_table(struct husk_state **list, size_t len)
                 l = list[i]->created ? strlen(list[i]->created) : 0;
                 w_created = l > w_created ? l : w_created;
         }
-#define PAD(w) ((int)((w) + 1 < 12 ? 11 : (w)))
-        printf("%-*s %-*s %-*s %-*s %-*s %s\n", PAD(w_id), "ID", PAD(5), "PID", PAD(7), "STATUS", PAD(w_bundle),
+#define PAD(w) ((int)((w) + 3 < 12 ? 12 : (w) + 3))
+        printf("%-*s%-*s%-*s%-*s%-*s%s\n", PAD(w_id), "ID", PAD(5), "PID", PAD(7), "STATUS", PAD(w_bundle),
                "BUNDLE", PAD(w_created), "CREATED", "OWNER");
         char buf[32];
         for (size_t i = 0; i < len; i++) {
                 const struct husk_state *s = list[i];
-                printf("%-*s %-*d %-*s %-*s %-*s %s\n", PAD(w_id), s->id, PAD(5),
+                printf("%-*s%-*d%-*s%-*s%-*s%s\n", PAD(w_id), s->id, PAD(5),
                        s->status == HUSK_STATUS_STOPPED ? 0 : s->pid, PAD(7), husk_status_name(s->status),
                        PAD(w_bundle), s->bundle ? s->bundle : "", PAD(w_created), s->created ? s->created : "",
                        owner_name(s->owner_uid, buf, sizeof(buf)));

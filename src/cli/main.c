@@ -38,7 +38,10 @@ static void usage(void)
                "husk is an OCI container runtime with runc's command line.\n\nCommands:\n");
         for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
                 printf("  %-10s %s\n", commands[i].name, commands[i].help);
-        printf("\nGlobal options:\n"
+        printf("\nNot implemented yet:");
+        for (const char *const *p = not_yet; *p; p++)
+                printf(" %s", *p);
+        printf("\n\nGlobal options:\n"
                "  --root DIR             state directory (default /run/husk, $XDG_RUNTIME_DIR/husk rootless)\n"
                "  --log FILE             write log lines to FILE\n"
                "  --log-format FORMAT    text or json\n"

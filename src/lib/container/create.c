@@ -11,10 +11,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "container/sync.h"
+#include "husk-config.h"
 #include "linux/hooks.h"
 #include "linux/terminal.h"
 #include "linux/userns.h"
@@ -88,7 +90,7 @@ static int resolve_paths(struct husk_launch *l, struct husk_error **err)
 static void fill_state(struct husk_launch *l)
 {
         struct husk_state *s = &l->state;
-        s->oci_version = l->spec->oci_version;
+        s->oci_version = HUSK_SPEC_VERSION; /* the state document follows husk's spec version */
         s->id = (char *)l->id;
         s->bundle = l->bundle;
         s->rootfs = l->rootfs;
@@ -102,18 +104,41 @@ static void fill_state(struct husk_launch *l)
         s->status = HUSK_STATUS_CREATING;
 }
 
-/* Namespaces that must be set up in the parent because they apply to children only. */
+/* Remember the parent's pid or time namespace before pointing its children elsewhere. */
+static int save_ns(const char *name, int *ret_fd, struct husk_error **err)
+{
+        if (*ret_fd >= 0)
+                return 0;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+        *ret_fd = open(path, O_RDONLY | O_CLOEXEC);
+        return *ret_fd < 0 ? husk_error_set(err, errno, "open `%s`", path) : 0;
+}
+
+/*
+ * The pid and time namespaces apply to children only: the parent points its children at them
+ * before clone3 and restore_parent_namespaces points them back, so the hooks it runs later
+ * do not start inside the container.
+ */
 static int prepare_parent_namespaces(struct husk_launch *l, struct husk_error **err)
 {
-        int r = husk_ns_join(&l->ns, HUSK_NS_PID, err);
-        if (r < 0)
-                return r;
-        r = husk_ns_join(&l->ns, HUSK_NS_TIME, err);
-        if (r < 0)
-                return r;
+        int r;
+        if (l->ns.join_fd[HUSK_NS_PID] >= 0) {
+                r = save_ns("pid_for_children", &l->saved_pid_ns, err);
+                if (r < 0 || (r = husk_ns_join(&l->ns, HUSK_NS_PID, err)) < 0)
+                        return r;
+        }
+        if (l->ns.join_fd[HUSK_NS_TIME] >= 0) {
+                r = save_ns("time_for_children", &l->saved_time_ns, err);
+                if (r < 0 || (r = husk_ns_join(&l->ns, HUSK_NS_TIME, err)) < 0)
+                        return r;
+        }
         if (l->ns.new_flags & CLONE_NEWTIME) {
                 /* Offsets can only be written before a process lives in the namespace, so the
                  * parent unshares it (for its children only) and the child is born inside. */
+                r = save_ns("time_for_children", &l->saved_time_ns, err);
+                if (r < 0)
+                        return r;
                 if (unshare(CLONE_NEWTIME) < 0)
                         return husk_error_set(err, errno, "create time namespace");
                 r = husk_ns_write_time_offsets(l->spec, err);
@@ -125,31 +150,32 @@ static int prepare_parent_namespaces(struct husk_launch *l, struct husk_error **
         return 0;
 }
 
-/* runc's rules: a detached terminal needs a console socket, and a console socket needs a terminal. */
-static int check_terminal_options(struct husk_launch *l, struct husk_error **err)
+static int restore_parent_namespaces(struct husk_launch *l, struct husk_error **err)
 {
-        bool terminal = l->spec->process.terminal;
-        if (terminal && !l->opts->console_socket && !l->foreground)
-                return husk_error_set(err, 0, "process.terminal is true: --console-socket is required when husk "
-                                              "does not stay in the foreground");
-        if (!terminal && l->opts->console_socket)
-                return husk_error_set(err, 0, "--console-socket needs process.terminal to be true");
+        if (l->saved_pid_ns >= 0 && setns(l->saved_pid_ns, CLONE_NEWPID) < 0)
+                return husk_error_set(err, errno, "restore the pid namespace for children");
+        if (l->saved_time_ns >= 0 && setns(l->saved_time_ns, CLONE_NEWTIME) < 0)
+                return husk_error_set(err, errno, "restore the time namespace for children");
         return 0;
 }
 
 static int spawn_init(struct husk_launch *l, struct husk_error **err)
 {
+        int cgroup_fd = l->cgroup ? husk_cgroup_clone_fd(l->cgroup) : -1;
         unsigned long flags = l->ns.new_flags & ~(unsigned long)CLONE_NEWTIME;
         if (l->ns.join_fd[HUSK_NS_USER] >= 0)
                 /* Namespaces made after joining a user namespace must belong to it: the child
                  * unshares them itself after setns. */
                 flags &= CLONE_NEWPID;
+        if (cgroup_fd < 0)
+                /* Not born in its cgroup: the child unshares its cgroup namespace after GO. */
+                flags &= ~(unsigned long)CLONE_NEWCGROUP;
+        l->cgroup_ns_at_clone = (flags & CLONE_NEWCGROUP) != 0;
         struct husk_clone_args args = {
                 .flags = flags | CLONE_PIDFD,
                 .pidfd = (uint64_t)(uintptr_t)&l->pidfd,
                 .exit_signal = SIGCHLD,
         };
-        int cgroup_fd = l->cgroup ? husk_cgroup_clone_fd(l->cgroup) : -1;
         if (cgroup_fd >= 0) {
                 args.flags |= CLONE_INTO_CGROUP;
                 args.cgroup = (uint64_t)cgroup_fd;
@@ -164,19 +190,55 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
         l->pid = pid;
         close(l->sync_child);
         l->sync_child = -1;
-        if (l->fifo_fd >= 0) {
-                close(l->fifo_fd);
-                l->fifo_fd = -1;
+        if (l->exec_listen_fd >= 0) {
+                close(l->exec_listen_fd);
+                l->exec_listen_fd = -1;
         }
         if (l->console_fd >= 0) {
                 close(l->console_fd);
                 l->console_fd = -1;
         }
+        int r = restore_parent_namespaces(l, err);
+        if (r < 0)
+                return r;
         if (cgroup_fd < 0 && l->cgroup) {
-                int r = husk_cgroup_enter(l->cgroup, pid, err);
+                r = husk_cgroup_enter(l->cgroup, pid, err);
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+int husk_dirfd_socket_path(int dirfd, const char *name, char *buf, size_t len)
+{
+        /* sun_path holds 108 bytes and ids may be 1024: go through the dir's fd instead. */
+        return snprintf(buf, len, "/proc/self/fd/%d/%s", dirfd, name) < (int)len ? 0 : -ENAMETOOLONG;
+}
+
+/* The created init waits on this socket; `start` connects and learns how exec went. */
+static int listen_exec_socket(struct husk_launch *l, struct husk_error **err)
+{
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        if (husk_dirfd_socket_path(l->dirfd, HUSK_EXEC_SOCKET, addr.sun_path, sizeof(addr.sun_path)) < 0)
+                return husk_error_set(err, ENAMETOOLONG, "exec socket path");
+        l->exec_listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (l->exec_listen_fd < 0)
+                return husk_error_set(err, errno, "create exec socket");
+        if (bind(l->exec_listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+            listen(l->exec_listen_fd, 4) < 0)
+                return husk_error_set(err, errno, "listen on `%s/%s/%s`", l->root, l->id, HUSK_EXEC_SOCKET);
+        return 0;
+}
+
+/* runc's rules: a detached terminal needs a console socket, and a console socket needs a terminal. */
+static int check_terminal_options(struct husk_launch *l, struct husk_error **err)
+{
+        bool terminal = l->spec->process.terminal;
+        if (terminal && !l->opts->console_socket && !l->foreground)
+                return husk_error_set(err, 0, "process.terminal is true: --console-socket is required when husk "
+                                              "does not stay in the foreground");
+        if (!terminal && l->opts->console_socket)
+                return husk_error_set(err, 0, "--console-socket needs process.terminal to be true");
         return 0;
 }
 
@@ -246,8 +308,8 @@ static int talk_to_init(struct husk_launch *l, struct husk_error **err)
 
 int husk_launch_create(struct husk_launch *l, struct husk_error **err)
 {
-        l->dirfd = l->fifo_fd = l->sync_parent = l->sync_child = l->pidfd = -1;
-        l->console_fd = l->terminal_master = -1;
+        l->dirfd = l->exec_listen_fd = l->start_conn = l->sync_parent = l->sync_child = l->pidfd = -1;
+        l->console_fd = l->terminal_master = l->saved_pid_ns = l->saved_time_ns = -1;
         for (int i = 0; i < HUSK_NS_COUNT; i++)
                 l->ns.join_fd[i] = -1;
 
@@ -277,15 +339,9 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
                 goto fail;
         l->state.cgroup_path = (char *)husk_cgroup_path(l->cgroup);
         if (!l->foreground) {
-                if (mkfifoat(l->dirfd, HUSK_EXEC_FIFO, 0600) < 0) {
-                        r = husk_error_set(err, errno, "create exec fifo");
+                r = listen_exec_socket(l, err);
+                if (r < 0)
                         goto fail;
-                }
-                l->fifo_fd = openat(l->dirfd, HUSK_EXEC_FIFO, O_RDWR | O_CLOEXEC);
-                if (l->fifo_fd < 0) {
-                        r = husk_error_set(err, errno, "open exec fifo");
-                        goto fail;
-                }
         }
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -342,6 +398,11 @@ void husk_launch_abort(struct husk_launch *l)
                 _cleanup_free_ char *msg = husk_error_format(ignored);
                 husk_warn("remove cgroup of `%s`: %s", l->id, msg ? msg : "failed");
         }
+        /* The spec sends a failed create on to delete, which runs poststop hooks. */
+        if (l->spec && l->spec->hooks.poststop.len && l->dirfd >= 0) {
+                _cleanup_free_ char *json = husk_launch_state_json(&l->state, HUSK_STATUS_STOPPED);
+                husk_hooks_run_warn(&l->spec->hooks.poststop, "poststop", json);
+        }
         if (l->dirfd >= 0) {
                 husk_error_freep(&ignored);
                 if (husk_state_dir_remove(l->root, l->id, l->dirfd, &ignored) < 0) {
@@ -353,8 +414,9 @@ void husk_launch_abort(struct husk_launch *l)
 
 void husk_launch_release(struct husk_launch *l)
 {
-        int *fds[] = {&l->dirfd,  &l->fifo_fd,    &l->sync_parent,    &l->sync_child,
-                      &l->pidfd, &l->console_fd, &l->terminal_master};
+        int *fds[] = {&l->dirfd,      &l->exec_listen_fd, &l->start_conn,      &l->sync_parent,
+                      &l->sync_child, &l->pidfd,          &l->console_fd,      &l->terminal_master,
+                      &l->saved_pid_ns, &l->saved_time_ns};
         for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
                 if (*fds[i] >= 0)
                         close(*fds[i]);

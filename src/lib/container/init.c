@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "container/sync.h"
@@ -18,6 +20,7 @@
 #include "linux/terminal.h"
 #include "linux/user.h"
 #include "util/cleanup.h"
+#include "util/path.h"
 #include "util/syscalls.h"
 #include "util/log.h"
 
@@ -46,10 +49,16 @@ static int join_namespaces(struct husk_launch *l, struct husk_error **err)
                 if (r < 0)
                         return r;
         }
-        /* spawn_init left these out of clone3 so that they belong to the joined user namespace. */
+        /* spawn_init left these out of clone3: namespaces that must belong to a joined user
+         * namespace, and the cgroup namespace, which must be rooted at the container's cgroup
+         * (the parent moved us there before GO). */
         unsigned long rest = l->ns.new_flags & ~(unsigned long)(CLONE_NEWPID | CLONE_NEWTIME | CLONE_NEWUSER);
-        if (joined_user && rest && unshare((int)rest) < 0)
-                return husk_error_set(err, errno, "create namespaces %#lx in the joined user namespace", rest);
+        if (!joined_user)
+                rest &= CLONE_NEWCGROUP;
+        if (l->cgroup_ns_at_clone)
+                rest &= ~(unsigned long)CLONE_NEWCGROUP;
+        if (rest && unshare((int)rest) < 0)
+                return husk_error_set(err, errno, "create namespaces %#lx", rest);
         return 0;
 }
 
@@ -57,17 +66,30 @@ static int set_hostname(const struct husk_spec *spec, bool new_uts, struct husk_
 {
         if (spec->hostname && *spec->hostname) {
                 if (!new_uts)
-                        return husk_error_set(err, 0, "config.json: hostname: requires a new uts namespace");
+                        return husk_error_set(err, 0, "config.json: hostname: requires a uts namespace");
                 if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
                         return husk_error_set(err, errno, "hostname: set `%s`", spec->hostname);
         }
         if (spec->domainname && *spec->domainname) {
                 if (!new_uts)
-                        return husk_error_set(err, 0, "config.json: domainname: requires a new uts namespace");
+                        return husk_error_set(err, 0, "config.json: domainname: requires a uts namespace");
                 if (setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
                         return husk_error_set(err, errno, "domainname: set `%s`", spec->domainname);
         }
         return 0;
+}
+
+/* runc creates a missing cwd (as root, before the user switch), inside the container root. */
+static int ensure_cwd(const struct husk_process *process, struct husk_error **err)
+{
+        struct stat st;
+        if (stat(process->cwd, &st) == 0)
+                return 0;
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return husk_error_set(err, errno, "open `/`");
+        _cleanup_close_ int dir = husk_path_mkdir_all_in_root(root, process->cwd, 0755, err);
+        return dir < 0 ? husk_error_wrap(err, "process.cwd") : 0;
 }
 
 static int setup_terminal(struct husk_launch *l, struct husk_error **err)
@@ -129,6 +151,9 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
         r = setup_terminal(l, err);
         if (r < 0)
                 return r;
+        r = ensure_cwd(&spec->process, err);
+        if (r < 0)
+                return r;
         return husk_rootfs_finalize(&cfg, err);
 }
 
@@ -143,20 +168,30 @@ static int enter_cwd(const struct husk_process *process, struct husk_error **err
         return 0;
 }
 
+/* Returns the fd on which errors go from now on: the sync socket (run) or the start connection. */
 static int wait_for_start(struct husk_launch *l, struct husk_error **err)
 {
         if (l->foreground)
                 return husk_sync_expect(l->sync_child, HUSK_SYNC_START, NULL, err);
-        char byte;
-        ssize_t n;
-        do
-                n = read(l->fifo_fd, &byte, 1);
-        while (n < 0 && errno == EINTR);
-        if (n != 1)
-                return husk_error_set(err, n < 0 ? errno : EPIPE, "wait for start on the exec fifo");
-        close(l->fifo_fd);
-        l->fifo_fd = -1;
-        return 0;
+        /* create has returned: nobody reads the sync socket any more. */
+        close(l->sync_child);
+        l->sync_child = -1;
+        while (true) {
+                int conn = accept4(l->exec_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+                if (conn < 0) {
+                        if (errno == EINTR || errno == ECONNABORTED)
+                                continue;
+                        return husk_error_set(err, errno, "wait for start");
+                }
+                _cleanup_error_ struct husk_error *ignored = NULL;
+                if (husk_sync_expect(conn, HUSK_SYNC_START, NULL, &ignored) == 0) {
+                        l->start_conn = conn;
+                        close(l->exec_listen_fd);
+                        l->exec_listen_fd = -1;
+                        return 0;
+                }
+                close(conn); /* a peer that went away before saying start */
+        }
 }
 
 static int init_setup(struct husk_launch *l, struct init_hooks_state *hs, char **ret_exec_path,
@@ -190,7 +225,7 @@ static int init_setup(struct husk_launch *l, struct init_hooks_state *hs, char *
         r = setup_rootfs(l, hs, err);
         if (r < 0)
                 return r;
-        r = set_hostname(spec, (l->ns.new_flags & CLONE_NEWUTS) != 0, err);
+        r = set_hostname(spec, l->ns.has[HUSK_NS_UTS], err);
         if (r < 0)
                 return r;
         r = husk_rlimits_apply(process, err);
@@ -220,7 +255,9 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         l->sync_parent = l->dirfd = -1;
         reset_signals();
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        if (!(l->ns.new_flags & CLONE_NEWPID) && getppid() != l->parent_pid)
+        /* The parent died before PDEATHSIG was armed (getppid is 0 across a pid namespace). */
+        pid_t ppid = getppid();
+        if (ppid != 0 && ppid != l->parent_pid)
                 _exit(1);
 
         int r = init_setup(l, &hs, &exec_path, &err);
@@ -243,11 +280,7 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         execve(exec_path, l->spec->process.args, l->spec->process.env ? l->spec->process.env : (char *[]){NULL});
         r = husk_error_set(&err, errno, "exec `%s`", exec_path);
 fail:
-        /* create/run listen on the socket until start; after that only the log is left. */
-        husk_sync_send_error(l->sync_child, err);
-        if (!l->foreground && l->fifo_fd < 0) {
-                _cleanup_free_ char *msg = husk_error_format(err);
-                husk_log(HUSK_LOG_ERROR, "container init: %s", msg ? msg : "failed");
-        }
+        /* Before start the parent listens on the sync socket; after it, `start` on its connection. */
+        husk_sync_send_error(l->start_conn >= 0 ? l->start_conn : l->sync_child, err);
         _exit(127);
 }

@@ -15,7 +15,7 @@ struct husk_launch {
         const struct husk_create_options *opts;
         const char *root;
         const char *id;
-        bool foreground;        /* run without --detach: released over the sync socket, no exec fifo */
+        bool foreground;        /* run without --detach: released over the sync socket, no exec socket */
 
         struct husk_spec *spec;
         char *bundle;           /* absolute */
@@ -25,9 +25,12 @@ struct husk_launch {
         struct husk_state state; /* borrows from spec; written to state.json */
 
         int dirfd;              /* locked state dir */
-        int fifo_fd;            /* exec fifo, O_RDWR: init blocks reading it until `start` writes */
+        int exec_listen_fd;     /* listening exec.sock: init accepts `start` on it */
+        int start_conn;         /* in init: the accepted `start` connection, for errors until execve */
         int sync_parent, sync_child;
         pid_t parent_pid;
+        bool cgroup_ns_at_clone; /* CLONE_NEWCGROUP went to clone3 (born in its cgroup) */
+        int saved_pid_ns, saved_time_ns; /* the parent's own, restored after clone3 */
 
         int console_fd;         /* connected --console-socket, -1 when none */
         int terminal_master;    /* pty master sent back by init for `run` to proxy, -1 when none */
@@ -50,6 +53,9 @@ _Noreturn void husk_init_main(struct husk_launch *l);
 
 /* Shared by start and run: the state JSON hooks get, with the status they should see. */
 char *husk_launch_state_json(const struct husk_state *state, enum husk_status status);
+
+/* A unix socket path for an entry of dirfd that fits sun_path whatever the root's length. */
+int husk_dirfd_socket_path(int dirfd, const char *name, char *buf, size_t len);
 
 /* Write the --pid-file atomically, as a bare integer without newline. */
 int husk_write_pid_file(const char *path, pid_t pid, struct husk_error **err);

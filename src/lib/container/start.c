@@ -1,12 +1,42 @@
-/* start: release a created container's init through the exec fifo, then run poststart hooks. */
+/* start: release a created container's init through its exec socket, then run poststart hooks. */
 #include "container/lifecycle.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "container/sync.h"
 #include "linux/hooks.h"
 #include "util/cleanup.h"
+#include "util/syscalls.h"
+
+/* Connect to the waiting init, say start, and wait for EOF (execve happened) or its error. */
+static int release_init(int dirfd, const char *id, struct husk_error **err)
+{
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        if (husk_dirfd_socket_path(dirfd, HUSK_EXEC_SOCKET, addr.sun_path, sizeof(addr.sun_path)) < 0)
+                return husk_error_set(err, ENAMETOOLONG, "exec socket path");
+        _cleanup_close_ int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (sock < 0)
+                return husk_error_set(err, errno, "create socket");
+        if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+                return husk_error_set(err, errno == ECONNREFUSED ? 0 : errno, "container `%s` init is not running", id);
+        int r = husk_sync_send(sock, HUSK_SYNC_START, 0, NULL, 0, err);
+        if (r < 0)
+                return r;
+        enum husk_sync_type type;
+        r = husk_sync_recv(sock, &type, NULL, NULL, err);
+        if (r == -EPIPE) {
+                husk_error_freep(err);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        return husk_error_set(err, EPROTO, "unexpected message %u from the container init", type);
+}
 
 int husk_container_start(const struct husk_runtime *rt, const char *id, struct husk_error **err)
 {
@@ -31,14 +61,16 @@ int husk_container_start(const struct husk_runtime *rt, const char *id, struct h
         case HUSK_STATUS_CREATING:
                 return husk_error_set(err, 0, "cannot start a container that is still being created");
         }
-        /* Non-blocking: with no reader the init is gone, and we must not hang. */
-        _cleanup_close_ int fifo = openat(dirfd, HUSK_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fifo < 0)
-                return husk_error_set(err, errno == ENXIO ? 0 : errno, "container `%s` init is not running", id);
-        if (write(fifo, "0", 1) != 1)
-                return husk_error_set(err, errno, "release container `%s`", id);
-        if (unlinkat(dirfd, HUSK_EXEC_FIFO, 0) < 0)
-                return husk_error_set(err, errno, "remove exec fifo of `%s`", id);
+        r = release_init(dirfd, id, err);
+        /* Whatever happened, the container is no longer "created". */
+        unlinkat(dirfd, HUSK_EXEC_SOCKET, 0);
+        if (r < 0) {
+                /* The spec: a failed startContainer hook stops the container. */
+                _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
+                if (pidfd >= 0 && husk_proc_start_time(state->pid) == state->pid_start_time)
+                        husk_pidfd_send_signal(pidfd, SIGKILL);
+                return r;
+        }
         if (state->poststart.len) {
                 _cleanup_free_ char *json = husk_launch_state_json(state, HUSK_STATUS_RUNNING);
                 husk_hooks_run_warn(&state->poststart, "poststart", json);

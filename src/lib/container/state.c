@@ -1,4 +1,4 @@
-/* Container state on disk: <root>/<id>/ with state.json (atomic) and exec.fifo, plus status derivation. */
+/* Container state on disk: <root>/<id>/ with state.json (atomic) and exec.sock, plus status derivation. */
 #include "container/state.h"
 
 #include <errno.h>
@@ -116,7 +116,7 @@ int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_di
 
 int husk_state_dir_remove(const char *root, const char *id, int dirfd, struct husk_error **err)
 {
-        static const char *const files[] = {HUSK_STATE_FILE, HUSK_STATE_FILE ".tmp", HUSK_EXEC_FIFO};
+        static const char *const files[] = {HUSK_STATE_FILE, HUSK_STATE_FILE ".tmp", HUSK_EXEC_SOCKET};
         for (size_t i = 0; i < ARRAY_SIZE(files); i++)
                 if (unlinkat(dirfd, files[i], 0) < 0 && errno != ENOENT)
                         return husk_error_set(err, errno, "remove `%s/%s/%s`", root, id, files[i]);
@@ -356,7 +356,7 @@ void husk_state_refresh(int dirfd, struct husk_state *s)
                 s->status = HUSK_STATUS_STOPPED;
                 return;
         }
-        if (!s->foreground && faccessat(dirfd, HUSK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (!s->foreground && faccessat(dirfd, HUSK_EXEC_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
                 s->status = HUSK_STATUS_CREATED;
                 return;
         }

@@ -1,4 +1,4 @@
-/* Container state on disk: <root>/<id>/ with state.json (atomic) and exec.fifo, plus status derivation. */
+/* Container state on disk: <root>/<id>/ with state.json (atomic) and exec.sock, plus status derivation. */
 #pragma once
 
 #include <stdbool.h>
@@ -17,7 +17,8 @@ enum husk_status {
 };
 
 #define HUSK_STATE_FILE "state.json"
-#define HUSK_EXEC_FIFO "exec.fifo"
+/* The created init listens here until `start`; its presence means "created". */
+#define HUSK_EXEC_SOCKET "exec.sock"
 
 struct husk_state {
         char *oci_version;
@@ -32,7 +33,7 @@ struct husk_state {
         struct husk_kv_list annotations;
         char *cgroup_path;        /* NULL when the container has no cgroup */
         bool rootless;
-        bool foreground;          /* created by `run` without --detach: no exec fifo */
+        bool foreground;          /* created by `run` without --detach: no exec socket */
         struct husk_hook_list poststart, poststop; /* the hooks that run after create has returned */
 };
 
@@ -53,7 +54,7 @@ int husk_state_dir_remove(const char *root, const char *id, int dirfd, struct hu
 int husk_state_write(int dirfd, const struct husk_state *state, struct husk_error **err);
 int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct husk_error **err);
 
-/* Derive status from the live process (pid + start time), the exec fifo and the cgroup freezer. */
+/* Derive status from the live process (pid + start time), the exec socket and the cgroup freezer. */
 void husk_state_refresh(int dirfd, struct husk_state *state);
 
 /* The OCI state document (ociVersion, id, status, pid, bundle, annotations...) as JSON text. */

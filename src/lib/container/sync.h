@@ -12,7 +12,7 @@ enum husk_sync_type {
         HUSK_SYNC_HOOKS,         /* init -> parent: run prestart + createRuntime hooks now */
         HUSK_SYNC_HOOKS_DONE,    /* parent -> init: they succeeded */
         HUSK_SYNC_READY,         /* init -> parent: set up, waiting for start */
-        HUSK_SYNC_START,         /* parent -> init: run (only `run`; create uses the exec fifo) */
+        HUSK_SYNC_START,         /* parent (run) or `start` (exec socket) -> init: exec now */
         HUSK_SYNC_TERMINAL,      /* init -> parent: the pty master (SCM_RIGHTS), for `run` to proxy */
         HUSK_SYNC_ERROR,         /* either way: errnum + message, then the sender gives up */
 };

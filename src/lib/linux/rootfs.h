@@ -6,25 +6,41 @@
 #include "spec/spec.h"
 #include "util/error.h"
 
+/*
+ * All three steps run in the container init, in its own mount namespace, as in runc:
+ * prepare, then (createContainer hooks) enter, then finalize. Every path inside the
+ * rootfs is resolved with openat2(RESOLVE_IN_ROOT) and mounted onto the resolved fd
+ * (util/path.h), so symlinks in the rootfs never lead a mount, mkdir or mknod to the
+ * host. Errors read `mount `proc` on `/proc`` with the errno kept apart.
+ */
 struct husk_rootfs_config {
         const struct husk_spec *spec;
         const char *rootfs; /* absolute host path of the root filesystem, resolved against the bundle */
         const char *bundle; /* absolute bundle path: relative bind sources resolve against it */
         bool no_pivot;      /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
         bool in_userns;     /* running in a new user namespace: bind devices instead of mknod */
-        bool new_netns;     /* a new network namespace: sysfs may be mounted */
-        const char *console_path; /* pty slave to bind on /dev/console, NULL when no terminal */
+        bool new_netns;     /* a new network namespace: sysfs may be mounted (else, in a userns, /sys is bound) */
+        /* pty slave to bind on /dev/console, NULL when no terminal: a host path or "/proc/self/fd/N". */
+        const char *console_path;
 };
 
 /*
- * Called in the container init, already in its new mount namespace and before the
- * createContainer hooks: sets propagation, bind-mounts the rootfs on itself, performs
- * spec.mounts in order, creates /dev nodes, links and linux.devices.
+ * Before the createContainer hooks: "/" gets linux.rootfsPropagation (default rslave, so
+ * nothing we mount reaches the host), the rootfs is bind-mounted on itself, spec.mounts
+ * are performed in order (destinations created inside the rootfs: a directory, or a
+ * file for a file bind source), then /dev is populated unless a bind mount covers it:
+ * the default nodes and linux.devices (mknod; a bind of the host node in a user
+ * namespace or where mknod is refused), /dev/ptmx -> pts/ptmx, fd/stdin/stdout/stderr
+ * links, and /dev/console when console_path is set.
  */
 int husk_rootfs_prepare(const struct husk_rootfs_config *cfg, struct husk_error **err);
 
 /* pivot_root (or MS_MOVE + chroot for no_pivot), then chdir("/"). After createContainer hooks. */
 int husk_rootfs_enter(const struct husk_rootfs_config *cfg, struct husk_error **err);
 
-/* After entering: rootfsPropagation on "/", root.readonly, maskedPaths, readonlyPaths. */
+/*
+ * After entering: rootfsPropagation again on the new "/", readonlyPaths (recursive
+ * read-only binds), maskedPaths (an empty read-only tmpfs on directories, the verified
+ * 1:3 /dev/null on files; missing paths are skipped), then root.readonly.
+ */
 int husk_rootfs_finalize(const struct husk_rootfs_config *cfg, struct husk_error **err);

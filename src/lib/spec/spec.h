@@ -48,7 +48,7 @@ struct husk_user {
 
 struct husk_scheduler {
         bool present;
-        int policy;    /* SCHED_* */
+        int policy; /* SCHED_* */
         int nice;
         int priority;
         uint64_t flags; /* SCHED_FLAG_* */
@@ -71,10 +71,10 @@ struct husk_process {
         bool has_console_size;
         unsigned int console_height, console_width;
         struct husk_user user;
-        husk_strv args;        /* required, non-empty on Linux */
-        char *command_line;    /* Windows only */
+        husk_strv args;     /* required, non-empty on Linux */
+        char *command_line; /* Windows only */
         husk_strv env;
-        char *cwd;             /* required, absolute */
+        char *cwd; /* required, absolute */
         struct husk_capabilities capabilities;
         struct husk_rlimit *rlimits;
         size_t rlimits_len;
@@ -117,10 +117,10 @@ struct husk_mount {
         husk_strv options; /* as given */
 
         /* options parsed: */
-        unsigned long flags;       /* MS_* to set (MS_RDONLY, MS_NOSUID, ..., MS_BIND, MS_REC for rbind) */
-        unsigned long clear_flags; /* MS_* explicitly cleared (rw, suid, dev, exec, ...); never also in flags */
-        bool bind;                 /* bind or rbind */
-        bool recursive;            /* rbind */
+        unsigned long flags;               /* MS_* to set (MS_RDONLY, MS_NOSUID, ..., MS_BIND, MS_REC for rbind) */
+        unsigned long clear_flags;         /* MS_* explicitly cleared (rw, suid, dev, exec, ...); never also in flags */
+        bool bind;                         /* bind or rbind */
+        bool recursive;                    /* rbind */
         enum husk_propagation propagation; /* the last propagation option; NONE when there is none */
         bool propagation_recursive;        /* it was the r-form (rshared, rslave, ...) */
         /* MOUNT_ATTR_* for mount_setattr(AT_RECURSIVE) from rro, rnosuid, rnodev, rnoexec, rnosymfollow,
@@ -128,12 +128,12 @@ struct husk_mount {
          * kernel requires. A negative form (rrw, rsuid, ...) clears: bit in rec_attr_clr, not in rec_attr_set. */
         uint64_t rec_attr_set;
         uint64_t rec_attr_clr;
-        bool idmap;            /* idmap or ridmap */
-        bool idmap_recursive;  /* ridmap */
-        bool loop;             /* run_oci: source is an image file */
-        bool tmpcopyup;        /* runc/crun extension: copy what is under the tmpfs mountpoint into it */
+        bool idmap;                  /* idmap or ridmap */
+        bool idmap_recursive;        /* ridmap */
+        bool loop;                   /* run_oci: source is an image file */
+        bool tmpcopyup;              /* runc/crun extension: copy what is under the tmpfs mountpoint into it */
         bool copy_symlink_only_mode; /* reserved */
-        char *data;            /* other options (mode=755, size=...) joined with ',' (NULL when none) */
+        char *data;                  /* other options (mode=755, size=...) joined with ',' (NULL when none) */
         struct husk_id_mappings uid_mappings;
         struct husk_id_mappings gid_mappings;
         bool perform_in_intermediate_namespace; /* run_oci extension */
@@ -209,9 +209,9 @@ struct husk_net_device {
 
 struct husk_device_cgroup_rule {
         bool allow;
-        char type;           /* 'a', 'c', 'b' (default 'a') */
+        char type;            /* 'a', 'c', 'b' (default 'a') */
         int64_t major, minor; /* -1 = wildcard */
-        char access[4];      /* subset of "rwm" in that order; absent or "" in the config gives "rwm" */
+        char access[4];       /* subset of "rwm" in that order; absent or "" in the config gives "rwm" */
 };
 
 struct husk_memory {
@@ -380,8 +380,8 @@ struct husk_personality {
 
 struct husk_memory_policy {
         bool present;
-        int mode;          /* MPOL_* */
-        char *nodes;       /* node list string ("0-3,7"), NULL when absent */
+        int mode;           /* MPOL_* */
+        char *nodes;        /* node list string ("0-3,7"), NULL when absent */
         unsigned int flags; /* MPOL_F_* */
 };
 
@@ -458,8 +458,8 @@ void husk_resources_freep(struct husk_resources **resources);
 const char *husk_ns_type_name(enum husk_ns_type type); /* "pid", "network", ... */
 int husk_ns_type_from_name(const char *name);          /* "pid" -> HUSK_NS_PID; -1 when unknown */
 const struct husk_namespace *husk_spec_namespace(const struct husk_spec *spec, enum husk_ns_type type);
-int husk_capability_from_name(const char *name);       /* "CAP_CHOWN" -> 0; -1 when unknown */
-const char *husk_capability_name(int cap);             /* NULL when unknown */
-int husk_capability_last_known(void);                  /* highest CAP_* number husk knows */
-int husk_rlimit_from_name(const char *name);           /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 */
+int husk_capability_from_name(const char *name); /* "CAP_CHOWN" -> 0; -1 when unknown */
+const char *husk_capability_name(int cap);       /* NULL when unknown */
+int husk_capability_last_known(void);            /* highest CAP_* number husk knows */
+int husk_rlimit_from_name(const char *name);     /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 */
 const char *husk_rlimit_name(int resource);

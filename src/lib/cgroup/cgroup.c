@@ -1,0 +1,802 @@
+/* Layout detection, linux.cgroupsPath resolution, creation, joining and removal of a container's cgroup. */
+#include "cgroup/cgroup-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/log.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+static const char *const controller_names[CG_CONTROLLER_COUNT][2] = {
+    [CG_CPU] = {"cpu", "cpu"},
+    [CG_CPUACCT] = {"cpuacct", NULL},
+    [CG_CPUSET] = {"cpuset", "cpuset"},
+    [CG_MEMORY] = {"memory", "memory"},
+    [CG_DEVICES] = {"devices", NULL},
+    [CG_FREEZER] = {"freezer", NULL},
+    [CG_BLKIO] = {"blkio", "io"},
+    [CG_PIDS] = {"pids", "pids"},
+    [CG_HUGETLB] = {"hugetlb", "hugetlb"},
+    [CG_NET_CLS] = {"net_cls", NULL},
+    [CG_NET_PRIO] = {"net_prio", NULL},
+    [CG_PERF_EVENT] = {"perf_event", "perf_event"},
+    [CG_RDMA] = {"rdma", "rdma"},
+    [CG_MISC] = {"misc", "misc"},
+};
+
+const char *cg_controller_name(enum cg_controller c, bool v2)
+{
+        const char *name = controller_names[c][v2 ? 1 : 0];
+        return name ? name : controller_names[c][0];
+}
+
+static int controller_from_name(const char *name, size_t len, bool v2)
+{
+        for (int c = 0; c < CG_CONTROLLER_COUNT; c++) {
+                const char *n = controller_names[c][v2 ? 1 : 0];
+                if (n && strlen(n) == len && strncmp(n, name, len) == 0)
+                        return c;
+        }
+        return -1;
+}
+
+struct cg_hierarchy *cg_hierarchy_of(struct husk_cgroup *cg, enum cg_controller c)
+{
+        if (cg->layout == HUSK_CGROUP_V2)
+                return cg->unified >= 0 ? &cg->hierarchies[cg->unified] : NULL;
+        int i = cg->by_controller[c];
+        return i >= 0 ? &cg->hierarchies[i] : NULL;
+}
+
+int husk_cgroup_detect_layout(enum husk_cgroup_layout *ret, struct husk_error **err)
+{
+        struct statfs fs;
+        if (statfs(CGROUP_ROOT, &fs) < 0)
+                return husk_error_set(err, errno, "statfs `%s`", CGROUP_ROOT);
+        if (fs.f_type == CGROUP2_SUPER_MAGIC) {
+                *ret = HUSK_CGROUP_V2;
+                return 0;
+        }
+        if (statfs(CGROUP_ROOT "/unified", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+                *ret = HUSK_CGROUP_HYBRID;
+        else
+                *ret = HUSK_CGROUP_V1;
+        return 0;
+}
+
+enum husk_cgroup_layout husk_cgroup_layout(const struct husk_cgroup *cg)
+{
+        return cg->layout;
+}
+
+/* ---- hierarchies ---- */
+
+static struct cg_hierarchy *hierarchy_add(struct husk_cgroup *cg, const char *mount, size_t mount_len,
+                                          struct husk_error **err)
+{
+        struct cg_hierarchy *n = realloc(cg->hierarchies, (cg->hierarchies_len + 1) * sizeof(*n));
+        if (!n) {
+                husk_error_set(err, ENOMEM, "allocate cgroup hierarchies");
+                return NULL;
+        }
+        cg->hierarchies = n;
+        struct cg_hierarchy *h = &n[cg->hierarchies_len];
+        *h = (struct cg_hierarchy){.fd = -1, .mount_fd = -1};
+        h->mount = strndup(mount, mount_len);
+        if (!h->mount) {
+                husk_error_set(err, ENOMEM, "allocate cgroup hierarchies");
+                return NULL;
+        }
+        cg->hierarchies_len++;
+        return h;
+}
+
+/* The hierarchy's root directory when it is mounted there with the expected type, else -1. */
+static int open_mount(int root_fd, const char *dir, bool v2)
+{
+        int fd = openat(root_fd, dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct statfs fs;
+        if (fd < 0)
+                return -1;
+        if (fstatfs(fd, &fs) < 0 || fs.f_type != (v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC)) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+/*
+ * One v1 line of /proc/self/cgroup ("4:memory:/x", "2:cpu,cpuacct:/", "9:name=systemd:/"): find where it is
+ * mounted under /sys/fs/cgroup. Named hierarchies other than systemd are not husk's business.
+ */
+static int add_v1_hierarchy(struct husk_cgroup *cg, const char *ctrls, size_t ctrls_len, const char *own,
+                            char **own_paths, struct husk_error **err)
+{
+        uint32_t mask = 0;
+        char candidates[4][128];
+        size_t ncand = 0;
+
+        if (ctrls_len >= sizeof(candidates[0]))
+                return 0;
+        if (ctrls_len == strlen("name=systemd") && strncmp(ctrls, "name=systemd", ctrls_len) == 0) {
+                snprintf(candidates[ncand++], sizeof(candidates[0]), "systemd");
+        } else {
+                snprintf(candidates[ncand++], sizeof(candidates[0]), "%.*s", (int)ctrls_len, ctrls);
+                for (const char *p = ctrls; p < ctrls + ctrls_len;) {
+                        const char *comma = memchr(p, ',', (size_t)(ctrls + ctrls_len - p));
+                        size_t len = comma ? (size_t)(comma - p) : (size_t)(ctrls + ctrls_len - p);
+                        int c = controller_from_name(p, len, false);
+                        if (c >= 0)
+                                mask |= CG_BIT(c);
+                        if (comma && ncand < ARRAY_SIZE(candidates))
+                                snprintf(candidates[ncand++], sizeof(candidates[0]), "%.*s", (int)len, p);
+                        p = comma ? comma + 1 : ctrls + ctrls_len;
+                }
+                if (mask == 0)
+                        return 0;
+        }
+
+        for (size_t i = 0; i < ncand; i++) {
+                _cleanup_close_ int mount_fd = open_mount(cg->root_fd, candidates[i], false);
+                if (mount_fd < 0)
+                        continue;
+                struct cg_hierarchy *h = hierarchy_add(cg, candidates[i], strlen(candidates[i]), err);
+                if (!h)
+                        return -ENOMEM;
+                h->mount_fd = TAKE_FD(mount_fd);
+                h->controllers = mask;
+                for (int c = 0; c < CG_CONTROLLER_COUNT; c++)
+                        if (mask & CG_BIT(c))
+                                cg->by_controller[c] = (int)(cg->hierarchies_len - 1);
+                own_paths[cg->hierarchies_len - 1] = strdup(own);
+                return own_paths[cg->hierarchies_len - 1] ? 0 : husk_error_set(err, ENOMEM, "allocate");
+        }
+        return 0; /* listed but not mounted where husk looks: treated as unavailable */
+}
+
+/*
+ * The hierarchies of this host and husk's own cgroup in each, from /proc/self/cgroup (one small read;
+ * needed for relative cgroupsPath and it also tells which v1 hierarchies exist).
+ */
+static int discover_hierarchies(struct husk_cgroup *cg, char ***ret_own, struct husk_error **err)
+{
+        char buf[8192];
+        ssize_t n = cg_read(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf), err);
+        if (n < 0)
+                return (int)n;
+
+        char **own = calloc(32, sizeof(char *));
+        if (!own)
+                return husk_error_set(err, ENOMEM, "allocate");
+        *ret_own = own;
+
+        for (char *line = buf; line && *line;) {
+                char *next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                char *c1 = strchr(line, ':');
+                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c2 || cg->hierarchies_len >= 31) {
+                        line = next;
+                        continue;
+                }
+                const char *path = c2 + 1;
+                bool v2_line = c1 == line + 1 && line[0] == '0' && c2 == c1 + 1;
+                if (v2_line) {
+                        if (cg->layout != HUSK_CGROUP_V1) {
+                                const char *mount = cg->layout == HUSK_CGROUP_V2 ? "" : "unified";
+                                _cleanup_close_ int mount_fd = open_mount(cg->root_fd, mount, true);
+                                if (mount_fd >= 0) {
+                                        struct cg_hierarchy *h = hierarchy_add(cg, mount, strlen(mount), err);
+                                        if (!h)
+                                                return -ENOMEM;
+                                        h->mount_fd = TAKE_FD(mount_fd);
+                                        h->unified = true;
+                                        cg->unified = (int)(cg->hierarchies_len - 1);
+                                        own[cg->hierarchies_len - 1] = strdup(path);
+                                        if (!own[cg->hierarchies_len - 1])
+                                                return husk_error_set(err, ENOMEM, "allocate");
+                                }
+                        }
+                } else if (cg->layout != HUSK_CGROUP_V2) {
+                        int r = add_v1_hierarchy(cg, c1 + 1, (size_t)(c2 - c1 - 1), path, own, err);
+                        if (r < 0)
+                                return r;
+                }
+                line = next;
+        }
+        if (cg->layout == HUSK_CGROUP_V2 && cg->unified < 0)
+                return husk_error_set(err, ENOENT, "no cgroup2 line in `/proc/self/cgroup`");
+        return 0;
+}
+
+/* ---- paths ---- */
+
+/*
+ * Clean a cgroupsPath lexically as runc's CleanPath does: "." and empty components drop, ".." pops but
+ * never climbs above the root, so a relative path cannot escape husk's own cgroup either.
+ */
+static int clean_path(const char *in, char **ret, struct husk_error **err)
+{
+        size_t len = strlen(in);
+        _cleanup_free_ char *out = malloc(len + 2);
+        if (!out)
+                return husk_error_set(err, ENOMEM, "allocate");
+        size_t o = 0;
+        for (const char *p = in; *p;) {
+                while (*p == '/')
+                        p++;
+                const char *end = strchrnul(p, '/');
+                size_t n = (size_t)(end - p);
+                if (n == 0 || (n == 1 && p[0] == '.')) {
+                        /* skip */
+                } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+                        while (o > 0 && out[o - 1] != '/')
+                                o--;
+                        if (o > 0)
+                                o--;
+                } else {
+                        out[o++] = '/';
+                        memcpy(out + o, p, n);
+                        o += n;
+                }
+                p = end;
+        }
+        out[o] = '\0';
+        if (o == 0)
+                return husk_error_set(err, EINVAL, "cgroups path `%s` resolves to the cgroup husk runs in", in);
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+static char *path_join(const char *base, const char *rel)
+{
+        char *out = NULL;
+        if (strcmp(base, "/") == 0)
+                base = "";
+        return asprintf(&out, "%s%s", base, rel) < 0 ? NULL : out;
+}
+
+static char *path_dirname(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        if (!slash || slash == path)
+                return strdup("/");
+        return strndup(path, (size_t)(slash - path));
+}
+
+/* A cgroup path relative to its hierarchy's root, for *at() calls on mount_fd. */
+const char *cg_inner_rel(const char *path)
+{
+        while (*path == '/')
+                path++;
+        return *path ? path : ".";
+}
+
+/* ---- creation ---- */
+
+/* Enable in `fd`'s cgroup.subtree_control every controller the root has, as runc does (all at once). */
+static void v2_enable_controllers(int fd, const char *enable)
+{
+        if (!enable || !*enable || cg_write(fd, "cgroup.subtree_control", enable, NULL) == 0)
+                return;
+        /* Some may refuse (threaded, rt tasks): enable one by one; a resource needing one reports it later. */
+        _cleanup_free_ char *copy = strdup(enable);
+        char *save = NULL;
+        for (char *tok = copy ? strtok_r(copy, " ", &save) : NULL; tok; tok = strtok_r(NULL, " ", &save))
+                (void)cg_write(fd, "cgroup.subtree_control", tok, NULL);
+}
+
+/* "/sys/fs/cgroup/memory/husk/web" (the first len bytes of path), for messages. */
+const char *cg_display(const struct cg_hierarchy *h, const char *path, int len, char *buf, size_t size)
+{
+        if (snprintf(buf, size, "%s%s%s%.*s", CGROUP_ROOT, h->mount[0] ? "/" : "", h->mount, len, path) >= (int)size)
+                buf[size - 1] = '\0';
+        return buf;
+}
+
+static int hierarchy_create(struct husk_cgroup *cg, struct cg_hierarchy *h, const char *enable, struct husk_error **err)
+{
+        char shown[4200];
+        bool v2 = h->unified && cg->layout == HUSK_CGROUP_V2;
+        bool cpuset = !h->unified && (h->controllers & CG_BIT(CG_CPUSET));
+        const char *rel = cg_inner_rel(h->path);
+
+        /* Fast path: one mkdirat when the parent exists. v2 (subtree_control) and cpuset need each level. */
+        if (!v2 && !cpuset) {
+                int r = mkdirat(h->mount_fd, rel, 0755) < 0 ? -errno : 0;
+                if (r == 0)
+                        h->created = 1;
+                else if (r != -EEXIST && r != -ENOENT)
+                        return husk_error_set(err, -r, "mkdir `%s`",
+                                              cg_display(h, h->path, INT_MAX, shown, sizeof(shown)));
+                if (r != -ENOENT) {
+                        h->fd = openat(h->mount_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                        if (h->fd < 0)
+                                return husk_error_set(err, errno, "open `%s`",
+                                                      cg_display(h, h->path, INT_MAX, shown, sizeof(shown)));
+                        return 0;
+                }
+        }
+
+        int fd = h->mount_fd;
+        _cleanup_close_ int owned = -1; /* fd, once it is a directory this walk opened */
+        const char *p = h->path;
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                const char *end = strchrnul(p, '/');
+                char comp[256];
+                size_t n = (size_t)(end - p);
+                int upto = (int)(end - h->path);
+                if (n == 0)
+                        break;
+                if (n >= sizeof(comp))
+                        return husk_error_set(err, ENAMETOOLONG, "cgroup name too long in `%s`", h->path);
+                memcpy(comp, p, n);
+                comp[n] = '\0';
+                bool last = *end == '\0';
+                if (v2)
+                        v2_enable_controllers(fd, enable);
+                bool created = false;
+                if (mkdirat(fd, comp, 0755) == 0) {
+                        created = true;
+                        h->created++;
+                } else if (errno != EEXIST) {
+                        return husk_error_set(err, errno, "mkdir `%s`",
+                                              cg_display(h, h->path, upto, shown, sizeof(shown)));
+                }
+                int child = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (child < 0)
+                        return husk_error_set(err, errno, "open `%s`",
+                                              cg_display(h, h->path, upto, shown, sizeof(shown)));
+                if (cpuset && (created || last)) {
+                        int r = cg_v1_cpuset_inherit(fd, child, created, err);
+                        if (r < 0) {
+                                close(child);
+                                return husk_error_wrap(err, "`%s`", cg_display(h, h->path, upto, shown, sizeof(shown)));
+                        }
+                }
+                if (owned >= 0)
+                        close(owned);
+                fd = owned = child;
+                p = end;
+        }
+        h->fd = TAKE_FD(owned);
+        return 0;
+}
+
+/* Remove the directories husk_cgroup_create made in one hierarchy, deepest first. */
+static void hierarchy_remove_created(struct husk_cgroup *cg, struct cg_hierarchy *h)
+{
+        char path[4096];
+        if (h->fd >= 0) {
+                close(h->fd);
+                h->fd = -1;
+        }
+        snprintf(path, sizeof(path), "%s", h->path);
+        for (int i = 0; i < h->created; i++) {
+                if (unlinkat(h->mount_fd, cg_inner_rel(path), AT_REMOVEDIR) < 0 && errno != ENOENT)
+                        husk_debug("cgroup cleanup: rmdir `%s%s`: %m", h->mount, path);
+                char *slash = strrchr(path, '/');
+                if (!slash || slash == path)
+                        break;
+                *slash = '\0';
+        }
+        h->created = 0;
+}
+
+/* Every controller the resources need must be present (and, once created, joined: rootless may drop some). */
+static int check_available(struct husk_cgroup *cg, uint32_t need, bool created, struct husk_error **err)
+{
+        bool v2 = cg->layout == HUSK_CGROUP_V2;
+        for (int c = 0; c < CG_CONTROLLER_COUNT; c++) {
+                if (!(need & CG_BIT(c)))
+                        continue;
+                struct cg_hierarchy *h = cg_hierarchy_of(cg, (enum cg_controller)c);
+                bool present = h && (!v2 || (cg->v2_controllers & CG_BIT(c)));
+                if (!present)
+                        return husk_error_set(err, ENOENT, "cgroup controller `%s` is not available",
+                                              cg_controller_name((enum cg_controller)c, v2));
+                if (created && h->fd < 0)
+                        return husk_error_set(err, EPERM,
+                                              "cannot set `%s` limits: the container could not join or create its "
+                                              "cgroup",
+                                              cg_controller_name((enum cg_controller)c, v2));
+        }
+        return 0;
+}
+
+static int read_v2_controllers(int fd, uint32_t *ret, struct husk_error **err)
+{
+        char buf[512];
+        ssize_t n = cg_read(fd, "cgroup.controllers", buf, sizeof(buf), err);
+        if (n < 0)
+                return (int)n;
+        uint32_t mask = 0;
+        char *save = NULL;
+        for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+                int c = controller_from_name(tok, strlen(tok), true);
+                if (c >= 0)
+                        mask |= CG_BIT(c);
+        }
+        *ret = mask;
+        return 0;
+}
+
+/* Resources plus device rules; rules NULL leaves the device controller alone. */
+static int apply_all(struct husk_cgroup *cg, const struct husk_resources *r, const struct cg_device_rules *rules,
+                     struct husk_error **err)
+{
+        bool v2 = cg->layout == HUSK_CGROUP_V2;
+        int ret = check_available(cg, cg_resources_controllers(r, v2), true, err);
+        if (ret < 0)
+                return ret;
+
+        if (rules) {
+                struct cg_hierarchy *h = cg_hierarchy_of(cg, CG_DEVICES);
+                if (!h)
+                        ret = cg->rootless ? 0
+                                           : husk_error_set(err, ENOENT,
+                                                            "cgroup controller `devices` is not "
+                                                            "available");
+                else if (h->fd < 0)
+                        ret = 0; /* rootless and not joined: runc ignores device errors then */
+                else if (v2)
+                        ret = cg_devices_bpf_apply(h->fd, rules, err);
+                else
+                        ret = cg_devices_v1_apply(h->fd, rules, err);
+                if (ret < 0) {
+                        if (!cg->rootless)
+                                return ret;
+                        /* RootlessCgroups: device rules are not expected to work. */
+                        cg_error_clear(err);
+                }
+        }
+
+        if (r) {
+                ret = v2 ? cg_v2_apply(cg, r, err) : cg_v1_apply(cg, r, err);
+                if (ret < 0)
+                        return ret;
+                if (r->unified.len > 0) {
+                        if (cg->unified < 0)
+                                return husk_error_set(err, EINVAL,
+                                                      "linux.resources.unified needs cgroup v2 (this host has only "
+                                                      "cgroup v1)");
+                        ret = cg_unified_apply(cg, &r->unified, err);
+                        if (ret < 0)
+                                return ret;
+                }
+        }
+        return 0;
+}
+
+static int build_path_string(struct husk_cgroup *cg, struct husk_error **err)
+{
+        size_t primary = cg->unified >= 0 && cg->layout == HUSK_CGROUP_V2 ? (size_t)cg->unified : 0;
+        if (cg->hierarchies_len == 0)
+                return husk_error_set(err, ENOENT, "no cgroup hierarchy found under `%s`", CGROUP_ROOT);
+        const char *def = cg->hierarchies[primary].path;
+        size_t size = strlen(def) + 1;
+        for (size_t i = 0; i < cg->hierarchies_len; i++)
+                if (strcmp(cg->hierarchies[i].path, def) != 0)
+                        size += strlen(cg->hierarchies[i].mount) + strlen(cg->hierarchies[i].path) + 2;
+        char *s = malloc(size);
+        if (!s)
+                return husk_error_set(err, ENOMEM, "allocate");
+        char *p = stpcpy(s, def);
+        for (size_t i = 0; i < cg->hierarchies_len; i++)
+                if (strcmp(cg->hierarchies[i].path, def) != 0)
+                        p += sprintf(p, "\n%s=%s", cg->hierarchies[i].mount, cg->hierarchies[i].path);
+        cg->path_string = s;
+        cg->display_path = strdup(def);
+        return cg->display_path ? 0 : husk_error_set(err, ENOMEM, "allocate");
+}
+
+static int cgroup_new(bool rootless, struct husk_cgroup **ret, struct husk_error **err)
+{
+        struct husk_cgroup *cg = calloc(1, sizeof(*cg));
+        if (!cg)
+                return husk_error_set(err, ENOMEM, "allocate cgroup");
+        cg->rootless = rootless;
+        cg->unified = -1;
+        for (int c = 0; c < CG_CONTROLLER_COUNT; c++)
+                cg->by_controller[c] = -1;
+        cg->root_fd = open(CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cg->root_fd < 0) {
+                int r = husk_error_set(err, errno, "open `%s`", CGROUP_ROOT);
+                free(cg);
+                return r;
+        }
+        *ret = cg;
+        int r = husk_cgroup_detect_layout(&cg->layout, err);
+        return r;
+}
+
+static void own_paths_free(char **own)
+{
+        if (!own)
+                return;
+        for (size_t i = 0; i < 32; i++)
+                free(own[i]);
+        free(own);
+}
+
+int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless, struct husk_cgroup **ret,
+                       struct husk_error **err)
+{
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        char **own = NULL;
+        _cleanup_free_ char *inner = NULL;
+        _cleanup_free_ char *enable = NULL;
+        struct cg_device_rules rules = {0};
+        int r;
+
+        const struct husk_resources *res =
+            spec && spec->has_linux && spec->linux_.resources.present ? &spec->linux_.resources : NULL;
+        const char *given = spec && spec->has_linux ? spec->linux_.cgroups_path : NULL;
+        bool explicit_path = given && *given;
+
+        r = cgroup_new(rootless, &cg, err);
+        if (r < 0)
+                return r;
+        cg->explicit_path = explicit_path;
+        r = clean_path(explicit_path ? given : id, &inner, err);
+        if (r < 0)
+                return r;
+        bool absolute = explicit_path && given[0] == '/';
+
+        r = discover_hierarchies(cg, &own, err);
+        if (r < 0)
+                goto out;
+        for (size_t i = 0; i < cg->hierarchies_len; i++) {
+                struct cg_hierarchy *h = &cg->hierarchies[i];
+                if (absolute) {
+                        h->path = strdup(inner);
+                } else if (cg->layout == HUSK_CGROUP_V2) {
+                        /* runc: the own cgroup has tasks, so controllers cannot be enabled below it; use its parent. */
+                        _cleanup_free_ char *parent = path_dirname(own[i]);
+                        h->path = parent ? path_join(parent, inner) : NULL;
+                } else {
+                        h->path = path_join(own[i], inner);
+                }
+                if (!h->path) {
+                        r = husk_error_set(err, ENOMEM, "allocate");
+                        goto out;
+                }
+        }
+        r = build_path_string(cg, err);
+        if (r < 0)
+                goto out;
+
+        /* v1 controllers are known before anything is made: fail early and leave nothing behind. */
+        if (cg->layout != HUSK_CGROUP_V2) {
+                r = check_available(cg, cg_resources_controllers(res, false), false, err);
+                if (r < 0)
+                        goto out;
+                if (cg->by_controller[CG_DEVICES] < 0 && !rootless) {
+                        r = husk_error_set(err, ENOENT, "cgroup controller `devices` is not available");
+                        goto out;
+                }
+        } else {
+                char buf[512];
+                ssize_t n = cg_read(cg->root_fd, "cgroup.controllers", buf, sizeof(buf), err);
+                if (n < 0) {
+                        r = (int)n;
+                        goto out;
+                }
+                enable = malloc((size_t)n * 2 + 2);
+                if (!enable) {
+                        r = husk_error_set(err, ENOMEM, "allocate");
+                        goto out;
+                }
+                char *e = enable, *save = NULL;
+                *e = '\0';
+                for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+                        e += sprintf(e, "%s+%s", e == enable ? "" : " ", tok);
+        }
+
+        r = cg_device_rules_build(res, spec && spec->has_linux ? spec->linux_.devices : NULL,
+                                  spec && spec->has_linux ? spec->linux_.devices_len : 0, true, &rules, err);
+        if (r < 0)
+                goto out;
+
+        for (size_t i = 0; i < cg->hierarchies_len; i++) {
+                struct cg_hierarchy *h = &cg->hierarchies[i];
+                r = hierarchy_create(cg, h, enable, err);
+                if (r < 0) {
+                        if (rootless && !explicit_path && cg_is_permission_error(r)) {
+                                /* RootlessCgroups: go on without this hierarchy. */
+                                husk_debug("rootless: skipping cgroup `%s` in `%s`: %s", h->path, h->mount,
+                                           err && *err ? (*err)->msg : "");
+                                cg_error_clear(err);
+                                hierarchy_remove_created(cg, h);
+                                continue;
+                        }
+                        goto out;
+                }
+        }
+        if (cg->layout == HUSK_CGROUP_V2) {
+                struct cg_hierarchy *h = &cg->hierarchies[cg->unified];
+                if (h->fd >= 0) {
+                        r = read_v2_controllers(h->fd, &cg->v2_controllers, err);
+                        if (r < 0)
+                                goto out;
+                } else if (cg_resources_controllers(res, true) != 0) {
+                        r = husk_error_set(err, EPERM,
+                                           "rootless needs no limits and no cgroupsPath when no permission is "
+                                           "granted for cgroups");
+                        goto out;
+                }
+        }
+
+        r = apply_all(cg, res, &rules, err);
+        if (r < 0)
+                goto out;
+
+        *ret = TAKE_PTR(cg);
+out:
+        cg_device_rules_free(&rules);
+        own_paths_free(own);
+        if (r < 0) {
+                if (cg)
+                        for (size_t i = 0; i < cg->hierarchies_len; i++)
+                                hierarchy_remove_created(cg, &cg->hierarchies[i]);
+                husk_error_wrap(err, "cgroup `%s`", cg && cg->display_path ? cg->display_path : (inner ? inner : ""));
+        }
+        return r;
+}
+
+int husk_cgroup_open(const char *path, bool rootless, struct husk_cgroup **ret, struct husk_error **err)
+{
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        char **own = NULL;
+        int r = cgroup_new(rootless, &cg, err);
+        if (r < 0)
+                return r;
+        r = discover_hierarchies(cg, &own, err);
+        own_paths_free(own);
+        if (r < 0)
+                return r;
+        cg->path_string = strdup(path);
+        cg->display_path = strndup(path, strcspn(path, "\n"));
+        if (!cg->path_string || !cg->display_path)
+                return husk_error_set(err, ENOMEM, "allocate");
+
+        /* "<path>" then "\n<mount>=<path>" for hierarchies whose path differs (see husk_cgroup_path). */
+        const char *nl = strchr(path, '\n');
+        size_t def_len = nl ? (size_t)(nl - path) : strlen(path);
+        if (def_len == 0 || path[0] != '/')
+                return husk_error_set(err, EINVAL, "invalid cgroup path `%s`", path);
+        /* Every override names a hierarchy of this host. */
+        for (const char *l = nl; l; l = strchr(l + 1, '\n')) {
+                const char *eq = strchr(l + 1, '=');
+                const char *e = strchrnul(l + 1, '\n');
+                bool known = false;
+                for (size_t i = 0; eq && eq < e && i < cg->hierarchies_len; i++)
+                        known |= strlen(cg->hierarchies[i].mount) == (size_t)(eq - l - 1) &&
+                                 strncmp(cg->hierarchies[i].mount, l + 1, (size_t)(eq - l - 1)) == 0;
+                if (!known)
+                        return husk_error_set(err, EINVAL, "invalid cgroup path `%s`: unknown hierarchy in `%.*s`",
+                                              path, (int)(e - l - 1), l + 1);
+        }
+        for (size_t i = 0; i < cg->hierarchies_len; i++) {
+                struct cg_hierarchy *h = &cg->hierarchies[i];
+                const char *value = path;
+                size_t value_len = def_len;
+                size_t mlen = strlen(h->mount);
+                for (const char *l = nl; l; l = strchr(l + 1, '\n')) {
+                        if (strncmp(l + 1, h->mount, mlen) == 0 && l[1 + mlen] == '=') {
+                                value = l + 2 + mlen;
+                                const char *e = strchr(value, '\n');
+                                value_len = e ? (size_t)(e - value) : strlen(value);
+                        }
+                }
+                h->path = strndup(value, value_len);
+                if (!h->path)
+                        return husk_error_set(err, ENOMEM, "allocate");
+                /* Never the root cgroup (destroy kills what is inside) and never outside the hierarchy. */
+                _cleanup_free_ char *clean = NULL;
+                if (h->path[0] != '/' || clean_path(h->path, &clean, NULL) < 0 || strcmp(clean, h->path) != 0)
+                        return husk_error_set(err, EINVAL, "invalid cgroup path `%s`", h->path);
+                h->fd = openat(h->mount_fd, cg_inner_rel(h->path), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (h->fd < 0 && errno != ENOENT && !(rootless && cg_is_permission_error(-errno))) {
+                        char shown[4200];
+                        return husk_error_set(err, errno, "open `%s`",
+                                              cg_display(h, h->path, INT_MAX, shown, sizeof(shown)));
+                }
+        }
+        if (cg->layout == HUSK_CGROUP_V2 && cg->hierarchies[cg->unified].fd >= 0) {
+                r = read_v2_controllers(cg->hierarchies[cg->unified].fd, &cg->v2_controllers, err);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(cg);
+        return 0;
+}
+
+const char *husk_cgroup_path(const struct husk_cgroup *cg)
+{
+        return cg->path_string;
+}
+
+int husk_cgroup_clone_fd(const struct husk_cgroup *cg)
+{
+        if (cg->layout != HUSK_CGROUP_V2 || cg->unified < 0)
+                return -1;
+        return cg->hierarchies[cg->unified].fd;
+}
+
+int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err)
+{
+        char value[24];
+        snprintf(value, sizeof(value), "%d", (int)pid);
+        for (size_t i = 0; i < cg->hierarchies_len; i++) {
+                struct cg_hierarchy *h = &cg->hierarchies[i];
+                if (h->fd < 0)
+                        continue;
+                int r = cg_write(h->fd, "cgroup.procs", value, err);
+                if (r < 0) {
+                        if (cg->rootless && !cg->explicit_path && cg_is_permission_error(r)) {
+                                cg_error_clear(err);
+                                close(h->fd);
+                                h->fd = -1;
+                                continue;
+                        }
+                        return husk_error_wrap(err, "join cgroup `%s/%s%s`", CGROUP_ROOT, h->mount, h->path);
+                }
+        }
+        return 0;
+}
+
+int husk_cgroup_apply(struct husk_cgroup *cg, const struct husk_resources *resources, struct husk_error **err)
+{
+        struct cg_device_rules rules = {0};
+        bool with_devices = resources && resources->devices_len > 0;
+        if (with_devices) {
+                int r = cg_device_rules_build(resources, NULL, 0, false, &rules, err);
+                if (r < 0)
+                        return r;
+        }
+        int r = apply_all(cg, resources, with_devices ? &rules : NULL, err);
+        cg_device_rules_free(&rules);
+        if (r < 0)
+                return husk_error_wrap(err, "cgroup `%s`", cg->display_path);
+        return 0;
+}
+
+void husk_cgroup_free(struct husk_cgroup *cg)
+{
+        if (!cg)
+                return;
+        for (size_t i = 0; i < cg->hierarchies_len; i++) {
+                if (cg->hierarchies[i].fd >= 0)
+                        close(cg->hierarchies[i].fd);
+                if (cg->hierarchies[i].mount_fd >= 0)
+                        close(cg->hierarchies[i].mount_fd);
+                free(cg->hierarchies[i].mount);
+                free(cg->hierarchies[i].path);
+        }
+        free(cg->hierarchies);
+        if (cg->root_fd >= 0)
+                close(cg->root_fd);
+        free(cg->path_string);
+        free(cg->display_path);
+        free(cg);
+}
+
+void husk_cgroup_freep(struct husk_cgroup **cg)
+{
+        husk_cgroup_free(*cg);
+        *cg = NULL;
+}

@@ -1,0 +1,114 @@
+/* v1 -> v2 value conversions (runc 1.1's formulas) and the controllers a resources block needs. */
+#include "cgroup/cgroup-internal.h"
+
+#include <errno.h>
+
+/* cpu.shares [2, 262144] -> cpu.weight [1, 10000], linear as runc 1.1 and crun 1.8 do. */
+uint64_t cg_convert_shares_to_weight(uint64_t shares)
+{
+        if (shares == 0)
+                return 0;
+        if (shares < 2)
+                shares = 2;
+        if (shares > 262144)
+                shares = 262144;
+        return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+/* blkio.weight [10, 1000] -> io.weight [1, 10000]. */
+uint64_t cg_convert_blkio_to_io_weight(uint64_t weight)
+{
+        if (weight == 0)
+                return 0;
+        if (weight < 10)
+                weight = 10;
+        return 1 + (weight - 10) * 9999 / 990;
+}
+
+/*
+ * The spec's swap is memory+swap (v1 memory.memsw.limit_in_bytes); v2's memory.swap.max counts swap
+ * alone. -1 means unlimited, 0 unset.
+ */
+int cg_convert_swap_to_v2(int64_t swap, int64_t limit, int64_t *ret, struct husk_error **err)
+{
+        /* Memory unlimited and swap unset: both unlimited, as v1 does. */
+        if (limit == -1 && swap == 0) {
+                *ret = -1;
+                return 0;
+        }
+        if (swap == -1 || swap == 0) {
+                *ret = swap;
+                return 0;
+        }
+        if (limit == 0 || limit == -1)
+                return husk_error_set(err, EINVAL, "memory.swap: cannot set a swap limit without a memory limit");
+        if (limit < 0)
+                return husk_error_set(err, EINVAL, "memory.limit: invalid value `%lld`", (long long)limit);
+        if (swap < limit)
+                return husk_error_set(err, EINVAL,
+                                      "memory.swap `%lld` must be at least memory.limit `%lld` (it is memory+swap)",
+                                      (long long)swap, (long long)limit);
+        *ret = swap - limit;
+        return 0;
+}
+
+static bool memory_is_set(const struct husk_memory *m, bool v2)
+{
+        if (!m->present)
+                return false;
+        /* Zero means unset for these, as in runc. */
+        if ((m->has_limit && m->limit != 0) || (m->has_reservation && m->reservation != 0) ||
+            (m->has_swap && m->swap != 0))
+                return true;
+        /* v2 has no swappiness or OOM-killer switch; those are ignored there. */
+        if (v2)
+                return false;
+        if (m->has_swappiness && m->swappiness != UINT64_MAX)
+                return true;
+        return m->has_disable_oom_killer && m->disable_oom_killer;
+}
+
+static bool cpu_is_set(const struct husk_cpu *c)
+{
+        if (!c->present)
+                return false;
+        return (c->has_shares && c->shares != 0) || (c->has_quota && c->quota != 0) ||
+               (c->has_period && c->period != 0) || c->has_burst ||
+               (c->has_realtime_runtime && c->realtime_runtime != 0) ||
+               (c->has_realtime_period && c->realtime_period != 0) || c->has_idle;
+}
+
+static bool block_io_is_set(const struct husk_block_io *b)
+{
+        if (!b->present)
+                return false;
+        return (b->has_weight && b->weight != 0) || (b->has_leaf_weight && b->leaf_weight != 0) ||
+               b->weight_devices_len > 0 || b->throttle_read_bps.len > 0 || b->throttle_write_bps.len > 0 ||
+               b->throttle_read_iops.len > 0 || b->throttle_write_iops.len > 0;
+}
+
+uint32_t cg_resources_controllers(const struct husk_resources *r, bool v2)
+{
+        uint32_t need = 0;
+        if (!r)
+                return 0;
+        if (memory_is_set(&r->memory, v2))
+                need |= CG_BIT(CG_MEMORY);
+        if (cpu_is_set(&r->cpu))
+                need |= CG_BIT(CG_CPU);
+        if (r->cpu.present && ((r->cpu.cpus && *r->cpu.cpus) || (r->cpu.mems && *r->cpu.mems)))
+                need |= CG_BIT(CG_CPUSET);
+        if (r->has_pids_limit)
+                need |= CG_BIT(CG_PIDS);
+        if (block_io_is_set(&r->block_io))
+                need |= CG_BIT(CG_BLKIO);
+        if (r->hugepage_limits_len > 0)
+                need |= CG_BIT(CG_HUGETLB);
+        if (r->network.present && r->network.has_class_id)
+                need |= CG_BIT(CG_NET_CLS);
+        if (r->network.present && r->network.priorities_len > 0)
+                need |= CG_BIT(CG_NET_PRIO);
+        if (r->rdma_len > 0)
+                need |= CG_BIT(CG_RDMA);
+        return need;
+}

@@ -1,0 +1,143 @@
+/* Removing a container's cgroup: kill what is left, then rmdir it (and its sub-cgroups) in every hierarchy. */
+#include "cgroup/cgroup-internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/log.h"
+
+static void sleep_ms(long ms)
+{
+        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+/* Kill every process left in the cgroup tree; freezing first so none can fork while we read the list. */
+static int kill_leftovers(struct husk_cgroup *cg, struct husk_error **err)
+{
+        if (cg->layout == HUSK_CGROUP_V2) {
+                int fd = cg->hierarchies[cg->unified].fd;
+                if (fd < 0)
+                        return 0;
+                /* cgroup.kill (5.14+) kills the whole subtree atomically. */
+                if (cg_write(fd, "cgroup.kill", "1", NULL) == 0)
+                        return 0;
+        }
+        struct cg_hierarchy *h = cg_hierarchy_of(cg, CG_FREEZER);
+        if (!h || h->fd < 0)
+                h = cg_hierarchy_of(cg, CG_PIDS);
+        if (!h || h->fd < 0) {
+                for (size_t i = 0; i < cg->hierarchies_len && (!h || h->fd < 0); i++)
+                        h = &cg->hierarchies[i];
+        }
+        if (!h || h->fd < 0)
+                return 0;
+
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t len = 0, cap = 0;
+        int r = cg_collect_pids(h->fd, &pids, &len, &cap, err);
+        if (r < 0)
+                return r;
+        if (len == 0)
+                return 0;
+        bool frozen = cg_freezer_set(cg, true, NULL) == 0;
+        if (frozen) {
+                len = 0;
+                r = cg_collect_pids(h->fd, &pids, &len, &cap, err);
+                if (r < 0)
+                        return r;
+        }
+        pid_t self = getpid();
+        for (size_t i = 0; i < len; i++)
+                if (pids[i] != self && kill(pids[i], SIGKILL) < 0 && errno != ESRCH)
+                        husk_debug("cgroup: kill %d: %m", (int)pids[i]);
+        if (frozen)
+                (void)cg_freezer_set(cg, false, NULL);
+        return 0;
+}
+
+/* rmdir every descendant of the directory `fd` (a container may make sub-cgroups), deepest first. */
+static int remove_children(int fd, int depth)
+{
+        if (depth > 64)
+                return -ELOOP;
+        int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dup_fd < 0)
+                return -errno;
+        DIR *dir = fdopendir(dup_fd);
+        if (!dir) {
+                close(dup_fd);
+                return -errno;
+        }
+        int ret = 0;
+        struct dirent *de;
+        while ((de = readdir(dir))) {
+                if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                _cleanup_close_ int child = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (child >= 0) {
+                        int r = remove_children(child, depth + 1);
+                        if (r < 0 && ret == 0)
+                                ret = r;
+                }
+                if (unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT && ret == 0)
+                        ret = -errno;
+        }
+        closedir(dir);
+        return ret;
+}
+
+int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err)
+{
+        int r = kill_leftovers(cg, err);
+        if (r < 0)
+                cg_error_clear(err); /* removal below reports what really matters: a busy cgroup */
+
+        int ret = 0;
+        for (size_t i = 0; i < cg->hierarchies_len; i++) {
+                struct cg_hierarchy *h = &cg->hierarchies[i];
+                const char *rel = h->path ? cg_inner_rel(h->path) : ".";
+                if (strcmp(rel, ".") == 0)
+                        continue;
+                if (h->fd < 0) {
+                        /* Re-open: husk_cgroup_enter may have dropped it (rootless), or it is already gone. */
+                        h->fd = openat(h->mount_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                        if (h->fd < 0)
+                                continue;
+                }
+                /* Processes take a moment to leave after SIGKILL: retry with a short backoff while busy. */
+                long delay = 1, waited = 0;
+                for (;;) {
+                        if (unlinkat(h->mount_fd, rel, AT_REMOVEDIR) == 0 || errno == ENOENT)
+                                break;
+                        /* Busy: sub-cgroups the container made, or tasks still exiting. */
+                        if (errno == EBUSY && remove_children(h->fd, 0) == 0 &&
+                            (unlinkat(h->mount_fd, rel, AT_REMOVEDIR) == 0 || errno == ENOENT))
+                                break;
+                        int e = errno;
+                        if (e != EBUSY || waited >= 3000) {
+                                char shown[4200];
+                                if (ret == 0)
+                                        ret = husk_error_set(err, e, "rmdir `%s`",
+                                                             cg_display(h, h->path, INT_MAX, shown, sizeof(shown)));
+                                break;
+                        }
+                        if (waited == 0 || waited >= 200)
+                                (void)kill_leftovers(cg, NULL);
+                        sleep_ms(delay);
+                        waited += delay;
+                        delay = delay < 64 ? delay * 2 : 64;
+                }
+                close(h->fd);
+                h->fd = -1;
+        }
+        return ret;
+}

@@ -1,0 +1,144 @@
+/* Freezing and thawing: v1 freezer.state (polled until FROZEN), v2 cgroup.freeze (cgroup.events frozen). */
+#include "cgroup/cgroup-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+#define FREEZE_TIMEOUT_MS 5000
+
+static long now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void sleep_us(long us)
+{
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = us * 1000L};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+/* v2: cgroup.events says "frozen 1" once every task has stopped; the file signals POLLPRI on change. */
+static int v2_set(int dirfd, bool frozen, struct husk_error **err)
+{
+        int r = cg_write(dirfd, "cgroup.freeze", frozen ? "1" : "0", err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return husk_error_set(err, errno, "open `cgroup.events`");
+        long deadline = now_ms() + FREEZE_TIMEOUT_MS;
+        for (;;) {
+                char buf[256];
+                ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+                if (n < 0)
+                        return husk_error_set(err, errno, "read `cgroup.events`");
+                buf[n] = '\0';
+                const char *line = strstr(buf, "frozen ");
+                /* Kernels before 5.2 have no "frozen" key; the write itself is all there is then. */
+                if (!line || (line[7] == '1') == frozen)
+                        return 0;
+                long left = deadline - now_ms();
+                if (left <= 0)
+                        return husk_error_set(err, ETIMEDOUT, "wait for `cgroup.events` to say `frozen %d`",
+                                              frozen ? 1 : 0);
+                struct pollfd pfd = {.fd = fd, .events = POLLPRI};
+                /* Poll in short slices as well: a change between the read and poll() is not lost that way. */
+                if (poll(&pfd, 1, left < 50 ? (int)left : 50) < 0 && errno != EINTR)
+                        return husk_error_set(err, errno, "poll `cgroup.events`");
+        }
+}
+
+/* v1: FREEZING can last (tasks in uninterruptible sleep); re-writing FROZEN and, now and then, thawing
+ * and starting over gets it unstuck, as runc does. */
+static int v1_set(int dirfd, bool frozen, struct husk_error **err)
+{
+        if (!frozen)
+                return cg_write(dirfd, "freezer.state", "THAWED", err);
+        long deadline = now_ms() + FREEZE_TIMEOUT_MS;
+        long delay_us = 100;
+        for (unsigned i = 0;; i++) {
+                if (i % 25 == 24)
+                        (void)cg_write(dirfd, "freezer.state", "THAWED", NULL);
+                int r = cg_write(dirfd, "freezer.state", "FROZEN", err);
+                if (r < 0)
+                        return r;
+                char state[32];
+                ssize_t n = cg_read(dirfd, "freezer.state", state, sizeof(state), err);
+                if (n < 0)
+                        return (int)n;
+                if (strcmp(state, "FROZEN") == 0)
+                        return 0;
+                if (now_ms() >= deadline) {
+                        (void)cg_write(dirfd, "freezer.state", "THAWED", NULL);
+                        return husk_error_set(err, EBUSY, "freeze: `freezer.state` still `%s` after %d ms", state,
+                                              FREEZE_TIMEOUT_MS);
+                }
+                sleep_us(delay_us);
+                if (delay_us < 10000)
+                        delay_us *= 2;
+        }
+}
+
+int cg_freezer_set(struct husk_cgroup *cg, bool frozen, struct husk_error **err)
+{
+        if (cg->layout == HUSK_CGROUP_V2) {
+                int fd = cg->unified >= 0 ? cg->hierarchies[cg->unified].fd : -1;
+                if (fd < 0)
+                        return husk_error_set(err, ENOENT, "cgroup `%s` does not exist", cg->display_path);
+                return v2_set(fd, frozen, err);
+        }
+        struct cg_hierarchy *h = cg_hierarchy_of(cg, CG_FREEZER);
+        if (!h)
+                return husk_error_set(err, ENOENT, "cgroup controller `freezer` is not available");
+        if (h->fd < 0)
+                return husk_error_set(err, ENOENT, "cgroup `%s` does not exist in `freezer`", h->path);
+        return v1_set(h->fd, frozen, err);
+}
+
+int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error **err)
+{
+        int r = cg_freezer_set(cg, frozen, err);
+        if (r < 0)
+                return husk_error_wrap(err, "%s cgroup `%s`", frozen ? "freeze" : "thaw", cg->display_path);
+        return 0;
+}
+
+int husk_cgroup_is_frozen(struct husk_cgroup *cg, bool *ret, struct husk_error **err)
+{
+        char buf[256];
+        ssize_t n;
+        if (cg->layout == HUSK_CGROUP_V2) {
+                int fd = cg->unified >= 0 ? cg->hierarchies[cg->unified].fd : -1;
+                if (fd < 0)
+                        return husk_error_set(err, ENOENT, "cgroup `%s` does not exist", cg->display_path);
+                uint64_t v;
+                int r = cg_read_key_u64(fd, "cgroup.events", "frozen", &v, err);
+                if (r == -ENOENT && !(err && *err)) {
+                        /* No "frozen" key (before 5.2): the requested state is all there is. */
+                        r = cg_read_u64(fd, "cgroup.freeze", &v, err);
+                }
+                if (r < 0)
+                        return r;
+                *ret = v == 1;
+                return 0;
+        }
+        struct cg_hierarchy *h = cg_hierarchy_of(cg, CG_FREEZER);
+        if (!h || h->fd < 0) {
+                *ret = false;
+                return 0;
+        }
+        n = cg_read(h->fd, "freezer.state", buf, sizeof(buf), err);
+        if (n < 0)
+                return (int)n;
+        *ret = strcmp(buf, "FROZEN") == 0;
+        return 0;
+}

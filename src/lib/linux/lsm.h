@@ -1,0 +1,23 @@
+/* Linux security modules: the AppArmor profile and SELinux label the container process gets at execve. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "spec/spec.h"
+#include "util/error.h"
+
+/*
+ * In the container process, after pivot_root (it writes to the container's verified /proc)
+ * and before execve; both take effect at the next execve:
+ *  - process.apparmorProfile: "exec <profile>" to /proc/thread-self/attr/apparmor/exec
+ *    (attr/exec on kernels without per-LSM directories);
+ *  - process.selinuxLabel: the label to /proc/thread-self/attr/exec.
+ * As runc: a profile or label given while that LSM is not enabled on the host is an error
+ * (running unconfined when confinement was asked for is not a silent fallback). Absent or
+ * empty fields do nothing (husk_debug says so).
+ */
+int husk_lsm_apply(const struct husk_process *p, struct husk_error **err);
+
+/* Whether the running kernel has AppArmor / SELinux active, probed through procfs (works after pivot_root). */
+bool husk_apparmor_enabled(void);
+bool husk_selinux_enabled(void);

@@ -1,0 +1,352 @@
+/* spec.mounts: bind and filesystem mounts attached onto destinations resolved inside the rootfs. */
+#include "linux/rootfs-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "linux/lsm.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/path.h"
+
+#define ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
+/* Flags that select a mount(2) operation rather than describe the new mount. */
+
+struct mount_attr husk_mount_attr_from_flags(unsigned long set, unsigned long clear)
+{
+        static const struct {
+                unsigned long ms;
+                uint64_t attr;
+        } map[] = {
+            {MS_RDONLY, MOUNT_ATTR_RDONLY},         {MS_NOSUID, MOUNT_ATTR_NOSUID},
+            {MS_NODEV, MOUNT_ATTR_NODEV},           {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+            {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME}, {MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
+        };
+        struct mount_attr a = {0};
+        for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
+                if (set & map[i].ms)
+                        a.attr_set |= map[i].attr;
+                else if (clear & map[i].ms)
+                        a.attr_clr |= map[i].attr;
+        }
+        /* The atime mode is one field; as mount(2) does: strictatime over noatime over relatime. */
+        if (set & ATIME_FLAGS) {
+                a.attr_clr |= MOUNT_ATTR__ATIME;
+                a.attr_set |= (set & MS_STRICTATIME) ? MOUNT_ATTR_STRICTATIME
+                              : (set & MS_NOATIME)   ? MOUNT_ATTR_NOATIME
+                                                     : MOUNT_ATTR_RELATIME;
+        } else if (clear & ATIME_FLAGS) {
+                a.attr_clr |= MOUNT_ATTR__ATIME; /* back to the default, relatime */
+        }
+        return a;
+}
+
+int husk_mount_setattr(int tree_fd, bool recursive, uint64_t set, uint64_t clr, uint64_t propagation)
+{
+        if (set & MOUNT_ATTR__ATIME)
+                clr |= MOUNT_ATTR__ATIME; /* the kernel wants the whole atime field cleared to set it */
+        struct mount_attr a = {.attr_set = set, .attr_clr = clr, .propagation = propagation};
+        if (mount_setattr(tree_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0)
+                return -errno;
+        return 0;
+}
+
+int husk_mount_attach(int tree_fd, int dst_fd)
+{
+        if (move_mount(tree_fd, "", dst_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return -errno;
+        return 0;
+}
+
+int husk_mount_clone_path(const char *source, bool recursive)
+{
+        int fd = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+        return fd < 0 ? -errno : fd;
+}
+
+int husk_mount_bind_path_onto(const char *source, int dst_fd)
+{
+        _cleanup_close_ int tree = husk_mount_clone_path(source, false);
+        if (tree < 0)
+                return tree;
+        return husk_mount_attach(tree, dst_fd);
+}
+
+int husk_mount_fs_onto(const char *source, const char *type, unsigned long flags, const char *data, int dst_fd)
+{
+        char target[32];
+        snprintf(target, sizeof(target), "/proc/self/fd/%d", dst_fd);
+        if (mount(source, target, type, flags & ~OPERATION_FLAGS, data) < 0)
+                return -errno;
+        return 0;
+}
+
+unsigned long husk_propagation_flag(enum husk_propagation p)
+{
+        switch (p) {
+        case HUSK_PROPAGATION_SHARED:
+                return MS_SHARED;
+        case HUSK_PROPAGATION_SLAVE:
+                return MS_SLAVE;
+        case HUSK_PROPAGATION_PRIVATE:
+                return MS_PRIVATE;
+        case HUSK_PROPAGATION_UNBINDABLE:
+                return MS_UNBINDABLE;
+        case HUSK_PROPAGATION_NONE:
+                break;
+        }
+        return 0;
+}
+
+/* The fs context's own message ("tmpfs: Bad value for 'size'") is the useful part of a failure. */
+static int fs_error(int fs_fd, int errnum, struct husk_error **err, const char *what)
+{
+        char log[512];
+        ssize_t n = fs_fd >= 0 ? read(fs_fd, log, sizeof(log) - 1) : -1;
+        if (n > 2) {
+                log[n] = '\0';
+                log[strcspn(log, "\n")] = '\0';
+                return husk_error_set(err, errnum, "%s: %s", what, log + 2); /* skip the "e " level tag */
+        }
+        return husk_error_set(err, errnum, "%s", what);
+}
+
+/* Pass mount data to fsconfig one option at a time; values may be "quoted" (SELinux contexts hold commas). */
+static int fs_config_data(int fs_fd, const char *data, struct husk_error **err)
+{
+        _cleanup_free_ char *copy = strdup(data);
+        if (!copy)
+                return husk_error_set(err, ENOMEM, "copy mount data");
+        char *p = copy;
+        while (*p) {
+                char *opt = p;
+                bool quoted = false;
+                for (; *p && (quoted || *p != ','); p++)
+                        if (*p == '"')
+                                quoted = !quoted;
+                if (*p)
+                        *p++ = '\0';
+                if (!*opt)
+                        continue;
+                char *value = strchr(opt, '=');
+                int r;
+                if (value) {
+                        *value++ = '\0';
+                        size_t vlen = strlen(value);
+                        if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+                                value[vlen - 1] = '\0';
+                                value++;
+                        }
+                        r = fsconfig(fs_fd, FSCONFIG_SET_STRING, opt, value, 0);
+                } else {
+                        r = fsconfig(fs_fd, FSCONFIG_SET_FLAG, opt, NULL, 0);
+                }
+                if (r < 0)
+                        return fs_error(fs_fd, errno, err, "set mount option");
+        }
+        return 0;
+}
+
+int husk_mount_fs_create(const char *type, const char *source, unsigned long flags, const char *data,
+                         struct husk_error **err)
+{
+        static const struct {
+                unsigned long ms;
+                const char *name;
+        } sb_flags[] = {
+            {MS_RDONLY, "ro"},         {MS_SYNCHRONOUS, "sync"}, {MS_DIRSYNC, "dirsync"},
+            {MS_LAZYTIME, "lazytime"}, {MS_MANDLOCK, "mand"},
+        };
+        _cleanup_close_ int fs_fd = fsopen(type, FSOPEN_CLOEXEC);
+        if (fs_fd < 0)
+                return husk_error_set(err, errno, "open `%s` filesystem context", type);
+        if (source && fsconfig(fs_fd, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+                return fs_error(fs_fd, errno, err, "set mount source");
+        /* As mount(2) does: these flags apply to the superblock too, not only to the mount. */
+        for (size_t i = 0; i < ARRAY_SIZE(sb_flags); i++)
+                if ((flags & sb_flags[i].ms) && fsconfig(fs_fd, FSCONFIG_SET_FLAG, sb_flags[i].name, NULL, 0) < 0)
+                        return fs_error(fs_fd, errno, err, "set mount flag");
+        if (data) {
+                int r = fs_config_data(fs_fd, data, err);
+                if (r < 0)
+                        return r;
+        }
+        if (fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return fs_error(fs_fd, errno, err, "create filesystem");
+        struct mount_attr a = husk_mount_attr_from_flags(flags, 0);
+        int mnt_fd = fsmount(fs_fd, FSMOUNT_CLOEXEC, (unsigned int)a.attr_set);
+        if (mnt_fd < 0)
+                return fs_error(fs_fd, errno, err, "create mount");
+        return mnt_fd;
+}
+
+bool husk_mount_destination_is(const char *destination, const char *want)
+{
+        const char *a = destination, *b = want;
+        for (;;) {
+                a += strspn(a, "/");
+                b += strspn(b, "/");
+                while (a[0] == '.' && (a[1] == '/' || a[1] == '\0')) {
+                        a += 1;
+                        a += strspn(a, "/");
+                }
+                size_t na = strcspn(a, "/"), nb = strcspn(b, "/");
+                if (na != nb || strncmp(a, b, na) != 0)
+                        return false;
+                if (na == 0)
+                        return true;
+                a += na;
+                b += nb;
+        }
+}
+
+/* linux.mountLabel goes to the filesystems whose files the container creates, as runc does. */
+static int data_with_label(const struct husk_rootfs_config *cfg, const struct husk_mount *m, char **ret)
+{
+        const char *label = cfg->spec->linux_.mount_label;
+        *ret = NULL;
+        if (!label || !*label || !m->type ||
+            (strcmp(m->type, "tmpfs") != 0 && strcmp(m->type, "devpts") != 0 && strcmp(m->type, "mqueue") != 0) ||
+            !husk_selinux_enabled())
+                return 0;
+        bool has_data = m->data && *m->data;
+        if (asprintf(ret, "%s%scontext=\"%s\"", has_data ? m->data : "", has_data ? "," : "", label) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* Resolve the mount point, creating a directory, or a file when a bind source is not a directory. */
+static int open_bind_destination(int root_fd, const char *destination, int tree_fd, struct husk_error **err)
+{
+        int fd = husk_path_open_in_root(root_fd, destination, O_PATH, 0, NULL);
+        if (fd != -ENOENT)
+                return fd < 0 ? husk_error_set(err, -fd, "open `%s`", destination) : fd;
+        struct stat st;
+        if (fstat(tree_fd, &st) < 0)
+                return husk_error_set(err, errno, "stat bind source");
+        if (S_ISDIR(st.st_mode))
+                return husk_path_mkdir_all_in_root(root_fd, destination, 0755, err);
+        return husk_path_mkfile_in_root(root_fd, destination, 0644, err);
+}
+
+int husk_mount_bind(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd, const char *source,
+                    bool recursive, struct husk_error **err)
+{
+        _cleanup_free_ char *absolute = NULL;
+        if (!source)
+                return husk_error_set(err, EINVAL, "bind mount on `%s`: no source", m->destination);
+        if (source[0] != '/') {
+                if (asprintf(&absolute, "%s/%s", cfg->bundle ? cfg->bundle : ".", source) < 0)
+                        return husk_error_set(err, ENOMEM, "bind mount `%s` on `%s`", source, m->destination);
+                source = absolute;
+        }
+
+        /* Shape the detached clone before it is attached: never visible with the wrong flags. */
+        _cleanup_close_ int tree = husk_mount_clone_path(source, recursive);
+        if (tree < 0)
+                return husk_error_set(err, -tree, "bind mount `%s` on `%s`", source, m->destination);
+        struct mount_attr a = husk_mount_attr_from_flags(m->flags, m->clear_flags);
+        int r = 0;
+        if (a.attr_set || a.attr_clr)
+                r = husk_mount_setattr(tree, false, a.attr_set, a.attr_clr, 0);
+        if (r == 0 && (m->rec_attr_set || m->rec_attr_clr))
+                r = husk_mount_setattr(tree, true, m->rec_attr_set, m->rec_attr_clr, 0);
+        if (r < 0)
+                return husk_error_set(err, -r, "bind mount `%s` on `%s`: set mount attributes", source, m->destination);
+
+        _cleanup_close_ int dst = open_bind_destination(root_fd, m->destination, tree, err);
+        if (dst < 0) {
+                husk_error_wrap(err, "bind mount `%s` on `%s`", source, m->destination);
+                return dst;
+        }
+        r = husk_mount_attach(tree, dst);
+        if (r < 0)
+                return husk_error_set(err, -r, "bind mount `%s` on `%s`", source, m->destination);
+        if (m->propagation != HUSK_PROPAGATION_NONE) {
+                r = husk_mount_setattr(tree, m->propagation_recursive, 0, 0, husk_propagation_flag(m->propagation));
+                if (r < 0)
+                        return husk_error_set(err, -r, "bind mount `%s` on `%s`: set propagation", source,
+                                              m->destination);
+        }
+        return 0;
+}
+
+int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
+                  struct husk_error **err)
+{
+        const char *source = m->source ? m->source : m->type;
+        _cleanup_free_ char *labelled = NULL;
+        if (data_with_label(cfg, m, &labelled) < 0)
+                return husk_error_set(err, ENOMEM, "mount `%s` on `%s`", source, m->destination);
+        const char *data = labelled ? labelled : m->data;
+
+        _cleanup_close_ int dst = husk_path_mkdir_all_in_root(root_fd, m->destination, 0755, err);
+        if (dst < 0) {
+                husk_error_wrap(err, "mount `%s` on `%s`", source, m->destination);
+                return dst;
+        }
+
+        /* The common case is one mount(2): the kernel parses data exactly as for runc and crun. */
+        if (m->propagation == HUSK_PROPAGATION_NONE && !m->rec_attr_set && !m->rec_attr_clr) {
+                int r = husk_mount_fs_onto(source, m->type, m->flags, data, dst);
+                if (r < 0)
+                        return husk_error_set(err, -r, "mount `%s` on `%s`", source, m->destination);
+                return 0;
+        }
+        /* Attributes for the whole tree and propagation need a handle on the new mount itself. */
+        _cleanup_close_ int mnt = husk_mount_fs_create(m->type, source, m->flags & ~OPERATION_FLAGS, data, err);
+        if (mnt < 0) {
+                husk_error_wrap(err, "mount `%s` on `%s`", source, m->destination);
+                return mnt;
+        }
+        int r = 0;
+        if (m->rec_attr_set || m->rec_attr_clr)
+                r = husk_mount_setattr(mnt, true, m->rec_attr_set, m->rec_attr_clr, 0);
+        if (r == 0)
+                r = husk_mount_attach(mnt, dst);
+        if (r == 0 && m->propagation != HUSK_PROPAGATION_NONE)
+                r = husk_mount_setattr(mnt, m->propagation_recursive, 0, 0, husk_propagation_flag(m->propagation));
+        if (r < 0)
+                return husk_error_set(err, -r, "mount `%s` on `%s`", source, m->destination);
+        return 0;
+}
+
+static int mount_one(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
+                     struct husk_error **err)
+{
+        const char *type = m->type;
+        if (m->idmap)
+                return husk_error_set(err, EOPNOTSUPP, "mount on `%s`: idmapped mounts are not supported yet",
+                                      m->destination);
+        if (m->loop)
+                return husk_error_set(err, EOPNOTSUPP, "mount on `%s`: loop mounts are not supported here",
+                                      m->destination);
+        if (m->bind || (type && strcmp(type, "bind") == 0))
+                return husk_mount_bind(cfg, m, root_fd, m->source, m->recursive, err);
+        if (!type)
+                return husk_error_set(err, EINVAL, "mount on `%s`: no type and no bind option", m->destination);
+        /* sysfs belongs to the network namespace: without our own, a user namespace may only bind the host's. */
+        if (strcmp(type, "sysfs") == 0 && cfg->in_userns && !cfg->new_netns)
+                return husk_mount_bind(cfg, m, root_fd, "/sys", true, err);
+        if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)
+                return husk_mount_cgroup(cfg, m, root_fd, err);
+        return husk_mount_fs(cfg, m, root_fd, err);
+}
+
+int husk_mounts_apply(const struct husk_rootfs_config *cfg, int root_fd, struct husk_error **err)
+{
+        const struct husk_spec *spec = cfg->spec;
+        for (size_t i = 0; i < spec->mounts_len; i++) {
+                const struct husk_mount *m = &spec->mounts[i];
+                husk_debug("mount %s on %s", m->source ? m->source : m->type ? m->type : "?", m->destination);
+                int r = mount_one(cfg, m, root_fd, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -1,0 +1,69 @@
+/* Internal interface between rootfs.c, mounts.c, mount-cgroup.c, devices.c and masked.c. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/mount.h>
+
+#include "linux/rootfs.h"
+
+/*
+ * Everything here works on fds: root_fd is an O_PATH fd of the container's root (the
+ * rootfs bind mount before pivot_root, "/" after), paths inside it are resolved with
+ * util/path.h, and mounts are attached onto the resolved fd, never onto a path string.
+ */
+
+/* Flags that select a mount(2) operation rather than describe the new mount. */
+#define OPERATION_FLAGS (MS_BIND | MS_REC | MS_REMOUNT | MS_MOVE | MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
+
+/* MS_* per-mount flags to set and to clear, as a struct mount_attr for mount_setattr(2). */
+struct mount_attr husk_mount_attr_from_flags(unsigned long set, unsigned long clear);
+
+/* Attach a detached tree (open_tree/fsmount fd) onto the object dst_fd refers to. */
+int husk_mount_attach(int tree_fd, int dst_fd);
+
+/* A detached clone of the tree at host path `source` (recursive: with its submounts), or -errno. */
+int husk_mount_clone_path(const char *source, bool recursive);
+
+/* Bind a host path onto dst_fd (what we do for /dev nodes in a user namespace, the console). */
+int husk_mount_bind_path_onto(const char *source, int dst_fd);
+
+/* mount(2) a filesystem onto dst_fd through /proc/self/fd: one syscall, the kernel parses data. */
+int husk_mount_fs_onto(const char *source, const char *type, unsigned long flags, const char *data, int dst_fd);
+
+/* mount_setattr(2) on the mount tree_fd is the root of (recursive: and its submounts); -errno. */
+int husk_mount_setattr(int tree_fd, bool recursive, uint64_t set, uint64_t clr, uint64_t propagation);
+
+/* MS_SHARED, MS_SLAVE, ... for a propagation kind; 0 for none. */
+unsigned long husk_propagation_flag(enum husk_propagation p);
+
+/*
+ * fsopen/fsconfig/fsmount: a detached mount of a new `type` filesystem, with the MS_* flags
+ * applied as mount(2) would and `data` split into fsconfig options. Returns the mount fd.
+ */
+int husk_mount_fs_create(const char *type, const char *source, unsigned long flags, const char *data,
+                         struct husk_error **err);
+
+/* One filesystem entry of spec.mounts (m->type, m->source, options) onto its destination. */
+int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
+                  struct husk_error **err);
+
+/* One bind entry; source (relative: to the bundle) and recursion given apart so callers can substitute. */
+int husk_mount_bind(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd, const char *source,
+                    bool recursive, struct husk_error **err);
+
+/* spec.mounts, in order (mounts.c). */
+int husk_mounts_apply(const struct husk_rootfs_config *cfg, int root_fd, struct husk_error **err);
+
+/* Is `destination` the path `want` (e.g. "/dev") once `//`, `/./` and trailing `/` are cleaned? */
+bool husk_mount_destination_is(const char *destination, const char *want);
+
+/* A `cgroup` or `cgroup2` entry of spec.mounts onto dst_fd (mount-cgroup.c). */
+int husk_mount_cgroup(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
+                      struct husk_error **err);
+
+/* Default devices, linux.devices, /dev links and /dev/console (devices.c). */
+int husk_devices_setup(const struct husk_rootfs_config *cfg, int root_fd, struct husk_error **err);
+
+/* readonlyPaths then maskedPaths, after pivot_root (masked.c). */
+int husk_masked_apply(const struct husk_spec *spec, int root_fd, struct husk_error **err);

@@ -1,0 +1,278 @@
+/* The on-disk cache of compiled seccomp filters, keyed by a canonical form of the profile. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <seccomp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "linux/seccomp-filter.h"
+#include "linux/seccomp-internal.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+#define CACHE_MAGIC "HUSKBPF\x01"
+#define CACHE_MAGIC_LEN 8
+#define CACHE_MAX_INSNS 4096
+#define CACHE_MAX_KEY (16u << 20)
+
+struct cache_header {
+        char magic[CACHE_MAGIC_LEN];
+        uint32_t listener;
+        uint32_t key_len;
+        uint32_t insn_count;
+        uint32_t reserved;
+};
+
+/* A growable byte buffer; `failed` latches an allocation failure so callers check once. */
+struct buf {
+        uint8_t *data;
+        size_t len, cap;
+        bool failed;
+};
+
+static void buf_put(struct buf *b, const void *p, size_t n)
+{
+        if (b->failed)
+                return;
+        if (b->len + n > b->cap) {
+                size_t cap = b->cap ? b->cap : 1024;
+                while (cap < b->len + n)
+                        cap *= 2;
+                uint8_t *d = realloc(b->data, cap);
+                if (!d) {
+                        b->failed = true;
+                        return;
+                }
+                b->data = d;
+                b->cap = cap;
+        }
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+}
+
+static void buf_u64(struct buf *b, uint64_t v)
+{
+        uint8_t le[8];
+        for (int i = 0; i < 8; i++)
+                le[i] = (uint8_t)(v >> (8 * i));
+        buf_put(b, le, sizeof(le));
+}
+
+/* Length-prefixed, so no two different profiles serialize to the same bytes; NULL differs from "". */
+static void buf_str(struct buf *b, const char *s)
+{
+        if (!s) {
+                buf_u64(b, UINT64_MAX);
+                return;
+        }
+        size_t n = strlen(s);
+        buf_u64(b, n);
+        buf_put(b, s, n);
+}
+
+static void buf_strv(struct buf *b, char *const *v)
+{
+        size_t n = 0;
+        while (v && v[n])
+                n++;
+        buf_u64(b, v ? n : UINT64_MAX);
+        for (size_t i = 0; i < n; i++)
+                buf_str(b, v[i]);
+}
+
+/* Everything the BPF depends on: the profile, libseccomp's version (its syscall tables) and the native arch. */
+static int canonical_key(const struct husk_seccomp *cfg, struct buf *b)
+{
+        const struct scmp_version *v = seccomp_version();
+        buf_str(b, "husk seccomp profile v1");
+        buf_u64(b, v ? v->major : 0);
+        buf_u64(b, v ? v->minor : 0);
+        buf_u64(b, v ? v->micro : 0);
+        buf_u64(b, seccomp_arch_native());
+        buf_u64(b, (uint64_t)cfg->default_action);
+        buf_u64(b, cfg->has_default_errno_ret);
+        buf_u64(b, cfg->default_errno_ret);
+        buf_strv(b, cfg->architectures);
+        buf_u64(b, cfg->listener_path != NULL); /* compiling NOTIFY rules without it is an error */
+        buf_u64(b, cfg->syscalls_len);
+        for (size_t i = 0; i < cfg->syscalls_len; i++) {
+                const struct husk_seccomp_syscall *sc = &cfg->syscalls[i];
+                buf_strv(b, sc->names);
+                buf_u64(b, (uint64_t)sc->action);
+                buf_u64(b, sc->has_errno_ret);
+                buf_u64(b, sc->errno_ret);
+                buf_u64(b, sc->args_len);
+                for (size_t j = 0; j < sc->args_len; j++) {
+                        buf_u64(b, sc->args[j].index);
+                        buf_u64(b, (uint64_t)sc->args[j].op);
+                        buf_u64(b, sc->args[j].value);
+                        buf_u64(b, sc->args[j].value_two);
+                }
+        }
+        return b->failed || b->len > CACHE_MAX_KEY ? -ENOMEM : 0;
+}
+
+/* FNV-1a: only names the file; the stored key is compared in full on every hit. */
+static uint64_t fnv1a64(const uint8_t *p, size_t n)
+{
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+        for (size_t i = 0; i < n; i++) {
+                h ^= p[i];
+                h *= UINT64_C(0x100000001b3);
+        }
+        return h;
+}
+
+static int read_full(int fd, void *p, size_t n)
+{
+        for (size_t done = 0; done < n;) {
+                ssize_t r = read(fd, (char *)p + done, n - done);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return -errno;
+                if (r == 0)
+                        return -EIO;
+                done += (size_t)r;
+        }
+        return 0;
+}
+
+static int write_full(int fd, const void *p, size_t n)
+{
+        for (size_t done = 0; done < n;) {
+                ssize_t r = write(fd, (const char *)p + done, n - done);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return -errno;
+                done += (size_t)r;
+        }
+        return 0;
+}
+
+/* 1 and *ret on a valid entry for exactly this key, 0 on a miss (absent, foreign, damaged, other key). */
+static int cache_lookup(int dir_fd, const char *name, const struct buf *key, struct husk_seccomp_filter **ret)
+{
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return 0;
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return 0;
+        /* Anyone who can write this file chooses the container's filter. */
+        if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+                husk_debug("seccomp cache `%s` ignored: not owned by uid %u or writable by others", name,
+                           (unsigned)geteuid());
+                return 0;
+        }
+        struct cache_header h;
+        if ((size_t)st.st_size < sizeof(h) || read_full(fd, &h, sizeof(h)) < 0)
+                return 0;
+        if (memcmp(h.magic, CACHE_MAGIC, CACHE_MAGIC_LEN) != 0 || h.key_len != key->len || h.insn_count == 0 ||
+            h.insn_count > CACHE_MAX_INSNS || h.listener > 1)
+                return 0;
+        size_t bpf_size = (size_t)h.insn_count * sizeof(struct sock_filter);
+        if ((uint64_t)st.st_size != sizeof(h) + (uint64_t)h.key_len + bpf_size)
+                return 0;
+        _cleanup_free_ uint8_t *stored_key = malloc(h.key_len);
+        if (!stored_key || read_full(fd, stored_key, h.key_len) < 0 || memcmp(stored_key, key->data, key->len) != 0)
+                return 0;
+        _cleanup_(husk_seccomp_filter_freep) struct husk_seccomp_filter *filter = calloc(1, sizeof(*filter));
+        if (!filter || !(filter->insns = malloc(bpf_size)) || read_full(fd, filter->insns, bpf_size) < 0)
+                return 0;
+        filter->len = h.insn_count;
+        filter->listener = h.listener;
+        *ret = TAKE_PTR(filter);
+        return 1;
+}
+
+static int cache_store(int dir_fd, const char *name, const struct buf *key, const struct husk_seccomp_filter *filter)
+{
+        char tmp[128];
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        snprintf(tmp, sizeof(tmp), ".%s.%d.%ld.tmp", name, (int)getpid(), ts.tv_nsec);
+        _cleanup_close_ int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        struct cache_header h = {
+                .listener = filter->listener,
+                .key_len = (uint32_t)key->len,
+                .insn_count = (uint32_t)filter->len,
+        };
+        memcpy(h.magic, CACHE_MAGIC, CACHE_MAGIC_LEN);
+        int r = write_full(fd, &h, sizeof(h));
+        if (r == 0)
+                r = write_full(fd, key->data, key->len);
+        if (r == 0)
+                r = write_full(fd, filter->insns, filter->len * sizeof(struct sock_filter));
+        /* No fsync: a file torn by a crash fails the size and key checks and is rebuilt. */
+        if (r == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
+                r = -errno;
+        if (r < 0)
+                unlinkat(dir_fd, tmp, 0);
+        return r;
+}
+
+static int open_cache_dir(const char *cache_dir)
+{
+        int fd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+                if (mkdir(cache_dir, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                fd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+        return fd < 0 ? -errno : fd;
+}
+
+int husk_seccomp_compile_cached(const struct husk_seccomp *cfg, const char *cache_dir, struct husk_seccomp_filter **ret,
+                                bool *ret_cache_hit, struct husk_error **err)
+{
+        if (ret_cache_hit)
+                *ret_cache_hit = false;
+        struct buf key = {0};
+        _cleanup_free_ uint8_t *key_data = NULL;
+        int r = canonical_key(cfg, &key);
+        key_data = key.data;
+        _cleanup_close_ int dir_fd = -1;
+        char name[64];
+        if (r == 0 && cache_dir) {
+                snprintf(name, sizeof(name), "%016" PRIx64 ".bpf", fnv1a64(key.data, key.len));
+                dir_fd = open_cache_dir(cache_dir);
+                if (dir_fd < 0)
+                        husk_debug("seccomp cache `%s` not used: %s", cache_dir, strerror(-dir_fd));
+        }
+
+        if (dir_fd >= 0) {
+                _cleanup_(husk_seccomp_filter_freep) struct husk_seccomp_filter *cached = NULL;
+                if (cache_lookup(dir_fd, name, &key, &cached) > 0) {
+                        r = husk_seccomp_kernel_flags(cfg, cached->listener, &cached->flags, err);
+                        if (r < 0)
+                                return r;
+                        husk_debug("seccomp filter `%s/%s` taken from the cache", cache_dir, name);
+                        if (ret_cache_hit)
+                                *ret_cache_hit = true;
+                        *ret = TAKE_PTR(cached);
+                        return 0;
+                }
+        }
+
+        _cleanup_(husk_seccomp_filter_freep) struct husk_seccomp_filter *filter = NULL;
+        r = husk_seccomp_compile(cfg, &filter, err);
+        if (r < 0)
+                return r;
+        if (dir_fd >= 0) {
+                r = cache_store(dir_fd, name, &key, filter);
+                if (r < 0)
+                        husk_debug("seccomp cache: write `%s/%s`: %s", cache_dir, name, strerror(-r));
+        }
+        *ret = TAKE_PTR(filter);
+        return 0;
+}

@@ -1,0 +1,74 @@
+/* seccomp: compile linux.seccomp to BPF in the runtime (with an on-disk cache), install it in the container. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "spec/spec.h"
+#include "util/error.h"
+
+/* A compiled filter: classic BPF plus the seccomp(2) flags to load it with. Opaque. */
+struct husk_seccomp_filter;
+
+/*
+ * Compile cfg with libseccomp and export the BPF, in the parent, before anything changes on
+ * the host. Follows runc:
+ *  - the native architecture is always in the filter; `architectures` are added to it;
+ *  - a syscall name libseccomp does not know is skipped with husk_debug;
+ *  - a rule whose action (with its errno) equals the default action is skipped;
+ *  - errnoRet defaults to EPERM for SCMP_ACT_ERRNO and SCMP_ACT_TRACE, and is an error on any
+ *    other action;
+ *  - when one argument index appears twice in a rule, each condition becomes a rule of its
+ *    own (libseccomp cannot AND two conditions on one argument): the rule then matches when
+ *    any one condition does; otherwise the conditions are ANDed in one rule;
+ *  - SCMP_ACT_NOTIFY is refused as default action, on `write` (the init reports the listener
+ *    fd to the parent with write(2) after the filter is loaded) and without listenerPath;
+ *  - flags LOG, SPEC_ALLOW, WAIT_KILLABLE_RECV are checked against the running kernel now, so
+ *    an unsupported flag is an error here, not in the container; WAIT_KILLABLE_RECV only
+ *    applies when the filter has a listener and is dropped (husk_debug) otherwise.
+ * Errors name the JSON path (`linux.seccomp.syscalls[3].args[0]: ...`).
+ */
+int husk_seccomp_compile(const struct husk_seccomp *cfg, struct husk_seccomp_filter **ret, struct husk_error **err);
+
+/*
+ * As husk_seccomp_compile, but reuse `<cache_dir>/<hash>.bpf` when an earlier compile of the
+ * same profile (same libseccomp version, same native arch) left it there, and leave one
+ * otherwise (written to a temporary file and renamed, so readers never see half a file). The
+ * file holds the canonical form of the profile next to the BPF and a hit needs both to match,
+ * so a hash collision or a damaged file costs a compile, never a wrong filter. cache_dir is
+ * created (0700) when missing; a cache file not owned by the caller's euid or writable by
+ * group or others is ignored. Failing to write the cache is not an error (husk_debug).
+ * ret_cache_hit (may be NULL) tells whether the cache was used.
+ */
+int husk_seccomp_compile_cached(const struct husk_seccomp *cfg, const char *cache_dir, struct husk_seccomp_filter **ret,
+                                bool *ret_cache_hit, struct husk_error **err);
+
+/*
+ * Load the filter into the calling process with one seccomp(SECCOMP_SET_MODE_FILTER) call
+ * (plus SECCOMP_FILTER_FLAG_NEW_LISTENER when a rule uses SCMP_ACT_NOTIFY). Call it in the
+ * container init as late as possible before execve. The kernel needs no_new_privs or
+ * CAP_SYS_ADMIN: when process.noNewPrivileges is false, call it before dropping capabilities
+ * (runc's order). *ret_notify_fd gets the listener fd (O_CLOEXEC) or -1 when there is none;
+ * only write(2) is safe to use before the parent has taken it (pidfd_getfd), see above.
+ */
+int husk_seccomp_install(const struct husk_seccomp_filter *filter, int *ret_notify_fd, struct husk_error **err);
+
+/* Whether the filter has SCMP_ACT_NOTIFY rules (and so needs listenerPath). */
+bool husk_seccomp_filter_has_listener(const struct husk_seccomp_filter *filter);
+/* The BPF program: `*ret_len` instructions of struct sock_filter (8 bytes each). */
+const void *husk_seccomp_filter_bpf(const struct husk_seccomp_filter *filter, size_t *ret_len);
+
+void husk_seccomp_filter_free(struct husk_seccomp_filter *filter);
+void husk_seccomp_filter_freep(struct husk_seccomp_filter **filter);
+
+/*
+ * Send the listener fd to the seccomp agent at listener_path (AF_UNIX, SOCK_STREAM), as
+ * runtime-spec's "container process state": one connection, SCM_RIGHTS with the fd in the
+ * first sendmsg, JSON payload
+ *   {"ociVersion": ..., "fds": ["seccompFd"], "pid": pid, "metadata": metadata, "state": <state_json>}
+ * (metadata omitted when NULL). state_json is the container's state object (as `husk state`
+ * prints it) and must be valid JSON. pid is the container process as seen by the runtime.
+ */
+int husk_seccomp_send_listener(const char *listener_path, int notify_fd, pid_t pid, const char *state_json,
+                               const char *metadata, struct husk_error **err);

@@ -1,0 +1,75 @@
+/* The hooks object: prestart, createRuntime, createContainer, startContainer, poststart, poststop. */
+#include <limits.h>
+#include <stdlib.h>
+
+#include "spec/parse.h"
+#include "util/cleanup.h"
+
+static int parse_hook(const struct json_reader *r, const struct json_path *path, const json_t *v,
+                      struct husk_hook *hook)
+{
+        JSON_TRY(json_read_object(r, path, v));
+        if (!JSON_TRY_GET(json_get_string(r, path, v, "path", &hook->path)))
+                return json_fail_missing(r, path, "path");
+        struct json_path path_path = JSON_PATH_KEY(path, "path");
+        JSON_TRY(spec_check_absolute(r, &path_path, hook->path)); /* the spec extends execv: MUST be absolute */
+        JSON_TRY(json_get_strv(r, path, v, "args", &hook->args));
+        JSON_TRY(json_get_strv(r, path, v, "env", &hook->env));
+        int64_t timeout;
+        if (JSON_TRY_GET(json_get_i64(r, path, v, "timeout", 1, INT_MAX, &timeout))) {
+                hook->has_timeout = true;
+                hook->timeout = (int)timeout;
+        }
+        return 0;
+}
+
+static int parse_hook_list(const struct json_reader *r, const struct json_path *parent, const json_t *obj,
+                           const char *key, struct husk_hook_list *list)
+{
+        json_t *v;
+        if (!JSON_TRY_GET(json_get_array(r, parent, obj, key, &v)))
+                return 0;
+        struct json_path path = JSON_PATH_KEY(parent, key);
+        size_t n = json_array_size(v);
+        JSON_TRY(spec_alloc_array(r, n, sizeof(*list->items), (void **)&list->items));
+        list->len = n; /* calloc'ed: free copes with the ones not reached */
+        for (size_t i = 0; i < n; i++) {
+                struct json_path p = JSON_PATH_INDEX(&path, i);
+                JSON_TRY(parse_hook(r, &p, json_array_get(v, i), &list->items[i]));
+        }
+        return 0;
+}
+
+int spec_parse_hooks(const struct json_reader *r, const struct json_path *path, const json_t *v,
+                     struct husk_hooks *hooks)
+{
+        JSON_TRY(json_read_object(r, path, v));
+        JSON_TRY(parse_hook_list(r, path, v, "prestart", &hooks->prestart));
+        JSON_TRY(parse_hook_list(r, path, v, "createRuntime", &hooks->create_runtime));
+        JSON_TRY(parse_hook_list(r, path, v, "createContainer", &hooks->create_container));
+        JSON_TRY(parse_hook_list(r, path, v, "startContainer", &hooks->start_container));
+        JSON_TRY(parse_hook_list(r, path, v, "poststart", &hooks->poststart));
+        JSON_TRY(parse_hook_list(r, path, v, "poststop", &hooks->poststop));
+        return 0;
+}
+
+static void hook_list_clear(struct husk_hook_list *list)
+{
+        for (size_t i = 0; i < list->len; i++) {
+                free(list->items[i].path);
+                strv_free(list->items[i].args);
+                strv_free(list->items[i].env);
+        }
+        free(list->items);
+        *list = (struct husk_hook_list){0};
+}
+
+void spec_hooks_clear(struct husk_hooks *hooks)
+{
+        hook_list_clear(&hooks->prestart);
+        hook_list_clear(&hooks->create_runtime);
+        hook_list_clear(&hooks->create_container);
+        hook_list_clear(&hooks->start_container);
+        hook_list_clear(&hooks->poststart);
+        hook_list_clear(&hooks->poststop);
+}

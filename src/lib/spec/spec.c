@@ -1,0 +1,269 @@
+/* Entry points of the config parser, the top level of config.json (root, hostname, annotations), and free. */
+#include "spec/spec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spec/json_read.h"
+#include "spec/parse.h"
+#include "util/cleanup.h"
+
+/* A config.json of this size is surely a mistake; refuse it before allocating. */
+#define SPEC_MAX_SIZE (32u << 20)
+
+static int parse_root(const struct json_reader *r, const json_t *obj, struct husk_root *root)
+{
+        const struct json_path path = JSON_PATH_KEY(NULL, "root");
+        int found = json_get_string(r, &path, obj, "path", &root->path);
+        JSON_TRY(found);
+        if (found == 0)
+                return json_fail_missing(r, &path, "path");
+        if (root->path[0] == '\0') {
+                struct json_path p = JSON_PATH_KEY(&path, "path");
+                return json_fail(r, &p, "must not be empty");
+        }
+        JSON_TRY(json_get_bool(r, &path, obj, "readonly", &root->readonly));
+        return 0;
+}
+
+static int parse_annotations(const struct json_reader *r, const json_t *obj, struct husk_kv_list *annotations)
+{
+        JSON_TRY(json_get_kv(r, NULL, obj, "annotations", annotations));
+        for (size_t i = 0; i < annotations->len; i++)
+                if (annotations->items[i].key[0] == '\0') {
+                        struct json_path p = JSON_PATH_KEY(NULL, "annotations");
+                        return json_fail(r, &p, "keys must not be empty");
+                }
+        return 0;
+}
+
+static int parse_spec(const struct json_reader *r, const json_t *doc, struct husk_spec *spec)
+{
+        json_t *v;
+        int found = json_get_string(r, NULL, doc, "ociVersion", &spec->oci_version);
+        JSON_TRY(found);
+        if (found == 0)
+                return json_fail_missing(r, NULL, "ociVersion");
+
+        if (JSON_TRY_GET(json_get_object(r, NULL, doc, "root", &v)))
+                JSON_TRY(parse_root(r, v, &spec->root));
+
+        if ((v = json_member(doc, "mounts"))) {
+                struct json_path p = JSON_PATH_KEY(NULL, "mounts");
+                JSON_TRY(spec_parse_mounts(r, &p, v, spec));
+        }
+
+        if ((v = json_member(doc, "process"))) {
+                struct json_path p = JSON_PATH_KEY(NULL, "process");
+                spec->has_process = true;
+                JSON_TRY(spec_parse_process(r, &p, v, &spec->process));
+        }
+
+        JSON_TRY(json_get_string(r, NULL, doc, "hostname", &spec->hostname));
+        JSON_TRY(json_get_string(r, NULL, doc, "domainname", &spec->domainname));
+
+        if ((v = json_member(doc, "hooks"))) {
+                struct json_path p = JSON_PATH_KEY(NULL, "hooks");
+                JSON_TRY(spec_parse_hooks(r, &p, v, &spec->hooks));
+        }
+
+        JSON_TRY(parse_annotations(r, doc, &spec->annotations));
+
+        if ((v = json_member(doc, "linux"))) {
+                struct json_path p = JSON_PATH_KEY(NULL, "linux");
+                spec->has_linux = true;
+                JSON_TRY(spec_parse_linux(r, &p, v, &spec->linux_));
+        }
+        return 0;
+}
+
+/* Load text and run parse on the root object; the reader state lives only for the call. */
+static int with_document(const char *text, size_t len, const char *source, struct husk_error **err,
+                         int (*parse)(const struct json_reader *r, const json_t *doc, void *ret), void *ret)
+{
+        if (!text && len > 0)
+                return husk_error_set(err, EINVAL, "%s: no text", source);
+        struct json_reader r = {.source = source, .err = err};
+        _cleanup_(json_decrefp) json_t *doc = NULL;
+        int e = json_reader_load(&r, text ? text : "", len, &doc);
+        if (e >= 0)
+                e = parse(&r, doc, ret);
+        json_reader_done(&r);
+        return e;
+}
+
+static int parse_spec_document(const struct json_reader *r, const json_t *doc, void *ret)
+{
+        return parse_spec(r, doc, ret);
+}
+
+int husk_spec_parse(const char *text, size_t len, const char *source, struct husk_spec **ret, struct husk_error **err)
+{
+        if (!source)
+                source = "config.json";
+        struct husk_spec *spec = calloc(1, sizeof(*spec));
+        if (!spec)
+                return husk_error_set(err, ENOMEM, "%s: parse", source);
+        int e = with_document(text, len, source, err, parse_spec_document, spec);
+        if (e < 0) {
+                husk_spec_free(spec);
+                return e;
+        }
+        *ret = spec;
+        return 0;
+}
+
+static int parse_process_document(const struct json_reader *r, const json_t *doc, void *ret)
+{
+        return spec_parse_process(r, NULL, doc, ret);
+}
+
+int husk_process_parse(const char *text, size_t len, const char *source, struct husk_process **ret,
+                       struct husk_error **err)
+{
+        if (!source)
+                source = "process.json";
+        struct husk_process *process = calloc(1, sizeof(*process));
+        if (!process)
+                return husk_error_set(err, ENOMEM, "%s: parse", source);
+        int e = with_document(text, len, source, err, parse_process_document, process);
+        if (e < 0) {
+                husk_process_free(process);
+                return e;
+        }
+        *ret = process;
+        return 0;
+}
+
+static int parse_resources_document(const struct json_reader *r, const json_t *doc, void *ret)
+{
+        return spec_parse_resources(r, NULL, doc, ret);
+}
+
+int husk_resources_parse(const char *text, size_t len, const char *source, struct husk_resources **ret,
+                         struct husk_error **err)
+{
+        if (!source)
+                source = "resources.json";
+        struct husk_resources *resources = calloc(1, sizeof(*resources));
+        if (!resources)
+                return husk_error_set(err, ENOMEM, "%s: parse", source);
+        int e = with_document(text, len, source, err, parse_resources_document, resources);
+        if (e < 0) {
+                husk_resources_free(resources);
+                return e;
+        }
+        *ret = resources;
+        return 0;
+}
+
+/* The whole file with as few reads as its size allows: one for a regular file. */
+static int read_file(const char *path, const char *source, char **ret, size_t *ret_len, struct husk_error **err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return husk_error_set(err, errno, "open `%s`", path);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return husk_error_set(err, errno, "stat `%s`", path);
+        if (S_ISDIR(st.st_mode))
+                return husk_error_set(err, EISDIR, "read `%s`", path);
+        if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > SPEC_MAX_SIZE)
+                return husk_error_set(err, EFBIG, "%s: larger than %u bytes", source, SPEC_MAX_SIZE);
+
+        size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size : 16384, len = 0;
+        _cleanup_free_ char *buf = malloc(cap + 1);
+        if (!buf)
+                return husk_error_set(err, ENOMEM, "read `%s`", path);
+        for (;;) {
+                if (len == cap) {
+                        /* a regular file read to its stat size is complete; anything else reads to EOF */
+                        if (S_ISREG(st.st_mode) && st.st_size > 0)
+                                break;
+                        if (cap >= SPEC_MAX_SIZE)
+                                return husk_error_set(err, EFBIG, "%s: larger than %u bytes", source, SPEC_MAX_SIZE);
+                        cap *= 2;
+                        char *n = realloc(buf, cap + 1);
+                        if (!n)
+                                return husk_error_set(err, ENOMEM, "read `%s`", path);
+                        buf = n;
+                }
+                ssize_t n = read(fd, buf + len, cap - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return husk_error_set(err, errno, "read `%s`", path);
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+int husk_spec_load(const char *path, struct husk_spec **ret, struct husk_error **err)
+{
+        const char *slash = strrchr(path, '/');
+        const char *source = slash && slash[1] ? slash + 1 : path;
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        JSON_TRY(read_file(path, source, &text, &len, err));
+        return husk_spec_parse(text, len, source, ret, err);
+}
+
+void husk_spec_free(struct husk_spec *spec)
+{
+        if (!spec)
+                return;
+        free(spec->oci_version);
+        free(spec->root.path);
+        spec_mounts_free(spec->mounts, spec->mounts_len);
+        spec_process_clear(&spec->process);
+        free(spec->hostname);
+        free(spec->domainname);
+        spec_hooks_clear(&spec->hooks);
+        husk_kv_list_clear(&spec->annotations);
+        spec_linux_clear(&spec->linux_);
+        free(spec);
+}
+
+void husk_spec_freep(struct husk_spec **spec)
+{
+        husk_spec_free(*spec);
+        *spec = NULL;
+}
+
+void husk_process_free(struct husk_process *process)
+{
+        if (!process)
+                return;
+        spec_process_clear(process);
+        free(process);
+}
+
+void husk_process_freep(struct husk_process **process)
+{
+        husk_process_free(*process);
+        *process = NULL;
+}
+
+void husk_resources_free(struct husk_resources *resources)
+{
+        if (!resources)
+                return;
+        spec_resources_clear(resources);
+        free(resources);
+}
+
+void husk_resources_freep(struct husk_resources **resources)
+{
+        husk_resources_free(*resources);
+        *resources = NULL;
+}

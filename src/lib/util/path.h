@@ -1,0 +1,53 @@
+/* Path resolution and creation confined to a directory tree (openat2 RESOLVE_IN_ROOT). */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/*
+ * Every function here treats root_fd as "/" for `path` (absolute or relative, it makes
+ * no difference): `..` stops at the root, symlinks (absolute or relative) are followed
+ * but resolved inside the root, and magic links (/proc/<pid>/fd/..., /proc/self/root)
+ * are refused with ELOOP. Nothing outside the tree is ever opened, created or mounted.
+ * Needs openat2(2) (Linux 5.6); on older kernels the functions fail with ENOSYS.
+ *
+ * Return value: an fd (O_CLOEXEC) >= 0, or -errno with *err set ("open `/dev/null`",
+ * errnum = errno). Pass err = NULL to probe: e.g. a caller that skips missing paths
+ * checks for -ENOENT without allocating an error.
+ */
+
+/*
+ * Open `path` as it exists. open_flags are openat2 O_* flags (O_PATH, O_DIRECTORY,
+ * O_RDONLY, O_NOFOLLOW...; O_CLOEXEC is always added); O_CREAT and O_TMPFILE are refused
+ * with EINVAL (use the mk* functions). resolve_extra adds RESOLVE_* flags, e.g.
+ * RESOLVE_NO_SYMLINKS to refuse any symlink, RESOLVE_NO_XDEV to stay on one mount.
+ */
+int husk_path_open_in_root(int root_fd, const char *path, uint64_t open_flags, uint64_t resolve_extra,
+                           struct husk_error **err);
+
+/*
+ * mkdir -p inside the root: create the missing components of `path` with `mode` (the
+ * umask applies) and return an O_PATH|O_DIRECTORY fd of the final directory. Existing
+ * components may be symlinks (resolved in the root, a dangling one is created at its
+ * in-root target); an existing non-directory fails with ENOTDIR.
+ */
+int husk_path_mkdir_all_in_root(int root_fd, const char *path, mode_t mode, struct husk_error **err);
+
+/*
+ * Return an fd of the object at `path`, creating an empty regular file with `mode` (and
+ * missing parent directories with 0755) when nothing is there. An existing object is
+ * returned whatever its type (O_PATH fd; a created file is returned O_RDONLY), so a caller
+ * that needs a file checks the type itself. Used for bind-mount targets of files.
+ */
+int husk_path_mkfile_in_root(int root_fd, const char *path, mode_t mode, struct husk_error **err);
+
+/*
+ * Create the missing parent directories of `path` (mode 0755) and return an O_PATH fd of
+ * the parent, with *ret_name set to the final component (caller frees), for the *at()
+ * calls that make or replace the last component itself: mknodat, symlinkat, unlinkat,
+ * fchownat(AT_SYMLINK_NOFOLLOW). Those never follow a symlink in the final component. A
+ * final component that is empty, `.` or `..` fails with EINVAL.
+ */
+int husk_path_open_parent_in_root(int root_fd, const char *path, char **ret_name, struct husk_error **err);

@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# Nothing is left behind: failed creates, finished runs, deletes, and a create killed halfway.
+
+load helpers
+
+setup_file() { husk_setup_file; }
+setup() { husk_setup; }
+teardown() { husk_teardown; }
+
+# Every descendant of pid $1 (children, grandchildren...).
+descendants() {
+	local child
+	for child in $(pgrep -P "$1"); do
+		echo "$child"
+		descendants "$child"
+	done
+}
+
+assert_gone() {
+	local pid
+	for pid in "$@"; do
+		[ -d "/proc/$pid" ] || continue
+		# a zombie waiting for a reaper that is not ours is gone as far as the container is concerned
+		[ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = Z ] && continue
+		fail "process $pid left: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
+	done
+}
+
+@test "cleanup: a create failing on a mount leaves no state dir, process or cgroup" {
+	update_config '.mounts += [{"destination": "/data", "type": "bind", "source": "/nonexistent/source", "options": ["bind"]}]'
+	set_args sh -c "sleep 600; echo $ID"
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_no_trace
+	[ -z "$(pgrep -f "$ID")" ] || fail "left: $(pgrep -af "$ID")"
+}
+
+@test "cleanup: a create failing in a createRuntime hook leaves no state dir, process or cgroup" {
+	printf '#!/bin/sh\nexit 1\n' >"$TMP/failhook"
+	chmod 0755 "$TMP/failhook"
+	update_config '.hooks.createRuntime = [{"path": $p}]' --arg p "$TMP/failhook"
+	set_args sh -c "sleep 600; echo $ID"
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_no_trace
+	[ -z "$(pgrep -f "$ID")" ] || fail "left: $(pgrep -af "$ID")"
+}
+
+@test "cleanup: a run whose process cannot be executed leaves nothing" {
+	container_run /bin/does-not-exist
+	[ "$status" -ne 0 ]
+	assert_no_trace
+}
+
+@test "cleanup: a finished run leaves no state dir or cgroup" {
+	container_run true
+	assert_status 0
+	assert_no_trace
+}
+
+@test "cleanup: delete of a stopped container removes its cgroup" {
+	set_args true
+	husk_create
+	# while it exists, the container has a cgroup with its id (so the check below can fail)
+	[ -n "$(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$ID" 2>/dev/null)" ]
+	husk start "$ID"
+	wait_for_status stopped
+	husk delete "$ID"
+	assert_no_trace
+}
+
+@test "cleanup: delete --force cleans up after a create killed with SIGKILL halfway" {
+	skip_on_runc "1.1 writes no state.json until create finishes, so delete --force of a killed create leaks its cgroup (runc#4534)"
+	# a createRuntime hook holds create in the middle: namespaces and cgroup made, process not yet started
+	cat >"$TMP/slowhook" <<EOF
+#!/bin/sh
+echo \$\$ > $TMP/hook.pid
+exec sleep 600
+EOF
+	chmod 0755 "$TMP/slowhook"
+	update_config '.hooks.createRuntime = [{"path": $p}]' --arg p "$TMP/slowhook"
+	set_args sleep 600
+	"$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/create.out" 2>&1 3>&- &
+	create_pid=$!
+	BACKGROUND_PIDS+=("$create_pid")
+	retry 100 0.05 test -s "$TMP/hook.pid"
+	hook_pid=$(cat "$TMP/hook.pid")
+	BACKGROUND_PIDS+=("$hook_pid")
+	leftovers=$(descendants "$create_pid" | grep -vx "$hook_pid" || true)
+
+	kill -9 "$create_pid"
+	wait "$create_pid" || true
+	kill -9 "$hook_pid"
+
+	run husk delete --force "$ID"
+	assert_status 0
+	assert_no_trace
+	# shellcheck disable=SC2086
+	retry 50 0.05 assert_gone $leftovers
+	run husk list -q
+	[ -z "$output" ]
+}

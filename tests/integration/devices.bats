@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# /dev: the default devices and links, linux.devices, /dev/console with a terminal.
+
+load helpers
+
+setup_file() { husk_setup_file; }
+setup() { husk_setup; }
+teardown() { husk_teardown; }
+
+@test "devices: null zero full random urandom tty are char devices with the right numbers" {
+	container_run sh -c 'for d in null zero full random urandom tty; do echo "== $d"; checker stat /dev/$d; done'
+	assert_status 0
+	for spec in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
+		IFS=: read -r name major minor <<<"$spec"
+		block=$(printf '%s\n' "$output" | sed -n "/^== $name\$/,/^== /p")
+		[ "$(kv type "$block")" = char ] || fail "/dev/$name: $block"
+		[ "$(kv major "$block")" = "$major" ] || fail "/dev/$name: $block"
+		[ "$(kv minor "$block")" = "$minor" ] || fail "/dev/$name: $block"
+		[ "$(kv mode "$block")" = 0666 ] || fail "/dev/$name: $block"
+	done
+}
+
+@test "devices: the default devices work" {
+	container_run sh -c 'echo x > /dev/null && echo null=ok; head -c 4 /dev/zero | wc -c; head -c 8 /dev/urandom | wc -c; echo x > /dev/full 2>/dev/null || echo full=ENOSPC'
+	assert_status 0
+	[ "$(kv null)" = ok ]
+	[ "${lines[1]}" = 4 ]
+	[ "${lines[2]}" = 8 ]
+	[ "$(kv full)" = ENOSPC ]
+}
+
+@test "devices: /dev/ptmx, /dev/fd and /dev/std* links" {
+	container_run sh -c 'for l in ptmx fd stdin stdout stderr; do echo "$l=$(readlink /dev/$l)"; done'
+	assert_status 0
+	[ "$(kv ptmx)" = pts/ptmx ]
+	[ "$(kv fd)" = /proc/self/fd ]
+	[ "$(kv stdin)" = /proc/self/fd/0 ]
+	[ "$(kv stdout)" = /proc/self/fd/1 ]
+	[ "$(kv stderr)" = /proc/self/fd/2 ]
+}
+
+@test "devices: /dev/shm, /dev/mqueue and /dev/pts are there" {
+	container_run sh -c 'for d in shm mqueue pts; do checker stat /dev/$d | grep ^type=; done'
+	assert_status 0
+	[ "$output" = "$(printf 'type=dir\ntype=dir\ntype=dir')" ]
+}
+
+@test "devices: linux.devices with fileMode, uid and gid" {
+	update_config '.linux.devices = [
+		{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 416, "uid": 1000, "gid": 100},
+		{"path": "/dev/myloop", "type": "b", "major": 7, "minor": 0, "fileMode": 384, "uid": 0, "gid": 0}]'
+	container_run sh -c 'echo "== mynull"; checker stat /dev/mynull; echo "== myloop"; checker stat /dev/myloop'
+	assert_status 0
+	null=$(printf '%s\n' "$output" | sed -n '/^== mynull$/,/^== myloop$/p')
+	loop=$(printf '%s\n' "$output" | sed -n '/^== myloop$/,$p')
+	[ "$(kv type "$null")" = char ]
+	[ "$(kv major "$null")/$(kv minor "$null")" = 1/3 ]
+	[ "$(kv mode "$null")" = 0640 ]
+	[ "$(kv uid "$null")" = 1000 ]
+	[ "$(kv gid "$null")" = 100 ]
+	[ "$(kv type "$loop")" = block ]
+	[ "$(kv major "$loop")/$(kv minor "$loop")" = 7/0 ]
+	[ "$(kv mode "$loop")" = 0600 ]
+}
+
+@test "devices: a linux.devices entry in a subdirectory of /dev" {
+	update_config '.linux.devices = [{"path": "/dev/sub/dir/null2", "type": "c", "major": 1, "minor": 3, "fileMode": 438}]'
+	container_run checker stat /dev/sub/dir/null2
+	assert_status 0
+	[ "$(kv type)" = char ]
+	[ "$(kv major)/$(kv minor)" = 1/3 ]
+}
+
+@test "devices: no /dev/console without a terminal" {
+	container_run sh -c 'checker stat /dev/console; checker tty'
+	[ "$(kv error)" = ENOENT ] || fail "/dev/console exists"
+	[ "$(kv stdin.tty)" = 0 ]
+}
+
+@test "devices: /dev/console is the container's terminal when process.terminal is set" {
+	update_config '.process.terminal = true'
+	set_args sh -c 'checker stat /dev/console; checker tty'
+	start_console_socket
+	husk_run_detached "$ID" --console-socket "$TMP/console.sock"
+	wait_console_output
+	out=$console
+	[ "$(kv type "$out")" = char ] || fail "terminal: $out; recvtty: $(cat "$TMP/recvtty.err"); runtime: $(cat "$TMP/$ID.err")"
+	# a pty slave (Unix98 ptys have majors 136..143)
+	major=$(kv major "$out")
+	[ "$major" -ge 136 ] && [ "$major" -le 143 ] || fail "$out"
+	[ "$(kv stdin.tty "$out")" = 1 ]
+	[ "$(kv stdout.tty "$out")" = 1 ]
+	[ "$(kv ctty "$out")" = 1 ]
+	[[ "$(kv stdin.ttyname "$out")" == /dev/pts/* ]] || fail "$out"
+}
+
+@test "devices: terminal without --console-socket is refused for create" {
+	update_config '.process.terminal = true'
+	set_args true
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_no_trace
+}

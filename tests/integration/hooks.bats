@@ -1,0 +1,238 @@
+#!/usr/bin/env bats
+# Hooks (runtime-spec 1.2): the six stages in order with the right state, args/env, timeouts, and which
+# failures are fatal (prestart, createRuntime, createContainer, startContainer) and which only warn
+# (poststart, poststop).
+
+load helpers
+
+setup_file() { husk_setup_file; }
+setup() {
+	husk_setup
+	mkdir -p "$TMP/hooklog"
+	chmod 0777 "$TMP/hooklog"
+	# One script for every stage: hook STAGE LOG appends "STAGE <state.status>" to LOG and keeps the state
+	# JSON as state.STAGE beside it. Plain sh + sed: it also runs inside the busybox rootfs.
+	cat >"$TMP/hook" <<'EOF'
+#!/bin/sh
+state=$(cat)
+status=$(printf '%s' "$state" | sed -n 's/.*"status" *: *"\([a-z]*\)".*/\1/p')
+printf '%s\n' "$state" >"$(dirname "$2")/state.$1"
+echo "$1 $status" >>"$2"
+EOF
+	chmod 0755 "$TMP/hook"
+	# startContainer runs in the container: its path resolves in the rootfs, its log is the same dir bound in.
+	cp "$TMP/hook" "$BUNDLE/rootfs/bin/hook"
+	update_config '.mounts += [{"destination": "/hooklog", "type": "bind", "source": $d, "options": ["rbind", "rw"]}]' \
+		--arg d "$TMP/hooklog"
+	LOG=$TMP/hooklog/log
+}
+teardown() { husk_teardown; }
+
+# host_hook STAGE: a hook entry running $TMP/hook on the host for STAGE
+host_hook() {
+	jq -n --arg p "$TMP/hook" --arg s "$1" --arg l "$LOG" '{"path": $p, "args": ["hook", $s, $l]}'
+}
+
+add_hook() {
+	update_config '.hooks[$stage] += [$hook]' --arg stage "$1" --argjson hook "$2"
+}
+
+add_all_hooks() {
+	local stage
+	for stage in prestart createRuntime createContainer poststart poststop; do
+		add_hook "$stage" "$(host_hook "$stage")"
+	done
+	add_hook startContainer '{"path": "/bin/hook", "args": ["hook", "startContainer", "/hooklog/log"]}'
+}
+
+@test "hooks: all six stages run in order with the state status of their point in the lifecycle" {
+	skip_on_runc "1.1 runs poststart hooks during create, before startContainer and the user process (runc#1710)"
+	add_all_hooks
+	set_args true
+	husk_create
+	[ "$(cat "$LOG")" = "$(printf 'prestart creating\ncreateRuntime creating\ncreateContainer creating')" ] ||
+		fail "after create: $(cat "$LOG")"
+	husk start "$ID"
+	wait_for_status stopped
+	husk delete "$ID"
+	expected='prestart creating
+createRuntime creating
+createContainer creating
+startContainer created
+poststart running
+poststop stopped'
+	[ "$(cat "$LOG")" = "$expected" ] || fail "hooks ran as: $(cat "$LOG")"
+}
+
+@test "hooks: all six stages run at their points in the lifecycle, in order" {
+	skip_on_runc "1.1 runs poststart hooks during create, before startContainer and the user process (runc#1710)"
+	add_all_hooks
+	set_args sleep 600
+	husk_create
+	[ "$(cut -d' ' -f1 "$LOG" | xargs)" = "prestart createRuntime createContainer" ] || fail "after create: $(cat "$LOG")"
+	husk start "$ID"
+	[ "$(cut -d' ' -f1 "$LOG" | xargs)" = "prestart createRuntime createContainer startContainer poststart" ] ||
+		fail "after start: $(cat "$LOG")"
+	grep -qx 'startContainer created' "$LOG" || fail "startContainer: $(cat "$LOG")"
+	grep -qx 'poststart running' "$LOG" || fail "poststart: $(cat "$LOG")"
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	[ "$(wc -l <"$LOG")" -eq 5 ] || fail "a hook ran on kill: $(cat "$LOG")"
+	husk delete "$ID"
+	[ "$(tail -n1 "$LOG")" = "poststop stopped" ] || fail "after delete: $(cat "$LOG")"
+}
+
+@test "hooks: the state on stdin has id, pid, status, bundle and annotations" {
+	add_all_hooks
+	update_config '.annotations = {"org.example.hook": "yes"}'
+	set_args sleep 600
+	husk_create
+	pid=$(container_pid)
+	husk start "$ID"
+	husk delete -f "$ID"
+	for stage in prestart createRuntime createContainer startContainer poststart poststop; do
+		state=$TMP/hooklog/state.$stage
+		[ -f "$state" ] || fail "no state for $stage"
+		jq -e --arg id "$ID" '.id == $id' "$state" || fail "$stage: $(cat "$state")"
+		jq -e --arg b "$BUNDLE" '.bundle == $b' "$state" || fail "$stage: $(cat "$state")"
+		jq -e '.ociVersion | type == "string"' "$state" || fail "$stage: $(cat "$state")"
+		jq -e '.annotations["org.example.hook"] == "yes"' "$state" || fail "$stage: $(cat "$state")"
+	done
+	# the pid of the container process as seen by the host, for every stage where it exists; runc 1.1 gives
+	# the hooks run inside the container the pid as seen there
+	stages="prestart createRuntime poststart"
+	[ "$RUNTIME" = runc ] || stages="$stages createContainer startContainer"
+	for stage in $stages; do
+		jq -e --argjson pid "$pid" '.pid == $pid' "$TMP/hooklog/state.$stage" || fail "$stage: $(cat "$TMP/hooklog/state.$stage")"
+	done
+}
+
+@test "hooks: args and env are passed as given, nothing else in the environment" {
+	cat >"$TMP/envhook" <<'EOF'
+#!/bin/sh
+echo "args=$*" >"$OUT"
+env >>"$OUT"
+EOF
+	chmod 0755 "$TMP/envhook"
+	hook=$(jq -n --arg p "$TMP/envhook" --arg out "$TMP/hooklog/env" \
+		'{"path": $p, "args": ["envhook", "one", "two words"], "env": ["OUT=" + $out, "HOOK_VAR=x=y"]}')
+	add_hook createRuntime "$hook"
+	export HUSK_TEST_LEAK=leaked
+	set_args true
+	husk_create
+	out=$(cat "$TMP/hooklog/env")
+	[ "$(kv args "$out")" = "one two words" ] || fail "$out"
+	[ "$(kv HOOK_VAR "$out")" = x=y ] || fail "$out"
+	[[ "$out" != *HUSK_TEST_LEAK* ]] || fail "the runtime's environment leaked into the hook: $out"
+}
+
+@test "hooks: a hook running past its timeout is killed and create fails" {
+	cat >"$TMP/slowhook" <<EOF
+#!/bin/sh
+echo \$\$ > $TMP/hooklog/slow.pid
+exec sleep 30
+EOF
+	chmod 0755 "$TMP/slowhook"
+	add_hook createRuntime "$(jq -n --arg p "$TMP/slowhook" '{"path": $p, "timeout": 1}')"
+	set_args true
+	start=$(date +%s)
+	run husk_create
+	elapsed=$(($(date +%s) - start))
+	[ "$status" -ne 0 ]
+	[ "$elapsed" -lt 10 ] || fail "create took ${elapsed}s with a 1s hook timeout"
+	assert_no_trace
+	hook_pid=$(cat "$TMP/hooklog/slow.pid")
+	retry 50 0.1 sh -c "! kill -0 $hook_pid 2>/dev/null" || fail "the timed-out hook still runs"
+}
+
+@test "hooks: a failing prestart, createRuntime or createContainer hook fails create and leaves nothing" {
+	printf '#!/bin/sh\nexit 1\n' >"$TMP/failhook"
+	chmod 0755 "$TMP/failhook"
+	for stage in prestart createRuntime createContainer; do
+		cp "$BUNDLE/config.json" "$TMP/config.orig"
+		add_hook "$stage" "$(jq -n --arg p "$TMP/failhook" '{"path": $p}')"
+		# the marker in args finds the container process if it survived
+		set_args sh -c "sleep 600; echo $ID-$stage"
+		run husk_create "$ID-$stage"
+		[ "$status" -ne 0 ] || fail "$stage: create succeeded"
+		assert_no_trace "$ID-$stage"
+		[ -z "$(pgrep -f "$ID-$stage")" ] || fail "$stage: container process left: $(pgrep -af "$ID-$stage")"
+		cp "$TMP/config.orig" "$BUNDLE/config.json"
+	done
+}
+
+@test "hooks: a failing startContainer hook stops the container before the user process runs" {
+	printf '#!/bin/sh\nexit 1\n' >"$BUNDLE/rootfs/bin/failhook"
+	chmod 0755 "$BUNDLE/rootfs/bin/failhook"
+	add_hook startContainer '{"path": "/bin/failhook"}'
+	set_args sh -c 'echo ran > /hooklog/user-process-ran'
+	husk_create
+	run husk start "$ID"
+	wait_for_status stopped || [ -z "$(container_status)" ]
+	[ ! -e "$TMP/hooklog/user-process-ran" ] || fail "the user process ran"
+	# the container is stopped (or already gone): nothing runs
+	st=$(container_status)
+	[ -z "$st" ] || [ "$st" = stopped ] || fail "status $st"
+}
+
+@test "hooks: a failing startContainer hook makes start fail" {
+	skip_on_runc "1.1 runs startContainer hooks in init after start returned, so start exits 0"
+	printf '#!/bin/sh\nexit 1\n' >"$BUNDLE/rootfs/bin/failhook"
+	chmod 0755 "$BUNDLE/rootfs/bin/failhook"
+	add_hook startContainer '{"path": "/bin/failhook"}'
+	set_args sleep 600
+	husk_create
+	run husk start "$ID"
+	[ "$status" -ne 0 ]
+	st=$(container_status)
+	[ -z "$st" ] || [ "$st" = stopped ] || fail "status $st"
+}
+
+@test "hooks: a failing poststart hook only warns" {
+	skip_on_runc "1.1 treats a poststart failure as fatal (create fails) where runtime-spec 1.2 says warn (runc#1710)"
+	printf '#!/bin/sh\nexit 1\n' >"$TMP/failhook"
+	chmod 0755 "$TMP/failhook"
+	add_hook poststart "$(jq -n --arg p "$TMP/failhook" '{"path": $p}')"
+	add_hook poststart "$(host_hook poststart)"
+	set_args sleep 600
+	husk_create
+	run husk start "$ID"
+	assert_status 0
+	[ "$(container_status)" = running ]
+	# the remaining hooks still run
+	grep -qx 'poststart running' "$LOG" || fail "second poststart hook did not run: $(cat "$LOG")"
+}
+
+@test "hooks: a failing poststop hook only warns and delete completes" {
+	skip_on_runc "1.1 fails delete on a poststop failure and skips the remaining hooks where runtime-spec 1.2 says warn (runc#1710)"
+	printf '#!/bin/sh\nexit 1\n' >"$TMP/failhook"
+	chmod 0755 "$TMP/failhook"
+	add_hook poststop "$(jq -n --arg p "$TMP/failhook" '{"path": $p}')"
+	add_hook poststop "$(host_hook poststop)"
+	set_args true
+	husk_create
+	husk start "$ID"
+	wait_for_status stopped
+	run husk delete "$ID"
+	assert_status 0
+	[ ! -e "$ROOT/$ID" ]
+	grep -qx 'poststop stopped' "$LOG" || fail "second poststop hook did not run: $(cat "$LOG")"
+}
+
+@test "hooks: poststop runs on delete --force of a running container" {
+	add_hook poststop "$(host_hook poststop)"
+	set_args sleep 600
+	husk_run_detached
+	husk delete --force "$ID"
+	grep -qx 'poststop stopped' "$LOG" || fail "$(cat "$LOG" 2>/dev/null)"
+}
+
+@test "hooks: run executes the hooks too" {
+	skip_on_runc "1.1 runs poststart hooks during create, before startContainer and the user process (runc#1710)"
+	add_all_hooks
+	set_args true
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	[ "$(cut -d' ' -f1 "$LOG" | xargs)" = "prestart createRuntime createContainer startContainer poststart poststop" ] ||
+		fail "$(cat "$LOG")"
+}

@@ -1,0 +1,368 @@
+#!/usr/bin/env bats
+# Lifecycle: create/start/state/kill/delete, run, list, pid files, ids, spec, features, version and help.
+
+load helpers
+
+setup_file() { husk_setup_file; }
+setup() { husk_setup; }
+teardown() { husk_teardown; }
+
+@test "lifecycle: create, start, kill, delete walk created -> running -> stopped -> gone" {
+	set_args sleep 600
+	husk_create
+	[ "$(container_status)" = created ]
+	pid=$(container_pid)
+	[ "$pid" -gt 0 ]
+	kill -0 "$pid"
+
+	husk start "$ID"
+	wait_for_status running
+	[ "$(container_pid)" = "$pid" ]
+
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+
+	husk delete "$ID"
+	run husk state "$ID"
+	[ "$status" -ne 0 ]
+	[ ! -e "$ROOT/$ID" ]
+}
+
+@test "lifecycle: state JSON has the runtime-spec and runc fields" {
+	update_config '.annotations = {"org.example.key": "value"}'
+	set_args sleep 600
+	husk_create
+	run --separate-stderr husk state "$ID"
+	assert_status 0
+	state=$output
+	[ "$(jq -r .ociVersion <<<"$state")" != null ]
+	[ "$(jq -r .id <<<"$state")" = "$ID" ]
+	[ "$(jq -r .status <<<"$state")" = created ]
+	[ "$(jq -r '.pid | type' <<<"$state")" = number ]
+	[ "$(jq -r .pid <<<"$state")" -gt 0 ]
+	[ "$(jq -r .bundle <<<"$state")" = "$BUNDLE" ]
+	[ "$(jq -r .rootfs <<<"$state")" = "$BUNDLE/rootfs" ]
+	# created is RFC 3339 in UTC, as runc writes it
+	[[ "$(jq -r .created <<<"$state")" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$ ]]
+	[ "$(jq -r 'has("owner")' <<<"$state")" = true ]
+	[ "$(jq -r '.annotations["org.example.key"]' <<<"$state")" = value ]
+}
+
+@test "lifecycle: state, start, kill and delete of an unknown id fail" {
+	for verb in state start "kill" delete; do
+		run husk $verb nosuchcontainer
+		[ "$status" -ne 0 ] || fail "$verb of an unknown id succeeded"
+		assert_output_contains "does not exist"
+	done
+}
+
+@test "lifecycle: create of an id that exists fails and leaves the first container alone" {
+	set_args sleep 600
+	husk_create
+	pid=$(container_pid)
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_output_contains "already exists"
+	[ "$(container_status)" = created ]
+	[ "$(container_pid)" = "$pid" ]
+}
+
+@test "lifecycle: start of a running container fails" {
+	set_args sleep 600
+	husk_create
+	husk start "$ID"
+	run husk start "$ID"
+	[ "$status" -ne 0 ]
+	[ "$(container_status)" = running ]
+}
+
+@test "run: foreground returns the container's exit status" {
+	container_run sh -c 'exit 3'
+	assert_status 3
+	container_run sh -c 'exit 0'
+	assert_status 0
+	# run without --keep deletes the container
+	run husk state "$ID"
+	[ "$status" -ne 0 ]
+	[ ! -e "$ROOT/$ID" ]
+}
+
+@test "run: a container killed by signal N makes run exit 128+N" {
+	set_args sleep 600
+	"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/run.out" 2>&1 3>&- &
+	run_pid=$!
+	BACKGROUND_PIDS+=("$run_pid")
+	wait_for_status running
+	husk kill "$ID" KILL
+	rc=0
+	wait "$run_pid" || rc=$?
+	[ "$rc" -eq 137 ] || fail "run exited $rc, want 137: $(cat "$TMP/run.out")"
+}
+
+@test "run: signals sent to the runtime are forwarded to the container" {
+	add_shared_dir
+	set_args sh -c 'trap "echo usr1 > /shared/got; exit 7" USR1; echo > /shared/ready; while :; do sleep 0.05; done'
+	"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/run.out" 2>&1 3>&- &
+	run_pid=$!
+	BACKGROUND_PIDS+=("$run_pid")
+	retry 100 0.05 test -e "$TMP/shared/ready"
+	kill -USR1 "$run_pid"
+	rc=0
+	wait "$run_pid" || rc=$?
+	[ "$(cat "$TMP/shared/got")" = usr1 ]
+	[ "$rc" -eq 7 ] || fail "run exited $rc, want 7: $(cat "$TMP/run.out")"
+}
+
+@test "run: --detach returns while the container runs" {
+	set_args sleep 600
+	husk_run_detached
+	[ "$(container_status)" = running ]
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	husk delete "$ID"
+}
+
+@test "run: --keep keeps the stopped container until delete" {
+	set_args sh -c 'exit 5'
+	run husk run --keep --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 5
+	[ "$(container_status)" = stopped ]
+	husk delete "$ID"
+	[ ! -e "$ROOT/$ID" ]
+}
+
+@test "kill: signals by name, SIG name and number" {
+	set_args sleep 600
+	for sig in KILL SIGKILL 9; do
+		id=$ID-$sig
+		husk_create "$id"
+		husk start "$id"
+		husk kill "$id" "$sig"
+		wait_for_status stopped "$id"
+		husk delete "$id"
+	done
+}
+
+@test "kill: the default signal is TERM" {
+	add_shared_dir
+	set_args sh -c 'trap "echo term > /shared/got; exit 0" TERM; echo > /shared/ready; while :; do sleep 0.05; done'
+	husk_run_detached
+	retry 100 0.05 test -e "$TMP/shared/ready"
+	husk kill "$ID"
+	retry 100 0.05 test -s "$TMP/shared/got"
+	[ "$(cat "$TMP/shared/got")" = term ]
+	wait_for_status stopped
+}
+
+@test "kill: an unknown signal name fails" {
+	set_args sleep 600
+	husk_create
+	run husk kill "$ID" SIGFOO
+	[ "$status" -ne 0 ]
+	assert_output_contains "FOO"
+	[ "$(container_status)" = created ]
+}
+
+@test "kill: a stopped container cannot be signalled" {
+	set_args true
+	run husk run --keep --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	run husk kill "$ID" KILL
+	[ "$status" -ne 0 ]
+	assert_output_contains "not running"
+}
+
+@test "delete: a running container is refused without --force" {
+	set_args sleep 600
+	husk_run_detached
+	run husk delete "$ID"
+	[ "$status" -ne 0 ]
+	assert_output_contains "not stopped"
+	[ "$(container_status)" = running ]
+}
+
+@test "delete: --force kills and deletes a running container" {
+	set_args sleep 600
+	husk_run_detached
+	pid=$(container_pid)
+	husk delete --force "$ID"
+	[ ! -e "$ROOT/$ID" ]
+	retry 50 0.05 sh -c "! kill -0 $pid 2>/dev/null || grep -q '^[^ ]* ([^)]*) Z' /proc/$pid/stat"
+	assert_no_cgroup
+}
+
+@test "delete: --force deletes a created container" {
+	set_args sleep 600
+	husk_create
+	pid=$(container_pid)
+	husk delete -f "$ID"
+	[ ! -e "$ROOT/$ID" ]
+	retry 50 0.05 sh -c "! kill -0 $pid 2>/dev/null || grep -q '^[^ ]* ([^)]*) Z' /proc/$pid/stat"
+}
+
+@test "delete: --force of an id that is already gone exits 0" {
+	# containerd deletes with --force after the container may already be gone and relies on exit 0
+	run husk delete --force "$ID"
+	assert_status 0
+	run husk delete "$ID"
+	[ "$status" -ne 0 ]
+}
+
+@test "list: table, quiet and json formats" {
+	set_args sleep 600
+	husk_create
+	run --separate-stderr husk list
+	assert_status 0
+	read -r -a header <<<"${lines[0]}"
+	[ "${header[*]}" = "ID PID STATUS BUNDLE CREATED OWNER" ] || fail "header: ${lines[0]}"
+	read -r -a row <<<"${lines[1]}"
+	[ "${row[0]}" = "$ID" ]
+	[ "${row[1]}" = "$(container_pid)" ]
+	[ "${row[2]}" = created ]
+	[ "${row[3]}" = "$BUNDLE" ]
+	[ "${row[5]}" = root ]
+
+	run --separate-stderr husk list -q
+	assert_status 0
+	[ "$output" = "$ID" ]
+
+	run --separate-stderr husk list --format json
+	assert_status 0
+	[ "$(jq -r 'length' <<<"$output")" = 1 ]
+	[ "$(jq -r '.[0].id' <<<"$output")" = "$ID" ]
+	[ "$(jq -r '.[0].status' <<<"$output")" = created ]
+	[ "$(jq -r '.[0].bundle' <<<"$output")" = "$BUNDLE" ]
+}
+
+@test "list: an empty root lists nothing" {
+	run --separate-stderr husk list -q
+	assert_status 0
+	[ -z "$output" ]
+	run --separate-stderr husk list -f json
+	assert_status 0
+	# runc prints null for no containers; an empty array is as good
+	[[ "$output" == null || "$(jq -r length <<<"$output")" == 0 ]]
+}
+
+@test "create: --pid-file holds the init pid as a bare integer" {
+	set_args sleep 600
+	husk_create "$ID" --pid-file "$TMP/pid"
+	[ -f "$TMP/pid" ]
+	# no newline, nothing but digits
+	[ "$(od -An -c "$TMP/pid" | tr -d ' 0-9\n')" = "" ] || fail "pid file: $(od -c "$TMP/pid")"
+	[ "$(cat "$TMP/pid")" = "$(container_pid)" ]
+	# a relative --pid-file is relative to the cwd
+	cd "$TMP"
+	husk_create "$ID-rel" --pid-file pid-rel
+	[ "$(cat "$TMP/pid-rel")" = "$(container_pid "$ID-rel")" ]
+}
+
+@test "create: ten concurrent creates of one id, exactly one succeeds" {
+	skip_on_runc "1.1.5 checks the id with stat() before MkdirAll, without a lock: two concurrent creates can both succeed (seen here)"
+	set_args sleep 600
+	for i in $(seq 10); do
+		(husk create --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/c$i.out" 2>"$TMP/c$i.err" 3>&- && touch "$TMP/c$i.ok") &
+	done
+	wait
+	ok=$(ls "$TMP"/c*.ok 2>/dev/null | wc -l)
+	[ "$ok" -eq 1 ] || fail "$ok creates succeeded: $(cat "$TMP"/c*.err)"
+	[ "$(container_status)" = created ]
+	[ "$(husk list -q)" = "$ID" ]
+}
+
+@test "create: invalid ids are refused and nothing is created" {
+	long=$(printf 'x%.0s' $(seq 1100))
+	for bad in a/b .. . "$long" ""; do
+		run husk_create "$bad"
+		[ "$status" -ne 0 ] || fail "id '${bad:0:40}' accepted"
+		[ -z "$(ls -A "$ROOT")" ] || fail "id '${bad:0:40}' left $(ls -A "$ROOT")"
+	done
+	[ ! -e "$ROOT/a" ] && [ ! -e "$TMP/b" ]
+}
+
+@test "create: a missing bundle or config.json fails and leaves nothing" {
+	run husk create --bundle "$TMP/nonexistent" "$ID"
+	[ "$status" -ne 0 ]
+	rm "$BUNDLE/config.json"
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_output_contains "config.json"
+	assert_no_trace
+}
+
+@test "spec: writes a config.json for a bundle, refuses to overwrite one" {
+	mkdir "$TMP/spec"
+	cd "$TMP/spec"
+	husk spec
+	jq -e '.ociVersion and .process.args == ["sh"] and .root.path == "rootfs"' config.json
+	jq -e '[.linux.namespaces[].type] | index("mount") != null' config.json
+	cp config.json first.json
+	run husk spec
+	[ "$status" -ne 0 ]
+	cmp config.json first.json
+
+	mkdir "$TMP/spec2"
+	husk spec --bundle "$TMP/spec2"
+	jq -e .ociVersion "$TMP/spec2/config.json"
+}
+
+@test "spec: --rootless adds a user namespace with id mappings" {
+	mkdir "$TMP/spec"
+	cd "$TMP/spec"
+	husk spec --rootless
+	jq -e '[.linux.namespaces[].type] | index("user") != null' config.json
+	jq -e '(.linux.uidMappings | length) > 0 and (.linux.gidMappings | length) > 0' config.json
+	# a rootless container cannot have a network namespace of its own to configure
+	jq -e '[.linux.namespaces[].type] | index("network") == null' config.json
+}
+
+@test "features: JSON with versions, hooks, mount options and namespaces" {
+	run --separate-stderr husk features
+	assert_status 0
+	jq -e '.ociVersionMin and .ociVersionMax' <<<"$output"
+	jq -e '.hooks | index("prestart") and index("createRuntime") and index("createContainer") and index("startContainer") and index("poststart") and index("poststop")' <<<"$output"
+	jq -e '.mountOptions | index("ro") and index("nosuid") and index("rbind")' <<<"$output"
+	jq -e '.linux.namespaces | index("pid") and index("network") and index("mount") and index("user") and index("cgroup")' <<<"$output"
+	jq -e '(.linux.capabilities | index("CAP_SYS_ADMIN")) != null' <<<"$output"
+}
+
+@test "features: husk advertises runtime-spec 1.2 and the time namespace" {
+	husk_only "runc 1.1 stops at spec 1.0.2-dev"
+	run --separate-stderr husk features
+	assert_status 0
+	jq -e '.ociVersionMin == "1.0.0"' <<<"$output"
+	jq -e '.ociVersionMax | startswith("1.2")' <<<"$output"
+	jq -e '.linux.namespaces | index("time")' <<<"$output"
+}
+
+@test "--version: name, commit and spec lines" {
+	run --separate-stderr "$HUSK" --version
+	assert_status 0
+	[[ "${lines[0]}" =~ ^(husk|runc|crun)\ version\ [0-9] ]]
+	printf '%s\n' "$output" | grep -q '^commit: '
+	printf '%s\n' "$output" | grep -q '^spec: [0-9]'
+}
+
+@test "--version: husk prints exactly three lines" {
+	husk_only "runc adds go and libseccomp lines"
+	run --separate-stderr "$HUSK" --version
+	assert_status 0
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[0]}" =~ ^husk\ version\ [0-9]+\.[0-9]+\.[0-9]+ ]]
+	[[ "${lines[1]}" =~ ^commit:\ [0-9a-z]+ ]]
+	[[ "${lines[2]}" =~ ^spec:\ 1\.2\. ]]
+}
+
+@test "--help: lists the subcommands and exits 0" {
+	run --separate-stderr "$HUSK" --help
+	assert_status 0
+	for verb in create start run state kill delete list spec features exec ps; do
+		grep -qw "$verb" <<<"$output" || fail "--help does not mention $verb"
+	done
+}
+
+@test "an unknown subcommand fails" {
+	run "$HUSK" --root "$ROOT" no-such-verb
+	[ "$status" -ne 0 ]
+}

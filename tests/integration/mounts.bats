@@ -1,0 +1,268 @@
+#!/usr/bin/env bats
+# Mounts: bind/rbind, proc, sysfs, tmpfs, devpts, mqueue, cgroup, overlay, options, and symlinks in the rootfs
+# that point at the host.
+
+load helpers
+
+setup_file() { husk_setup_file; }
+setup() { husk_setup; }
+teardown() { husk_teardown; }
+
+# add_mount DESTINATION TYPE SOURCE [OPTION...]
+add_mount() {
+	local dest=$1 type=$2 source=$3 options
+	shift 3
+	options=$(for o in "$@"; do jq -n --arg o "$o" '$o'; done | jq -s .)
+	update_config '.mounts += [{"destination": $d, "type": $t, "source": $s, "options": $o}]' \
+		--arg d "$dest" --arg t "$type" --arg s "$source" --argjson o "$options"
+}
+
+# has_option LIST OPTION: LIST is comma-separated
+has_option() {
+	[[ ",$1," == *",$2,"* ]]
+}
+
+@test "mounts: bind a host directory read-write" {
+	mkdir "$TMP/data"
+	echo from-host >"$TMP/data/in"
+	add_mount /data bind "$TMP/data" bind
+	container_run sh -c 'cat /data/in; echo from-container > /data/out'
+	assert_status 0
+	[ "${lines[0]}" = from-host ]
+	[ "$(cat "$TMP/data/out")" = from-container ]
+}
+
+@test "mounts: a bind given only by the bind option (type none)" {
+	mkdir "$TMP/data"
+	echo x >"$TMP/data/in"
+	add_mount /data none "$TMP/data" bind
+	container_run cat /data/in
+	assert_status 0
+	[ "$output" = x ]
+}
+
+@test "mounts: bind with ro is read-only" {
+	mkdir "$TMP/data"
+	add_mount /data bind "$TMP/data" bind ro
+	container_run sh -c 'checker write /data/x; checker mountinfo /data'
+	assert_status 0
+	[ "$(kv write)" = EROFS ]
+	has_option "$(kv mount_options)" ro || fail "options $(kv mount_options)"
+	[ ! -e "$TMP/data/x" ]
+}
+
+@test "mounts: bind of a single file" {
+	echo file-content >"$TMP/file"
+	add_mount /etc/hostfile bind "$TMP/file" bind ro
+	container_run sh -c 'cat /etc/hostfile; checker stat /etc/hostfile'
+	assert_status 0
+	[ "${lines[0]}" = file-content ]
+	[ "$(kv type)" = file ]
+}
+
+@test "mounts: rbind carries submounts, bind does not" {
+	mkdir -p "$TMP/data/sub"
+	mount -t tmpfs -o size=1m tmpfs "$TMP/data/sub"
+	echo in-sub >"$TMP/data/sub/f"
+	add_mount /rbound bind "$TMP/data" rbind
+	add_mount /bound bind "$TMP/data" bind
+	container_run sh -c 'echo rbind=$(cat /rbound/sub/f); echo bind=$(cat /bound/sub/f 2>/dev/null)'
+	assert_status 0
+	[ "$(kv rbind)" = in-sub ]
+	[ "$(kv bind)" = "" ]
+}
+
+@test "mounts: relative bind source is relative to the bundle" {
+	mkdir "$BUNDLE/data"
+	echo relative >"$BUNDLE/data/f"
+	add_mount /data bind data bind
+	cd /
+	container_run cat /data/f
+	assert_status 0
+	[ "$output" = relative ]
+}
+
+@test "mounts: a bind source that does not exist fails and leaves nothing" {
+	add_mount /data bind "$TMP/nonexistent" bind
+	set_args true
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_no_trace
+}
+
+@test "mounts: proc at /proc" {
+	container_run sh -c 'checker mountinfo /proc; echo pid1=$(cat /proc/1/comm)'
+	assert_status 0
+	[ "$(kv fstype)" = proc ]
+	[ "$(kv pid1)" = sh ]
+}
+
+@test "mounts: sysfs read-only with nosuid,nodev,noexec" {
+	container_run sh -c 'checker mountinfo /sys; checker write /sys/kernel/x'
+	assert_status 0
+	[ "$(kv fstype)" = sysfs ]
+	opts=$(kv mount_options)
+	for o in ro nosuid nodev noexec; do
+		has_option "$opts" $o || fail "sysfs lacks $o: $opts"
+	done
+	[ "$(kv write)" = EROFS ]
+}
+
+@test "mounts: tmpfs with size= and mode=" {
+	add_mount /scratch tmpfs tmpfs size=1m mode=700
+	container_run sh -c 'checker mountinfo /scratch; checker stat /scratch; checker write /scratch/x'
+	assert_status 0
+	[ "$(kv fstype)" = tmpfs ]
+	has_option "$(kv super_options)" size=1024k || fail "super options $(kv super_options)"
+	has_option "$(kv super_options)" mode=700 || fail "super options $(kv super_options)"
+	[ "$(kv mode)" = 0700 ]
+	[ "$(kv write)" = ok ]
+}
+
+@test "mounts: ro, nosuid, nodev, noexec, noatime show in mountinfo" {
+	add_mount /m1 tmpfs tmpfs ro nosuid nodev noexec noatime
+	add_mount /m2 tmpfs tmpfs rw strictatime
+	container_run sh -c 'checker mountinfo /m1; echo ---; checker mountinfo /m2'
+	assert_status 0
+	first=${output%%---*}
+	second=${output#*---}
+	opts=$(kv mount_options "$first")
+	for o in ro nosuid nodev noexec noatime; do
+		has_option "$opts" $o || fail "/m1 lacks $o: $opts"
+	done
+	opts=$(kv mount_options "$second")
+	has_option "$opts" rw || fail "/m2 lacks rw: $opts"
+	for o in ro nosuid nodev noexec noatime relatime; do
+		! has_option "$opts" $o || fail "/m2 has $o: $opts"
+	done
+}
+
+@test "mounts: noexec forbids executing from the mount" {
+	mkdir "$TMP/bin"
+	cp "$CHECKER" "$TMP/bin/checker"
+	add_mount /x bind "$TMP/bin" bind noexec
+	add_mount /y bind "$TMP/bin" bind
+	container_run sh -c '/y/checker pid >/dev/null && echo y=ran; /x/checker pid >/dev/null 2>&1 && echo x=ran; echo done'
+	assert_status 0
+	[ "$(kv y)" = ran ]
+	[ "$(kv x)" = "" ]
+}
+
+@test "mounts: devpts with newinstance and ptmxmode" {
+	container_run sh -c 'checker mountinfo /dev/pts'
+	assert_status 0
+	[ "$(kv fstype)" = devpts ]
+	has_option "$(kv super_options)" ptmxmode=666 || fail "super options $(kv super_options)"
+	has_option "$(kv super_options)" gid=5 || fail "super options $(kv super_options)"
+}
+
+@test "mounts: mqueue" {
+	container_run checker mountinfo /dev/mqueue
+	assert_status 0
+	[ "$(kv fstype)" = mqueue ]
+}
+
+@test "mounts: cgroup at /sys/fs/cgroup is read-only" {
+	container_run sh -c 'checker mountinfo /sys/fs/cgroup; echo ---; checker mountinfo /sys/fs/cgroup/memory 2>&1'
+	assert_status 0
+	first=${output%%---*}
+	second=${output#*---}
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		[ "$(kv fstype "$first")" = cgroup2 ]
+		has_option "$(kv mount_options "$first")" ro
+	else
+		# v1 and hybrid: a tmpfs holding one cgroup mount per controller
+		[ "$(kv fstype "$first")" = tmpfs ]
+		[ "$(kv fstype "$second")" = cgroup ] || fail "memory: $second"
+		has_option "$(kv mount_options "$second")" ro || fail "memory: $second"
+		has_option "$(kv super_options "$second")" memory || fail "memory: $second"
+	fi
+}
+
+@test "mounts: cgroup2 mount type" {
+	[ -d /sys/fs/cgroup/unified ] || [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || skip "no cgroup2 on this host"
+	update_config '.mounts |= map(select(.type != "cgroup"))'
+	update_config '.linux.namespaces += [{"type":"cgroup"}]'
+	add_mount /sys/fs/cgroup cgroup2 cgroup2 nosuid nodev noexec
+	container_run sh -c 'checker mountinfo /sys/fs/cgroup; test -e /sys/fs/cgroup/cgroup.procs && echo procs=yes'
+	assert_status 0
+	[ "$(kv fstype)" = cgroup2 ]
+	[ "$(kv procs)" = yes ]
+}
+
+@test "mounts: overlay with lower, upper and work dirs" {
+	mkdir -p "$TMP/ov/lower" "$TMP/ov/upper" "$TMP/ov/work"
+	echo lower >"$TMP/ov/lower/f"
+	add_mount /ov overlay overlay "lowerdir=$TMP/ov/lower" "upperdir=$TMP/ov/upper" "workdir=$TMP/ov/work"
+	container_run sh -c 'cat /ov/f; echo new > /ov/g; checker mountinfo /ov'
+	assert_status 0
+	[ "${lines[0]}" = lower ]
+	[ "$(kv fstype)" = overlay ]
+	[ "$(cat "$TMP/ov/upper/g")" = new ]
+	[ ! -e "$TMP/ov/lower/g" ]
+}
+
+@test "mounts: the destination is created inside the rootfs when missing" {
+	add_mount /a/b/c tmpfs tmpfs size=1m
+	container_run checker mountinfo /a/b/c
+	assert_status 0
+	[ "$(kv fstype)" = tmpfs ]
+	[ -d "$BUNDLE/rootfs/a/b/c" ]
+}
+
+@test "mounts: an absolute symlink in the rootfs resolves inside it, not on the host" {
+	mkdir "$TMP/hostdir"
+	ln -s "$TMP/hostdir" "$BUNDLE/rootfs/mnt"
+	add_mount /mnt tmpfs tmpfs size=1m
+	container_run checker mountinfo "$TMP/hostdir"
+	assert_status 0
+	# the tmpfs went on <rootfs>/$TMP/hostdir, which the container sees as $TMP/hostdir
+	[ "$(kv fstype)" = tmpfs ]
+	[ -z "$(ls -A "$TMP/hostdir")" ]
+}
+
+@test "mounts: directories for a destination under a symlink are not made on the host" {
+	mkdir "$TMP/hostdir"
+	ln -s "$TMP/hostdir" "$BUNDLE/rootfs/mnt"
+	add_mount /mnt/sub/dir tmpfs tmpfs size=1m
+	set_args true
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	[ -z "$(ls -A "$TMP/hostdir")" ] || fail "created on the host: $(find "$TMP/hostdir")"
+}
+
+@test "mounts: a relative symlink climbing out of the rootfs stays inside" {
+	mkdir "$TMP/hostdir"
+	ln -s "../../../../../../../../../..$TMP/hostdir" "$BUNDLE/rootfs/mnt"
+	add_mount /mnt/sub tmpfs tmpfs size=1m
+	set_args true
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	[ -z "$(ls -A "$TMP/hostdir")" ] || fail "created on the host: $(find "$TMP/hostdir")"
+}
+
+@test "mounts: a rootfs /dev symlink to the host makes nothing in the host dir" {
+	skip_on_runc "1.1.5 creates /dev/{fd,stdin,stdout,stderr,ptmx} through a /dev symlink on the host (CVE-2026-41579, GHSA-xjvp-4fhw-gc47)"
+	mkdir "$TMP/hostdev"
+	rmdir "$BUNDLE/rootfs/dev"
+	ln -s "$TMP/hostdev" "$BUNDLE/rootfs/dev"
+	set_args true
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	[ -z "$(ls -A "$TMP/hostdev")" ] || fail "created on the host: $(find "$TMP/hostdev")"
+}
+
+@test "mounts: a rootfs /dev symlink to the host, without a /dev tmpfs, makes nothing in the host dir" {
+	skip_on_runc "1.1.5 creates /dev/{fd,stdin,stdout,stderr,ptmx} through a /dev symlink on the host (CVE-2026-41579, GHSA-xjvp-4fhw-gc47)"
+	mkdir "$TMP/hostdev"
+	rmdir "$BUNDLE/rootfs/dev"
+	ln -s "$TMP/hostdev" "$BUNDLE/rootfs/dev"
+	update_config '.mounts |= map(select(.destination | startswith("/dev") | not))'
+	set_args true
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	[ -z "$(ls -A "$TMP/hostdev")" ] || fail "created on the host: $(find "$TMP/hostdev")"
+}
+
+@test "mounts: container mounts do not appear on the host" {
+	add_mount /scratch tmpfs tmpfs size=1m
+	set_args sleep 600
+	husk_run_detached
+	! grep -q "$BUNDLE/rootfs" /proc/self/mountinfo || fail "$(grep "$BUNDLE/rootfs" /proc/self/mountinfo)"
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/env bats
+# Namespaces: new ones per type, sharing the host's when not asked for, joining by path, time offsets.
+
+load helpers
+
+setup_file() { husk_setup_file; }
+setup() { husk_setup; }
+teardown() { husk_teardown; }
+
+# The /proc/<pid>/ns link name of a runtime-spec namespace type.
+ns_link() {
+	case "$1" in
+	network) echo net ;;
+	mount) echo mnt ;;
+	*) echo "$1" ;;
+	esac
+}
+
+has_time_ns() {
+	[ -e /proc/self/ns/time ]
+}
+
+@test "namespaces: pid, network, ipc, uts, mount and cgroup are new" {
+	update_config '.linux.namespaces = [{"type":"pid"},{"type":"network"},{"type":"ipc"},{"type":"uts"},{"type":"mount"},{"type":"cgroup"}]'
+	container_run checker ns
+	assert_status 0
+	for type in pid network ipc uts mount cgroup; do
+		link=$(ns_link "$type")
+		inside=$(kv "ns.$link")
+		[ -n "$inside" ] || fail "no ns.$link"
+		[ "$inside" != "$(readlink /proc/self/ns/"$link")" ] || fail "$type namespace is the host's: $inside"
+	done
+}
+
+@test "namespaces: a type not in the config is shared with the runtime" {
+	update_config '.linux.namespaces = [{"type":"pid"},{"type":"mount"}]'
+	update_config 'del(.hostname)'
+	container_run checker ns
+	assert_status 0
+	for type in network ipc uts cgroup; do
+		link=$(ns_link "$type")
+		[ "$(kv "ns.$link")" = "$(readlink /proc/self/ns/"$link")" ] || fail "$type namespace is not the host's"
+	done
+}
+
+@test "namespaces: pid namespace makes the process pid 1" {
+	container_run sh -c 'echo pid=$$'
+	assert_status 0
+	[ "$(kv pid)" = 1 ]
+}
+
+@test "namespaces: a cgroup namespace roots /proc/self/cgroup at the container's cgroup" {
+	update_config '.linux.namespaces += [{"type":"cgroup"}]'
+	container_run checker cgroup
+	assert_status 0
+	checked=0
+	for ctrl in memory pids unified; do
+		value=$(kv "cgroup.$ctrl")
+		[ -n "$value" ] || continue
+		[ "$value" = / ] || fail "cgroup.$ctrl is $value, want /"
+		checked=$((checked + 1))
+	done
+	[ "$checked" -gt 0 ]
+}
+
+@test "namespaces: join network, ipc and uts namespaces by path" {
+	set_args sleep 600
+	husk_run_detached "$ID-a"
+	pid=$(container_pid "$ID-a")
+	update_config '.linux.namespaces = [{"type":"pid"},{"type":"mount"},
+		{"type":"network","path":("/proc/"+$pid+"/ns/net")},
+		{"type":"ipc","path":("/proc/"+$pid+"/ns/ipc")},
+		{"type":"uts","path":("/proc/"+$pid+"/ns/uts")}]' --arg pid "$pid"
+	container_run checker ns
+	assert_status 0
+	for link in net ipc uts; do
+		[ "$(kv "ns.$link")" = "$(readlink /proc/"$pid"/ns/$link)" ] || fail "$link namespace not joined"
+	done
+	# the pid and mount namespaces are still new ones
+	[ "$(kv ns.mnt)" != "$(readlink /proc/"$pid"/ns/mnt)" ]
+	[ "$(kv ns.pid)" != "$(readlink /proc/"$pid"/ns/pid)" ]
+}
+
+@test "namespaces: join a pid namespace by path" {
+	set_args sleep 600
+	husk_run_detached "$ID-a"
+	pid=$(container_pid "$ID-a")
+	update_config '(.linux.namespaces[] | select(.type == "pid")) |= . + {"path": ("/proc/"+$pid+"/ns/pid")}' --arg pid "$pid"
+	container_run sh -c 'echo pid=$$; checker ns'
+	assert_status 0
+	[ "$(kv ns.pid)" = "$(readlink /proc/"$pid"/ns/pid)" ]
+	# the first container's sleep is pid 1 there
+	[ "$(kv pid)" != 1 ]
+}
+
+@test "namespaces: a namespace path that does not exist fails and leaves nothing" {
+	update_config '(.linux.namespaces[] | select(.type == "network")) |= . + {"path": "/nonexistent/ns/net"}'
+	set_args true
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_output_contains "/nonexistent/ns/net"
+	assert_no_trace
+}
+
+@test "namespaces: a path to a namespace of another type fails" {
+	set_args sleep 600
+	husk_run_detached "$ID-a"
+	pid=$(container_pid "$ID-a")
+	update_config '(.linux.namespaces[] | select(.type == "network")) |= . + {"path": ("/proc/"+$pid+"/ns/ipc")}' --arg pid "$pid"
+	set_args true
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_no_trace
+}
+
+@test "namespaces: a path to a regular file fails" {
+	touch "$TMP/notans"
+	update_config '(.linux.namespaces[] | select(.type == "ipc")) |= . + {"path": $p}' --arg p "$TMP/notans"
+	set_args true
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_no_trace
+}
+
+@test "namespaces: time namespace is new" {
+	skip_on_runc "1.1 has no time namespace support"
+	has_time_ns || skip "no time namespace support on this kernel"
+	update_config '.linux.namespaces += [{"type":"time"}]'
+	container_run checker ns
+	assert_status 0
+	[ "$(kv ns.time)" != "$(readlink /proc/self/ns/time)" ]
+}
+
+@test "namespaces: linux.timeOffsets shift boottime and monotonic clocks" {
+	skip_on_runc "1.1 has no time namespace support"
+	has_time_ns || skip "no time namespace support on this kernel"
+	update_config '.linux.namespaces += [{"type":"time"}]
+		| .linux.timeOffsets = {"boottime": {"secs": 86400, "nanosecs": 0}, "monotonic": {"secs": 3600, "nanosecs": 0}}'
+	container_run checker clock
+	assert_status 0
+	inside_boot=$(kv boottime)
+	inside_mono=$(kv monotonic)
+	host=$("$CHECKER" clock)
+	host_boot=$(kv boottime "$host")
+	host_mono=$(kv monotonic "$host")
+	# offsets within a few seconds (the container ran just before the host read its clocks)
+	awk -v i="$inside_boot" -v h="$host_boot" 'BEGIN { d = i - h - 86400; exit !(d > -5 && d < 1) }' ||
+		fail "boottime inside $inside_boot, host $host_boot"
+	awk -v i="$inside_mono" -v h="$host_mono" 'BEGIN { d = i - h - 3600; exit !(d > -5 && d < 1) }' ||
+		fail "monotonic inside $inside_mono, host $host_mono"
+}
+
+@test "namespaces: timeOffsets without a time namespace is an error" {
+	skip_on_runc "1.1 ignores linux.timeOffsets"
+	update_config '.linux.timeOffsets = {"boottime": {"secs": 10}}'
+	set_args true
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_no_trace
+}
+
+@test "namespaces: user namespace with uid and gid mappings" {
+	chmod 0755 "$TMP"
+	update_config '.linux.namespaces += [{"type":"user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .mounts |= map(select(.type != "cgroup" and .type != "sysfs"))'
+	container_run sh -c 'checker ns; checker ids; echo uid_map=$(cat /proc/self/uid_map); echo gid_map=$(cat /proc/self/gid_map)'
+	assert_status 0
+	[ "$(kv ns.user)" != "$(readlink /proc/self/ns/user)" ]
+	[ "$(kv uid)" = 0 ]
+	[ "$(kv uid_map | xargs)" = "0 100000 65536" ]
+	[ "$(kv gid_map | xargs)" = "0 100000 65536" ]
+}

@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# The container process: args, env, cwd, user and groups, umask, rlimits, capabilities, no_new_privs, fds and
+# signal state, oom_score_adj, scheduler, ioprio, personality.
+
+load helpers
+
+setup_file() { husk_setup_file; }
+setup() { husk_setup; }
+teardown() { husk_teardown; }
+
+has_cap_sys_resource() {
+	local eff
+	eff=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+	(((0x$eff >> 24) & 1))
+}
+
+@test "process: args are passed exactly, spaces, quotes and empty words included" {
+	container_run sh -c 'printf "%s|" "$@"' sh "a b" 'c"d' '' "e'f" '$HOME'
+	assert_status 0
+	[ "$output" = "a b|c\"d||e'f|\$HOME|" ] || fail "args"
+}
+
+@test "process: a missing executable fails" {
+	container_run /bin/nonexistent
+	[ "$status" -ne 0 ]
+	assert_output_contains nonexistent
+}
+
+@test "process: args[0] is looked up in PATH from process.env" {
+	mkdir -p "$BUNDLE/rootfs/opt/tools"
+	cp "$CHECKER" "$BUNDLE/rootfs/opt/tools/only-here"
+	update_config '.process.env = ["PATH=/opt/tools"]'
+	container_run only-here pid
+	assert_status 0
+	[ "$(kv pid)" = 1 ]
+}
+
+@test "process: env is exactly process.env, nothing from the runtime's environment" {
+	update_config '.process.env = ["PATH=/bin", "FOO=bar", "WITH_EQUALS=a=b", "EMPTY="]'
+	export HUSK_TEST_LEAK=leaked
+	container_run checker env
+	assert_status 0
+	[ "$(kv FOO)" = bar ]
+	[ "$(kv WITH_EQUALS)" = a=b ]
+	printf '%s\n' "$output" | grep -qx 'EMPTY='
+	[[ "$output" != *HUSK_TEST_LEAK* ]] || fail "runtime environment leaked"
+}
+
+@test "process: cwd" {
+	update_config '.process.cwd = "/tmp"'
+	container_run checker cwd
+	assert_status 0
+	[ "$(kv cwd)" = /tmp ]
+}
+
+@test "process: a cwd that does not exist is created" {
+	update_config '.process.cwd = "/work/dir"'
+	container_run checker cwd
+	assert_status 0
+	[ "$(kv cwd)" = /work/dir ]
+}
+
+@test "process: a relative cwd is refused" {
+	update_config '.process.cwd = "tmp"'
+	set_args true
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_no_trace
+}
+
+@test "process: user uid and gid" {
+	update_config '.process.user = {"uid": 1000, "gid": 1001}'
+	container_run checker ids
+	assert_status 0
+	[ "$(kv uid)" = 1000 ]
+	[ "$(kv euid)" = 1000 ]
+	[ "$(kv suid)" = 1000 ]
+	[ "$(kv gid)" = 1001 ]
+	[ "$(kv egid)" = 1001 ]
+	[ "$(kv groups)" = "" ]
+}
+
+@test "process: additionalGids" {
+	update_config '.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [10, 20, 65534]}'
+	container_run checker ids
+	assert_status 0
+	[ "$(kv groups)" = 10,20,65534 ]
+}
+
+@test "process: the root user has no supplementary groups from the host" {
+	container_run checker ids
+	assert_status 0
+	[ "$(kv uid)" = 0 ]
+	[ "$(kv groups)" = "" ] || [ "$(kv groups)" = 0 ]
+}
+
+@test "process: umask" {
+	update_config '.process.user.umask = 63'
+	container_run checker ids
+	assert_status 0
+	[ "$(kv umask)" = 0077 ]
+}
+
+@test "process: default umask is 0022" {
+	container_run checker ids
+	assert_status 0
+	[ "$(kv umask)" = 0022 ]
+}
+
+@test "process: rlimits NOFILE soft and hard" {
+	update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 100, "hard": 200}, {"type": "RLIMIT_CORE", "soft": 0, "hard": 0}]'
+	container_run sh -c 'checker rlimit NOFILE; echo ---; checker rlimit CORE'
+	assert_status 0
+	first=${output%%---*}
+	second=${output#*---}
+	[ "$(kv soft "$first")" = 100 ]
+	[ "$(kv hard "$first")" = 200 ]
+	[ "$(kv soft "$second")" = 0 ]
+	[ "$(kv hard "$second")" = 0 ]
+}
+
+@test "process: raising hard NOFILE above the runtime's without CAP_SYS_RESOURCE fails" {
+	has_cap_sys_resource && skip "the runtime has CAP_SYS_RESOURCE here"
+	host_hard=$(ulimit -Hn)
+	update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": $h}]' --argjson h $((host_hard + 1000))
+	set_args true
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_no_trace
+}
+
+@test "process: default capabilities are the runc spec set" {
+	container_run checker caps
+	assert_status 0
+	want=cap_kill,cap_net_bind_service,cap_audit_write
+	[ "$(kv CapBnd_names)" = $want ]
+	[ "$(kv CapPrm_names)" = $want ]
+	[ "$(kv CapEff_names)" = $want ]
+	[ "$(kv CapInh_names)" = "" ]
+}
+
+@test "process: a custom bounding and effective set" {
+	update_config '.process.capabilities = {
+		"bounding": ["CAP_CHOWN", "CAP_SYS_ADMIN"],
+		"permitted": ["CAP_CHOWN"],
+		"effective": ["CAP_CHOWN"]}'
+	container_run checker caps
+	assert_status 0
+	[ "$(kv CapBnd_names)" = cap_chown,cap_sys_admin ]
+	# uid 0: execve makes the permitted set the bounding set ∩ (inheritable | file caps) = full for root
+	[[ ",$(kv CapEff_names)," == *,cap_chown,* ]]
+}
+
+@test "process: ambient capabilities reach a non-root process" {
+	update_config '.process.user = {"uid": 1000, "gid": 1000}
+		| .process.capabilities = {
+			"bounding": ["CAP_NET_BIND_SERVICE"], "permitted": ["CAP_NET_BIND_SERVICE"],
+			"effective": ["CAP_NET_BIND_SERVICE"], "inheritable": ["CAP_NET_BIND_SERVICE"],
+			"ambient": ["CAP_NET_BIND_SERVICE"]}'
+	container_run checker caps
+	assert_status 0
+	[ "$(kv CapAmb_names)" = cap_net_bind_service ]
+	[ "$(kv CapEff_names)" = cap_net_bind_service ]
+	[ "$(kv CapBnd_names)" = cap_net_bind_service ]
+}
+
+@test "process: a non-root user without ambient capabilities has none" {
+	update_config '.process.user = {"uid": 1000, "gid": 1000} | del(.process.capabilities.ambient)'
+	container_run checker caps
+	assert_status 0
+	[ "$(kv CapEff)" = 0000000000000000 ]
+	[ "$(kv CapPrm)" = 0000000000000000 ]
+}
+
+@test "process: noNewPrivileges" {
+	update_config '.process.noNewPrivileges = true'
+	container_run checker seccomp
+	assert_status 0
+	[ "$(kv no_new_privs)" = 1 ]
+	update_config '.process.noNewPrivileges = false'
+	container_run checker seccomp
+	assert_status 0
+	[ "$(kv no_new_privs)" = 0 ]
+}
+
+@test "process: only stdin, stdout and stderr are open" {
+	container_run checker fds
+	assert_status 0
+	[ "$(kv fds)" = 0,1,2 ] || fail "open fds"
+}
+
+@test "process: no signals blocked or ignored" {
+	# the runtime's own dispositions must not leak into the container
+	trap '' USR2
+	container_run checker signals
+	trap - USR2
+	assert_status 0
+	[ "$(kv SigBlk)" = 0000000000000000 ]
+	[ "$(kv SigIgn)" = 0000000000000000 ]
+}
+
+@test "process: oomScoreAdj" {
+	update_config '.process.oomScoreAdj = 123'
+	container_run checker oom_score_adj
+	assert_status 0
+	[ "$(kv oom_score_adj)" = 123 ]
+}
+
+@test "process: hostname is visible through the uts sysctl" {
+	update_config '.hostname = "proc-test"'
+	container_run checker sysctl kernel.hostname
+	assert_status 0
+	[ "$(kv kernel.hostname)" = proc-test ]
+}
+
+@test "process: scheduler policy" {
+	skip_on_runc "1.1 does not support process.scheduler (added in 1.2)"
+	update_config '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 5}'
+	container_run checker sched
+	assert_status 0
+	[ "$(kv policy)" = SCHED_BATCH ]
+	[ "$(kv nice)" = 5 ]
+}
+
+@test "process: ioPriority" {
+	skip_on_runc "1.1 does not support process.ioPriority (added in 1.2)"
+	update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}'
+	container_run checker ioprio
+	assert_status 0
+	[ "$(kv class)" = IOPRIO_CLASS_IDLE ]
+}
+
+@test "process: linux.personality LINUX32" {
+	skip_on_runc "1.1 does not support linux.personality (added in 1.2)"
+	update_config '.linux.personality = {"domain": "LINUX32"}'
+	container_run checker personality
+	assert_status 0
+	[ "$(kv domain)" = LINUX32 ]
+}

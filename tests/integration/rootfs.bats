@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# The container root: root.path relative and absolute, --no-pivot, root.readonly, rootfsPropagation, hostname.
+
+load helpers
+
+setup_file() { husk_setup_file; }
+setup() { husk_setup; }
+teardown() { husk_teardown; }
+
+@test "rootfs: root.path relative to the bundle" {
+	echo relative >"$BUNDLE/rootfs/marker"
+	[ "$(jq -r .root.path "$BUNDLE/config.json")" = rootfs ]
+	# the runtime must resolve it against --bundle, not its own cwd
+	cd /
+	container_run cat /marker
+	assert_status 0
+	[ "$output" = relative ]
+}
+
+@test "rootfs: root.path absolute, outside the bundle" {
+	mv "$BUNDLE/rootfs" "$TMP/elsewhere"
+	echo absolute >"$TMP/elsewhere/marker"
+	update_config '.root.path = $p' --arg p "$TMP/elsewhere"
+	container_run cat /marker
+	assert_status 0
+	[ "$output" = absolute ]
+}
+
+@test "rootfs: a root.path that does not exist fails and leaves nothing" {
+	update_config '.root.path = "nonexistent"'
+	set_args true
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_no_trace
+}
+
+@test "rootfs: the container cannot see the host root" {
+	container_run sh -c 'ls /; test -e /etc/debian_version && echo host-visible; test -e /work && echo host-visible; echo done'
+	assert_status 0
+	[[ "$output" != *host-visible* ]]
+	[[ "$output" == *done* ]]
+}
+
+@test "rootfs: --no-pivot runs the container in its rootfs" {
+	echo nopivot >"$BUNDLE/rootfs/marker"
+	set_args sh -c 'cat /marker; test -e /etc/debian_version && echo host-visible; checker mountinfo /'
+	run husk run --no-pivot --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	[ "${lines[0]}" = nopivot ]
+	[[ "$output" != *host-visible* ]]
+}
+
+@test "rootfs: root.readonly makes / read-only" {
+	update_config '.root.readonly = true'
+	container_run sh -c 'checker write /newfile; checker mountinfo /'
+	assert_status 0
+	[ "$(kv write)" = EROFS ]
+	[[ "$(kv mount_options)" == ro,* ]] || fail "/ mounted $(kv mount_options)"
+	[ ! -e "$BUNDLE/rootfs/newfile" ]
+}
+
+@test "rootfs: root.readonly false leaves / writable" {
+	update_config '.root.readonly = false'
+	container_run sh -c 'checker write /newfile; checker mountinfo /'
+	assert_status 0
+	[ "$(kv write)" = ok ]
+	[[ "$(kv mount_options)" == rw,* ]] || fail "/ mounted $(kv mount_options)"
+	[ -f "$BUNDLE/rootfs/newfile" ]
+}
+
+@test "rootfs: a read-only root still has writable mounts on top" {
+	update_config '.root.readonly = true'
+	container_run sh -c 'checker write /dev/shm/x'
+	assert_status 0
+	[ "$(kv write)" = ok ]
+}
+
+@test "rootfs: rootfsPropagation private" {
+	update_config '.linux.rootfsPropagation = "private"'
+	container_run checker mountinfo /
+	assert_status 0
+	[ "$(kv propagation)" = private ]
+}
+
+@test "rootfs: rootfsPropagation shared" {
+	skip_on_runc "1.1 bug #1755: a shared rootfsPropagation is not applied to the root (fixed in 1.2.7/1.3)"
+	update_config '.linux.rootfsPropagation = "shared"'
+	container_run checker mountinfo /
+	assert_status 0
+	[[ "$(kv propagation)" == *shared:* ]] || fail "propagation $(kv propagation)"
+}
+
+@test "rootfs: rootfsPropagation unbindable" {
+	skip_on_runc "1.1 bug #1755: an unbindable rootfsPropagation fails the rootfs bind (fixed in 1.2.7/1.3)"
+	update_config '.linux.rootfsPropagation = "unbindable"'
+	container_run checker mountinfo /
+	assert_status 0
+	[[ "$(kv propagation)" == *unbindable* ]] || fail "propagation $(kv propagation)"
+}
+
+@test "rootfs: rootfsPropagation does not leak container mounts to the host" {
+	update_config '.linux.rootfsPropagation = "rslave"'
+	set_args sleep 600
+	husk_run_detached
+	# while it runs, nothing the container mounted (proc, dev, sys...) is visible on the host
+	leaked=$(awk -v r="$BUNDLE/rootfs" 'index($5, r) == 1' /proc/self/mountinfo)
+	[ -z "$leaked" ] || fail "container mounts on the host: $leaked"
+}
+
+@test "rootfs: hostname" {
+	host_before=$(hostname)
+	update_config '.hostname = "box1"'
+	container_run checker hostname
+	assert_status 0
+	[ "$(kv hostname)" = box1 ]
+	[ "$(hostname)" = "$host_before" ]
+}
+
+@test "rootfs: domainname" {
+	skip_on_runc "1.1 ignores domainname (supported from 1.2)"
+	host_before=$(domainname)
+	update_config '.hostname = "box1" | .domainname = "example.org"'
+	container_run checker hostname
+	assert_status 0
+	[ "$(kv hostname)" = box1 ]
+	[ "$(kv domainname)" = example.org ]
+	[ "$(domainname)" = "$host_before" ]
+}
+
+@test "rootfs: hostname without a uts namespace is an error" {
+	update_config '.hostname = "box1" | .linux.namespaces |= map(select(.type != "uts"))'
+	set_args true
+	run husk_create
+	[ "$status" -ne 0 ]
+	assert_no_trace
+}

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "container/state.h"
+#include "spec/spec.h"
 #include "util/error.h"
 
 /* Global options (runc's --root, --rootless, --systemd-cgroup). */
@@ -23,6 +24,11 @@ struct husk_create_options {
         int preserve_fds;           /* fds 3 .. 3+N-1 pass to the container */
         bool detach;                /* run -d */
         bool keep;                  /* run --keep: do not delete after exit */
+
+        /* Called once config.json is parsed, before anything on the host changes: front ends
+         * that extend the config (run_oci's --bind_mount, the shim) edit the spec here. */
+        int (*edit_spec)(struct husk_spec *spec, void *data, struct husk_error **err);
+        void *edit_spec_data;
 };
 
 const char *husk_runtime_default_root(void);

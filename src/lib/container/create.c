@@ -73,6 +73,8 @@ static int resolve_paths(struct husk_launch *l, struct husk_error **err)
         int r = husk_spec_load(config, &l->spec, err);
         if (r < 0)
                 return r;
+        if (l->opts->edit_spec && (r = l->opts->edit_spec(l->spec, l->opts->edit_spec_data, err)) < 0)
+                return r;
         if (!l->spec->has_process)
                 return husk_error_set(err, 0, "config.json: process: required to create a container");
         if (!l->spec->root.path)

@@ -18,6 +18,8 @@
 #include "container/sync.h"
 #include "husk-config.h"
 #include "linux/hooks.h"
+#include "linux/seccomp-filter.h"
+#include "linux/sysctls.h"
 #include "linux/terminal.h"
 #include "linux/userns.h"
 #include "util/cleanup.h"
@@ -232,6 +234,20 @@ static int listen_exec_socket(struct husk_launch *l, struct husk_error **err)
         return 0;
 }
 
+static int compile_seccomp(struct husk_launch *l, struct husk_error **err)
+{
+        if (!l->spec->linux_.seccomp.present)
+                return 0;
+        _cleanup_free_ char *cache = NULL;
+        if (asprintf(&cache, "%s/.seccomp-cache", l->root) < 0)
+                return husk_error_set(err, ENOMEM, "linux.seccomp");
+        bool hit = false;
+        int r = husk_seccomp_compile_cached(&l->spec->linux_.seccomp, cache, &l->seccomp, &hit, err);
+        if (r == 0)
+                husk_debug("seccomp filter %s", hit ? "from the cache" : "compiled");
+        return r;
+}
+
 /* runc's rules: a detached terminal needs a console socket, and a console socket needs a terminal. */
 static int check_terminal_options(struct husk_launch *l, struct husk_error **err)
 {
@@ -268,6 +284,17 @@ static int explain_init_exit(struct husk_launch *l, struct husk_error **err)
         return 0;
 }
 
+/* Take the init's seccomp listener fd and give it to the agent at linux.seccomp.listenerPath. */
+static int hand_over_seccomp_listener(struct husk_launch *l, int fd_in_init, struct husk_error **err)
+{
+        _cleanup_close_ int fd = (int)syscall(SYS_pidfd_getfd, l->pidfd, fd_in_init, 0);
+        if (fd < 0)
+                return husk_error_set(err, errno, "linux.seccomp: take the listener fd from the container init");
+        _cleanup_free_ char *json = husk_launch_state_json(&l->state, HUSK_STATUS_CREATING);
+        const struct husk_seccomp *sc = &l->spec->linux_.seccomp;
+        return husk_seccomp_send_listener(sc->listener_path, fd, l->pid, json, sc->listener_metadata, err);
+}
+
 static int talk_to_init(struct husk_launch *l, struct husk_error **err)
 {
         /* GO carries the state documents init needs for createContainer and startContainer hooks. */
@@ -282,27 +309,37 @@ static int talk_to_init(struct husk_launch *l, struct husk_error **err)
         if (r < 0)
                 return r;
         while (true) {
-                enum husk_sync_type type;
-                int passed_fd = -1;
-                r = husk_sync_recv(l->sync_parent, &type, NULL, &passed_fd, err);
+                struct husk_sync_msg msg;
+                r = husk_sync_recv(l->sync_parent, &msg, err);
                 if (r < 0) {
                         explain_init_exit(l, err);
                         return r;
                 }
-                if (type == HUSK_SYNC_READY)
+                switch (msg.type) {
+                case HUSK_SYNC_READY:
+                        husk_sync_msg_done(&msg);
                         return 0;
-                if (type == HUSK_SYNC_TERMINAL && passed_fd >= 0 && l->terminal_master < 0) {
-                        l->terminal_master = passed_fd;
-                        continue;
+                case HUSK_SYNC_TERMINAL:
+                        if (l->terminal_master < 0)
+                                l->terminal_master = TAKE_FD(msg.fd);
+                        break;
+                case HUSK_SYNC_SECCOMP_FD:
+                        r = hand_over_seccomp_listener(l, msg.value, err);
+                        break;
+                case HUSK_SYNC_HOOKS:
+                        r = run_create_runtime_hooks(l, err);
+                        if (r == 0)
+                                r = husk_sync_send(l->sync_parent, HUSK_SYNC_HOOKS_DONE, 0, NULL, 0, err);
+                        break;
+                case HUSK_SYNC_GO:
+                case HUSK_SYNC_STATE:
+                case HUSK_SYNC_HOOKS_DONE:
+                case HUSK_SYNC_START:
+                case HUSK_SYNC_ERROR:
+                        r = husk_error_set(err, EPROTO, "unexpected message %u from the container init", msg.type);
+                        break;
                 }
-                if (passed_fd >= 0)
-                        close(passed_fd);
-                if (type != HUSK_SYNC_HOOKS)
-                        return husk_error_set(err, EPROTO, "unexpected message %u from the container init", type);
-                r = run_create_runtime_hooks(l, err);
-                if (r < 0)
-                        return r;
-                r = husk_sync_send(l->sync_parent, HUSK_SYNC_HOOKS_DONE, 0, NULL, 0, err);
+                husk_sync_msg_done(&msg);
                 if (r < 0)
                         return r;
         }
@@ -322,6 +359,14 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         if (r < 0)
                 return r;
         r = check_terminal_options(l, err);
+        if (r < 0)
+                return r;
+        r = husk_sysctl_validate(&l->spec->linux_.sysctl, husk_spec_namespace(l->spec, HUSK_NS_NETWORK) != NULL,
+                                 husk_spec_namespace(l->spec, HUSK_NS_IPC) != NULL,
+                                 husk_spec_namespace(l->spec, HUSK_NS_UTS) != NULL, err);
+        if (r < 0)
+                return r;
+        r = compile_seccomp(l, err);
         if (r < 0)
                 return r;
         r = husk_ns_plan_open(l->spec, &l->ns, err);
@@ -425,6 +470,7 @@ void husk_launch_release(struct husk_launch *l)
                 *fds[i] = -1;
         }
         husk_ns_plan_close(&l->ns);
+        husk_seccomp_filter_freep(&l->seccomp);
         husk_cgroup_free(l->cgroup);
         l->cgroup = NULL;
         husk_spec_free(l->spec);

@@ -12,13 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container/process.h"
 #include "container/sync.h"
 #include "linux/exec.h"
 #include "linux/hooks.h"
-#include "linux/rlimits.h"
 #include "linux/rootfs.h"
 #include "linux/terminal.h"
-#include "linux/user.h"
+#include "linux/sysctls.h"
 #include "util/cleanup.h"
 #include "util/path.h"
 #include "util/syscalls.h"
@@ -154,18 +154,12 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
         r = ensure_cwd(&spec->process, err);
         if (r < 0)
                 return r;
+        /* Before finalize: readonlyPaths usually cover /proc/sys. */
+        r = husk_sysctl_apply(&spec->linux_.sysctl, l->ns.has[HUSK_NS_NETWORK], l->ns.has[HUSK_NS_IPC],
+                              l->ns.has[HUSK_NS_UTS], err);
+        if (r < 0)
+                return r;
         return husk_rootfs_finalize(&cfg, err);
-}
-
-static int enter_cwd(const struct husk_process *process, struct husk_error **err)
-{
-        if (chdir(process->cwd) < 0)
-                return husk_error_set(err, errno, "process.cwd: chdir `%s`", process->cwd);
-        /* A cwd reached through a leaked fd would be outside the root (CVE-2024-21626). */
-        char buf[16];
-        if (!getcwd(buf, sizeof(buf)) && errno == ENOENT)
-                return husk_error_set(err, ENOENT, "process.cwd: `%s` is outside the container root", process->cwd);
-        return 0;
 }
 
 /* Returns the fd on which errors go from now on: the sync socket (run) or the start connection. */
@@ -194,11 +188,10 @@ static int wait_for_start(struct husk_launch *l, struct husk_error **err)
         }
 }
 
-static int init_setup(struct husk_launch *l, struct init_hooks_state *hs, char **ret_exec_path,
-                      struct husk_error **err)
+static int init_setup(struct husk_launch *l, const struct husk_process_setup *setup, struct init_hooks_state *hs,
+                      char **ret_exec_path, struct husk_error **err)
 {
         const struct husk_spec *spec = l->spec;
-        const struct husk_process *process = &spec->process;
 
         _cleanup_free_ char *payload = NULL;
         int r = husk_sync_expect(l->sync_child, HUSK_SYNC_GO, &payload, err);
@@ -228,19 +221,10 @@ static int init_setup(struct husk_launch *l, struct init_hooks_state *hs, char *
         r = set_hostname(spec, l->ns.has[HUSK_NS_UTS], err);
         if (r < 0)
                 return r;
-        r = husk_rlimits_apply(process, err);
+        r = husk_process_prepare(setup, err);
         if (r < 0)
                 return r;
-        r = husk_user_switch(&process->user, true, err);
-        if (r < 0)
-                return r;
-        if (process->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return husk_error_set(err, errno, "process.noNewPrivileges");
-        r = enter_cwd(process, err);
-        if (r < 0)
-                return r;
-        husk_user_umask(&process->user);
-        return husk_exec_resolve(process, ret_exec_path, err);
+        return husk_process_become_user(setup, ret_exec_path, err);
 }
 
 _Noreturn void husk_init_main(struct husk_launch *l)
@@ -260,7 +244,15 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         if (ppid != 0 && ppid != l->parent_pid)
                 _exit(1);
 
-        int r = init_setup(l, &hs, &exec_path, &err);
+        struct husk_process_setup setup = {
+                .process = &l->spec->process,
+                .personality = &l->spec->linux_.personality,
+                .memory_policy = &l->spec->linux_.memory_policy,
+                .seccomp = l->seccomp,
+                .sync_fd = l->sync_child,
+                .setgroups_allowed = true,
+        };
+        int r = init_setup(l, &setup, &hs, &exec_path, &err);
         if (r < 0)
                 goto fail;
         /* From here husk may exit: init must outlive it. */
@@ -274,11 +266,7 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         r = husk_hooks_run(&l->spec->hooks.start_container, "startContainer", hs.created, &err);
         if (r < 0)
                 goto fail;
-        r = husk_exec_cloexec_from(3 + l->opts->preserve_fds, &err);
-        if (r < 0)
-                goto fail;
-        execve(exec_path, l->spec->process.args, l->spec->process.env ? l->spec->process.env : (char *[]){NULL});
-        r = husk_error_set(&err, errno, "exec `%s`", exec_path);
+        husk_process_exec(&setup, exec_path, 3 + l->opts->preserve_fds, &err);
 fail:
         /* Before start the parent listens on the sync socket; after it, `start` on its connection. */
         husk_sync_send_error(l->start_conn >= 0 ? l->start_conn : l->sync_child, err);

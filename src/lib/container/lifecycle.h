@@ -8,6 +8,7 @@
 #include "container/container.h"
 #include "container/state.h"
 #include "linux/namespaces.h"
+#include "linux/seccomp-filter.h"
 #include "spec/spec.h"
 
 struct husk_launch {
@@ -21,6 +22,7 @@ struct husk_launch {
         char *bundle;           /* absolute */
         char *rootfs;           /* absolute */
         struct husk_ns_plan ns;
+        struct husk_seccomp_filter *seccomp;  /* compiled (or cached) before clone3 */
         struct husk_cgroup *cgroup;
         struct husk_state state; /* borrows from spec; written to state.json */
 

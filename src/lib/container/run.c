@@ -35,15 +35,7 @@ static int start_foreground(struct husk_launch *l, struct husk_error **err)
         int r = husk_sync_send(l->sync_parent, HUSK_SYNC_START, 0, NULL, 0, err);
         if (r < 0)
                 return r;
-        enum husk_sync_type type;
-        r = husk_sync_recv(l->sync_parent, &type, NULL, NULL, err);
-        if (r == -EPIPE) {
-                husk_error_freep(err);
-                return 0;
-        }
-        if (r < 0)
-                return r;
-        return husk_error_set(err, EPROTO, "unexpected message %u from the container init", type);
+        return husk_sync_wait_exec(l->sync_parent, err);
 }
 
 static int status_of(const siginfo_t *info)

@@ -27,15 +27,7 @@ static int release_init(int dirfd, const char *id, struct husk_error **err)
         int r = husk_sync_send(sock, HUSK_SYNC_START, 0, NULL, 0, err);
         if (r < 0)
                 return r;
-        enum husk_sync_type type;
-        r = husk_sync_recv(sock, &type, NULL, NULL, err);
-        if (r == -EPIPE) {
-                husk_error_freep(err);
-                return 0;
-        }
-        if (r < 0)
-                return r;
-        return husk_error_set(err, EPROTO, "unexpected message %u from the container init", type);
+        return husk_sync_wait_exec(sock, err);
 }
 
 int husk_container_start(const struct husk_runtime *rt, const char *id, struct husk_error **err)

@@ -27,6 +27,8 @@ static const char *type_name(enum husk_sync_type t)
                 return "start";
         case HUSK_SYNC_TERMINAL:
                 return "terminal";
+        case HUSK_SYNC_SECCOMP_FD:
+                return "seccomp-fd";
         case HUSK_SYNC_ERROR:
                 return "error";
         }
@@ -74,11 +76,19 @@ void husk_sync_send_error(int fd, const struct husk_error *e)
         husk_sync_send(fd, HUSK_SYNC_ERROR, e ? e->errnum : 0, msg, strlen(msg), NULL);
 }
 
-int husk_sync_recv(int fd, enum husk_sync_type *ret_type, char **ret_payload, int *ret_fd, struct husk_error **err)
+void husk_sync_msg_done(struct husk_sync_msg *msg)
+{
+        free(msg->payload);
+        msg->payload = NULL;
+        if (msg->fd >= 0)
+                close(msg->fd);
+        msg->fd = -1;
+}
+
+int husk_sync_recv(int fd, struct husk_sync_msg *ret, struct husk_error **err)
 {
         struct husk_sync_header h;
-        if (ret_fd)
-                *ret_fd = -1;
+        *ret = (struct husk_sync_msg){.fd = -1};
         /* Peek at the header to size the buffer: SEQPACKET keeps the whole message together. */
         ssize_t n;
         do
@@ -99,44 +109,52 @@ int husk_sync_recv(int fd, enum husk_sync_type *ret_type, char **ret_payload, in
                 n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
         struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
-        int passed = -1;
+        _cleanup_close_ int passed = -1;
         if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
                 memcpy(&passed, CMSG_DATA(c), sizeof(int));
-        if (passed >= 0 && !ret_fd) {
-                close(passed);
-                passed = -1;
-        }
-        if (n < 0 || (size_t)n != total || total < sizeof(h)) {
-                if (passed >= 0)
-                        close(passed);
+        if (n < 0 || (size_t)n != total || total < sizeof(h))
                 return husk_error_set(err, n < 0 ? errno : EPROTO, "receive sync message");
-        }
         buf[total] = '\0';
         char *payload = buf + sizeof(h);
-        if (h.type == HUSK_SYNC_ERROR) {
-                if (passed >= 0)
-                        close(passed);
+        if (h.type == HUSK_SYNC_ERROR)
                 return husk_error_set(err, h.errnum, "%s", payload);
-        }
-        *ret_type = (enum husk_sync_type)h.type;
-        if (ret_fd)
-                *ret_fd = passed;
-        if (ret_payload) {
-                *ret_payload = h.len ? strdup(payload) : NULL;
-                if (h.len && !*ret_payload)
-                        return husk_error_set(err, ENOMEM, "receive sync message");
-        }
+        if (h.len && !(ret->payload = strdup(payload)))
+                return husk_error_set(err, ENOMEM, "receive sync message");
+        ret->type = (enum husk_sync_type)h.type;
+        ret->value = h.errnum;
+        ret->fd = TAKE_FD(passed);
         return 0;
 }
 
 int husk_sync_expect(int fd, enum husk_sync_type type, char **ret_payload, struct husk_error **err)
 {
-        enum husk_sync_type got;
-        int r = husk_sync_recv(fd, &got, ret_payload, NULL, err);
+        struct husk_sync_msg msg;
+        int r = husk_sync_recv(fd, &msg, err);
         if (r < 0)
                 return r;
-        if (got != type)
-                return husk_error_set(err, EPROTO, "expected `%s` from the container init, got `%s`", type_name(type),
-                                      type_name(got));
+        if (msg.type != type) {
+                r = husk_error_set(err, EPROTO, "expected `%s` from the container init, got `%s`", type_name(type),
+                                   type_name(msg.type));
+                husk_sync_msg_done(&msg);
+                return r;
+        }
+        if (ret_payload)
+                *ret_payload = TAKE_PTR(msg.payload);
+        husk_sync_msg_done(&msg);
         return 0;
+}
+
+int husk_sync_wait_exec(int fd, struct husk_error **err)
+{
+        struct husk_sync_msg msg;
+        int r = husk_sync_recv(fd, &msg, err);
+        if (r == -EPIPE) {
+                husk_error_freep(err);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        r = husk_error_set(err, EPROTO, "unexpected `%s` from the container init", type_name(msg.type));
+        husk_sync_msg_done(&msg);
+        return r;
 }

@@ -14,6 +14,7 @@ enum husk_sync_type {
         HUSK_SYNC_READY,         /* init -> parent: set up, waiting for start */
         HUSK_SYNC_START,         /* parent (run) or `start` (exec socket) -> init: exec now */
         HUSK_SYNC_TERMINAL,      /* init -> parent: the pty master (SCM_RIGHTS), for `run` to proxy */
+        HUSK_SYNC_SECCOMP_FD,    /* init -> parent: errnum holds the listener fd number (pidfd_getfd) */
         HUSK_SYNC_ERROR,         /* either way: errnum + message, then the sender gives up */
 };
 
@@ -32,12 +33,23 @@ int husk_sync_send_fd(int fd, enum husk_sync_type type, int passed_fd, struct hu
 /* Send *err (or a generic message) as HUSK_SYNC_ERROR. */
 void husk_sync_send_error(int fd, const struct husk_error *e);
 
+/* One received message: free payload, close fd when >= 0 (husk_sync_msg_done). */
+struct husk_sync_msg {
+        enum husk_sync_type type;
+        int value;     /* the header's errnum field: the listener fd number for HUSK_SYNC_SECCOMP_FD */
+        char *payload; /* NUL-terminated, NULL when empty */
+        int fd;        /* passed with SCM_RIGHTS (close-on-exec), -1 when none */
+};
+
 /*
- * Receive one message; the payload (NUL-terminated, may be NULL) is returned in *ret_payload.
- * A HUSK_SYNC_ERROR from the peer is turned into *err and returns < 0. EOF returns -EPIPE with *err set.
- * An fd passed with the message goes to *ret_fd (close-on-exec; -1 when none or ret_fd is NULL).
+ * Receive one message. A HUSK_SYNC_ERROR from the peer becomes *err and returns < 0; EOF
+ * returns -EPIPE with *err set.
  */
-int husk_sync_recv(int fd, enum husk_sync_type *ret_type, char **ret_payload, int *ret_fd, struct husk_error **err);
+int husk_sync_recv(int fd, struct husk_sync_msg *ret, struct husk_error **err);
+void husk_sync_msg_done(struct husk_sync_msg *msg);
 
 /* Receive and require one message type. */
 int husk_sync_expect(int fd, enum husk_sync_type type, char **ret_payload, struct husk_error **err);
+
+/* After START: EOF means execve succeeded (the socket is close-on-exec); an error is the init's. */
+int husk_sync_wait_exec(int fd, struct husk_error **err);

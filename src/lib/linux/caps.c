@@ -108,10 +108,11 @@ static int set_ambient(uint64_t ambient, uint64_t permitted, uint64_t inheritabl
         for (int cap = 0; cap < 64; cap++) {
                 if (!(ambient & BIT(cap)))
                         continue;
-                /* The kernel refuses (EPERM) an ambient cap that is not permitted and inheritable. */
+                /* The kernel refuses (EPERM) an ambient cap that is not permitted and inheritable;
+                 * `runc spec` itself asks for that, and runc ignores it, so only debug. */
                 if (!(permitted & inheritable & BIT(cap))) {
-                        husk_warn("ambient capability %d is not in both the permitted and inheritable sets: not raised",
-                                  cap);
+                        husk_debug("ambient %s is not in both the permitted and inheritable sets: not raised",
+                                   husk_capability_name(cap) ? husk_capability_name(cap) : "capability");
                         continue;
                 }
                 if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)cap, 0, 0) < 0)

@@ -134,7 +134,8 @@ static int nl_transact(struct nl_sock *nl, struct nl_req *req, nl_cb cb, void *c
         _cleanup_free_ char *buf = malloc(NL_BUF_SIZE);
         if (!buf)
                 return -ENOMEM;
-        bool dump = req->hdr.nlmsg_flags & NLM_F_DUMP;
+        /* Not `flags & NLM_F_DUMP`: its bits are NLM_F_EXCL and NLM_F_REPLACE on NEW requests. */
+        bool dump = (req->hdr.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP && (req->hdr.nlmsg_type & 3) == 2;
         for (;;) {
                 n = recv(nl->fd, buf, NL_BUF_SIZE, 0);
                 if (n < 0 && errno == EINTR)

@@ -59,7 +59,7 @@ static int bind_console(int peer, struct husk_error **err)
         return 0;
 }
 
-int husk_terminal_setup(const struct husk_process *process, int *ret_master, struct husk_error **err)
+int husk_terminal_open(const struct husk_process *process, int *ret_master, int *ret_peer, struct husk_error **err)
 {
         _cleanup_close_ int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (master < 0)
@@ -75,14 +75,33 @@ int husk_terminal_setup(const struct husk_process *process, int *ret_master, str
                 if (ioctl(master, TIOCSWINSZ, &ws) < 0)
                         return husk_error_set(err, errno, "process.consoleSize");
         }
-        int r = bind_console(peer, err);
-        if (r < 0)
-                return r;
+        *ret_master = TAKE_FD(master);
+        *ret_peer = TAKE_FD(peer);
+        return 0;
+}
+
+int husk_terminal_make_stdio(int peer, struct husk_error **err)
+{
         if (ioctl(peer, TIOCSCTTY, 0) < 0)
                 return husk_error_set(err, errno, "process.terminal: set controlling terminal");
         for (int fd = 0; fd < 3; fd++)
                 if (dup2(peer, fd) < 0)
                         return husk_error_set(err, errno, "process.terminal: dup pty to fd %d", fd);
+        return 0;
+}
+
+int husk_terminal_setup(const struct husk_process *process, int *ret_master, struct husk_error **err)
+{
+        _cleanup_close_ int master = -1, peer = -1;
+        int r = husk_terminal_open(process, &master, &peer, err);
+        if (r < 0)
+                return r;
+        r = bind_console(peer, err);
+        if (r < 0)
+                return r;
+        r = husk_terminal_make_stdio(peer, err);
+        if (r < 0)
+                return r;
         *ret_master = TAKE_FD(master);
         return 0;
 }

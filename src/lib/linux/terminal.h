@@ -10,10 +10,15 @@
 int husk_terminal_connect_socket(const char *path, int *ret_fd, struct husk_error **err);
 
 /*
- * In the container init after pivot_root: open /dev/pts/ptmx of the container's devpts, get the
- * peer with TIOCGPTPEER, apply consoleSize, bind the peer over /dev/console, make it the
- * controlling terminal and stdio. Returns the master fd (the caller sends it somewhere).
+ * Open /dev/pts/ptmx of the devpts this process sees (the container's, after pivot_root or
+ * setns), get the peer with TIOCGPTPEER (no path lookup) and apply consoleSize.
  */
+int husk_terminal_open(const struct husk_process *process, int *ret_master, int *ret_peer, struct husk_error **err);
+
+/* Make the peer the controlling terminal (the caller is a session leader) and fds 0, 1, 2. */
+int husk_terminal_make_stdio(int peer, struct husk_error **err);
+
+/* The container init's terminal: open, bind the peer over /dev/console, make it stdio. */
 int husk_terminal_setup(const struct husk_process *process, int *ret_master, struct husk_error **err);
 
 /* Send an fd with SCM_RIGHTS (the master, over the console socket or the sync socket). */

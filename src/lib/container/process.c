@@ -1,0 +1,100 @@
+/* Turning a husk child into the container's user process: shared by the init and exec. */
+#include "container/process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "container/sync.h"
+#include "linux/caps.h"
+#include "linux/exec.h"
+#include "linux/lsm.h"
+#include "linux/memory-policy.h"
+#include "linux/oom-score.h"
+#include "linux/personality-domain.h"
+#include "linux/rlimits.h"
+#include "linux/scheduler.h"
+#include "linux/user.h"
+#include "util/cleanup.h"
+
+int husk_process_prepare(const struct husk_process_setup *s, struct husk_error **err)
+{
+        const struct husk_process *p = s->process;
+        int r;
+        if (p->has_oom_score_adj && (r = husk_oom_score_adj_apply(p->oom_score_adj, err)) < 0)
+                return r;
+        if ((r = husk_rlimits_apply(p, err)) < 0)
+                return r;
+        if (s->personality && s->personality->present && (r = husk_personality_apply(s->personality, err)) < 0)
+                return r;
+        if ((r = husk_sched_apply(p, err)) < 0)
+                return r;
+        if (s->memory_policy && s->memory_policy->present && (r = husk_mempolicy_apply(s->memory_policy, err)) < 0)
+                return r;
+        if ((r = husk_cpu_affinity_initial(p, err)) < 0)
+                return r;
+        return husk_lsm_apply(p, err);
+}
+
+/* Install the filter; a listener fd goes to the parent as a number it takes with pidfd_getfd. */
+static int install_seccomp(const struct husk_process_setup *s, struct husk_error **err)
+{
+        int notify_fd = -1;
+        int r = husk_seccomp_install(s->seccomp, &notify_fd, err);
+        if (r < 0)
+                return r;
+        if (notify_fd < 0)
+                return 0;
+        /* write(2) only: the filter may already trap other syscalls. */
+        struct husk_sync_header h = {.type = HUSK_SYNC_SECCOMP_FD, .errnum = notify_fd};
+        if (s->sync_fd < 0 || write(s->sync_fd, &h, sizeof(h)) != (ssize_t)sizeof(h))
+                return husk_error_set(err, errno ? errno : EPIPE, "linux.seccomp: hand the listener fd to husk");
+        return 0;
+}
+
+bool husk_process_seccomp_early(const struct husk_process_setup *s)
+{
+        /* Without no_new_privs loading a filter needs CAP_SYS_ADMIN, so it goes before the user
+         * switch (runc's order); a listener fd must reach the parent while it still listens. */
+        return s->seccomp && (!s->process->no_new_privileges || husk_seccomp_filter_has_listener(s->seccomp));
+}
+
+int husk_process_become_user(const struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err)
+{
+        const struct husk_process *p = s->process;
+        int r;
+        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return husk_error_set(err, errno, "process.noNewPrivileges");
+        if (husk_process_seccomp_early(s) && (r = install_seccomp(s, err)) < 0)
+                return r;
+        if ((r = husk_caps_keep_for_setuid(err)) < 0)
+                return r;
+        if ((r = husk_user_switch(&p->user, s->setgroups_allowed, err)) < 0)
+                return r;
+        if ((r = husk_caps_apply(&p->capabilities, err)) < 0)
+                return r;
+        if (chdir(p->cwd) < 0)
+                return husk_error_set(err, errno, "process.cwd: chdir `%s`", p->cwd);
+        /* A cwd reached through a leaked fd would be outside the root (CVE-2024-21626). */
+        char buf[2];
+        if (!getcwd(buf, sizeof(buf)) && errno == ENOENT)
+                return husk_error_set(err, ENOENT, "process.cwd: `%s` is outside the container root", p->cwd);
+        husk_user_umask(&p->user);
+        return husk_exec_resolve(p, ret_exec_path, err);
+}
+
+int husk_process_exec(const struct husk_process_setup *s, const char *exec_path, int first_closed_fd,
+                      struct husk_error **err)
+{
+        int r;
+        if (s->seccomp && !husk_process_seccomp_early(s) && (r = install_seccomp(s, err)) < 0)
+                return r;
+        if ((r = husk_cpu_affinity_final(s->process, err)) < 0)
+                return r;
+        if ((r = husk_exec_cloexec_from(first_closed_fd, err)) < 0)
+                return r;
+        execve(exec_path, s->process->args, s->process->env ? s->process->env : (char *[]){NULL});
+        return husk_error_set(err, errno, "exec `%s`", exec_path);
+}

@@ -1,0 +1,33 @@
+/* Turning a husk child into the container's user process: shared by the init and exec. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "linux/seccomp-filter.h"
+#include "spec/spec.h"
+#include "util/error.h"
+
+struct husk_process_setup {
+        const struct husk_process *process;
+        const struct husk_personality *personality;     /* linux.personality, may be NULL */
+        const struct husk_memory_policy *memory_policy; /* linux.memoryPolicy, may be NULL */
+        const struct husk_seccomp_filter *seccomp;      /* compiled by the parent, NULL when none */
+        int sync_fd;             /* where a seccomp listener fd number is reported, -1 when none */
+        bool setgroups_allowed;  /* false in a user namespace whose setgroups is "deny" */
+};
+
+/* As root of the container: oom_score_adj, rlimits, personality, scheduler, memory policy,
+ * initial cpu affinity, LSM exec labels. */
+int husk_process_prepare(const struct husk_process_setup *s, struct husk_error **err);
+
+/* no_new_privs, seccomp when it must be early, uid/gid/groups, capabilities, cwd, umask;
+ * resolves args[0] in the container's PATH so a missing program fails before start. */
+int husk_process_become_user(const struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err);
+
+/* Whether the filter is loaded in husk_process_become_user rather than right before execve. */
+bool husk_process_seccomp_early(const struct husk_process_setup *s);
+
+/* Late seccomp, final cpu affinity, close-on-exec for every fd >= first_closed_fd, execve.
+ * Returns only on failure. */
+int husk_process_exec(const struct husk_process_setup *s, const char *exec_path, int first_closed_fd,
+                      struct husk_error **err);

@@ -37,6 +37,16 @@ static int set_value(const char *command, const struct cli_option *o, const char
         case CLI_STRING:
                 *(const char **)o->target = value;
                 return 0;
+        case CLI_LIST: {
+                struct cli_list *l = o->target;
+                char **grown = realloc(l->items, (l->len + 2) * sizeof(char *));
+                if (!grown)
+                        return husk_error_set(err, ENOMEM, "%s: --%s", command, o->long_name);
+                l->items = grown;
+                l->items[l->len++] = (char *)value;
+                l->items[l->len] = NULL;
+                return 0;
+        }
         case CLI_INT: {
                 char *end;
                 errno = 0;

@@ -17,13 +17,20 @@ enum cli_option_kind {
         CLI_BOOL,
         CLI_STRING,
         CLI_INT,
+        CLI_LIST, /* repeatable string: target is a struct cli_list */
+};
+
+/* Values of a repeatable flag, NULL-terminated; free items (the strings stay argv's). */
+struct cli_list {
+        char **items;
+        size_t len;
 };
 
 struct cli_option {
         const char *long_name; /* without dashes */
         char short_name;       /* 0 when none */
         enum cli_option_kind kind;
-        void *target;          /* bool *, const char **, int * */
+        void *target;          /* bool *, const char **, int *, struct cli_list * */
         const char *help;
 };
 
@@ -58,6 +65,7 @@ int cli_state(struct cli_global *g, int argc, char **argv, struct husk_error **e
 int cli_list(struct cli_global *g, int argc, char **argv, struct husk_error **err);
 int cli_spec(struct cli_global *g, int argc, char **argv, struct husk_error **err);
 int cli_features(struct cli_global *g, int argc, char **argv, struct husk_error **err);
+int cli_exec(struct cli_global *g, int argc, char **argv, struct husk_error **err);
 
 /* Exit status a command wants (run returns the container's); set by the command. */
 extern int cli_exit_status;

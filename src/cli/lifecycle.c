@@ -1,7 +1,15 @@
 /* create, start, run: the commands that bring a container up. */
 #include "cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
 
 #define CREATE_OPTIONS(o)                                                                                      \
         {"bundle", 'b', CLI_STRING, &(o).bundle, "path to the bundle directory (default: the current one)"},   \
@@ -11,6 +19,78 @@
                 {"no-pivot", 0, CLI_BOOL, &(o).no_pivot, "use MS_MOVE + chroot instead of pivot_root"},       \
                 {"no-new-keyring", 0, CLI_BOOL, &(o).no_new_keyring, "do not create a new session keyring"}, \
                 {"preserve-fds", 0, CLI_INT, &(o).preserve_fds, "pass N extra fds (3 .. 3+N-1) to the container"}
+
+/*
+ * systemd socket activation, as runc: when LISTEN_PID names this process, its LISTEN_FDS fds
+ * (3 .. 3+N-1) go to the container ahead of --preserve-fds, announced as LISTEN_FDS=N and
+ * LISTEN_PID=1. exec has no such thing (nor does runc's).
+ */
+struct activation {
+        unsigned int fds;
+        char env_fds[32];
+};
+
+static unsigned int listen_fds(void)
+{
+        const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+        if (!pid || !fds)
+                return 0;
+        char *end;
+        errno = 0;
+        long listen_pid = strtol(pid, &end, 10);
+        if (errno || *end || end == pid || listen_pid != getpid())
+                return 0;
+        long n = strtol(fds, &end, 10);
+        if (errno || *end || end == fds || n <= 0 || n > INT_MAX - 3)
+                return 0;
+        /* Only fds that are really open: a stale variable must not hand over fds opened later. */
+        for (long fd = 3; fd < 3 + n; fd++)
+                if (fcntl((int)fd, F_GETFD) < 0)
+                        return 0;
+        return (unsigned int)n;
+}
+
+/* Set NAME=VALUE in env, replacing an existing NAME. */
+static int env_set(char ***env, const char *entry, struct husk_error **err)
+{
+        size_t key = strcspn(entry, "=") + 1, n = 0;
+        char *copy = strdup(entry);
+        if (!copy)
+                return husk_error_set(err, ENOMEM, "socket activation");
+        for (; *env && (*env)[n]; n++)
+                if (strncmp((*env)[n], entry, key) == 0) {
+                        free((*env)[n]);
+                        (*env)[n] = copy;
+                        return 0;
+                }
+        char **grown = realloc(*env, (n + 2) * sizeof(char *));
+        if (!grown) {
+                free(copy);
+                return husk_error_set(err, ENOMEM, "socket activation");
+        }
+        grown[n] = copy;
+        grown[n + 1] = NULL;
+        *env = grown;
+        return 0;
+}
+
+static int add_activation_env(struct husk_spec *spec, void *data, struct husk_error **err)
+{
+        struct activation *a = data;
+        int r = env_set(&spec->process.env, a->env_fds, err);
+        return r < 0 ? r : env_set(&spec->process.env, "LISTEN_PID=1", err);
+}
+
+static void socket_activation(struct husk_create_options *o, struct activation *a)
+{
+        a->fds = listen_fds();
+        if (a->fds == 0)
+                return;
+        snprintf(a->env_fds, sizeof(a->env_fds), "LISTEN_FDS=%u", a->fds);
+        o->preserve_fds += (int)a->fds;
+        o->edit_spec = add_activation_env;
+        o->edit_spec_data = a;
+}
 
 int cli_create(struct cli_global *g, int argc, char **argv, struct husk_error **err)
 {
@@ -32,6 +112,8 @@ int cli_create(struct cli_global *g, int argc, char **argv, struct husk_error **
         int r = cli_expect_args("create", n, 1, 1, "container id", err);
         if (r < 0)
                 return r;
+        struct activation activation;
+        socket_activation(&o, &activation);
         r = husk_container_create(&g->rt, argv[0], &o, err);
         return r < 0 ? husk_error_wrap(err, "create `%s`", argv[0]) : 0;
 }
@@ -77,6 +159,8 @@ int cli_run(struct cli_global *g, int argc, char **argv, struct husk_error **err
         int r = cli_expect_args("run", n, 1, 1, "container id", err);
         if (r < 0)
                 return r;
+        struct activation activation;
+        socket_activation(&o, &activation);
         int status = 0;
         r = husk_container_run(&g->rt, argv[0], &o, &status, err);
         if (r < 0)

@@ -5,8 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup_commands.h"
 #include "cli.h"
 #include "husk-config.h"
+#include "run_oci.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -26,11 +28,16 @@ static const struct {
         {"list", cli_list, "list containers"},
         {"spec", cli_spec, "write a default config.json"},
         {"features", cli_features, "print the features husk supports"},
+        {"exec", cli_exec, "run a process in a running container"},
+        {"update", cli_update, "change the resource limits of a container"},
+        {"pause", cli_pause, "suspend every process of a container"},
+        {"resume", cli_resume, "resume a paused container"},
+        {"ps", cli_ps, "list the processes of a container"},
+        {"events", cli_events, "print stats and OOM events of a container"},
 };
 
 /* runc's commands that belong to later work: they fail clearly instead of pretending. */
-static const char *const not_yet[] = {"exec",   "ps",   "pause",      "resume",  "update",
-                                      "events", "checkpoint", "restore", NULL};
+static const char *const not_yet[] = {"checkpoint", "restore", NULL};
 
 static void usage(void)
 {
@@ -148,6 +155,9 @@ int main(int argc, char **argv)
         struct husk_error *err = NULL;
         if (argc < 1)
                 return 1;
+        /* Invoked through the run_oci symlink: ChromeOS run_oci's command line (run_oci.c). */
+        if (strcmp(basename(argv[0]), "run_oci") == 0)
+                return run_oci_main(argc, argv);
         if (dispatch(&g, argc, argv, &err) < 0) {
                 _cleanup_free_ char *msg = husk_error_format(err);
                 /* go-runc and podman read the --log file; people read stderr. */

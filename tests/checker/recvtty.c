@@ -3,9 +3,11 @@
  * usage: recvtty SOCKET
  * Listens on the unix socket SOCKET, accepts one connection, takes the fd passed with SCM_RIGHTS (the pty master
  * the runtime made for a terminal: true container) and copies everything the container writes to stdout until
- * the container closes its side. Gives up after 60 seconds so a broken runtime cannot hang the test suite.
+ * the container closes its side. What arrives on stdin is typed into the terminal (until stdin's EOF, which
+ * leaves the terminal open). Gives up after 60 seconds so a broken runtime cannot hang the test suite.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +94,26 @@ int main(int argc, char **argv)
         close(sock);
 
         char buf[4096];
+        struct pollfd pfd[2] = {{.fd = master, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
         for (;;) {
+                if (poll(pfd, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return die("poll");
+                }
+                if (pfd[1].revents) {
+                        ssize_t in = read(STDIN_FILENO, buf, sizeof(buf));
+                        if (in <= 0)
+                                pfd[1].fd = -1;
+                        for (ssize_t off = 0; off < in;) {
+                                ssize_t w = write(master, buf + off, (size_t)(in - off));
+                                if (w < 0 && errno != EINTR)
+                                        return die("write to the terminal");
+                                off += w > 0 ? w : 0;
+                        }
+                }
+                if (!pfd[0].revents)
+                        continue;
                 ssize_t n = read(master, buf, sizeof(buf));
                 if (n < 0 && errno == EINTR)
                         continue;

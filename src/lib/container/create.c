@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -103,6 +105,7 @@ static void fill_state(struct husk_launch *l)
         s->annotations = l->spec->annotations;
         s->rootless = l->rt->rootless;
         s->foreground = l->foreground;
+        s->no_pivot = l->opts->no_pivot;
         s->poststart = l->spec->hooks.poststart;
         s->poststop = l->spec->hooks.poststop;
         s->status = HUSK_STATUS_CREATING;
@@ -234,6 +237,26 @@ static int listen_exec_socket(struct husk_launch *l, struct husk_error **err)
         return 0;
 }
 
+/* exec takes its defaults from the config the container was made from, not the bundle's now. */
+static int copy_config(struct husk_launch *l, struct husk_error **err)
+{
+        _cleanup_free_ char *src = NULL;
+        if (asprintf(&src, "%s/config.json", l->bundle) < 0)
+                return husk_error_set(err, ENOMEM, "copy config.json");
+        _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int out = openat(l->dirfd, HUSK_CONFIG_COPY, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        struct stat st;
+        if (in < 0 || out < 0 || fstat(in, &st) < 0)
+                return husk_error_set(err, errno, "copy `%s` to the state dir", src);
+        for (off_t left = st.st_size; left > 0;) {
+                ssize_t n = sendfile(out, in, NULL, (size_t)left);
+                if (n <= 0)
+                        return husk_error_set(err, n < 0 ? errno : EIO, "copy `%s` to the state dir", src);
+                left -= n;
+        }
+        return 0;
+}
+
 static int compile_seccomp(struct husk_launch *l, struct husk_error **err)
 {
         if (!l->spec->linux_.seccomp.present)
@@ -273,6 +296,10 @@ static int run_create_runtime_hooks(struct husk_launch *l, struct husk_error **e
 static int explain_init_exit(struct husk_launch *l, struct husk_error **err)
 {
         siginfo_t info = {0};
+        /* The socket closes while init exits: give it a moment to become a zombie. */
+        struct pollfd pfd = {.fd = l->pidfd, .events = POLLIN};
+        if (poll(&pfd, 1, 1000) <= 0)
+                return 0;
         if (waitid(P_PIDFD, (id_t)l->pidfd, &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0)
                 return 0;
         bool oom = false;
@@ -379,6 +406,9 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         if (r < 0)
                 return r;
         r = husk_state_write(l->dirfd, &l->state, err);
+        if (r < 0)
+                goto fail;
+        r = copy_config(l, err);
         if (r < 0)
                 goto fail;
         r = husk_cgroup_create(l->spec, l->id, l->rt->rootless, &l->cgroup, err);

@@ -116,7 +116,8 @@ int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_di
 
 int husk_state_dir_remove(const char *root, const char *id, int dirfd, struct husk_error **err)
 {
-        static const char *const files[] = {HUSK_STATE_FILE, HUSK_STATE_FILE ".tmp", HUSK_EXEC_SOCKET};
+        static const char *const files[] = {HUSK_STATE_FILE, HUSK_STATE_FILE ".tmp", HUSK_EXEC_SOCKET,
+                                            HUSK_CONFIG_COPY};
         for (size_t i = 0; i < ARRAY_SIZE(files); i++)
                 if (unlinkat(dirfd, files[i], 0) < 0 && errno != ENOENT)
                         return husk_error_set(err, errno, "remove `%s/%s/%s`", root, id, files[i]);
@@ -219,6 +220,7 @@ int husk_state_write(int dirfd, const struct husk_state *s, struct husk_error **
                 json_object_set_new(o, "cgroupPath", json_string(s->cgroup_path));
         json_object_set_new(o, "rootless", json_boolean(s->rootless));
         json_object_set_new(o, "foreground", json_boolean(s->foreground));
+        json_object_set_new(o, "noPivot", json_boolean(s->no_pivot));
         if (s->poststart.len)
                 json_object_set_new(o, "poststart", hooks_to_json(&s->poststart));
         if (s->poststop.len)
@@ -272,8 +274,29 @@ int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct h
                 }
                 return husk_error_set(err, errno, "open `%s` of container `%s`", HUSK_STATE_FILE, id);
         }
+        /* Read it whole: jansson's json_loadfd reads a byte per syscall. */
+        size_t cap = 16384, len = 0;
+        _cleanup_free_ char *buf = malloc(cap);
+        while (buf) {
+                ssize_t n = read(fd, buf + len, cap - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return husk_error_set(err, errno, "read `%s` of container `%s`", HUSK_STATE_FILE, id);
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+                if (len == cap) {
+                        char *grown = realloc(buf, cap *= 2);
+                        if (!grown)
+                                break;
+                        buf = grown;
+                }
+        }
+        if (!buf || len == cap)
+                return husk_error_set(err, ENOMEM, "read `%s` of container `%s`", HUSK_STATE_FILE, id);
         json_error_t jerr;
-        json_t *o = json_loadfd(fd, 0, &jerr);
+        json_t *o = json_loadb(buf, len, 0, &jerr);
         if (!o || !json_is_object(o)) {
                 json_decref(o);
                 return husk_error_set(err, 0, "container `%s`: corrupt `%s`: %s (delete --force removes it)", id,
@@ -297,6 +320,7 @@ int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct h
         s->cgroup_path = dup_string(o, "cgroupPath");
         s->rootless = json_is_true(json_object_get(o, "rootless"));
         s->foreground = json_is_true(json_object_get(o, "foreground"));
+        s->no_pivot = json_is_true(json_object_get(o, "noPivot"));
         json_t *ann = json_object_get(o, "annotations");
         size_t n = json_object_size(ann);
         if (n && (s->annotations.items = calloc(n, sizeof(struct husk_kv)))) {

@@ -19,6 +19,8 @@ enum husk_status {
 #define HUSK_STATE_FILE "state.json"
 /* The created init listens here until `start`; its presence means "created". */
 #define HUSK_EXEC_SOCKET "exec.sock"
+/* The config the container was created from, for exec's defaults (the bundle may change). */
+#define HUSK_CONFIG_COPY "config.json"
 
 struct husk_state {
         char *oci_version;
@@ -34,6 +36,7 @@ struct husk_state {
         char *cgroup_path;        /* NULL when the container has no cgroup */
         bool rootless;
         bool foreground;          /* created by `run` without --detach: no exec socket */
+        bool no_pivot;            /* --no-pivot: exec must chroot to the init's root */
         struct husk_hook_list poststart, poststop; /* the hooks that run after create has returned */
 };
 

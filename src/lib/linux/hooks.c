@@ -59,7 +59,48 @@ static const char *one_line(struct hook_output *out)
         return out->buf;
 }
 
+/*
+ * A hook need not read its stdin: writing the state to a pipe it has closed must fail with
+ * EPIPE, not kill husk. SIGPIPE is blocked meanwhile (an ignored disposition would be
+ * inherited by hooks) and a SIGPIPE raised by our write is consumed afterwards.
+ */
+static int run_one_guarded(const struct husk_hook *hook, const char *state_json, struct husk_error **err);
+
+struct sigpipe_guard {
+        sigset_t old;
+        bool was_pending;
+};
+
+static void sigpipe_block(struct sigpipe_guard *g)
+{
+        sigset_t set, pending;
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        sigpending(&pending);
+        g->was_pending = sigismember(&pending, SIGPIPE);
+        sigprocmask(SIG_BLOCK, &set, &g->old);
+}
+
+static void sigpipe_restore(struct sigpipe_guard *g)
+{
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        if (!g->was_pending)
+                sigtimedwait(&set, NULL, &(struct timespec){0, 0});
+        sigprocmask(SIG_SETMASK, &g->old, NULL);
+}
+
 static int run_one(const struct husk_hook *hook, const char *state_json, struct husk_error **err)
+{
+        struct sigpipe_guard guard;
+        sigpipe_block(&guard);
+        int r = run_one_guarded(hook, state_json, err);
+        sigpipe_restore(&guard);
+        return r;
+}
+
+static int run_one_guarded(const struct husk_hook *hook, const char *state_json, struct husk_error **err)
 {
         int in[2] = {-1, -1}, outp[2] = {-1, -1};
         if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
@@ -84,9 +125,9 @@ static int run_one(const struct husk_hook *hook, const char *state_json, struct 
                 return r;
         }
         if (pid == 0) {
-                sigset_t all;
-                sigemptyset(&all);
-                sigprocmask(SIG_SETMASK, &all, NULL);
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
                 if (dup2(in[0], 0) < 0 || dup2(outp[1], 1) < 0 || dup2(outp[1], 2) < 0)
                         _exit(127);
                 char *const empty[] = {NULL};

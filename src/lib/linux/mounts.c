@@ -1,14 +1,17 @@
-/* spec.mounts: bind and filesystem mounts attached onto destinations resolved inside the rootfs. */
+/* spec.mounts: bind and filesystem mounts onto destinations resolved inside the rootfs; run_oci's intermediate ones. */
 #include "linux/rootfs-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "linux/intermediate.h"
+#include "linux/loop.h"
 #include "linux/lsm.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -316,15 +319,18 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
         return 0;
 }
 
-static int mount_one(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
-                     struct husk_error **err)
+/* Made by the runtime in an intermediate mount namespace (intermediate.h), never by the container's init. */
+static bool made_outside(const struct husk_mount *m)
+{
+        return m->loop || m->perform_in_intermediate_namespace;
+}
+
+static int mount_entry(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
+                       struct husk_error **err)
 {
         const char *type = m->type;
         if (m->idmap)
                 return husk_error_set(err, EOPNOTSUPP, "mount on `%s`: idmapped mounts are not supported yet",
-                                      m->destination);
-        if (m->loop)
-                return husk_error_set(err, EOPNOTSUPP, "mount on `%s`: loop mounts are not supported here",
                                       m->destination);
         if (m->bind || (type && strcmp(type, "bind") == 0))
                 return husk_mount_bind(cfg, m, root_fd, m->source, m->recursive, err);
@@ -338,6 +344,18 @@ static int mount_one(const struct husk_rootfs_config *cfg, const struct husk_mou
         return husk_mount_fs(cfg, m, root_fd, err);
 }
 
+static int mount_one(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
+                     struct husk_error **err)
+{
+        /* husk_intermediate_mounts_apply takes these out of the spec; one left here was never made. */
+        if (made_outside(m))
+                return husk_error_set(err, EOPNOTSUPP,
+                                      "mount on `%s`: %s mounts are made outside the container's mount namespace, "
+                                      "which only husk's run_oci mode does",
+                                      m->destination, m->loop ? "loop" : "performInIntermediateNamespace");
+        return mount_entry(cfg, m, root_fd, err);
+}
+
 int husk_mounts_apply(const struct husk_rootfs_config *cfg, int root_fd, struct husk_error **err)
 {
         const struct husk_spec *spec = cfg->spec;
@@ -349,4 +367,175 @@ int husk_mounts_apply(const struct husk_rootfs_config *cfg, int root_fd, struct 
                         return r;
         }
         return 0;
+}
+
+/* ---- run_oci: mounts made in an intermediate mount namespace (intermediate.h) ---- */
+
+struct husk_intermediate_mounts {
+        int *fds;                  /* O_PATH fd of each mount made, in order */
+        const char **destinations; /* for messages: the destination of each */
+        size_t len;
+        struct husk_spec *taken;   /* owns the entries taken out of spec.mounts */
+};
+
+bool husk_intermediate_mounts_needed(const struct husk_spec *spec)
+{
+        for (size_t i = 0; i < spec->mounts_len; i++)
+                if (made_outside(&spec->mounts[i]))
+                        return true;
+        return false;
+}
+
+/* Attach the image (relative: to the bundle) to a loop device and mount the device in its place. */
+static int mount_loop(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
+                      struct husk_error **err)
+{
+        if (m->bind || !m->type || strcmp(m->type, "bind") == 0)
+                return husk_error_set(err, EINVAL, "loop mount on `%s`: needs a filesystem type, not a bind",
+                                      m->destination);
+        if (!m->source)
+                return husk_error_set(err, EINVAL, "loop mount on `%s`: no source image", m->destination);
+        _cleanup_free_ char *absolute = NULL;
+        const char *image = m->source;
+        if (image[0] != '/') {
+                if (asprintf(&absolute, "%s/%s", cfg->bundle, image) < 0)
+                        return husk_error_set(err, ENOMEM, "loop mount `%s` on `%s`", image, m->destination);
+                image = absolute;
+        }
+        bool read_only = (m->flags & MS_RDONLY) != 0;
+        _cleanup_close_ int image_fd = open(image, (read_only ? O_RDONLY : O_RDWR) | O_NOCTTY | O_CLOEXEC);
+        if (image_fd < 0)
+                return husk_error_set(err, errno, "loop mount `%s` on `%s`: open the image", image, m->destination);
+        _cleanup_free_ char *device = NULL;
+        /* Closed on return: from then on the mount is the device's only holder, and autoclear frees the
+         * device with the last copy of the mount, or at once when the mount failed. */
+        _cleanup_close_ int loop_fd = husk_loop_attach(image_fd, image, read_only, &device, err);
+        if (loop_fd < 0) {
+                husk_error_wrap(err, "loop mount `%s` on `%s`", image, m->destination);
+                return loop_fd;
+        }
+        husk_debug("loop mount %s (%s) on %s", image, device, m->destination);
+        struct husk_mount on_device = *m;
+        on_device.source = device;
+        int r = husk_mount_fs(cfg, &on_device, root_fd, err);
+        if (r < 0)
+                husk_error_wrap(err, "loop image `%s`", image);
+        return r;
+}
+
+static void unmount_made(struct husk_intermediate_mounts *im)
+{
+        for (size_t i = im->len; i-- > 0;) {
+                char path[32];
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", im->fds[i]);
+                /* Through the fd of the mount itself: the container may have moved things around in the rootfs. */
+                if (umount2(path, MNT_DETACH) < 0)
+                        husk_warn("unmount `%s` in the intermediate mount namespace: %s", im->destinations[i],
+                                  strerror(errno));
+                close(im->fds[i]);
+        }
+        im->len = 0;
+}
+
+static int make_outside_mounts(const struct husk_rootfs_config *cfg, int root_fd, struct husk_intermediate_mounts *im,
+                               struct husk_error **err)
+{
+        const struct husk_spec *spec = cfg->spec;
+        for (size_t i = 0; i < spec->mounts_len; i++) {
+                const struct husk_mount *m = &spec->mounts[i];
+                if (!made_outside(m))
+                        continue;
+                husk_debug("mount %s on %s in the intermediate mount namespace", m->source ? m->source : "?",
+                           m->destination);
+                int r = m->loop ? mount_loop(cfg, m, root_fd, err) : mount_entry(cfg, m, root_fd, err);
+                if (r < 0)
+                        return husk_error_wrap(err, "intermediate mount namespace");
+                int fd = husk_path_open_in_root(root_fd, m->destination, O_PATH, 0, err);
+                if (fd < 0)
+                        return husk_error_wrap(err, "intermediate mount namespace: open the mount on `%s`",
+                                               m->destination);
+                im->fds[im->len] = fd;
+                im->destinations[im->len++] = m->destination;
+        }
+        return 0;
+}
+
+int husk_intermediate_mounts_apply(struct husk_spec *spec, const char *bundle, struct husk_intermediate_mounts **ret,
+                                   struct husk_error **err)
+{
+        if (!spec->root.path)
+                return husk_error_set(err, 0, "config.json: root.path: required");
+        _cleanup_free_ char *joined = NULL;
+        if (spec->root.path[0] != '/' && asprintf(&joined, "%s/%s", bundle, spec->root.path) < 0)
+                return husk_error_set(err, ENOMEM, "root.path");
+        _cleanup_free_ char *rootfs = realpath(joined ? joined : spec->root.path, NULL);
+        if (!rootfs)
+                return husk_error_set(err, errno, "config.json: root.path: `%s`", joined ? joined : spec->root.path);
+
+        _cleanup_(husk_intermediate_mounts_freep) struct husk_intermediate_mounts *im = calloc(1, sizeof(*im));
+        if (!im || !(im->fds = calloc(spec->mounts_len, sizeof(*im->fds))) ||
+            !(im->destinations = calloc(spec->mounts_len, sizeof(*im->destinations))) ||
+            !(im->taken = calloc(1, sizeof(*im->taken))) ||
+            !(im->taken->mounts = calloc(spec->mounts_len, sizeof(*im->taken->mounts))))
+                return husk_error_set(err, ENOMEM, "intermediate mount namespace");
+
+        if (unshare(CLONE_NEWNS) < 0)
+                return husk_error_set(err, errno,
+                                      errno == EPERM ? "create the intermediate mount namespace: loop and "
+                                                       "performInIntermediateNamespace mounts need CAP_SYS_ADMIN"
+                                                     : "create the intermediate mount namespace");
+        /* As run_oci: "/" gets linux.rootfsPropagation; runc's default otherwise, so nothing reaches the host. */
+        unsigned long propagation = MS_SLAVE | MS_REC;
+        if (spec->linux_.has_rootfs_propagation && husk_propagation_flag(spec->linux_.rootfs_propagation))
+                propagation = husk_propagation_flag(spec->linux_.rootfs_propagation) |
+                              (spec->linux_.rootfs_propagation_recursive ? MS_REC : 0);
+        if (mount(NULL, "/", NULL, propagation, NULL) < 0)
+                return husk_error_set(err, errno, "intermediate mount namespace: set propagation of `/`");
+        _cleanup_close_ int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return husk_error_set(err, errno, "open rootfs `%s`", rootfs);
+
+        struct husk_rootfs_config cfg = {.spec = spec, .rootfs = rootfs, .bundle = bundle};
+        int r = make_outside_mounts(&cfg, root_fd, im, err);
+        if (r < 0) {
+                unmount_made(im);
+                return r;
+        }
+        /* Hand the entries made here to im, in order; the init sees only the rest. */
+        size_t kept = 0;
+        for (size_t i = 0; i < spec->mounts_len; i++) {
+                if (made_outside(&spec->mounts[i]))
+                        im->taken->mounts[im->taken->mounts_len++] = spec->mounts[i];
+                else
+                        spec->mounts[kept++] = spec->mounts[i];
+        }
+        spec->mounts_len = kept;
+        for (size_t i = 0; i < im->len; i++)
+                im->destinations[i] = im->taken->mounts[i].destination;
+        *ret = TAKE_PTR(im);
+        return 0;
+}
+
+void husk_intermediate_mounts_unmount(struct husk_intermediate_mounts *im)
+{
+        if (im)
+                unmount_made(im);
+}
+
+void husk_intermediate_mounts_free(struct husk_intermediate_mounts *im)
+{
+        if (!im)
+                return;
+        for (size_t i = 0; i < im->len; i++)
+                close(im->fds[i]);
+        free(im->fds);
+        free(im->destinations);
+        husk_spec_free(im->taken);
+        free(im);
+}
+
+void husk_intermediate_mounts_freep(struct husk_intermediate_mounts **im)
+{
+        husk_intermediate_mounts_free(*im);
+        *im = NULL;
 }

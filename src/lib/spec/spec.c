@@ -240,6 +240,11 @@ void husk_spec_freep(struct husk_spec **spec)
         *spec = NULL;
 }
 
+void husk_process_clear(struct husk_process *process)
+{
+        spec_process_clear(process);
+}
+
 void husk_process_free(struct husk_process *process)
 {
         if (!process)

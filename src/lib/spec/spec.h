@@ -450,6 +450,8 @@ int husk_resources_parse(const char *text, size_t len, const char *source, struc
 void husk_spec_free(struct husk_spec *spec);
 void husk_spec_freep(struct husk_spec **spec);
 void husk_process_free(struct husk_process *process);
+/* Free what a process holds, not the struct itself (a process embedded in a spec). */
+void husk_process_clear(struct husk_process *process);
 void husk_process_freep(struct husk_process **process);
 void husk_resources_free(struct husk_resources *resources);
 void husk_resources_freep(struct husk_resources **resources);

@@ -1,0 +1,641 @@
+/* run_oci mode: ChromeOS run_oci's command line (run, start, kill, destroy) on top of libhusk. */
+#include "run_oci.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "container/container.h"
+#include "linux/intermediate.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/syscalls.h"
+
+/* run_oci returns -1 from main when it fails. */
+#define EXIT_RUNTIME_FAILURE 255
+
+/* What `run` forwards to the container's init, as husk's own run does. */
+static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+enum command {
+        COMMAND_RUN,
+        COMMAND_START,
+        COMMAND_KILL,
+        COMMAND_DESTROY,
+};
+
+static const char *const command_names[] = {
+        [COMMAND_RUN] = "run",
+        [COMMAND_START] = "start",
+        [COMMAND_KILL] = "kill",
+        [COMMAND_DESTROY] = "destroy",
+};
+
+/* Which commands take an option: bits of enum command. */
+#define FOR(c) (1u << (c))
+#define RUN_START (FOR(COMMAND_RUN) | FOR(COMMAND_START))
+
+enum {
+        OPTION_ROOT = 256, /* husk's own: run_oci keeps no --root, tests need one */
+};
+
+static const struct option long_options[] = {
+        {"bind_mount", required_argument, NULL, 'b'},
+        {"container_path", required_argument, NULL, 'c'},
+        {"cgroup_parent", required_argument, NULL, 'p'},
+        {"use_current_user", no_argument, NULL, 'u'},
+        {"sigstop_when_ready", no_argument, NULL, 's'},
+        {"signal", required_argument, NULL, 'S'},
+        {"log_dir", required_argument, NULL, 'l'},
+        {"root", required_argument, NULL, OPTION_ROOT},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+};
+
+/* The commands each option belongs to; destroy accepts -c as run_oci does (husk keeps the hooks in its state). */
+static unsigned option_commands(int option)
+{
+        switch (option) {
+        case 'b':
+        case 'p':
+        case 'u':
+                return RUN_START;
+        case 'c':
+                return RUN_START | FOR(COMMAND_DESTROY);
+        case 's':
+                return FOR(COMMAND_RUN);
+        case 'S':
+                return FOR(COMMAND_KILL);
+        default:
+                return ~0u;
+        }
+}
+
+struct bind_mount {
+        char *source; /* absolute, symlinks resolved */
+        const char *destination;
+};
+
+struct run_oci {
+        enum command command;
+        const char *id;
+        char *bundle; /* absolute */
+        struct bind_mount *binds;
+        size_t binds_len;
+        const char *cgroup_parent;
+        bool use_current_user;
+        bool sigstop_when_ready;
+        int signal;
+        const char *log_dir;
+        bool logging_to_file;
+        const char **extra_args; /* appended to process.args */
+        size_t extra_args_len;
+        struct husk_runtime rt;
+        struct husk_intermediate_mounts *intermediate; /* made by edit_spec, in this process's mount namespace */
+};
+
+static void run_oci_clear(struct run_oci *o)
+{
+        for (size_t i = 0; i < o->binds_len; i++)
+                free(o->binds[i].source);
+        free(o->binds);
+        free(o->bundle);
+        free(o->extra_args);
+        husk_intermediate_mounts_freep(&o->intermediate);
+}
+
+static void usage(const char *argv0)
+{
+        printf("Usage: %1$s [-l DIR] COMMAND [OPTIONS] ID [-- ARGS...]\n"
+               "\n"
+               "husk in ChromeOS run_oci mode.\n"
+               "\n"
+               "Commands:\n"
+               "  run      create and run the container in the foreground; exits with its status once it\n"
+               "           has exited, its poststop hooks have run and it is cleaned up\n"
+               "  start    create and run the container in the background\n"
+               "  kill     send a signal to the container's init (no poststop hooks)\n"
+               "  destroy  run the poststop hooks and release everything; refused while the init lives\n"
+               "\n"
+               "Global options:\n"
+               "  -l, --log_dir DIR            write husk's, the hooks' and the container's output to\n"
+               "                               DIR/ID.YYYYMMDD-HHMMSS (DIR is created)\n"
+               "      --root DIR               state directory (husk extension, default %2$s)\n"
+               "  -h, --help                   show this help\n"
+               "\n"
+               "Options of run and start (ARGS after -- are appended to process.args):\n"
+               "  -c, --container_path DIR     bundle directory (default: the current directory)\n"
+               "  -b, --bind_mount SRC:DST     bind SRC at DST, after the config's mounts (repeatable)\n"
+               "  -p, --cgroup_parent NAME     cgroup parent when config.json has no cgroupsPath\n"
+               "  -u, --use_current_user       map container root to the caller's uid and gid only\n"
+               "  -s, --sigstop_when_ready     run: stop %1$s itself with SIGSTOP once the container\n"
+               "                               runs (upstart's `expect stop`)\n"
+               "\n"
+               "Options of kill:\n"
+               "  -S, --signal NAME            signal name (TERM, KILL, HUP, ...), default TERM\n"
+               "\n"
+               "Exit status: the container's for run (128+N when killed by signal N), 255 when husk fails.\n",
+               argv0, husk_runtime_default_root());
+}
+
+static int parse_bind_mount(struct run_oci *o, const char *arg, struct husk_error **err)
+{
+        const char *colon = strchr(arg, ':');
+        if (!colon || colon == arg || !colon[1] || strchr(colon + 1, ':'))
+                return husk_error_set(err, 0, "--bind_mount `%s`: expected SOURCE:DESTINATION", arg);
+        const char *destination = colon + 1;
+        if (destination[0] != '/')
+                return husk_error_set(err, 0, "--bind_mount `%s`: the destination must be absolute", arg);
+        _cleanup_free_ char *source_arg = strndup(arg, (size_t)(colon - arg));
+        if (!source_arg)
+                return husk_error_set(err, ENOMEM, "--bind_mount");
+        _cleanup_free_ char *source = realpath(source_arg, NULL);
+        if (!source)
+                return husk_error_set(err, errno, "--bind_mount `%s`: source `%s`", arg, source_arg);
+        struct bind_mount *binds = realloc(o->binds, (o->binds_len + 1) * sizeof(*binds));
+        if (!binds)
+                return husk_error_set(err, ENOMEM, "--bind_mount");
+        o->binds = binds;
+        o->binds[o->binds_len++] = (struct bind_mount){.source = TAKE_PTR(source), .destination = destination};
+        return 0;
+}
+
+/* run_oci takes signal names only (TERM, KILL...); husk also takes the SIG forms. */
+static int parse_signal_name(const char *name, int *ret, struct husk_error **err)
+{
+        if (!name[0] || (name[0] >= '0' && name[0] <= '9'))
+                return husk_error_set(err, 0, "--signal `%s`: expected a signal name such as TERM or KILL", name);
+        int sig = cli_parse_signal(name, err);
+        if (sig < 0)
+                return sig;
+        *ret = sig;
+        return 0;
+}
+
+/* A relative cgroup path below the hierarchy roots: leading slashes dropped, no `.` or `..`. */
+static int parse_cgroup_parent(const char *arg, const char **ret, struct husk_error **err)
+{
+        const char *parent = arg + strspn(arg, "/");
+        if (!*parent)
+                return husk_error_set(err, 0, "--cgroup_parent `%s`: empty", arg);
+        for (const char *p = parent; *p;) {
+                size_t len = strcspn(p, "/");
+                if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+                        return husk_error_set(err, 0, "--cgroup_parent `%s`: `.` and `..` are not allowed", arg);
+                p += len;
+                p += strspn(p, "/");
+        }
+        *ret = parent;
+        return 0;
+}
+
+static int parse_command(const char *name, enum command *ret, struct husk_error **err)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(command_names); i++)
+                if (strcmp(name, command_names[i]) == 0) {
+                        *ret = (enum command)i;
+                        return 0;
+                }
+        return husk_error_set(err, 0, "unknown command `%s` (run, start, kill or destroy; see `run_oci --help`)",
+                              name);
+}
+
+static const char *option_name(int option)
+{
+        for (const struct option *l = long_options; l->name; l++)
+                if (l->val == option)
+                        return l->name;
+        return "?";
+}
+
+/*
+ * getopt_long in "-" mode: options may come before or after the command and the id, as
+ * with run_oci, and words that are not options arrive in order. Words after the id, and
+ * everything after `--`, are the extra arguments of run and start.
+ */
+static int parse(struct run_oci *o, int argc, char **argv, bool *ret_help, struct husk_error **err)
+{
+        const char *bundle = ".";
+        bool given[256] = {false}; /* the command-specific options seen, checked once the command is known */
+        _cleanup_free_ const char **positional = calloc((size_t)argc + 1, sizeof(*positional));
+        if (!positional)
+                return husk_error_set(err, ENOMEM, "parse arguments");
+        size_t npos = 0;
+        o->signal = SIGTERM;
+        opterr = 0;
+        optind = 1;
+        int c, r;
+        while ((c = getopt_long(argc, argv, "-:b:c:hl:p:sS:u", long_options, NULL)) != -1) {
+                if (c > 1 && c < (int)ARRAY_SIZE(given))
+                        given[c] = true;
+                switch (c) {
+                case 1:
+                        positional[npos++] = optarg;
+                        break;
+                case 'b':
+                        r = parse_bind_mount(o, optarg, err);
+                        if (r < 0)
+                                return r;
+                        break;
+                case 'c':
+                        bundle = optarg;
+                        break;
+                case 'p':
+                        r = parse_cgroup_parent(optarg, &o->cgroup_parent, err);
+                        if (r < 0)
+                                return r;
+                        break;
+                case 'u':
+                        o->use_current_user = true;
+                        break;
+                case 's':
+                        o->sigstop_when_ready = true;
+                        break;
+                case 'S':
+                        r = parse_signal_name(optarg, &o->signal, err);
+                        if (r < 0)
+                                return r;
+                        break;
+                case 'l':
+                        o->log_dir = optarg;
+                        break;
+                case OPTION_ROOT:
+                        o->rt.root = optarg;
+                        break;
+                case 'h':
+                        *ret_help = true;
+                        return 0;
+                case ':':
+                        return husk_error_set(err, 0, "option `%s` needs a value", argv[optind - 1]);
+                default:
+                        if (optopt > 0)
+                                return husk_error_set(err, 0, "unknown option `-%c` (see `run_oci --help`)", optopt);
+                        return husk_error_set(err, 0, "unknown option `%s` (see `run_oci --help`)", argv[optind - 1]);
+                }
+        }
+        if (npos < 1)
+                return husk_error_set(err, 0, "missing command (run, start, kill or destroy; see `run_oci --help`)");
+        r = parse_command(positional[0], &o->command, err);
+        if (r < 0)
+                return r;
+        const char *command = command_names[o->command];
+        if (npos < 2)
+                return husk_error_set(err, 0, "%s: missing container id", command);
+        o->id = positional[1];
+        if (strchr(o->id, '/'))
+                return husk_error_set(err, 0, "%s: container id `%s` must not contain `/`", command, o->id);
+        r = husk_id_validate(o->id, err);
+        if (r < 0)
+                return r;
+        for (const char *p = "bcpusS"; *p; p++)
+                if (given[(unsigned char)*p] && !(option_commands(*p) & FOR(o->command)))
+                        return husk_error_set(err, 0, "%s: option `--%s` does not apply to %s", command,
+                                              option_name(*p), command);
+
+        o->extra_args_len = (npos - 2) + (size_t)(argc - optind);
+        if (o->extra_args_len && !(RUN_START & FOR(o->command)))
+                return husk_error_set(err, 0, "%s: unexpected argument `%s` after the container id", command,
+                                      npos > 2 ? positional[2] : argv[optind]);
+        o->extra_args = calloc(o->extra_args_len + 1, sizeof(*o->extra_args));
+        if (!o->extra_args)
+                return husk_error_set(err, ENOMEM, "parse arguments");
+        size_t n = 0;
+        for (size_t i = 2; i < npos; i++)
+                o->extra_args[n++] = positional[i];
+        for (int i = optind; i < argc; i++)
+                o->extra_args[n++] = argv[i];
+
+        if (!(RUN_START & FOR(o->command)))
+                return 0;
+        o->bundle = realpath(bundle, NULL);
+        if (!o->bundle)
+                return husk_error_set(err, errno, "--container_path `%s`", bundle);
+        return 0;
+}
+
+/*
+ * As run_oci: stdout and stderr go to DIR/<id>.<local time>, so husk's messages, the hooks'
+ * output and the container's (it inherits them) all land in that file.
+ */
+static int setup_log_dir(struct run_oci *o, struct husk_error **err)
+{
+        if (mkdir(o->log_dir, 0755) < 0 && errno != EEXIST)
+                return husk_error_set(err, errno, "--log_dir: create `%s`", o->log_dir);
+        char stamp[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        if (!localtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm) == 0)
+                return husk_error_set(err, EINVAL, "--log_dir: format the time");
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s.%s", o->log_dir, o->id, stamp) < 0)
+                return husk_error_set(err, ENOMEM, "--log_dir");
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return husk_error_set(err, errno, "--log_dir: open `%s`", path);
+        fflush(stdout);
+        fflush(stderr);
+        /* dup2 clears close-on-exec: hooks and the container inherit the log as their stdout and stderr. */
+        if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+                return husk_error_set(err, errno, "--log_dir: redirect output to `%s`", path);
+        /* Debug level: that is where husk's hook runner reports what the hooks printed. */
+        husk_log_setup(-1, HUSK_LOG_TEXT, HUSK_LOG_DEBUG);
+        o->logging_to_file = true;
+        return 0;
+}
+
+/* ---- edits of config.json made from the command line (edit_spec) ---- */
+
+static int append_args(struct husk_spec *spec, const struct run_oci *o, struct husk_error **err)
+{
+        if (!o->extra_args_len)
+                return 0;
+        size_t n = 0;
+        while (spec->process.args && spec->process.args[n])
+                n++;
+        char **args = realloc(spec->process.args, (n + o->extra_args_len + 1) * sizeof(*args));
+        if (!args)
+                return husk_error_set(err, ENOMEM, "append arguments to process.args");
+        spec->process.args = args;
+        for (size_t i = 0; i < o->extra_args_len; i++) {
+                args[n] = strdup(o->extra_args[i]);
+                if (!args[n])
+                        return husk_error_set(err, ENOMEM, "append arguments to process.args");
+                args[++n] = NULL;
+        }
+        return 0;
+}
+
+/* What the config parser makes of {"type": "bind", "source": S, "destination": D, "options": ["bind"]}. */
+static int append_bind_mounts(struct husk_spec *spec, const struct run_oci *o, struct husk_error **err)
+{
+        if (!o->binds_len)
+                return 0;
+        struct husk_mount *mounts = realloc(spec->mounts, (spec->mounts_len + o->binds_len) * sizeof(*mounts));
+        if (!mounts)
+                return husk_error_set(err, ENOMEM, "add --bind_mount");
+        spec->mounts = mounts;
+        for (size_t i = 0; i < o->binds_len; i++) {
+                /* Counted at once: a half-built entry is still freed with the spec. */
+                struct husk_mount *m = &spec->mounts[spec->mounts_len++];
+                *m = (struct husk_mount){.bind = true, .flags = MS_BIND};
+                m->destination = strdup(o->binds[i].destination);
+                m->type = strdup("bind");
+                m->source = strdup(o->binds[i].source);
+                m->options = calloc(2, sizeof(*m->options));
+                if (!m->destination || !m->type || !m->source || !m->options || !(m->options[0] = strdup("bind")))
+                        return husk_error_set(err, ENOMEM, "add --bind_mount");
+        }
+        return 0;
+}
+
+/* run_oci: "/" + cgroup_parent, under which the container's cgroup is named after it. */
+static int set_cgroup_parent(struct husk_spec *spec, const struct run_oci *o, struct husk_error **err)
+{
+        if (!o->cgroup_parent || spec->linux_.cgroups_path)
+                return 0;
+        if (asprintf(&spec->linux_.cgroups_path, "/%s/%s", o->cgroup_parent, o->id) < 0) {
+                spec->linux_.cgroups_path = NULL;
+                return husk_error_set(err, ENOMEM, "--cgroup_parent");
+        }
+        spec->has_linux = true;
+        return 0;
+}
+
+static int single_id_map(struct husk_id_mappings *maps, uint32_t host_id, struct husk_error **err)
+{
+        struct husk_id_mapping *item = malloc(sizeof(*item));
+        if (!item)
+                return husk_error_set(err, ENOMEM, "--use_current_user");
+        *item = (struct husk_id_mapping){.container_id = 0, .host_id = host_id, .size = 1};
+        free(maps->items);
+        maps->items = item;
+        maps->len = 1;
+        return 0;
+}
+
+/* A new user namespace whose only ids are root, mapped to the caller's uid and gid. */
+static int map_current_user(struct husk_spec *spec, struct husk_error **err)
+{
+        const struct husk_namespace *user = husk_spec_namespace(spec, HUSK_NS_USER);
+        if (user && user->path)
+                return husk_error_set(err, 0, "--use_current_user: config.json joins the user namespace `%s`",
+                                      user->path);
+        if (!user) {
+                struct husk_namespace *namespaces =
+                        realloc(spec->linux_.namespaces, (spec->linux_.namespaces_len + 1) * sizeof(*namespaces));
+                if (!namespaces)
+                        return husk_error_set(err, ENOMEM, "--use_current_user");
+                spec->linux_.namespaces = namespaces;
+                namespaces[spec->linux_.namespaces_len++] = (struct husk_namespace){.type = HUSK_NS_USER};
+        }
+        spec->has_linux = true;
+        int r = single_id_map(&spec->linux_.uid_mappings, getuid(), err);
+        if (r < 0)
+                return r;
+        return single_id_map(&spec->linux_.gid_mappings, getgid(), err);
+}
+
+static int edit_spec(struct husk_spec *spec, void *data, struct husk_error **err)
+{
+        struct run_oci *o = data;
+        int r = append_args(spec, o, err);
+        if (r < 0)
+                return r;
+        r = append_bind_mounts(spec, o, err);
+        if (r < 0)
+                return r;
+        r = set_cgroup_parent(spec, o, err);
+        if (r < 0)
+                return r;
+        if (o->use_current_user && (r = map_current_user(spec, err)) < 0)
+                return r;
+        if (spec->process.terminal) {
+                husk_warn("process.terminal ignored: run_oci passes its own stdio to the container");
+                spec->process.terminal = false;
+        }
+        /* Here, in the process about to clone the init: the container's mount namespace copies this one. */
+        if (husk_intermediate_mounts_needed(spec))
+                return husk_intermediate_mounts_apply(spec, o->bundle, &o->intermediate, err);
+        return 0;
+}
+
+/* ---- commands ---- */
+
+static void forwarded_set(sigset_t *set)
+{
+        sigemptyset(set);
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+                sigaddset(set, forwarded_signals[i]);
+}
+
+/* Forward signals to the init until it exits; its exit status, 128+N for signal N. */
+static int wait_forwarding(int pidfd, int sfd)
+{
+        struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+        while (true) {
+                if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (pfd[1].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        while (read(sfd, &si, sizeof(si)) == sizeof(si))
+                                husk_pidfd_send_signal(pidfd, (int)si.ssi_signo);
+                }
+                if (pfd[0].revents & POLLIN)
+                        break;
+        }
+        siginfo_t info = {0};
+        while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
+                ;
+        return info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+}
+
+/* The init of a container this process created: our child, so its pid cannot be reused under us. */
+static int open_init_pidfd(const struct run_oci *o, struct husk_error **err)
+{
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        int r = husk_container_state(&o->rt, o->id, &state, err);
+        if (r < 0)
+                return r;
+        int pidfd = husk_pidfd_open(state->pid);
+        if (pidfd < 0)
+                return husk_error_set(err, errno, "open the init of `%s` (pid %d)", o->id, state->pid);
+        return pidfd;
+}
+
+static void discard(const struct run_oci *o)
+{
+        _cleanup_error_ struct husk_error *ignored = NULL;
+        husk_container_delete(&o->rt, o->id, true, &ignored);
+}
+
+/*
+ * run: create + start + wait in this process, composed from the lifecycle API rather than
+ * husk_container_run, because -s needs a point between "running" and waiting. Then, as
+ * run_oci: unmount what the intermediate namespace holds, poststop hooks, clean up.
+ */
+static int command_run(struct run_oci *o, int *ret_status, struct husk_error **err)
+{
+        const struct husk_create_options opts = {.bundle = o->bundle, .edit_spec = edit_spec, .edit_spec_data = o};
+        sigset_t set, old;
+        forwarded_set(&set);
+        /* Blocked before the init exists, so that none is lost; the init unblocks them. */
+        sigprocmask(SIG_BLOCK, &set, &old);
+        _cleanup_close_ int pidfd = -1;
+        _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        int r = sfd < 0 ? husk_error_set(err, errno, "signalfd") : 0;
+        if (r == 0)
+                r = husk_container_create(&o->rt, o->id, &opts, err);
+        if (r < 0)
+                goto out;
+        pidfd = r = open_init_pidfd(o, err);
+        if (r >= 0)
+                r = husk_container_start(&o->rt, o->id, err);
+        if (r < 0) {
+                discard(o);
+                goto out;
+        }
+        husk_info("container `%s` running", o->id);
+        if (o->sigstop_when_ready)
+                raise(SIGSTOP);
+        *ret_status = wait_forwarding(pidfd, sfd);
+        husk_info("container `%s` exited with status %d", o->id, *ret_status);
+        husk_intermediate_mounts_unmount(o->intermediate);
+        r = husk_container_delete(&o->rt, o->id, false, err);
+out:
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return r;
+}
+
+/* start: create and start, then leave the container to itself; destroy cleans up. */
+static int command_start(struct run_oci *o, struct husk_error **err)
+{
+        const struct husk_create_options opts = {
+                .bundle = o->bundle, .detach = true, .edit_spec = edit_spec, .edit_spec_data = o};
+        int ignored_status;
+        int r = husk_container_run(&o->rt, o->id, &opts, &ignored_status, err);
+        if (r == 0)
+                husk_info("container `%s` running", o->id);
+        return r;
+}
+
+/*
+ * destroy: poststop hooks and release, refused while the init lives (husk_container_delete
+ * without force checks that under the container's lock). As run_oci, destroying a
+ * container that is gone succeeds. Its mounts and loop devices went with its namespaces.
+ */
+static int command_destroy(struct run_oci *o, struct husk_error **err)
+{
+        const char *root = o->rt.root ? o->rt.root : husk_runtime_default_root();
+        _cleanup_free_ char *dir = NULL;
+        if (asprintf(&dir, "%s/%s", root, o->id) < 0)
+                return husk_error_set(err, ENOMEM, "destroy");
+        if (access(dir, F_OK) < 0 && errno == ENOENT) {
+                husk_info("container `%s` has already been destroyed", o->id);
+                return 0;
+        }
+        int r = husk_container_delete(&o->rt, o->id, false, err);
+        if (r == 0)
+                husk_info("container `%s` destroyed", o->id);
+        return r;
+}
+
+int run_oci_main(int argc, char **argv)
+{
+        struct run_oci o = {.rt.rootless = geteuid() != 0};
+        struct husk_error *err = NULL;
+        int status = 0;
+        bool help = false;
+        int r = parse(&o, argc, argv, &help, &err);
+        if (r == 0 && help) {
+                usage(argv[0]);
+                run_oci_clear(&o);
+                return 0;
+        }
+        if (r == 0 && o.log_dir)
+                r = setup_log_dir(&o, &err);
+        if (r == 0) {
+                husk_info("%s `%s`", command_names[o.command], o.id);
+                switch (o.command) {
+                case COMMAND_RUN:
+                        r = command_run(&o, &status, &err);
+                        break;
+                case COMMAND_START:
+                        r = command_start(&o, &err);
+                        break;
+                case COMMAND_KILL:
+                        r = husk_container_kill(&o.rt, o.id, o.signal, false, &err);
+                        break;
+                case COMMAND_DESTROY:
+                        r = command_destroy(&o, &err);
+                        break;
+                }
+        }
+        if (r < 0) {
+                _cleanup_free_ char *msg = husk_error_format(err);
+                if (o.logging_to_file)
+                        husk_log(HUSK_LOG_ERROR, "%s", msg ? msg : "error");
+                else
+                        fprintf(stderr, "run_oci: %s\n", msg ? msg : "error");
+                husk_error_free(err);
+                status = EXIT_RUNTIME_FAILURE;
+        }
+        run_oci_clear(&o);
+        fflush(stdout);
+        return status;
+}

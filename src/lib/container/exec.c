@@ -1,0 +1,514 @@
+/* exec: run another process in a running container's namespaces, cgroup and security context. */
+#include "container/exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "container/forward.h"
+#include "container/lifecycle.h"
+#include "container/process.h"
+#include "container/sync.h"
+#include "linux/namespaces.h"
+#include "linux/seccomp-filter.h"
+#include "linux/terminal.h"
+#include "util/cleanup.h"
+#include "util/syscalls.h"
+
+struct exec_ctx {
+        const struct husk_exec_options *opts;
+        struct husk_spec *spec;          /* the container's config, its process replaced by exec's */
+        struct husk_state *state;
+        struct husk_seccomp_filter *seccomp;
+        struct husk_cgroup *cgroup;
+        unsigned long ns_flags;          /* namespaces of the container to join (not pid: the parent does) */
+        int pidfd;                       /* the container init */
+        int root_fd;                     /* init's root, for --no-pivot containers */
+        int sync_parent, sync_child;
+        int console_fd;
+        int terminal_master;
+        pid_t child;
+        int child_pidfd;
+};
+
+static int replace_strv(char ***dst, char **src, struct husk_error **err)
+{
+        size_t n = 0;
+        while (src && src[n])
+                n++;
+        char **v = calloc(n + 1, sizeof(char *));
+        if (!v)
+                return husk_error_set(err, ENOMEM, "exec");
+        for (size_t i = 0; i < n; i++)
+                if (!(v[i] = strdup(src[i]))) {
+                        strv_free(v);
+                        return husk_error_set(err, ENOMEM, "exec");
+                }
+        strv_free(*dst);
+        *dst = v;
+        return 0;
+}
+
+/* -e NAME=VALUE replaces NAME in the config's env, or is appended. */
+static int merge_env(struct husk_process *p, char **extra, struct husk_error **err)
+{
+        size_t n = 0, m = 0;
+        while (p->env && p->env[n])
+                n++;
+        while (extra && extra[m])
+                m++;
+        if (m == 0)
+                return 0;
+        char **v = calloc(n + m + 1, sizeof(char *));
+        if (!v)
+                return husk_error_set(err, ENOMEM, "exec --env");
+        memcpy(v, p->env, n * sizeof(char *));
+        for (size_t i = 0; i < m; i++) {
+                const char *eq = strchr(extra[i], '=');
+                size_t key = eq ? (size_t)(eq - extra[i]) : strlen(extra[i]);
+                char *dup = strdup(extra[i]);
+                if (!dup) {
+                        free(v);
+                        return husk_error_set(err, ENOMEM, "exec --env");
+                }
+                size_t k = 0;
+                while (k < n && !(strncmp(v[k], extra[i], key) == 0 && v[k][key] == '='))
+                        k++;
+                if (k < n)
+                        free(v[k]);
+                else
+                        n++;
+                v[k] = dup;
+        }
+        free(p->env);
+        p->env = v;
+        return 0;
+}
+
+static int parse_user(const char *text, struct husk_user *user, struct husk_error **err)
+{
+        char *end;
+        errno = 0;
+        unsigned long uid = strtoul(text, &end, 10);
+        if (errno || end == text || (*end && *end != ':') || uid > UINT32_MAX - 1)
+                return husk_error_set(err, 0, "exec --user: `%s` is not UID[:GID]", text);
+        user->uid = (uid_t)uid;
+        if (*end == ':') {
+                const char *g = end + 1;
+                unsigned long gid = strtoul(g, &end, 10);
+                if (errno || end == g || *end || gid > UINT32_MAX - 1)
+                        return husk_error_set(err, 0, "exec --user: `%s` is not UID[:GID]", text);
+                user->gid = (gid_t)gid;
+        }
+        return 0;
+}
+
+static int apply_flags(struct exec_ctx *c, struct husk_error **err)
+{
+        const struct husk_exec_options *o = c->opts;
+        struct husk_process *p = &c->spec->process;
+        int r;
+        if (!o->args || !o->args[0])
+                return husk_error_set(err, 0, "exec: no command given (and no --process)");
+        if ((r = replace_strv(&p->args, o->args, err)) < 0 || (r = merge_env(p, o->env, err)) < 0)
+                return r;
+        if (o->cwd) {
+                if (o->cwd[0] != '/')
+                        return husk_error_set(err, 0, "exec --cwd: `%s` is not absolute", o->cwd);
+                free(p->cwd);
+                if (!(p->cwd = strdup(o->cwd)))
+                        return husk_error_set(err, ENOMEM, "exec");
+        }
+        if (o->user && (r = parse_user(o->user, &p->user, err)) < 0)
+                return r;
+        if (o->additional_gids_len) {
+                gid_t *g = malloc(o->additional_gids_len * sizeof(gid_t));
+                if (!g)
+                        return husk_error_set(err, ENOMEM, "exec");
+                memcpy(g, o->additional_gids, o->additional_gids_len * sizeof(gid_t));
+                free(p->user.additional_gids);
+                p->user.additional_gids = g;
+                p->user.additional_gids_len = o->additional_gids_len;
+        }
+        for (char **cap = o->caps; cap && *cap; cap++) {
+                int n = husk_capability_from_name(*cap);
+                if (n < 0)
+                        return husk_error_set(err, 0, "exec --cap: unknown capability `%s`", *cap);
+                uint64_t bit = 1ULL << n;
+                p->capabilities.present = true;
+                p->capabilities.bounding |= bit;
+                p->capabilities.effective |= bit;
+                p->capabilities.permitted |= bit;
+                /* Ambient needs inheritable: only where the config already grants inheritable caps. */
+                if (p->capabilities.inheritable) {
+                        p->capabilities.inheritable |= bit;
+                        p->capabilities.ambient |= bit;
+                }
+        }
+        if (o->no_new_privs)
+                p->no_new_privileges = true;
+        if (o->process_label && (free(p->selinux_label), !(p->selinux_label = strdup(o->process_label))))
+                return husk_error_set(err, ENOMEM, "exec");
+        if (o->apparmor && (free(p->apparmor_profile), !(p->apparmor_profile = strdup(o->apparmor))))
+                return husk_error_set(err, ENOMEM, "exec");
+        p->terminal = o->tty;
+        return 0;
+}
+
+static int read_process_file(const char *path, char **ret, size_t *ret_len, struct husk_error **err)
+{
+        FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+        if (!f)
+                return husk_error_set(err, errno, "exec --process: open `%s`", path);
+        size_t cap = 4096, len = 0;
+        char *buf = malloc(cap);
+        while (buf) {
+                size_t n = fread(buf + len, 1, cap - len, f);
+                len += n;
+                if (n == 0)
+                        break;
+                if (len == cap) {
+                        char *grown = realloc(buf, cap *= 2);
+                        if (!grown)
+                                free(buf);
+                        buf = grown;
+                }
+        }
+        if (f != stdin)
+                fclose(f);
+        if (!buf)
+                return husk_error_set(err, ENOMEM, "exec --process");
+        *ret = buf;
+        *ret_len = len;
+        return 0;
+}
+
+/* The process to run: from --process, or the container's with the command line's changes. */
+static int build_process(struct exec_ctx *c, int dirfd, struct husk_error **err)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, HUSK_CONFIG_COPY);
+        int r = husk_spec_load(path, &c->spec, err);
+        if (r < 0)
+                return husk_error_wrap(err, "read the container's config");
+        if (!c->opts->process_file)
+                return apply_flags(c, err);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        r = read_process_file(c->opts->process_file, &text, &len, err);
+        if (r < 0)
+                return r;
+        struct husk_process *p = NULL;
+        const char *name = strrchr(c->opts->process_file, '/');
+        r = husk_process_parse(text, len, name ? name + 1 : c->opts->process_file, &p, err);
+        if (r < 0)
+                return r;
+        husk_process_clear(&c->spec->process);
+        c->spec->process = *p;
+        free(p);
+        return 0;
+}
+
+/* runc's exec: the container's namespaces as listed in its config (the pid one joined by the parent). */
+static unsigned long namespaces_of(const struct husk_spec *spec)
+{
+        unsigned long flags = 0;
+        for (size_t i = 0; i < spec->linux_.namespaces_len; i++)
+                flags |= husk_ns_clone_flag(spec->linux_.namespaces[i].type);
+        return flags;
+}
+
+/*
+ * A detached process must survive `husk exec -d` returning: drop the parent-death signal, which
+ * would otherwise outlive execve. Done before seccomp, which may forbid prctl. A husk that died
+ * before this point has closed its end of the sync socket, so the half-made process goes too.
+ */
+static int outlive_husk(const struct exec_ctx *c, struct husk_error **err)
+{
+        if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
+                return husk_error_set(err, errno, "clear the parent-death signal");
+        struct pollfd pfd = {.fd = c->sync_child, .events = POLLIN};
+        if (poll(&pfd, 1, 0) < 0 || (pfd.revents & (POLLHUP | POLLERR)))
+                _exit(127);
+        return 0;
+}
+
+_Noreturn static void exec_child(struct exec_ctx *c)
+{
+        struct husk_error *err = NULL;
+        _cleanup_free_ char *exec_path = NULL;
+        const struct husk_process *p = &c->spec->process;
+        struct husk_process_setup setup = {
+                .process = p,
+                .personality = &c->spec->linux_.personality,
+                .memory_policy = NULL, /* a property of the container's init, not of exec'd processes */
+                .seccomp = c->seccomp,
+                .sync_fd = c->sync_child,
+                .setgroups_allowed = true,
+        };
+        int r;
+        close(c->sync_parent);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+        if ((r = husk_sync_expect(c->sync_child, HUSK_SYNC_GO, NULL, &err)) < 0)
+                goto fail;
+        /* A session of its own, as runc: the caller's terminal signals (^C) reach it only through husk. */
+        if (setsid() < 0) {
+                r = husk_error_set(&err, errno, "setsid");
+                goto fail;
+        }
+        if (c->ns_flags && setns(c->pidfd, (int)c->ns_flags) < 0) {
+                r = husk_error_set(&err, errno, "join the namespaces of the container");
+                goto fail;
+        }
+        if (c->root_fd >= 0 && (fchdir(c->root_fd) < 0 || chroot(".") < 0)) {
+                r = husk_error_set(&err, errno, "enter the root of the container");
+                goto fail;
+        }
+        if (p->terminal) {
+                _cleanup_close_ int master = -1, peer = -1;
+                if ((r = husk_terminal_open(p, &master, &peer, &err)) < 0 ||
+                    (r = husk_terminal_make_stdio(peer, &err)) < 0)
+                        goto fail;
+                r = c->console_fd >= 0 ? husk_send_fd(c->console_fd, master, "/dev/ptmx", &err)
+                                       : husk_sync_send_fd(c->sync_child, HUSK_SYNC_TERMINAL, master, &err);
+                if (r < 0)
+                        goto fail;
+        }
+        if (c->console_fd >= 0)
+                close(c->console_fd);
+        if (c->opts->detach && (r = outlive_husk(c, &err)) < 0)
+                goto fail;
+        if ((r = husk_process_prepare(&setup, &err)) < 0 || (r = husk_process_become_user(&setup, &exec_path, &err)) < 0)
+                goto fail;
+        husk_process_exec(&setup, exec_path, 3 + c->opts->preserve_fds, &err);
+fail:
+        husk_sync_send_error(c->sync_child, err);
+        _exit(127);
+}
+
+static int spawn(struct exec_ctx *c, struct husk_error **err)
+{
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return husk_error_set(err, errno, "create sync socket");
+        c->sync_parent = sv[0];
+        c->sync_child = sv[1];
+
+        int cgroup_fd = c->cgroup ? husk_cgroup_clone_fd(c->cgroup) : -1;
+        struct husk_clone_args args = {
+                .flags = CLONE_PIDFD,
+                .pidfd = (uint64_t)(uintptr_t)&c->child_pidfd,
+                .exit_signal = SIGCHLD,
+        };
+        if (cgroup_fd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t)cgroup_fd;
+        }
+        /* The pid namespace applies to children: point ours at the container's for the clone only. */
+        _cleanup_close_ int own_pid_ns = -1;
+        bool join_pid = namespaces_of(c->spec) & CLONE_NEWPID;
+        if (join_pid) {
+                own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+                if (own_pid_ns < 0 || setns(c->pidfd, CLONE_NEWPID) < 0)
+                        return husk_error_set(err, errno, "join the pid namespace of the container");
+        }
+        pid_t pid = husk_clone3(&args);
+        if (pid == 0)
+                exec_child(c);
+        int saved = errno;
+        if (join_pid && setns(own_pid_ns, CLONE_NEWPID) < 0)
+                return husk_error_set(err, errno, "restore the pid namespace for children");
+        if (pid < 0)
+                return husk_error_set(err, saved, "clone the exec process");
+        c->child = pid;
+        close(c->sync_child);
+        c->sync_child = -1;
+        if (cgroup_fd < 0 && c->cgroup) {
+                int r = husk_cgroup_enter(c->cgroup, pid, err);
+                if (r < 0)
+                        return r;
+        }
+        return husk_sync_send(c->sync_parent, HUSK_SYNC_GO, 0, NULL, 0, err);
+}
+
+/* Until execve: a terminal, a seccomp listener, or an error may come back before EOF. */
+static int wait_for_exec(struct exec_ctx *c, struct husk_error **err)
+{
+        while (true) {
+                struct husk_sync_msg msg;
+                int r = husk_sync_recv(c->sync_parent, &msg, err);
+                if (r == -EPIPE) {
+                        husk_error_freep(err);
+                        return 0;
+                }
+                if (r < 0)
+                        return r;
+                if (msg.type == HUSK_SYNC_TERMINAL && c->terminal_master < 0)
+                        c->terminal_master = TAKE_FD(msg.fd);
+                else if (msg.type == HUSK_SYNC_SECCOMP_FD) {
+                        _cleanup_close_ int fd = (int)syscall(SYS_pidfd_getfd, c->child_pidfd, msg.value, 0);
+                        _cleanup_free_ char *json = husk_launch_state_json(c->state, c->state->status);
+                        const struct husk_seccomp *sc = &c->spec->linux_.seccomp;
+                        r = fd < 0 ? husk_error_set(err, errno, "linux.seccomp: take the listener fd")
+                                   : husk_seccomp_send_listener(sc->listener_path, fd, c->child, json,
+                                                                sc->listener_metadata, err);
+                }
+                husk_sync_msg_done(&msg);
+                if (r < 0)
+                        return r;
+        }
+}
+
+static int send_pidfd(const char *path, int pidfd, struct husk_error **err)
+{
+        _cleanup_close_ int sock = -1;
+        int r = husk_terminal_connect_socket(path, &sock, err);
+        if (r < 0)
+                return husk_error_wrap(err, "--pidfd-socket");
+        return husk_send_fd(sock, pidfd, "pidfd", err);
+}
+
+/*
+ * A pty proxied to the caller's terminal starts with that terminal's size, so the process never
+ * sees 0x0 before the first resize (a consoleSize of the process wins).
+ */
+static void inherit_window_size(struct exec_ctx *c)
+{
+        struct husk_process *p = &c->spec->process;
+        struct winsize ws;
+        if (!p->terminal || c->opts->console_socket || c->opts->detach || p->has_console_size)
+                return;
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0 || ws.ws_col == 0)
+                return;
+        p->has_console_size = true;
+        p->console_height = ws.ws_row;
+        p->console_width = ws.ws_col;
+}
+
+static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char *id, struct husk_error **err)
+{
+        const char *root = rt->root ? rt->root : husk_runtime_default_root();
+        _cleanup_close_ int dirfd = -1;
+        int r = husk_state_dir_open(root, id, false, &dirfd, err);
+        if (r < 0)
+                return r;
+        if ((r = husk_state_read(dirfd, id, &c->state, err)) < 0)
+                return r;
+        husk_state_refresh(dirfd, c->state);
+        if (c->state->status == HUSK_STATUS_STOPPED || c->state->status == HUSK_STATUS_CREATING)
+                return husk_error_set(err, 0, "cannot exec in a stopped container: container `%s` is not running",
+                                      id);
+        if (c->state->status == HUSK_STATUS_PAUSED && !c->opts->ignore_paused)
+                return husk_error_set(err, 0, "cannot exec in a paused container (use --ignore-paused)");
+        if (c->opts->cgroup)
+                return husk_error_set(err, 0, "exec --cgroup `%s`: joining a sub-cgroup is not supported yet",
+                                      c->opts->cgroup);
+        c->pidfd = husk_pidfd_open(c->state->pid);
+        if (c->pidfd < 0 || husk_proc_start_time(c->state->pid) != c->state->pid_start_time)
+                return husk_error_set(err, 0, "container `%s` is not running", id);
+        if ((r = build_process(c, dirfd, err)) < 0)
+                return r;
+        const struct husk_process *p = &c->spec->process;
+        if (p->terminal && !c->opts->console_socket && c->opts->detach)
+                return husk_error_set(err, 0, "exec --tty with --detach needs --console-socket");
+        if (!p->terminal && c->opts->console_socket)
+                return husk_error_set(err, 0, "exec --console-socket needs --tty");
+        inherit_window_size(c);
+        c->ns_flags = namespaces_of(c->spec) & ~(unsigned long)CLONE_NEWPID;
+        if (c->state->no_pivot) {
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/root", c->state->pid);
+                if ((c->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                        return husk_error_set(err, errno, "open `%s`", path);
+        }
+        if (c->state->cgroup_path && (r = husk_cgroup_open(c->state->cgroup_path, c->state->rootless, &c->cgroup, err)) < 0)
+                return r;
+        if (c->spec->linux_.seccomp.present) {
+                _cleanup_free_ char *cache = NULL;
+                if (asprintf(&cache, "%s/.seccomp-cache", root) < 0)
+                        return husk_error_set(err, ENOMEM, "linux.seccomp");
+                if ((r = husk_seccomp_compile_cached(&c->spec->linux_.seccomp, cache, &c->seccomp, NULL, err)) < 0)
+                        return r;
+        }
+        if (c->opts->console_socket &&
+            (r = husk_terminal_connect_socket(c->opts->console_socket, &c->console_fd, err)) < 0)
+                return r;
+        return 0;
+}
+
+static void release(struct exec_ctx *c)
+{
+        int *fds[] = {&c->pidfd, &c->root_fd, &c->sync_parent, &c->sync_child, &c->console_fd, &c->terminal_master,
+                      &c->child_pidfd};
+        for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+                if (*fds[i] >= 0)
+                        close(*fds[i]);
+        husk_spec_free(c->spec);
+        husk_state_free(c->state);
+        husk_seccomp_filter_free(c->seccomp);
+        husk_cgroup_free(c->cgroup);
+}
+
+int husk_container_exec(const struct husk_runtime *rt, const char *id, const struct husk_exec_options *opts,
+                        int *ret_status, struct husk_error **err)
+{
+        struct exec_ctx c = {
+                .opts = opts,
+                .pidfd = -1,
+                .root_fd = -1,
+                .sync_parent = -1,
+                .sync_child = -1,
+                .console_fd = -1,
+                .terminal_master = -1,
+                .child_pidfd = -1,
+        };
+        *ret_status = 0;
+        sigset_t old;
+        int sfd = -1;
+        int r = prepare(&c, rt, id, err);
+        if (r < 0)
+                goto out;
+        if (!opts->detach && (sfd = husk_forward_signals_block(&old)) < 0) {
+                r = husk_error_set(err, errno, "signalfd");
+                goto out;
+        }
+        r = spawn(&c, err);
+        if (r == 0)
+                r = wait_for_exec(&c, err);
+        if (r < 0) {
+                if (c.child_pidfd >= 0) {
+                        husk_pidfd_send_signal(c.child_pidfd, SIGKILL);
+                        waitpid(c.child, NULL, 0);
+                }
+                goto out;
+        }
+        if (opts->pid_file && (r = husk_write_pid_file(opts->pid_file, c.child, err)) < 0)
+                goto out;
+        if (opts->pidfd_socket && (r = send_pidfd(opts->pidfd_socket, c.child_pidfd, err)) < 0)
+                goto out;
+        if (!opts->detach)
+                *ret_status = husk_wait_forwarding(c.child_pidfd, sfd, c.terminal_master);
+out:
+        if (sfd >= 0) {
+                close(sfd);
+                sigprocmask(SIG_SETMASK, &old, NULL);
+        }
+        release(&c);
+        return r;
+}

@@ -1,0 +1,34 @@
+/* exec: run another process in a running container's namespaces, cgroup and security context. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "container/container.h"
+#include "util/error.h"
+
+struct husk_exec_options {
+        const char *process_file;  /* -p: a process JSON ("-" is stdin); NULL: the config's + flags */
+        char **args;               /* the command, when there is no process file */
+        char **env;                /* -e: added to (or replacing in) the config's env */
+        const char *cwd;           /* --cwd */
+        const char *user;          /* -u UID[:GID] */
+        gid_t *additional_gids;    /* -g */
+        size_t additional_gids_len;
+        char **caps;               /* -c: added to bounding, effective, permitted (and ambient, as runc) */
+        const char *process_label; /* --process-label */
+        const char *apparmor;      /* --apparmor */
+        bool tty;                  /* -t */
+        bool no_new_privs;         /* --no-new-privs */
+        bool detach;               /* -d */
+        bool ignore_paused;        /* --ignore-paused */
+        const char *console_socket;
+        const char *pid_file;
+        const char *pidfd_socket;
+        const char *cgroup;        /* --cgroup: a sub-cgroup (not supported yet) */
+        int preserve_fds;
+};
+
+/* Returns the process's exit status in *ret_status (128+N for signal N); 0 with detach. */
+int husk_container_exec(const struct husk_runtime *rt, const char *id, const struct husk_exec_options *opts,
+                        int *ret_status, struct husk_error **err);

@@ -1,0 +1,148 @@
+/* Waiting for a container process while forwarding signals and proxying its terminal (run, exec). */
+#include "container/forward.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/syscalls.h"
+
+/*
+ * What runc forwards: every signal a sender can mean for the container. Not SIGCHLD (husk's own
+ * children), not the fault signals (blocked, a fault in husk would kill it silently), not
+ * SIGPIPE (a closed stdout must fail husk's write, not reach the container); SIGWINCH resizes
+ * the pty when there is one.
+ */
+static const int forwarded_signals[] = {SIGHUP,  SIGINT,    SIGQUIT, SIGABRT, SIGUSR1, SIGUSR2, SIGALRM,
+                                        SIGTERM, SIGSTKFLT, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG,
+                                        SIGXCPU, SIGXFSZ,   SIGVTALRM, SIGPROF, SIGWINCH, SIGIO, SIGPWR};
+
+void husk_forward_signal_set(sigset_t *set)
+{
+        sigemptyset(set);
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+                sigaddset(set, forwarded_signals[i]);
+        for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+                sigaddset(set, sig);
+}
+
+int husk_forward_signals_block(sigset_t *ret_old)
+{
+        sigset_t set;
+        husk_forward_signal_set(&set);
+        sigprocmask(SIG_BLOCK, &set, ret_old);
+        return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int status_of(const siginfo_t *info)
+{
+        if (info->si_code == CLD_EXITED)
+                return info->si_status;
+        return 128 + info->si_status;
+}
+
+static void copy_window_size(int from, int to)
+{
+        struct winsize ws;
+        if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+                ioctl(to, TIOCSWINSZ, &ws);
+}
+
+void husk_forward_window_size(int terminal_master)
+{
+        if (terminal_master >= 0)
+                copy_window_size(STDIN_FILENO, terminal_master);
+}
+
+/* Copy what is readable on from to to; false at EOF or error (the pty gives EIO once its peer is gone). */
+static bool pump(int from, int to)
+{
+        char buf[16384];
+        ssize_t n = read(from, buf, sizeof(buf));
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return true;
+        if (n <= 0)
+                return false;
+        for (ssize_t off = 0; off < n;) {
+                ssize_t w = write(to, buf + off, (size_t)(n - off));
+                if (w < 0) {
+                        if (errno == EINTR || errno == EAGAIN)
+                                continue;
+                        return false;
+                }
+                off += w;
+        }
+        return true;
+}
+
+/*
+ * Forward signals to init until it exits and, with a terminal, proxy the caller's stdio to
+ * the pty (SIGWINCH becomes a resize of the pty instead). Returns init's exit status.
+ */
+static int forward_until_exit(int pidfd, int sfd, int master)
+{
+        if (master >= 0)
+                copy_window_size(STDIN_FILENO, master);
+        struct pollfd pfd[4] = {
+                {.fd = pidfd, .events = POLLIN},
+                {.fd = sfd, .events = POLLIN},
+                {.fd = master, .events = POLLIN},
+                {.fd = master >= 0 ? STDIN_FILENO : -1, .events = POLLIN},
+        };
+        while (true) {
+                if (poll(pfd, 4, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (pfd[1].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+                                if (si.ssi_signo == SIGWINCH && master >= 0)
+                                        copy_window_size(STDIN_FILENO, master);
+                                else
+                                        husk_pidfd_send_signal(pidfd, (int)si.ssi_signo);
+                        }
+                }
+                if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR) && !pump(master, STDOUT_FILENO))
+                        pfd[2].fd = -1;
+                if (pfd[3].revents & (POLLIN | POLLHUP | POLLERR) && !pump(STDIN_FILENO, master))
+                        pfd[3].fd = -1;
+                if (pfd[0].revents & POLLIN)
+                        break;
+        }
+        /* Output the container wrote just before exiting is still in the pty. */
+        if (master >= 0) {
+                fcntl(master, F_SETFL, O_NONBLOCK);
+                while (pump(master, STDOUT_FILENO))
+                        if (poll(&(struct pollfd){.fd = master, .events = POLLIN}, 1, 0) <= 0)
+                                break;
+        }
+        siginfo_t info = {0};
+        while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
+                ;
+        return status_of(&info);
+}
+
+int husk_wait_forwarding(int pidfd, int signal_fd, int terminal_master)
+{
+        struct termios saved;
+        bool raw = terminal_master >= 0 && tcgetattr(STDIN_FILENO, &saved) == 0;
+        if (raw) {
+                struct termios t = saved;
+                cfmakeraw(&t);
+                tcsetattr(STDIN_FILENO, TCSANOW, &t);
+        }
+        int status = forward_until_exit(pidfd, signal_fd, terminal_master);
+        if (raw)
+                tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        return status;
+}

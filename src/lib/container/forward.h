@@ -1,0 +1,22 @@
+/* Waiting for a container process while forwarding signals and proxying its terminal (run, exec). */
+#pragma once
+
+#include <signal.h>
+
+/* The signals forwarded to the container, as runc: every asynchronous one but SIGCHLD and SIGPIPE
+ * (SIGHUP, SIGINT, SIGTERM, SIGUSR1, job control, SIGRTMIN..SIGRTMAX...). */
+void husk_forward_signal_set(sigset_t *set);
+
+/* Give the pty the size of the caller's terminal (stdin); call it before the process starts so
+ * that it never sees the 0x0 size of a fresh pty. */
+void husk_forward_window_size(int terminal_master);
+
+/* Block the forwarded signals (before the child exists, so none is lost) and return a signalfd. */
+int husk_forward_signals_block(sigset_t *ret_old);
+
+/*
+ * Forward signals from signal_fd to the process until it exits and, with a terminal master,
+ * proxy stdin/stdout to it in raw mode (SIGWINCH resizes the pty). Returns the exit status,
+ * 128+N when killed by signal N.
+ */
+int husk_wait_forwarding(int pidfd, int signal_fd, int terminal_master);

@@ -1,0 +1,264 @@
+/* update, pause/resume, ps, stats and OOM events: the container operations that work on its cgroup. */
+#include "container/resources.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container/lifecycle.h"
+#include "linux/intelrdt.h"
+#include "util/cleanup.h"
+#include "util/syscalls.h"
+
+/* How often a watch re-reads the OOM counter while it waits (the cgroup API offers no pollable fd). */
+#define WATCH_OOM_SLICE_MS 100
+
+/* The container's state dir (locked when asked) and its state with the derived status. */
+static int open_container(const struct husk_runtime *rt, const char *id, bool lock, int *ret_dirfd,
+                          struct husk_state **ret_state, struct husk_error **err)
+{
+        const char *root = rt->root ? rt->root : husk_runtime_default_root();
+        _cleanup_close_ int dirfd = -1;
+        int r = husk_state_dir_open(root, id, lock, &dirfd, err);
+        if (r < 0)
+                return r;
+        r = husk_state_read(dirfd, id, ret_state, err);
+        if (r < 0)
+                return r;
+        husk_state_refresh(dirfd, *ret_state);
+        *ret_dirfd = TAKE_FD(dirfd);
+        return 0;
+}
+
+static bool is_alive(const struct husk_state *s)
+{
+        return s->status == HUSK_STATUS_CREATED || s->status == HUSK_STATUS_RUNNING ||
+               s->status == HUSK_STATUS_PAUSED;
+}
+
+static int open_cgroup(const struct husk_state *s, struct husk_cgroup **ret, struct husk_error **err)
+{
+        if (!s->cgroup_path)
+                return husk_error_set(err, 0, "container `%s` has no cgroup", s->id);
+        return husk_cgroup_open(s->cgroup_path, s->rootless, ret, err);
+}
+
+int husk_container_update(const struct husk_runtime *rt, const char *id, const struct husk_resources *resources,
+                          const struct husk_intel_rdt *rdt, struct husk_error **err)
+{
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        int r = open_container(rt, id, true, &dirfd, &state, err);
+        if (r < 0)
+                return r;
+        if (!is_alive(state))
+                return husk_error_set(err, 0, "container not running");
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        r = open_cgroup(state, &cg, err);
+        if (r < 0)
+                return r;
+        if (resources) {
+                /* Device rules stay as create made them (runc's update skips them too). */
+                struct husk_resources without_devices = *resources;
+                without_devices.devices = NULL;
+                without_devices.devices_len = 0;
+                r = husk_cgroup_apply(cg, &without_devices, err);
+                if (r < 0)
+                        return r;
+        }
+        if (rdt && (rdt->l3_cache_schema || rdt->mem_bw_schema)) {
+                r = husk_intel_rdt_apply(rdt, id, state->pid, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int husk_container_pause(const struct husk_runtime *rt, const char *id, struct husk_error **err)
+{
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        int r = open_container(rt, id, true, &dirfd, &state, err);
+        if (r < 0)
+                return r;
+        /* runc pauses created and running containers; a paused one is "not running" as well. */
+        if (state->status != HUSK_STATUS_CREATED && state->status != HUSK_STATUS_RUNNING)
+                return husk_error_set(err, 0, "container not running");
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        r = open_cgroup(state, &cg, err);
+        if (r < 0)
+                return r;
+        return husk_cgroup_freeze(cg, true, err);
+}
+
+int husk_container_resume(const struct husk_runtime *rt, const char *id, struct husk_error **err)
+{
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        int r = open_container(rt, id, true, &dirfd, &state, err);
+        if (r < 0)
+                return r;
+        if (!is_alive(state) || !state->cgroup_path)
+                return husk_error_set(err, 0, "container not paused");
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        r = open_cgroup(state, &cg, err);
+        if (r < 0)
+                return r;
+        /* Ask the freezer, not the status: a paused created container still reports "created". */
+        bool frozen = false;
+        r = husk_cgroup_is_frozen(cg, &frozen, err);
+        if (r < 0)
+                return r;
+        if (!frozen)
+                return husk_error_set(err, 0, "container not paused");
+        return husk_cgroup_freeze(cg, false, err);
+}
+
+int husk_container_pids(const struct husk_runtime *rt, const char *id, pid_t **ret, size_t *ret_len,
+                        struct husk_error **err)
+{
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        int r = open_container(rt, id, false, &dirfd, &state, err);
+        if (r < 0)
+                return r;
+        *ret = NULL;
+        *ret_len = 0;
+        if (!state->cgroup_path)
+                return is_alive(state) ? husk_error_set(err, 0, "container `%s` has no cgroup", id) : 0;
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        _cleanup_error_ struct husk_error *local = NULL;
+        r = husk_cgroup_open(state->cgroup_path, state->rootless, &cg, &local);
+        if (r == 0)
+                r = husk_cgroup_pids(cg, ret, ret_len, &local);
+        /* A stopped container whose cgroup is already gone has no processes (runc prints null then). */
+        if (r < 0 && !is_alive(state) && local && local->errnum == ENOENT)
+                return 0;
+        if (r < 0)
+                *err = TAKE_PTR(local);
+        return r;
+}
+
+int husk_container_stats(const struct husk_runtime *rt, const char *id, struct husk_cgroup_stats *ret,
+                         struct husk_error **err)
+{
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        int r = open_container(rt, id, false, &dirfd, &state, err);
+        if (r < 0)
+                return r;
+        if (!is_alive(state))
+                return husk_error_set(err, 0, "container `%s` is not running", id);
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        r = open_cgroup(state, &cg, err);
+        if (r < 0)
+                return r;
+        return husk_cgroup_stats(cg, ret, err);
+}
+
+/* ---- events ---- */
+
+struct husk_container_watch {
+        char *id;
+        struct husk_cgroup *cgroup;
+        int pidfd;        /* the init; readable once it has exited */
+        bool oom_seen;    /* husk_cgroup_oom_killed was already true at the last report (or at open) */
+        bool exited;
+};
+
+void husk_container_watch_free(struct husk_container_watch *w)
+{
+        if (!w)
+                return;
+        if (w->pidfd >= 0)
+                close(w->pidfd);
+        husk_cgroup_free(w->cgroup);
+        free(w->id);
+        free(w);
+}
+
+void husk_container_watch_freep(struct husk_container_watch **w)
+{
+        husk_container_watch_free(*w);
+        *w = NULL;
+}
+
+int husk_container_watch_open(const struct husk_runtime *rt, const char *id, struct husk_container_watch **ret,
+                              struct husk_error **err)
+{
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        int r = open_container(rt, id, false, &dirfd, &state, err);
+        if (r < 0)
+                return r;
+        if (!is_alive(state))
+                return husk_error_set(err, 0, "container `%s` is not running", id);
+        _cleanup_(husk_container_watch_freep) struct husk_container_watch *w = calloc(1, sizeof(*w));
+        if (!w)
+                return husk_error_set(err, ENOMEM, "allocate");
+        w->pidfd = -1;
+        if (!(w->id = strdup(id)))
+                return husk_error_set(err, ENOMEM, "allocate");
+        r = open_cgroup(state, &w->cgroup, err);
+        if (r < 0)
+                return r;
+        /* The pidfd, then the start time again: a pid reused since the refresh is not the init. */
+        w->pidfd = husk_pidfd_open(state->pid);
+        if (w->pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)
+                return husk_error_set(err, 0, "container `%s` is not running", id);
+        /* Only OOM kills from now on are events. */
+        r = husk_cgroup_oom_killed(w->cgroup, &w->oom_seen, err);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(w);
+        return 0;
+}
+
+static long now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+int husk_container_watch_wait(struct husk_container_watch *w, int timeout_ms, enum husk_watch_event *ret,
+                              struct husk_error **err)
+{
+        long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+        for (;;) {
+                /* OOM first: an init killed by the OOM killer gets its oom event before "stopped". */
+                bool oom = false;
+                int r = husk_cgroup_oom_killed(w->cgroup, &oom, err);
+                if (r < 0)
+                        return r;
+                if (oom && !w->oom_seen) {
+                        w->oom_seen = true;
+                        *ret = HUSK_WATCH_OOM;
+                        return 0;
+                }
+                if (w->exited) {
+                        *ret = HUSK_WATCH_STOPPED;
+                        return 0;
+                }
+                long left = deadline - now_ms();
+                if (left <= 0) {
+                        *ret = HUSK_WATCH_TIMEOUT;
+                        return 0;
+                }
+                struct pollfd pfd = {.fd = w->pidfd, .events = POLLIN};
+                int n = poll(&pfd, 1, left < WATCH_OOM_SLICE_MS ? (int)left : WATCH_OOM_SLICE_MS);
+                if (n < 0 && errno != EINTR)
+                        return husk_error_set(err, errno, "wait for container `%s`", w->id);
+                if (n > 0)
+                        w->exited = true; /* one more pass reads the OOM counter */
+        }
+}
+
+int husk_container_watch_stats(struct husk_container_watch *w, struct husk_cgroup_stats *ret,
+                               struct husk_error **err)
+{
+        return husk_cgroup_stats(w->cgroup, ret, err);
+}

@@ -1,0 +1,151 @@
+# Helpers for cgroups.bats: the host's cgroup layout and the container's cgroup files as the host sees them.
+#
+# CG_LAYOUT is v2 (cgroup2 on /sys/fs/cgroup), hybrid (v1 controllers plus cgroup2 at /sys/fs/cgroup/unified) or
+# v1. On hybrid hosts husk (like runc) puts every resource in the v1 hierarchies, so hybrid reads like v1 here.
+
+cg_detect_layout() {
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		echo v2
+	elif [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+		echo hybrid
+	else
+		echo v1
+	fi
+}
+CG_LAYOUT=$(cg_detect_layout)
+
+cg_v2() { [ "$CG_LAYOUT" = v2 ]; }
+
+# cg_dir CONTROLLER [PID]: the host directory of PID's cgroup for CONTROLLER (default PID: the container's init),
+# from /proc/PID/cgroup, so the test checks where the process really is, not where husk says it put it.
+cg_dir() {
+	local controller=$1 pid=${2:-$(container_pid)} path
+	[ -r "/proc/$pid/cgroup" ] || {
+		echo "cg_dir: no process $pid" >&2
+		return 1
+	}
+	if cg_v2; then
+		path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")
+		echo "/sys/fs/cgroup$path"
+		return
+	fi
+	path=$(awk -F: -v c="$controller" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) { print $3; exit } }' \
+		"/proc/$pid/cgroup")
+	[ -n "$path" ] || {
+		echo "cg_dir: $pid is in no $controller hierarchy" >&2
+		return 1
+	}
+	echo "/sys/fs/cgroup/$controller$path"
+}
+
+# cg_has CONTROLLER FILE: the container's cgroup has this file (the host supports the knob).
+cg_has() {
+	local dir
+	dir=$(cg_dir "$1") && [ -e "$dir/$2" ]
+}
+
+# cg_get CONTROLLER FILE: its content.
+cg_get() {
+	local dir
+	dir=$(cg_dir "$1") || return 1
+	cat "$dir/$2"
+}
+
+# assert_cg CONTROLLER FILE EXPECTED: the file holds exactly EXPECTED.
+assert_cg() {
+	local got
+	got=$(cg_get "$1" "$2") || return 1
+	[ "$got" = "$3" ] || {
+		echo "$1/$2: expected '$3', got '$got'" >&2
+		return 1
+	}
+}
+
+# What a memory limit reads as: -1 is "max" on v2 and PAGE_COUNTER_MAX pages on v1.
+cg_unlimited_memory() {
+	if cg_v2; then
+		echo max
+	else
+		echo $((0x7FFFFFFFFFFFFFFF / $(getconf PAGESIZE) * $(getconf PAGESIZE)))
+	fi
+}
+
+# The knobs by layout. Each prints the file (controller and name) holding the value of a resources field.
+cg_memory_limit_file() { if cg_v2; then echo memory memory.max; else echo memory memory.limit_in_bytes; fi; }
+cg_memory_reservation_file() { if cg_v2; then echo memory memory.low; else echo memory memory.soft_limit_in_bytes; fi; }
+cg_swap_file() { if cg_v2; then echo memory memory.swap.max; else echo memory memory.memsw.limit_in_bytes; fi; }
+cg_burst_file() { if cg_v2; then echo cpu cpu.max.burst; else echo cpu cpu.cfs_burst_us; fi; }
+
+# assert_memory LIMIT: memory limit in bytes (or -1).
+assert_memory_limit() {
+	local want=$1
+	[ "$want" != -1 ] || want=$(cg_unlimited_memory)
+	# shellcheck disable=SC2046
+	assert_cg $(cg_memory_limit_file) "$want"
+}
+
+# assert_swap MEMORY_PLUS_SWAP LIMIT: the spec's swap is memory+swap; v2's memory.swap.max is swap alone.
+assert_swap() {
+	local memsw=$1 limit=$2
+	if cg_v2; then
+		assert_cg memory memory.swap.max $((memsw - limit))
+	else
+		assert_cg memory memory.memsw.limit_in_bytes "$memsw"
+	fi
+}
+
+# cpu.shares as the kernel shows it: v1 cpu.shares, v2 cpu.weight by runc 1.1's linear conversion.
+assert_cpu_shares() {
+	if cg_v2; then
+		assert_cg cpu cpu.weight $((1 + ($1 - 2) * 9999 / 262142))
+	else
+		assert_cg cpu cpu.shares "$1"
+	fi
+}
+
+# assert_cpu_max QUOTA PERIOD (QUOTA -1: none).
+assert_cpu_max() {
+	if cg_v2; then
+		local quota=$1
+		[ "$quota" != -1 ] || quota=max
+		assert_cg cpu cpu.max "$quota $2"
+	else
+		assert_cg cpu cpu.cfs_quota_us "$1" && assert_cg cpu cpu.cfs_period_us "$2"
+	fi
+}
+
+# The kernel accounts swap per cgroup (memory+swap limits can be set).
+cg_swap_accounted() {
+	if cg_v2; then
+		[ -e /sys/fs/cgroup/memory.swap.max ] || ls /sys/fs/cgroup/*/memory.swap.max >/dev/null 2>&1
+	else
+		[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]
+	fi
+}
+
+# Whether a container's processes are frozen, from the freezer's own files.
+cg_frozen() {
+	if cg_v2; then
+		[ "$(awk '$1 == "frozen" { print $2 }' "$(cg_dir freezer)/cgroup.events")" = 1 ]
+	else
+		[ "$(cg_get freezer freezer.state)" = FROZEN ]
+	fi
+}
+
+# The state letter of a process (R, S, D, T...) from /proc/PID/stat.
+proc_state() {
+	sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1
+}
+
+# A whole-disk block device of the host ("MAJ:MIN"), for blockIO throttle rules; empty when there is none.
+host_block_device() {
+	local dev
+	for dev in /sys/block/*; do
+		case "${dev##*/}" in loop* | ram* | zram* | nbd* | dm-*) continue ;; esac
+		if [ -r "$dev/dev" ]; then
+			cat "$dev/dev"
+			return
+		fi
+	done
+	return 0
+}

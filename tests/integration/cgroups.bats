@@ -1,0 +1,475 @@
+#!/usr/bin/env bats
+# cgroups: linux.resources at create, update (flags and -r), pause/resume, ps, kill --all, events, and limits
+# that bite (pids.max, the memory limit, OOM at create). Values are read back from the host's cgroup files of the
+# container's init (/proc/PID/cgroup), on v1/hybrid and pure v2 alike (tests/vm/run-cgroup-v2.sh for v2).
+
+load helpers
+load cgroup_helpers
+
+setup_file() { husk_setup_file; }
+setup() { husk_setup; }
+teardown() { husk_teardown; }
+
+# count_at_least N COMMAND...: COMMAND prints a number (first word) of at least N (for retry, which needs a command
+# that it re-runs, not a value substituted once).
+count_at_least() {
+	local n=$1 got
+	shift
+	got=$("$@" 2>/dev/null | awk '{ print $1; exit }')
+	[ "${got:-0}" -ge "$n" ]
+}
+
+# The runtime's update knows --FLAG (runc 1.1 lacks the 1.2 ones: --cpu-burst, --cpu-idle).
+update_has_flag() {
+	"$HUSK" update --help 2>&1 | grep -q -- "--$1\b"
+}
+
+# A detached `sleep` container with the given linux.resources JSON.
+run_with_resources() {
+	update_config '.linux.resources = (.linux.resources // {}) + $r' --argjson r "$1"
+	set_args sleep 600
+	husk_run_detached
+}
+
+@test "cgroups: linux.resources from config.json land in the container's cgroup files" {
+	local resources='{
+		"memory": {"limit": 104857600, "reservation": 52428800},
+		"cpu": {"shares": 512, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0"},
+		"pids": {"limit": 42}
+	}'
+	# Swap (memory+swap) only where the kernel accounts it.
+	! cg_swap_accounted || resources=$(jq '.memory.swap = 209715200' <<<"$resources")
+	dev=$(host_block_device)
+	if [ -n "$dev" ]; then
+		resources=$(jq --argjson maj "${dev%:*}" --argjson min "${dev#*:}" \
+			'.blockIO.throttleReadBpsDevice = [{"major": $maj, "minor": $min, "rate": 1048576}]' <<<"$resources")
+	fi
+	run_with_resources "$resources"
+
+	assert_memory_limit 104857600
+	# shellcheck disable=SC2046
+	assert_cg $(cg_memory_reservation_file) 52428800
+	if [ "$(jq .memory.swap <<<"$resources")" != null ]; then
+		assert_swap 209715200 104857600
+	fi
+	assert_cpu_shares 512
+	assert_cpu_max 50000 100000
+	assert_cg cpuset cpuset.cpus 0
+	assert_cg cpuset cpuset.mems 0
+	assert_cg pids pids.max 42
+	if [ -n "$dev" ]; then
+		if cg_v2; then
+			grep -q "^$dev rbps=1048576 " "$(cg_dir io)/io.max" || fail "io.max: $(cat "$(cg_dir io)/io.max")"
+		else
+			assert_cg blkio blkio.throttle.read_bps_device "$dev 1048576"
+		fi
+	fi
+}
+
+@test "cgroups: update changes every limit the host supports, each read back from the cgroup" {
+	set_args sleep 600
+	husk_run_detached
+
+	husk update --memory 200M --memory-reservation 100M "$ID"
+	assert_memory_limit 209715200
+	# shellcheck disable=SC2046
+	assert_cg $(cg_memory_reservation_file) 104857600
+	if cg_has $(cg_swap_file); then
+		husk update --memory-swap 400M "$ID"
+		assert_swap 419430400 209715200
+		# raising memory above the old memory+swap works in one call (swap first)
+		husk update --memory 1g --memory-swap 2g "$ID"
+		assert_memory_limit 1073741824
+		assert_swap 2147483648 1073741824
+	fi
+	# runc's units: binary multiples, any case, optional i and b, fractions
+	husk update --memory 1.5M "$ID"
+	assert_memory_limit 1572864
+	husk update --memory "8 MiB" "$ID"
+	assert_memory_limit 8388608
+	husk update --memory 512mb "$ID"
+	assert_memory_limit 536870912
+	husk update --memory -1 "$ID"
+	assert_memory_limit -1
+
+	husk update --cpu-share 256 "$ID"
+	assert_cpu_shares 256
+	if [ "$RUNTIME" = husk ]; then
+		# husk also takes the plural spelling (runc has only --cpu-share)
+		husk update --cpu-shares 1024 "$ID"
+		assert_cpu_shares 1024
+	fi
+	husk update --cpu-quota 20000 --cpu-period 50000 "$ID"
+	assert_cpu_max 20000 50000
+	# period alone keeps the quota, quota alone keeps the period
+	husk update --cpu-period 40000 "$ID"
+	assert_cpu_max 20000 40000
+	husk update --cpu-quota 30000 "$ID"
+	assert_cpu_max 30000 40000
+	husk update --cpu-quota -1 "$ID"
+	assert_cpu_max -1 40000
+	if cg_has $(cg_burst_file) && update_has_flag cpu-burst; then
+		husk update --cpu-quota 30000 --cpu-burst 10000 "$ID"
+		# shellcheck disable=SC2046
+		assert_cg $(cg_burst_file) 10000
+	fi
+	if cg_has cpu cpu.idle && update_has_flag cpu-idle; then
+		husk update --cpu-idle 1 "$ID"
+		assert_cg cpu cpu.idle 1
+		husk update --cpu-idle 0 "$ID"
+		assert_cg cpu cpu.idle 0
+	fi
+	if ! cg_v2 && cg_has cpu cpu.rt_runtime_us; then
+		# The parent must have realtime time to give; skip that part when it has none.
+		parent=$(dirname "$(cg_dir cpu)")
+		if [ "$(cat "$parent/cpu.rt_runtime_us")" -gt 10000 ]; then
+			husk update --cpu-rt-period 1000000 --cpu-rt-runtime 10000 "$ID"
+			assert_cg cpu cpu.rt_period_us 1000000
+			assert_cg cpu cpu.rt_runtime_us 10000
+		fi
+	fi
+
+	husk update --cpuset-cpus 0 --cpuset-mems 0 "$ID"
+	assert_cg cpuset cpuset.cpus 0
+	assert_cg cpuset cpuset.mems 0
+	if [ "$(nproc)" -gt 1 ]; then
+		husk update --cpuset-cpus 0-1 "$ID"
+		assert_cg cpuset cpuset.cpus 0-1
+	fi
+
+	husk update --pids-limit 30 "$ID"
+	assert_cg pids pids.max 30
+	# 0 leaves the limit alone (runc), -1 lifts it
+	husk update --pids-limit 0 "$ID"
+	assert_cg pids pids.max 30
+	husk update --pids-limit -1 "$ID"
+	assert_cg pids pids.max max
+
+	if ! cg_v2 && cg_has blkio blkio.weight; then
+		husk update --blkio-weight 300 "$ID"
+		assert_cg blkio blkio.weight 300
+	elif ! cg_v2 && cg_has blkio blkio.bfq.weight; then
+		husk update --blkio-weight 300 "$ID"
+		[[ "$(cg_get blkio blkio.bfq.weight)" == *300* ]]
+	elif cg_v2 && cg_has io io.weight; then
+		husk update --blkio-weight 300 "$ID"
+		assert_cg io io.weight "default $((1 + (300 - 10) * 9999 / 990))"
+	fi
+
+	# kernel memory is accepted and ignored, with a warning
+	run husk update --kernel-memory 100M --kernel-memory-tcp 10M "$ID"
+	assert_status 0
+	assert_output_contains "ignored"
+	[ "$(container_status)" = running ]
+}
+
+@test "cgroups: update -r takes linux.resources JSON from a file and from stdin" {
+	add_shared_dir
+	set_args sh -c 'while :; do echo x >/dev/null || echo denied >/shared/denied; sleep 0.05; done'
+	husk_run_detached
+	cat >"$TMP/resources.json" <<-'EOF'
+		{"memory": {"limit": 314572800}, "cpu": {"shares": 300, "quota": 25000, "period": 100000}, "pids": {"limit": 77}}
+	EOF
+	husk update -r "$TMP/resources.json" "$ID"
+	assert_memory_limit 314572800
+	assert_cpu_shares 300
+	assert_cpu_max 25000 100000
+	assert_cg pids pids.max 77
+
+	# stdin, and what is left out stays as it was
+	echo '{"pids": {"limit": 88}}' | husk update --resources - "$ID"
+	assert_cg pids pids.max 88
+	assert_memory_limit 314572800
+
+	# device rules are never changed by update (runc skips them): the container can still write /dev/null
+	echo '{"devices": [{"allow": false, "access": "rwm"}]}' | husk update -r - "$ID" 2>"$TMP/warn"
+	if [ "$RUNTIME" = husk ]; then
+		grep -q "device rules" "$TMP/warn" || fail "no warning: $(cat "$TMP/warn")"
+	fi
+	sleep 0.3
+	[ ! -e "$TMP/shared/denied" ] || fail "update -r applied a deny-all device rule"
+	[ "$(container_status)" = running ]
+}
+
+@test "cgroups: update errors: unknown or stopped container, bad values, values the kernel refuses" {
+	run husk update --memory 100M nosuchcontainer
+	assert_status 1
+	assert_output_contains "does not exist"
+
+	set_args sleep 600
+	husk_run_detached
+	for bad in "--memory 1x" "--memory 10Q" "--memory -5" "--memory-swap abc" "--cpu-share -1" "--cpu-quota 1.5" \
+		"--cpu-period x" "--pids-limit ten" "--cpu-rt-runtime 1e3"; do
+		# shellcheck disable=SC2086
+		run husk update $bad "$ID"
+		[ "$status" -eq 1 ] || fail "update $bad: exit $status"
+		flag=${bad%% *}
+		[[ "$output" == *"${flag#--}"* ]] || fail "update $bad: message does not name the flag"
+	done
+	husk_only "husk's range checks and messages"
+	run husk update --blkio-weight 5 "$ID"
+	assert_status 1
+	assert_output_contains "out of range"
+	run husk update --cpu-idle 2 "$ID"
+	assert_status 1
+	echo '{"memory": {"limit": "lots"}}' >"$TMP/bad.json"
+	run husk update -r "$TMP/bad.json" "$ID"
+	assert_status 1
+	assert_output_contains "memory.limit"
+	run husk update -r "$TMP/nosuchfile.json" "$ID"
+	assert_status 1
+	assert_output_contains "nosuchfile.json"
+	run husk update -r "$TMP/bad.json" --memory 1M "$ID"
+	assert_status 1
+	assert_output_contains "cannot be combined"
+	# a CPU the host does not have: the kernel refuses and the old value stays
+	before=$(cg_get cpuset cpuset.cpus)
+	run husk update --cpuset-cpus 4095 "$ID"
+	assert_status 1
+	assert_output_contains "cpuset.cpus"
+	[ "$(cg_get cpuset cpuset.cpus)" = "$before" ]
+	run husk update --l3-cache-schema "L3:0=f" "$ID"
+	if [ ! -e /sys/fs/resctrl/schemata ]; then
+		assert_status 1
+		assert_output_contains "Intel RDT"
+	fi
+
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	run husk update --memory 100M "$ID"
+	assert_status 1
+	assert_output_contains "container not running"
+}
+
+@test "pause and resume: the freezer stops every process, state and list say paused" {
+	set_args sh -c 'sleep 600 & exec sleep 601'
+	husk_run_detached
+	pid=$(container_pid)
+	retry 50 0.05 count_at_least 2 wc -l "$(cg_dir pids)/cgroup.procs"
+	others=$(grep -vx "$pid" "$(cg_dir pids)/cgroup.procs")
+
+	husk pause "$ID"
+	[ "$(container_status)" = paused ]
+	husk list --format json | jq -e --arg id "$ID" '.[] | select(.id == $id) | .status == "paused"'
+	cg_frozen
+	# A frozen task sleeps in the freezer: uninterruptible (D) under the v1 freezer, interruptible (S) under
+	# v2's, which parks tasks in a signal-stop-like trap; never running.
+	if cg_v2; then want=S; else want=D; fi
+	for p in $pid $others; do
+		[ "$(proc_state "$p")" = "$want" ] || fail "pid $p is in state $(proc_state "$p") while frozen, want $want"
+	done
+	# a frozen process does not die of SIGTERM until thawed, and it is still there
+	kill -0 "$pid"
+
+	run husk pause "$ID"
+	assert_status 1
+	assert_output_contains "container not running"
+
+	husk resume "$ID"
+	[ "$(container_status)" = running ]
+	! cg_frozen
+	[ "$(proc_state "$pid")" = S ]
+	run husk resume "$ID"
+	assert_status 1
+	assert_output_contains "container not paused"
+
+	# update works on a paused container
+	husk pause "$ID"
+	husk update --pids-limit 55 "$ID"
+	assert_cg pids pids.max 55
+	husk resume "$ID"
+
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	run husk pause "$ID"
+	assert_status 1
+	assert_output_contains "container not running"
+	run husk resume "$ID"
+	assert_status 1
+	assert_output_contains "container not paused"
+	run husk pause nosuchcontainer
+	assert_status 1
+	assert_output_contains "does not exist"
+}
+
+@test "pause and resume: a created container can be frozen and thawed, then started" {
+	set_args sleep 600
+	husk_create
+	husk pause "$ID"
+	cg_frozen
+	husk resume "$ID"
+	! cg_frozen
+	husk start "$ID"
+	wait_for_status running
+}
+
+@test "ps: json lists the container's pids, table filters ps(1) to them" {
+	set_args sh -c 'sleep 600 & exec sleep 601'
+	husk_run_detached
+	pid=$(container_pid)
+	retry 50 0.05 count_at_least 2 wc -l "$(cg_dir pids)/cgroup.procs"
+	child=$(grep -vx "$pid" "$(cg_dir pids)/cgroup.procs")
+
+	run --separate-stderr husk ps -f json "$ID"
+	assert_status 0
+	[ "$(jq -c 'sort' <<<"$output")" = "$(jq -nc --argjson a "$pid" --argjson b "$child" '[$a, $b] | sort')" ] ||
+		fail "ps -f json"
+
+	run --separate-stderr husk ps "$ID"
+	assert_status 0
+	[[ "${lines[0]}" == UID*PID* ]] || fail "no ps -ef header"
+	[ "${#lines[@]}" -eq 3 ] || fail "ps should list the header and 2 processes"
+	awk 'NR > 1 { print $2 }' <<<"$output" | sort >"$TMP/got"
+	printf '%s\n' "$pid" "$child" | sort >"$TMP/want"
+	diff "$TMP/want" "$TMP/got"
+
+	# options after the id go to ps(1)
+	run --separate-stderr husk ps "$ID" -o pid,comm
+	assert_status 0
+	[[ "${lines[0]}" == *PID*COMMAND* ]] || fail "ps -o pid,comm header"
+	[ "$(awk -v p="$pid" '$1 == p { print $2 }' <<<"$output")" = sleep ]
+
+	run husk ps "$ID" -o comm
+	assert_status 1
+	assert_output_contains "PID"
+	run husk ps -f yaml "$ID"
+	assert_status 1
+
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	run --separate-stderr husk ps -f json "$ID"
+	assert_status 0
+	[ "$output" = null ]
+}
+
+@test "kill --all: reaches every process of the container, plain kill only the init" {
+	add_shared_dir
+	set_args sh -c '(trap "echo bg > /shared/bg; exit 0" USR1; while :; do sleep 0.05; done) &
+		trap "echo init >> /shared/init" USR1; echo > /shared/ready; while :; do sleep 0.05; done'
+	husk_run_detached
+	retry 100 0.05 test -e "$TMP/shared/ready"
+	sleep 0.2
+
+	husk kill "$ID" USR1
+	retry 100 0.05 test -s "$TMP/shared/init"
+	sleep 0.3
+	[ ! -e "$TMP/shared/bg" ] || fail "plain kill reached a background process"
+
+	husk kill --all "$ID" USR1
+	retry 100 0.05 test -e "$TMP/shared/bg"
+	[ "$(cat "$TMP/shared/bg")" = bg ]
+	[ "$(container_status)" = running ]
+
+	husk kill -a "$ID" KILL
+	wait_for_status stopped
+}
+
+@test "events --stats: one runc-shaped stats event" {
+	run_with_resources '{"memory": {"limit": 104857600}, "pids": {"limit": 42}}'
+	run --separate-stderr husk events --stats "$ID"
+	assert_status 0
+	[ "${#lines[@]}" -eq 1 ]
+	ev=$output
+	jq -e --arg id "$ID" '.type == "stats" and .id == $id' <<<"$ev"
+	# runc's types.Stats field names, as containerd and go-runc decode them
+	jq -e '.data | has("cpu") and has("cpuset") and has("memory") and has("pids") and has("blkio") and has("hugetlb")
+		and has("intel_rdt") and has("network_interfaces")' <<<"$ev"
+	jq -e '.data.cpu.usage | has("kernel") and has("user") and (.total > 0)' <<<"$ev"
+	jq -e '.data.cpu | has("throttling")' <<<"$ev"
+	jq -e '.data.memory.usage | .limit == 104857600 and .usage > 0 and has("failcnt")' <<<"$ev"
+	jq -e '.data.memory | has("swap") and has("kernel") and has("kernelTCP") and (.raw | type == "object")' <<<"$ev"
+	jq -e '.data.pids.current == 1 and .data.pids.limit == 42' <<<"$ev"
+	jq -e '.data.hugetlb | type == "object"' <<<"$ev"
+	if cg_v2; then
+		jq -e '.data.memory.raw | has("anon") and has("file")' <<<"$ev"
+	else
+		jq -e '.data.memory.raw | has("rss") and has("cache")' <<<"$ev"
+	fi
+
+	run husk events --stats nosuchcontainer
+	assert_status 1
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	run husk events --stats "$ID"
+	assert_status 1
+	assert_output_contains "is not running"
+	run husk events --interval 0s "$ID"
+	assert_status 1
+	assert_output_contains "greater than 0"
+	run husk events --interval 5 "$ID"
+	assert_status 1
+}
+
+@test "events: streams stats every --interval and an oom event, ends when the container stops" {
+	cg_v2 || skip_on_runc "events on cgroup v1 ends only when the cgroup is removed, not when the container stops"
+	add_shared_dir
+	update_config '.linux.resources.memory = {"limit": 33554432}'
+	! cg_swap_accounted || update_config '.linux.resources.memory.swap = 33554432'
+	set_args sh -c 'echo > /shared/ready; while [ ! -e /shared/go ]; do sleep 0.05; done
+		dd if=/dev/zero of=/dev/null bs=128M count=1; echo > /shared/oomed; exec sleep 600'
+	husk_run_detached
+	retry 100 0.05 test -e "$TMP/shared/ready"
+	"$HUSK" --root "$ROOT" events --interval 300ms "$ID" >"$TMP/events" 2>"$TMP/events.err" 3>&- &
+	events_pid=$!
+	BACKGROUND_PIDS+=("$events_pid")
+	retry 100 0.05 count_at_least 2 grep -c '"type":"stats"' "$TMP/events" || fail "events: $(cat "$TMP/events.err")"
+	touch "$TMP/shared/go"
+	retry 200 0.05 test -e "$TMP/shared/oomed"
+	retry 100 0.05 grep -q '"type":"oom"' "$TMP/events"
+	grep -m1 '"type":"oom"' "$TMP/events" | jq -e --arg id "$ID" '.id == $id and (has("data") | not)'
+
+	husk kill "$ID" KILL
+	rc=0
+	timeout 10 tail --pid="$events_pid" -f /dev/null || rc=$?
+	[ "$rc" -eq 0 ] || fail "events did not exit after the container stopped"
+	wait "$events_pid" || fail "events exited $?: $(cat "$TMP/events.err")"
+	# every line is one JSON event
+	jq -se 'all(.type == "stats" or .type == "oom")' "$TMP/events"
+}
+
+@test "limits: a fork bomb stops at pids.max and the container survives" {
+	add_shared_dir
+	update_config '.linux.resources.pids = {"limit": 8}'
+	# The forking shell gives up at its first failed fork (busybox sh exits then); its children stay.
+	set_args sh -c '(n=0; while [ $n -lt 40 ]; do sleep 600 & n=$((n + 1)); done) 2>/shared/forkerr
+		echo > /shared/ready; exec sleep 600'
+	husk_run_detached
+	retry 200 0.05 test -e "$TMP/shared/ready"
+	grep -q "fork" "$TMP/shared/forkerr" || fail "no fork failure: $(cat "$TMP/shared/forkerr")"
+	[ "$(container_status)" = running ]
+	# init and 6 sleeps: the 8th task (the 7th sleep) was refused, then the forking shell exited
+	assert_cg pids pids.current 7
+	assert_cg pids pids.max 8
+	[ "$(husk ps -f json "$ID" | jq length)" -eq 7 ]
+	if cg_v2; then
+		[ "$(awk '$1 == "max" { print $2 }' "$(cg_dir pids)/pids.events")" -ge 1 ]
+	fi
+}
+
+@test "limits: a memory hog is OOM-killed at the memory limit and run exits 137" {
+	update_config '.linux.resources.memory = {"limit": 33554432}'
+	! cg_swap_accounted || update_config '.linux.resources.memory.swap = 33554432'
+	container_run dd if=/dev/zero of=/dev/null bs=128M count=1
+	assert_status 137
+}
+
+@test "limits: an init OOM-killed while the container is created is reported as OOM" {
+	husk_only "runc sets limits after joining and refuses a limit below the usage instead"
+	local limit
+	for limit in 65536 16384; do
+		update_config '.linux.resources.memory = {"limit": $l}' --argjson l "$limit"
+		! cg_swap_accounted || update_config '.linux.resources.memory.swap = $l' --argjson l "$limit"
+		set_args true
+		run husk create --bundle "$BUNDLE" "$ID" </dev/null
+		[ "$status" -ne 0 ] && break
+		husk delete -f "$ID"
+	done
+	[ "$status" -ne 0 ] || fail "create succeeded with a 16 KiB memory limit"
+	assert_no_trace
+	if [[ "$output" != *OOM* && "$output" == *"exited unexpectedly"* ]]; then
+		# create.c explain_init_exit: waitid(WNOHANG) right after the sync socket's EOF can run before the
+		# dying init is a zombie, and then the OOM check is skipped. Reported; remove this skip once fixed.
+		skip "init died without an OOM report (create.c explain_init_exit races the init's exit)"
+	fi
+	assert_output_contains "OOM"
+}

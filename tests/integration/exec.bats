@@ -1,0 +1,465 @@
+#!/usr/bin/env bats
+# exec: every runc exec flag, what an exec'd process shares with the container, stdio, signals, exit status,
+# and socket activation (LISTEN_FDS) on run.
+
+load helpers
+
+RECVFD=$(abs_path "${RECVFD:-$(dirname "$CHECKER")/recvfd}")
+SUBREAPER=$(abs_path "${SUBREAPER:-$(dirname "$CHECKER")/subreaper}")
+
+setup_file() { husk_setup_file; }
+setup() { husk_setup; }
+teardown() { husk_teardown; }
+
+# A running container $ID whose init sleeps; extra config edits go before it.
+start_container() {
+	set_args sleep 600
+	husk_run_detached
+	INIT_PID=$(container_pid)
+}
+
+need_tool() {
+	[ -x "$1" ] || skip "no $(basename "$1") at $1 (ninja -C build tests/checker/$(basename "$1"))"
+}
+
+# /proc/PID/status field of a host pid.
+proc_status() {
+	awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"
+}
+
+@test "exec: runs a command in the running container" {
+	start_container
+	run --separate-stderr husk exec "$ID" echo hello world </dev/null
+	assert_status 0
+	[ "$output" = "hello world" ] || fail "unexpected stdout"
+	[ "$(container_status)" = running ]
+}
+
+@test "exec: the exit status of the process is exec's (exit 3 -> 3, signal N -> 128+N)" {
+	start_container
+	run husk exec "$ID" sh -c 'exit 3' </dev/null
+	assert_status 3
+	run husk exec "$ID" sh -c 'kill -TERM $$' </dev/null
+	assert_status 143
+	run husk exec "$ID" sh -c 'kill -KILL $$' </dev/null
+	assert_status 137
+	run husk exec "$ID" true </dev/null
+	assert_status 0
+	[ "$(container_status)" = running ]
+}
+
+@test "exec: stdin, stdout and stderr are the caller's, bytes untouched" {
+	start_container
+	head -c 300000 /dev/urandom >"$TMP/data"
+	husk exec "$ID" cat <"$TMP/data" >"$TMP/copy"
+	cmp "$TMP/data" "$TMP/copy"
+	# stdout and stderr stay apart; stdin at EOF is EOF inside
+	husk exec "$ID" sh -c 'echo out; echo err >&2; cat; echo after-eof' </dev/null >"$TMP/out" 2>"$TMP/err"
+	[ "$(cat "$TMP/out")" = "$(printf 'out\nafter-eof')" ]
+	[ "$(cat "$TMP/err")" = err ]
+	# the process gets the very pipe: no pty and no copy in between
+	run --separate-stderr husk exec "$ID" checker tty </dev/null
+	[ "$(kv stdin.tty)" = 0 ] && [ "$(kv stdout.tty)" = 0 ] && [ "$(kv ctty)" = 0 ] || fail "not the caller's stdio"
+	echo piped | husk exec "$ID" sh -c 'read l; echo "got $l"; readlink /proc/self/fd/0' >"$TMP/out"
+	[ "$(sed -n 1p "$TMP/out")" = "got piped" ]
+	[[ "$(sed -n 2p "$TMP/out")" == pipe:* ]] || fail "stdin is $(sed -n 2p "$TMP/out"), not a pipe"
+}
+
+@test "exec: a command that does not exist fails and leaves the container running" {
+	start_container
+	run husk exec "$ID" /no/such/program </dev/null
+	[ "$status" -ne 0 ] || fail "exec of a missing program succeeded"
+	assert_output_contains "/no/such/program"
+	[ "$(container_status)" = running ]
+}
+
+@test "exec: joins every namespace of the container" {
+	update_config '.linux.namespaces += [{"type": "cgroup"}]'
+	start_container
+	run --separate-stderr husk exec "$ID" checker ns </dev/null
+	assert_status 0
+	for ns in net uts ipc pid mnt cgroup user; do
+		want=$(readlink "/proc/$INIT_PID/ns/$ns")
+		[ "$(kv "ns.$ns")" = "$want" ] || fail "ns.$ns: got $(kv "ns.$ns"), init has $want"
+	done
+	# in the container's pid namespace, below its init: pid > 1, parent outside (0)
+	run --separate-stderr husk exec "$ID" checker pid </dev/null
+	[ "$(kv pid)" -gt 1 ] && [ "$(kv ppid)" = 0 ] || fail "not in the container's pid namespace"
+}
+
+@test "exec: the process is in the container's cgroup" {
+	start_container
+	run --separate-stderr husk exec "$ID" cat /proc/self/cgroup </dev/null
+	assert_status 0
+	[ "$output" = "$(cat "/proc/$INIT_PID/cgroup")" ] || fail "cgroup differs from init's: $(cat "/proc/$INIT_PID/cgroup")"
+}
+
+@test "exec: the process leads a session of its own (terminal signals reach it only through the runtime)" {
+	start_container
+	run --separate-stderr husk exec "$ID" checker pid </dev/null
+	assert_status 0
+	[ "$(kv sid)" = "$(kv pid)" ] || fail "sid $(kv sid) is not the process's pid $(kv pid)"
+}
+
+@test "exec: the config's seccomp filter applies to exec'd processes" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["sethostname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	start_container
+	run --separate-stderr husk exec "$ID" checker status Seccomp </dev/null
+	assert_status 0
+	[ "$(kv Seccomp)" = 2 ] || fail "exec'd process not under seccomp"
+	run husk exec "$ID" hostname changed </dev/null
+	[ "$status" -ne 0 ] || fail "sethostname was not filtered"
+}
+
+@test "exec: the config's rlimits, capabilities, user and cwd apply" {
+	update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 777, "hard": 888}]
+		| .process.user = {"uid": 0, "gid": 100, "additionalGids": [7]} | .process.cwd = "/tmp"'
+	start_container
+	run --separate-stderr husk exec "$ID" sh -c 'checker rlimit NOFILE; checker caps; checker ids; checker cwd' </dev/null
+	assert_status 0
+	[ "$(kv soft)" = 777 ] && [ "$(kv hard)" = 888 ] || fail "rlimit not applied"
+	# runc spec's three capabilities
+	[ "$(kv CapBnd)" = 0000000020000420 ] || fail "CapBnd"
+	[ "$(kv CapEff)" = 0000000020000420 ] || fail "CapEff"
+	[ "$(kv CapPrm)" = 0000000020000420 ] || fail "CapPrm"
+	[ "$(kv uid)" = 0 ] && [ "$(kv gid)" = 100 ] && [ "$(kv groups)" = 7 ] || fail "user not applied"
+	[ "$(kv cwd)" = /tmp ] || fail "cwd not applied"
+}
+
+@test "exec: -p FILE runs the process it describes" {
+	start_container
+	cat >"$TMP/process.json" <<'EOF'
+{"args": ["sh", "-c", "echo \"$GREETING from $(pwd) as $(id -u)\"; exit 4"],
+ "env": ["PATH=/bin", "GREETING=hi"], "cwd": "/tmp", "user": {"uid": 65534, "gid": 65534}}
+EOF
+	run --separate-stderr husk exec -p "$TMP/process.json" "$ID" </dev/null
+	assert_status 4
+	[ "$output" = "hi from /tmp as 65534" ] || fail "process.json not followed"
+	run --separate-stderr husk exec --process "$TMP/process.json" "$ID" </dev/null
+	assert_status 4
+}
+
+@test "exec: -p - reads the process from stdin" {
+	skip_on_runc "1.1.5 opens a file named \"-\""
+	start_container
+	run --separate-stderr husk exec -p - "$ID" <<<'{"args": ["echo", "from stdin"], "cwd": "/"}'
+	assert_status 0
+	[ "$output" = "from stdin" ]
+}
+
+@test "exec: -p with a bad process.json fails clearly" {
+	start_container
+	echo '{"args": [], "cwd": "/"}' >"$TMP/empty-args.json"
+	run husk exec -p "$TMP/empty-args.json" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "empty args accepted"
+	echo '{"args": ["true"], "cwd": "relative"}' >"$TMP/relative-cwd.json"
+	run husk exec -p "$TMP/relative-cwd.json" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "relative cwd accepted"
+	echo '{"args": ["true"], ' >"$TMP/broken.json"
+	run husk exec -p "$TMP/broken.json" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "broken JSON accepted"
+	run husk exec -p "$TMP/missing.json" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "missing file accepted"
+	[ "$(container_status)" = running ]
+}
+
+@test "exec: --cwd sets the working directory" {
+	start_container
+	run --separate-stderr husk exec --cwd /tmp "$ID" checker cwd </dev/null
+	assert_status 0
+	[ "$(kv cwd)" = /tmp ]
+	run husk exec --cwd /no/such/dir "$ID" true </dev/null
+	[ "$status" -ne 0 ] || fail "exec in a missing cwd succeeded"
+}
+
+@test "exec: -e/--env overrides a config variable and adds new ones (repeatable)" {
+	start_container
+	run --separate-stderr husk exec -e TERM=dumb -e NEW=1 -e OTHER=a=b "$ID" checker env </dev/null
+	assert_status 0
+	[ "$(kv TERM)" = dumb ] || fail "TERM not overridden"
+	[ "$(grep -c '^TERM=' <<<"$output")" = 1 ] || fail "TERM set twice"
+	[ "$(kv NEW)" = 1 ] && [ "$(kv OTHER)" = a=b ] || fail "new variables missing"
+	[ "$(kv PATH)" = /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ] || fail "config PATH lost"
+	run --separate-stderr husk exec --env TERM=vt100 "$ID" checker env TERM </dev/null
+	[ "$(kv TERM)" = vt100 ] || fail "--env not applied"
+}
+
+@test "exec: -u UID[:GID] and -g/--additional-gids set the user" {
+	start_container
+	run --separate-stderr husk exec -u 65534:65533 -g 10 -g 20 "$ID" checker ids </dev/null
+	assert_status 0
+	[ "$(kv uid)" = 65534 ] && [ "$(kv euid)" = 65534 ] || fail "uid"
+	[ "$(kv gid)" = 65533 ] && [ "$(kv egid)" = 65533 ] || fail "gid"
+	[ "$(kv groups)" = 10,20 ] || fail "additional gids"
+	# UID alone keeps the config's gid
+	run --separate-stderr husk exec --user 1000 "$ID" checker ids </dev/null
+	assert_status 0
+	[ "$(kv uid)" = 1000 ] && [ "$(kv gid)" = 0 ] || fail "-u UID"
+	run --separate-stderr husk exec --user 5:6 --additional-gids 30 "$ID" checker ids </dev/null
+	[ "$(kv uid)" = 5 ] && [ "$(kv gid)" = 6 ] && [ "$(kv groups)" = 30 ] || fail "--user/--additional-gids"
+	run husk exec -u nobody:x "$ID" true </dev/null
+	[ "$status" -ne 0 ] || fail "a bad --user was accepted"
+}
+
+@test "exec: --no-new-privs sets NoNewPrivs" {
+	update_config '.process.noNewPrivileges = false'
+	start_container
+	run --separate-stderr husk exec "$ID" checker status NoNewPrivs </dev/null
+	[ "$(kv NoNewPrivs)" = 0 ] || fail "NoNewPrivs set without the flag"
+	run --separate-stderr husk exec --no-new-privs "$ID" checker status NoNewPrivs </dev/null
+	assert_status 0
+	[ "$(kv NoNewPrivs)" = 1 ] || fail "--no-new-privs not applied"
+}
+
+@test "exec: -c/--cap adds a capability" {
+	start_container
+	run --separate-stderr husk exec "$ID" checker caps </dev/null
+	[[ "$(kv CapEff_names)" != *cap_net_raw* ]] || fail "CAP_NET_RAW present without --cap"
+	run --separate-stderr husk exec --cap CAP_NET_RAW --cap CAP_SYS_CHROOT "$ID" checker caps </dev/null
+	assert_status 0
+	for set in CapEff CapPrm CapBnd; do
+		[[ "$(kv "${set}_names")" == *cap_net_raw* ]] || fail "$set lacks cap_net_raw"
+		[[ "$(kv "${set}_names")" == *cap_sys_chroot* ]] || fail "$set lacks cap_sys_chroot"
+		[[ "$(kv "${set}_names")" == *cap_kill* ]] || fail "$set lost the config's cap_kill"
+	done
+	run --separate-stderr husk exec -c CAP_SYS_CHROOT "$ID" checker caps </dev/null
+	[[ "$(kv CapEff_names)" == *cap_sys_chroot* ]] || fail "-c not applied"
+}
+
+@test "exec: --cap with an unknown capability fails (husk: runc warns and ignores it)" {
+	husk_only "runc 1.1 ignores unknown capabilities with a warning"
+	start_container
+	run husk exec --cap CAP_NO_SUCH "$ID" touch /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "an unknown capability was accepted"
+	assert_output_contains CAP_NO_SUCH
+	run husk exec "$ID" test -e /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "the process ran anyway"
+}
+
+@test "exec: --preserve-fds N passes fds 3 .. 3+N-1 and closes the others" {
+	start_container
+	echo three >"$TMP/f3"
+	echo four >"$TMP/f4"
+	echo five >"$TMP/f5"
+	run --separate-stderr husk exec --preserve-fds 2 "$ID" checker fds </dev/null 3<"$TMP/f3" 4<"$TMP/f4" 5<"$TMP/f5"
+	assert_status 0
+	[ "$(kv fds)" = 0,1,2,3,4 ] || fail "fds in the process"
+	[ "$(kv fd.3)" = "$TMP/f3" ] && [ "$(kv fd.4)" = "$TMP/f4" ] || fail "preserved fds point elsewhere"
+	run --separate-stderr husk exec "$ID" checker fds </dev/null 3<"$TMP/f3"
+	[ "$(kv fds)" = 0,1,2 ] || fail "an fd leaked without --preserve-fds"
+}
+
+@test "exec: --cgroup is refused with a clear error (husk: sub-cgroups not supported yet)" {
+	husk_only "runc joins the named sub-cgroup"
+	start_container
+	add_shared_dir
+	run husk exec --cgroup sub "$ID" touch /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "--cgroup accepted"
+	assert_output_contains "--cgroup"
+	assert_output_contains "not supported"
+	run husk exec "$ID" test -e /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "the process ran anyway"
+}
+
+@test "exec: --process-label fails clearly on this host without SELinux" {
+	[ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is enabled on this host"
+	start_container
+	run husk exec --process-label system_u:system_r:container_t:s0 "$ID" touch /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "a SELinux label was accepted without SELinux"
+	[[ "${output,,}" == *selinux* ]] || fail "the error does not name SELinux"
+	run husk exec "$ID" test -e /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "the process ran anyway"
+}
+
+@test "exec: --apparmor fails clearly on this host without AppArmor" {
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "AppArmor is enabled on this host"
+	start_container
+	run husk exec --apparmor husk-test-profile "$ID" touch /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "an AppArmor profile was accepted without AppArmor"
+	[[ "${output,,}" == *apparmor* ]] || fail "the error does not name AppArmor"
+	run husk exec "$ID" test -e /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "the process ran anyway"
+}
+
+@test "exec: -d returns at once; --pid-file is a bare integer; the process outlives exec under the caller's subreaper" {
+	need_tool "$SUBREAPER"
+	start_container
+	run "$SUBREAPER" sh -c '
+		"$1" --root "$2" exec -d --pid-file "$3/exec.pid" "$4" sleep 600 </dev/null >/dev/null 2>"$3/exec.err" || exit 10
+		pid=$(cat "$3/exec.pid")
+		echo "subreaper=$PPID"
+		echo "ppid=$(awk "\$1 == \"PPid:\" { print \$2 }" /proc/$pid/status)"
+		echo "state=$(awk "\$1 == \"State:\" { print \$2 }" /proc/$pid/status)"
+		echo "cmdline=$(tr "\0" " " </proc/$pid/cmdline)"
+		echo "cgroup=$(cat /proc/$pid/cgroup | md5sum)"
+		kill -9 "$pid"' sh "$HUSK" "$ROOT" "$TMP" "$ID"
+	assert_status 0
+	[ -n "$(kv subreaper)" ] && [ "$(kv ppid)" = "$(kv subreaper)" ] || fail "not reparented to the subreaper"
+	[ "$(kv state)" = S ] || fail "the detached process is not alive and sleeping"
+	[ "$(kv cmdline)" = "sleep 600 " ] || fail "pid file names another process"
+	[ "$(kv cgroup)" = "$(md5sum <"/proc/$INIT_PID/cgroup")" ] || fail "detached process outside the cgroup"
+	[[ "$(cat "$TMP/exec.pid")" =~ ^[0-9]+$ ]] || fail "pid file is not a bare integer: $(od -c "$TMP/exec.pid")"
+	[ "$(wc -l <"$TMP/exec.pid")" = 0 ] || fail "pid file ends with a newline"
+}
+
+@test "exec: --pidfd-socket receives a pidfd of the process" {
+	skip_on_runc "1.1.5 has no --pidfd-socket"
+	need_tool "$RECVFD"
+	start_container
+	"$RECVFD" "$TMP/pidfd.sock" 15 >"$TMP/recvfd.out" 2>"$TMP/recvfd.err" </dev/null 3>&- &
+	recv_pid=$!
+	BACKGROUND_PIDS+=("$recv_pid")
+	retry 100 0.02 test -S "$TMP/pidfd.sock"
+	husk exec -d --pid-file "$TMP/exec.pid" --pidfd-socket "$TMP/pidfd.sock" "$ID" sleep 600 </dev/null >/dev/null 2>&1
+	# recvfd kills the process through the pidfd and waits for it to exit
+	wait "$recv_pid" || fail "recvfd failed: $(cat "$TMP/recvfd.err")"
+	output=$(cat "$TMP/recvfd.out")
+	[ "$(kv link)" = "anon_inode:[pidfd]" ] || fail "not a pidfd"
+	[ "$(kv pid)" = "$(cat "$TMP/exec.pid")" ] || fail "the pidfd is of another process"
+	[ "$(kv exited)" = 1 ] || fail "the process did not exit on the signal sent through the pidfd"
+	# foreground: exec returns the status of the process the pidfd killed
+	"$RECVFD" "$TMP/pidfd2.sock" 15 >"$TMP/recvfd.out" 2>"$TMP/recvfd.err" </dev/null 3>&- &
+	BACKGROUND_PIDS+=("$!")
+	retry 100 0.02 test -S "$TMP/pidfd2.sock"
+	run husk exec --pidfd-socket "$TMP/pidfd2.sock" "$ID" sleep 600 </dev/null
+	assert_status 143
+}
+
+@test "exec: --console-socket with -t sends the pty master to the socket" {
+	start_container
+	start_console_socket
+	husk exec -d -t --console-socket "$TMP/console.sock" "$ID" sh -c 'checker tty; stty size' </dev/null >/dev/null
+	wait_console_output
+	output=$console
+	[ "$(kv stdin.tty)" = 1 ] && [ "$(kv stdout.tty)" = 1 ] && [ "$(kv ctty)" = 1 ] || fail "no terminal"
+	[[ "$(kv stdin.ttyname)" == /dev/pts/* ]] || fail "the pty is not in the container's devpts"
+}
+
+@test "exec: -t with -d and no --console-socket is an error; so is --console-socket without -t" {
+	start_container
+	run husk exec -d -t "$ID" touch /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "-d -t without a console socket was accepted"
+	[[ "$output" == *console?socket* ]] || fail "the error does not name the console socket"
+	start_console_socket
+	run husk exec -d --console-socket "$TMP/console.sock" "$ID" touch /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "--console-socket without -t was accepted"
+	[[ "$output" == *console?socket* ]] || fail "the error does not name the console socket"
+	run husk exec "$ID" test -e /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "a refused exec ran anyway"
+}
+
+@test "exec: into a stopped container is a clear error" {
+	set_args sh -c 'exit 0'
+	husk_create
+	husk start "$ID"
+	wait_for_status stopped
+	run husk exec "$ID" true </dev/null
+	[ "$status" -ne 0 ] || fail "exec into a stopped container succeeded"
+	assert_output_contains "stopped"
+}
+
+@test "exec: into a container that does not exist says so" {
+	run husk exec nosuchcontainer true </dev/null
+	[ "$status" -ne 0 ] || fail "exec into nothing succeeded"
+	assert_output_contains "does not exist"
+}
+
+@test "exec: into a paused container needs --ignore-paused, and then waits for resume" {
+	start_container
+	husk pause "$ID"
+	[ "$(container_status)" = paused ]
+	run husk exec "$ID" true </dev/null
+	[ "$status" -ne 0 ] || fail "exec into a paused container succeeded"
+	assert_output_contains "paused"
+	# with --ignore-paused the process joins the frozen cgroup: it runs only after resume
+	"$HUSK" --root "$ROOT" exec --ignore-paused "$ID" echo ran </dev/null >"$TMP/exec.out" 2>&1 3>&- &
+	exec_pid=$!
+	BACKGROUND_PIDS+=("$exec_pid")
+	sleep 0.5
+	[ ! -s "$TMP/exec.out" ] || fail "the process ran while the container was paused: $(cat "$TMP/exec.out")"
+	husk resume "$ID"
+	rc=0
+	wait "$exec_pid" || rc=$?
+	[ "$rc" -eq 0 ] || fail "exec --ignore-paused exited $rc: $(cat "$TMP/exec.out")"
+	[ "$(cat "$TMP/exec.out")" = ran ]
+}
+
+@test "exec: signals sent to the exec process are forwarded (TERM, USR1, HUP, ALRM)" {
+	add_shared_dir
+	start_container
+	for sig in TERM USR1 HUP ALRM; do
+		rm -f "$TMP/shared/ready" "$TMP/shared/got"
+		"$HUSK" --root "$ROOT" exec "$ID" sh -c "trap 'echo $sig > /shared/got; exit 7' $sig
+			echo > /shared/ready; while :; do sleep 0.05; done" </dev/null >"$TMP/exec.out" 2>&1 3>&- &
+		exec_pid=$!
+		BACKGROUND_PIDS+=("$exec_pid")
+		retry 100 0.05 test -e "$TMP/shared/ready"
+		kill -"$sig" "$exec_pid"
+		rc=0
+		wait "$exec_pid" || rc=$?
+		[ "$(cat "$TMP/shared/got" 2>/dev/null)" = "$sig" ] || fail "SIG$sig not forwarded: $(cat "$TMP/exec.out")"
+		[ "$rc" -eq 7 ] || fail "exec exited $rc after SIG$sig, want 7"
+	done
+}
+
+@test "exec: a process killed with exec's signal makes exec exit 128+N" {
+	add_shared_dir
+	start_container
+	"$HUSK" --root "$ROOT" exec "$ID" sh -c 'echo > /shared/ready; exec sleep 600' </dev/null >/dev/null 2>&1 3>&- &
+	exec_pid=$!
+	BACKGROUND_PIDS+=("$exec_pid")
+	retry 100 0.05 test -e "$TMP/shared/ready"
+	sleep 0.1
+	kill -TERM "$exec_pid"
+	rc=0
+	wait "$exec_pid" || rc=$?
+	[ "$rc" -eq 143 ] || fail "exec exited $rc, want 143"
+}
+
+@test "exec: LISTEN_FDS of the caller are not passed (runc passes them on run/create only)" {
+	start_container
+	run --separate-stderr sh -c 'export LISTEN_PID=$$ LISTEN_FDS=1; exec "$@"' sh \
+		"$HUSK" --root "$ROOT" exec "$ID" sh -c 'checker fds; echo "LISTEN_FDS=${LISTEN_FDS:-unset}"' </dev/null 3</dev/null
+	assert_status 0
+	[ "$(kv fds)" = 0,1,2 ] && [ "$(kv LISTEN_FDS)" = unset ] || fail "activation fds leaked into exec"
+}
+
+@test "run: socket activation: LISTEN_FDS for the runtime's pid passes fds 3.. with LISTEN_FDS=N LISTEN_PID=1" {
+	echo three >"$TMP/f3"
+	echo four >"$TMP/f4"
+	echo five >"$TMP/f5"
+	set_args sh -c 'checker fds; echo "LISTEN_FDS=$LISTEN_FDS"; echo "LISTEN_PID=$LISTEN_PID"'
+	run --separate-stderr sh -c 'export LISTEN_PID=$$ LISTEN_FDS=2; exec "$@"' sh \
+		"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null 3<"$TMP/f3" 4<"$TMP/f4" 5<"$TMP/f5"
+	assert_status 0
+	[ "$(kv fds)" = 0,1,2,3,4 ] || fail "activation fds not passed"
+	[ "$(kv fd.3)" = "$TMP/f3" ] && [ "$(kv fd.4)" = "$TMP/f4" ] || fail "wrong fds"
+	[ "$(kv LISTEN_FDS)" = 2 ] && [ "$(kv LISTEN_PID)" = 1 ] || fail "LISTEN_FDS/LISTEN_PID not set for the container"
+	# --preserve-fds counts from after the activation fds
+	run --separate-stderr sh -c 'export LISTEN_PID=$$ LISTEN_FDS=1; exec "$@"' sh \
+		"$HUSK" --root "$ROOT" run --preserve-fds 1 --bundle "$BUNDLE" "$ID" </dev/null 3<"$TMP/f3" 4<"$TMP/f4" 5<"$TMP/f5"
+	assert_status 0
+	[ "$(kv fds)" = 0,1,2,3,4 ] && [ "$(kv LISTEN_FDS)" = 1 ] || fail "activation + preserve-fds"
+}
+
+@test "run: socket activation: LISTEN_FDS meant for another pid is ignored" {
+	set_args sh -c 'checker fds; echo "LISTEN_FDS=${LISTEN_FDS:-unset}"'
+	run --separate-stderr sh -c 'export LISTEN_PID=1 LISTEN_FDS=1; exec "$@"' sh \
+		"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null 3</dev/null
+	assert_status 0
+	[ "$(kv fds)" = 0,1,2 ] && [ "$(kv LISTEN_FDS)" = unset ] || fail "fds passed for another pid"
+}
+
+@test "create: socket activation fds wait in the created container until start" {
+	echo three >"$TMP/f3"
+	add_shared_dir
+	set_args sh -c 'checker fds > /shared/fds; echo "LISTEN_FDS=$LISTEN_FDS" >> /shared/fds'
+	sh -c 'export LISTEN_PID=$$ LISTEN_FDS=1; exec "$@"' sh \
+		"$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3<"$TMP/f3"
+	husk start "$ID"
+	wait_for_status stopped
+	output=$(cat "$TMP/shared/fds")
+	[ "$(kv fds)" = 0,1,2,3 ] && [ "$(kv fd.3)" = "$TMP/f3" ] && [ "$(kv LISTEN_FDS)" = 1 ] ||
+		fail "activation fd not kept until start"
+}

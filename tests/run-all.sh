@@ -78,9 +78,13 @@ section "fuzzing (short run)"
 if command -v clang >/dev/null; then
 	if [ -f "$fuzz/build.ninja" ] || CC=clang meson setup "$fuzz" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false >/dev/null; then
-		ninja -C "$fuzz" >/dev/null || { ninja -C "$fuzz" | tail -n 30; }
+		if ! ninja -C "$fuzz" >/dev/null; then
+			ninja -C "$fuzz" | tail -n 30
+			failed=$((failed + 1))
+			failures+=("fuzz build")
+		fi
 		for target in "$fuzz"/tests/fuzz/fuzz_*; do
-			[ -x "$target" ] || continue
+			[ -f "$target" ] && [ -x "$target" ] || continue
 			name=$(basename "$target")
 			corpus_src=tests/fuzz/corpus/${name#fuzz_}
 			work=$(mktemp -d)

@@ -23,10 +23,10 @@ static const char *const hooks[] = {"prestart",       "createRuntime", "createCo
 
 static const char *const mount_options[] = {
         "async",     "atime",     "bind",      "defaults", "dev",        "diratime",    "dirsync",     "exec",
-        "idmap",     "iversion",  "lazytime",  "loud",     "mand",       "noatime",     "nodev",       "nodiratime",
+        "iversion",  "lazytime",  "loud",     "mand",       "noatime",     "nodev",       "nodiratime",
         "noexec",    "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",    "nosymfollow",
         "private",   "ratime",    "rbind",     "rdev",     "rdiratime",  "relatime",    "remount",     "rexec",
-        "ridmap",    "rnoatime",  "rnodev",    "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime",
+        "rnoatime",  "rnodev",    "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime",
         "rnosuid",   "rnosymfollow", "ro",     "rprivate", "rrelatime",  "rro",         "rrw",         "rshared",
         "rslave",    "rstrictatime", "rsuid",  "rsymfollow", "runbindable", "rw",       "shared",      "silent",
         "slave",     "strictatime", "suid",    "symfollow", "sync",      "unbindable",  NULL,
@@ -79,7 +79,7 @@ int cli_features(struct cli_global *g, int argc, char **argv, struct husk_error 
                 "enabled", 1, "actions", strings(seccomp_actions), "operators", strings(seccomp_operators),
                 "archs", strings(seccomp_archs), "knownFlags", strings(seccomp_flags), "supportedFlags",
                 strings(seccomp_flags), "apparmor", "enabled", 1, "selinux", "enabled", 1, "intelRdt", "enabled",
-                1, "mountExtensions", "idmap", "enabled", 1, "annotations", "io.github.husk.version", HUSK_VERSION,
+                1, "mountExtensions", "idmap", "enabled", 0, "annotations", "io.github.husk.version", HUSK_VERSION,
                 "io.github.husk.commit", HUSK_COMMIT);
         if (!doc)
                 return husk_error_set(err, ENOMEM, "features");

@@ -167,7 +167,8 @@ int cg_devices_bpf_apply(int dirfd, const struct cg_device_rules *rules, struct 
         int r = build_program(rules, &p, err);
         if (r < 0)
                 return r;
-        _cleanup_free_ struct bpf_insn *insns = p.insns;
+        _cleanup_free_ struct bpf_insn *insns = p.insns; /* owns p.insns */
+        (void)insns;
         _cleanup_close_ int prog_fd = load_program(&p, err);
         if (prog_fd < 0)
                 return prog_fd;

@@ -20,7 +20,10 @@
 #include "container/sync.h"
 #include "husk-config.h"
 #include "linux/hooks.h"
+#include "linux/intelrdt.h"
+#include "linux/netdev.h"
 #include "linux/seccomp-filter.h"
+#include "linux/selfprotect.h"
 #include "linux/sysctls.h"
 #include "linux/terminal.h"
 #include "linux/userns.h"
@@ -106,6 +109,7 @@ static void fill_state(struct husk_launch *l)
         s->rootless = l->rt->rootless;
         s->foreground = l->foreground;
         s->no_pivot = l->opts->no_pivot;
+        s->intel_rdt = l->spec->linux_.intel_rdt.present;
         s->poststart = l->spec->hooks.poststart;
         s->poststop = l->spec->hooks.poststop;
         s->status = HUSK_STATUS_CREATING;
@@ -283,6 +287,29 @@ static int check_terminal_options(struct husk_launch *l, struct husk_error **err
         return 0;
 }
 
+/* What the parent does for the init before releasing it: network devices, Intel RDT. */
+static int setup_from_parent(struct husk_launch *l, struct husk_error **err)
+{
+        const struct husk_linux *lx = &l->spec->linux_;
+        int r;
+        if (lx->net_devices_len) {
+                _cleanup_close_ int own = -1;
+                int netns = l->ns.join_fd[HUSK_NS_NETWORK];
+                if (netns < 0) {
+                        char path[64];
+                        snprintf(path, sizeof(path), "/proc/%d/ns/net", l->pid);
+                        netns = own = open(path, O_RDONLY | O_CLOEXEC);
+                        if (own < 0)
+                                return husk_error_set(err, errno, "linux.netDevices: open `%s`", path);
+                }
+                if ((r = husk_netdev_move(lx->net_devices, lx->net_devices_len, netns, err)) < 0)
+                        return husk_error_wrap(err, "linux.netDevices");
+        }
+        if (lx->intel_rdt.present && (r = husk_intel_rdt_apply(&lx->intel_rdt, l->id, l->pid, err)) < 0)
+                return r;
+        return 0;
+}
+
 /* Hooks that run in the runtime namespace while init waits, before pivot_root. */
 static int run_create_runtime_hooks(struct husk_launch *l, struct husk_error **err)
 {
@@ -382,6 +409,10 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         int r = husk_id_validate(l->id, err);
         if (r < 0)
                 return r;
+        /* Every process cloned from here on must not expose a writable husk binary (CVE-2019-5736). */
+        r = husk_selfprotect_reexec(err);
+        if (r < 0)
+                return r;
         r = resolve_paths(l, err);
         if (r < 0)
                 return r;
@@ -445,6 +476,9 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
                 if (r < 0)
                         goto fail;
         }
+        r = setup_from_parent(l, err);
+        if (r < 0)
+                goto fail;
         r = husk_state_write(l->dirfd, &l->state, err);
         if (r < 0)
                 goto fail;
@@ -474,6 +508,10 @@ void husk_launch_abort(struct husk_launch *l)
         if (l->cgroup && husk_cgroup_destroy(l->cgroup, &ignored) < 0) {
                 _cleanup_free_ char *msg = husk_error_format(ignored);
                 husk_warn("remove cgroup of `%s`: %s", l->id, msg ? msg : "failed");
+        }
+        if (l->spec && l->spec->linux_.intel_rdt.present && l->pid > 0) {
+                husk_error_freep(&ignored);
+                husk_intel_rdt_remove(&l->spec->linux_.intel_rdt, l->id, &ignored);
         }
         /* The spec sends a failed create on to delete, which runs poststop hooks. */
         if (l->spec && l->spec->hooks.poststop.len && l->dirfd >= 0) {

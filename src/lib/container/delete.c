@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "linux/hooks.h"
+#include "linux/intelrdt.h"
+#include <stdio.h>
 #include "util/cleanup.h"
 #include "util/syscalls.h"
 #include "util/log.h"
@@ -24,6 +26,18 @@ static int kill_and_wait(const struct husk_state *state, struct husk_error **err
         while (poll(&pfd, 1, 10000) < 0 && errno == EINTR)
                 ;
         return 0;
+}
+
+/* The resctrl groups live outside the cgroup: their config is in the state dir's config copy. */
+static int remove_intel_rdt(int dirfd, const struct husk_state *state, struct husk_error **err)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, HUSK_CONFIG_COPY);
+        _cleanup_(husk_spec_freep) struct husk_spec *spec = NULL;
+        int r = husk_spec_load(path, &spec, err);
+        if (r < 0)
+                return husk_error_wrap(err, "linux.intelRdt of `%s`", state->id);
+        return husk_intel_rdt_remove(&spec->linux_.intel_rdt, state->id, err);
 }
 
 int husk_container_destroy(const char *root, const char *id, int dirfd, struct husk_state *state, bool force,
@@ -48,6 +62,11 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
                         *err = TAKE_PTR(cg_err);
                         return husk_error_wrap(err, "remove cgroup of `%s`", id);
                 }
+        }
+        if (state->intel_rdt) {
+                int r = remove_intel_rdt(dirfd, state, err);
+                if (r < 0)
+                        return r;
         }
         if (state->poststop.len) {
                 _cleanup_free_ char *json = husk_launch_state_json(state, HUSK_STATUS_STOPPED);

@@ -221,6 +221,7 @@ int husk_state_write(int dirfd, const struct husk_state *s, struct husk_error **
         json_object_set_new(o, "rootless", json_boolean(s->rootless));
         json_object_set_new(o, "foreground", json_boolean(s->foreground));
         json_object_set_new(o, "noPivot", json_boolean(s->no_pivot));
+        json_object_set_new(o, "intelRdt", json_boolean(s->intel_rdt));
         if (s->poststart.len)
                 json_object_set_new(o, "poststart", hooks_to_json(&s->poststart));
         if (s->poststop.len)
@@ -321,6 +322,7 @@ int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct h
         s->rootless = json_is_true(json_object_get(o, "rootless"));
         s->foreground = json_is_true(json_object_get(o, "foreground"));
         s->no_pivot = json_is_true(json_object_get(o, "noPivot"));
+        s->intel_rdt = json_is_true(json_object_get(o, "intelRdt"));
         json_t *ann = json_object_get(o, "annotations");
         size_t n = json_object_size(ann);
         if (n && (s->annotations.items = calloc(n, sizeof(struct husk_kv)))) {

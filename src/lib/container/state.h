@@ -37,6 +37,7 @@ struct husk_state {
         bool rootless;
         bool foreground;          /* created by `run` without --detach: no exec socket */
         bool no_pivot;            /* --no-pivot: exec must chroot to the init's root */
+        bool intel_rdt;           /* linux.intelRdt was applied: delete removes its groups */
         struct husk_hook_list poststart, poststop; /* the hooks that run after create has returned */
 };
 

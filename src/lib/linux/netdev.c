@@ -142,9 +142,10 @@ static int nl_transact(struct nl_sock *nl, struct nl_req *req, nl_cb cb, void *c
                         continue;
                 if (n < 0)
                         return -errno;
-                int len = (int)n;
+                /* NLMSG_OK compares the length with an unsigned nlmsg_len. */
+                unsigned int len = (unsigned int)n;
                 for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-                        if (h->nlmsg_seq != nl->seq)
+                        if (h->nlmsg_seq != (__u32)nl->seq)
                                 continue;
                         if (h->nlmsg_type == NLMSG_DONE)
                                 return 0;

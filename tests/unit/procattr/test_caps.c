@@ -124,7 +124,7 @@ static void test_absent_drops_everything(void **state)
 static int capture_log(void)
 {
         int fd = memfd_create("log", MFD_CLOEXEC);
-        husk_log_setup(fd, HUSK_LOG_TEXT, HUSK_LOG_WARN);
+        husk_log_setup(fd, HUSK_LOG_TEXT, HUSK_LOG_DEBUG);
         return fd;
 }
 
@@ -179,7 +179,8 @@ static int child_ambient_not_inheritable(void *arg)
         CHILD_CHECK(husk_caps_apply(&caps, &err) == 0, "%s", error_text(err));
         char log[4096];
         read_log(log_fd, log, sizeof(log));
-        CHILD_CHECK(contains(log, "ambient capability 5 is not in both"), "log was `%s`", log);
+        /* `runc spec` asks for exactly this, so it is only a debug message. */
+        CHILD_CHECK(contains(log, "ambient CAP_KILL is not in both"), "log was `%s`", log);
         caps.ambient = 0;
         return check_status(&caps);
 }

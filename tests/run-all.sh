@@ -124,6 +124,42 @@ else
 	failed=$((failed + 1))
 fi
 
+section "real clients: podman, containerd, go-runc/hcsshim contract (bats)"
+if [ -x "$husk_bin" ]; then
+	out=$(HUSK=$husk_bin CHECKER=$(cd "$build" && pwd)/tests/checker/checker bash tests/clients/run.sh 2>&1)
+	echo "$out"
+	ok=$(echo "$out" | grep -E '^ok ' | grep -vc '# skip')
+	skip=$(echo "$out" | grep -E '^ok .*# skip' -c)
+	notok=$(echo "$out" | grep -Ec '^not ok ')
+	passed=$((passed + ok))
+	skipped=$((skipped + skip))
+	failed=$((failed + notok))
+	[ "$notok" != 0 ] && failures+=("clients")
+	if ! echo "$out" | grep -qE '^1\.\.[0-9]+'; then
+		failed=$((failed + 1))
+		failures+=("clients (bats did not run)")
+	fi
+fi
+
+section "cgroup v2 (pure cgroup2 VM)"
+out=$(BUILD=$build bash tests/vm/run-cgroup-v2.sh 2>&1)
+vm_status=$?
+echo "$out"
+if [ "$vm_status" -eq 77 ]; then
+	skipped=$((skipped + 1))
+else
+	ok=$(echo "$out" | grep -E '^ok ' | grep -vc '# skip')
+	skip=$(echo "$out" | grep -E '^ok .*# skip' -c)
+	notok=$(echo "$out" | grep -Ec '^not ok ')
+	passed=$((passed + ok))
+	skipped=$((skipped + skip))
+	failed=$((failed + notok))
+	if [ "$notok" != 0 ] || { [ "$vm_status" -ne 0 ] && [ "$notok" = 0 ]; }; then
+		[ "$notok" = 0 ] && failed=$((failed + 1))
+		failures+=("cgroup v2 VM")
+	fi
+fi
+
 check_host end
 echo
 [ ${#failures[@]} -gt 0 ] && echo "failing: ${failures[*]}"

@@ -149,3 +149,11 @@ int cli_expect_args(const char *command, int have, int want_min, int want_max, c
                 return husk_error_set(err, 0, "%s: too many arguments (see `husk %s --help`)", command, command);
         return 0;
 }
+
+int cli_wrap(struct husk_error **err, const char *verb, const char *id)
+{
+        const char *msg = *err ? (*err)->msg : NULL;
+        if (msg && strncmp(msg, "container", 9) == 0 && strstr(msg, "does not exist"))
+                return husk_error_code(*err);
+        return husk_error_wrap(err, "%s `%s`", verb, id);
+}

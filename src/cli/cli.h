@@ -51,6 +51,12 @@ void cli_usage(const char *command, const char *synopsis, const char *descriptio
 int cli_expect_args(const char *command, int have, int want_min, int want_max, const char *what,
                     struct husk_error **err);
 
+/*
+ * Add "<verb> `id`: " to an error, except "container `id` does not exist": hcsshim matches that
+ * from the start of the message.
+ */
+int cli_wrap(struct husk_error **err, const char *verb, const char *id);
+
 /* Signal names (KILL, SIGKILL) or numbers. */
 int cli_parse_signal(const char *text, struct husk_error **err);
 

@@ -33,7 +33,7 @@ int cli_kill(struct cli_global *g, int argc, char **argv, struct husk_error **er
         if (n == 2 && (sig = cli_parse_signal(argv[1], err)) < 0)
                 return sig;
         r = husk_container_kill(&g->rt, argv[0], sig, all, err);
-        return r < 0 ? husk_error_wrap(err, "kill `%s`", argv[0]) : 0;
+        return r < 0 ? cli_wrap(err, "kill", argv[0]) : 0;
 }
 
 int cli_delete(struct cli_global *g, int argc, char **argv, struct husk_error **err)
@@ -58,7 +58,7 @@ int cli_delete(struct cli_global *g, int argc, char **argv, struct husk_error **
         for (int i = 0; i < n; i++) {
                 r = husk_container_delete(&g->rt, argv[i], force, err);
                 if (r < 0)
-                        return husk_error_wrap(err, "delete `%s`", argv[i]);
+                        return cli_wrap(err, "delete", argv[i]);
         }
         return 0;
 }
@@ -80,7 +80,7 @@ int cli_state(struct cli_global *g, int argc, char **argv, struct husk_error **e
         _cleanup_(husk_state_freep) struct husk_state *state = NULL;
         r = husk_container_state(&g->rt, argv[0], &state, err);
         if (r < 0)
-                return husk_error_wrap(err, "state `%s`", argv[0]);
+                return cli_wrap(err, "state", argv[0]);
         _cleanup_free_ char *json = husk_state_oci_json(state, true);
         printf("%s\n", json);
         return 0;

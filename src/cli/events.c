@@ -22,8 +22,8 @@ static int parse_duration(const char *text, int64_t *ret, struct husk_error **er
         static const struct {
                 const char *unit;
                 double ns;
-        } units[] = {{"ns", 1}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3}, {"ms", 1e6},
-                     {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+        } units[] = {{"ns", 1},   {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3},
+                     {"ms", 1e6}, {"s", 1e9},  {"m", 60e9},        {"h", 3600e9}};
         const char *p = text;
         bool negative = false;
         if (*p == '-' || *p == '+')
@@ -42,8 +42,8 @@ static int parse_duration(const char *text, int64_t *ret, struct husk_error **er
                 if (p == start || (p - start == 1 && *start == '.'))
                         return husk_error_set(err, 0, "events: --interval: invalid duration `%s`", text);
                 char number[64];
-                if ((size_t)(p - start) >= sizeof(number) || memchr(start, '.', (size_t)(p - start)) !=
-                                                                      memrchr(start, '.', (size_t)(p - start)))
+                if ((size_t)(p - start) >= sizeof(number) ||
+                    memchr(start, '.', (size_t)(p - start)) != memrchr(start, '.', (size_t)(p - start)))
                         return husk_error_set(err, 0, "events: --interval: invalid duration `%s`", text);
                 memcpy(number, start, (size_t)(p - start));
                 number[p - start] = '\0';
@@ -187,9 +187,10 @@ static void stats_data(struct json_out *o, struct husk_cgroup_stats *s)
 
         /* husk_cgroup_stats has no cpuset statistics yet: runc's non-omitempty fields, zero. */
         open_object(o, "cpuset");
-        static const char *const cpuset_fields[] = {"cpu_exclusive",      "mem_hardwall",       "mem_exclusive",
-                                                    "memory_migrate",     "memory_spread_page", "memory_spread_slab",
-                                                    "memory_pressure",    "sched_load_balance", "sched_relax_domain_level"};
+        static const char *const cpuset_fields[] = {
+            "cpu_exclusive",   "mem_hardwall",       "mem_exclusive",
+            "memory_migrate",  "memory_spread_page", "memory_spread_slab",
+            "memory_pressure", "sched_load_balance", "sched_relax_domain_level"};
         for (size_t i = 0; i < ARRAY_SIZE(cpuset_fields); i++)
                 u64_member(o, cpuset_fields[i], 0, false);
         close_object(o);
@@ -328,10 +329,10 @@ int cli_events(struct cli_global *g, int argc, char **argv, struct husk_error **
         const char *interval = "5s";
         bool stats_once = false, help = false;
         const struct cli_option options[] = {
-                {"interval", 0, CLI_STRING, &interval, "time between two stats events (Go duration, default 5s)"},
-                {"stats", 0, CLI_BOOL, &stats_once, "print one stats event and exit"},
-                {"help", 'h', CLI_BOOL, &help, "show this help"},
-                {0},
+            {"interval", 0, CLI_STRING, &interval, "time between two stats events (Go duration, default 5s)"},
+            {"stats", 0, CLI_BOOL, &stats_once, "print one stats event and exit"},
+            {"help", 'h', CLI_BOOL, &help, "show this help"},
+            {0},
         };
         int n = cli_parse("events", argc, argv, options, true, err);
         if (n < 0)

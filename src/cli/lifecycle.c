@@ -115,7 +115,7 @@ int cli_create(struct cli_global *g, int argc, char **argv, struct husk_error **
         struct activation activation;
         socket_activation(&o, &activation);
         r = husk_container_create(&g->rt, argv[0], &o, err);
-        return r < 0 ? husk_error_wrap(err, "create `%s`", argv[0]) : 0;
+        return r < 0 ? cli_wrap(err, "create", argv[0]) : 0;
 }
 
 int cli_start(struct cli_global *g, int argc, char **argv, struct husk_error **err)
@@ -133,7 +133,7 @@ int cli_start(struct cli_global *g, int argc, char **argv, struct husk_error **e
         if (r < 0)
                 return r;
         r = husk_container_start(&g->rt, argv[0], err);
-        return r < 0 ? husk_error_wrap(err, "start `%s`", argv[0]) : 0;
+        return r < 0 ? cli_wrap(err, "start", argv[0]) : 0;
 }
 
 int cli_run(struct cli_global *g, int argc, char **argv, struct husk_error **err)
@@ -164,7 +164,7 @@ int cli_run(struct cli_global *g, int argc, char **argv, struct husk_error **err
         int status = 0;
         r = husk_container_run(&g->rt, argv[0], &o, &status, err);
         if (r < 0)
-                return husk_error_wrap(err, "run `%s`", argv[0]);
+                return cli_wrap(err, "run", argv[0]);
         cli_exit_status = status;
         return 0;
 }

@@ -5,8 +5,8 @@
 
 #include "container/resources.h"
 
-static int freeze_command(struct cli_global *g, bool freeze, const char *command, const char *description,
-                          int argc, char **argv, struct husk_error **err)
+static int freeze_command(struct cli_global *g, bool freeze, const char *command, const char *description, int argc,
+                          char **argv, struct husk_error **err)
 {
         bool help = false;
         const struct cli_option options[] = {{"help", 'h', CLI_BOOL, &help, "show this help"}, {0}};

@@ -144,9 +144,9 @@ int cli_ps(struct cli_global *g, int argc, char **argv, struct husk_error **err)
         const char *format = "table";
         bool help = false;
         const struct cli_option options[] = {
-                {"format", 'f', CLI_STRING, &format, "table or json"},
-                {"help", 'h', CLI_BOOL, &help, "show this help"},
-                {0},
+            {"format", 'f', CLI_STRING, &format, "table or json"},
+            {"help", 'h', CLI_BOOL, &help, "show this help"},
+            {0},
         };
         /* Flags end at the id: what follows is for ps(1) (`husk ps ID -o pid,comm`). */
         int n = cli_parse("ps", argc, argv, options, false, err);

@@ -142,10 +142,11 @@ struct update_flags {
 
 static bool any_resource_flag(const struct update_flags *f)
 {
-        const char *const all[] = {f->blkio_weight,  f->cpu_period,     f->cpu_quota,     f->cpu_burst,
-                                   f->cpu_shares,    f->cpu_rt_period,  f->cpu_rt_runtime, f->cpuset_cpus,
-                                   f->cpuset_mems,   f->cpu_idle,       f->memory,        f->memory_reservation,
-                                   f->memory_swap,   f->kernel_memory,  f->kernel_memory_tcp, f->pids_limit};
+        const char *const all[] = {
+            f->blkio_weight,  f->cpu_period,         f->cpu_quota,   f->cpu_burst,     f->cpu_shares,
+            f->cpu_rt_period, f->cpu_rt_runtime,     f->cpuset_cpus, f->cpuset_mems,   f->cpu_idle,
+            f->memory,        f->memory_reservation, f->memory_swap, f->kernel_memory, f->kernel_memory_tcp,
+            f->pids_limit};
         for (size_t i = 0; i < ARRAY_SIZE(all); i++)
                 if (all[i])
                         return true;
@@ -163,11 +164,11 @@ static int resources_from_flags(const struct update_flags *f, struct husk_resour
                 bool *has;
                 int64_t *target;
         } memory[] = {
-                {"memory", f->memory, &m->has_limit, &m->limit},
-                {"memory-reservation", f->memory_reservation, &m->has_reservation, &m->reservation},
-                {"memory-swap", f->memory_swap, &m->has_swap, &m->swap},
-                {"kernel-memory", f->kernel_memory, &m->has_kernel, &m->kernel},
-                {"kernel-memory-tcp", f->kernel_memory_tcp, &m->has_kernel_tcp, &m->kernel_tcp},
+            {"memory", f->memory, &m->has_limit, &m->limit},
+            {"memory-reservation", f->memory_reservation, &m->has_reservation, &m->reservation},
+            {"memory-swap", f->memory_swap, &m->has_swap, &m->swap},
+            {"kernel-memory", f->kernel_memory, &m->has_kernel, &m->kernel},
+            {"kernel-memory-tcp", f->kernel_memory_tcp, &m->has_kernel_tcp, &m->kernel_tcp},
         };
         for (size_t i = 0; i < ARRAY_SIZE(memory); i++) {
                 if (!memory[i].value)
@@ -182,10 +183,10 @@ static int resources_from_flags(const struct update_flags *f, struct husk_resour
                 bool *has;
                 uint64_t *target;
         } unsigned_cpu[] = {
-                {"cpu-period", f->cpu_period, &c->has_period, &c->period},
-                {"cpu-rt-period", f->cpu_rt_period, &c->has_realtime_period, &c->realtime_period},
-                {"cpu-share", f->cpu_shares, &c->has_shares, &c->shares},
-                {"cpu-burst", f->cpu_burst, &c->has_burst, &c->burst},
+            {"cpu-period", f->cpu_period, &c->has_period, &c->period},
+            {"cpu-rt-period", f->cpu_rt_period, &c->has_realtime_period, &c->realtime_period},
+            {"cpu-share", f->cpu_shares, &c->has_shares, &c->shares},
+            {"cpu-burst", f->cpu_burst, &c->has_burst, &c->burst},
         };
         for (size_t i = 0; i < ARRAY_SIZE(unsigned_cpu); i++) {
                 if (!unsigned_cpu[i].value)
@@ -199,9 +200,9 @@ static int resources_from_flags(const struct update_flags *f, struct husk_resour
                 bool *has;
                 int64_t *target;
         } signed_cpu[] = {
-                {"cpu-quota", f->cpu_quota, &c->has_quota, &c->quota},
-                {"cpu-rt-runtime", f->cpu_rt_runtime, &c->has_realtime_runtime, &c->realtime_runtime},
-                {"cpu-idle", f->cpu_idle, &c->has_idle, &c->idle},
+            {"cpu-quota", f->cpu_quota, &c->has_quota, &c->quota},
+            {"cpu-rt-runtime", f->cpu_rt_runtime, &c->has_realtime_runtime, &c->realtime_runtime},
+            {"cpu-idle", f->cpu_idle, &c->has_idle, &c->idle},
         };
         for (size_t i = 0; i < ARRAY_SIZE(signed_cpu); i++) {
                 if (!signed_cpu[i].value)
@@ -254,29 +255,29 @@ int cli_update(struct cli_global *g, int argc, char **argv, struct husk_error **
         struct update_flags f = {0};
         bool help = false;
         const struct cli_option options[] = {
-                {"resources", 'r', CLI_STRING, &f.resources,
-                 "linux.resources JSON from FILE, or stdin for `-` (no other resource flag then)"},
-                {"blkio-weight", 0, CLI_STRING, &f.blkio_weight, "block IO weight, 10 to 1000"},
-                {"cpu-period", 0, CLI_STRING, &f.cpu_period, "CPU CFS period (usecs)"},
-                {"cpu-quota", 0, CLI_STRING, &f.cpu_quota, "CPU CFS quota (usecs per period, -1: none)"},
-                {"cpu-burst", 0, CLI_STRING, &f.cpu_burst, "CPU CFS burst (usecs)"},
-                {"cpu-share", 0, CLI_STRING, &f.cpu_shares, "CPU shares (relative weight)"},
-                {"cpu-shares", 0, CLI_STRING, &f.cpu_shares, "the same as --cpu-share"},
-                {"cpu-rt-period", 0, CLI_STRING, &f.cpu_rt_period, "CPU realtime period (usecs)"},
-                {"cpu-rt-runtime", 0, CLI_STRING, &f.cpu_rt_runtime, "CPU realtime runtime (usecs per period)"},
-                {"cpuset-cpus", 0, CLI_STRING, &f.cpuset_cpus, "CPUs to use (0-3,7)"},
-                {"cpuset-mems", 0, CLI_STRING, &f.cpuset_mems, "memory nodes to use"},
-                {"cpu-idle", 0, CLI_STRING, &f.cpu_idle, "1: SCHED_IDLE for the cgroup, 0: normal"},
-                {"memory", 0, CLI_STRING, &f.memory, "memory limit (bytes, or 100M, 1g...; -1: unlimited)"},
-                {"memory-reservation", 0, CLI_STRING, &f.memory_reservation, "memory soft limit"},
-                {"memory-swap", 0, CLI_STRING, &f.memory_swap, "memory plus swap limit (-1: unlimited swap)"},
-                {"kernel-memory", 0, CLI_STRING, &f.kernel_memory, "ignored (the kernel dropped it)"},
-                {"kernel-memory-tcp", 0, CLI_STRING, &f.kernel_memory_tcp, "ignored (the kernel dropped it)"},
-                {"pids-limit", 0, CLI_STRING, &f.pids_limit, "maximum number of processes (-1: unlimited)"},
-                {"l3-cache-schema", 0, CLI_STRING, &f.l3_cache_schema, "Intel RDT/CAT L3 cache schema"},
-                {"mem-bw-schema", 0, CLI_STRING, &f.mem_bw_schema, "Intel RDT/MBA memory bandwidth schema"},
-                {"help", 'h', CLI_BOOL, &help, "show this help"},
-                {0},
+            {"resources", 'r', CLI_STRING, &f.resources,
+             "linux.resources JSON from FILE, or stdin for `-` (no other resource flag then)"},
+            {"blkio-weight", 0, CLI_STRING, &f.blkio_weight, "block IO weight, 10 to 1000"},
+            {"cpu-period", 0, CLI_STRING, &f.cpu_period, "CPU CFS period (usecs)"},
+            {"cpu-quota", 0, CLI_STRING, &f.cpu_quota, "CPU CFS quota (usecs per period, -1: none)"},
+            {"cpu-burst", 0, CLI_STRING, &f.cpu_burst, "CPU CFS burst (usecs)"},
+            {"cpu-share", 0, CLI_STRING, &f.cpu_shares, "CPU shares (relative weight)"},
+            {"cpu-shares", 0, CLI_STRING, &f.cpu_shares, "the same as --cpu-share"},
+            {"cpu-rt-period", 0, CLI_STRING, &f.cpu_rt_period, "CPU realtime period (usecs)"},
+            {"cpu-rt-runtime", 0, CLI_STRING, &f.cpu_rt_runtime, "CPU realtime runtime (usecs per period)"},
+            {"cpuset-cpus", 0, CLI_STRING, &f.cpuset_cpus, "CPUs to use (0-3,7)"},
+            {"cpuset-mems", 0, CLI_STRING, &f.cpuset_mems, "memory nodes to use"},
+            {"cpu-idle", 0, CLI_STRING, &f.cpu_idle, "1: SCHED_IDLE for the cgroup, 0: normal"},
+            {"memory", 0, CLI_STRING, &f.memory, "memory limit (bytes, or 100M, 1g...; -1: unlimited)"},
+            {"memory-reservation", 0, CLI_STRING, &f.memory_reservation, "memory soft limit"},
+            {"memory-swap", 0, CLI_STRING, &f.memory_swap, "memory plus swap limit (-1: unlimited swap)"},
+            {"kernel-memory", 0, CLI_STRING, &f.kernel_memory, "ignored (the kernel dropped it)"},
+            {"kernel-memory-tcp", 0, CLI_STRING, &f.kernel_memory_tcp, "ignored (the kernel dropped it)"},
+            {"pids-limit", 0, CLI_STRING, &f.pids_limit, "maximum number of processes (-1: unlimited)"},
+            {"l3-cache-schema", 0, CLI_STRING, &f.l3_cache_schema, "Intel RDT/CAT L3 cache schema"},
+            {"mem-bw-schema", 0, CLI_STRING, &f.mem_bw_schema, "Intel RDT/MBA memory bandwidth schema"},
+            {"help", 'h', CLI_BOOL, &help, "show this help"},
+            {0},
         };
         int n = cli_parse("update", argc, argv, options, true, err);
         if (n < 0)
@@ -296,15 +297,16 @@ int cli_update(struct cli_global *g, int argc, char **argv, struct husk_error **
         if (f.resources) {
                 /* runc silently ignores the flags then; a caller passing both wants something husk cannot guess. */
                 if (any_resource_flag(&f))
-                        return husk_error_set(err, 0, "update: --resources cannot be combined with other resource "
-                                                      "flags");
+                        return husk_error_set(err, 0,
+                                              "update: --resources cannot be combined with other resource "
+                                              "flags");
                 _cleanup_free_ char *text = NULL;
                 size_t len = 0;
                 r = read_resources(f.resources, &text, &len, err);
                 if (r < 0)
                         return r;
-                r = husk_resources_parse(text, len, strcmp(f.resources, "-") == 0 ? "stdin" : f.resources,
-                                         &resources, err);
+                r = husk_resources_parse(text, len, strcmp(f.resources, "-") == 0 ? "stdin" : f.resources, &resources,
+                                         err);
                 if (r < 0)
                         return husk_error_wrap(err, "update: --resources");
                 if (resources->devices_len > 0)
@@ -321,8 +323,9 @@ int cli_update(struct cli_global *g, int argc, char **argv, struct husk_error **
         if (f.l3_cache_schema || f.mem_bw_schema) {
                 struct stat st;
                 if (stat("/sys/fs/resctrl/schemata", &st) < 0)
-                        return husk_error_set(err, 0, "update: --%s: Intel RDT is not enabled (resctrl is not mounted "
-                                                      "at `/sys/fs/resctrl`)",
+                        return husk_error_set(err, 0,
+                                              "update: --%s: Intel RDT is not enabled (resctrl is not mounted "
+                                              "at `/sys/fs/resctrl`)",
                                               f.l3_cache_schema ? "l3-cache-schema" : "mem-bw-schema");
                 rdt.present = true;
                 rdt.l3_cache_schema = (char *)f.l3_cache_schema;

@@ -326,6 +326,26 @@ EOF
 	assert_status 143
 }
 
+@test "exec: --pidfd-socket where nobody listens fails before anything runs" {
+	skip_on_runc "1.1.5 has no --pidfd-socket"
+	start_container
+	run husk exec --pidfd-socket "$TMP/nobody.sock" "$ID" touch /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "exec with a dead pidfd socket succeeded"
+	assert_output_contains "--pidfd-socket"
+	assert_output_contains "$TMP/nobody.sock"
+	run husk exec "$ID" test -e /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "the process ran anyway"
+}
+
+@test "exec: a --pid-file that cannot be written fails and leaves no process behind" {
+	start_container
+	run husk exec -d --pid-file "$TMP/no/such/dir/exec.pid" "$ID" sleep 600 </dev/null
+	[ "$status" -ne 0 ] || fail "exec with an unwritable pid file succeeded"
+	assert_output_contains "$TMP/no/such/dir/"
+	retry 20 0.05 test "$(husk ps --format json "$ID")" = "[$INIT_PID]" ||
+		fail "process left behind: $(husk ps --format json "$ID")"
+}
+
 @test "exec: --console-socket with -t sends the pty master to the socket" {
 	start_container
 	start_console_socket

@@ -322,17 +322,16 @@ static int run_create_runtime_hooks(struct husk_launch *l, struct husk_error **e
 
 static int explain_init_exit(struct husk_launch *l, struct husk_error **err)
 {
-        siginfo_t info = {0};
         /* The socket closes while init exits: give it a moment to become a zombie. */
         struct pollfd pfd = {.fd = l->pidfd, .events = POLLIN};
-        if (poll(&pfd, 1, 1000) <= 0)
-                return 0;
-        if (waitid(P_PIDFD, (id_t)l->pidfd, &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0)
-                return 0;
+        poll(&pfd, 1, 1000);
         bool oom = false;
         _cleanup_error_ struct husk_error *ignored = NULL;
         if (l->cgroup && husk_cgroup_oom_killed(l->cgroup, &oom, &ignored) == 0 && oom)
                 return husk_error_wrap(err, "container init was OOM-killed: memory limit too low?");
+        siginfo_t info = {0};
+        if (waitid(P_PIDFD, (id_t)l->pidfd, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid == 0)
+                return 0;
         if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED)
                 return husk_error_wrap(err, "container init killed by signal %d", info.si_status);
         return 0;

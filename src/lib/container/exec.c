@@ -35,6 +35,7 @@ struct exec_ctx {
         struct husk_cgroup *cgroup;
         unsigned long ns_flags;          /* namespaces of the container to join (not pid: the parent does) */
         int pidfd;                       /* the container init */
+        int pidfd_socket;                /* connected --pidfd-socket, -1 when none */
         int root_fd;                     /* init's root, for --no-pivot containers */
         int sync_parent, sync_child;
         int console_fd;
@@ -375,24 +376,15 @@ static int wait_for_exec(struct exec_ctx *c, struct husk_error **err)
         }
 }
 
-static int send_pidfd(const char *path, int pidfd, struct husk_error **err)
-{
-        _cleanup_close_ int sock = -1;
-        int r = husk_terminal_connect_socket(path, &sock, err);
-        if (r < 0)
-                return husk_error_wrap(err, "--pidfd-socket");
-        return husk_send_fd(sock, pidfd, "pidfd", err);
-}
-
 /*
- * A pty proxied to the caller's terminal starts with that terminal's size, so the process never
- * sees 0x0 before the first resize (a consoleSize of the process wins).
+ * A pty proxied to the caller's terminal starts with that terminal's size: the proxy resizes it
+ * to that size anyway, and a process that looked before would see 0x0 (or the config's size).
  */
 static void inherit_window_size(struct exec_ctx *c)
 {
         struct husk_process *p = &c->spec->process;
         struct winsize ws;
-        if (!p->terminal || c->opts->console_socket || c->opts->detach || p->has_console_size)
+        if (!p->terminal || c->opts->console_socket || c->opts->detach)
                 return;
         if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0 || ws.ws_col == 0)
                 return;
@@ -449,12 +441,16 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
         if (c->opts->console_socket &&
             (r = husk_terminal_connect_socket(c->opts->console_socket, &c->console_fd, err)) < 0)
                 return r;
+        /* Connected before the process exists, so that a bad path fails without running anything. */
+        if (c->opts->pidfd_socket &&
+            (r = husk_fd_socket_connect(c->opts->pidfd_socket, "--pidfd-socket", &c->pidfd_socket, err)) < 0)
+                return r;
         return 0;
 }
 
 static void release(struct exec_ctx *c)
 {
-        int *fds[] = {&c->pidfd, &c->root_fd, &c->sync_parent, &c->sync_child, &c->console_fd, &c->terminal_master,
+        int *fds[] = {&c->pidfd, &c->pidfd_socket, &c->root_fd, &c->sync_parent, &c->sync_child, &c->console_fd, &c->terminal_master,
                       &c->child_pidfd};
         for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
                 if (*fds[i] >= 0)
@@ -471,6 +467,7 @@ int husk_container_exec(const struct husk_runtime *rt, const char *id, const str
         struct exec_ctx c = {
                 .opts = opts,
                 .pidfd = -1,
+                .pidfd_socket = -1,
                 .root_fd = -1,
                 .sync_parent = -1,
                 .sync_child = -1,
@@ -491,6 +488,11 @@ int husk_container_exec(const struct husk_runtime *rt, const char *id, const str
         r = spawn(&c, err);
         if (r == 0)
                 r = wait_for_exec(&c, err);
+        /* As runc: a process whose pid file or pidfd could not be handed over is not left behind. */
+        if (r == 0 && opts->pid_file)
+                r = husk_write_pid_file(opts->pid_file, c.child, err);
+        if (r == 0 && c.pidfd_socket >= 0 && (r = husk_send_fd(c.pidfd_socket, c.child_pidfd, "pidfd", err)) < 0)
+                husk_error_wrap(err, "--pidfd-socket");
         if (r < 0) {
                 if (c.child_pidfd >= 0) {
                         husk_pidfd_send_signal(c.child_pidfd, SIGKILL);
@@ -498,10 +500,6 @@ int husk_container_exec(const struct husk_runtime *rt, const char *id, const str
                 }
                 goto out;
         }
-        if (opts->pid_file && (r = husk_write_pid_file(opts->pid_file, c.child, err)) < 0)
-                goto out;
-        if (opts->pidfd_socket && (r = send_pidfd(opts->pidfd_socket, c.child_pidfd, err)) < 0)
-                goto out;
         if (!opts->detach)
                 *ret_status = husk_wait_forwarding(c.child_pidfd, sfd, c.terminal_master);
 out:

@@ -83,21 +83,49 @@ static bool pump(int from, int to)
         return true;
 }
 
+/* Input read from the caller, not yet taken by the pty. */
+struct pending {
+        char buf[16384];
+        size_t off, len;
+};
+
+/* Write what the (non-blocking) pty takes now; false when it takes nothing more, ever. */
+static bool flush_pending(int master, struct pending *p)
+{
+        while (p->off < p->len) {
+                ssize_t w = write(master, p->buf + p->off, p->len - p->off);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w < 0)
+                        return errno == EAGAIN;
+                p->off += (size_t)w;
+        }
+        p->off = p->len = 0;
+        return true;
+}
+
 /*
- * Forward signals to init until it exits and, with a terminal, proxy the caller's stdio to
- * the pty (SIGWINCH becomes a resize of the pty instead). Returns init's exit status.
+ * Forward signals to the process until it exits and, with a terminal, proxy the caller's stdio
+ * to the pty (SIGWINCH becomes a resize of the pty instead). Writes to the pty never block: a
+ * process busy writing output it cannot get rid of would otherwise never read the input husk is
+ * stuck writing. Returns the process's exit status.
  */
 static int forward_until_exit(int pidfd, int sfd, int master)
 {
-        if (master >= 0)
+        bool master_open = master >= 0, stdin_open = master >= 0;
+        struct pending input = {.len = 0};
+        if (master >= 0) {
                 copy_window_size(STDIN_FILENO, master);
+                fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+        }
         struct pollfd pfd[4] = {
                 {.fd = pidfd, .events = POLLIN},
                 {.fd = sfd, .events = POLLIN},
-                {.fd = master, .events = POLLIN},
-                {.fd = master >= 0 ? STDIN_FILENO : -1, .events = POLLIN},
         };
         while (true) {
+                pfd[2] = (struct pollfd){.fd = master_open ? master : -1,
+                                         .events = (short)(POLLIN | (input.len ? POLLOUT : 0))};
+                pfd[3] = (struct pollfd){.fd = stdin_open && !input.len ? STDIN_FILENO : -1, .events = POLLIN};
                 if (poll(pfd, 4, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -112,20 +140,30 @@ static int forward_until_exit(int pidfd, int sfd, int master)
                                         husk_pidfd_send_signal(pidfd, (int)si.ssi_signo);
                         }
                 }
-                if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR) && !pump(master, STDOUT_FILENO))
-                        pfd[2].fd = -1;
-                if (pfd[3].revents & (POLLIN | POLLHUP | POLLERR) && !pump(STDIN_FILENO, master))
-                        pfd[3].fd = -1;
+                if ((pfd[2].revents & POLLOUT) && !flush_pending(master, &input))
+                        master_open = false;
+                if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(master, STDOUT_FILENO))
+                        master_open = false;
+                if (pfd[3].revents & (POLLIN | POLLHUP | POLLERR)) {
+                        ssize_t n = read(STDIN_FILENO, input.buf, sizeof(input.buf));
+                        if (n > 0) {
+                                input.len = (size_t)n;
+                                if (master_open && !flush_pending(master, &input))
+                                        master_open = false;
+                        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                                stdin_open = false;
+                        }
+                }
+                if (!master_open)
+                        input.off = input.len = 0;
                 if (pfd[0].revents & POLLIN)
                         break;
         }
-        /* Output the container wrote just before exiting is still in the pty. */
-        if (master >= 0) {
-                fcntl(master, F_SETFL, O_NONBLOCK);
-                while (pump(master, STDOUT_FILENO))
-                        if (poll(&(struct pollfd){.fd = master, .events = POLLIN}, 1, 0) <= 0)
-                                break;
-        }
+        /* Output the process wrote just before exiting is still in the pty; bounded, as a
+         * leftover child may hold the pty and keep writing. */
+        for (int i = 0; master_open && i < 256 && pump(master, STDOUT_FILENO); i++)
+                if (poll(&(struct pollfd){.fd = master, .events = POLLIN}, 1, 0) <= 0)
+                        break;
         siginfo_t info = {0};
         while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
                 ;

@@ -237,6 +237,8 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         close(l->sync_parent);
         close(l->dirfd);
         l->sync_parent = l->dirfd = -1;
+        /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736). */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         reset_signals();
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         /* The parent died before PDEATHSIG was armed (getppid is 0 across a pid namespace). */

@@ -40,14 +40,15 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
         if (r < 0)
                 return r;
         husk_state_refresh(dirfd, state);
+        /* runc's words: containerd's shim maps "container not running" to "process already finished". */
         if (state->status == HUSK_STATUS_STOPPED || state->status == HUSK_STATUS_CREATING)
-                return husk_error_set(err, 0, "container `%s` is not running", id);
+                return husk_error_set(err, 0, "container not running");
         if (all)
                 return signal_all(state, sig, err);
         /* Open a pidfd, then re-check the start time: the signal cannot reach a reused pid. */
         _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
         if (pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)
-                return husk_error_set(err, 0, "container `%s` is not running", id);
+                return husk_error_set(err, 0, "container not running");
         if (husk_pidfd_send_signal(pidfd, sig) < 0)
                 return husk_error_set(err, errno, "send signal %d to container `%s`", sig, id);
         return 0;

@@ -35,8 +35,7 @@ static int open_container(const struct husk_runtime *rt, const char *id, bool lo
 
 static bool is_alive(const struct husk_state *s)
 {
-        return s->status == HUSK_STATUS_CREATED || s->status == HUSK_STATUS_RUNNING ||
-               s->status == HUSK_STATUS_PAUSED;
+        return s->status == HUSK_STATUS_CREATED || s->status == HUSK_STATUS_RUNNING || s->status == HUSK_STATUS_PAUSED;
 }
 
 static int open_cgroup(const struct husk_state *s, struct husk_cgroup **ret, struct husk_error **err)
@@ -84,8 +83,8 @@ int husk_container_pause(const struct husk_runtime *rt, const char *id, struct h
         int r = open_container(rt, id, true, &dirfd, &state, err);
         if (r < 0)
                 return r;
-        /* runc pauses created and running containers; a paused one is "not running" as well. */
-        if (state->status != HUSK_STATUS_CREATED && state->status != HUSK_STATUS_RUNNING)
+        /* As runc: created containers can be paused too (their status then reads "paused"). */
+        if (state->status != HUSK_STATUS_RUNNING && state->status != HUSK_STATUS_CREATED)
                 return husk_error_set(err, 0, "container not running");
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         r = open_cgroup(state, &cg, err);
@@ -164,8 +163,8 @@ int husk_container_stats(const struct husk_runtime *rt, const char *id, struct h
 struct husk_container_watch {
         char *id;
         struct husk_cgroup *cgroup;
-        int pidfd;        /* the init; readable once it has exited */
-        bool oom_seen;    /* husk_cgroup_oom_killed was already true at the last report (or at open) */
+        int pidfd;     /* the init; readable once it has exited */
+        bool oom_seen; /* husk_cgroup_oom_killed was already true at the last report (or at open) */
         bool exited;
 };
 
@@ -257,8 +256,7 @@ int husk_container_watch_wait(struct husk_container_watch *w, int timeout_ms, en
         }
 }
 
-int husk_container_watch_stats(struct husk_container_watch *w, struct husk_cgroup_stats *ret,
-                               struct husk_error **err)
+int husk_container_watch_stats(struct husk_container_watch *w, struct husk_cgroup_stats *ret, struct husk_error **err)
 {
         return husk_cgroup_stats(w->cgroup, ret, err);
 }

@@ -23,9 +23,9 @@ int husk_container_update(const struct husk_runtime *rt, const char *id, const s
                           const struct husk_intel_rdt *rdt, struct husk_error **err);
 
 /*
- * `pause` freezes every process of a created or running container ("container not running"
- * otherwise); `resume` thaws a frozen one ("container not paused" otherwise). Both wait until the
- * kernel reports the new state.
+ * `pause` freezes every process of a running container ("container not running" otherwise; runc
+ * also pauses created ones, see resources.c); `resume` thaws a frozen one ("container not paused"
+ * otherwise). Both wait until the kernel reports the new state.
  */
 int husk_container_pause(const struct husk_runtime *rt, const char *id, struct husk_error **err);
 int husk_container_resume(const struct husk_runtime *rt, const char *id, struct husk_error **err);
@@ -62,7 +62,6 @@ int husk_container_watch_open(const struct husk_runtime *rt, const char *id, str
                               struct husk_error **err);
 int husk_container_watch_wait(struct husk_container_watch *w, int timeout_ms, enum husk_watch_event *ret,
                               struct husk_error **err);
-int husk_container_watch_stats(struct husk_container_watch *w, struct husk_cgroup_stats *ret,
-                               struct husk_error **err);
+int husk_container_watch_stats(struct husk_container_watch *w, struct husk_cgroup_stats *ret, struct husk_error **err);
 void husk_container_watch_free(struct husk_container_watch *w);
 void husk_container_watch_freep(struct husk_container_watch **w);

@@ -72,8 +72,9 @@ int husk_state_dir_create(const char *root, const char *id, int *ret_dirfd, stru
         if (rootfd < 0)
                 return husk_error_set(err, errno, "open state root `%s`", root);
         if (mkdirat(rootfd, id, 0711) < 0) {
+                /* runc's words: hcsshim's guest agent matches them to report "already exists". */
                 if (errno == EEXIST)
-                        return husk_error_set(err, 0, "container with id `%s` already exists", id);
+                        return husk_error_set(err, 0, "container with given ID already exists");
                 return husk_error_set(err, errno, "create state dir `%s/%s`", root, id);
         }
         int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -382,19 +383,21 @@ void husk_state_refresh(int dirfd, struct husk_state *s)
                 s->status = HUSK_STATUS_STOPPED;
                 return;
         }
-        if (!s->foreground && faccessat(dirfd, HUSK_EXEC_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-                s->status = HUSK_STATUS_CREATED;
-                return;
-        }
-        s->status = HUSK_STATUS_RUNNING;
+        /* The freezer first, as runc: a frozen created container is paused. */
         if (s->cgroup_path) {
                 _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
                 _cleanup_error_ struct husk_error *e = NULL;
                 bool frozen = false;
                 if (husk_cgroup_open(s->cgroup_path, s->rootless, &cg, &e) == 0 &&
-                    husk_cgroup_is_frozen(cg, &frozen, &e) == 0 && frozen)
+                    husk_cgroup_is_frozen(cg, &frozen, &e) == 0 && frozen) {
                         s->status = HUSK_STATUS_PAUSED;
+                        return;
+                }
         }
+        if (!s->foreground && faccessat(dirfd, HUSK_EXEC_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                s->status = HUSK_STATUS_CREATED;
+        else
+                s->status = HUSK_STATUS_RUNNING;
 }
 
 char *husk_state_oci_json(const struct husk_state *s, bool pretty)

@@ -20,19 +20,24 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-int husk_terminal_connect_socket(const char *path, int *ret_fd, struct husk_error **err)
+int husk_fd_socket_connect(const char *path, const char *what, int *ret_fd, struct husk_error **err)
 {
         struct sockaddr_un addr = {.sun_family = AF_UNIX};
         if (strlen(path) >= sizeof(addr.sun_path))
-                return husk_error_set(err, ENAMETOOLONG, "--console-socket `%s`", path);
+                return husk_error_set(err, ENAMETOOLONG, "%s `%s`", what, path);
         strcpy(addr.sun_path, path);
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
-                return husk_error_set(err, errno, "--console-socket: socket");
+                return husk_error_set(err, errno, "%s: socket", what);
         if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-                return husk_error_set(err, errno, "--console-socket: connect `%s`", path);
+                return husk_error_set(err, errno, "%s: connect `%s`", what, path);
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+int husk_terminal_connect_socket(const char *path, int *ret_fd, struct husk_error **err)
+{
+        return husk_fd_socket_connect(path, "--console-socket", ret_fd, err);
 }
 
 /* Bind the pty peer over /dev/console through fds: no path is walked twice. */
@@ -122,7 +127,7 @@ int husk_send_fd(int sock, int fd, const char *name, struct husk_error **err)
                 n = sendmsg(sock, &msg, MSG_NOSIGNAL);
         while (n < 0 && errno == EINTR);
         if (n < 0)
-                return husk_error_set(err, errno, "send terminal fd");
+                return husk_error_set(err, errno, "send `%s` over the socket", name ? name : "fd");
         return 0;
 }
 

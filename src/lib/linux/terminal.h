@@ -9,6 +9,9 @@
 /* Connect to the --console-socket (in the parent, before the rootfs hides the host path). */
 int husk_terminal_connect_socket(const char *path, int *ret_fd, struct husk_error **err);
 
+/* Connect to a unix stream socket that receives fds (--pidfd-socket); what names it in errors. */
+int husk_fd_socket_connect(const char *path, const char *what, int *ret_fd, struct husk_error **err);
+
 /*
  * Open /dev/pts/ptmx of the devpts this process sees (the container's, after pivot_root or
  * setns), get the peer with TIOCGPTPEER (no path lookup) and apply consoleSize.
@@ -21,6 +24,7 @@ int husk_terminal_make_stdio(int peer, struct husk_error **err);
 /* The container init's terminal: open, bind the peer over /dev/console, make it stdio. */
 int husk_terminal_setup(const struct husk_process *process, int *ret_master, struct husk_error **err);
 
-/* Send an fd with SCM_RIGHTS (the master, over the console socket or the sync socket). */
+/* Send an fd with SCM_RIGHTS and name as the data (the master, over the console socket or the sync
+ * socket; a pidfd over --pidfd-socket). */
 int husk_send_fd(int sock, int fd, const char *name, struct husk_error **err);
 int husk_recv_fd(int sock, int *ret_fd, struct husk_error **err);

@@ -1,0 +1,301 @@
+#!/usr/bin/env bats
+# podman (through conmon) drives husk: run, exec, stop, rm, tty, resources, user, caps, read-only rootfs,
+# network none, logs, inspect, pause/unpause, restart.
+#
+# podman's storage, run root, tmpdir, events log and locks live under $CTMP; its containers.conf ($CONTAINERS_CONF)
+# is docs/podman.md's snippet plus what a throwaway test store needs. The image is imported offline from the busybox
+# rootfs of tests/lib/make-bundle.sh. husk keeps its state in its default root (/run/husk): podman 4.3 runs
+# `husk state ID` without the --runtime-flag options, so a private --root would hide the containers from it.
+# Container cgroups go under a per-file --cgroup-parent, removed in teardown_file.
+
+load helpers
+
+IMAGE=localhost/husk-busybox:test
+
+setup_file() {
+	clients_require_husk
+	if ! clients_install podman conmon; then
+		skip "podman cannot run here: $CLIENTS_MISSING not installed and tests/clients/setup.sh could not install it"
+	fi
+	CTMP=$(mktemp -d /tmp/husk-podman.XXXXXX)
+	export CTMP
+	CGROUP_PARENT=/husk-podman-$(basename "$CTMP" | cut -d. -f2 | tr 'A-Z' 'a-z')
+	export CGROUP_PARENT
+	mkdir -p "$CTMP/storage" "$CTMP/run" "$CTMP/libpod" "$CTMP/tmp" "$CTMP/networks"
+	# The [engine] husk lines are the docs/podman.md snippet; the rest keeps the test store away from the host's.
+	cat >"$CTMP/containers.conf" <<-EOF
+		[containers]
+		# No bridge (netavark + iptables on the host): the host network, or --network none.
+		netns = "host"
+		# podman's default for root is nofile and nproc at 1048576, which needs CAP_SYS_RESOURCE to raise the
+		# hard limit; the sandbox CI runs in has no CAP_SYS_RESOURCE in its bounding set.
+		default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+
+		[network]
+		network_config_dir = "$CTMP/networks"
+
+		[engine]
+		runtime = "husk"
+		runtime_supports_json = ["husk", "crun", "runc", "kata", "runsc", "krun"]
+		cgroup_manager = "cgroupfs"
+		events_logger = "file"
+		events_logfile_path = "$CTMP/events.log"
+		lock_type = "file"
+		tmp_dir = "$CTMP/libpod"
+		image_copy_tmp_dir = "$CTMP/tmp"
+
+		[engine.runtimes]
+		husk = ["$HUSK"]
+	EOF
+	cat >"$CTMP/storage.conf" <<-EOF
+		[storage]
+		driver = "overlay"
+		graphroot = "$CTMP/storage"
+		runroot = "$CTMP/run"
+	EOF
+	export CONTAINERS_CONF=$CTMP/containers.conf CONTAINERS_STORAGE_CONF=$CTMP/storage.conf
+	export CONTAINERS_REGISTRIES_CONF=$CTMP/registries.conf
+	: >"$CONTAINERS_REGISTRIES_CONF"
+	# One string, usable inside `script -c`.
+	PODMAN="podman --root $CTMP/storage --runroot $CTMP/run --tmpdir $CTMP/libpod --runtime $HUSK"
+	export PODMAN
+
+	make_rootfs_tar "$CTMP/rootfs.tar"
+	$PODMAN import --change 'CMD ["sh"]' "$CTMP/rootfs.tar" "$IMAGE" >/dev/null
+}
+
+teardown_file() {
+	remove_all_containers
+	[ -z "${PODMAN:-}" ] || $PODMAN rmi -af >/dev/null 2>&1 || true
+	[ -n "${CGROUP_PARENT:-}" ] && remove_cgroup_tree "$CGROUP_PARENT"
+	clients_teardown_tmp
+}
+
+teardown() {
+	remove_all_containers
+}
+
+# podman and, for anything podman lost track of, husk itself: no container, conmon or husk state left behind.
+remove_all_containers() {
+	local id
+	[ -n "${PODMAN:-}" ] || return 0
+	for id in $($PODMAN ps -aq --no-trunc 2>/dev/null); do
+		$PODMAN rm -f -t 0 "$id" >/dev/null 2>&1 || true
+		"$HUSK" delete --force "$id" >/dev/null 2>&1 || true
+	done
+	for id in $(pids_with_arg "$CTMP/libpod/"); do
+		kill -9 "$id" 2>/dev/null || true
+	done
+}
+
+pm() {
+	$PODMAN "$@"
+}
+
+# podman run in this file's cgroup parent.
+pm_run() {
+	$PODMAN run --cgroup-parent "$CGROUP_PARENT" "$@"
+}
+
+inspect() {
+	pm inspect --format "$2" "$1"
+}
+
+@test "podman: run --rm prints the output, returns the exit status and leaves nothing" {
+	run pm_run --rm --name rm-me "$IMAGE" sh -c 'echo hello from husk; exit 3'
+	assert_status 3
+	assert_output_contains "hello from husk"
+	run pm ps -a --format '{{.Names}}'
+	[ -z "$output" ] || fail "containers left after run --rm"
+}
+
+@test "podman: husk gets --log-format=json, and podman reads husk's error from the log (runtime_supports_json)" {
+	run -127 pm_run --rm "$IMAGE" /nonexistent
+	# podman prints "<runtime>: <msg>" with msg from the JSON log; without JSON it would repeat husk's stderr
+	# prefix ("<runtime>: husk: create ...").
+	assert_output_contains "$HUSK: create \`"
+	assert_output_contains "exec: \`/nonexistent\`: No such file or directory"
+	[[ "$output" != *"husk: husk:"* ]] || fail "podman fell back to stderr: husk did not write the JSON log"
+}
+
+@test "podman: run -d, exec, stop and rm" {
+	run pm_run -d --name svc "$IMAGE" sh -c 'trap "exit 0" TERM; echo ready; while :; do sleep 0.1; done'
+	assert_status 0
+	local id=$output
+	[ "$(inspect svc '{{.State.Status}}')" = running ]
+
+	run pm exec svc sh -c 'echo exec says hi; cat /proc/1/cmdline | tr "\0" " "'
+	assert_status 0
+	assert_output_contains "exec says hi"
+	assert_output_contains "sh -c trap"
+	run pm exec svc sh -c 'exit 5'
+	assert_status 5
+	run pm exec -u 65534 svc id -u
+	assert_status 0
+	[ "$output" = 65534 ] || fail "exec -u 65534"
+
+	# husk and podman agree on the process.
+	run "$HUSK" state "$id"
+	assert_status 0
+	[ "$(jq -r .status <<<"$output")" = running ]
+	[ "$(jq -r .pid <<<"$output")" = "$(inspect svc '{{.State.Pid}}')" ]
+
+	run pm stop -t 10 svc
+	assert_status 0
+	[ "$(inspect svc '{{.State.Status}}')" = exited ]
+	# The trap ran: SIGTERM reached the container's init through `husk kill`.
+	[ "$(inspect svc '{{.State.ExitCode}}')" = 0 ]
+
+	run pm rm svc
+	assert_status 0
+	run pm ps -a -q
+	[ -z "$output" ] || fail "container left after rm"
+	run "$HUSK" state "$id"
+	[ "$status" -ne 0 ]
+	assert_output_contains "does not exist"
+}
+
+@test "podman: run -t gives the container a terminal with the caller's window size" {
+	run script -qec "stty cols 97 rows 31; $PODMAN run --rm -t --cgroup-parent $CGROUP_PARENT $IMAGE sh -c 'tty; stty size; [ -t 0 ] && echo stdin-is-a-tty'" /dev/null </dev/null
+	assert_status 0
+	output=$(tr -d '\r\0' <<<"$output")
+	assert_output_contains "/dev/pts/"
+	assert_output_contains "31 97"
+	assert_output_contains "stdin-is-a-tty"
+}
+
+@test "podman: --memory sets the memory cgroup limit, podman update changes it" {
+	run pm_run -d --name mem --memory 64m "$IMAGE" sleep 600
+	assert_status 0
+	local pid
+	pid=$(inspect mem '{{.State.Pid}}')
+	[ "$(cat "$(cgroup_dir "$pid" memory)/memory.limit_in_bytes")" = 67108864 ]
+	# The container sees its own cgroup at /sys/fs/cgroup/memory.
+	run pm exec mem cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+	assert_status 0
+	[ "$output" = 67108864 ] || fail "limit seen inside"
+	# podman update runs `husk update --resources=FILE`.
+	run pm update --memory 100m mem
+	assert_status 0
+	[ "$(cat "$(cgroup_dir "$pid" memory)/memory.limit_in_bytes")" = 104857600 ]
+}
+
+@test "podman: --pids-limit caps the number of processes" {
+	run pm_run -d --name pids --pids-limit 42 "$IMAGE" sleep 600
+	assert_status 0
+	local pid
+	pid=$(inspect pids '{{.State.Pid}}')
+	[ "$(cat "$(cgroup_dir "$pid" pids)/pids.max")" = 42 ]
+	# Forking past the limit fails inside the container.
+	run pm exec pids sh -c 'for i in $(seq 60); do sleep 30 & done'
+	[ "$status" -ne 0 ] || fail "60 processes under --pids-limit 42"
+	assert_output_contains "can't fork"
+}
+
+@test "podman: --user runs the process as that uid and gid" {
+	run pm_run --rm --user 65534:65534 "$IMAGE" sh -c 'echo "$(id -u) $(id -g)"'
+	assert_status 0
+	[ "$output" = "65534 65534" ] || fail "ids"
+	run pm_run --rm --user nobody "$IMAGE" id -un
+	assert_status 0
+	[ "$output" = nobody ] || fail "user by name"
+}
+
+@test "podman: --cap-drop removes capabilities" {
+	run pm_run --rm --cap-drop all --cap-add CAP_CHOWN "$IMAGE" grep -E '^Cap(Prm|Eff|Bnd)' /proc/self/status
+	assert_status 0
+	[ "$(grep -c '0000000000000001$' <<<"$output")" = 3 ] || fail "only CAP_CHOWN expected"
+	run pm_run --rm --cap-drop CAP_CHOWN "$IMAGE" sh -c 'touch /tmp/f && chown 65534 /tmp/f'
+	[ "$status" -ne 0 ]
+	assert_output_contains "Operation not permitted"
+	run pm_run --rm "$IMAGE" sh -c 'touch /tmp/f && chown 65534 /tmp/f && echo chowned'
+	assert_status 0
+	assert_output_contains chowned
+}
+
+@test "podman: --read-only makes the root read-only, /tmp stays writable" {
+	run pm_run --rm --read-only "$IMAGE" sh -c 'touch /x; echo "root=$?"; touch /tmp/y && echo tmp-ok'
+	assert_status 0
+	assert_output_contains "Read-only file system"
+	assert_output_contains "root=1"
+	assert_output_contains "tmp-ok"
+}
+
+@test "podman: --network none leaves only the loopback interface" {
+	run pm_run --rm --network none "$IMAGE" sh -c 'ls /sys/class/net; tail -n +3 /proc/net/dev | cut -d: -f1'
+	assert_status 0
+	[ "$(tr -d ' ' <<<"$output" | sort -u)" = lo ] || fail "interfaces other than lo"
+	# Its own network namespace, not the host's.
+	run pm_run --rm --network none "$IMAGE" readlink /proc/self/ns/net
+	[ "$output" != "$(readlink /proc/self/ns/net)" ] || fail "host network namespace"
+}
+
+@test "podman: logs returns what the container wrote on stdout and stderr" {
+	run pm_run --name logger "$IMAGE" sh -c 'echo out-1; echo err-1 >&2; echo out-2'
+	assert_status 0
+	run pm logs logger
+	assert_status 0
+	assert_output_contains "out-1"
+	assert_output_contains "err-1"
+	assert_output_contains "out-2"
+}
+
+@test "podman: inspect reports the state, the pid and the exit code" {
+	run pm_run -d --name insp "$IMAGE" sh -c 'until [ -e /tmp/go ]; do sleep 0.05; done; exit 7'
+	assert_status 0
+	local id=$output pid
+	[ "$(inspect insp '{{.State.Status}}')" = running ]
+	pid=$(inspect insp '{{.State.Pid}}')
+	[ "$pid" -gt 0 ]
+	[ "$("$HUSK" state "$id" | jq .pid)" = "$pid" ]
+	[ "$(inspect insp '{{.OCIRuntime}}')" = "$HUSK" ] || [ "$(inspect insp '{{.OCIRuntime}}')" = husk ]
+
+	pm exec insp touch /tmp/go
+	run pm wait insp
+	assert_status 0
+	[ "$output" = 7 ] || fail "wait"
+	[ "$(inspect insp '{{.State.Status}}')" = exited ]
+	[ "$(inspect insp '{{.State.ExitCode}}')" = 7 ]
+}
+
+@test "podman: pause freezes the container and unpause thaws it" {
+	run pm_run -d --name frozen "$IMAGE" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; sleep 0.05; done'
+	assert_status 0
+	local id=$output pid freezer
+	pid=$(inspect frozen '{{.State.Pid}}')
+	freezer=$(cgroup_dir "$pid" freezer)
+
+	run pm pause frozen
+	assert_status 0
+	[ "$(inspect frozen '{{.State.Status}}')" = paused ]
+	[ "$("$HUSK" state "$id" | jq -r .status)" = paused ]
+	[ "$(cat "$freezer/freezer.state")" = FROZEN ]
+	# Frozen means frozen: the counter does not move (read through the host's view of the rootfs).
+	local merged n1 n2
+	merged=$(inspect frozen '{{.GraphDriver.Data.MergedDir}}')
+	n1=$(cat "$merged/tmp/n")
+	sleep 0.3
+	n2=$(cat "$merged/tmp/n")
+	[ "$n1" = "$n2" ] || fail "counter moved while paused: $n1 -> $n2"
+
+	run pm unpause frozen
+	assert_status 0
+	[ "$(inspect frozen '{{.State.Status}}')" = running ]
+	[ "$(cat "$freezer/freezer.state")" = THAWED ]
+	retry 50 0.05 test "$(cat "$merged/tmp/n")" != "$n2"
+}
+
+@test "podman: restart runs the container again with a new init" {
+	run pm_run -d --name again "$IMAGE" sh -c 'trap "exit 0" TERM; echo started; while :; do sleep 0.1; done'
+	assert_status 0
+	local id=$output pid1 pid2
+	pid1=$(inspect again '{{.State.Pid}}')
+	run pm restart -t 10 again
+	assert_status 0
+	[ "$(inspect again '{{.State.Status}}')" = running ]
+	pid2=$(inspect again '{{.State.Pid}}')
+	[ "$pid2" != "$pid1" ] || fail "same pid after restart"
+	[ "$("$HUSK" state "$id" | jq .pid)" = "$pid2" ]
+	run pm logs again
+	[ "$(grep -c started <<<"$output")" = 2 ] || fail "expected two starts in the log"
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/env bats
+# process.terminal: the pty through --console-socket (create, run -d, exec -t), consoleSize, /dev/console, and the
+# foreground proxy of the caller's terminal (run, exec -t) with its size, SIGWINCH, exit status and restored modes.
+
+load helpers
+
+setup_file() { husk_setup_file; }
+setup() {
+	husk_setup
+	update_config '.process.terminal = true'
+	export ROOT BUNDLE ID TMP
+}
+teardown() { husk_teardown; }
+
+# Run the bash command line $1 on a fresh pty (util-linux script), as if typed in a terminal: $output is what
+# the terminal showed (CR removed), $status the command's exit status. What $2 holds is typed into the terminal;
+# the terminal's input then stays open (no EOF arrives).
+in_pty() {
+	command -v script >/dev/null || skip "no script (util-linux)"
+	local fifo=$TMP/pty.in fd
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	exec {fd}<>"$fifo"
+	[ -z "${2:-}" ] || printf '%s' "$2" >&$fd
+	run script -qefc "$1" /dev/null <&$fd 3>&-
+	exec {fd}>&-
+	output=${output//$'\r'/}
+}
+
+# Start recvtty on $TMP/console.sock with its stdin on a fifo the test writes to through fd $CONSOLE_IN.
+start_console_socket_with_input() {
+	[ -x "$RECVTTY" ] || skip "no recvtty at $RECVTTY (ninja -C build tests/checker/recvtty)"
+	mkfifo "$TMP/console.in"
+	exec {CONSOLE_IN}<>"$TMP/console.in"
+	"$RECVTTY" "$TMP/console.sock" <"$TMP/console.in" >"$TMP/tty.out" 2>"$TMP/recvtty.err" 3>&- &
+	RECVTTY_PID=$!
+	BACKGROUND_PIDS+=("$RECVTTY_PID")
+	retry 100 0.02 test -S "$TMP/console.sock"
+}
+
+@test "terminal: create --console-socket hands over the pty master; the pty is the container's stdio and ctty" {
+	set_args sh -c 'checker tty; checker pid'
+	start_console_socket
+	husk_create "$ID" --console-socket "$TMP/console.sock"
+	husk start "$ID"
+	wait_console_output
+	output=$console
+	[ "$(kv stdin.tty)" = 1 ] && [ "$(kv stdout.tty)" = 1 ] && [ "$(kv stderr.tty)" = 1 ] || fail "stdio not on the pty"
+	[ "$(kv ctty)" = 1 ] || fail "the pty is not the controlling terminal"
+	[[ "$(kv stdin.ttyname)" == /dev/pts/* ]] || fail "the pty is not in the container's devpts"
+	[ "$(kv sid)" = 1 ] || fail "init does not lead the terminal's session"
+}
+
+@test "terminal: run -d --console-socket, and what is typed into the master reaches the container" {
+	set_args sh -c 'read line; echo "got:$line"'
+	start_console_socket_with_input
+	husk_run_detached "$ID" --console-socket "$TMP/console.sock"
+	printf 'hello\n' >&$CONSOLE_IN
+	wait_console_output
+	exec {CONSOLE_IN}>&-
+	[[ "$console" == *"got:hello"* ]] || fail "input did not arrive: $console"
+}
+
+@test "terminal: process.consoleSize is the pty's size (stty size)" {
+	update_config '.process.consoleSize = {"height": 33, "width": 77}'
+	set_args stty size
+	start_console_socket
+	husk_run_detached "$ID" --console-socket "$TMP/console.sock"
+	wait_console_output
+	[ "$console" = "33 77" ] || fail "stty size shows: $console"
+}
+
+@test "terminal: /dev/console is the container's pty" {
+	set_args sh -c 'stat -L -c "console=%t:%T" /dev/console; stat -L -c "stdin=%t:%T" /proc/self/fd/0'
+	start_console_socket
+	husk_run_detached "$ID" --console-socket "$TMP/console.sock"
+	wait_console_output
+	output=$console
+	[ -n "$(kv stdin)" ] && [ "$(kv console)" = "$(kv stdin)" ] || fail "/dev/console is not the pty"
+}
+
+@test "terminal: a terminal without --console-socket is an error when the runtime does not stay (create, run -d)" {
+	set_args true
+	run husk create --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "create with a terminal and no console socket succeeded"
+	[[ "$output" == *console?socket* ]] || fail "the error does not name the console socket"
+	assert_no_trace
+	run husk run -d --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "run -d with a terminal and no console socket succeeded"
+	[[ "$output" == *console?socket* ]] || fail "the error does not name the console socket"
+	assert_no_trace
+}
+
+@test "terminal: --console-socket without process.terminal is an error" {
+	update_config '.process.terminal = false'
+	set_args true
+	start_console_socket
+	run husk create --console-socket "$TMP/console.sock" --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "create with a console socket and no terminal succeeded"
+	[[ "$output" == *console?socket* ]] || fail "the error does not name the console socket"
+	assert_no_trace
+	run husk run -d --console-socket "$TMP/console.sock" --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "run -d with a console socket and no terminal succeeded"
+	assert_no_trace
+}
+
+@test "terminal: run in the foreground proxies the caller's terminal and returns the exit status" {
+	set_args sh -c 'checker tty; exit 5'
+	in_pty '"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID"'
+	assert_status 5
+	[ "$(kv stdin.tty)" = 1 ] && [ "$(kv stdout.tty)" = 1 ] && [ "$(kv ctty)" = 1 ] || fail "no terminal inside"
+	assert_no_trace
+}
+
+@test "terminal: run in the foreground: what the caller types reaches the container" {
+	set_args sh -c 'read line; echo "got:$line"'
+	in_pty '"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID"' $'typed\n'
+	assert_status 0
+	assert_output_contains "got:typed"
+}
+
+@test "terminal: run in the foreground: the container starts with the caller's terminal size" {
+	skip_on_runc "1.1.5 sizes the pty only once the process runs (a race)"
+	# stty size is the container's first act: a size copied only once the process runs comes too late
+	set_args stty size
+	in_pty 'stty rows 31 cols 93; "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID"'
+	assert_status 0
+	[ "$output" = "31 93" ] || fail "the container saw another size"
+}
+
+@test "terminal: run in the foreground: SIGWINCH on the caller's terminal resizes the container's" {
+	# the container waits until it sees the new size (or gives up after 5 s) and reports it
+	set_args sh -c 'i=0; while [ "$(stty size)" != "40 100" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		echo "size=$(stty size)"'
+	in_pty 'stty rows 31 cols 93
+		"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/tty & pid=$!
+		sleep 0.5; stty rows 40 cols 100; wait $pid'
+	assert_status 0
+	[ "$(kv size)" = "40 100" ] || fail "the resize did not reach the container"
+}
+
+@test "terminal: run in the foreground: the caller's terminal modes are restored on exit" {
+	set_args sh -c 'exit 3'
+	in_pty 'before=$(stty -g); "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID"; rc=$?
+		[ "$(stty -g)" = "$before" ] && echo modes=restored; exit $rc'
+	assert_status 3
+	[ "$(kv modes)" = restored ] || fail "terminal modes changed"
+	# also when the container dies of a signal (sent from outside: init ignores its own namespace's SIGKILL)
+	add_shared_dir
+	set_args sh -c 'echo > /shared/ready; exec sleep 600'
+	in_pty 'before=$(stty -g); "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/tty & pid=$!
+		for i in $(seq 100); do [ -e "$TMP/shared/ready" ] && break; sleep 0.05; done
+		"$HUSK" --root "$ROOT" kill "$ID" KILL; wait $pid; rc=$?
+		[ "$(stty -g)" = "$before" ] && echo modes=restored; exit $rc'
+	assert_status 137
+	[ "$(kv modes)" = restored ] || fail "terminal modes changed"
+}
+
+@test "terminal: run in the foreground: output written right before exit is not lost" {
+	set_args sh -c 'i=0; while [ $i -lt 2000 ]; do echo "line $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; i=$((i + 1)); done; echo END'
+	in_pty '"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID"'
+	assert_status 0
+	[ "$(grep -c '^line [0-9]* x*$' <<<"$output")" = 2000 ] || fail "lines lost"
+	[ "$(tail -n1 <<<"$output")" = END ] || fail "the end was lost"
+}
+
+@test "terminal: exec -t proxies the caller's terminal, its size, and returns the exit status" {
+	update_config '.process.terminal = false'
+	set_args sleep 600
+	husk_run_detached
+	in_pty 'stty rows 27 cols 81; "$HUSK" --root "$ROOT" exec -t "$ID" sh -c "checker tty; echo size=\$(stty size); exit 4"'
+	assert_status 4
+	[ "$(kv stdin.tty)" = 1 ] && [ "$(kv stdout.tty)" = 1 ] && [ "$(kv ctty)" = 1 ] || fail "no terminal inside"
+	[[ "$(kv stdin.ttyname)" == /dev/pts/* ]] || fail "the pty is not in the container's devpts"
+	[ "$(kv size)" = "27 81" ] || fail "the exec'd process saw another size"
+}
+
+@test "terminal: exec -t: typed input, SIGWINCH resize and restored modes" {
+	update_config '.process.terminal = false'
+	set_args sleep 600
+	husk_run_detached
+	in_pty '"$HUSK" --root "$ROOT" exec -t "$ID" sh -c "read line; echo got:\$line"' $'typed\n'
+	assert_status 0
+	assert_output_contains "got:typed"
+	in_pty 'stty rows 31 cols 93; before=$(stty -g)
+		"$HUSK" --root "$ROOT" exec -t "$ID" sh -c '\''i=0; while [ "$(stty size)" != "40 100" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; echo "size=$(stty size)"'\'' </dev/tty & pid=$!
+		sleep 0.5; stty rows 40 cols 100; wait $pid; rc=$?
+		[ "$(stty -g)" = "$before" ] && echo modes=restored; exit $rc'
+	assert_status 0
+	[ "$(kv size)" = "40 100" ] || fail "the resize did not reach the exec'd process"
+	[ "$(kv modes)" = restored ] || fail "terminal modes changed"
+}
+
+@test "terminal: exec -t into a terminal container gets a pty of its own" {
+	set_args sleep 600
+	start_console_socket
+	husk_run_detached "$ID" --console-socket "$TMP/console.sock"
+	in_pty '"$HUSK" --root "$ROOT" exec -t "$ID" sh -c "checker tty; ls -l /dev/console"'
+	assert_status 0
+	[[ "$(kv stdin.ttyname)" == /dev/pts/* ]] && [ "$(kv stdin.ttyname)" != /dev/pts/0 ] ||
+		fail "exec -t did not get a new pty"
+}

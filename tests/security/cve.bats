@@ -1,0 +1,453 @@
+#!/usr/bin/env bats
+# CVE regression suite: each known container-escape class of runc/crun, attacked the way its exploit did,
+# end to end against the runtime binary, asserting that nothing on the host outside the test's temp dir moved.
+#
+# Run as root:   bats tests/security/cve.bats      (or tests/integration/run.sh tests/security/cve.bats)
+# Environment: as tests/integration/helpers.bash (HUSK, CHECKER), plus
+#   CVE_HELPERS  dir with cve-attacker, cve-payload.so, cve-swap (default: <build>/tests/security/cve)
+#
+# Safety rules every test keeps: hostile symlinks point only at marker files and dirs under $TMP/host, made
+# by the test; the CVE-2019-5736 attacks aim at a copy of the runtime in $TMP, and cve-attacker writes only
+# into the file whose dev:ino the test names. Every loop is bounded in count and time.
+
+load ../integration/helpers
+
+CVE_HELPERS=$(abs_path "${CVE_HELPERS:-$(dirname "$CHECKER")/../security/cve}")
+
+setup_file() {
+	husk_setup_file
+}
+
+setup() {
+	husk_setup
+	HOST=$TMP/host
+	mkdir -p "$HOST/target"
+	echo "host-secret-$RANDOM$RANDOM" >"$HOST/secret"
+	echo "host-marker" >"$HOST/marker"
+	mounts_before=$(host_mounts_under "$TMP")
+	remember_host
+}
+
+teardown() {
+	husk_teardown
+}
+
+# Mount points of the host's mount namespace under $1 (none of these tests mounts anything on the host).
+host_mounts_under() {
+	awk -v dir="$1/" 'index($5, dir) == 1 { print $5 }' /proc/self/mountinfo | sort
+}
+
+# Type, size, mode and content hash of everything under $HOST.
+host_snapshot() {
+	(cd "$HOST" && find . -printf '%p %y %s %m\n' | sort && find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+}
+
+# Call after set-up: later assert_host_untouched compares against this.
+remember_host() {
+	host_snapshot >"$TMP/host.snapshot"
+}
+
+assert_host_untouched() {
+	local now
+	now=$(host_snapshot)
+	if [ "$now" != "$(cat "$TMP/host.snapshot")" ]; then
+		echo "host marker dir changed:" >&2
+		diff <(cat "$TMP/host.snapshot") <(echo "$now") >&2 || true
+		return 1
+	fi
+	local mounts
+	mounts=$(host_mounts_under "$TMP")
+	if [ "$mounts" != "$mounts_before" ]; then
+		echo "new mounts on the host under $TMP: $mounts" >&2
+		return 1
+	fi
+}
+
+need_helpers() {
+	local h
+	for h in cve-attacker cve-payload.so cve-swap; do
+		[ -e "$CVE_HELPERS/$h" ] || skip "no $CVE_HELPERS/$h (ninja -C build tests/security/cve/$h)"
+	done
+}
+
+# Drop the /dev tmpfs so that the rootfs's own /dev is what the runtime works on (runc allows this).
+rootfs_dev() {
+	update_config '.mounts |= map(select(.destination != "/dev"))'
+}
+
+# --- CVE-2024-21626: a leaked fd as the working directory ---------------------------------------------------
+
+# The fds a runtime could leak into its child: runc's exploit used 7 and 8 (/sys/fs/cgroup).
+LEAK_FDS="3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20"
+
+# A shell that walks up from its cwd (outside the root, `..` goes up to the host's /) and reads the secret.
+escape_script() {
+	echo "cd ../../../../../../../../../../../../..; cat .$HOST/secret 2>/dev/null; echo; ls -l /proc/self/cwd"
+}
+
+assert_not_escaped() {
+	local what=$1
+	if [[ "$output" == *"$(cat "$HOST/secret")"* ]]; then
+		echo "$what: the container read a host file through a leaked fd" >&2
+		fail "status $status"
+	fi
+}
+
+@test "CVE-2024-21626: process.cwd /proc/self/fd/N never puts the container process in a host directory" {
+	local n leaked=()
+	for n in $LEAK_FDS; do
+		update_config '.process.cwd = $cwd' --arg cwd "/proc/self/fd/$n"
+		set_args sh -c "$(escape_script)"
+		run husk run --bundle "$BUNDLE" "$ID-$n" </dev/null
+		if [[ "$output" == *"$(cat "$HOST/secret")"* ]]; then
+			leaked+=("fd $n: $(echo "$output" | tail -n1)")
+		fi
+	done
+	[ ${#leaked[@]} -eq 0 ] || fail "host directory reachable as cwd: ${leaked[*]}"
+	assert_host_untouched
+}
+
+@test "CVE-2024-21626: exec --cwd /proc/self/fd/N never puts the process in a host directory" {
+	set_args sleep 60
+	husk_run_detached
+	local n leaked=()
+	for n in $LEAK_FDS; do
+		run husk exec --cwd "/proc/self/fd/$n" "$ID" sh -c "$(escape_script)" </dev/null
+		if [[ "$output" == *"$(cat "$HOST/secret")"* ]]; then
+			leaked+=("fd $n: $(echo "$output" | tail -n1)")
+		fi
+	done
+	[ ${#leaked[@]} -eq 0 ] || fail "host directory reachable as cwd: ${leaked[*]}"
+	assert_host_untouched
+}
+
+@test "CVE-2024-21626: only stdio and the preserved fds reach the container process (run and exec)" {
+	container_run checker fds
+	assert_status 0
+	[ "$(kv fds)" = "0,1,2" ] || fail "run: fds other than stdio are open at execve"
+
+	echo preserved >"$TMP/preserved"
+	set_args checker fds
+	run husk run --preserve-fds 1 --bundle "$BUNDLE" "$ID-p" </dev/null 3<"$TMP/preserved"
+	assert_status 0
+	[ "$(kv fds)" = "0,1,2,3" ] || fail "run --preserve-fds 1: want fds 0,1,2,3"
+
+	set_args sleep 60
+	husk_run_detached
+	run husk exec "$ID" checker fds </dev/null
+	assert_status 0
+	[ "$(kv fds)" = "0,1,2" ] || fail "exec: fds other than stdio are open at execve"
+}
+
+# --- CVE-2019-5736: overwriting the runtime through /proc/<pid>/exe ------------------------------------------
+
+# A copy of the runtime in $TMP (what the attacks aim at), its hash and dev:ino, and what the exploit needs in
+# the rootfs: the dynamic loader and libraries of the runtime (an attacker's image has them), the payload
+# library, cve-attacker, and /evil, an entrypoint whose interpreter is /proc/self/exe.
+prepare_5736() {
+	need_helpers
+	mkdir -p "$TMP/bin"
+	RT_NAME=$(basename "$HUSK")
+	RT_COPY=$TMP/bin/$RT_NAME
+	cp "$HUSK" "$RT_COPY"
+	RT_SHA=$(sha256sum <"$RT_COPY")
+	RT_TARGET=$(stat -c '%d:%i' "$RT_COPY")
+	local rootfs=$BUNDLE/rootfs lib
+	for lib in $(ldd "$RT_COPY" 2>/dev/null | grep -o '/[^ ]*'); do
+		mkdir -p "$rootfs$(dirname "$lib")"
+		cp -L "$lib" "$rootfs$lib"
+	done
+	cp "$CVE_HELPERS/cve-payload.so" "$rootfs/cve-payload.so"
+	cp "$CVE_HELPERS/cve-attacker" "$rootfs/bin/cve-attacker"
+	printf '#!/proc/self/exe\n' >"$rootfs/evil"
+	chmod 0755 "$rootfs/evil"
+	add_shared_dir
+}
+
+# The runtime copy with this test's --root; its stdio goes to files as husk_run_detached does.
+rt_copy() {
+	"$RT_COPY" --root "$ROOT" "$@" </dev/null >>"$TMP/rt.out" 2>>"$TMP/rt.err" 3>&-
+}
+
+payload_env() {
+	echo "LD_PRELOAD=/cve-payload.so CVE_ATTACKER=/bin/cve-attacker CVE_TARGET=$RT_TARGET CVE_RESULT=/shared/result CVE_SECONDS=3"
+}
+
+# Wait for cve-attacker's result file, then check that the runtime copy was not written.
+assert_runtime_intact() {
+	local result=$1
+	retry 160 0.05 test -s "$result" || {
+		cat "$TMP/rt.err" >&2 2>/dev/null
+		fail "the attack did not run (no $result)"
+	}
+	output=$(cat "$result")
+	echo "attack result: $(echo "$output" | tr '\n' ' ')" >&3
+	[ "$(kv overwritten)" = 0 ] || fail "the runtime binary was overwritten"
+	[ "$(sha256sum <"$RT_COPY")" = "$RT_SHA" ] || fail "the runtime binary changed"
+}
+
+@test "CVE-2019-5736: an entrypoint #!/proc/self/exe with a malicious library cannot overwrite the runtime (run)" {
+	prepare_5736
+	local e
+	for e in $(payload_env); do
+		update_config '.process.env += [$e]' --arg e "$e"
+	done
+	set_args /evil
+	rt_copy run --detach --bundle "$BUNDLE" "$ID" || true
+	assert_runtime_intact "$TMP/shared/result"
+	[ "$(kv write)" != ok ] || fail "the runtime binary was opened for writing"
+}
+
+@test "CVE-2019-5736: exec of #!/proc/self/exe with a malicious library cannot overwrite the runtime" {
+	prepare_5736
+	set_args sleep 60
+	rt_copy run --detach --bundle "$BUNDLE" "$ID"
+	local e envs=()
+	for e in $(payload_env); do
+		envs+=(-e "$e")
+	done
+	rt_copy exec --detach "${envs[@]}" "$ID" /evil || true
+	assert_runtime_intact "$TMP/shared/result"
+	[ "$(kv write)" != ok ] || fail "the runtime binary was opened for writing"
+}
+
+# A container whose init scans /proc for runtime processes (exec children, and inits of containers that join its
+# pid namespace) and keeps reopening their exe for writing, while the test execs into it and creates containers.
+scan_while_entering() {
+	local caps=$1
+	prepare_5736
+	update_config '.process.capabilities.bounding += $c | .process.capabilities.effective += $c |
+		.process.capabilities.permitted += $c' --argjson c "$caps"
+	set_args /bin/cve-attacker exe-scan "$RT_TARGET" "$RT_NAME" 5 /shared/scan
+	rt_copy run --detach --bundle "$BUNDLE" "$ID"
+	local pid i
+	pid=$(container_pid)
+	for i in $(seq 1 20); do
+		rt_copy exec "$ID" true || true
+	done
+	# Containers born into the scanner's pid namespace: their init runs runtime code there until it execs.
+	cp -a "$BUNDLE" "$TMP/joiner"
+	jq --arg ns "/proc/$pid/ns/pid" '.process.args = ["true"] | .mounts |= map(select(.destination != "/shared")) |
+		.linux.namespaces |= map(if .type == "pid" then .path = $ns else . end)' \
+		"$BUNDLE/config.json" >"$TMP/joiner/config.json"
+	for i in $(seq 1 10); do
+		rt_copy run --bundle "$TMP/joiner" "$ID-j$i" || true
+	done
+	assert_runtime_intact "$TMP/shared/scan"
+}
+
+@test "CVE-2019-5736: without CAP_SYS_PTRACE the container cannot even open a runtime process's exe (non-dumpable)" {
+	scan_while_entering '[]'
+	[ "$(kv seen)" = 0 ] || fail "the container opened /proc/<pid>/exe of a runtime process: it was dumpable"
+}
+
+@test "CVE-2019-5736: with CAP_SYS_PTRACE the container can open a runtime process's exe but never write it" {
+	scan_while_entering '["CAP_SYS_PTRACE"]'
+	[ "$(kv write)" != ok ] || fail "the runtime binary was opened for writing"
+}
+
+@test "CVE-2019-5736: the container init's /proc/self/exe cannot be written even by the host's root" {
+	husk_only "husk's choice of protection (runc 1.1 uses a sealed memfd)"
+	set_args sleep 60
+	husk_create
+	local pid
+	pid=$(container_pid)
+	run sh -c "echo x >>/proc/$pid/exe"
+	[ "$status" -ne 0 ] || fail "appending to /proc/$pid/exe worked"
+	[[ "$output" == *"Read-only file system"* || "$output" == *"Operation not permitted"* ]] ||
+		fail "want EROFS (overlayfs view) or EPERM (sealed memfd)"
+}
+
+# --- CVE-2019-16884 / CVE-2025-52881: procfs writes redirected ------------------------------------------------
+
+# A directory that looks like /proc: the files the runtime writes, each holding a marker.
+make_fake_proc() {
+	local fake=$HOST/fakeproc
+	mkdir -p "$fake/self/attr/apparmor" "$fake/thread-self/attr/apparmor" "$fake/sys/kernel" "$fake/sys/net/ipv4"
+	local f
+	for f in self/oom_score_adj self/attr/exec self/attr/apparmor/exec thread-self/attr/exec \
+		thread-self/attr/apparmor/exec sys/kernel/shmmax sys/kernel/msgmax sys/net/ipv4/ip_forward; do
+		echo "marker" >"$fake/$f"
+	done
+}
+
+@test "CVE-2019-16884: /proc replaced by a bind of a fake dir: oomScoreAdj and sysctls are not written into it" {
+	make_fake_proc
+	remember_host
+	update_config '.mounts |= map(if .destination == "/proc" then {"destination": "/proc", "type": "bind",
+		"source": $src, "options": ["rbind", "rw"]} else . end) | .process.oomScoreAdj = 123 |
+		.linux.sysctl = {"kernel.shmmax": "4096", "net.ipv4.ip_forward": "1"}' --arg src "$HOST/fakeproc"
+	container_run true
+	echo "runtime said: $output" >&3
+	assert_host_untouched
+}
+
+@test "CVE-2025-52881: a host file bound over /proc/sys/kernel/shmmax does not receive the sysctl" {
+	remember_host
+	update_config '.mounts += [{"destination": "/proc/sys/kernel/shmmax", "type": "bind", "source": $src,
+		"options": ["bind", "rw"]}] | .linux.sysctl = {"kernel.shmmax": "4096"}' --arg src "$HOST/marker"
+	container_run true
+	echo "runtime said: $output" >&3
+	assert_host_untouched
+}
+
+@test "CVE-2025-52881: a host file bound over /proc/self/oom_score_adj does not receive oomScoreAdj" {
+	remember_host
+	update_config '.mounts += [{"destination": "/proc/self/oom_score_adj", "type": "bind", "source": $src,
+		"options": ["bind", "rw"]}] | .process.oomScoreAdj = 123' --arg src "$HOST/marker"
+	container_run true
+	echo "runtime said: $output" >&3
+	assert_host_untouched
+}
+
+@test "CVE-2019-16884: a host file bound over /proc/self/attr/exec does not receive the AppArmor profile" {
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] || skip "AppArmor is not enabled on this host"
+	remember_host
+	update_config '.mounts += [{"destination": "/proc/self/attr/exec", "type": "bind", "source": $src,
+		"options": ["bind", "rw"]}] | .process.apparmorProfile = "unconfined"' --arg src "$HOST/marker"
+	container_run true
+	echo "runtime said: $output" >&3
+	assert_host_untouched
+}
+
+# --- CVE-2025-31133: masking with a /dev/null that is not the null device ------------------------------------
+
+@test "CVE-2025-31133: /dev/null a symlink to a host file: masked paths never expose it" {
+	rootfs_dev
+	writable_rootfs
+	ln -s "$HOST/marker" "$BUNDLE/rootfs/dev/null"
+	echo inside >"$BUNDLE/rootfs/masked-file"
+	remember_host
+	update_config '.linux.maskedPaths += ["/masked-file"]'
+	container_run sh -c 'echo pwned >/masked-file; echo pwned >/dev/null; cat /masked-file'
+	echo "runtime said: $output" >&3
+	[[ "$output" != *host-marker* ]] || fail "a masked path showed the host file"
+	assert_host_untouched
+}
+
+@test "CVE-2025-31133: /dev/null a regular file: masked paths are masked or the runtime refuses" {
+	rootfs_dev
+	writable_rootfs
+	echo fake-null >"$BUNDLE/rootfs/dev/null"
+	echo inside >"$BUNDLE/rootfs/masked-file"
+	remember_host
+	update_config '.linux.maskedPaths += ["/masked-file"]'
+	container_run sh -c 'echo pwned >/masked-file; cat /masked-file; echo; cat /proc/kcore | head -c 16'
+	echo "runtime said: $output" >&3
+	if [ "$status" -eq 0 ]; then
+		[[ "$output" != *fake-null* && "$output" != *pwned* && "$output" != *inside* ]] ||
+			fail "masked path not masked by the null device"
+	fi
+	assert_host_untouched
+}
+
+@test "CVE-2025-31133: /dev/null swapped between the null device and a symlink to a host file while masking" {
+	need_helpers
+	rootfs_dev
+	writable_rootfs
+	mknod -m 0666 "$BUNDLE/rootfs/dev/null" c 1 3
+	echo inside >"$BUNDLE/rootfs/masked-file"
+	remember_host
+	update_config '.linux.maskedPaths += ["/masked-file"]'
+	set_args sh -c 'echo pwned >/masked-file; echo pwned >/dev/null'
+	"$CVE_HELPERS/cve-swap" "$BUNDLE/rootfs/dev" null "$HOST/marker" 30 >"$TMP/swap.out" 2>&1 &
+	BACKGROUND_PIDS+=($!)
+	local i ok=0
+	for i in $(seq 1 20); do
+		husk run --bundle "$BUNDLE" "$ID-$i" </dev/null >/dev/null 2>>"$TMP/errors" 3>&- && ok=$((ok + 1))
+	done
+	kill "${BACKGROUND_PIDS[0]}" && wait "${BACKGROUND_PIDS[0]}" || true
+	echo "racer: $(cat "$TMP/swap.out"); $ok of 20 started; first error: $(head -n1 "$TMP/errors")" >&3
+	assert_host_untouched
+}
+
+# --- CVE-2025-52565: the /dev/console bind target ------------------------------------------------------------
+
+@test "CVE-2025-52565: /dev/console a symlink to a host file: the pty is never mounted on it" {
+	rootfs_dev
+	ln -s "$HOST/marker" "$BUNDLE/rootfs/dev/console"
+	remember_host
+	update_config '.process.terminal = true'
+	set_args sh -c 'echo pwned >/dev/console; exit 0'
+	start_console_socket
+	run husk run --detach --console-socket "$TMP/console.sock" --bundle "$BUNDLE" "$ID" </dev/null 3>&-
+	echo "runtime said: $output" >&3
+	[ "$status" -ne 0 ] || wait_console_output
+	assert_host_untouched
+	[ "$(readlink "$BUNDLE/rootfs/dev/console")" = "$HOST/marker" ] || [ ! -L "$BUNDLE/rootfs/dev/console" ]
+}
+
+@test "CVE-2025-52565: /dev/console swapped between a file and a symlink to a host file during create" {
+	need_helpers
+	rootfs_dev
+	touch "$BUNDLE/rootfs/dev/console"
+	remember_host
+	update_config '.process.terminal = true'
+	set_args true
+	"$CVE_HELPERS/cve-swap" "$BUNDLE/rootfs/dev" console "$HOST/marker" 30 >"$TMP/swap.out" 2>&1 &
+	BACKGROUND_PIDS+=($!)
+	local i
+	for i in $(seq 1 15); do
+		start_console_socket
+		husk run --detach --console-socket "$TMP/console.sock" --bundle "$BUNDLE" "$ID-$i" \
+			</dev/null >/dev/null 2>>"$TMP/errors" 3>&- || true
+		wait_console_output
+		rm -f "$TMP/console.sock"
+	done
+	kill "${BACKGROUND_PIDS[0]}" && wait "${BACKGROUND_PIDS[0]}" || true
+	echo "racer: $(cat "$TMP/swap.out"); first error: $(head -n1 "$TMP/errors")" >&3
+	assert_host_untouched
+}
+
+# --- CVE-2021-30465: symlink-exchange race on mount destinations ---------------------------------------------
+
+@test "CVE-2021-30465: a racer swapping a mount destination with a symlink to a host dir never gets a mount or mkdir outside the rootfs" {
+	need_helpers
+	mkdir -p "$TMP/vol"
+	echo volume >"$TMP/vol/file"
+	remember_host
+	update_config '.mounts += [
+		{"destination": "/race/d1/sub/leaf", "type": "bind", "source": $vol, "options": ["rbind", "rw"]},
+		{"destination": "/race/d2", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]},
+		{"destination": "/race/d3/deep", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]}]' \
+		--arg vol "$TMP/vol"
+	set_args true
+	"$CVE_HELPERS/cve-swap" "$BUNDLE/rootfs" race "$HOST/target" 30 >"$TMP/swap.out" 2>&1 &
+	BACKGROUND_PIDS+=($!)
+	local i ok=0 failed=0
+	for i in $(seq 1 40); do
+		if husk run --bundle "$BUNDLE" "$ID-$i" </dev/null >/dev/null 2>>"$TMP/errors" 3>&-; then
+			ok=$((ok + 1))
+		else
+			failed=$((failed + 1))
+		fi
+	done
+	kill "${BACKGROUND_PIDS[0]}" && wait "${BACKGROUND_PIDS[0]}" || true
+	echo "racer: $(cat "$TMP/swap.out")" >&3
+	echo "runs: $ok started, $failed refused; first error: $(head -n1 "$TMP/errors")" >&3
+	[ "$(cat "$TMP/vol/file")" = volume ] && [ "$(ls -A "$TMP/vol")" = file ] || fail "the volume changed"
+	assert_host_untouched
+}
+
+# --- runc 1.1: /dev a symlink to a host directory --------------------------------------------------------------
+
+@test "rootfs /dev a symlink to a host dir: nothing is created or mounted there (/dev tmpfs)" {
+	skip_on_runc "1.1 creates the /dev/fd, /dev/std* and /dev/ptmx links through a /dev symlink"
+	rmdir "$BUNDLE/rootfs/dev"
+	ln -s "$HOST/target" "$BUNDLE/rootfs/dev"
+	remember_host
+	container_run checker stat /dev/null
+	echo "runtime said: $output" >&3
+	assert_host_untouched
+}
+
+@test "rootfs /dev a symlink to a host dir: nothing is created there (devices made in the rootfs /dev)" {
+	skip_on_runc "creates the default device nodes through the /dev symlink"
+	rootfs_dev
+	rmdir "$BUNDLE/rootfs/dev"
+	ln -s "$HOST/target" "$BUNDLE/rootfs/dev"
+	remember_host
+	container_run checker stat /dev/null
+	echo "runtime said: $output" >&3
+	assert_host_untouched
+}

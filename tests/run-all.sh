@@ -74,6 +74,33 @@ fi
 section "security regression tests"
 meson_suite "$build" security security
 
+# Count a bats --tap run (or a script printing TAP), given as a command.
+bats_suite() {
+	local label=$1 out status ok skip notok
+	shift
+	out=$("$@" 2>&1)
+	status=$?
+	echo "$out"
+	ok=$(echo "$out" | grep -E '^ok ' | grep -vc '# skip')
+	skip=$(echo "$out" | grep -E '^ok .*# skip' -c)
+	notok=$(echo "$out" | grep -Ec '^not ok ')
+	passed=$((passed + ok))
+	skipped=$((skipped + skip))
+	failed=$((failed + notok))
+	if [ "$notok" != 0 ]; then
+		failures+=("$label")
+	elif [ "$status" -ne 0 ] || ! echo "$out" | grep -qE '^1\.\.[0-9]+'; then
+		failed=$((failed + 1))
+		failures+=("$label (exit $status)")
+	fi
+}
+
+build_abs=$(cd "$build" && pwd)
+run_env=(env HUSK="$build_abs/husk" CHECKER="$build_abs/tests/checker/checker")
+
+section "CVE regression suite (bats)"
+bats_suite cve "${run_env[@]}" CVE_HELPERS="$build_abs/tests/security/cve" bats --tap tests/security/cve.bats
+
 section "fuzzing (short run)"
 if command -v clang >/dev/null; then
 	if [ -f "$fuzz/build.ninja" ] || CC=clang meson setup "$fuzz" -Dfuzz=true -Db_sanitize=address,undefined \
@@ -104,60 +131,19 @@ if command -v clang >/dev/null; then
 fi
 
 section "integration tests (bats)"
-husk_bin=$(cd "$build" && pwd)/husk
-if [ -x "$husk_bin" ]; then
-	out=$(HUSK=$husk_bin CHECKER=$(cd "$build" && pwd)/tests/checker/checker bats --tap tests/integration 2>&1)
-	echo "$out"
-	ok=$(echo "$out" | grep -E '^ok ' | grep -vc '# skip')
-	skip=$(echo "$out" | grep -E '^ok .*# skip' -c)
-	notok=$(echo "$out" | grep -Ec '^not ok ')
-	passed=$((passed + ok))
-	skipped=$((skipped + skip))
-	failed=$((failed + notok))
-	[ "$notok" != 0 ] && failures+=("integration")
-	if ! echo "$out" | grep -qE '^1\.\.[0-9]+'; then
-		failed=$((failed + 1))
-		failures+=("bats did not run")
-	fi
-else
-	echo "no husk binary at $husk_bin"
-	failed=$((failed + 1))
-fi
+bats_suite integration "${run_env[@]}" bats --tap tests/integration
 
 section "real clients: podman, containerd, go-runc/hcsshim contract (bats)"
-if [ -x "$husk_bin" ]; then
-	out=$(HUSK=$husk_bin CHECKER=$(cd "$build" && pwd)/tests/checker/checker bash tests/clients/run.sh 2>&1)
-	echo "$out"
-	ok=$(echo "$out" | grep -E '^ok ' | grep -vc '# skip')
-	skip=$(echo "$out" | grep -E '^ok .*# skip' -c)
-	notok=$(echo "$out" | grep -Ec '^not ok ')
-	passed=$((passed + ok))
-	skipped=$((skipped + skip))
-	failed=$((failed + notok))
-	[ "$notok" != 0 ] && failures+=("clients")
-	if ! echo "$out" | grep -qE '^1\.\.[0-9]+'; then
-		failed=$((failed + 1))
-		failures+=("clients (bats did not run)")
-	fi
-fi
+bats_suite clients "${run_env[@]}" bash tests/clients/run.sh
 
 section "cgroup v2 (pure cgroup2 VM)"
 out=$(BUILD=$build bash tests/vm/run-cgroup-v2.sh 2>&1)
 vm_status=$?
-echo "$out"
 if [ "$vm_status" -eq 77 ]; then
+	echo "$out"
 	skipped=$((skipped + 1))
 else
-	ok=$(echo "$out" | grep -E '^ok ' | grep -vc '# skip')
-	skip=$(echo "$out" | grep -E '^ok .*# skip' -c)
-	notok=$(echo "$out" | grep -Ec '^not ok ')
-	passed=$((passed + ok))
-	skipped=$((skipped + skip))
-	failed=$((failed + notok))
-	if [ "$notok" != 0 ] || { [ "$vm_status" -ne 0 ] && [ "$notok" = 0 ]; }; then
-		[ "$notok" = 0 ] && failed=$((failed + 1))
-		failures+=("cgroup v2 VM")
-	fi
+	bats_suite "cgroup v2 VM" sh -c 'printf "%s\n" "$1"; exit "$2"' sh "$out" "$vm_status"
 fi
 
 check_host end

@@ -42,8 +42,10 @@ static int parse_duration(const char *text, int64_t *ret, struct husk_error **er
                 if (p == start || (p - start == 1 && *start == '.'))
                         return husk_error_set(err, 0, "events: --interval: invalid duration `%s`", text);
                 char number[64];
-                if ((size_t)(p - start) >= sizeof(number) ||
-                    memchr(start, '.', (size_t)(p - start)) != memrchr(start, '.', (size_t)(p - start)))
+                int dots = 0;
+                for (const char *q = start; q < p; q++)
+                        dots += *q == '.';
+                if ((size_t)(p - start) >= sizeof(number) || dots > 1)
                         return husk_error_set(err, 0, "events: --interval: invalid duration `%s`", text);
                 memcpy(number, start, (size_t)(p - start));
                 number[p - start] = '\0';

@@ -38,25 +38,25 @@ int cli_exec(struct cli_global *g, int argc, char **argv, struct husk_error **er
         struct cli_list env = {0}, caps = {0}, gids = {0};
         bool help = false;
         const struct cli_option options[] = {
-                {"process", 'p', CLI_STRING, &o.process_file, "a process.json to run (- for stdin)"},
-                {"console-socket", 0, CLI_STRING, &o.console_socket, "unix socket that receives the pty master"},
-                {"pidfd-socket", 0, CLI_STRING, &o.pidfd_socket, "unix socket that receives a pidfd of the process"},
-                {"cwd", 0, CLI_STRING, &o.cwd, "working directory in the container"},
-                {"env", 'e', CLI_LIST, &env, "NAME=VALUE to set (repeatable)"},
-                {"tty", 't', CLI_BOOL, &o.tty, "allocate a pseudo-terminal"},
-                {"user", 'u', CLI_STRING, &o.user, "UID[:GID] to run as"},
-                {"additional-gids", 'g', CLI_LIST, &gids, "additional gids, comma separated (repeatable)"},
-                {"detach", 'd', CLI_BOOL, &o.detach, "do not wait for the process"},
-                {"pid-file", 0, CLI_STRING, &o.pid_file, "write the process pid to this file"},
-                {"process-label", 0, CLI_STRING, &o.process_label, "SELinux label of the process"},
-                {"apparmor", 0, CLI_STRING, &o.apparmor, "AppArmor profile of the process"},
-                {"no-new-privs", 0, CLI_BOOL, &o.no_new_privs, "set no_new_privs"},
-                {"cap", 'c', CLI_LIST, &caps, "add a capability (repeatable)"},
-                {"preserve-fds", 0, CLI_INT, &o.preserve_fds, "pass N extra fds (3 .. 3+N-1)"},
-                {"cgroup", 0, CLI_STRING, &o.cgroup, "sub-cgroup to join"},
-                {"ignore-paused", 0, CLI_BOOL, &o.ignore_paused, "allow exec in a paused container"},
-                {"help", 'h', CLI_BOOL, &help, "show this help"},
-                {0},
+            {"process", 'p', CLI_STRING, &o.process_file, "a process.json to run (- for stdin)"},
+            {"console-socket", 0, CLI_STRING, &o.console_socket, "unix socket that receives the pty master"},
+            {"pidfd-socket", 0, CLI_STRING, &o.pidfd_socket, "unix socket that receives a pidfd of the process"},
+            {"cwd", 0, CLI_STRING, &o.cwd, "working directory in the container"},
+            {"env", 'e', CLI_LIST, &env, "NAME=VALUE to set (repeatable)"},
+            {"tty", 't', CLI_BOOL, &o.tty, "allocate a pseudo-terminal"},
+            {"user", 'u', CLI_STRING, &o.user, "UID[:GID] to run as"},
+            {"additional-gids", 'g', CLI_LIST, &gids, "additional gids, comma separated (repeatable)"},
+            {"detach", 'd', CLI_BOOL, &o.detach, "do not wait for the process"},
+            {"pid-file", 0, CLI_STRING, &o.pid_file, "write the process pid to this file"},
+            {"process-label", 0, CLI_STRING, &o.process_label, "SELinux label of the process"},
+            {"apparmor", 0, CLI_STRING, &o.apparmor, "AppArmor profile of the process"},
+            {"no-new-privs", 0, CLI_BOOL, &o.no_new_privs, "set no_new_privs"},
+            {"cap", 'c', CLI_LIST, &caps, "add a capability (repeatable)"},
+            {"preserve-fds", 0, CLI_INT, &o.preserve_fds, "pass N extra fds (3 .. 3+N-1)"},
+            {"cgroup", 0, CLI_STRING, &o.cgroup, "sub-cgroup to join"},
+            {"ignore-paused", 0, CLI_BOOL, &o.ignore_paused, "allow exec in a paused container"},
+            {"help", 'h', CLI_BOOL, &help, "show this help"},
+            {0},
         };
         int r;
         int n = cli_parse("exec", argc, argv, options, false, err);
@@ -65,8 +65,7 @@ int cli_exec(struct cli_global *g, int argc, char **argv, struct husk_error **er
                 goto out;
         }
         if (help) {
-                cli_usage("exec", "[OPTIONS] ID [COMMAND [ARG...]]", "Run a process in a running container.",
-                          options);
+                cli_usage("exec", "[OPTIONS] ID [COMMAND [ARG...]]", "Run a process in a running container.", options);
                 r = 0;
                 goto out;
         }

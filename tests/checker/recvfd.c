@@ -31,8 +31,8 @@ static int receive_fd(int conn)
                 struct cmsghdr align;
                 char buf[CMSG_SPACE(sizeof(int))];
         } control;
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                             .msg_controllen = sizeof(control.buf)};
+        struct msghdr msg = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
         ssize_t n;
         do
                 n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);

@@ -349,7 +349,7 @@ EOF
 @test "exec: --console-socket with -t sends the pty master to the socket" {
 	start_container
 	start_console_socket
-	husk exec -d -t --console-socket "$TMP/console.sock" "$ID" sh -c 'checker tty; stty size' </dev/null >/dev/null
+	husk exec --detach --tty --console-socket "$TMP/console.sock" "$ID" sh -c 'checker tty; stty size' </dev/null >/dev/null
 	wait_console_output
 	output=$console
 	[ "$(kv stdin.tty)" = 1 ] && [ "$(kv stdout.tty)" = 1 ] && [ "$(kv ctty)" = 1 ] || fail "no terminal"

@@ -200,3 +200,19 @@ start_console_socket_with_input() {
 	[[ "$(kv stdin.ttyname)" == /dev/pts/* ]] && [ "$(kv stdin.ttyname)" != /dev/pts/0 ] ||
 		fail "exec -t did not get a new pty"
 }
+
+@test "terminal: exec -t: a large input the terminal echoes back does not deadlock the proxy" {
+	skip_on_runc "1.1.5 deadlocks: it blocks writing input to the pty while nobody drains the echo"
+	update_config '.process.terminal = false'
+	set_args sleep 600
+	husk_run_detached
+	# ~800 KB of lines: the pty echoes each one while the process reads, so input and output must flow together
+	head -c 600000 /dev/urandom | base64 -w 76 >"$TMP/input"
+	lines=$(wc -l <"$TMP/input")
+	# in a terminal (runc needs one for -t), with stdin and stdout redirected to files
+	in_pty "timeout -s KILL 60 \"\$HUSK\" --root \"\$ROOT\" exec -t \"\$ID\" sh -c 'head -n $lines >/dev/null; echo done' \
+		<\"\$TMP/input\" >\"\$TMP/output\" 2>&1"
+	[ "$status" -eq 0 ] || fail "exec -t exited $status (137: stuck and killed)"
+	[ "$(tr -d '\r' <"$TMP/output" | tail -n1)" = done ] || fail "the process did not get all its input"
+	[ "$(tr -d '\r' <"$TMP/output" | grep -c '^[A-Za-z0-9+/=]\{76\}$')" -ge $((lines - 1)) ] || fail "echo lost"
+}

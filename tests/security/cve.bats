@@ -402,6 +402,7 @@ make_fake_proc() {
 # --- CVE-2021-30465: symlink-exchange race on mount destinations ---------------------------------------------
 
 @test "CVE-2021-30465: a racer swapping a mount destination with a symlink to a host dir never gets a mount or mkdir outside the rootfs" {
+	skip_on_runc "CVE-2024-45310 (1.1.x creates mount point directories through the racing symlink)"
 	need_helpers
 	mkdir -p "$TMP/vol"
 	echo volume >"$TMP/vol/file"

@@ -449,6 +449,15 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
                 r = listen_exec_socket(l, err);
                 if (r < 0)
                         goto fail;
+        } else {
+                /* `run` releases its init over the sync socket; a plain file at the socket's name
+                 * still makes the status read "created" until then. */
+                int marker = openat(l->dirfd, HUSK_EXEC_SOCKET, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                if (marker < 0) {
+                        r = husk_error_set(err, errno, "create `%s`", HUSK_EXEC_SOCKET);
+                        goto fail;
+                }
+                close(marker);
         }
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,20 +25,21 @@
 #include "container/sync.h"
 #include "linux/namespaces.h"
 #include "linux/seccomp-filter.h"
+#include "linux/selfprotect.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
 #include "util/syscalls.h"
 
 struct exec_ctx {
         const struct husk_exec_options *opts;
-        struct husk_spec *spec;          /* the container's config, its process replaced by exec's */
+        struct husk_spec *spec; /* the container's config, its process replaced by exec's */
         struct husk_state *state;
         struct husk_seccomp_filter *seccomp;
         struct husk_cgroup *cgroup;
-        unsigned long ns_flags;          /* namespaces of the container to join (not pid: the parent does) */
-        int pidfd;                       /* the container init */
-        int pidfd_socket;                /* connected --pidfd-socket, -1 when none */
-        int root_fd;                     /* init's root, for --no-pivot containers */
+        unsigned long ns_flags; /* namespaces of the container to join (not pid: the parent does) */
+        int pidfd;              /* the container init */
+        int pidfd_socket;       /* connected --pidfd-socket, -1 when none */
+        int root_fd;            /* init's root, for --no-pivot containers */
         int sync_parent, sync_child;
         int console_fd;
         int terminal_master;
@@ -246,21 +249,57 @@ static int outlive_husk(const struct exec_ctx *c, struct husk_error **err)
         return 0;
 }
 
+static void close_fds(int first, int last)
+{
+        if (syscall(SYS_close_range, (unsigned int)first, (unsigned int)last, 0) == 0)
+                return;
+        for (int fd = first; fd <= last && fd < 65536; fd++) /* kernels before 5.9 */
+                close(fd);
+}
+
+static int compare_fds(const void *a, const void *b)
+{
+        return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * Close every fd but stdio, the preserved ones and those the child still needs, before it enters
+ * the container: a host directory left open (cgroup dirs, for one) would be reachable from inside
+ * as /proc/self/fd/N, e.g. through --cwd (CVE-2024-21626). O_CLOEXEC only helps at execve.
+ */
+static void close_host_fds(struct exec_ctx *c)
+{
+        husk_cgroup_freep(&c->cgroup);
+        int first = 3 + c->opts->preserve_fds;
+        int keep[] = {c->sync_child, c->console_fd, c->pidfd, c->root_fd};
+        qsort(keep, ARRAY_SIZE(keep), sizeof(int), compare_fds);
+        for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+                if (keep[i] < first)
+                        continue;
+                if (keep[i] > first)
+                        close_fds(first, keep[i] - 1);
+                first = keep[i] + 1;
+        }
+        close_fds(first, INT_MAX);
+}
+
 _Noreturn static void exec_child(struct exec_ctx *c)
 {
         struct husk_error *err = NULL;
         _cleanup_free_ char *exec_path = NULL;
         const struct husk_process *p = &c->spec->process;
         struct husk_process_setup setup = {
-                .process = p,
-                .personality = &c->spec->linux_.personality,
-                .memory_policy = NULL, /* a property of the container's init, not of exec'd processes */
-                .seccomp = c->seccomp,
-                .sync_fd = c->sync_child,
-                .setgroups_allowed = true,
+            .process = p,
+            .personality = &c->spec->linux_.personality,
+            .memory_policy = NULL, /* a property of the container's init, not of exec'd processes */
+            .seccomp = c->seccomp,
+            .sync_fd = c->sync_child,
+            .setgroups_allowed = true,
         };
         int r;
         close(c->sync_parent);
+        /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736). */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -268,6 +307,7 @@ _Noreturn static void exec_child(struct exec_ctx *c)
 
         if ((r = husk_sync_expect(c->sync_child, HUSK_SYNC_GO, NULL, &err)) < 0)
                 goto fail;
+        close_host_fds(c);
         /* A session of its own, as runc: the caller's terminal signals (^C) reach it only through husk. */
         if (setsid() < 0) {
                 r = husk_error_set(&err, errno, "setsid");
@@ -277,10 +317,13 @@ _Noreturn static void exec_child(struct exec_ctx *c)
                 r = husk_error_set(&err, errno, "join the namespaces of the container");
                 goto fail;
         }
+        close(c->pidfd);
         if (c->root_fd >= 0 && (fchdir(c->root_fd) < 0 || chroot(".") < 0)) {
                 r = husk_error_set(&err, errno, "enter the root of the container");
                 goto fail;
         }
+        if (c->root_fd >= 0)
+                close(c->root_fd);
         if (p->terminal) {
                 _cleanup_close_ int master = -1, peer = -1;
                 if ((r = husk_terminal_open(p, &master, &peer, &err)) < 0 ||
@@ -295,7 +338,8 @@ _Noreturn static void exec_child(struct exec_ctx *c)
                 close(c->console_fd);
         if (c->opts->detach && (r = outlive_husk(c, &err)) < 0)
                 goto fail;
-        if ((r = husk_process_prepare(&setup, &err)) < 0 || (r = husk_process_become_user(&setup, &exec_path, &err)) < 0)
+        if ((r = husk_process_prepare(&setup, &err)) < 0 ||
+            (r = husk_process_become_user(&setup, &exec_path, &err)) < 0)
                 goto fail;
         husk_process_exec(&setup, exec_path, 3 + c->opts->preserve_fds, &err);
 fail:
@@ -313,9 +357,9 @@ static int spawn(struct exec_ctx *c, struct husk_error **err)
 
         int cgroup_fd = c->cgroup ? husk_cgroup_clone_fd(c->cgroup) : -1;
         struct husk_clone_args args = {
-                .flags = CLONE_PIDFD,
-                .pidfd = (uint64_t)(uintptr_t)&c->child_pidfd,
-                .exit_signal = SIGCHLD,
+            .flags = CLONE_PIDFD,
+            .pidfd = (uint64_t)(uintptr_t)&c->child_pidfd,
+            .exit_signal = SIGCHLD,
         };
         if (cgroup_fd >= 0) {
                 args.flags |= CLONE_INTO_CGROUP;
@@ -404,8 +448,7 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
                 return r;
         husk_state_refresh(dirfd, c->state);
         if (c->state->status == HUSK_STATUS_STOPPED || c->state->status == HUSK_STATUS_CREATING)
-                return husk_error_set(err, 0, "cannot exec in a stopped container: container `%s` is not running",
-                                      id);
+                return husk_error_set(err, 0, "cannot exec in a stopped container: container `%s` is not running", id);
         if (c->state->status == HUSK_STATUS_PAUSED && !c->opts->ignore_paused)
                 return husk_error_set(err, 0, "cannot exec in a paused container (use --ignore-paused)");
         if (c->opts->cgroup)
@@ -429,7 +472,8 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
                 if ((c->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
                         return husk_error_set(err, errno, "open `%s`", path);
         }
-        if (c->state->cgroup_path && (r = husk_cgroup_open(c->state->cgroup_path, c->state->rootless, &c->cgroup, err)) < 0)
+        if (c->state->cgroup_path &&
+            (r = husk_cgroup_open(c->state->cgroup_path, c->state->rootless, &c->cgroup, err)) < 0)
                 return r;
         if (c->spec->linux_.seccomp.present) {
                 _cleanup_free_ char *cache = NULL;
@@ -450,8 +494,8 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
 
 static void release(struct exec_ctx *c)
 {
-        int *fds[] = {&c->pidfd, &c->pidfd_socket, &c->root_fd, &c->sync_parent, &c->sync_child, &c->console_fd, &c->terminal_master,
-                      &c->child_pidfd};
+        int *fds[] = {&c->pidfd,      &c->pidfd_socket, &c->root_fd,         &c->sync_parent,
+                      &c->sync_child, &c->console_fd,   &c->terminal_master, &c->child_pidfd};
         for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
                 if (*fds[i] >= 0)
                         close(*fds[i]);
@@ -465,20 +509,24 @@ int husk_container_exec(const struct husk_runtime *rt, const char *id, const str
                         int *ret_status, struct husk_error **err)
 {
         struct exec_ctx c = {
-                .opts = opts,
-                .pidfd = -1,
-                .pidfd_socket = -1,
-                .root_fd = -1,
-                .sync_parent = -1,
-                .sync_child = -1,
-                .console_fd = -1,
-                .terminal_master = -1,
-                .child_pidfd = -1,
+            .opts = opts,
+            .pidfd = -1,
+            .pidfd_socket = -1,
+            .root_fd = -1,
+            .sync_parent = -1,
+            .sync_child = -1,
+            .console_fd = -1,
+            .terminal_master = -1,
+            .child_pidfd = -1,
         };
         *ret_status = 0;
         sigset_t old;
         int sfd = -1;
-        int r = prepare(&c, rt, id, err);
+        /* The exec'd child runs husk code inside the container: its binary must not be writable. */
+        int r = husk_selfprotect_reexec(err);
+        if (r < 0)
+                return r;
+        r = prepare(&c, rt, id, err);
         if (r < 0)
                 goto out;
         if (!opts->detach && (sfd = husk_forward_signals_block(&old)) < 0) {

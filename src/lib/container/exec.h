@@ -8,12 +8,12 @@
 #include "util/error.h"
 
 struct husk_exec_options {
-        const char *process_file;  /* -p: a process JSON ("-" is stdin); NULL: the config's + flags */
-        char **args;               /* the command, when there is no process file */
-        char **env;                /* -e: added to (or replacing in) the config's env */
-        const char *cwd;           /* --cwd */
-        const char *user;          /* -u UID[:GID] */
-        gid_t *additional_gids;    /* -g */
+        const char *process_file; /* -p: a process JSON ("-" is stdin); NULL: the config's + flags */
+        char **args;              /* the command, when there is no process file */
+        char **env;               /* -e: added to (or replacing in) the config's env */
+        const char *cwd;          /* --cwd */
+        const char *user;         /* -u UID[:GID] */
+        gid_t *additional_gids;   /* -g */
         size_t additional_gids_len;
         char **caps;               /* -c: added to bounding, effective, permitted (and ambient, as runc) */
         const char *process_label; /* --process-label */
@@ -25,10 +25,17 @@ struct husk_exec_options {
         const char *console_socket;
         const char *pid_file;
         const char *pidfd_socket;
-        const char *cgroup;        /* --cgroup: a sub-cgroup (not supported yet) */
+        const char *cgroup; /* --cgroup: a sub-cgroup (not supported yet) */
         int preserve_fds;
 };
 
-/* Returns the process's exit status in *ret_status (128+N for signal N); 0 with detach. */
+/*
+ * Run a process in container id (created, running, or paused with ignore_paused): it joins the
+ * container's namespaces, cgroup, rlimits, capabilities, seccomp filter and LSM labels, in a
+ * session of its own. Foreground: forwards signals (and proxies a tty) until it exits and returns
+ * its exit status in *ret_status (128+N for signal N). detach: returns once it has exec'd, with
+ * *ret_status 0; the process outlives husk (reparented to the caller's subreaper). A pid file or
+ * pidfd that cannot be handed over kills the process and fails.
+ */
 int husk_container_exec(const struct husk_runtime *rt, const char *id, const struct husk_exec_options *opts,
                         int *ret_status, struct husk_error **err);

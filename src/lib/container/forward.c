@@ -21,9 +21,9 @@
  * SIGPIPE (a closed stdout must fail husk's write, not reach the container); SIGWINCH resizes
  * the pty when there is one.
  */
-static const int forwarded_signals[] = {SIGHUP,  SIGINT,    SIGQUIT, SIGABRT, SIGUSR1, SIGUSR2, SIGALRM,
-                                        SIGTERM, SIGSTKFLT, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG,
-                                        SIGXCPU, SIGXFSZ,   SIGVTALRM, SIGPROF, SIGWINCH, SIGIO, SIGPWR};
+static const int forwarded_signals[] = {SIGHUP,  SIGINT,    SIGQUIT,   SIGABRT, SIGUSR1,  SIGUSR2, SIGALRM,
+                                        SIGTERM, SIGSTKFLT, SIGCONT,   SIGTSTP, SIGTTIN,  SIGTTOU, SIGURG,
+                                        SIGXCPU, SIGXFSZ,   SIGVTALRM, SIGPROF, SIGWINCH, SIGIO,   SIGPWR};
 
 void husk_forward_signal_set(sigset_t *set)
 {
@@ -119,8 +119,8 @@ static int forward_until_exit(int pidfd, int sfd, int master)
                 fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
         }
         struct pollfd pfd[4] = {
-                {.fd = pidfd, .events = POLLIN},
-                {.fd = sfd, .events = POLLIN},
+            {.fd = pidfd, .events = POLLIN},
+            {.fd = sfd, .events = POLLIN},
         };
         while (true) {
                 pfd[2] = (struct pollfd){.fd = master_open ? master : -1,

@@ -6,9 +6,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -227,16 +229,46 @@ static int init_setup(struct husk_launch *l, const struct husk_process_setup *se
         return husk_process_become_user(setup, ret_exec_path, err);
 }
 
+static int compare_ints(const void *a, const void *b)
+{
+        return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * Close every fd the parent held that the init does not need (cgroup dirs, namespace fds...):
+ * before pivot_root, a host directory left open would be reachable from the container as
+ * /proc/self/fd/N, e.g. as process.cwd (CVE-2024-21626). O_CLOEXEC only acts at execve.
+ */
+static void close_parent_fds(struct husk_launch *l)
+{
+        int keep[] = {l->sync_child, l->exec_listen_fd, l->console_fd, husk_log_fd(), -1, -1, -1, -1, -1, -1};
+        size_t n = 4;
+        for (int i = 0; i < HUSK_NS_COUNT && n < ARRAY_SIZE(keep); i++)
+                if (l->ns.join_fd[i] >= 0)
+                        keep[n++] = l->ns.join_fd[i];
+        qsort(keep, n, sizeof(int), compare_ints);
+        int next = 3 + l->opts->preserve_fds;
+        for (size_t i = 0; i < n; i++) {
+                if (keep[i] < next)
+                        continue;
+                if (keep[i] > next)
+                        syscall(SYS_close_range, (unsigned)next, (unsigned)keep[i] - 1, 0);
+                next = keep[i] + 1;
+        }
+        syscall(SYS_close_range, (unsigned)next, ~0U, 0);
+        /* The cgroup's dir fds are gone now: the init never uses its copy of the handle. */
+        l->cgroup = NULL;
+        l->saved_pid_ns = l->saved_time_ns = l->dirfd = l->sync_parent = l->pidfd = -1;
+}
+
 _Noreturn void husk_init_main(struct husk_launch *l)
 {
         struct husk_error *err = NULL;
         struct init_hooks_state hs = {0};
         _cleanup_free_ char *exec_path = NULL;
 
-        /* The parent's ends and its lock stay with the parent. */
-        close(l->sync_parent);
-        close(l->dirfd);
-        l->sync_parent = l->dirfd = -1;
+        /* The parent's ends, its lock and its host directories stay with the parent. */
+        close_parent_fds(l);
         /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736). */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         reset_signals();

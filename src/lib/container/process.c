@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -78,9 +79,12 @@ int husk_process_become_user(const struct husk_process_setup *s, char **ret_exec
         if (chdir(p->cwd) < 0)
                 return husk_error_set(err, errno, "process.cwd: chdir `%s`", p->cwd);
         /* A cwd reached through a leaked fd would be outside the root (CVE-2024-21626). */
-        char buf[2];
-        if (!getcwd(buf, sizeof(buf)) && errno == ENOENT)
-                return husk_error_set(err, ENOENT, "process.cwd: `%s` is outside the container root", p->cwd);
+        /* The kernel prefixes such a path with "(unreachable)" and glibc turns that into ENOENT; the
+         * buffer must hold the whole path, or getcwd fails with ERANGE before anything is checked. */
+        char buf[PATH_MAX];
+        if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+                return husk_error_set(err, errno == ERANGE || errno == ENAMETOOLONG ? errno : ENOENT,
+                                      "process.cwd: `%s` is outside the container root", p->cwd);
         husk_user_umask(&p->user);
         return husk_exec_resolve(p, ret_exec_path, err);
 }

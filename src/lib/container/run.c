@@ -91,11 +91,16 @@ int husk_container_run(const struct husk_runtime *rt, const char *id, const stru
         int r = sfd < 0 ? husk_error_set(err, errno, "signalfd") : husk_launch_create(&l, err);
         if (r < 0)
                 goto out;
+        /* Before the process runs: it must see the caller's terminal size from its first instruction. */
+        if (l.terminal_master >= 0)
+                husk_forward_window_size(l.terminal_master);
         r = start_foreground(&l, err);
         if (r < 0) {
                 husk_launch_abort(&l);
                 goto out;
         }
+        /* Started: the marker that made the status read "created" goes. */
+        unlinkat(l.dirfd, HUSK_EXEC_SOCKET, 0);
         if (l.spec->hooks.poststart.len) {
                 _cleanup_free_ char *json = husk_launch_state_json(&l.state, HUSK_STATUS_RUNNING);
                 husk_hooks_run_warn(&l.spec->hooks.poststart, "poststart", json);

@@ -44,6 +44,8 @@ int husk_container_start(const struct husk_runtime *rt, const char *id, struct h
         husk_state_refresh(dirfd, state);
         switch (state->status) {
         case HUSK_STATUS_CREATED:
+                if (state->foreground)
+                        return husk_error_set(err, 0, "container `%s` is being started by `husk run`", id);
                 break;
         case HUSK_STATUS_STOPPED:
                 return husk_error_set(err, 0, "cannot start a container that has stopped");

@@ -394,7 +394,7 @@ void husk_state_refresh(int dirfd, struct husk_state *s)
                         return;
                 }
         }
-        if (!s->foreground && faccessat(dirfd, HUSK_EXEC_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        if (faccessat(dirfd, HUSK_EXEC_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                 s->status = HUSK_STATUS_CREATED;
         else
                 s->status = HUSK_STATUS_RUNNING;

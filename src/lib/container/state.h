@@ -35,7 +35,7 @@ struct husk_state {
         struct husk_kv_list annotations;
         char *cgroup_path;        /* NULL when the container has no cgroup */
         bool rootless;
-        bool foreground;          /* created by `run` without --detach: no exec socket */
+        bool foreground;          /* created by `run` without --detach: released by run itself, not `start` */
         bool no_pivot;            /* --no-pivot: exec must chroot to the init's root */
         bool intel_rdt;           /* linux.intelRdt was applied: delete removes its groups */
         struct husk_hook_list poststart, poststop; /* the hooks that run after create has returned */

@@ -91,7 +91,8 @@ static int make_node(int dir_fd, const char *name, mode_t mode, dev_t dev)
         if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
         if ((st.st_mode & S_IFMT) == (mode & S_IFMT) && st.st_rdev == dev)
-                return fchmodat(dir_fd, name, mode & 07777, 0) < 0 ? -errno : 0;
+                /* NOFOLLOW: the name may have become a symlink to a host file since the fstatat (CVE-2025-31133). */
+                return fchmodat(dir_fd, name, mode & 07777, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
         if (unlinkat(dir_fd, name, 0) < 0 || mknodat(dir_fd, name, mode, dev) < 0)
                 return -errno;
         return 0;

@@ -45,8 +45,8 @@ static int bind_console(int peer, struct husk_error **err)
 {
         _cleanup_close_ int target = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (target < 0 && errno == ENOENT) {
-                _cleanup_close_ int created = open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                                                   0600);
+                _cleanup_close_ int created =
+                    open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (created < 0)
                         return husk_error_set(err, errno, "create `/dev/console`");
                 target = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -56,7 +56,8 @@ static int bind_console(int peer, struct husk_error **err)
         struct stat st;
         if (fstat(target, &st) < 0 || S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))
                 return husk_error_set(err, EINVAL, "`/dev/console` in the rootfs is not a file or device");
-        _cleanup_close_ int tree = (int)syscall(SYS_open_tree, peer, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | OPEN_TREE_CLOEXEC);
+        _cleanup_close_ int tree =
+            (int)syscall(SYS_open_tree, peer, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | OPEN_TREE_CLOEXEC);
         if (tree < 0)
                 return husk_error_set(err, errno, "clone pty for `/dev/console`");
         if (syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -116,7 +117,8 @@ int husk_send_fd(int sock, int fd, const char *name, struct husk_error **err)
         char control[CMSG_SPACE(sizeof(int))] = {0};
         char byte = 0;
         struct iovec iov = {.iov_base = name ? (void *)name : &byte, .iov_len = name ? strlen(name) : 1};
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
+        struct msghdr msg = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
         struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
@@ -136,7 +138,8 @@ int husk_recv_fd(int sock, int *ret_fd, struct husk_error **err)
         char control[CMSG_SPACE(sizeof(int))] = {0};
         char buf[256];
         struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
+        struct msghdr msg = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
         ssize_t n;
         do
                 n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);

@@ -63,7 +63,7 @@ static void test_device_rules(void **state)
         if (test_layout() != HUSK_CGROUP_V2) {
                 const char *list = test_read("devices", path, "devices.list");
                 assert_non_null(list);
-                print_message("devices.list:\n%s\n", list);
+                print_message("devices.list:\n%s\n", list ? list : "");
                 assert_null(strstr(list, "a *:* rwm"));
                 assert_non_null(strstr(list, "c 1:11 r\n"));
                 /* runc's defaults follow the spec's rules. */

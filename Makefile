@@ -39,7 +39,7 @@ check-integration: all
 	HUSK=$(abspath $(BUILD))/husk bats tests/integration
 
 install: all
-	meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
 
 bench: all

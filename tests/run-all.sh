@@ -96,7 +96,8 @@ bats_suite() {
 }
 
 build_abs=$(cd "$build" && pwd)
-run_env=(env HUSK="$build_abs/husk" CHECKER="$build_abs/tests/checker/checker")
+# A hung test fails alone instead of stalling CI.
+run_env=(env HUSK="$build_abs/husk" CHECKER="$build_abs/tests/checker/checker" BATS_TEST_TIMEOUT=180)
 
 section "CVE regression suite (bats)"
 bats_suite cve "${run_env[@]}" CVE_HELPERS="$build_abs/tests/security/cve" bats --tap tests/security/cve.bats
@@ -133,11 +134,14 @@ fi
 section "integration tests (bats)"
 bats_suite integration "${run_env[@]}" bats --tap tests/integration
 
+section "reliability: leaks, concurrency, faults (bats)"
+bats_suite reliability "${run_env[@]}" bats --tap tests/reliability
+
 section "real clients: podman, containerd, go-runc/hcsshim contract (bats)"
 bats_suite clients "${run_env[@]}" bash tests/clients/run.sh
 
 section "cgroup v2 (pure cgroup2 VM)"
-out=$(BUILD=$build bash tests/vm/run-cgroup-v2.sh 2>&1)
+out=$(BUILD=$build bash tests/vm/run-cgroup-v2.sh tests/integration/check.bats 2>&1)
 vm_status=$?
 if [ "$vm_status" -eq 77 ]; then
 	echo "$out"

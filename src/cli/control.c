@@ -1,7 +1,6 @@
 /* kill, delete, state, list: the commands that act on existing containers. */
 #include "cli.h"
 
-#include <jansson.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -101,31 +100,13 @@ static void print_json(struct husk_state **list, size_t len)
                 printf("null\n"); /* runc marshals an empty list as null */
                 return;
         }
-        json_t *arr = json_array();
         char buf[32];
         for (size_t i = 0; i < len; i++) {
-                const struct husk_state *s = list[i];
-                json_t *o = json_object();
-                json_object_set_new(o, "ociVersion", json_string(s->oci_version ? s->oci_version : ""));
-                json_object_set_new(o, "id", json_string(s->id));
-                json_object_set_new(o, "pid", json_integer(s->status == HUSK_STATUS_STOPPED ? 0 : s->pid));
-                json_object_set_new(o, "status", json_string(husk_status_name(s->status)));
-                json_object_set_new(o, "bundle", json_string(s->bundle ? s->bundle : ""));
-                json_object_set_new(o, "rootfs", json_string(s->rootfs ? s->rootfs : ""));
-                json_object_set_new(o, "created", json_string(s->created ? s->created : ""));
-                if (s->annotations.len) {
-                        json_t *a = json_object();
-                        for (size_t k = 0; k < s->annotations.len; k++)
-                                json_object_set_new(a, s->annotations.items[k].key,
-                                                    json_string(s->annotations.items[k].value));
-                        json_object_set_new(o, "annotations", a);
-                }
-                json_object_set_new(o, "owner", json_string(owner_name(s->owner_uid, buf, sizeof(buf))));
-                json_array_append_new(arr, o);
+                const char *owner = owner_name(list[i]->owner_uid, buf, sizeof(buf));
+                _cleanup_free_ char *one = husk_state_oci_json_owner(list[i], owner, false);
+                printf("%s%s", i ? "," : "[", one ? one : "{}");
         }
-        _cleanup_free_ char *text = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        json_decref(arr);
-        printf("%s\n", text);
+        printf("]\n");
 }
 
 static void print_table(struct husk_state **list, size_t len)

@@ -35,7 +35,7 @@ static int parse_gids(const char *text, gid_t **ret, size_t *ret_len, struct hus
 int cli_exec(struct cli_global *g, int argc, char **argv, struct husk_error **err)
 {
         struct husk_exec_options o = {0};
-        struct cli_list env = {0}, caps = {0}, gids = {0};
+        struct cli_list env = {0}, caps = {0}, gids = {0}, cgroups = {0};
         bool help = false;
         const struct cli_option options[] = {
             {"process", 'p', CLI_STRING, &o.process_file, "a process.json to run (- for stdin)"},
@@ -53,7 +53,7 @@ int cli_exec(struct cli_global *g, int argc, char **argv, struct husk_error **er
             {"no-new-privs", 0, CLI_BOOL, &o.no_new_privs, "set no_new_privs"},
             {"cap", 'c', CLI_LIST, &caps, "add a capability (repeatable)"},
             {"preserve-fds", 0, CLI_INT, &o.preserve_fds, "pass N extra fds (3 .. 3+N-1)"},
-            {"cgroup", 0, CLI_STRING, &o.cgroup, "sub-cgroup to join"},
+            {"cgroup", 0, CLI_LIST, &cgroups, "join a sub-cgroup: PATH or CTRL[,CTRL]:PATH (repeatable)"},
             {"ignore-paused", 0, CLI_BOOL, &o.ignore_paused, "allow exec in a paused container"},
             {"help", 'h', CLI_BOOL, &help, "show this help"},
             {0},
@@ -91,6 +91,7 @@ int cli_exec(struct cli_global *g, int argc, char **argv, struct husk_error **er
         o.args = argv + 1;
         o.env = env.items;
         o.caps = caps.items;
+        o.cgroups = cgroups.items;
         int status = 0;
         r = husk_container_exec(&g->rt, argv[0], &o, &status, err);
         if (r < 0)
@@ -100,6 +101,7 @@ int cli_exec(struct cli_global *g, int argc, char **argv, struct husk_error **er
 out:
         free(env.items);
         free(caps.items);
+        free(cgroups.items);
         free(gids.items);
         free(o.additional_gids);
         return r;

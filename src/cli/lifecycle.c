@@ -16,6 +16,8 @@
                 {"pid-file", 0, CLI_STRING, &(o).pid_file, "write the init process pid to this file"},        \
                 {"console-socket", 0, CLI_STRING, &(o).console_socket,                                        \
                  "unix socket that receives the pty master of a terminal container"},                          \
+                {"pidfd-socket", 0, CLI_STRING, &(o).pidfd_socket,                                            \
+                 "unix socket that receives a pidfd of the container init"},                                   \
                 {"no-pivot", 0, CLI_BOOL, &(o).no_pivot, "use MS_MOVE + chroot instead of pivot_root"},       \
                 {"no-new-keyring", 0, CLI_BOOL, &(o).no_new_keyring, "do not create a new session keyring"}, \
                 {"preserve-fds", 0, CLI_INT, &(o).preserve_fds, "pass N extra fds (3 .. 3+N-1) to the container"}

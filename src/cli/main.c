@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cgroup_commands.h"
+#include "check.h"
 #include "cli.h"
 #include "husk-config.h"
 #include "run_oci.h"
@@ -34,6 +35,7 @@ static const struct {
         {"resume", cli_resume, "resume a paused container"},
         {"ps", cli_ps, "list the processes of a container"},
         {"events", cli_events, "print stats and OOM events of a container"},
+        {"check", cli_check, "report what this host supports for containers"},
 };
 
 /* runc's commands that belong to later work: they fail clearly instead of pretending. */

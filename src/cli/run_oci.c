@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "container/container.h"
+#include "container/forward.h"
 #include "linux/intermediate.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -28,7 +29,6 @@
 #define EXIT_RUNTIME_FAILURE 255
 
 /* What `run` forwards to the container's init, as husk's own run does. */
-static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 enum command {
         COMMAND_RUN,
@@ -474,37 +474,6 @@ static int edit_spec(struct husk_spec *spec, void *data, struct husk_error **err
 
 /* ---- commands ---- */
 
-static void forwarded_set(sigset_t *set)
-{
-        sigemptyset(set);
-        for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
-                sigaddset(set, forwarded_signals[i]);
-}
-
-/* Forward signals to the init until it exits; its exit status, 128+N for signal N. */
-static int wait_forwarding(int pidfd, int sfd)
-{
-        struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-        while (true) {
-                if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        break;
-                }
-                if (pfd[1].revents & POLLIN) {
-                        struct signalfd_siginfo si;
-                        while (read(sfd, &si, sizeof(si)) == sizeof(si))
-                                husk_pidfd_send_signal(pidfd, (int)si.ssi_signo);
-                }
-                if (pfd[0].revents & POLLIN)
-                        break;
-        }
-        siginfo_t info = {0};
-        while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
-                ;
-        return info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
-}
-
 /* The init of a container this process created: our child, so its pid cannot be reused under us. */
 static int open_init_pidfd(const struct run_oci *o, struct husk_error **err)
 {
@@ -532,12 +501,10 @@ static void discard(const struct run_oci *o)
 static int command_run(struct run_oci *o, int *ret_status, struct husk_error **err)
 {
         const struct husk_create_options opts = {.bundle = o->bundle, .edit_spec = edit_spec, .edit_spec_data = o};
-        sigset_t set, old;
-        forwarded_set(&set);
+        sigset_t old;
         /* Blocked before the init exists, so that none is lost; the init unblocks them. */
-        sigprocmask(SIG_BLOCK, &set, &old);
+        _cleanup_close_ int sfd = husk_forward_signals_block(&old);
         _cleanup_close_ int pidfd = -1;
-        _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
         int r = sfd < 0 ? husk_error_set(err, errno, "signalfd") : 0;
         if (r == 0)
                 r = husk_container_create(&o->rt, o->id, &opts, err);
@@ -553,7 +520,7 @@ static int command_run(struct run_oci *o, int *ret_status, struct husk_error **e
         husk_info("container `%s` running", o->id);
         if (o->sigstop_when_ready)
                 raise(SIGSTOP);
-        *ret_status = wait_forwarding(pidfd, sfd);
+        *ret_status = husk_wait_forwarding(pidfd, sfd, -1);
         husk_info("container `%s` exited with status %d", o->id, *ret_status);
         husk_intermediate_mounts_unmount(o->intermediate);
         r = husk_container_delete(&o->rt, o->id, false, err);

@@ -237,7 +237,7 @@ static int resources_from_flags(const struct update_flags *f, struct husk_resour
                 r->block_io.weight = (uint16_t)w;
         }
         if (f->pids_limit) {
-                int64_t limit;
+                int64_t limit = 0;
                 if ((ret = parse_i64("pids-limit", f->pids_limit, &limit, err)) < 0)
                         return ret;
                 /* runc: 0 is "not given", below 0 is unlimited. */

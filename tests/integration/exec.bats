@@ -250,16 +250,46 @@ EOF
 	[ "$(kv fds)" = 0,1,2 ] || fail "an fd leaked without --preserve-fds"
 }
 
-@test "exec: --cgroup is refused with a clear error (husk: sub-cgroups not supported yet)" {
-	husk_only "runc joins the named sub-cgroup"
+# The host directory of each hierarchy of the init's cgroup, one per line.
+init_cgroup_dirs() {
+	local ctrls path
+	while IFS=: read -r _ ctrls path; do
+		if [ -z "$ctrls" ]; then
+			if [ -d /sys/fs/cgroup/unified ]; then echo "/sys/fs/cgroup/unified$path"; else echo "/sys/fs/cgroup$path"; fi
+		else
+			echo "/sys/fs/cgroup/${ctrls#name=}$path"
+		fi
+	done <"/proc/$INIT_PID/cgroup"
+}
+
+@test "exec: --cgroup joins an existing sub-cgroup, every hierarchy or only CTRL:PATH" {
 	start_container
-	add_shared_dir
-	run husk exec --cgroup sub "$ID" touch /tmp/ran </dev/null
-	[ "$status" -ne 0 ] || fail "--cgroup accepted"
+	while read -r dir; do
+		for sub in sub other; do
+			mkdir -p "$dir/$sub"
+			# a v1 cpuset child starts empty and takes no task until given cpus and mems
+			if [ -f "$dir/cpuset.cpus" ]; then
+				cat "$dir/cpuset.cpus" >"$dir/$sub/cpuset.cpus"
+				cat "$dir/cpuset.mems" >"$dir/$sub/cpuset.mems"
+			fi
+		done
+	done < <(init_cgroup_dirs)
+	run husk exec --cgroup sub "$ID" cat /proc/self/cgroup </dev/null
+	assert_status 0
+	lines=$(echo "$output" | grep -c .)
+	[ "$(echo "$output" | grep -c '/sub$')" = "$lines" ] || fail "not every hierarchy joined sub: $output"
+	if [ -d /sys/fs/cgroup/memory ]; then
+		run husk exec --cgroup sub --cgroup memory:other "$ID" cat /proc/self/cgroup </dev/null
+		assert_status 0
+		echo "$output" | grep -q ':memory:.*/other$' || fail "memory is not in other: $output"
+		echo "$output" | grep -q ':pids:.*/sub$' || fail "pids is not in sub: $output"
+	fi
+	run husk exec --cgroup missing "$ID" touch /tmp/ran </dev/null
+	[ "$status" -ne 0 ] || fail "a sub-cgroup that does not exist was accepted"
 	assert_output_contains "--cgroup"
-	assert_output_contains "not supported"
-	run husk exec "$ID" test -e /tmp/ran </dev/null
-	[ "$status" -ne 0 ] || fail "the process ran anyway"
+	assert_output_contains "missing"
+	run husk exec --cgroup ../../escape "$ID" true </dev/null
+	[ "$status" -ne 0 ] || fail "a sub-cgroup outside the container's was accepted"
 }
 
 @test "exec: --process-label fails clearly on this host without SELinux" {
@@ -482,4 +512,34 @@ EOF
 	output=$(cat "$TMP/shared/fds")
 	[ "$(kv fds)" = 0,1,2,3 ] && [ "$(kv fd.3)" = "$TMP/f3" ] && [ "$(kv LISTEN_FDS)" = 1 ] ||
 		fail "activation fd not kept until start"
+}
+
+@test "create and run -d: --pidfd-socket receives a pidfd of the container init" {
+	skip_on_runc "1.1.5 has no --pidfd-socket"
+	need_tool "$RECVFD"
+	set_args sleep 600
+	# create: recvfd kills the waiting init through the pidfd and waits for it to exit
+	"$RECVFD" "$TMP/create.sock" 9 >"$TMP/recvfd.out" 2>"$TMP/recvfd.err" </dev/null 3>&- &
+	recv_pid=$!
+	BACKGROUND_PIDS+=("$recv_pid")
+	retry 100 0.02 test -S "$TMP/create.sock"
+	husk create --bundle "$BUNDLE" --pid-file "$TMP/init.pid" --pidfd-socket "$TMP/create.sock" "$ID" \
+		</dev/null >/dev/null
+	wait "$recv_pid" || fail "recvfd failed: $(cat "$TMP/recvfd.err")"
+	output=$(cat "$TMP/recvfd.out")
+	[ "$(kv link)" = "anon_inode:[pidfd]" ] || fail "create: not a pidfd"
+	[ "$(kv pid)" = "$(cat "$TMP/init.pid")" ] || fail "create: the pidfd is of another process"
+	[ "$(kv exited)" = 1 ] || fail "create: the init did not exit on the signal sent through the pidfd"
+	husk delete --force "$ID"
+	# run -d: the pidfd arrives and names the running init
+	"$RECVFD" "$TMP/run.sock" >"$TMP/recvfd.out" 2>"$TMP/recvfd.err" </dev/null 3>&- &
+	recv_pid=$!
+	BACKGROUND_PIDS+=("$recv_pid")
+	retry 100 0.02 test -S "$TMP/run.sock"
+	husk run -d --bundle "$BUNDLE" --pid-file "$TMP/init.pid" --pidfd-socket "$TMP/run.sock" "$ID" \
+		</dev/null >/dev/null
+	wait "$recv_pid" || fail "recvfd failed: $(cat "$TMP/recvfd.err")"
+	output=$(cat "$TMP/recvfd.out")
+	[ "$(kv pid)" = "$(cat "$TMP/init.pid")" ] || fail "run -d: the pidfd is of another process"
+	[ "$(container_status)" = running ] || fail "run -d: status $(container_status)"
 }

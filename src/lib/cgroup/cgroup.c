@@ -5,11 +5,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -799,4 +801,63 @@ void husk_cgroup_freep(struct husk_cgroup **cg)
 {
         husk_cgroup_free(*cg);
         *cg = NULL;
+}
+
+/* Does a "cpu,cpuacct" hierarchy mount name hold one of the comma-separated controllers? */
+static bool mount_has_controller(const char *mount, const char *ctrls, size_t ctrls_len)
+{
+        for (const char *c = ctrls; c < ctrls + ctrls_len;) {
+                size_t n = strcspn(c, ",");
+                if (n > (size_t)(ctrls + ctrls_len - c))
+                        n = (size_t)(ctrls + ctrls_len - c);
+                for (const char *m = mount; *m;) {
+                        size_t k = strcspn(m, ",");
+                        if (k == n && strncmp(m, c, n) == 0)
+                                return true;
+                        m += k + (m[k] == ',');
+                }
+                c += n + 1;
+        }
+        return false;
+}
+
+int husk_cgroup_enter_sub(struct husk_cgroup *cg, pid_t pid, char *const *subs, struct husk_error **err)
+{
+        char value[24];
+        snprintf(value, sizeof(value), "%d", (int)pid);
+        for (size_t i = 0; i < cg->hierarchies_len; i++) {
+                struct cg_hierarchy *h = &cg->hierarchies[i];
+                if (h->fd < 0)
+                        continue;
+                /* The last --cgroup naming this hierarchy (or naming none) wins, as in runc. */
+                const char *sub = NULL;
+                for (char *const *s = subs; s && *s; s++) {
+                        const char *colon = strchr(*s, ':');
+                        if (!colon)
+                                sub = *s;
+                        else if (!h->unified && mount_has_controller(h->mount, *s, (size_t)(colon - *s)))
+                                sub = colon + 1;
+                        else if (h->unified && cg->layout == HUSK_CGROUP_V2)
+                                return husk_error_set(err, 0, "exec --cgroup: `%s`: controllers cannot be named "
+                                                              "on cgroup v2", *s);
+                }
+                int fd = h->fd;
+                _cleanup_close_ int sub_fd = -1;
+                if (sub && *sub) {
+                        while (*sub == '/')
+                                sub++;
+                        struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                                               .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
+                        sub_fd = (int)syscall(SYS_openat2, h->fd, sub, &how, sizeof(how));
+                        if (sub_fd < 0)
+                                return husk_error_set(err, errno, "exec --cgroup: `%s` in `%s/%s%s`", sub, CGROUP_ROOT,
+                                                      h->mount, h->path);
+                        fd = sub_fd;
+                }
+                int r = cg_write(fd, "cgroup.procs", value, err);
+                if (r < 0)
+                        return husk_error_wrap(err, "join cgroup `%s/%s%s%s%s`", CGROUP_ROOT, h->mount, h->path,
+                                               sub && *sub ? "/" : "", sub ? sub : "");
+        }
+        return 0;
 }

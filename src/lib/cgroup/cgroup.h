@@ -54,11 +54,21 @@ int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err
  * replaced only when resources->devices_len > 0, and then they are the whole list on top of
  * deny-all (no default devices are added here, unlike husk_cgroup_create).
  */
+/*
+ * exec --cgroup: move pid into existing sub-cgroups of the container's. Each entry is
+ * "path" (every hierarchy) or "ctrl[,ctrl]:path" (v1 hierarchies holding one of them);
+ * paths are relative to the container's cgroup and cannot leave it.
+ */
+int husk_cgroup_enter_sub(struct husk_cgroup *cg, pid_t pid, char *const *subs, struct husk_error **err);
+
 int husk_cgroup_apply(struct husk_cgroup *cg, const struct husk_resources *resources, struct husk_error **err);
 
 /* Freeze or thaw; husk_cgroup_is_frozen reports the current state. */
 int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error **err);
 int husk_cgroup_is_frozen(struct husk_cgroup *cg, bool *ret, struct husk_error **err);
+
+/* The same from a recorded path alone, reading one file (status derivation is on every command's path). */
+int husk_cgroup_path_is_frozen(const char *path, bool *ret);
 
 /* Pids in the cgroup and its descendants (for ps, kill --all); caller frees *ret. */
 int husk_cgroup_pids(struct husk_cgroup *cg, pid_t **ret, size_t *ret_len, struct husk_error **err);

@@ -3,8 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,5 +143,53 @@ int husk_cgroup_is_frozen(struct husk_cgroup *cg, bool *ret, struct husk_error *
         if (n < 0)
                 return (int)n;
         *ret = strcmp(buf, "FROZEN") == 0;
+        return 0;
+}
+
+/* Open `rel` beneath the hierarchy mounted at /sys/fs/cgroup/<mount> (or the v2 root when mount is NULL). */
+static int open_beneath(const char *mount, const char *rel, const char *file)
+{
+        char dir[PATH_MAX];
+        if (snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s%s", mount ? "/" : "", mount ? mount : "") >= (int)sizeof(dir))
+                return -ENAMETOOLONG;
+        _cleanup_close_ int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return -errno;
+        char path[PATH_MAX];
+        while (*rel == '/')
+                rel++;
+        if (snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "", file) >= (int)sizeof(path))
+                return -ENAMETOOLONG;
+        struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
+        int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+        return fd < 0 ? -errno : fd;
+}
+
+int husk_cgroup_path_is_frozen(const char *path, bool *ret)
+{
+        *ret = false;
+        enum husk_cgroup_layout layout;
+        if (husk_cgroup_detect_layout(&layout, NULL) < 0)
+                return -ENOENT;
+        /* The recorded path is "<path>" plus "\n<mount>=<path>" lines where a hierarchy differs. */
+        size_t def_len = strcspn(path, "\n");
+        char own[PATH_MAX];
+        const char *override = strstr(path, "\nfreezer=");
+        const char *value = layout == HUSK_CGROUP_V2 || !override ? path : override + strlen("\nfreezer=");
+        size_t len = value == path ? def_len : strcspn(value, "\n");
+        if (len >= sizeof(own))
+                return -ENAMETOOLONG;
+        memcpy(own, value, len);
+        own[len] = '\0';
+        char buf[512];
+        _cleanup_close_ int fd = layout == HUSK_CGROUP_V2 ? open_beneath(NULL, own, "cgroup.events")
+                                                          : open_beneath("freezer", own, "freezer.state");
+        if (fd < 0)
+                return fd;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        *ret = layout == HUSK_CGROUP_V2 ? strstr(buf, "frozen 1") != NULL : strncmp(buf, "FROZEN", 6) == 0;
         return 0;
 }

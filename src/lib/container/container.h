@@ -19,6 +19,7 @@ struct husk_create_options {
         const char *bundle;         /* NULL: the current directory */
         const char *pid_file;       /* written as a bare integer, no newline */
         const char *console_socket; /* unix socket receiving the pty master */
+        const char *pidfd_socket;   /* unix socket receiving a pidfd of the init (SCM_RIGHTS) */
         bool no_pivot;
         bool no_new_keyring;
         int preserve_fds;           /* fds 3 .. 3+N-1 pass to the container */
@@ -32,6 +33,8 @@ struct husk_create_options {
 };
 
 const char *husk_runtime_default_root(void);
+/* rt->root, or the default. */
+const char *husk_runtime_root(const struct husk_runtime *rt);
 
 int husk_container_create(const struct husk_runtime *rt, const char *id, const struct husk_create_options *opts,
                           struct husk_error **err);

@@ -22,6 +22,7 @@
 #include "linux/hooks.h"
 #include "linux/intelrdt.h"
 #include "linux/netdev.h"
+#include "linux/oom-score.h"
 #include "linux/seccomp-filter.h"
 #include "linux/selfprotect.h"
 #include "linux/sysctls.h"
@@ -41,6 +42,11 @@ const char *husk_runtime_default_root(void)
         if (xdg && *xdg && snprintf(buf, sizeof(buf), "%s/husk", xdg) < (int)sizeof(buf))
                 return buf;
         return "/run/husk";
+}
+
+const char *husk_runtime_root(const struct husk_runtime *rt)
+{
+        return rt->root ? rt->root : husk_runtime_default_root();
 }
 
 char *husk_launch_state_json(const struct husk_state *state, enum husk_status status)
@@ -401,7 +407,7 @@ static int talk_to_init(struct husk_launch *l, struct husk_error **err)
 int husk_launch_create(struct husk_launch *l, struct husk_error **err)
 {
         l->dirfd = l->exec_listen_fd = l->start_conn = l->sync_parent = l->sync_child = l->pidfd = -1;
-        l->console_fd = l->terminal_master = l->saved_pid_ns = l->saved_time_ns = -1;
+        l->console_fd = l->terminal_master = l->saved_pid_ns = l->saved_time_ns = l->pidfd_socket = -1;
         for (int i = 0; i < HUSK_NS_COUNT; i++)
                 l->ns.join_fd[i] = -1;
 
@@ -429,6 +435,10 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         r = husk_ns_plan_open(l->spec, &l->ns, err);
         if (r < 0)
                 return r;
+        /* Checked before anything exists: a missing newuidmap or /etc/subuid entry is named up front. */
+        struct husk_userns_plan userns_plan = {0};
+        if ((l->ns.new_flags & CLONE_NEWUSER) && (r = husk_userns_plan(l->spec, &userns_plan, err)) < 0)
+                return r;
         fill_state(l);
 
         /* From here on the host changes: every failure goes through husk_launch_abort. */
@@ -445,6 +455,9 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         if (r < 0)
                 goto fail;
         l->state.cgroup_path = (char *)husk_cgroup_path(l->cgroup);
+        r = husk_state_write_cgroup(l->dirfd, l->state.cgroup_path, err);
+        if (r < 0)
+                goto fail;
         if (!l->foreground) {
                 r = listen_exec_socket(l, err);
                 if (r < 0)
@@ -471,6 +484,12 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
                 if (r < 0)
                         goto fail;
         }
+        /* Connected before anything runs, so a bad socket fails the create, not a later step. */
+        if (l->opts->pidfd_socket) {
+                r = husk_fd_socket_connect(l->opts->pidfd_socket, "--pidfd-socket", &l->pidfd_socket, err);
+                if (r < 0)
+                        goto fail;
+        }
         r = prepare_parent_namespaces(l, err);
         if (r < 0)
                 goto fail;
@@ -480,10 +499,15 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         l->state.pid = l->pid;
         l->state.pid_start_time = husk_proc_start_time(l->pid);
         if (l->ns.new_flags & CLONE_NEWUSER) {
-                r = husk_userns_write_maps(l->pid, l->spec, err);
+                r = husk_userns_write_maps(l->pid, l->spec, &userns_plan, err);
                 if (r < 0)
                         goto fail;
         }
+        /* From here, not from init: inside a user namespace init may not write its own
+         * oom_score_adj (the file belongs to the host's root while it is non-dumpable). */
+        if (l->spec->process.has_oom_score_adj &&
+            (r = husk_oom_score_adj_apply_pid(l->pid, l->spec->process.oom_score_adj, err)) < 0)
+                goto fail;
         r = setup_from_parent(l, err);
         if (r < 0)
                 goto fail;
@@ -495,6 +519,11 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
                 goto fail;
         if (l->opts->pid_file) {
                 r = husk_write_pid_file(l->opts->pid_file, l->pid, err);
+                if (r < 0)
+                        goto fail;
+        }
+        if (l->pidfd_socket >= 0) {
+                r = husk_send_fd(l->pidfd_socket, l->pidfd, "pidfd", err);
                 if (r < 0)
                         goto fail;
         }
@@ -539,7 +568,7 @@ void husk_launch_release(struct husk_launch *l)
 {
         int *fds[] = {&l->dirfd,      &l->exec_listen_fd, &l->start_conn,      &l->sync_parent,
                       &l->sync_child, &l->pidfd,          &l->console_fd,      &l->terminal_master,
-                      &l->saved_pid_ns, &l->saved_time_ns};
+                      &l->saved_pid_ns, &l->saved_time_ns, &l->pidfd_socket};
         for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
                 if (*fds[i] >= 0)
                         close(*fds[i]);
@@ -563,7 +592,7 @@ int husk_container_create(const struct husk_runtime *rt, const char *id, const s
         struct husk_launch l = {
                 .rt = rt,
                 .opts = opts,
-                .root = rt->root ? rt->root : husk_runtime_default_root(),
+                .root = husk_runtime_root(rt),
                 .id = id,
         };
         int r = husk_launch_create(&l, err);

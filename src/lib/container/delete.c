@@ -77,7 +77,7 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
 
 int husk_container_delete(const struct husk_runtime *rt, const char *id, bool force, struct husk_error **err)
 {
-        const char *root = rt->root ? rt->root : husk_runtime_default_root();
+        const char *root = husk_runtime_root(rt);
         _cleanup_close_ int dirfd = -1;
         _cleanup_error_ struct husk_error *open_err = NULL;
         int r = husk_state_dir_open(root, id, true, &dirfd, &open_err);
@@ -93,8 +93,19 @@ int husk_container_delete(const struct husk_runtime *rt, const char *id, bool fo
         if (r < 0) {
                 if (!force)
                         return r;
-                /* A corrupt state.json must not block cleanup. */
+                /* A corrupt state.json must not block cleanup: the cgroup, recorded on its own,
+                 * still says where the container's processes are; destroying it kills them. */
                 husk_error_freep(err);
+                _cleanup_free_ char *cgroup_path = NULL;
+                if (husk_state_read_cgroup(dirfd, &cgroup_path) == 0 && cgroup_path) {
+                        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+                        _cleanup_error_ struct husk_error *cg_err = NULL;
+                        if (husk_cgroup_open(cgroup_path, false, &cg, &cg_err) < 0 ||
+                            husk_cgroup_destroy(cg, &cg_err) < 0) {
+                                *err = TAKE_PTR(cg_err);
+                                return husk_error_wrap(err, "remove cgroup of `%s`", id);
+                        }
+                }
                 return husk_state_dir_remove(root, id, dirfd, err);
         }
         return husk_container_destroy(root, id, dirfd, state, force, err);

@@ -300,9 +300,7 @@ _Noreturn static void exec_child(struct exec_ctx *c)
         close(c->sync_parent);
         /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736). */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        husk_signals_reset();
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
         if ((r = husk_sync_expect(c->sync_child, HUSK_SYNC_GO, NULL, &err)) < 0)
@@ -355,7 +353,8 @@ static int spawn(struct exec_ctx *c, struct husk_error **err)
         c->sync_parent = sv[0];
         c->sync_child = sv[1];
 
-        int cgroup_fd = c->cgroup ? husk_cgroup_clone_fd(c->cgroup) : -1;
+        /* CLONE_INTO_CGROUP only for the container's own cgroup; sub-cgroups are joined after. */
+        int cgroup_fd = c->cgroup && !c->opts->cgroups ? husk_cgroup_clone_fd(c->cgroup) : -1;
         struct husk_clone_args args = {
             .flags = CLONE_PIDFD,
             .pidfd = (uint64_t)(uintptr_t)&c->child_pidfd,
@@ -385,7 +384,8 @@ static int spawn(struct exec_ctx *c, struct husk_error **err)
         close(c->sync_child);
         c->sync_child = -1;
         if (cgroup_fd < 0 && c->cgroup) {
-                int r = husk_cgroup_enter(c->cgroup, pid, err);
+                int r = c->opts->cgroups ? husk_cgroup_enter_sub(c->cgroup, pid, c->opts->cgroups, err)
+                                         : husk_cgroup_enter(c->cgroup, pid, err);
                 if (r < 0)
                         return r;
         }
@@ -439,21 +439,17 @@ static void inherit_window_size(struct exec_ctx *c)
 
 static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char *id, struct husk_error **err)
 {
-        const char *root = rt->root ? rt->root : husk_runtime_default_root();
+        const char *root = husk_runtime_root(rt);
         _cleanup_close_ int dirfd = -1;
-        int r = husk_state_dir_open(root, id, false, &dirfd, err);
+        int r = husk_state_load(root, id, false, &dirfd, &c->state, err);
         if (r < 0)
                 return r;
-        if ((r = husk_state_read(dirfd, id, &c->state, err)) < 0)
-                return r;
-        husk_state_refresh(dirfd, c->state);
         if (c->state->status == HUSK_STATUS_STOPPED || c->state->status == HUSK_STATUS_CREATING)
                 return husk_error_set(err, 0, "cannot exec in a stopped container: container `%s` is not running", id);
         if (c->state->status == HUSK_STATUS_PAUSED && !c->opts->ignore_paused)
                 return husk_error_set(err, 0, "cannot exec in a paused container (use --ignore-paused)");
-        if (c->opts->cgroup)
-                return husk_error_set(err, 0, "exec --cgroup `%s`: joining a sub-cgroup is not supported yet",
-                                      c->opts->cgroup);
+        if (c->opts->cgroups && !c->state->cgroup_path)
+                return husk_error_set(err, 0, "exec --cgroup: container `%s` has no cgroup", id);
         c->pidfd = husk_pidfd_open(c->state->pid);
         if (c->pidfd < 0 || husk_proc_start_time(c->state->pid) != c->state->pid_start_time)
                 return husk_error_set(err, 0, "container `%s` is not running", id);

@@ -25,7 +25,7 @@ struct husk_exec_options {
         const char *console_socket;
         const char *pid_file;
         const char *pidfd_socket;
-        const char *cgroup; /* --cgroup: a sub-cgroup (not supported yet) */
+        char **cgroups;     /* --cgroup: "path" or "ctrl[,ctrl]:path" sub-cgroups of the container's */
         int preserve_fds;
 };
 

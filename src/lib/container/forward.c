@@ -39,7 +39,21 @@ int husk_forward_signals_block(sigset_t *ret_old)
         sigset_t set;
         husk_forward_signal_set(&set);
         sigprocmask(SIG_BLOCK, &set, ret_old);
+        /* An ignored signal is dropped before it is ever pending, so signalfd would never see it
+         * (nohup ignores SIGHUP): blocked, the default disposition never acts. */
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sigismember(&set, sig) == 1)
+                        signal(sig, SIG_DFL);
         return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+void husk_signals_reset(void)
+{
+        sigset_t none;
+        sigemptyset(&none);
+        for (int sig = 1; sig < NSIG; sig++)
+                signal(sig, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 static int status_of(const siginfo_t *info)

@@ -11,6 +11,10 @@ void husk_forward_signal_set(sigset_t *set);
  * that it never sees the 0x0 size of a fresh pty. */
 void husk_forward_window_size(int terminal_master);
 
+/* Default dispositions and an empty mask, as the container's processes must start (ignored
+ * signals survive execve). */
+void husk_signals_reset(void);
+
 /* Block the forwarded signals (before the child exists, so none is lost) and return a signalfd. */
 int husk_forward_signals_block(sigset_t *ret_old);
 

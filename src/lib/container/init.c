@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container/forward.h"
 #include "container/process.h"
 #include "container/sync.h"
 #include "linux/exec.h"
@@ -21,6 +22,7 @@
 #include "linux/rootfs.h"
 #include "linux/terminal.h"
 #include "linux/sysctls.h"
+#include "linux/userns.h"
 #include "util/cleanup.h"
 #include "util/path.h"
 #include "util/syscalls.h"
@@ -31,15 +33,6 @@ struct init_hooks_state {
         char *creating; /* state JSON for createContainer */
         char *created;  /* state JSON for startContainer */
 };
-
-static void reset_signals(void)
-{
-        sigset_t none;
-        sigemptyset(&none);
-        for (int sig = 1; sig < NSIG; sig++)
-                signal(sig, SIG_DFL);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-}
 
 static int join_namespaces(struct husk_launch *l, struct husk_error **err)
 {
@@ -190,7 +183,7 @@ static int wait_for_start(struct husk_launch *l, struct husk_error **err)
         }
 }
 
-static int init_setup(struct husk_launch *l, const struct husk_process_setup *setup, struct init_hooks_state *hs,
+static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, struct init_hooks_state *hs,
                       char **ret_exec_path, struct husk_error **err)
 {
         const struct husk_spec *spec = l->spec;
@@ -207,14 +200,26 @@ static int init_setup(struct husk_launch *l, const struct husk_process_setup *se
                 }
                 hs->creating = TAKE_PTR(payload);
         }
+        /* The parent has written what it writes into our /proc/<pid> (id maps, oom_score_adj). */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (l->ns.new_flags & CLONE_NEWUSER) {
                 /* Become root of the new user namespace now that the maps exist. */
                 if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-                        return husk_error_set(err, errno, "become root in the user namespace");
+                        return husk_error_set(err, errno,
+                                              "become root in the user namespace: linux.uidMappings and "
+                                              "linux.gidMappings must map container id 0");
         }
         r = join_namespaces(l, err);
         if (r < 0)
                 return r;
+        /* The root of a user namespace has the host permissions of the id it maps to, often none on
+         * the directories above a bundle made by the host's root: say so rather than fail a mount. */
+        if (l->ns.has[HUSK_NS_USER] && access(l->rootfs, X_OK) < 0)
+                return husk_error_set(err, errno,
+                                      "root.path `%s`: not reachable by the container's root, which acts as the "
+                                      "host id linux.uidMappings maps 0 to: make every directory above it "
+                                      "searchable by that id (e.g. `chmod o+x`)",
+                                      l->rootfs);
         if (setsid() < 0)
                 return husk_error_set(err, errno, "setsid");
         r = setup_rootfs(l, hs, err);
@@ -223,6 +228,16 @@ static int init_setup(struct husk_launch *l, const struct husk_process_setup *se
         r = set_hostname(spec, l->ns.has[HUSK_NS_UTS], err);
         if (r < 0)
                 return r;
+        /* A gid map written without newgidmap by an unprivileged user denies setgroups; so may a
+         * joined user namespace. */
+        if (l->ns.has[HUSK_NS_USER] && !husk_userns_setgroups_allowed()) {
+                setup->setgroups_allowed = false;
+                if (spec->process.user.additional_gids_len)
+                        return husk_error_set(err, EPERM,
+                                              "process.user.additionalGids: setgroups is denied in the container's "
+                                              "user namespace: remove them, or have the gid map written by "
+                                              "newgidmap (a range from /etc/subgid)");
+        }
         r = husk_process_prepare(setup, err);
         if (r < 0)
                 return r;
@@ -269,17 +284,25 @@ _Noreturn void husk_init_main(struct husk_launch *l)
 
         /* The parent's ends, its lock and its host directories stay with the parent. */
         close_parent_fds(l);
-        /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736). */
-        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        reset_signals();
+        /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736).
+         * With a user namespace, an unprivileged parent still has to open our /proc/<pid> files (itself
+         * or through the setuid newuidmap, which checks that we are its caller's): we stay dumpable
+         * until GO, while nothing of the container runs yet. (Not decided by geteuid(): it reads 0 here
+         * as soon as the parent has written the uid map.) */
+        if (!l->ns.has[HUSK_NS_USER])
+                prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        husk_signals_reset();
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         /* The parent died before PDEATHSIG was armed (getppid is 0 across a pid namespace). */
         pid_t ppid = getppid();
         if (ppid != 0 && ppid != l->parent_pid)
                 _exit(1);
 
+        /* The parent wrote oom_score_adj (see husk_launch_create). */
+        struct husk_process process = l->spec->process;
+        process.has_oom_score_adj = false;
         struct husk_process_setup setup = {
-                .process = &l->spec->process,
+                .process = &process,
                 .personality = &l->spec->linux_.personality,
                 .memory_policy = &l->spec->linux_.memory_policy,
                 .seccomp = l->seccomp,

@@ -30,16 +30,12 @@ static int signal_all(const struct husk_state *state, int sig, struct husk_error
 
 int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, bool all, struct husk_error **err)
 {
-        const char *root = rt->root ? rt->root : husk_runtime_default_root();
+        const char *root = husk_runtime_root(rt);
         _cleanup_close_ int dirfd = -1;
-        int r = husk_state_dir_open(root, id, false, &dirfd, err);
-        if (r < 0)
-                return r;
         _cleanup_(husk_state_freep) struct husk_state *state = NULL;
-        r = husk_state_read(dirfd, id, &state, err);
+        int r = husk_state_load(root, id, false, &dirfd, &state, err);
         if (r < 0)
                 return r;
-        husk_state_refresh(dirfd, state);
         /* runc's words: containerd's shim maps "container not running" to "process already finished". */
         if (state->status == HUSK_STATUS_STOPPED || state->status == HUSK_STATUS_CREATING)
                 return husk_error_set(err, 0, "container not running");

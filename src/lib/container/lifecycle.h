@@ -35,6 +35,7 @@ struct husk_launch {
         int saved_pid_ns, saved_time_ns; /* the parent's own, restored after clone3 */
 
         int console_fd;         /* connected --console-socket, -1 when none */
+        int pidfd_socket;       /* connected --pidfd-socket, -1 when none */
         int terminal_master;    /* pty master sent back by init for `run` to proxy, -1 when none */
 
         pid_t pid;              /* the init process */

@@ -13,16 +13,9 @@
 int husk_container_state(const struct husk_runtime *rt, const char *id, struct husk_state **ret,
                          struct husk_error **err)
 {
-        const char *root = rt->root ? rt->root : husk_runtime_default_root();
+        const char *root = husk_runtime_root(rt);
         _cleanup_close_ int dirfd = -1;
-        int r = husk_state_dir_open(root, id, false, &dirfd, err);
-        if (r < 0)
-                return r;
-        r = husk_state_read(dirfd, id, ret, err);
-        if (r < 0)
-                return r;
-        husk_state_refresh(dirfd, *ret);
-        return 0;
+        return husk_state_load(root, id, false, &dirfd, ret, err);
 }
 
 static int by_id(const void *a, const void *b)
@@ -40,7 +33,7 @@ void husk_state_list_free(struct husk_state **list, size_t len)
 int husk_container_list(const struct husk_runtime *rt, struct husk_state ***ret, size_t *ret_len,
                         struct husk_error **err)
 {
-        const char *root = rt->root ? rt->root : husk_runtime_default_root();
+        const char *root = husk_runtime_root(rt);
         *ret = NULL;
         *ret_len = 0;
         DIR *dir = opendir(root);

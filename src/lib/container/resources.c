@@ -20,17 +20,7 @@
 static int open_container(const struct husk_runtime *rt, const char *id, bool lock, int *ret_dirfd,
                           struct husk_state **ret_state, struct husk_error **err)
 {
-        const char *root = rt->root ? rt->root : husk_runtime_default_root();
-        _cleanup_close_ int dirfd = -1;
-        int r = husk_state_dir_open(root, id, lock, &dirfd, err);
-        if (r < 0)
-                return r;
-        r = husk_state_read(dirfd, id, ret_state, err);
-        if (r < 0)
-                return r;
-        husk_state_refresh(dirfd, *ret_state);
-        *ret_dirfd = TAKE_FD(dirfd);
-        return 0;
+        return husk_state_load(husk_runtime_root(rt), id, lock, ret_dirfd, ret_state, err);
 }
 
 static bool is_alive(const struct husk_state *s)

@@ -81,7 +81,7 @@ int husk_container_run(const struct husk_runtime *rt, const char *id, const stru
         struct husk_launch l = {
                 .rt = rt,
                 .opts = opts,
-                .root = rt->root ? rt->root : husk_runtime_default_root(),
+                .root = husk_runtime_root(rt),
                 .id = id,
                 .foreground = true,
         };

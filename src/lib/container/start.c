@@ -32,16 +32,12 @@ static int release_init(int dirfd, const char *id, struct husk_error **err)
 
 int husk_container_start(const struct husk_runtime *rt, const char *id, struct husk_error **err)
 {
-        const char *root = rt->root ? rt->root : husk_runtime_default_root();
+        const char *root = husk_runtime_root(rt);
         _cleanup_close_ int dirfd = -1;
-        int r = husk_state_dir_open(root, id, true, &dirfd, err);
-        if (r < 0)
-                return r;
         _cleanup_(husk_state_freep) struct husk_state *state = NULL;
-        r = husk_state_read(dirfd, id, &state, err);
+        int r = husk_state_load(root, id, true, &dirfd, &state, err);
         if (r < 0)
                 return r;
-        husk_state_refresh(dirfd, state);
         switch (state->status) {
         case HUSK_STATUS_CREATED:
                 if (state->foreground)

@@ -118,7 +118,7 @@ int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_di
 int husk_state_dir_remove(const char *root, const char *id, int dirfd, struct husk_error **err)
 {
         static const char *const files[] = {HUSK_STATE_FILE, HUSK_STATE_FILE ".tmp", HUSK_EXEC_SOCKET,
-                                            HUSK_CONFIG_COPY};
+                                            HUSK_CONFIG_COPY, HUSK_CGROUP_FILE};
         for (size_t i = 0; i < ARRAY_SIZE(files); i++)
                 if (unlinkat(dirfd, files[i], 0) < 0 && errno != ENOENT)
                         return husk_error_set(err, errno, "remove `%s/%s/%s`", root, id, files[i]);
@@ -253,6 +253,30 @@ int husk_state_write(int dirfd, const struct husk_state *s, struct husk_error **
         return 0;
 }
 
+int husk_state_write_cgroup(int dirfd, const char *path, struct husk_error **err)
+{
+        _cleanup_close_ int fd = openat(dirfd, HUSK_CGROUP_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        size_t len = strlen(path);
+        if (fd < 0 || write(fd, path, len) != (ssize_t)len)
+                return husk_error_set(err, errno, "write `%s`", HUSK_CGROUP_FILE);
+        return 0;
+}
+
+int husk_state_read_cgroup(int dirfd, char **ret)
+{
+        *ret = NULL;
+        _cleanup_close_ int fd = openat(dirfd, HUSK_CGROUP_FILE, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        char buf[8192];
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return n < 0 ? -errno : 0;
+        buf[n] = '\0';
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
+}
+
 static char *dup_string(json_t *o, const char *key)
 {
         const char *s = json_string_value(json_object_get(o, key));
@@ -344,6 +368,21 @@ int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct h
         return 0;
 }
 
+int husk_state_load(const char *root, const char *id, bool lock, int *ret_dirfd, struct husk_state **ret,
+                    struct husk_error **err)
+{
+        _cleanup_close_ int dirfd = -1;
+        int r = husk_state_dir_open(root, id, lock, &dirfd, err);
+        if (r < 0)
+                return r;
+        r = husk_state_read(dirfd, id, ret, err);
+        if (r < 0)
+                return r;
+        husk_state_refresh(dirfd, *ret);
+        *ret_dirfd = TAKE_FD(dirfd);
+        return 0;
+}
+
 uint64_t husk_proc_start_time(pid_t pid)
 {
         char path[64], buf[1024];
@@ -384,15 +423,10 @@ void husk_state_refresh(int dirfd, struct husk_state *s)
                 return;
         }
         /* The freezer first, as runc: a frozen created container is paused. */
-        if (s->cgroup_path) {
-                _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
-                _cleanup_error_ struct husk_error *e = NULL;
-                bool frozen = false;
-                if (husk_cgroup_open(s->cgroup_path, s->rootless, &cg, &e) == 0 &&
-                    husk_cgroup_is_frozen(cg, &frozen, &e) == 0 && frozen) {
-                        s->status = HUSK_STATUS_PAUSED;
-                        return;
-                }
+        bool frozen = false;
+        if (s->cgroup_path && husk_cgroup_path_is_frozen(s->cgroup_path, &frozen) == 0 && frozen) {
+                s->status = HUSK_STATUS_PAUSED;
+                return;
         }
         if (faccessat(dirfd, HUSK_EXEC_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                 s->status = HUSK_STATUS_CREATED;
@@ -401,6 +435,11 @@ void husk_state_refresh(int dirfd, struct husk_state *s)
 }
 
 char *husk_state_oci_json(const struct husk_state *s, bool pretty)
+{
+        return husk_state_oci_json_owner(s, "", pretty);
+}
+
+char *husk_state_oci_json_owner(const struct husk_state *s, const char *owner, bool pretty)
 {
         json_t *o = json_object();
         json_object_set_new(o, "ociVersion", json_string(s->oci_version ? s->oci_version : "1.2.0"));
@@ -412,7 +451,7 @@ char *husk_state_oci_json(const struct husk_state *s, bool pretty)
         json_object_set_new(o, "created", json_string(s->created ? s->created : ""));
         if (s->annotations.len)
                 json_object_set_new(o, "annotations", annotations_to_json(&s->annotations));
-        json_object_set_new(o, "owner", json_string(""));
+        json_object_set_new(o, "owner", json_string(owner));
         char *text = json_dumps(o, pretty ? JSON_INDENT(2) | JSON_PRESERVE_ORDER : JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref(o);
         return text;

@@ -19,6 +19,8 @@ enum husk_status {
 #define HUSK_STATE_FILE "state.json"
 /* The created init listens here until `start`; its presence means "created". */
 #define HUSK_EXEC_SOCKET "exec.sock"
+/* The resolved cgroup path alone, so delete --force can clean up when state.json is unreadable. */
+#define HUSK_CGROUP_FILE "cgroup"
 /* The config the container was created from, for exec's defaults (the bundle may change). */
 #define HUSK_CONFIG_COPY "config.json"
 
@@ -56,13 +58,23 @@ int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_di
 int husk_state_dir_remove(const char *root, const char *id, int dirfd, struct husk_error **err);
 
 int husk_state_write(int dirfd, const struct husk_state *state, struct husk_error **err);
+
+/* Record / read back the cgroup path in HUSK_CGROUP_FILE (*ret NULL when there is none). */
+int husk_state_write_cgroup(int dirfd, const char *path, struct husk_error **err);
+int husk_state_read_cgroup(int dirfd, char **ret);
 int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct husk_error **err);
+
+/* Open (and with lock, flock) <root>/<id>, read its state and derive the status. */
+int husk_state_load(const char *root, const char *id, bool lock, int *ret_dirfd, struct husk_state **ret,
+                    struct husk_error **err);
 
 /* Derive status from the live process (pid + start time), the exec socket and the cgroup freezer. */
 void husk_state_refresh(int dirfd, struct husk_state *state);
 
 /* The OCI state document (ociVersion, id, status, pid, bundle, annotations...) as JSON text. */
 char *husk_state_oci_json(const struct husk_state *state, bool pretty);
+/* The same with an owner (runc's `list -f json` names the user; `state` leaves it empty). */
+char *husk_state_oci_json_owner(const struct husk_state *state, const char *owner, bool pretty);
 
 /* Start time of a live pid, 0 when the process is gone or a zombie. */
 uint64_t husk_proc_start_time(pid_t pid);

@@ -1,41 +1,308 @@
-/* User namespace id maps, written by the parent for the init process. */
+/* User namespace id maps: written by the parent for the init process, directly or through newuidmap. */
 #include "linux/userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/log.h"
 
-static int write_map(pid_t pid, const char *file, const struct husk_id_mappings *maps, const char *field,
-                     struct husk_error **err)
+extern char **environ;
+
+/* One kind of id: what differs between the uid and the gid side. */
+struct id_kind {
+        const char *field;  /* linux.uidMappings */
+        const char *file;   /* uid_map */
+        const char *helper; /* newuidmap */
+        const char *subids; /* /etc/subuid */
+        unsigned int own;   /* the caller's effective id */
+};
+
+static struct id_kind uid_kind(void)
 {
-        if (maps->len == 0)
+        return (struct id_kind){"linux.uidMappings", "uid_map", "newuidmap", "/etc/subuid", geteuid()};
+}
+
+static struct id_kind gid_kind(void)
+{
+        return (struct id_kind){"linux.gidMappings", "gid_map", "newgidmap", "/etc/subgid", getegid()};
+}
+
+static bool only_own_id(const struct husk_id_mappings *maps, unsigned int own)
+{
+        return maps->len == 1 && maps->items[0].size == 1 && maps->items[0].host_id == own;
+}
+
+/* The helper's absolute path: PATH first, then where Debian's uidmap package puts it. */
+static char *find_helper(const char *name)
+{
+        const char *path = getenv("PATH");
+        _cleanup_free_ char *copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+        char *save = NULL, *full = NULL;
+        for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
+                if (*dir != '/' || asprintf(&full, "%s/%s", dir, name) < 0) {
+                        full = NULL;
+                        continue;
+                }
+                if (access(full, X_OK) == 0)
+                        return full;
+                free(full);
+                full = NULL;
+        }
+        const char *fallback[] = {"/usr/bin", "/usr/sbin", "/bin", "/sbin"};
+        for (size_t i = 0; i < ARRAY_SIZE(fallback); i++) {
+                if (asprintf(&full, "%s/%s", fallback[i], name) < 0)
+                        return NULL;
+                if (access(full, X_OK) == 0)
+                        return full;
+                free(full);
+        }
+        return NULL;
+}
+
+struct subid_range {
+        unsigned long start, count;
+};
+
+/*
+ * The caller's ranges in /etc/subuid or /etc/subgid ("name:start:count" or "uid:start:count"
+ * lines). Returns how many were stored in ranges (at most max), or -errno when the file cannot be
+ * read.
+ */
+static int read_subids(const char *file, const char *name, unsigned int id, struct subid_range *ranges, size_t max)
+{
+        _cleanup_fclose_ FILE *f = fopen(file, "re");
+        if (!f)
+                return -errno;
+        char idstr[16];
+        snprintf(idstr, sizeof(idstr), "%u", id);
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        size_t n = 0;
+        while (n < max && getline(&line, &cap, f) > 0) {
+                char *save = NULL;
+                char *who = strtok_r(line, ":\n", &save);
+                char *start = strtok_r(NULL, ":\n", &save);
+                char *count = strtok_r(NULL, ":\n", &save);
+                if (!who || !start || !count || (strcmp(who, idstr) != 0 && (!name || strcmp(who, name) != 0)))
+                        continue;
+                char *end1, *end2;
+                errno = 0;
+                unsigned long s = strtoul(start, &end1, 10), c = strtoul(count, &end2, 10);
+                if (errno || *end1 || *end2)
+                        continue;
+                ranges[n++] = (struct subid_range){s, c};
+        }
+        return (int)n;
+}
+
+static bool range_covered(const struct husk_id_mapping *m, unsigned int own, const struct subid_range *ranges,
+                          size_t n)
+{
+        /* newuidmap lets a caller map its own id without a subordinate range. */
+        if (m->size == 1 && m->host_id == own)
+                return true;
+        for (size_t i = 0; i < n; i++)
+                if (m->host_id >= ranges[i].start &&
+                    (unsigned long)m->host_id + m->size <= ranges[i].start + ranges[i].count)
+                        return true;
+        return false;
+}
+
+/* The checks newuidmap/newgidmap will make, done first so the error says what to add where. */
+static int check_helper_ranges(const struct id_kind *k, const struct husk_id_mappings *maps, struct husk_error **err)
+{
+        _cleanup_free_ char *helper = find_helper(k->helper);
+        if (!helper)
+                return husk_error_set(err, 0,
+                                      "%s: mapping more than your own id as an unprivileged user needs `%s`, which "
+                                      "is not installed: install it (Debian/Ubuntu: `apt-get install uidmap`, Fedora: "
+                                      "`dnf install shadow-utils`) or map only your own id (`husk spec --rootless`)",
+                                      k->field, k->helper);
+        struct passwd *pw = getpwuid(geteuid());
+        const char *name = pw ? pw->pw_name : NULL;
+        char who[64];
+        if (name)
+                snprintf(who, sizeof(who), "%s", name);
+        else
+                snprintf(who, sizeof(who), "%u", geteuid());
+        struct subid_range ranges[64];
+        int n = read_subids(k->subids, name, geteuid(), ranges, ARRAY_SIZE(ranges));
+        if (n < 0 && n != -ENOENT)
+                return husk_error_set(err, -n, "%s: read `%s`", k->field, k->subids);
+        if (n <= 0)
+                return husk_error_set(err, 0, "%s: no entry for user `%s` in %s: add one, e.g. `%s:100000:65536`",
+                                      k->field, who, k->subids, who);
+        for (size_t i = 0; i < maps->len; i++) {
+                const struct husk_id_mapping *m = &maps->items[i];
+                if (!range_covered(m, k->own, ranges, (size_t)n))
+                        return husk_error_set(err, 0,
+                                              "%s[%zu]: host ids %u-%lu are not delegated to user `%s` in %s "
+                                              "(first entry: `%s:%lu:%lu`): map ids inside the delegated ranges "
+                                              "or add a range to %s",
+                                              k->field, i, m->host_id, (unsigned long)m->host_id + m->size - 1, who,
+                                              k->subids, who, ranges[0].start, ranges[0].count, k->subids);
+        }
+        return 0;
+}
+
+int husk_userns_plan(const struct husk_spec *spec, struct husk_userns_plan *ret, struct husk_error **err)
+{
+        const struct husk_linux *lx = &spec->linux_;
+        *ret = (struct husk_userns_plan){0};
+        if (lx->uid_mappings.len == 0 || lx->gid_mappings.len == 0)
+                return husk_error_set(err, 0, "config.json: linux.uidMappings and linux.gidMappings: both are "
+                                              "required with a new user namespace");
+        if (geteuid() == 0)
                 return 0;
-        char path[64];
-        _cleanup_free_ char *buf = malloc(maps->len * 40 + 1);
+        struct id_kind uk = uid_kind(), gk = gid_kind();
+        int r;
+        if (!only_own_id(&lx->uid_mappings, uk.own)) {
+                ret->uid_helper = true;
+                if ((r = check_helper_ranges(&uk, &lx->uid_mappings, err)) < 0)
+                        return r;
+        }
+        if (!only_own_id(&lx->gid_mappings, gk.own)) {
+                ret->gid_helper = true;
+                if ((r = check_helper_ranges(&gk, &lx->gid_mappings, err)) < 0)
+                        return r;
+        } else {
+                ret->setgroups_deny = true;
+                if (spec->process.user.additional_gids_len)
+                        return husk_error_set(err, 0,
+                                              "process.user.additionalGids: an unprivileged user mapping only its "
+                                              "own gid must deny setgroups in the user namespace, so no additional "
+                                              "gids can be set: remove them, or map a range of gids from %s "
+                                              "(installs newgidmap's package uidmap)",
+                                              gk.subids);
+        }
+        return 0;
+}
+
+static char *format_map(const struct husk_id_mappings *maps, char sep)
+{
+        char *buf = malloc(maps->len * 33 + 1);
         if (!buf)
-                return husk_error_set(err, ENOMEM, "%s", field);
+                return NULL;
         size_t len = 0;
         for (size_t i = 0; i < maps->len; i++)
-                len += (size_t)sprintf(buf + len, "%u %u %u\n", maps->items[i].container_id, maps->items[i].host_id,
-                                       maps->items[i].size);
+                len += (size_t)sprintf(buf + len, "%u %u %u%c", maps->items[i].container_id, maps->items[i].host_id,
+                                       maps->items[i].size, sep);
+        buf[len] = '\0';
+        return buf;
+}
+
+static int write_proc_file(pid_t pid, const char *file, const char *text, const char *field, struct husk_error **err)
+{
+        char path[64];
         snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return husk_error_set(err, errno, "%s: open `%s`", field, path);
         /* The whole map must go in one write. */
-        if (write(fd, buf, len) != (ssize_t)len)
+        size_t len = strlen(text);
+        if (write(fd, text, len) != (ssize_t)len)
                 return husk_error_set(err, errno, "%s: write `%s`", field, path);
         return 0;
 }
 
-int husk_userns_write_maps(pid_t pid, const struct husk_spec *spec, struct husk_error **err)
+/* Run newuidmap/newgidmap <pid> <ranges...>; its own complaint goes into the error. */
+static int run_helper(const struct id_kind *k, pid_t pid, const struct husk_id_mappings *maps, struct husk_error **err)
 {
-        int r = write_map(pid, "uid_map", &spec->linux_.uid_mappings, "linux.uidMappings", err);
+        _cleanup_free_ char *helper = find_helper(k->helper);
+        if (!helper)
+                return husk_error_set(err, ENOENT, "%s: `%s` not found: install the uidmap package", k->field,
+                                      k->helper);
+        size_t argc = 2 + 3 * maps->len + 1;
+        _cleanup_free_ char **argv = calloc(argc, sizeof(char *));
+        _cleanup_free_ char *nums = malloc(maps->len * 3 * 12 + 12);
+        if (!argv || !nums)
+                return husk_error_set(err, ENOMEM, "%s", k->field);
+        char *p = nums;
+        argv[0] = (char *)k->helper;
+        argv[1] = p;
+        p += sprintf(p, "%d", pid) + 1;
+        for (size_t i = 0; i < maps->len; i++) {
+                unsigned int v[3] = {maps->items[i].container_id, maps->items[i].host_id, maps->items[i].size};
+                for (size_t j = 0; j < 3; j++) {
+                        argv[2 + 3 * i + j] = p;
+                        p += sprintf(p, "%u", v[j]) + 1;
+                }
+        }
+        int pipefd[2];
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return husk_error_set(err, errno, "%s: run `%s`", k->field, helper);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+        pid_t child;
+        int e = posix_spawn(&child, helper, &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        close(pipefd[1]);
+        if (e != 0) {
+                close(pipefd[0]);
+                return husk_error_set(err, e, "%s: run `%s`", k->field, helper);
+        }
+        char out[512];
+        size_t len = 0;
+        ssize_t n;
+        while ((n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) > 0 || (n < 0 && errno == EINTR))
+                if (n > 0)
+                        len += (size_t)n;
+        close(pipefd[0]);
+        out[len] = '\0';
+        while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
+                out[--len] = '\0';
+        int status;
+        while (waitpid(child, &status, 0) < 0)
+                if (errno != EINTR)
+                        return husk_error_set(err, errno, "%s: wait for `%s`", k->field, helper);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        _cleanup_free_ char *ranges = format_map(maps, ' ');
+        return husk_error_set(err, 0, "%s: `%s %d %s` failed%s%s: check the ranges delegated in %s", k->field,
+                              helper, pid, ranges ? ranges : "", len ? ": " : "", out, k->subids);
+}
+
+static int write_one(const struct id_kind *k, pid_t pid, const struct husk_id_mappings *maps, bool helper,
+                     struct husk_error **err)
+{
+        if (helper)
+                return run_helper(k, pid, maps, err);
+        _cleanup_free_ char *text = format_map(maps, '\n');
+        if (!text)
+                return husk_error_set(err, ENOMEM, "%s", k->field);
+        return write_proc_file(pid, k->file, text, k->field, err);
+}
+
+int husk_userns_write_maps(pid_t pid, const struct husk_spec *spec, const struct husk_userns_plan *plan,
+                           struct husk_error **err)
+{
+        struct id_kind uk = uid_kind(), gk = gid_kind();
+        int r;
+        /* The kernel refuses an unprivileged gid_map until setgroups is denied (CVE-2014-8989). */
+        if (plan->setgroups_deny && (r = write_proc_file(pid, "setgroups", "deny", gk.field, err)) < 0)
+                return r;
+        r = write_one(&uk, pid, &spec->linux_.uid_mappings, plan->uid_helper, err);
         if (r < 0)
                 return r;
-        return write_map(pid, "gid_map", &spec->linux_.gid_mappings, "linux.gidMappings", err);
+        return write_one(&gk, pid, &spec->linux_.gid_mappings, plan->gid_helper, err);
+}
+
+bool husk_userns_setgroups_allowed(void)
+{
+        _cleanup_close_ int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return true;
+        char buf[16] = {0};
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        return !(n >= 4 && strncmp(buf, "deny", 4) == 0);
 }

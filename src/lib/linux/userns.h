@@ -1,10 +1,36 @@
-/* User namespace id maps, written by the parent for the init process. */
+/* User namespace id maps: written by the parent for the init process, directly or through newuidmap. */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "spec/spec.h"
 #include "util/error.h"
 
-/* Write linux.uidMappings/gidMappings to /proc/<pid>/{uid,gid}_map (husk running as root). */
-int husk_userns_write_maps(pid_t pid, const struct husk_spec *spec, struct husk_error **err);
+/*
+ * How the parent will write each map of a new user namespace. As root: directly. Unprivileged:
+ * directly when the map is only the caller's own id (the kernel allows that, for gid_map only
+ * after "deny" is written to setgroups), otherwise through the setuid helper newuidmap/newgidmap,
+ * which checks the ranges against /etc/subuid and /etc/subgid.
+ */
+struct husk_userns_plan {
+        bool uid_helper;     /* newuidmap writes uid_map */
+        bool gid_helper;     /* newgidmap writes gid_map */
+        bool setgroups_deny; /* the parent writes "deny" to setgroups before gid_map */
+};
+
+/*
+ * Decide how the maps of spec will be written and check, before anything is created, that it can
+ * work: the helper is installed, the caller has /etc/subuid and /etc/subgid entries covering every
+ * range, and no process.user.additionalGids are asked for when setgroups will be denied. Every
+ * error names the missing piece and the fix.
+ */
+int husk_userns_plan(const struct husk_spec *spec, struct husk_userns_plan *ret, struct husk_error **err);
+
+/* Write linux.uidMappings/gidMappings of the child pid (in a new user namespace) as planned. */
+int husk_userns_write_maps(pid_t pid, const struct husk_spec *spec, const struct husk_userns_plan *plan,
+                           struct husk_error **err);
+
+/* Whether the calling process may call setgroups(2): false when /proc/self/setgroups says "deny". */
+bool husk_userns_setgroups_allowed(void);
+

@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# User namespaces with the runtime as root: several map ranges, ownership through the maps, the kernel
+# filesystems a mapped root mounts itself, oom_score_adj, a rootfs owned by the host's root.
+
+load helpers
+
+setup_file() { husk_setup_file; }
+setup() {
+	husk_setup
+	# The container's root acts on the host as uid 100000: it must be able to reach the bundle.
+	chmod 0755 "$TMP"
+	# Two ranges: container 0-999 -> host 100000-100999, container 1000-1999 -> host 300000-300999.
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000},
+					{"containerID": 1000, "hostID": 300000, "size": 1000}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 1000},
+					{"containerID": 1000, "hostID": 400000, "size": 1000}]'
+}
+teardown() { husk_teardown; }
+
+@test "userns: several ranges are written as given" {
+	container_run sh -c 'cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; echo --; cat /proc/self/setgroups; id -u; id -g'
+	assert_status 0
+	uid_map=$(printf '%s\n' "$output" | sed -n 1,2p | tr -s ' ' | sed 's/^ //')
+	[ "$uid_map" = "$(printf '0 100000 1000\n1000 300000 1000')" ] || fail "uid_map: $uid_map"
+	gid_map=$(printf '%s\n' "$output" | sed -n 4,5p | tr -s ' ' | sed 's/^ //')
+	[ "$gid_map" = "$(printf '0 200000 1000\n1000 400000 1000')" ] || fail "gid_map: $gid_map"
+	# Written by root: setgroups stays allowed.
+	[ "$(printf '%s\n' "$output" | sed -n 7p)" = allow ] || fail "setgroups: $output"
+	[ "$(printf '%s\n' "$output" | sed -n 8,9p | tr '\n' ' ')" = "0 0 " ] || fail "ids: $output"
+}
+
+@test "userns: host files show the container ids their owners map to" {
+	mkdir "$BUNDLE/rootfs/owned"
+	touch "$BUNDLE/rootfs/owned/root" "$BUNDLE/rootfs/owned/low" "$BUNDLE/rootfs/owned/high" "$BUNDLE/rootfs/owned/unmapped"
+	chown 100000:200000 "$BUNDLE/rootfs/owned/root"
+	chown 100005:200007 "$BUNDLE/rootfs/owned/low"
+	chown 300010:400011 "$BUNDLE/rootfs/owned/high"
+	chown 5000:5000 "$BUNDLE/rootfs/owned/unmapped"
+	container_run sh -c 'for f in root low high unmapped; do stat -c "$f=%u:%g" /owned/$f; done'
+	assert_status 0
+	[ "$(kv root)" = 0:0 ] || fail "$output"
+	[ "$(kv low)" = 5:7 ] || fail "$output"
+	[ "$(kv high)" = 1010:1011 ] || fail "$output"
+	# The overflow ids (/proc/sys/kernel/overflowuid).
+	[ "$(kv unmapped)" = 65534:65534 ] || fail "$output"
+}
+
+@test "userns: a process user from the second range, with additional gids, owns what it creates" {
+	writable_rootfs
+	update_config '.process.user = {"uid": 1005, "gid": 1006, "additionalGids": [1007, 5]}'
+	# The container's root cannot create the mount point in a rootfs owned by the host's root.
+	mkdir "$BUNDLE/rootfs/shared"
+	add_shared_dir
+	container_run sh -c 'id -u; id -g; id -G; touch /shared/made'
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | sed -n 1,2p | tr '\n' ' ')" = "1005 1006 " ] || fail "$output"
+	groups=" $(printf '%s\n' "$output" | sed -n 3p) "
+	[[ "$groups" == *" 1007 "* && "$groups" == *" 5 "* ]] || fail "groups: $groups"
+	# On the host, the file belongs to the ids the container's map to.
+	[ "$(stat -c %u:%g "$TMP/shared/made")" = 300005:400006 ] || fail "$(stat -c %u:%g "$TMP/shared/made")"
+}
+
+@test "userns: proc, devpts, /dev/shm and mqueue are mounted by the mapped root and usable" {
+	update_config '.process.user = {"uid": 1000, "gid": 1000}'
+	container_run sh -c '
+		grep -E " /(proc|dev/pts|dev/shm|dev/mqueue) " /proc/self/mounts | cut -d" " -f2,3
+		echo pid=$$ self=$(readlink /proc/self)
+		echo x > /dev/shm/f && echo shm=$(cat /dev/shm/f)
+		[ -c /dev/pts/ptmx ] && echo ptmx=ok
+		echo mqueue=$(stat -c %u /dev/mqueue)'
+	assert_status 0
+	assert_output_contains "/proc proc"
+	assert_output_contains "/dev/pts devpts"
+	assert_output_contains "/dev/shm tmpfs"
+	assert_output_contains "/dev/mqueue mqueue"
+	[ "$(kv shm)" = x ] || fail "$output"
+	[ "$(kv ptmx)" = ok ] || fail "$output"
+}
+
+@test "userns: a terminal comes from the container's devpts" {
+	update_config '.process.terminal = true'
+	set_args sh -c 'tty; stat -c "owner=%u" $(tty)'
+	start_console_socket
+	run husk run --bundle "$BUNDLE" --console-socket "$TMP/console.sock" "$ID" </dev/null
+	assert_status 0
+	wait_console_output
+	[[ "$console" == */dev/pts/0* ]] || fail "console: $console"
+	[ "$(kv owner "$console")" = 0 ] || fail "console: $console"
+}
+
+@test "userns: devices are bind-mounted from the host, not created" {
+	container_run sh -c 'echo data > /dev/null && echo null=ok; echo zero=$(head -c 4 /dev/zero | wc -c)
+		for d in null zero full random urandom tty; do grep -c " /dev/$d " /proc/self/mountinfo; done | paste -sd+ | sed s/^/binds=/'
+	assert_status 0
+	[ "$(kv null)" = ok ] || fail "$output"
+	[ "$(kv zero)" = 4 ] || fail "$output"
+	# mknod is not allowed in a user namespace: each default device is a bind mount of the host's node.
+	[ "$(kv binds)" = "1+1+1+1+1+1" ] || fail "$output"
+}
+
+@test "userns: oomScoreAdj is set by the runtime from outside the user namespace" {
+	update_config '.process.oomScoreAdj = 321'
+	container_run cat /proc/self/oom_score_adj
+	assert_status 0
+	[ "$output" = 321 ] || fail "$output"
+}
+
+@test "userns: a rootfs owned by the host's root works for a mapped root" {
+	# The template rootfs belongs to host uid 0, unmapped here: readable, not writable by the container.
+	[ "$(stat -c %u "$BUNDLE/rootfs/bin")" = 0 ] || skip "rootfs not owned by root"
+	writable_rootfs
+	container_run sh -c 'stat -c owner=%u /bin; touch /bin/x 2>/dev/null && echo write=yes || echo write=no; ls /proc/1/ >/dev/null && echo proc=ok'
+	assert_status 0
+	[ "$(kv owner)" = 65534 ] || fail "$output"
+	[ "$(kv write)" = no ] || fail "$output"
+	[ "$(kv proc)" = ok ] || fail "$output"
+}
+
+@test "userns: a map without container id 0 fails with a message naming the maps" {
+	husk_only "message text"
+	update_config '.linux.uidMappings = [{"containerID": 1, "hostID": 100000, "size": 1000}]'
+	container_run true
+	[ "$status" -ne 0 ] || fail "expected a failure"
+	assert_output_contains "must map container id 0"
+}
+
+@test "userns: a bundle the mapped root cannot reach fails with a message saying why" {
+	husk_only "message text"
+	chmod 0700 "$TMP"
+	container_run true
+	[ "$status" -ne 0 ] || fail "expected a failure"
+	assert_output_contains "not reachable by the container's root"
+}
+
+@test "userns: a user namespace without maps is refused" {
+	husk_only "message text"
+	update_config 'del(.linux.uidMappings)'
+	container_run true
+	[ "$status" -ne 0 ] || fail "expected a failure"
+	assert_output_contains "linux.uidMappings"
+}

@@ -195,8 +195,8 @@ has_cap_sys_resource() {
 	container_run checker signals
 	trap - USR2
 	assert_status 0
-	[ "$(kv SigBlk)" = 0000000000000000 ]
-	[ "$(kv SigIgn)" = 0000000000000000 ]
+	[ "$(kv SigBlk)" = 0000000000000000 ] || fail "blocked: SigBlk $(kv SigBlk)"
+	[ "$(kv SigIgn)" = 0000000000000000 ] || fail "ignored: SigIgn $(kv SigIgn)"
 }
 
 @test "process: oomScoreAdj" {

@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/ioctl.h>
+#include <stdint.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -47,12 +49,23 @@ int husk_forward_signals_block(sigset_t *ret_old)
         return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* The kernel's struct sigaction: glibc's refuses signals 32 and 33 (its own), which a parent
+ * may still have left ignored, and ignored signals survive execve. */
+struct kernel_sigaction {
+        void (*handler)(int);
+        unsigned long flags;
+        void (*restorer)(void);
+        uint64_t mask;
+};
+
 void husk_signals_reset(void)
 {
+        struct kernel_sigaction dfl = {.handler = SIG_DFL};
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
         sigset_t none;
         sigemptyset(&none);
-        for (int sig = 1; sig < NSIG; sig++)
-                signal(sig, SIG_DFL);
         sigprocmask(SIG_SETMASK, &none, NULL);
 }
 

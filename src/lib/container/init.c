@@ -157,7 +157,8 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
         return husk_rootfs_finalize(&cfg, err);
 }
 
-/* Returns the fd on which errors go from now on: the sync socket (run) or the start connection. */
+/* Wait for `run`'s START on the sync socket, or for `start` on the exec socket (kept in start_conn
+ * so that a later failure reaches the caller of start). */
 static int wait_for_start(struct husk_launch *l, struct husk_error **err)
 {
         if (l->foreground)

@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh build|test|bench
 set -eu
 build="gcc make meson ninja-build pkg-config libjansson-dev libseccomp-dev"
-test="$build libcmocka-dev bats busybox-static jq clang libclang-rt-14-dev iproute2 util-linux procps e2fsprogs runc uidmap"
+test="$build libcmocka-dev bats busybox-static jq clang libclang-rt-14-dev iproute2 util-linux procps e2fsprogs runc uidmap valgrind"
 bench="$build busybox-static jq runc crun hyperfine"
 case "${1:-build}" in
 build) want=$build ;;

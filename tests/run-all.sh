@@ -99,6 +99,9 @@ build_abs=$(cd "$build" && pwd)
 # A hung test fails alone instead of stalling CI.
 run_env=(env HUSK="$build_abs/husk" CHECKER="$build_abs/tests/checker/checker" BATS_TEST_TIMEOUT=180)
 
+section "unit tests under valgrind memcheck"
+bats_suite valgrind bash tests/valgrind.sh "$build"
+
 section "CVE regression suite (bats)"
 bats_suite cve "${run_env[@]}" CVE_HELPERS="$build_abs/tests/security/cve" bats --tap tests/security/cve.bats
 
@@ -117,7 +120,7 @@ if command -v clang >/dev/null; then
 			corpus_src=tests/fuzz/corpus/${name#fuzz_}
 			work=$(mktemp -d)
 			[ -d "$corpus_src" ] && cp -r "$corpus_src"/. "$work"/
-			if "$target" -max_total_time="${FUZZ_SECONDS:-30}" -rss_limit_mb=2048 "$work" >"$work.log" 2>&1; then
+			if "$target" -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=2048 "$work" >"$work.log" 2>&1; then
 				echo "ok $name ($(grep -c . "$work.log") log lines)"
 				passed=$((passed + 1))
 			else

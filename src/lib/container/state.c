@@ -323,6 +323,8 @@ int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct h
                 return husk_error_set(err, ENOMEM, "read `%s` of container `%s`", HUSK_STATE_FILE, id);
         json_error_t jerr;
         json_t *o = json_loadb(buf, len, 0, &jerr);
+        if (!o)
+                husk_error_sanitize_text(jerr.text);
         if (!o || !json_is_object(o)) {
                 json_decref(o);
                 return husk_error_set(err, 0, "container `%s`: corrupt `%s`: %s (delete --force removes it)", id,

@@ -316,6 +316,7 @@ int json_reader_load(struct json_reader *r, const char *text, size_t len, json_t
                 static const char nul_text[] = "\\u0000 is not allowed without JSON_ALLOW_NUL";
                 if (strncmp(e.text, nul_text, sizeof(nul_text) - 1) == 0)
                         e.text[strlen("\\u0000 is not allowed")] = '\0';
+                husk_error_sanitize_text(e.text);
                 if (e.text[0] == '\0') /* jansson leaves the text empty when it runs out of memory */
                         return json_fail_oom(r);
                 if (e.line > 0)

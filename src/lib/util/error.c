@@ -79,3 +79,10 @@ char *husk_error_format(const struct husk_error *err)
         int n = err->errnum ? asprintf(&out, "%s: %s", msg, strerror(err->errnum)) : asprintf(&out, "%s", msg);
         return n < 0 ? NULL : out;
 }
+
+void husk_error_sanitize_text(char *text)
+{
+        for (unsigned char *p = (unsigned char *)text; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+}

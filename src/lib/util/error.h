@@ -23,5 +23,9 @@ int husk_error_code(const struct husk_error *err);
 void husk_error_free(struct husk_error *err);
 void husk_error_freep(struct husk_error **err);
 
+/* Replace control characters (newlines included) by '?': quoted input must not break the
+ * one-line error contract (jansson quotes the bad token of a parse error as it is). */
+void husk_error_sanitize_text(char *text);
+
 /* The message plus ": <strerror>" when errnum is set; the caller frees it. */
 char *husk_error_format(const struct husk_error *err);

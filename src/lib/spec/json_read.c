@@ -368,7 +368,7 @@ int json_read_string_ref(const struct json_reader *r, const struct json_path *pa
 
 int json_read_string(const struct json_reader *r, const struct json_path *path, const json_t *v, char **ret)
 {
-        const char *s;
+        const char *s = NULL;
         JSON_TRY(json_read_string_ref(r, path, v, &s));
         size_t len = json_string_length(v);
         char *copy = malloc(len + 1);

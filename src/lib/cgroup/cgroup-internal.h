@@ -78,6 +78,8 @@ int cg_writef(int dirfd, const char *file, struct husk_error **err, const char *
 ssize_t cg_read(int dirfd, const char *file, char *buf, size_t size, struct husk_error **err);
 /* Read a single unsigned number ("max" reads as UINT64_MAX). */
 int cg_read_u64(int dirfd, const char *file, uint64_t *ret, struct husk_error **err);
+/* memory.checkBeforeUpdate: EBUSY when the usage in usage_file is not below limit. */
+int cg_check_usage_below(int dirfd, const char *usage_file, int64_t limit, struct husk_error **err);
 /* Value of `key` in a flat-keyed file ("oom_kill 3" lines); -ENOENT when the key is absent. */
 int cg_read_key_u64(int dirfd, const char *file, const char *key, uint64_t *ret, struct husk_error **err);
 bool cg_file_exists(int dirfd, const char *file);

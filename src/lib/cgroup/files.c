@@ -125,3 +125,15 @@ bool cg_is_permission_error(int r)
 {
         return r == -EPERM || r == -EACCES || r == -EROFS;
 }
+
+int cg_check_usage_below(int dirfd, const char *usage_file, int64_t limit, struct husk_error **err)
+{
+        uint64_t usage;
+        int r = cg_read_u64(dirfd, usage_file, &usage, err);
+        if (r < 0)
+                return r;
+        if (usage >= (uint64_t)limit)
+                return husk_error_set(err, EBUSY, "rejecting memory limit %" PRId64 " below current usage %" PRIu64,
+                                      limit, usage);
+        return 0;
+}

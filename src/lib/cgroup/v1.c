@@ -57,16 +57,9 @@ static int v1_memory(int fd, const struct husk_memory *m, struct husk_error **er
         if (limit == -1 && swap == 0 && cg_file_exists(fd, "memory.memsw.limit_in_bytes"))
                 swap = -1;
 
-        if (m->has_check_before_update && m->check_before_update && limit > 0) {
-                uint64_t usage;
-                r = cg_read_u64(fd, "memory.usage_in_bytes", &usage, err);
-                if (r < 0)
-                        return r;
-                if (usage >= (uint64_t)limit)
-                        return husk_error_set(err, EBUSY,
-                                              "rejecting memory limit %" PRId64 " below current usage %" PRIu64, limit,
-                                              usage);
-        }
+        if (m->has_check_before_update && m->check_before_update && limit > 0 &&
+            (r = cg_check_usage_below(fd, "memory.usage_in_bytes", limit, err)) < 0)
+                return r;
 
         /*
          * The kernel requires memory.limit <= memsw.limit at every step. Raising: swap first; lowering:

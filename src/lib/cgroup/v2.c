@@ -32,16 +32,9 @@ static int v2_memory(int fd, const struct husk_memory *m, struct husk_error **er
         if (limit == 0 && swap == 0 && reservation == 0)
                 return 0;
 
-        if (m->has_check_before_update && m->check_before_update && limit > 0) {
-                uint64_t usage;
-                r = cg_read_u64(fd, "memory.current", &usage, err);
-                if (r < 0)
-                        return r;
-                if (usage >= (uint64_t)limit)
-                        return husk_error_set(err, EBUSY,
-                                              "rejecting memory limit %" PRId64 " below current usage %" PRIu64, limit,
-                                              usage);
-        }
+        if (m->has_check_before_update && m->check_before_update && limit > 0 &&
+            (r = cg_check_usage_below(fd, "memory.current", limit, err)) < 0)
+                return r;
 
         /* `update` may change swap alone: the conversion needs the memory limit in force. */
         int64_t limit_for_swap = limit;

@@ -35,18 +35,30 @@ static int open_cgroup(const struct husk_state *s, struct husk_cgroup **ret, str
         return husk_cgroup_open(s->cgroup_path, s->rootless, ret, err);
 }
 
+/*
+ * The container's state (dir locked when asked) and its open cgroup, for operations that need a
+ * live container: `not_running` is the error text, NULL for "container `id` is not running".
+ */
+static int open_live_cgroup(const struct husk_runtime *rt, const char *id, bool lock, const char *not_running,
+                            int *ret_dirfd, struct husk_state **ret_state, struct husk_cgroup **ret_cg,
+                            struct husk_error **err)
+{
+        int r = open_container(rt, id, lock, ret_dirfd, ret_state, err);
+        if (r < 0)
+                return r;
+        if (!is_alive(*ret_state))
+                return not_running ? husk_error_set(err, 0, "%s", not_running)
+                                   : husk_error_set(err, 0, "container `%s` is not running", id);
+        return open_cgroup(*ret_state, ret_cg, err);
+}
+
 int husk_container_update(const struct husk_runtime *rt, const char *id, const struct husk_resources *resources,
                           const struct husk_intel_rdt *rdt, struct husk_error **err)
 {
         _cleanup_close_ int dirfd = -1;
         _cleanup_(husk_state_freep) struct husk_state *state = NULL;
-        int r = open_container(rt, id, true, &dirfd, &state, err);
-        if (r < 0)
-                return r;
-        if (!is_alive(state))
-                return husk_error_set(err, 0, "container not running");
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
-        r = open_cgroup(state, &cg, err);
+        int r = open_live_cgroup(rt, id, true, "container not running", &dirfd, &state, &cg, err);
         if (r < 0)
                 return r;
         if (resources) {
@@ -136,13 +148,8 @@ int husk_container_stats(const struct husk_runtime *rt, const char *id, struct h
 {
         _cleanup_close_ int dirfd = -1;
         _cleanup_(husk_state_freep) struct husk_state *state = NULL;
-        int r = open_container(rt, id, false, &dirfd, &state, err);
-        if (r < 0)
-                return r;
-        if (!is_alive(state))
-                return husk_error_set(err, 0, "container `%s` is not running", id);
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
-        r = open_cgroup(state, &cg, err);
+        int r = open_live_cgroup(rt, id, false, NULL, &dirfd, &state, &cg, err);
         if (r < 0)
                 return r;
         return husk_cgroup_stats(cg, ret, err);
@@ -178,20 +185,15 @@ void husk_container_watch_freep(struct husk_container_watch **w)
 int husk_container_watch_open(const struct husk_runtime *rt, const char *id, struct husk_container_watch **ret,
                               struct husk_error **err)
 {
-        _cleanup_close_ int dirfd = -1;
-        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
-        int r = open_container(rt, id, false, &dirfd, &state, err);
-        if (r < 0)
-                return r;
-        if (!is_alive(state))
-                return husk_error_set(err, 0, "container `%s` is not running", id);
         _cleanup_(husk_container_watch_freep) struct husk_container_watch *w = calloc(1, sizeof(*w));
         if (!w)
                 return husk_error_set(err, ENOMEM, "allocate");
         w->pidfd = -1;
         if (!(w->id = strdup(id)))
                 return husk_error_set(err, ENOMEM, "allocate");
-        r = open_cgroup(state, &w->cgroup, err);
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        int r = open_live_cgroup(rt, id, false, NULL, &dirfd, &state, &w->cgroup, err);
         if (r < 0)
                 return r;
         /* The pidfd, then the start time again: a pid reused since the refresh is not the init. */

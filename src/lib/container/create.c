@@ -184,8 +184,9 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
                 /* Namespaces made after joining a user namespace must belong to it: the child
                  * unshares them itself after setns. */
                 flags &= CLONE_NEWPID;
+        l->cloned_into_cgroup = cgroup_fd >= 0;
         if (cgroup_fd < 0)
-                /* Not born in its cgroup: the child unshares its cgroup namespace after GO. */
+                /* Not born in its cgroup: the child unshares its cgroup namespace after PLACED. */
                 flags &= ~(unsigned long)CLONE_NEWCGROUP;
         l->cgroup_ns_at_clone = (flags & CLONE_NEWCGROUP) != 0;
         struct husk_clone_args args = {
@@ -215,15 +216,7 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
                 close(l->console_fd);
                 l->console_fd = -1;
         }
-        int r = restore_parent_namespaces(l, err);
-        if (r < 0)
-                return r;
-        if (cgroup_fd < 0 && l->cgroup) {
-                r = husk_cgroup_enter(l->cgroup, pid, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return restore_parent_namespaces(l, err);
 }
 
 int husk_dirfd_socket_path(int dirfd, const char *name, char *buf, size_t len)
@@ -354,9 +347,9 @@ static int hand_over_seccomp_listener(struct husk_launch *l, int fd_in_init, str
         return husk_seccomp_send_listener(sc->listener_path, fd, l->pid, json, sc->listener_metadata, err);
 }
 
-static int talk_to_init(struct husk_launch *l, struct husk_error **err)
+/* GO carries the state documents init needs for createContainer and startContainer hooks. */
+static int send_go(struct husk_launch *l, struct husk_error **err)
 {
-        /* GO carries the state documents init needs for createContainer and startContainer hooks. */
         _cleanup_free_ char *payload = NULL;
         if (l->spec->hooks.create_container.len || l->spec->hooks.start_container.len) {
                 _cleanup_free_ char *creating = husk_launch_state_json(&l->state, HUSK_STATUS_CREATING);
@@ -364,9 +357,48 @@ static int talk_to_init(struct husk_launch *l, struct husk_error **err)
                 if (!creating || !created || asprintf(&payload, "%s\n%s", creating, created) < 0)
                         return husk_error_set(err, ENOMEM, "state for hooks");
         }
-        int r = husk_sync_send(l->sync_parent, HUSK_SYNC_GO, 0, payload, payload ? strlen(payload) : 0, err);
+        return husk_sync_send(l->sync_parent, HUSK_SYNC_GO, 0, payload, payload ? strlen(payload) : 0, err);
+}
+
+/*
+ * While init mounts its rootfs: move it into its cgroups (unless clone3 put it there) and do
+ * what the parent does for it, then say PLACED. init waits for that before anything that can
+ * see its cgroup (see wait_placed in init.c).
+ */
+static int place_init(struct husk_launch *l, struct husk_error **err)
+{
+        int r;
+        if (!l->cloned_into_cgroup && l->cgroup && (r = husk_cgroup_enter(l->cgroup, l->pid, err)) < 0)
+                return r;
+        r = setup_from_parent(l, err);
         if (r < 0)
                 return r;
+        r = husk_state_write(l->dirfd, &l->state, err);
+        if (r < 0)
+                return r;
+        return husk_sync_send(l->sync_parent, HUSK_SYNC_PLACED, 0, NULL, 0, err);
+}
+
+/* init may have failed while we placed it (so placing failed: ESRCH, EPIPE): its error says why. */
+static void prefer_init_error(struct husk_launch *l, struct husk_error **err)
+{
+        struct pollfd pfd = {.fd = l->sync_parent, .events = POLLIN};
+        if (poll(&pfd, 1, 0) <= 0)
+                return;
+        struct husk_error *init_err = NULL;
+        struct husk_sync_msg msg;
+        if (husk_sync_recv(l->sync_parent, &msg, &init_err) == 0) {
+                husk_sync_msg_done(&msg);
+                return;
+        }
+        husk_error_freep(err);
+        *err = init_err;
+        explain_init_exit(l, err);
+}
+
+static int talk_to_init(struct husk_launch *l, struct husk_error **err)
+{
+        int r;
         while (true) {
                 struct husk_sync_msg msg;
                 r = husk_sync_recv(l->sync_parent, &msg, err);
@@ -391,7 +423,7 @@ static int talk_to_init(struct husk_launch *l, struct husk_error **err)
                                 r = husk_sync_send(l->sync_parent, HUSK_SYNC_HOOKS_DONE, 0, NULL, 0, err);
                         break;
                 case HUSK_SYNC_GO:
-                case HUSK_SYNC_STATE:
+                case HUSK_SYNC_PLACED:
                 case HUSK_SYNC_HOOKS_DONE:
                 case HUSK_SYNC_START:
                 case HUSK_SYNC_ERROR:
@@ -508,12 +540,14 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         if (l->spec->process.has_oom_score_adj &&
             (r = husk_oom_score_adj_apply_pid(l->pid, l->spec->process.oom_score_adj, err)) < 0)
                 goto fail;
-        r = setup_from_parent(l, err);
+        r = send_go(l, err);
         if (r < 0)
                 goto fail;
-        r = husk_state_write(l->dirfd, &l->state, err);
-        if (r < 0)
+        r = place_init(l, err);
+        if (r < 0) {
+                prefer_init_error(l, err);
                 goto fail;
+        }
         r = talk_to_init(l, err);
         if (r < 0)
                 goto fail;

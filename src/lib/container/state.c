@@ -245,9 +245,9 @@ int husk_state_write(int dirfd, const struct husk_state *s, struct husk_error **
                 }
                 off += (size_t)w;
         }
-        /* The state root is normally tmpfs, where fsync costs nothing; elsewhere it keeps rename atomic. */
-        if (fsync(fd) < 0 && errno != EINVAL)
-                return husk_error_set(err, errno, "sync `%s`", HUSK_STATE_FILE ".tmp");
+        /* No fsync: the state root is runtime state (tmpfs on most hosts, and meaningless after a
+         * reboot); on a disk it cost milliseconds per write. A file torn by a crash reads as corrupt
+         * state, which `delete --force` cleans up through the `cgroup` file. */
         if (renameat(dirfd, HUSK_STATE_FILE ".tmp", dirfd, HUSK_STATE_FILE) < 0)
                 return husk_error_set(err, errno, "rename `%s`", HUSK_STATE_FILE);
         return 0;

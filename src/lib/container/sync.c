@@ -15,8 +15,8 @@ static const char *type_name(enum husk_sync_type t)
         switch (t) {
         case HUSK_SYNC_GO:
                 return "go";
-        case HUSK_SYNC_STATE:
-                return "state";
+        case HUSK_SYNC_PLACED:
+                return "placed";
         case HUSK_SYNC_HOOKS:
                 return "hooks";
         case HUSK_SYNC_HOOKS_DONE:

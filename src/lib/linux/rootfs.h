@@ -22,6 +22,10 @@ struct husk_rootfs_config {
         bool new_netns;     /* a new network namespace: sysfs may be mounted (else, in a userns, /sys is bound) */
         /* pty slave to bind on /dev/console, NULL when no terminal: a host path or "/proc/self/fd/N". */
         const char *console_path;
+        /* Called before the first cgroup mount (NULL: nothing to wait for): the container init
+         * mounts everything else while its parent still moves it into its cgroups. */
+        int (*cgroup_ready)(void *data, struct husk_error **err);
+        void *cgroup_ready_data;
 };
 
 /*

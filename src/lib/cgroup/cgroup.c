@@ -734,9 +734,32 @@ const char *husk_cgroup_path(const struct husk_cgroup *cg)
 
 int husk_cgroup_clone_fd(const struct husk_cgroup *cg)
 {
-        if (cg->layout != HUSK_CGROUP_V2 || cg->unified < 0)
-                return -1;
-        return cg->hierarchies[cg->unified].fd;
+        return cg->unified < 0 ? -1 : cg->hierarchies[cg->unified].fd;
+}
+
+bool husk_cgroup_clone_places_all(const struct husk_cgroup *cg)
+{
+        return cg->layout == HUSK_CGROUP_V2;
+}
+
+int husk_cgroup_enter_self(struct husk_cgroup *cg, struct husk_error **err)
+{
+        for (size_t i = 0; i < cg->hierarchies_len; i++) {
+                struct cg_hierarchy *h = &cg->hierarchies[i];
+                if (h->fd < 0 || h->unified)
+                        continue;
+                /* "0" in `tasks` moves only the calling thread: the kernel then skips the global
+                 * threadgroup lock and its RCU grace period, which cgroup.procs always pays. */
+                int r = cg_write(h->fd, "tasks", "0", err);
+                if (r < 0) {
+                        if (cg->rootless && !cg->explicit_path && cg_is_permission_error(r)) {
+                                cg_error_clear(err);
+                                continue;
+                        }
+                        return husk_error_wrap(err, "join cgroup `%s/%s%s`", CGROUP_ROOT, h->mount, h->path);
+                }
+        }
+        return 0;
 }
 
 int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err)

@@ -43,8 +43,19 @@ int husk_cgroup_open(const char *path, bool rootless, struct husk_cgroup **ret, 
  */
 const char *husk_cgroup_path(const struct husk_cgroup *cg);
 
-/* An O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3 CLONE_INTO_CGROUP, or -1 (v1, hybrid). */
+/* An O_PATH|O_DIRECTORY fd of the cgroup2 cgroup (pure v2, or hybrid's unified hierarchy) for
+ * clone3 CLONE_INTO_CGROUP, or -1 (pure v1, or dropped). */
 int husk_cgroup_clone_fd(const struct husk_cgroup *cg);
+
+/* Whether CLONE_INTO_CGROUP into husk_cgroup_clone_fd places a process in every hierarchy (pure v2). */
+bool husk_cgroup_clone_places_all(const struct husk_cgroup *cg);
+
+/*
+ * Move the calling process, which must be single-threaded, into the cgroup of every v1
+ * hierarchy (the cgroup2 one is joined by clone3 with husk_cgroup_clone_fd). Unlike
+ * husk_cgroup_enter it costs no RCU grace period: called by the child right after clone3.
+ */
+int husk_cgroup_enter_self(struct husk_cgroup *cg, struct husk_error **err);
 
 /* Move pid into the cgroup in every hierarchy. */
 int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err);

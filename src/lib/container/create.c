@@ -23,6 +23,7 @@
 #include "linux/intelrdt.h"
 #include "linux/netdev.h"
 #include "linux/oom-score.h"
+#include "linux/rootfs.h"
 #include "linux/seccomp-filter.h"
 #include "linux/selfprotect.h"
 #include "linux/sysctls.h"
@@ -184,9 +185,9 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
                 /* Namespaces made after joining a user namespace must belong to it: the child
                  * unshares them itself after setns. */
                 flags &= CLONE_NEWPID;
-        l->cloned_into_cgroup = cgroup_fd >= 0;
-        if (cgroup_fd < 0)
-                /* Not born in its cgroup: the child unshares its cgroup namespace after PLACED. */
+        if (!l->cgroup || !husk_cgroup_clone_places_all(l->cgroup))
+                /* Not born in all its cgroups (it joins its v1 ones itself): the child unshares its
+                 * cgroup namespace after that. */
                 flags &= ~(unsigned long)CLONE_NEWCGROUP;
         l->cgroup_ns_at_clone = (flags & CLONE_NEWCGROUP) != 0;
         struct husk_clone_args args = {
@@ -208,6 +209,8 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
         l->pid = pid;
         close(l->sync_child);
         l->sync_child = -1;
+        /* The init has its copies; ours would keep the sources of the idmapped mounts busy. */
+        husk_idmap_mounts_freep(&l->idmap_mounts);
         if (l->exec_listen_fd >= 0) {
                 close(l->exec_listen_fd);
                 l->exec_listen_fd = -1;
@@ -361,16 +364,12 @@ static int send_go(struct husk_launch *l, struct husk_error **err)
 }
 
 /*
- * While init mounts its rootfs: move it into its cgroups (unless clone3 put it there) and do
- * what the parent does for it, then say PLACED. init waits for that before anything that can
- * see its cgroup (see wait_placed in init.c).
+ * While init mounts its rootfs (clone3 and init itself have put it in its cgroups): do what the
+ * parent does for it, then say PLACED. init waits for that before its hooks (see wait_placed).
  */
 static int place_init(struct husk_launch *l, struct husk_error **err)
 {
-        int r;
-        if (!l->cloned_into_cgroup && l->cgroup && (r = husk_cgroup_enter(l->cgroup, l->pid, err)) < 0)
-                return r;
-        r = setup_from_parent(l, err);
+        int r = setup_from_parent(l, err);
         if (r < 0)
                 return r;
         r = husk_state_write(l->dirfd, &l->state, err);
@@ -471,6 +470,14 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         struct husk_userns_plan userns_plan = {0};
         if ((l->ns.new_flags & CLONE_NEWUSER) && (r = husk_userns_plan(l->spec, &userns_plan, err)) < 0)
                 return r;
+        /* What the init cannot do inside its user namespace: idmapped mount trees (a bad entry fails
+         * here, with nothing made) and the mount points a mapped root could not create in the rootfs. */
+        if (l->ns.has[HUSK_NS_MOUNT]) {
+                struct husk_rootfs_config host = {.spec = l->spec, .rootfs = l->rootfs, .bundle = l->bundle};
+                r = husk_rootfs_prepare_host(&host, l->ns.join_fd[HUSK_NS_USER], &l->idmap_mounts, err);
+                if (r < 0)
+                        return r;
+        }
         fill_state(l);
 
         /* From here on the host changes: every failure goes through husk_launch_abort. */
@@ -610,6 +617,7 @@ void husk_launch_release(struct husk_launch *l)
         }
         husk_ns_plan_close(&l->ns);
         husk_seccomp_filter_freep(&l->seccomp);
+        husk_idmap_mounts_freep(&l->idmap_mounts);
         husk_cgroup_free(l->cgroup);
         l->cgroup = NULL;
         husk_spec_free(l->spec);

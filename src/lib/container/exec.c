@@ -298,6 +298,12 @@ _Noreturn static void exec_child(struct exec_ctx *c)
         };
         int r;
         close(c->sync_parent);
+        /* clone3 put us in the container's cgroup2 cgroup; the v1 ones we join ourselves (cheaper
+         * than the parent moving us: see husk_cgroup_enter_self). Sub-cgroups: the parent's job. */
+        if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, &err) < 0) {
+                r = -1;
+                goto fail;
+        }
         /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736). */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         husk_signals_reset();
@@ -383,9 +389,8 @@ static int spawn(struct exec_ctx *c, struct husk_error **err)
         c->child = pid;
         close(c->sync_child);
         c->sync_child = -1;
-        if (cgroup_fd < 0 && c->cgroup) {
-                int r = c->opts->cgroups ? husk_cgroup_enter_sub(c->cgroup, pid, c->opts->cgroups, err)
-                                         : husk_cgroup_enter(c->cgroup, pid, err);
+        if (c->cgroup && c->opts->cgroups) {
+                int r = husk_cgroup_enter_sub(c->cgroup, pid, c->opts->cgroups, err);
                 if (r < 0)
                         return r;
         }

@@ -56,9 +56,9 @@ static int join_namespaces(struct husk_launch *l, struct husk_error **err)
 }
 
 /*
- * The parent moves us into our cgroups after GO, while we mount (on cgroup v1 the first
- * cgroup.procs write waits for an RCU grace period, milliseconds). Everything that sees the
- * cgroup waits here first: the cgroup namespace, cgroup mounts, hooks, and of course execve.
+ * The parent finishes its part (netDevices, Intel RDT, state.json) after GO, while we mount.
+ * What depends on it, or should see the container complete, waits here: the cgroup namespace
+ * and cgroup mounts (kept after our own cgroup move, as they were), hooks, execve.
  */
 static int wait_placed(void *data, struct husk_error **err)
 {
@@ -134,6 +134,7 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
                 .console_path = NULL,
                 .cgroup_ready = wait_placed,
                 .cgroup_ready_data = l,
+                .idmap_mounts = l->idmap_mounts,
         };
         bool mount_ns = l->ns.has[HUSK_NS_MOUNT];
         int r;
@@ -285,13 +286,17 @@ static void close_parent_fds(struct husk_launch *l)
                 if (l->ns.join_fd[i] >= 0)
                         keep[n++] = l->ns.join_fd[i];
         qsort(keep, n, sizeof(int), compare_ints);
+        /* The idmapped mount trees too (ascending), until husk_rootfs_prepare attaches them. */
+        size_t n_trees = 0;
+        const int *trees = husk_idmap_mounts_fds(l->idmap_mounts, &n_trees);
         int next = 3 + l->opts->preserve_fds;
-        for (size_t i = 0; i < n; i++) {
-                if (keep[i] < next)
+        for (size_t i = 0, j = 0; i < n || j < n_trees;) {
+                int fd = j == n_trees || (i < n && keep[i] < trees[j]) ? keep[i++] : trees[j++];
+                if (fd < next)
                         continue;
-                if (keep[i] > next)
-                        syscall(SYS_close_range, (unsigned)next, (unsigned)keep[i] - 1, 0);
-                next = keep[i] + 1;
+                if (fd > next)
+                        syscall(SYS_close_range, (unsigned)next, (unsigned)fd - 1, 0);
+                next = fd + 1;
         }
         syscall(SYS_close_range, (unsigned)next, ~0U, 0);
         /* The cgroup's dir fds are gone now: the init never uses its copy of the handle. */
@@ -305,6 +310,10 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         struct init_hooks_state hs = {0};
         _cleanup_free_ char *exec_path = NULL;
 
+        /* First, before anything else runs in this process: clone3 put us in our cgroup2 cgroup,
+         * and joining the v1 ones ourselves is cheaper than the parent moving us. */
+        if (l->cgroup && husk_cgroup_enter_self(l->cgroup, &err) < 0)
+                goto fail;
         /* The parent's ends, its lock and its host directories stay with the parent. */
         close_parent_fds(l);
         /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736).

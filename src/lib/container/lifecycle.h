@@ -7,6 +7,7 @@
 #include "cgroup/cgroup.h"
 #include "container/container.h"
 #include "container/state.h"
+#include "linux/idmap-mount.h"
 #include "linux/namespaces.h"
 #include "linux/seccomp-filter.h"
 #include "spec/spec.h"
@@ -23,6 +24,7 @@ struct husk_launch {
         char *rootfs;           /* absolute */
         struct husk_ns_plan ns;
         struct husk_seccomp_filter *seccomp;  /* compiled (or cached) before clone3 */
+        struct husk_idmap_mounts *idmap_mounts; /* made before clone3 (husk_rootfs_prepare_host), inherited by init */
         struct husk_cgroup *cgroup;
         struct husk_state state; /* borrows from spec; written to state.json */
 
@@ -32,7 +34,6 @@ struct husk_launch {
         int sync_parent, sync_child;
         pid_t parent_pid;
         bool cgroup_ns_at_clone; /* CLONE_NEWCGROUP went to clone3 (born in its cgroup) */
-        bool cloned_into_cgroup; /* clone3 put init in its (v2) cgroup: no cgroup.procs writes */
         bool placed;             /* in init: PLACED received, cgroup namespace made */
         int saved_pid_ns, saved_time_ns; /* the parent's own, restored after clone3 */
 

@@ -2,6 +2,7 @@
 #include "container/sync.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -89,11 +90,17 @@ int husk_sync_recv(int fd, struct husk_sync_msg *ret, struct husk_error **err)
 {
         struct husk_sync_header h;
         *ret = (struct husk_sync_msg){.fd = -1};
-        /* Peek at the header to size the buffer: SEQPACKET keeps the whole message together. */
+        /* Peek at the header to size the buffer: SEQPACKET keeps the whole message together.
+         * A peer that exited with our messages unread leaves ECONNRESET pending, and the kernel
+         * reports it before what the peer sent (its error): that first recv consumes it. */
         ssize_t n;
-        do
+        bool reset_seen = false;
+        while (true) {
                 n = recv(fd, &h, sizeof(h), MSG_PEEK);
-        while (n < 0 && errno == EINTR);
+                if (n >= 0 || (errno != EINTR && (errno != ECONNRESET || reset_seen)))
+                        break;
+                reset_seen = reset_seen || errno == ECONNRESET;
+        }
         if (n < 0)
                 return husk_error_set(err, errno, "receive from the container init");
         if (n == 0)

@@ -29,7 +29,8 @@ static const char *const mount_options[] = {
         "rnoatime",  "rnodev",    "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime",
         "rnosuid",   "rnosymfollow", "ro",     "rprivate", "rrelatime",  "rro",         "rrw",         "rshared",
         "rslave",    "rstrictatime", "rsuid",  "rsymfollow", "runbindable", "rw",       "shared",      "silent",
-        "slave",     "strictatime", "suid",    "symfollow", "sync",      "unbindable",  NULL,
+        "slave",     "strictatime", "suid",    "symfollow", "sync",      "unbindable",  "idmap",       "ridmap",
+        NULL,
 };
 
 static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL};
@@ -79,7 +80,7 @@ int cli_features(struct cli_global *g, int argc, char **argv, struct husk_error 
                 "enabled", 1, "actions", strings(seccomp_actions), "operators", strings(seccomp_operators),
                 "archs", strings(seccomp_archs), "knownFlags", strings(seccomp_flags), "supportedFlags",
                 strings(seccomp_flags), "apparmor", "enabled", 1, "selinux", "enabled", 1, "intelRdt", "enabled",
-                1, "mountExtensions", "idmap", "enabled", 0, "annotations", "io.github.husk.version", HUSK_VERSION,
+                1, "mountExtensions", "idmap", "enabled", 1, "annotations", "io.github.husk.version", HUSK_VERSION,
                 "io.github.husk.commit", HUSK_COMMIT);
         if (!doc)
                 return husk_error_set(err, ENOMEM, "features");

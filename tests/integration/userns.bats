@@ -140,3 +140,30 @@ teardown() { husk_teardown; }
 	[ "$status" -ne 0 ] || fail "expected a failure"
 	assert_output_contains "linux.uidMappings"
 }
+
+@test "userns: mount points missing from a rootfs owned by the host's root are made for the mapped root" {
+	# The mapped root cannot create anything in the template rootfs (host uid 0, unmapped here).
+	[ "$(stat -c %u "$BUNDLE/rootfs")" = 0 ] || skip "rootfs not owned by root"
+	mkdir -p "$TMP/dir"
+	echo file-content >"$TMP/file"
+	update_config '.mounts += [
+		{"destination": "/data/deep", "type": "bind", "source": $dir, "options": ["rbind"]},
+		{"destination": "/etc/hostfile", "type": "bind", "source": $file, "options": ["bind", "ro"]},
+		{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs"},
+		{"destination": "/scratch/inner", "type": "bind", "source": $dir, "options": ["bind"]}]' \
+		--arg dir "$TMP/dir" --arg file "$TMP/file"
+	container_run sh -c 'cat /etc/hostfile; for d in /data/deep /scratch /scratch/inner; do
+		grep -q " $d " /proc/self/mounts && echo "$d=mounted"; done'
+	assert_status 0
+	assert_output_contains file-content
+	[ "$(kv /data/deep)" = mounted ] && [ "$(kv /scratch)" = mounted ] && [ "$(kv /scratch/inner)" = mounted ] ||
+		fail "$output"
+	# Made as the container's root would have made them: owned by the host ids its root maps to.
+	for p in data data/deep etc/hostfile scratch; do
+		[ "$(stat -c %u:%g "$BUNDLE/rootfs/$p")" = 100000:200000 ] || fail "$p: $(stat -c %u:%g "$BUNDLE/rootfs/$p")"
+	done
+	[ -f "$BUNDLE/rootfs/etc/hostfile" ] || fail "the mount point of a file is not a file"
+	# Those under an earlier mount (the tmpfs on /dev, /scratch) are the init's, made in that filesystem.
+	[ ! -e "$BUNDLE/rootfs/scratch/inner" ] || fail "scratch/inner made in the rootfs"
+	[ -z "$(ls -A "$BUNDLE/rootfs/dev")" ] || fail "made under /dev: $(ls -A "$BUNDLE/rootfs/dev")"
+}

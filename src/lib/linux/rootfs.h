@@ -6,6 +6,8 @@
 #include "spec/spec.h"
 #include "util/error.h"
 
+struct husk_idmap_mounts;
+
 /*
  * All three steps run in the container init, in its own mount namespace, as in runc:
  * prepare, then (createContainer hooks) enter, then finalize. Every path inside the
@@ -26,7 +28,23 @@ struct husk_rootfs_config {
          * mounts everything else while its parent still moves it into its cgroups. */
         int (*cgroup_ready)(void *data, struct husk_error **err);
         void *cgroup_ready_data;
+        /* idmapped trees made by husk_rootfs_prepare_host, each taken as its entry is mounted; may be NULL */
+        struct husk_idmap_mounts *idmap_mounts;
 };
+
+/*
+ * In the runtime, on the host, before the init is cloned: what the init cannot do from inside
+ * a user namespace. Makes the tree of every idmapped entry of spec.mounts (idmap-mount.h;
+ * *ret_idmap_mounts, NULL when there are none, for the init to inherit: set it as
+ * idmap_mounts). Then, with a new user namespace, creates the missing mount points that lie
+ * in the rootfs itself, owned by the host ids container root maps to, as the init would have
+ * (a mapped root cannot create them in a rootfs owned by the host's root); best effort, what
+ * fails is left to the init. Fails only for the idmapped mounts, leaving nothing behind.
+ * Uses spec, rootfs and bundle of cfg. joined_userns_fd: the user namespace the container
+ * joins, -1 when none.
+ */
+int husk_rootfs_prepare_host(const struct husk_rootfs_config *cfg, int joined_userns_fd,
+                             struct husk_idmap_mounts **ret_idmap_mounts, struct husk_error **err);
 
 /*
  * Before the createContainer hooks: "/" gets linux.rootfsPropagation (default rslave, so

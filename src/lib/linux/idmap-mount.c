@@ -1,0 +1,422 @@
+/* Idmapped mounts: the detached trees the runtime makes on the host for the init to attach (idmap-mount.h). */
+#include "linux/idmap-mount.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "linux/rootfs-internal.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/syscalls.h"
+
+#define MAX_MAP_RANGES 340          /* UID_GID_MAP_MAX_EXTENTS */
+#define LAST_VALID_ID 4294967294ULL /* (uid_t)-1 is no id */
+
+struct husk_idmap_mounts {
+        int *trees; /* per index of spec.mounts: the tree, -1 for entries not idmapped (or taken) */
+        size_t len;
+        int *open; /* the fds still in trees, ascending */
+        size_t open_len;
+};
+
+struct userns_entry {
+        const struct husk_id_mappings *uids, *gids; /* NULL, NULL: the joined user namespace */
+        int fd;
+        bool owned; /* made or opened here, closed with the cache */
+};
+
+/* User namespaces made or opened while preparing, one per distinct mapping (all mounts usually share one). */
+struct userns_cache {
+        struct userns_entry *items;
+        size_t len;
+};
+
+static void userns_cache_clear(struct userns_cache *c)
+{
+        for (size_t i = 0; i < c->len; i++)
+                if (c->items[i].owned)
+                        close(c->items[i].fd);
+        free(c->items);
+        *c = (struct userns_cache){0};
+}
+
+bool husk_mount_is_idmapped(const struct husk_mount *m)
+{
+        return m->idmap || m->uid_mappings.len || m->gid_mappings.len;
+}
+
+static bool is_bind(const struct husk_mount *m)
+{
+        return m->bind || (m->type && strcmp(m->type, "bind") == 0);
+}
+
+static bool overlap(uint32_t a, uint32_t a_size, uint32_t b, uint32_t b_size)
+{
+        return (uint64_t)a < (uint64_t)b + b_size && (uint64_t)b < (uint64_t)a + a_size;
+}
+
+int husk_idmap_check_mappings(const struct husk_id_mappings *maps, const char *what, struct husk_error **err)
+{
+        if (maps->len == 0)
+                return husk_error_set(err, 0, "%s: no ranges", what);
+        if (maps->len > MAX_MAP_RANGES)
+                return husk_error_set(err, 0, "%s: %zu ranges, the kernel takes at most %d", what, maps->len,
+                                      MAX_MAP_RANGES);
+        for (size_t i = 0; i < maps->len; i++) {
+                const struct husk_id_mapping *m = &maps->items[i];
+                if (m->size == 0)
+                        return husk_error_set(err, 0, "%s[%zu]: size must be at least 1", what, i);
+                uint64_t container_last = (uint64_t)m->container_id + m->size - 1;
+                uint64_t host_last = (uint64_t)m->host_id + m->size - 1;
+                if (container_last > LAST_VALID_ID || host_last > LAST_VALID_ID)
+                        return husk_error_set(err, 0, "%s[%zu]: the range ends past the last valid id %llu", what, i,
+                                              LAST_VALID_ID);
+                for (size_t j = 0; j < i; j++) {
+                        const struct husk_id_mapping *o = &maps->items[j];
+                        if (overlap(m->container_id, m->size, o->container_id, o->size))
+                                return husk_error_set(err, 0,
+                                                      "%s[%zu]: container ids %u-%llu overlap those of entry %zu", what,
+                                                      i, m->container_id, (unsigned long long)container_last, j);
+                        if (overlap(m->host_id, m->size, o->host_id, o->size))
+                                return husk_error_set(err, 0, "%s[%zu]: host ids %u-%llu overlap those of entry %zu",
+                                                      what, i, m->host_id, (unsigned long long)host_last, j);
+                }
+        }
+        return 0;
+}
+
+/* Everything that can be said about an entry without touching the system; messages name the entry. */
+static int check_entry(const struct husk_spec *spec, size_t index, struct husk_error **err)
+{
+        const struct husk_mount *m = &spec->mounts[index];
+        if (!is_bind(m))
+                return husk_error_set(err, 0,
+                                      "config.json: mounts[%zu] (`%s`): only bind mounts can be idmapped: add `bind` "
+                                      "or `rbind` to its options, or remove `idmap`, `ridmap` and the mappings",
+                                      index, m->destination);
+        if (!m->source)
+                return husk_error_set(err, 0, "config.json: mounts[%zu] (`%s`): an idmapped bind mount needs a source",
+                                      index, m->destination);
+        if (geteuid() != 0)
+                return husk_error_set(err, EPERM,
+                                      "config.json: mounts[%zu] (`%s`): idmapped mounts need husk to run as root: "
+                                      "the kernel wants CAP_SYS_ADMIN over the filesystem of the source",
+                                      index, m->destination);
+        if (!m->uid_mappings.len != !m->gid_mappings.len)
+                return husk_error_set(err, 0,
+                                      "config.json: mounts[%zu] (`%s`): uidMappings and gidMappings: give both, or "
+                                      "neither to use the container's user namespace mappings",
+                                      index, m->destination);
+        if (m->uid_mappings.len) {
+                _cleanup_free_ char *uids = NULL, *gids = NULL;
+                if (asprintf(&uids, "config.json: mounts[%zu] (`%s`): uidMappings", index, m->destination) < 0 ||
+                    asprintf(&gids, "config.json: mounts[%zu] (`%s`): gidMappings", index, m->destination) < 0)
+                        return husk_error_set(err, ENOMEM, "config.json: mounts[%zu]", index);
+                int r = husk_idmap_check_mappings(&m->uid_mappings, uids, err);
+                return r < 0 ? r : husk_idmap_check_mappings(&m->gid_mappings, gids, err);
+        }
+        const struct husk_namespace *userns = husk_spec_namespace(spec, HUSK_NS_USER);
+        if (!userns)
+                return husk_error_set(err, 0,
+                                      "config.json: mounts[%zu] (`%s`): `%s` without uidMappings and gidMappings uses "
+                                      "the container's user namespace mappings, but linux.namespaces has no user "
+                                      "namespace: give the mount its mappings",
+                                      index, m->destination, m->idmap_recursive ? "ridmap" : "idmap");
+        if (!userns->path && (!spec->linux_.uid_mappings.len || !spec->linux_.gid_mappings.len))
+                return husk_error_set(err, 0,
+                                      "config.json: mounts[%zu] (`%s`): `%s` without mappings of its own uses "
+                                      "linux.uidMappings and linux.gidMappings, which are missing",
+                                      index, m->destination, m->idmap_recursive ? "ridmap" : "idmap");
+        return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const struct husk_id_mappings *maps, struct husk_error **err)
+{
+        _cleanup_free_ char *text = malloc(maps->len * 33 + 1);
+        if (!text)
+                return husk_error_set(err, ENOMEM, "write `%s`", file);
+        size_t len = 0;
+        for (size_t i = 0; i < maps->len; i++)
+                len += (size_t)sprintf(text + len, "%u %u %u\n", maps->items[i].container_id, maps->items[i].host_id,
+                                       maps->items[i].size);
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return husk_error_set(err, errno, "open `%s`", path);
+        /* The kernel takes a map in one write only. */
+        if (write(fd, text, len) != (ssize_t)len)
+                return husk_error_set(err, errno, "write `%s`", path);
+        return 0;
+}
+
+/*
+ * A user namespace holding these maps, as an fd: a child is cloned into a new one, we write its
+ * maps and open it, and the child exits when we close the pipe it waits on (or die).
+ */
+static int userns_with_maps(const struct husk_id_mappings *uids, const struct husk_id_mappings *gids,
+                            struct husk_error **err)
+{
+        int hold[2];
+        if (pipe2(hold, O_CLOEXEC) < 0)
+                return husk_error_set(err, errno, "create a user namespace for the mappings");
+        int pidfd = -1;
+        struct husk_clone_args args = {
+            .flags = CLONE_NEWUSER | CLONE_PIDFD,
+            .pidfd = (uint64_t)(uintptr_t)&pidfd,
+            .exit_signal = SIGCHLD,
+        };
+        pid_t pid = husk_clone3(&args);
+        if (pid == 0) {
+                char c;
+                close(hold[1]);
+                while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+                        ;
+                _exit(0);
+        }
+        close(hold[0]);
+        if (pid < 0) {
+                int r = husk_error_set(err, errno, "create a user namespace for the mappings");
+                close(hold[1]);
+                return r;
+        }
+        int r = write_map(pid, "uid_map", uids, err);
+        if (r == 0)
+                r = write_map(pid, "gid_map", gids, err);
+        int ns = -1;
+        if (r == 0) {
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+                ns = open(path, O_RDONLY | O_CLOEXEC);
+                if (ns < 0)
+                        r = husk_error_set(err, errno, "open `%s`", path);
+        }
+        close(hold[1]);
+        siginfo_t info;
+        while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
+                ;
+        close(pidfd);
+        if (r < 0)
+                return husk_error_wrap(err, "create a user namespace for the mappings");
+        return ns;
+}
+
+static bool same_mappings(const struct husk_id_mappings *a, const struct husk_id_mappings *b)
+{
+        return a->len == b->len && memcmp(a->items, b->items, a->len * sizeof(*a->items)) == 0;
+}
+
+/* The user namespace whose mappings idmap spec.mounts[index]; owned by the cache. */
+static int userns_for(const struct husk_spec *spec, size_t index, int joined_userns_fd, struct userns_cache *cache,
+                      struct husk_error **err)
+{
+        const struct husk_mount *m = &spec->mounts[index];
+        const struct husk_id_mappings *uids = &m->uid_mappings, *gids = &m->gid_mappings;
+        const struct husk_namespace *userns = husk_spec_namespace(spec, HUSK_NS_USER);
+        if (!uids->len && userns && userns->path) {
+                uids = gids = NULL;
+        } else if (!uids->len) {
+                uids = &spec->linux_.uid_mappings;
+                gids = &spec->linux_.gid_mappings;
+        }
+        for (size_t i = 0; i < cache->len; i++) {
+                const struct userns_entry *e = &cache->items[i];
+                if (!uids ? !e->uids : e->uids && same_mappings(e->uids, uids) && same_mappings(e->gids, gids))
+                        return e->fd;
+        }
+        int fd;
+        bool owned = true;
+        if (!uids && joined_userns_fd >= 0) {
+                fd = joined_userns_fd;
+                owned = false;
+        } else if (!uids) {
+                fd = open(userns->path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return husk_error_set(err, errno, "idmapped mount on `%s`: open the user namespace `%s`",
+                                              m->destination, userns->path);
+        } else {
+                fd = userns_with_maps(uids, gids, err);
+                if (fd < 0)
+                        return husk_error_wrap(err, "idmapped mount on `%s`", m->destination);
+        }
+        struct userns_entry *items = realloc(cache->items, (cache->len + 1) * sizeof(*items));
+        if (!items) {
+                if (owned)
+                        close(fd);
+                return husk_error_set(err, ENOMEM, "idmapped mount on `%s`", m->destination);
+        }
+        cache->items = items;
+        cache->items[cache->len++] = (struct userns_entry){uids, gids, fd, owned};
+        return fd;
+}
+
+static int idmap_error(int errnum, const struct husk_mount *m, const char *source, struct husk_error **err)
+{
+        const char *why = "";
+        if (errnum == EINVAL)
+                why = m->idmap_recursive ? ": the filesystem of the source, or of a mount under it (`ridmap`), does "
+                                           "not support idmapped mounts"
+                                         : ": the filesystem of the source does not support idmapped mounts";
+        else if (errnum == EPERM)
+                why = ": husk needs CAP_SYS_ADMIN over the filesystem of the source (root in the host's user "
+                      "namespace), and the source must not be idmapped already";
+        return husk_error_set(err, errnum, "idmapped bind mount `%s` on `%s`%s", source, m->destination, why);
+}
+
+/* What linux.rootfsPropagation gives the container's own binds; by default they are slaves of the host's. */
+static unsigned long tree_propagation(const struct husk_spec *spec)
+{
+        unsigned long flag = 0;
+        if (spec->linux_.has_rootfs_propagation)
+                flag = husk_propagation_flag(spec->linux_.rootfs_propagation);
+        return flag ? flag : MS_SLAVE;
+}
+
+/* Clone the source, idmap it and shape it as husk_mount_bind would, all detached: nothing is visible yet. */
+static int make_tree(const struct husk_spec *spec, size_t index, const char *bundle, int userns_fd,
+                     struct husk_error **err)
+{
+        const struct husk_mount *m = &spec->mounts[index];
+        _cleanup_free_ char *absolute = NULL;
+        const char *source = m->source;
+        if (source[0] != '/') {
+                if (asprintf(&absolute, "%s/%s", bundle ? bundle : ".", source) < 0)
+                        return husk_error_set(err, ENOMEM, "idmapped bind mount `%s` on `%s`", source, m->destination);
+                source = absolute;
+        }
+        _cleanup_close_ int tree = husk_mount_clone_path(source, m->recursive);
+        if (tree < 0)
+                return husk_error_set(err, -tree, "idmapped bind mount `%s` on `%s`", source, m->destination);
+        struct mount_attr idmap = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+        if (mount_setattr(tree, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0), &idmap, sizeof(idmap)) < 0)
+                return idmap_error(errno, m, source, err);
+        struct mount_attr a = husk_mount_attr_from_flags(m->flags, m->clear_flags);
+        int r = 0;
+        if (a.attr_set || a.attr_clr)
+                r = husk_mount_setattr(tree, false, a.attr_set, a.attr_clr, 0);
+        if (r == 0 && (m->rec_attr_set || m->rec_attr_clr))
+                r = husk_mount_setattr(tree, true, m->rec_attr_set, m->rec_attr_clr, 0);
+        if (r < 0)
+                return husk_error_set(err, -r, "idmapped bind mount `%s` on `%s`: set mount attributes", source,
+                                      m->destination);
+        /* A clone of a shared host mount joins its peer group: without this, what the container mounts
+         * under it would appear on the host. */
+        r = husk_mount_setattr(tree, true, 0, 0, tree_propagation(spec));
+        if (r < 0)
+                return husk_error_set(err, -r, "idmapped bind mount `%s` on `%s`: set propagation", source,
+                                      m->destination);
+        husk_debug("idmapped %s for %s", source, m->destination);
+        return TAKE_FD(tree);
+}
+
+int husk_idmap_mount_make(const struct husk_spec *spec, size_t index, const char *bundle, struct husk_error **err)
+{
+        int r = check_entry(spec, index, err);
+        if (r < 0)
+                return r;
+        struct userns_cache cache = {0};
+        int userns = userns_for(spec, index, -1, &cache, err);
+        int tree = userns < 0 ? userns : make_tree(spec, index, bundle, userns, err);
+        userns_cache_clear(&cache);
+        return tree;
+}
+
+static void insert_sorted(struct husk_idmap_mounts *set, int fd)
+{
+        size_t i = set->open_len++;
+        for (; i > 0 && set->open[i - 1] > fd; i--)
+                set->open[i] = set->open[i - 1];
+        set->open[i] = fd;
+}
+
+int husk_idmap_mounts_prepare(const struct husk_spec *spec, const char *bundle, int joined_userns_fd,
+                              struct husk_idmap_mounts **ret, struct husk_error **err)
+{
+        *ret = NULL;
+        size_t count = 0;
+        /* Every entry is checked before any process or mount is made. */
+        for (size_t i = 0; i < spec->mounts_len; i++) {
+                if (!husk_mount_is_idmapped(&spec->mounts[i]))
+                        continue;
+                int r = check_entry(spec, i, err);
+                if (r < 0)
+                        return r;
+                count++;
+        }
+        if (count == 0)
+                return 0;
+
+        _cleanup_(husk_idmap_mounts_freep) struct husk_idmap_mounts *set = calloc(1, sizeof(*set));
+        if (!set || !(set->trees = malloc(spec->mounts_len * sizeof(*set->trees))) ||
+            !(set->open = calloc(count, sizeof(*set->open))))
+                return husk_error_set(err, ENOMEM, "idmapped mounts");
+        set->len = spec->mounts_len;
+        for (size_t i = 0; i < set->len; i++)
+                set->trees[i] = -1;
+        struct userns_cache cache = {0};
+        int r = 0;
+        for (size_t i = 0; i < spec->mounts_len && r == 0; i++) {
+                if (!husk_mount_is_idmapped(&spec->mounts[i]))
+                        continue;
+                int userns = userns_for(spec, i, joined_userns_fd, &cache, err);
+                int tree = userns < 0 ? userns : make_tree(spec, i, bundle, userns, err);
+                if (tree < 0) {
+                        r = tree;
+                        break;
+                }
+                set->trees[i] = tree;
+                insert_sorted(set, tree);
+        }
+        userns_cache_clear(&cache);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(set);
+        return 0;
+}
+
+int husk_idmap_mounts_take(struct husk_idmap_mounts *set, size_t index)
+{
+        if (!set || index >= set->len || set->trees[index] < 0)
+                return -1;
+        int fd = TAKE_FD(set->trees[index]);
+        size_t i = 0;
+        while (i < set->open_len && set->open[i] != fd)
+                i++;
+        if (i < set->open_len) {
+                memmove(&set->open[i], &set->open[i + 1], (set->open_len - i - 1) * sizeof(*set->open));
+                set->open_len--;
+        }
+        return fd;
+}
+
+const int *husk_idmap_mounts_fds(const struct husk_idmap_mounts *set, size_t *ret_len)
+{
+        *ret_len = set ? set->open_len : 0;
+        return set ? set->open : NULL;
+}
+
+void husk_idmap_mounts_free(struct husk_idmap_mounts *set)
+{
+        if (!set)
+                return;
+        for (size_t i = 0; i < set->open_len; i++)
+                close(set->open[i]);
+        free(set->trees);
+        free(set->open);
+        free(set);
+}
+
+void husk_idmap_mounts_freep(struct husk_idmap_mounts **set)
+{
+        husk_idmap_mounts_free(*set);
+        *set = NULL;
+}

@@ -144,7 +144,7 @@ section "real clients: podman, containerd, go-runc/hcsshim contract (bats)"
 bats_suite clients "${run_env[@]}" bash tests/clients/run.sh
 
 section "cgroup v2 (pure cgroup2 VM)"
-out=$(BUILD=$build bash tests/vm/run-cgroup-v2.sh tests/integration/check.bats 2>&1)
+out=$(BUILD=$build bash tests/vm/run-cgroup-v2.sh tests/integration/check.bats tests/integration/events.bats 2>&1)
 vm_status=$?
 if [ "$vm_status" -eq 77 ]; then
 	echo "$out"

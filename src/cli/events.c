@@ -1,4 +1,4 @@
-/* events: runc's JSON event stream (stats every --interval, oom when the OOM killer strikes) or one --stats event. */
+/* events: runc's JSON event stream (stats every --interval, one oom event per OOM kill) or one --stats event. */
 #include "cgroup_commands.h"
 
 #include <errno.h>
@@ -158,6 +158,45 @@ static void blkio_member(struct json_out *o, const char *key, const struct husk_
         fputc(']', o->f);
 }
 
+/* A cpuset list as runc's []uint16 (omitempty). */
+static void cpu_list_member(struct json_out *o, const char *key, const struct husk_cgroup_cpu_list *l)
+{
+        if (l->len == 0)
+                return;
+        member(o, key);
+        for (size_t i = 0; i < l->len; i++)
+                fprintf(o->f, "%c%u", i ? ',' : '[', (unsigned)l->ids[i]);
+        fputc(']', o->f);
+}
+
+/* A float64 as Go's encoding/json writes it for the kernel's two-decimal percentages ("0", "1.5", "60.73"). */
+static void double_member(struct json_out *o, const char *key, double v)
+{
+        member(o, key);
+        fprintf(o->f, "%.15g", v);
+}
+
+static void psi_line(struct json_out *o, const char *key, const struct husk_cgroup_psi_line *l)
+{
+        open_object(o, key);
+        double_member(o, "avg10", l->avg10);
+        double_member(o, "avg60", l->avg60);
+        double_member(o, "avg300", l->avg300);
+        u64_member(o, "total", l->total, false);
+        close_object(o);
+}
+
+/* runc 1.2's *PSIStats (omitempty): present where the cgroup2 tree has <resource>.pressure. */
+static void psi_member(struct json_out *o, const struct husk_cgroup_psi *psi)
+{
+        if (!psi->present)
+                return;
+        open_object(o, "psi");
+        psi_line(o, "some", &psi->some);
+        psi_line(o, "full", &psi->full);
+        close_object(o);
+}
+
 static int by_key(const void *a, const void *b)
 {
         return strcmp(((const struct husk_cgroup_stat_value *)a)->key, ((const struct husk_cgroup_stat_value *)b)->key);
@@ -177,6 +216,8 @@ static void stats_data(struct json_out *o, struct husk_cgroup_stats *s)
         open_object(o, "usage");
         u64_member(o, "total", s->cpu.total_ns, true);
         u64_array_member(o, "percpu", s->cpu.percpu_ns, s->cpu.percpu_len);
+        u64_array_member(o, "percpu_kernel", s->cpu.percpu_kernel_ns, s->cpu.percpu_kernel_len);
+        u64_array_member(o, "percpu_user", s->cpu.percpu_user_ns, s->cpu.percpu_user_len);
         u64_member(o, "kernel", s->cpu.kernel_ns, false);
         u64_member(o, "user", s->cpu.user_ns, false);
         close_object(o);
@@ -185,16 +226,25 @@ static void stats_data(struct json_out *o, struct husk_cgroup_stats *s)
         u64_member(o, "throttledPeriods", s->cpu.throttled_periods, true);
         u64_member(o, "throttledTime", s->cpu.throttled_ns, true);
         close_object(o);
+        psi_member(o, &s->cpu.psi);
         close_object(o);
 
-        /* husk_cgroup_stats has no cpuset statistics yet: runc's non-omitempty fields, zero. */
         open_object(o, "cpuset");
-        static const char *const cpuset_fields[] = {
-            "cpu_exclusive",   "mem_hardwall",       "mem_exclusive",
-            "memory_migrate",  "memory_spread_page", "memory_spread_slab",
-            "memory_pressure", "sched_load_balance", "sched_relax_domain_level"};
-        for (size_t i = 0; i < ARRAY_SIZE(cpuset_fields); i++)
-                u64_member(o, cpuset_fields[i], 0, false);
+        cpu_list_member(o, "cpus", &s->cpuset.cpus);
+        u64_member(o, "cpu_exclusive", s->cpuset.cpu_exclusive, false);
+        cpu_list_member(o, "mems", &s->cpuset.mems);
+        u64_member(o, "mem_hardwall", s->cpuset.mem_hardwall, false);
+        u64_member(o, "mem_exclusive", s->cpuset.mem_exclusive, false);
+        u64_member(o, "memory_migrate", s->cpuset.memory_migrate, false);
+        u64_member(o, "memory_spread_page", s->cpuset.memory_spread_page, false);
+        u64_member(o, "memory_spread_slab", s->cpuset.memory_spread_slab, false);
+        u64_member(o, "memory_pressure", s->cpuset.memory_pressure, false);
+        u64_member(o, "sched_load_balance", s->cpuset.sched_load_balance, false);
+        member(o, "sched_relax_domain_level");
+        fprintf(o->f, "%" PRId64, s->cpuset.sched_relax_domain_level);
+        /* not in runc's types: the sets the kernel actually grants (cgroup2's cpus may be empty = inherited) */
+        cpu_list_member(o, "effective_cpus", &s->cpuset.effective_cpus);
+        cpu_list_member(o, "effective_mems", &s->cpuset.effective_mems);
         close_object(o);
 
         open_object(o, "memory");
@@ -202,8 +252,10 @@ static void stats_data(struct json_out *o, struct husk_cgroup_stats *s)
         memory_entry(o, "usage", s->memory.limit, s->memory.usage, s->memory.max_usage, s->memory.failcnt);
         memory_entry(o, "swap", s->memory.swap_limit, s->memory.swap_usage, s->memory.swap_max_usage,
                      s->memory.swap_failcnt);
-        memory_entry(o, "kernel", 0, 0, 0, 0);
-        memory_entry(o, "kernelTCP", 0, 0, 0, 0);
+        memory_entry(o, "kernel", s->memory.kernel_limit, s->memory.kernel_usage, s->memory.kernel_max_usage,
+                     s->memory.kernel_failcnt);
+        memory_entry(o, "kernelTCP", s->memory.kernel_tcp_limit, s->memory.kernel_tcp_usage,
+                     s->memory.kernel_tcp_max_usage, s->memory.kernel_tcp_failcnt);
         if (s->memory.raw_len > 0) {
                 qsort(s->memory.raw, s->memory.raw_len, sizeof(*s->memory.raw), by_key);
                 member(o, "raw");
@@ -216,6 +268,7 @@ static void stats_data(struct json_out *o, struct husk_cgroup_stats *s)
                 }
                 fputc('}', o->f);
         }
+        psi_member(o, &s->memory.psi);
         close_object(o);
 
         open_object(o, "pids");
@@ -223,13 +276,25 @@ static void stats_data(struct json_out *o, struct husk_cgroup_stats *s)
         u64_member(o, "limit", s->pids.limit, true);
         close_object(o);
 
+        static const char *const blkio_keys[HUSK_BLKIO_TABLE_COUNT] = {
+            [HUSK_BLKIO_SERVICE_BYTES] = "ioServiceBytesRecursive",
+            [HUSK_BLKIO_SERVICED] = "ioServicedRecursive",
+            [HUSK_BLKIO_QUEUED] = "ioQueueRecursive",
+            [HUSK_BLKIO_SERVICE_TIME] = "ioServiceTimeRecursive",
+            [HUSK_BLKIO_WAIT_TIME] = "ioWaitTimeRecursive",
+            [HUSK_BLKIO_MERGED] = "ioMergedRecursive",
+            [HUSK_BLKIO_TIME] = "ioTimeRecursive",
+            [HUSK_BLKIO_SECTORS] = "sectorsRecursive",
+        };
         open_object(o, "blkio");
-        blkio_member(o, "ioServiceBytesRecursive", s->blkio.service_bytes, s->blkio.service_bytes_len);
-        blkio_member(o, "ioServicedRecursive", s->blkio.serviced, s->blkio.serviced_len);
+        for (size_t t = 0; t < HUSK_BLKIO_TABLE_COUNT; t++)
+                blkio_member(o, blkio_keys[t], s->blkio.entries[t], s->blkio.len[t]);
+        psi_member(o, &s->blkio.psi);
         close_object(o);
 
         open_object(o, "hugetlb");
-        qsort(s->hugetlb, s->hugetlb_len, sizeof(*s->hugetlb), by_page_size);
+        if (s->hugetlb_len > 1)
+                qsort(s->hugetlb, s->hugetlb_len, sizeof(*s->hugetlb), by_page_size);
         for (size_t i = 0; i < s->hugetlb_len; i++) {
                 const struct husk_cgroup_hugetlb_stats *h = &s->hugetlb[i];
                 open_object(o, h->page_size);
@@ -308,7 +373,10 @@ static int stream(struct cli_global *g, const char *id, long interval_ms, struct
                 case HUSK_WATCH_TIMEOUT: {
                         if (now_ms() < next)
                                 break;
+                        /* a tick missed while stats were slow is dropped, as Go's time.Tick does */
                         next += interval_ms;
+                        if (next <= now_ms())
+                                next = now_ms() + interval_ms;
                         struct husk_cgroup_stats stats;
                         _cleanup_error_ struct husk_error *stats_err = NULL;
                         if (husk_container_watch_stats(w, &stats, &stats_err) < 0) {

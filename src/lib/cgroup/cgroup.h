@@ -94,11 +94,29 @@ int husk_cgroup_oom_killed(struct husk_cgroup *cg, bool *ret, struct husk_error 
  */
 int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err);
 
-/* Statistics for `events --stats` (runc's names); fields a layout lacks stay 0. */
+/*
+ * Statistics for `events --stats`, with runc's meaning per field. Values are the kernel's, unconverted
+ * except for units (ns) and v2 names mapped to v1's; a file the host lacks leaves its fields 0. Memory
+ * limits are what the file says: v1's "unlimited" is PAGE_COUNTER_MAX pages (9223372036854771712 with
+ * 4k pages), v2's "max" is UINT64_MAX, as runc reports them. pids.limit 0 is unlimited (runc's choice).
+ */
 struct husk_cgroup_blkio_entry {
         uint64_t major, minor;
-        char op[8]; /* "Read", "Write", "Total" (v1 also "Sync", "Async", "Discard") */
+        char op[8]; /* "Read", "Write", "Sync", "Async", "Discard", "Total"; "" for single-value files */
         uint64_t value;
+};
+
+/* runc's blkio tables, in its JSON order; v2's io.stat fills only the first two. */
+enum husk_cgroup_blkio_table {
+        HUSK_BLKIO_SERVICE_BYTES = 0, /* ioServiceBytesRecursive */
+        HUSK_BLKIO_SERVICED,          /* ioServicedRecursive */
+        HUSK_BLKIO_QUEUED,            /* ioQueueRecursive */
+        HUSK_BLKIO_SERVICE_TIME,      /* ioServiceTimeRecursive */
+        HUSK_BLKIO_WAIT_TIME,         /* ioWaitTimeRecursive */
+        HUSK_BLKIO_MERGED,            /* ioMergedRecursive */
+        HUSK_BLKIO_TIME,              /* ioTimeRecursive */
+        HUSK_BLKIO_SECTORS,           /* sectorsRecursive */
+        HUSK_BLKIO_TABLE_COUNT,
 };
 
 struct husk_cgroup_hugetlb_stats {
@@ -111,26 +129,56 @@ struct husk_cgroup_stat_value {
         uint64_t value;
 };
 
+/* A <resource>.pressure file (cgroup2, kernel 4.20+): "some" and "full" lines. */
+struct husk_cgroup_psi_line {
+        double avg10, avg60, avg300; /* percent */
+        uint64_t total;              /* microseconds stalled */
+};
+struct husk_cgroup_psi {
+        bool present; /* the file was read */
+        struct husk_cgroup_psi_line some, full;
+};
+
+/* A cpuset list ("0-3,8") expanded, as runc's []uint16. */
+struct husk_cgroup_cpu_list {
+        uint16_t *ids;
+        size_t len;
+};
+
 struct husk_cgroup_stats {
         struct {
                 uint64_t total_ns, user_ns, kernel_ns;
-                uint64_t *percpu_ns; /* v1 only */
-                size_t percpu_len;
+                /* v1 only: cpuacct.usage_percpu, and cpuacct.usage_all's user and system columns */
+                uint64_t *percpu_ns, *percpu_user_ns, *percpu_kernel_ns;
+                size_t percpu_len, percpu_user_len, percpu_kernel_len;
                 uint64_t periods, throttled_periods, throttled_ns;
+                struct husk_cgroup_psi psi;
         } cpu;
+        struct {
+                struct husk_cgroup_cpu_list cpus, mems;
+                struct husk_cgroup_cpu_list effective_cpus, effective_mems; /* beyond runc: what the kernel grants */
+                /* v1 only (cgroup2 has no such files): the cpuset.* flags */
+                uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate, memory_spread_page,
+                    memory_spread_slab, memory_pressure, sched_load_balance;
+                int64_t sched_relax_domain_level;
+        } cpuset;
         struct {
                 uint64_t usage, max_usage, limit, failcnt;
                 uint64_t swap_usage, swap_max_usage, swap_limit, swap_failcnt; /* memory+swap, as v1 counts */
+                uint64_t kernel_usage, kernel_max_usage, kernel_limit, kernel_failcnt;         /* v1 memory.kmem.* */
+                uint64_t kernel_tcp_usage, kernel_tcp_max_usage, kernel_tcp_limit, kernel_tcp_failcnt; /* kmem.tcp */
                 uint64_t cache;
                 struct husk_cgroup_stat_value *raw; /* memory.stat */
                 size_t raw_len;
+                struct husk_cgroup_psi psi;
         } memory;
         struct {
                 uint64_t current, limit; /* limit 0: unlimited */
         } pids;
         struct {
-                struct husk_cgroup_blkio_entry *service_bytes, *serviced;
-                size_t service_bytes_len, serviced_len;
+                struct husk_cgroup_blkio_entry *entries[HUSK_BLKIO_TABLE_COUNT];
+                size_t len[HUSK_BLKIO_TABLE_COUNT];
+                struct husk_cgroup_psi psi;
         } blkio;
         struct husk_cgroup_hugetlb_stats *hugetlb;
         size_t hugetlb_len;
@@ -138,6 +186,11 @@ struct husk_cgroup_stats {
 
 int husk_cgroup_stats(struct husk_cgroup *cg, struct husk_cgroup_stats *ret, struct husk_error **err);
 void husk_cgroup_stats_done(struct husk_cgroup_stats *stats);
+
+/* Parsers of stats files, exposed for unit tests. A cpuset list: "" is empty, ids above 65535 are EINVAL. */
+int husk_cgroup_parse_cpu_list(const char *text, struct husk_cgroup_cpu_list *ret, struct husk_error **err);
+/* One pressure file's text into *ret (present set); lines other than some/full are ignored. */
+int husk_cgroup_parse_psi(const char *text, struct husk_cgroup_psi *ret, struct husk_error **err);
 
 void husk_cgroup_free(struct husk_cgroup *cg);
 void husk_cgroup_freep(struct husk_cgroup **cg);

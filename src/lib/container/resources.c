@@ -8,13 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup/oom-notify.h"
 #include "container/lifecycle.h"
 #include "linux/intelrdt.h"
 #include "util/cleanup.h"
 #include "util/syscalls.h"
-
-/* How often a watch re-reads the OOM counter while it waits (the cgroup API offers no pollable fd). */
-#define WATCH_OOM_SLICE_MS 100
 
 /* The container's state dir (locked when asked) and its state with the derived status. */
 static int open_container(const struct husk_runtime *rt, const char *id, bool lock, int *ret_dirfd,
@@ -160,8 +158,9 @@ int husk_container_stats(const struct husk_runtime *rt, const char *id, struct h
 struct husk_container_watch {
         char *id;
         struct husk_cgroup *cgroup;
-        int pidfd;     /* the init; readable once it has exited */
-        bool oom_seen; /* husk_cgroup_oom_killed was already true at the last report (or at open) */
+        struct husk_cgroup_oom_notifier *oom;
+        int pidfd;            /* the init; readable once it has exited */
+        uint64_t oom_pending; /* OOM kills counted but not reported yet (one event each) */
         bool exited;
 };
 
@@ -171,6 +170,7 @@ void husk_container_watch_free(struct husk_container_watch *w)
                 return;
         if (w->pidfd >= 0)
                 close(w->pidfd);
+        husk_cgroup_oom_notifier_free(w->oom);
         husk_cgroup_free(w->cgroup);
         free(w->id);
         free(w);
@@ -201,7 +201,7 @@ int husk_container_watch_open(const struct husk_runtime *rt, const char *id, str
         if (w->pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)
                 return husk_error_set(err, 0, "container `%s` is not running", id);
         /* Only OOM kills from now on are events. */
-        r = husk_cgroup_oom_killed(w->cgroup, &w->oom_seen, err);
+        r = husk_cgroup_oom_notifier_open(w->cgroup, &w->oom, err);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(w);
@@ -221,12 +221,13 @@ int husk_container_watch_wait(struct husk_container_watch *w, int timeout_ms, en
         long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
         for (;;) {
                 /* OOM first: an init killed by the OOM killer gets its oom event before "stopped". */
-                bool oom = false;
-                int r = husk_cgroup_oom_killed(w->cgroup, &oom, err);
-                if (r < 0)
-                        return r;
-                if (oom && !w->oom_seen) {
-                        w->oom_seen = true;
+                if (w->oom_pending == 0) {
+                        int r = husk_cgroup_oom_notifier_read(w->oom, &w->oom_pending, err);
+                        if (r < 0)
+                                return r;
+                }
+                if (w->oom_pending > 0) {
+                        w->oom_pending--;
                         *ret = HUSK_WATCH_OOM;
                         return 0;
                 }
@@ -239,11 +240,13 @@ int husk_container_watch_wait(struct husk_container_watch *w, int timeout_ms, en
                         *ret = HUSK_WATCH_TIMEOUT;
                         return 0;
                 }
-                struct pollfd pfd = {.fd = w->pidfd, .events = POLLIN};
-                int n = poll(&pfd, 1, left < WATCH_OOM_SLICE_MS ? (int)left : WATCH_OOM_SLICE_MS);
+                int recheck = husk_cgroup_oom_notifier_timeout(w->oom);
+                struct pollfd pfds[2] = {{.fd = w->pidfd, .events = POLLIN},
+                                         {.fd = husk_cgroup_oom_notifier_fd(w->oom), .events = POLLIN}};
+                int n = poll(pfds, pfds[1].fd >= 0 ? 2 : 1, recheck >= 0 && recheck < left ? recheck : (int)left);
                 if (n < 0 && errno != EINTR)
                         return husk_error_set(err, errno, "wait for container `%s`", w->id);
-                if (n > 0)
+                if (n > 0 && pfds[0].revents)
                         w->exited = true; /* one more pass reads the OOM counter */
         }
 }

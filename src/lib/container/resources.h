@@ -46,9 +46,10 @@ int husk_container_stats(const struct husk_runtime *rt, const char *id, struct h
 /*
  * `events`: a watch on one container, open until it stops. husk_container_watch_wait blocks for at
  * most timeout_ms and reports the first of: the OOM killer struck in the container's cgroup since
- * the watch was opened (or since the last OOM report), the container's init exited (reported once
- * any OOM kill that led to it has been reported), or the timeout. No threads: it polls a pidfd of
- * the init and re-reads the cgroup's OOM counter in short slices.
+ * the watch was opened: one HUSK_WATCH_OOM per OOM kill, the container's init exited (reported once
+ * every OOM kill counted before it has been reported), or the timeout. No threads: it polls a pidfd
+ * of the init and the cgroup's OOM notifier (cgroup/oom-notify.h), so it sleeps until one of them
+ * speaks, or for a short re-check just after a v1 OOM signal.
  */
 enum husk_watch_event {
         HUSK_WATCH_TIMEOUT = 0,

@@ -15,8 +15,6 @@ declare -A skip=(
 	[procattr_proc]="valgrind 3.19 lacks openat2"
 	[procattr_process]="valgrind 3.19 lacks openat2"
 	[procattr_sysctls]="valgrind 3.19 lacks openat2"
-	# valgrind refuses to load seccomp filters (ENOSYS); a child then waits forever on its parent.
-	[procattr_seccomp]="valgrind cannot load seccomp filters"
 	# The test re-executes /proc/self/exe, which under valgrind is valgrind's own tool binary.
 	[spec-oom]="re-executes /proc/self/exe"
 )

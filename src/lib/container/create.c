@@ -21,6 +21,7 @@
 #include "husk-config.h"
 #include "linux/hooks.h"
 #include "linux/intelrdt.h"
+#include "linux/lsm.h"
 #include "linux/netdev.h"
 #include "linux/oom-score.h"
 #include "linux/rootfs.h"
@@ -458,6 +459,9 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         r = husk_sysctl_validate(&l->spec->linux_.sysctl, husk_spec_namespace(l->spec, HUSK_NS_NETWORK) != NULL,
                                  husk_spec_namespace(l->spec, HUSK_NS_IPC) != NULL,
                                  husk_spec_namespace(l->spec, HUSK_NS_UTS) != NULL, err);
+        if (r < 0)
+                return r;
+        r = husk_lsm_validate(l->spec, err);
         if (r < 0)
                 return r;
         r = compile_seccomp(l, err);

@@ -93,11 +93,13 @@ int husk_process_exec(const struct husk_process_setup *s, const char *exec_path,
                       struct husk_error **err)
 {
         int r;
+        /* Before a late filter, which may not allow close_range: every fd opened after this one is
+         * O_CLOEXEC (the seccomp listener too). */
+        if ((r = husk_exec_cloexec_from(first_closed_fd, err)) < 0)
+                return r;
         if (s->seccomp && !husk_process_seccomp_early(s) && (r = install_seccomp(s, err)) < 0)
                 return r;
         if ((r = husk_cpu_affinity_final(s->process, err)) < 0)
-                return r;
-        if ((r = husk_exec_cloexec_from(first_closed_fd, err)) < 0)
                 return r;
         execve(exec_path, s->process->args, s->process->env ? s->process->env : (char *[]){NULL});
         return husk_error_set(err, errno, "exec `%s`", exec_path);

@@ -1,10 +1,12 @@
 /* The last steps of the container init: find the program, close fds, execve. */
 #include "linux/exec.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -51,9 +53,38 @@ int husk_exec_resolve(const struct husk_process *process, char **ret_path, struc
         return husk_error_set(err, 0, "exec: `%s`: executable file not found in $PATH", arg0);
 }
 
+/* Without close_range: every fd in /proc/self/fd from first on gets FD_CLOEXEC (what runc always does). */
+static int cloexec_from_proc(int first, struct husk_error **err)
+{
+        DIR *dir = opendir("/proc/self/fd");
+        if (!dir)
+                return husk_error_set(err, errno, "mark fds close-on-exec: open /proc/self/fd");
+        int r = 0;
+        struct dirent *de;
+        while ((de = readdir(dir))) {
+                char *end;
+                errno = 0;
+                long fd = strtol(de->d_name, &end, 10);
+                if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || errno || fd < first || fd == dirfd(dir))
+                        continue;
+                int flags = fcntl((int)fd, F_GETFD);
+                if (flags < 0 || (!(flags & FD_CLOEXEC) && fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC) < 0)) {
+                        if (errno == EBADF)
+                                continue;
+                        r = husk_error_set(err, errno, "mark fd %ld close-on-exec", fd);
+                        break;
+                }
+        }
+        closedir(dir);
+        return r;
+}
+
 int husk_exec_cloexec_from(int first, struct husk_error **err)
 {
-        if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-                return husk_error_set(err, errno, "mark fds close-on-exec");
-        return 0;
+        if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+                return 0;
+        /* Not in the kernel (CLOSE_RANGE_CLOEXEC is 5.11: EINVAL before), or refused by the container's
+         * seccomp profile, which may predate close_range (ENOSYS from the stub, or its default errno,
+         * whatever that is). */
+        return cloexec_from_proc(first, err);
 }

@@ -37,9 +37,29 @@ bool husk_selinux_enabled(void)
         return n > 0 && strstr(buf, "\tselinuxfs\n") != NULL;
 }
 
+/* Whether a field naming an AppArmor profile can be honoured; says why not in the debug log. */
+static bool apparmor_usable(const char *field, const char *profile)
+{
+        if (husk_apparmor_enabled())
+                return true;
+        husk_debug("AppArmor is not enabled on this host (no attr/apparmor/current label, "
+                   "/sys/module/apparmor/parameters/enabled is not Y): %s `%s` cannot be applied",
+                   field, profile);
+        return false;
+}
+
+static bool selinux_usable(const char *field, const char *label)
+{
+        if (husk_selinux_enabled())
+                return true;
+        husk_debug("SELinux is not enabled on this host (no selinuxfs in /proc/filesystems): %s `%s` cannot be applied",
+                   field, label);
+        return false;
+}
+
 static int apply_apparmor(const char *profile, struct husk_error **err)
 {
-        if (!husk_apparmor_enabled())
+        if (!apparmor_usable("process.apparmorProfile", profile))
                 return husk_error_set(err, 0,
                                       "process.apparmorProfile `%s` is set but AppArmor is not enabled on this host",
                                       profile);
@@ -64,7 +84,7 @@ static int apply_apparmor(const char *profile, struct husk_error **err)
 
 static int apply_selinux(const char *label, struct husk_error **err)
 {
-        if (!husk_selinux_enabled())
+        if (!selinux_usable("process.selinuxLabel", label))
                 return husk_error_set(err, 0, "process.selinuxLabel `%s` is set but SELinux is not enabled on this host",
                                       label);
         int r = husk_proc_write("thread-self/attr/exec", label, err);
@@ -89,5 +109,23 @@ int husk_lsm_apply(const struct husk_process *p, struct husk_error **err)
         } else {
                 husk_debug("no SELinux label for the container process");
         }
+        return 0;
+}
+
+int husk_lsm_validate(const struct husk_spec *spec, struct husk_error **err)
+{
+        const char *profile = spec->process.apparmor_profile;
+        const char *label = spec->process.selinux_label;
+        const char *mount_label = spec->linux_.mount_label;
+        if (profile && *profile && !apparmor_usable("process.apparmorProfile", profile))
+                return husk_error_set(err, 0,
+                                      "process.apparmorProfile `%s` is set but AppArmor is not enabled on this host",
+                                      profile);
+        if (label && *label && !selinux_usable("process.selinuxLabel", label))
+                return husk_error_set(err, 0, "process.selinuxLabel `%s` is set but SELinux is not enabled on this host",
+                                      label);
+        if (mount_label && *mount_label && !selinux_usable("linux.mountLabel", mount_label))
+                return husk_error_set(err, 0, "linux.mountLabel `%s` is set but SELinux is not enabled on this host",
+                                      mount_label);
         return 0;
 }

@@ -1,4 +1,5 @@
-/* The on-disk cache of compiled seccomp filters, keyed by a canonical form of the profile. */
+/* The on-disk cache of compiled seccomp filters, keyed by a canonical form of the profile, bounded in entries. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,10 +17,14 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 
-#define CACHE_MAGIC "HUSKBPF\x01"
+/* v2: the program carries the ENOSYS stub, and the header a checksum. */
+#define CACHE_MAGIC "HUSKBPF\x02"
 #define CACHE_MAGIC_LEN 8
 #define CACHE_MAX_INSNS 4096
-#define CACHE_MAX_KEY (16u << 20)
+/* Larger profiles are compiled every time: the cache must stay small (it lives in /run, in RAM). */
+#define CACHE_MAX_KEY (1u << 20)
+/* Temporary files older than this are left over by a writer that died; younger ones may be in use. */
+#define CACHE_STALE_TMP_SECONDS 600
 
 struct cache_header {
         char magic[CACHE_MAGIC_LEN];
@@ -27,6 +32,7 @@ struct cache_header {
         uint32_t key_len;
         uint32_t insn_count;
         uint32_t reserved;
+        uint64_t checksum; /* FNV-1a of the key and the program: catches a file torn by a crash */
 };
 
 /* A growable byte buffer; `failed` latches an allocation failure so callers check once. */
@@ -90,7 +96,7 @@ static void buf_strv(struct buf *b, char *const *v)
 static int canonical_key(const struct husk_seccomp *cfg, struct buf *b)
 {
         const struct scmp_version *v = seccomp_version();
-        buf_str(b, "husk seccomp profile v1");
+        buf_str(b, "husk seccomp profile v2");
         buf_u64(b, v ? v->major : 0);
         buf_u64(b, v ? v->minor : 0);
         buf_u64(b, v ? v->micro : 0);
@@ -118,15 +124,22 @@ static int canonical_key(const struct husk_seccomp *cfg, struct buf *b)
         return b->failed || b->len > CACHE_MAX_KEY ? -ENOMEM : 0;
 }
 
-/* FNV-1a: only names the file; the stored key is compared in full on every hit. */
-static uint64_t fnv1a64(const uint8_t *p, size_t n)
+#define FNV1A64_INIT UINT64_C(0xcbf29ce484222325)
+
+/* FNV-1a: names the file and checks it for damage; the stored key is compared in full on every hit. */
+static uint64_t fnv1a64(uint64_t h, const void *data, size_t n)
 {
-        uint64_t h = UINT64_C(0xcbf29ce484222325);
+        const uint8_t *p = data;
         for (size_t i = 0; i < n; i++) {
                 h ^= p[i];
                 h *= UINT64_C(0x100000001b3);
         }
         return h;
+}
+
+static uint64_t entry_checksum(const void *key, size_t key_len, const void *insns, size_t insns_size)
+{
+        return fnv1a64(fnv1a64(FNV1A64_INIT, key, key_len), insns, insns_size);
 }
 
 static int read_full(int fd, void *p, size_t n)
@@ -187,8 +200,15 @@ static int cache_lookup(int dir_fd, const char *name, const struct buf *key, str
         _cleanup_(husk_seccomp_filter_freep) struct husk_seccomp_filter *filter = calloc(1, sizeof(*filter));
         if (!filter || !(filter->insns = malloc(bpf_size)) || read_full(fd, filter->insns, bpf_size) < 0)
                 return 0;
+        if (entry_checksum(stored_key, h.key_len, filter->insns, bpf_size) != h.checksum) {
+                husk_debug("seccomp cache `%s` ignored: damaged (checksum mismatch)", name);
+                return 0;
+        }
         filter->len = h.insn_count;
         filter->listener = h.listener;
+        /* The mtime orders entries for eviction: a hit makes this one the most recently used. */
+        if (futimens(fd, NULL) < 0)
+                husk_debug("seccomp cache `%s`: update the mtime: %s", name, strerror(errno));
         *ret = TAKE_PTR(filter);
         return 1;
 }
@@ -202,23 +222,123 @@ static int cache_store(int dir_fd, const char *name, const struct buf *key, cons
         _cleanup_close_ int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return -errno;
+        size_t bpf_size = filter->len * sizeof(struct sock_filter);
         struct cache_header h = {
                 .listener = filter->listener,
                 .key_len = (uint32_t)key->len,
                 .insn_count = (uint32_t)filter->len,
+                .checksum = entry_checksum(key->data, key->len, filter->insns, bpf_size),
         };
         memcpy(h.magic, CACHE_MAGIC, CACHE_MAGIC_LEN);
         int r = write_full(fd, &h, sizeof(h));
         if (r == 0)
                 r = write_full(fd, key->data, key->len);
         if (r == 0)
-                r = write_full(fd, filter->insns, filter->len * sizeof(struct sock_filter));
-        /* No fsync: a file torn by a crash fails the size and key checks and is rebuilt. */
+                r = write_full(fd, filter->insns, bpf_size);
+        /* No fsync: a file torn by a crash fails the size, key or checksum check and is rebuilt. */
         if (r == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
                 r = -errno;
         if (r < 0)
                 unlinkat(dir_fd, tmp, 0);
         return r;
+}
+
+#define ENTRY_NAME_LEN (16 + 4)
+
+/* Whether name starts with `<16 hex digits>.bpf`. */
+static bool has_entry_prefix(const char *name)
+{
+        for (size_t i = 0; i < 16; i++)
+                if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+                        return false;
+        return strncmp(name + 16, ".bpf", 4) == 0;
+}
+
+/* `<16 hex digits>.bpf`: a cache entry. */
+static bool is_entry_name(const char *name)
+{
+        return strlen(name) == ENTRY_NAME_LEN && has_entry_prefix(name);
+}
+
+/* `.<entry>.<pid>.<ns>.tmp`: what cache_store writes before the rename. */
+static bool is_tmp_name(const char *name)
+{
+        size_t n = strlen(name);
+        return n > 1 + ENTRY_NAME_LEN + 4 && name[0] == '.' && has_entry_prefix(name + 1) &&
+               name[1 + ENTRY_NAME_LEN] == '.' && strcmp(name + n - 4, ".tmp") == 0;
+}
+
+struct cache_entry {
+        char name[ENTRY_NAME_LEN + 1];
+        struct timespec mtime;
+};
+
+static int entry_older_first(const void *a, const void *b)
+{
+        const struct cache_entry *x = a, *y = b;
+        if (x->mtime.tv_sec != y->mtime.tv_sec)
+                return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+        if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+                return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+/*
+ * Keep at most HUSK_SECCOMP_CACHE_MAX_ENTRIES entries: remove the least recently used (oldest
+ * mtime; a hit touches it) and temporary files a dead writer left. Safe against other husk
+ * processes doing the same: an unlink that loses a race is ENOENT, and a reader that already has
+ * a file open reads it whole. `keep` (just written) is never removed.
+ */
+static void cache_prune(int dir_fd, const char *keep)
+{
+        int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        DIR *dir = fdopendir(fd);
+        if (!dir) {
+                close(fd);
+                return;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        _cleanup_free_ struct cache_entry *entries = NULL;
+        size_t n = 0, cap = 0;
+        struct dirent *de;
+        while ((de = readdir(dir))) {
+                struct stat st;
+                bool entry = is_entry_name(de->d_name);
+                if (!entry && !is_tmp_name(de->d_name))
+                        continue; /* not ours: left alone */
+                if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (!entry) {
+                        if (now.tv_sec - st.st_mtim.tv_sec > CACHE_STALE_TMP_SECONDS)
+                                unlinkat(dirfd(dir), de->d_name, 0);
+                        continue;
+                }
+                if (strcmp(de->d_name, keep) == 0)
+                        continue;
+                if (n == cap) {
+                        size_t new_cap = cap ? 2 * cap : 64;
+                        struct cache_entry *grown = realloc(entries, new_cap * sizeof(*entries));
+                        if (!grown)
+                                break;
+                        entries = grown;
+                        cap = new_cap;
+                }
+                snprintf(entries[n].name, sizeof(entries[n].name), "%s", de->d_name);
+                entries[n].mtime = st.st_mtim;
+                n++;
+        }
+        /* `keep` counts as one of the entries kept. */
+        if (n + 1 > HUSK_SECCOMP_CACHE_MAX_ENTRIES) {
+                qsort(entries, n, sizeof(*entries), entry_older_first);
+                size_t excess = n + 1 - HUSK_SECCOMP_CACHE_MAX_ENTRIES;
+                for (size_t i = 0; i < excess; i++)
+                        if (unlinkat(dirfd(dir), entries[i].name, 0) == 0)
+                                husk_debug("seccomp cache: evicted `%s`", entries[i].name);
+        }
+        closedir(dir);
 }
 
 static int open_cache_dir(const char *cache_dir)
@@ -243,8 +363,10 @@ int husk_seccomp_compile_cached(const struct husk_seccomp *cfg, const char *cach
         key_data = key.data;
         _cleanup_close_ int dir_fd = -1;
         char name[64];
+        if (r < 0 && cache_dir)
+                husk_debug("seccomp cache not used: the profile is larger than the cache takes (%u bytes)", CACHE_MAX_KEY);
         if (r == 0 && cache_dir) {
-                snprintf(name, sizeof(name), "%016" PRIx64 ".bpf", fnv1a64(key.data, key.len));
+                snprintf(name, sizeof(name), "%016" PRIx64 ".bpf", fnv1a64(FNV1A64_INIT, key.data, key.len));
                 dir_fd = open_cache_dir(cache_dir);
                 if (dir_fd < 0)
                         husk_debug("seccomp cache `%s` not used: %s", cache_dir, strerror(-dir_fd));
@@ -272,6 +394,8 @@ int husk_seccomp_compile_cached(const struct husk_seccomp *cfg, const char *cach
                 r = cache_store(dir_fd, name, &key, filter);
                 if (r < 0)
                         husk_debug("seccomp cache: write `%s/%s`: %s", cache_dir, name, strerror(-r));
+                else
+                        cache_prune(dir_fd, name);
         }
         *ret = TAKE_PTR(filter);
         return 0;

@@ -113,7 +113,7 @@ static int scmp_op(enum husk_seccomp_op op, enum scmp_compare *ret)
 }
 
 /* "SCMP_ARCH_X86_64" -> libseccomp's token ("x86_64" -> SCMP_ARCH_X86_64). 0 when unknown. */
-static uint32_t arch_token(const char *name)
+uint32_t husk_seccomp_arch_token(const char *name)
 {
         static const char prefix[] = "SCMP_ARCH_";
         if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
@@ -294,7 +294,7 @@ int husk_seccomp_compile(const struct husk_seccomp *cfg, struct husk_seccomp_fil
 
         for (size_t i = 0; cfg->architectures && cfg->architectures[i]; i++) {
                 const char *name = cfg->architectures[i];
-                uint32_t arch = arch_token(name);
+                uint32_t arch = husk_seccomp_arch_token(name);
                 if (arch == 0)
                         return husk_error_set(err, 0, "linux.seccomp.architectures[%zu]: unknown architecture `%s`", i, name);
                 r = seccomp_arch_add(ctx, arch);
@@ -348,6 +348,9 @@ int husk_seccomp_compile(const struct husk_seccomp *cfg, struct husk_seccomp_fil
         if (!filter)
                 return husk_error_set(err, ENOMEM, "linux.seccomp");
         r = export_bpf(ctx, &filter->insns, &filter->len, err);
+        if (r < 0)
+                return r;
+        r = husk_seccomp_enosys_patch(cfg, &filter->insns, &filter->len, err);
         if (r < 0)
                 return r;
         filter->flags = flags;

@@ -26,19 +26,35 @@ struct husk_seccomp_filter;
  *    fd to the parent with write(2) after the filter is loaded) and without listenerPath;
  *  - flags LOG, SPEC_ALLOW, WAIT_KILLABLE_RECV are checked against the running kernel now, so
  *    an unsupported flag is an error here, not in the container; WAIT_KILLABLE_RECV only
- *    applies when the filter has a listener and is dropped (husk_debug) otherwise.
+ *    applies when the filter has a listener and is dropped (husk_debug) otherwise;
+ *  - as runc's patchbpf, when the default action denies (ERRNO other than ENOSYS, KILL*, TRAP;
+ *    not ALLOW, LOG, TRACE), a stub in front of libseccomp's program makes syscalls newer than
+ *    the profile return ENOSYS: per architecture of the filter (the native one included), a
+ *    number above the largest one any rule names (whatever its action) is new. So glibc's
+ *    probes of clone3, faccessat2, ... fall back instead of failing with the default errno.
+ *    x86_64 and x32 are told apart by the x32 bit of the number, ARM's private syscalls
+ *    (0xf0000 and up) are left to the filter, s390(x)'s syscall 0 (the multiplexer an unknown
+ *    number ends up in) returns ENOSYS.
  * Errors name the JSON path (`linux.seccomp.syscalls[3].args[0]: ...`).
  */
 int husk_seccomp_compile(const struct husk_seccomp *cfg, struct husk_seccomp_filter **ret, struct husk_error **err);
+
+/* How many compiled filters a cache directory keeps (least recently used ones are evicted). */
+#define HUSK_SECCOMP_CACHE_MAX_ENTRIES 32
 
 /*
  * As husk_seccomp_compile, but reuse `<cache_dir>/<hash>.bpf` when an earlier compile of the
  * same profile (same libseccomp version, same native arch) left it there, and leave one
  * otherwise (written to a temporary file and renamed, so readers never see half a file). The
- * file holds the canonical form of the profile next to the BPF and a hit needs both to match,
- * so a hash collision or a damaged file costs a compile, never a wrong filter. cache_dir is
+ * file holds the canonical form of the profile next to the final (ENOSYS-patched) BPF and a
+ * checksum of both; a hit needs the size, magic, key and checksum to match, so a hash
+ * collision or a file torn by a crash costs a compile, never a wrong filter. cache_dir is
  * created (0700) when missing; a cache file not owned by the caller's euid or writable by
- * group or others is ignored. Failing to write the cache is not an error (husk_debug).
+ * group or others is ignored. A hit updates the file's mtime; after writing an entry, the
+ * directory is pruned to HUSK_SECCOMP_CACHE_MAX_ENTRIES entries, oldest mtime first, and
+ * temporary files older than ten minutes (left by a writer that died) are removed; files of
+ * other names are left alone. Profiles whose canonical form exceeds 1 MiB are not cached.
+ * Failing to write the cache is not an error (husk_debug).
  * ret_cache_hit (may be NULL) tells whether the cache was used.
  */
 int husk_seccomp_compile_cached(const struct husk_seccomp *cfg, const char *cache_dir, struct husk_seccomp_filter **ret,

@@ -1,9 +1,10 @@
-/* What seccomp.c and seccomp_cache.c share about a compiled filter; not for other callers. */
+/* What the seccomp-*.c files share about a compiled filter; not for other callers. */
 #pragma once
 
 #include <linux/filter.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "spec/spec.h"
 #include "util/error.h"
@@ -17,4 +18,26 @@ struct husk_seccomp_filter {
 
 /* The seccomp(2) flags for cfg, checked against the running kernel (compile and cache hit alike). */
 int husk_seccomp_kernel_flags(const struct husk_seccomp *cfg, bool listener, unsigned int *ret_flags,
+                              struct husk_error **err);
+
+/* libseccomp's token for an OCI architecture name ("SCMP_ARCH_X86_64"), 0 when unknown. */
+uint32_t husk_seccomp_arch_token(const char *name);
+
+/*
+ * Whether cfg gets the ENOSYS stub (runc's rule): only when the default action denies, i.e. not
+ * for SCMP_ACT_ALLOW, SCMP_ACT_LOG and SCMP_ACT_TRACE, nor for an ERRNO default that already is ENOSYS.
+ */
+bool husk_seccomp_wants_enosys_stub(const struct husk_seccomp *cfg);
+
+/*
+ * Put the ENOSYS stub in front of libseccomp's program (*insns, *len instructions; replaced on
+ * success, untouched on failure): for each architecture of the filter (the native one and
+ * cfg->architectures), a syscall number above the largest one any rule names on that architecture
+ * returns ENOSYS instead of the default action, so that programs probing syscalls newer than the
+ * profile (clone3, faccessat2, ...) fall back as on an older kernel. x86_64 and x32 share an audit
+ * arch and are told apart by the x32 bit of the number; ARM's private syscalls (0xf0000 and up)
+ * and s390's multiplexer (syscall 0 returns ENOSYS) are handled as runc does. Does nothing when
+ * husk_seccomp_wants_enosys_stub(cfg) is false.
+ */
+int husk_seccomp_enosys_patch(const struct husk_seccomp *cfg, struct sock_filter **insns, size_t *len,
                               struct husk_error **err);

@@ -137,6 +137,9 @@ fi
 section "integration tests (bats)"
 bats_suite integration "${run_env[@]}" bats --tap tests/integration
 
+section "runtime-spec conformance (bats)"
+bats_suite conformance "${run_env[@]}" bats --tap tests/conformance
+
 section "reliability: leaks, concurrency, faults (bats)"
 bats_suite reliability "${run_env[@]}" bats --tap tests/reliability
 

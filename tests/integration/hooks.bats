@@ -98,12 +98,13 @@ poststop stopped'
 		jq -e '.ociVersion | type == "string"' "$state" || fail "$stage: $(cat "$state")"
 		jq -e '.annotations["org.example.hook"] == "yes"' "$state" || fail "$stage: $(cat "$state")"
 	done
-	# the pid of the container process as seen by the host, for every stage where it exists; runc 1.1 gives
-	# the hooks run inside the container the pid as seen there
-	stages="prestart createRuntime poststart"
-	[ "$RUNTIME" = runc ] || stages="$stages createContainer startContainer"
-	for stage in $stages; do
+	# runtime-spec 1.2 State: the pid as seen by the runtime for hooks in the runtime namespace, as seen by
+	# the container (1: a new pid namespace) for hooks in the container namespace
+	for stage in prestart createRuntime poststart; do
 		jq -e --argjson pid "$pid" '.pid == $pid' "$TMP/hooklog/state.$stage" || fail "$stage: $(cat "$TMP/hooklog/state.$stage")"
+	done
+	for stage in createContainer startContainer; do
+		jq -e '.pid == 1' "$TMP/hooklog/state.$stage" || fail "$stage: $(cat "$TMP/hooklog/state.$stage")"
 	done
 }
 

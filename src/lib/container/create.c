@@ -351,13 +351,18 @@ static int hand_over_seccomp_listener(struct husk_launch *l, int fd_in_init, str
         return husk_seccomp_send_listener(sc->listener_path, fd, l->pid, json, sc->listener_metadata, err);
 }
 
-/* GO carries the state documents init needs for createContainer and startContainer hooks. */
+/*
+ * GO carries the state documents init needs for createContainer and startContainer hooks. They
+ * run in the container's namespaces, so their pid is the one "as seen by the container" (1.2).
+ */
 static int send_go(struct husk_launch *l, struct husk_error **err)
 {
         _cleanup_free_ char *payload = NULL;
         if (l->spec->hooks.create_container.len || l->spec->hooks.start_container.len) {
-                _cleanup_free_ char *creating = husk_launch_state_json(&l->state, HUSK_STATUS_CREATING);
-                _cleanup_free_ char *created = husk_launch_state_json(&l->state, HUSK_STATUS_CREATED);
+                struct husk_state seen = l->state;
+                seen.pid = husk_proc_ns_pid(l->pid);
+                _cleanup_free_ char *creating = husk_launch_state_json(&seen, HUSK_STATUS_CREATING);
+                _cleanup_free_ char *created = husk_launch_state_json(&seen, HUSK_STATUS_CREATED);
                 if (!creating || !created || asprintf(&payload, "%s\n%s", creating, created) < 0)
                         return husk_error_set(err, ENOMEM, "state for hooks");
         }

@@ -413,6 +413,27 @@ uint64_t husk_proc_start_time(pid_t pid)
         return p ? strtoull(p, NULL, 10) : 0;
 }
 
+pid_t husk_proc_ns_pid(pid_t pid)
+{
+        char path[64], buf[4096];
+        snprintf(path, sizeof(path), "/proc/%d/status", pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return pid;
+        buf[n] = '\0';
+        char *line = strstr(buf, "\nNSpid:");
+        if (!line)
+                return pid;
+        line += strlen("\nNSpid:");
+        char *end = strchr(line, '\n');
+        if (end)
+                *end = '\0';
+        char *last = strrchr(line, '\t');
+        long v = last ? strtol(last + 1, NULL, 10) : 0;
+        return v > 0 ? (pid_t)v : pid;
+}
+
 void husk_state_refresh(int dirfd, struct husk_state *s)
 {
         if (s->pid <= 0) {

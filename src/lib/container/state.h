@@ -79,6 +79,9 @@ char *husk_state_oci_json_owner(const struct husk_state *state, const char *owne
 /* Start time of a live pid, 0 when the process is gone or a zombie. */
 uint64_t husk_proc_start_time(pid_t pid);
 
+/* The pid as the process sees itself (the last NSpid field), or pid itself when that cannot be read. */
+pid_t husk_proc_ns_pid(pid_t pid);
+
 void husk_state_free(struct husk_state *state);
 void husk_state_freep(struct husk_state **state);
 

@@ -80,8 +80,9 @@ static int bind_device(int dir_fd, const char *name, const char *host_path, mode
         return husk_mount_attach(tree, dst);
 }
 
-/* mknod, keeping an identical node that is already there and replacing anything else. */
-static int make_node(int dir_fd, const char *name, mode_t mode, dev_t dev)
+/* mknod, keeping an identical node that is already there; anything else is replaced, or with
+ * !replace is -EEXIST. */
+static int make_node(int dir_fd, const char *name, mode_t mode, dev_t dev, bool replace)
 {
         if (mknodat(dir_fd, name, mode, dev) == 0)
                 return 0;
@@ -93,17 +94,19 @@ static int make_node(int dir_fd, const char *name, mode_t mode, dev_t dev)
         if ((st.st_mode & S_IFMT) == (mode & S_IFMT) && st.st_rdev == dev)
                 /* NOFOLLOW: the name may have become a symlink to a host file since the fstatat (CVE-2025-31133). */
                 return fchmodat(dir_fd, name, mode & 07777, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+        if (!replace)
+                return -EEXIST;
         if (unlinkat(dir_fd, name, 0) < 0 || mknodat(dir_fd, name, mode, dev) < 0)
                 return -errno;
         return 0;
 }
 
-static int create_device(const struct husk_device *d, int dir_fd, const char *name, bool bind)
+static int create_device(const struct husk_device *d, int dir_fd, const char *name, bool bind, bool replace)
 {
         mode_t kind = device_kind(d->type);
         mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
         dev_t dev = kind == S_IFIFO ? 0 : makedev((unsigned)d->major, (unsigned)d->minor);
-        int r = bind ? -EPERM : make_node(dir_fd, name, kind | perm, dev);
+        int r = bind ? -EPERM : make_node(dir_fd, name, kind | perm, dev, replace);
         if (r == -EPERM) /* a user namespace, or no CAP_MKNOD: the host's node is the next best thing */
                 return bind_device(dir_fd, name, d->path, kind, dev);
         if (r < 0)
@@ -152,7 +155,7 @@ static int setup_nodes(const struct husk_rootfs_config *cfg, int root_fd, int de
                 const struct husk_device *d = &default_devices[i];
                 if (device_in_spec(spec, d->path))
                         continue;
-                int r = create_device(d, dev_fd, dev_child_name(d->path), cfg->in_userns);
+                int r = create_device(d, dev_fd, dev_child_name(d->path), cfg->in_userns, true);
                 if (r < 0)
                         return husk_error_set(err, -r, "create device `%s`", d->path);
         }
@@ -169,7 +172,12 @@ static int setup_nodes(const struct husk_rootfs_config *cfg, int root_fd, int de
                         }
                         name = other_name;
                 }
-                int r = create_device(d, other_dir >= 0 ? other_dir : dev_fd, name, cfg->in_userns);
+                /* config-linux.md: "If a file already exists at path that does not match the requested
+                 * device, the runtime MUST generate an error." */
+                int r = create_device(d, other_dir >= 0 ? other_dir : dev_fd, name, cfg->in_userns, false);
+                if (r == -EEXIST)
+                        return husk_error_set(err, 0, "linux.devices[%zu]: `%s` already exists and is not that device",
+                                              i, d->path);
                 if (r < 0)
                         return husk_error_set(err, -r, "create device `%s`", d->path);
         }

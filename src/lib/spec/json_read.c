@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/cleanup.h"
+#include "util/log.h"
 
 /* jansson keeps integers in json_int_t; a literal with this many digits may not fit. */
 #define BIG_LITERAL_DIGITS 19
@@ -80,6 +81,24 @@ int json_fail(const struct json_reader *r, const struct json_path *path, const c
         if (where && where[0])
                 return husk_error_set(r->err, 0, "%s: %s: %s", r->source, where, what ? what : "invalid value");
         return husk_error_set(r->err, 0, "%s: %s", r->source, what ? what : "invalid value");
+}
+
+void json_warn(const struct json_reader *r, const struct json_path *path, const char *fmt, ...)
+{
+        _cleanup_free_ char *where = NULL, *what = NULL;
+        size_t where_len = 0;
+        FILE *f = open_memstream(&where, &where_len);
+        if (f) {
+                print_path(f, path);
+                fclose(f);
+        }
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vasprintf(&what, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        husk_warn("%s: %s: %s", r->source, where && where[0] ? where : "(top level)", what);
 }
 
 int json_fail_missing(const struct json_reader *r, const struct json_path *parent, const char *key)

@@ -49,6 +49,10 @@ void json_reader_done(struct json_reader *r);
 /* Set `<source>: <path>: <message>`; returns -EINVAL. */
 int json_fail(const struct json_reader *r, const struct json_path *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Log `<source>: <path>: <message>` as a warning (the spec's "MUST be logged as a warning"). */
+void json_warn(const struct json_reader *r, const struct json_path *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 int json_fail_missing(const struct json_reader *r, const struct json_path *parent, const char *key);
 int json_fail_oom(const struct json_reader *r);
 int json_fail_type(const struct json_reader *r, const struct json_path *path, const json_t *v, const char *expected);

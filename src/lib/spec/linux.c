@@ -88,6 +88,10 @@ static int parse_namespaces(const struct json_reader *r, const struct json_path 
                 if (JSON_TRY_GET(json_get_string(r, &p, ns, "path", ns_path)) && (*ns_path)[0] == '\0') {
                         free(*ns_path);
                         *ns_path = NULL;
+                } else if (*ns_path && (*ns_path)[0] != '/') {
+                        /* config-linux.md: "This path MUST be an absolute path". */
+                        struct json_path path_path = JSON_PATH_KEY(&p, "path");
+                        return json_fail(r, &path_path, "%s is not an absolute path", json_quote(&q, *ns_path));
                 }
         }
         return 0;

@@ -59,6 +59,8 @@ static const struct mount_option mount_options[] = {
     {"nolazytime", OPT_FLAG_CLEAR, MS_LAZYTIME},
     {"silent", OPT_FLAG_SET, MS_SILENT},
     {"loud", OPT_FLAG_CLEAR, MS_SILENT},
+    {"iversion", OPT_FLAG_SET, MS_I_VERSION},
+    {"noiversion", OPT_FLAG_CLEAR, MS_I_VERSION},
     {"nosymfollow", OPT_FLAG_SET, MS_NOSYMFOLLOW},
     {"symfollow", OPT_FLAG_CLEAR, MS_NOSYMFOLLOW},
     {"bind", OPT_BIND, 0},

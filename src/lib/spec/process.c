@@ -111,8 +111,12 @@ static int parse_capability_set(const struct json_reader *r, const struct json_p
                 JSON_TRY(json_read_string_ref(r, &p, json_array_get(v, i), &name));
                 int cap = husk_capability_from_name(name);
                 if (cap < 0) {
+                        /* config.md: a value that "cannot be mapped to a relevant kernel interface ... MUST
+                         * be logged as a warning" (and the operation goes on): runc does the same. Dropping
+                         * it can only take privilege away. */
                         struct json_quoted q;
-                        return json_fail(r, &p, "unknown capability %s", json_quote(&q, name));
+                        json_warn(r, &p, "unknown capability %s: ignored", json_quote(&q, name));
+                        continue;
                 }
                 mask |= UINT64_C(1) << cap;
         }

@@ -226,6 +226,9 @@ static int parse_block_io(const struct json_reader *r, const struct json_path *p
                         JSON_TRY(read_block_device(r, &p, dev, &out->major, &out->minor));
                         JSON_TRY(get_weight(r, &p, dev, "weight", &out->has_weight, &out->weight));
                         JSON_TRY(get_weight(r, &p, dev, "leafWeight", &out->has_leaf_weight, &out->leaf_weight));
+                        /* config-linux.md: "You MUST specify at least one of weight or leafWeight". */
+                        if (!out->has_weight && !out->has_leaf_weight)
+                                return json_fail(r, &p, "needs weight or leafWeight");
                 }
         }
         JSON_TRY(parse_throttle_list(r, &path, v, "throttleReadBpsDevice", &bio->throttle_read_bps));

@@ -191,6 +191,11 @@ int spec_parse_seccomp(const struct json_reader *r, const struct json_path *path
         JSON_TRY(parse_flags(r, path, v, seccomp));
         JSON_TRY(json_get_string(r, path, v, "listenerPath", &seccomp->listener_path));
         JSON_TRY(json_get_string(r, path, v, "listenerMetadata", &seccomp->listener_metadata));
+        if (seccomp->listener_metadata && !seccomp->listener_path) {
+                /* config-linux.md: listenerMetadata "MUST NOT be set if listenerPath is not set". */
+                struct json_path p = JSON_PATH_KEY(path, "listenerMetadata");
+                return json_fail(r, &p, "set without listenerPath");
+        }
 
         bool notify = false;
         if (JSON_TRY_GET(json_get_array(r, path, v, "syscalls", &calls))) {

@@ -41,6 +41,47 @@ static int parse_annotations(const struct json_reader *r, const json_t *obj, str
         return 0;
 }
 
+/* A SemVer 2.0.0 numeric identifier: 0, or digits without a leading zero. */
+static const char *semver_number(const char *s)
+{
+        if (*s == '0')
+                return s + 1;
+        if (*s < '1' || *s > '9')
+                return NULL;
+        while (*s >= '0' && *s <= '9')
+                s++;
+        return s;
+}
+
+/* Dot-separated identifiers of [0-9A-Za-z-] after `-` or `+`; numeric prerelease ones without leading zeros. */
+static const char *semver_identifiers(const char *s, bool prerelease)
+{
+        do {
+                const char *start = s;
+                bool numeric = true;
+                while ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '-') {
+                        numeric = numeric && *s >= '0' && *s <= '9';
+                        s++;
+                }
+                if (s == start || (prerelease && numeric && *start == '0' && s - start > 1))
+                        return NULL;
+        } while (*s == '.' && s++);
+        return s;
+}
+
+static bool semver_valid(const char *s)
+{
+        for (int i = 0; i < 3; i++) {
+                if (!(s = semver_number(s)) || (i < 2 && *s++ != '.'))
+                        return false;
+        }
+        if (*s == '-' && !(s = semver_identifiers(s + 1, true)))
+                return false;
+        if (*s == '+' && !(s = semver_identifiers(s + 1, false)))
+                return false;
+        return *s == '\0';
+}
+
 static int parse_spec(const struct json_reader *r, const json_t *doc, struct husk_spec *spec)
 {
         json_t *v;
@@ -48,6 +89,15 @@ static int parse_spec(const struct json_reader *r, const json_t *doc, struct hus
         JSON_TRY(found);
         if (found == 0)
                 return json_fail_missing(r, NULL, "ociVersion");
+        /* config.md: ociVersion "MUST be in SemVer v2.0.0 format"; husk implements the 1.x series. */
+        struct json_path version_path = JSON_PATH_KEY(NULL, "ociVersion");
+        struct json_quoted q;
+        if (!semver_valid(spec->oci_version))
+                return json_fail(r, &version_path, "%s is not a SemVer 2.0.0 version",
+                                 json_quote(&q, spec->oci_version));
+        if (strncmp(spec->oci_version, "1.", 2) != 0)
+                return json_fail(r, &version_path, "version %s is not supported: husk implements runtime-spec 1.x",
+                                 json_quote(&q, spec->oci_version));
 
         if (JSON_TRY_GET(json_get_object(r, NULL, doc, "root", &v)))
                 JSON_TRY(parse_root(r, v, &spec->root));

@@ -160,7 +160,7 @@ static void test_process(void **state)
 static int setup(void **state)
 {
         /* let glibc make its one-time allocations (stdio, locale) before the heap is compared */
-        static const char bad[] = "{\"ociVersion\":\"1\",\"process\":{\"cwd\":1}}";
+        static const char bad[] = "{\"ociVersion\":\"1.0.0\",\"process\":{\"cwd\":1}}";
         struct husk_spec *spec = NULL;
         struct husk_error *err = NULL;
         husk_spec_parse(bad, sizeof(bad) - 1, NULL, &spec, &err);

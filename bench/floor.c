@@ -58,8 +58,8 @@ int main(int argc, char **argv)
         }
         char *default_argv[] = {"/bin/true", NULL};
         struct child_args args = {
-                .rootfs = argv[1],
-                .argv = argc > 2 ? argv + 2 : default_argv,
+            .rootfs = argv[1],
+            .argv = argc > 2 ? argv + 2 : default_argv,
         };
         static char stack[64 * 1024] __attribute__((aligned(16)));
         int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | SIGCHLD;

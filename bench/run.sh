@@ -1,18 +1,36 @@
 #!/bin/bash
-# Times `run` of /bin/true (create + start + wait + delete) for husk, runc, crun, a bare-syscall floor and the
-# wrapper alone, interleaved in one loop, and prints medians and ratios; then create/start/delete step timings.
+# Measures husk against crun, runc and a bare-syscall floor on every metric of issue #8 and prints one table
+# with the ratios and targets. See bench/README.md for the method.
 #
 # usage: bench/run.sh [-n RUNS] [-w WARMUP] [-s STEP_RUNS] [-o RESULTS_DIR]
-# Environment: HUSK (default build/husk), RUNC (default: runc on PATH), CRUN (default: crun on PATH),
-#              FLOOR (a prebuilt bench/floor; default: compiled from bench/floor.c with cc).
-# Absent runtimes are skipped with a note. Must run as root. See bench/README.md for the method.
+# Environment (iteration counts; the defaults take about 5 minutes on an idle 2-core VM):
+#   BENCH_N=100        rounds of `run` (husk, crun, runc, with and without seccomp, floor, /bin/true)
+#   BENCH_WARMUP=5     uncounted rounds first
+#   BENCH_STEPS=30     rounds of create, start, delete timed one by one
+#   BENCH_EXEC=50      rounds of `exec /bin/true` into a running container
+#   BENCH_PAR=3        rounds of BENCH_PAR_COUNT=100 containers run BENCH_PAR_JOBS=8 at a time
+#   BENCH_RSS=10       rounds of `run` under GNU time for the peak RSS
+#   BENCH_MEM_TRIES=2  runs per memory limit probed (all must succeed)
+#   BENCH_INSN=1       single-stepped runs counting instructions (husk, crun), 0 to skip
+#   BENCH_INSN_RUNC=0  1 to count runc's too (its Go runtime takes many minutes single-stepped)
+#   BENCH_RESULTS      where raw data, the table and husk's profile go (default bench/results/DATE)
+#   HUSK (default build/husk), CRUN, RUNC (default: on PATH); a missing runtime is skipped with a note
+# Must run as root.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-runs=100
-warmup=5
-step_runs=30
-results=""
+runs=${BENCH_N:-100}
+warmup=${BENCH_WARMUP:-5}
+step_runs=${BENCH_STEPS:-30}
+exec_runs=${BENCH_EXEC:-50}
+par_rounds=${BENCH_PAR:-3}
+par_count=${BENCH_PAR_COUNT:-100}
+par_jobs=${BENCH_PAR_JOBS:-8}
+rss_runs=${BENCH_RSS:-10}
+mem_tries=${BENCH_MEM_TRIES:-2}
+insn_runs=${BENCH_INSN:-1}
+insn_runc=${BENCH_INSN_RUNC:-0}
+results=${BENCH_RESULTS:-$repo/bench/results/$(date +%Y%m%d-%H%M%S)}
 while getopts "n:w:s:o:h" opt; do
 	case "$opt" in
 	n) runs=$OPTARG ;;
@@ -20,7 +38,7 @@ while getopts "n:w:s:o:h" opt; do
 	s) step_runs=$OPTARG ;;
 	o) results=$OPTARG ;;
 	*)
-		sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 		exit 2
 		;;
 	esac
@@ -30,170 +48,391 @@ done
 	exit 1
 }
 
+# Everything runs in one private mount namespace without /sys/fs/cgroup/unified: crun 1.8 refuses this
+# host's hybrid cgroup layout ("cgroups in hybrid mode not supported") otherwise, and all runtimes must see
+# the same layout (v1 controllers only). Doing it once for the whole script keeps the unshare + umount
+# cost out of every measurement. On a pure v1 or v2 host the umount is a no-op.
+if [ -z "${HUSK_BENCH_INNER:-}" ]; then
+	export HUSK_BENCH_INNER=1 BENCH_RESULTS=$results
+	exec unshare --mount --propagation private bash "$0" "$@"
+fi
+umount /sys/fs/cgroup/unified 2>/dev/null || true
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/husk-bench.XXXXXX")
+declare -A cmd
+names=()
 cleanup() {
-	local name
+	local name id
 	for name in "${names[@]:-}"; do
 		[ -n "$name" ] || continue
-		"${cmd[$name]}" --root "$tmp/root-$name" delete --force "bench-$name" >/dev/null 2>&1 || true
+		for id in $("${cmd[$name]}" --root "$tmp/root-$name" list -q 2>/dev/null); do
+			"${cmd[$name]}" --root "$tmp/root-$name" delete --force "$id" >/dev/null 2>&1 || true
+		done
 	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+mkdir -p "$results"
+log() { echo "$*" | tee -a "$results/log.txt"; }
 
-# Every runtime (and the floor) runs through the same wrapper, so the comparison is fair: a private mount
-# namespace without /sys/fs/cgroup/unified. crun 1.8 refuses hybrid cgroup hosts otherwise ("cgroups in
-# hybrid mode not supported"); on a pure v1 or v2 host the umount is a no-op.
-wrap=(unshare --mount --propagation private sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' wrap)
-
-# The bundle: busybox rootfs, the runc spec config, /bin/true.
+# The bundle: busybox rootfs, the runc spec config, /bin/true. Variants share its rootfs by absolute path.
 CHECKER=/nonexistent "$repo/tests/lib/make-bundle.sh" "$tmp/bundle" >/dev/null
 jq '.process.args = ["/bin/true"]' "$tmp/bundle/config.json" >"$tmp/config.json"
 mv "$tmp/config.json" "$tmp/bundle/config.json"
+rootfs=$tmp/bundle/rootfs
+# variant NAME JQ-FILTER [JQ ARGS...]: $tmp/bundle-NAME with the config changed by the filter
+variant() {
+	local name=$1 filter=$2
+	shift 2
+	mkdir -p "$tmp/bundle-$name"
+	jq "$@" --arg rootfs "$rootfs" ".root.path = \$rootfs | $filter" "$tmp/bundle/config.json" \
+		>"$tmp/bundle-$name/config.json"
+}
+# podman's default profile, resolved the way podman resolves it for its default capabilities
+podman_caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_FSETID","CAP_KILL","CAP_NET_BIND_SERVICE",
+  "CAP_SETFCAP","CAP_SETGID","CAP_SETPCAP","CAP_SETUID","CAP_SYS_CHROOT"]'
+seccomp_src=${PODMAN_SECCOMP:-/usr/share/containers/seccomp.json}
+if [ -f "$seccomp_src" ]; then
+	jq --arg arch amd64 --argjson caps "$podman_caps" -f "$repo/bench/podman-seccomp.jq" "$seccomp_src" \
+		>"$tmp/seccomp.json"
+	# shellcheck disable=SC2016 # $profile is jq's
+	variant seccomp '.linux.seccomp = $profile[0]' --slurpfile profile "$tmp/seccomp.json"
+else
+	log "note: no $seccomp_src (package containers-common), seccomp rows skipped"
+fi
+variant sleep '.process.args = ["sleep", "1000000"]'
 
-declare -A cmd
-names=()
+# checked RUNTIME BUNDLE ID: one run that must succeed; its output goes to $tmp/check.log
+checked() {
+	"${cmd[$1]}" --root "$tmp/root-$1" run --bundle "$2" "$3" </dev/null >"$tmp/check.log" 2>&1
+}
 add_runtime() {
 	local name=$1 path=$2
 	if [ -z "$path" ] || [ ! -x "$path" ]; then
-		echo "note: $name not found${path:+ at $path}, skipped"
-		return
-	fi
-	# One checked run first: a runtime that cannot run the bundle here is reported and left out.
-	if ! "${wrap[@]}" "$path" --root "$tmp/root-$name" run --bundle "$tmp/bundle" "bench-$name" \
-		</dev/null >"$tmp/check-$name.log" 2>&1; then
-		echo "note: $name ($path) failed to run the bundle, skipped:"
-		sed 's/^/    /' "$tmp/check-$name.log"
+		log "note: $name not found${path:+ at $path}, skipped"
 		return
 	fi
 	cmd[$name]=$path
+	# A runtime that cannot run the bundle here is reported and left out.
+	if ! checked "$name" "$tmp/bundle" "check-$name"; then
+		log "note: $name ($path) failed to run the bundle, skipped:"
+		sed 's/^/    /' "$tmp/check.log" | tee -a "$results/log.txt"
+		unset "cmd[$name]"
+		return
+	fi
 	names+=("$name")
-	echo "$name: $path ($("$path" --version 2>/dev/null | head -n1))"
+	log "$name: $path ($("$path" --version 2>/dev/null | head -n1))"
+	if [ -d "$tmp/bundle-seccomp" ]; then
+		if checked "$name" "$tmp/bundle-seccomp" "check-seccomp-$name"; then
+			cmd[$name-seccomp]=$path
+		else
+			log "note: $name failed to run with the seccomp profile, its seccomp row skipped:"
+			sed 's/^/    /' "$tmp/check.log" | tee -a "$results/log.txt"
+		fi
+	fi
 }
 add_runtime husk "${HUSK:-$repo/build/husk}"
-add_runtime runc "${RUNC:-$(command -v runc || true)}"
 add_runtime crun "${CRUN:-$(command -v crun || true)}"
+add_runtime runc "${RUNC:-$(command -v runc || true)}"
+[ ${#names[@]} -gt 0 ] || log "note: no runtime to measure, only the floor"
 
-floor=${FLOOR:-}
-if [ -z "$floor" ]; then
-	floor=$tmp/floor
-	cc -O2 -Wall -Wextra -Werror -o "$floor" "$repo/bench/floor.c"
-fi
-"${wrap[@]}" "$floor" "$tmp/bundle/rootfs" || {
+cc -O2 -Wall -Wextra -Werror -o "$tmp/floor" "$repo/bench/floor.c"
+cc -O2 -Wall -Wextra -Werror -o "$tmp/insncount" "$repo/bench/insncount.c"
+"$tmp/floor" "$rootfs" || {
 	echo "bench: floor failed" >&2
 	exit 1
 }
-[ ${#names[@]} -gt 0 ] || echo "note: no runtime to measure, only the floor"
 
-# One timed run of a runtime (or the floor) appended to $tmp/run.<name>, in milliseconds.
-time_run() {
-	local name=$1 t0 t1 rc=0
-	t0=$EPOCHREALTIME
-	if [ "$name" = floor ]; then
-		"${wrap[@]}" "$floor" "$tmp/bundle/rootfs" || rc=$?
-	elif [ "$name" = wrapper ]; then
-		"${wrap[@]}" /bin/true || rc=$?
-	else
-		"${wrap[@]}" "${cmd[$name]}" --root "$tmp/root-$name" run --bundle "$tmp/bundle" "bench-$name" \
-			</dev/null >/dev/null 2>>"$tmp/errors-$name.log" || rc=$?
-	fi
-	t1=$EPOCHREALTIME
-	[ $rc -eq 0 ] || {
-		echo "bench: $name exited $rc" >&2
-		return 1
-	}
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }' >>"$tmp/run.$name"
-}
+# --- helpers -------------------------------------------------------------------------------------------
 
-# wrapper: the cost of the wrapper alone (unshare + sh + umount + exec /bin/true), included in every other row
-all=("${names[@]}" floor wrapper)
-echo "warmup: $warmup runs each; measuring: $runs runs each, interleaved"
-for ((i = 0; i < warmup; i++)); do
-	for name in "${all[@]}"; do
-		time_run "$name"
-	done
-done
-rm -f "$tmp"/run.*
-for ((i = 0; i < runs; i++)); do
-	# rotate the order every round so that no runtime always follows the same one
-	n=${#all[@]}
-	for ((j = 0; j < n; j++)); do
-		time_run "${all[$(((i + j) % n))]}"
-	done
-done
-
-# stats FILE: median p10 p90 mean min (ms)
+# stats FILE (one value a line): median p10 p90 mean min
 stats() {
-	sort -n "$1" | awk '{ v[NR] = $1; s += $1 } END {
+	# percentiles by nearest rank: the smallest value with at least that share of the values at or below it
+	sort -n "$1" | awk 'function rank(p, r) { r = int(NR * p); if (r < NR * p) r++; return r < 1 ? 1 : r }
+		{ v[NR] = $1; s += $1 } END {
+		if (NR == 0) { print "- - - - -"; exit }
 		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		p10 = v[int(NR * 0.1) + 1]; p90 = v[int(NR * 0.9)]
-		printf "%.2f %.2f %.2f %.2f %.2f\n", m, p10, p90, s / NR, v[1] }'
+		printf "%.2f %.2f %.2f %.2f %.2f\n", m, v[rank(0.1)], v[rank(0.9)], s / NR, v[1] }'
 }
-median() { stats "$1" | cut -d' ' -f1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
-echo
-echo "run /bin/true (create+start+wait+delete), $runs runs, ms:"
-printf '%-8s %9s %9s %9s %9s %9s\n' runtime median p10 p90 mean min
-for name in "${all[@]}"; do
-	read -r m p10 p90 mean min < <(stats "$tmp/run.$name")
-	printf '%-8s %9s %9s %9s %9s %9s\n' "$name" "$m" "$p10" "$p90" "$mean" "$min"
-done
-echo
-# ratios of medians as measured, and net of the wrapper's own median (what the runtimes themselves cost)
-w=$(median "$tmp/run.wrapper")
-printf '%-12s %8s %8s\n' ratio measured net
-for pair in husk:crun husk:runc runc:crun husk:floor crun:floor runc:floor; do
-	a=${pair%%:*} b=${pair##*:}
-	[ -f "$tmp/run.$a" ] && [ -f "$tmp/run.$b" ] || continue
-	ma=$(median "$tmp/run.$a")
-	mb=$(median "$tmp/run.$b")
-	printf '%-12s %8s %8s\n' "$a/$b" "$(ratio "$ma" "$mb")" \
-		"$(awk -v a="$ma" -v b="$mb" -v w="$w" 'BEGIN { if (b - w > 0) printf "%.2f", (a - w) / (b - w); else print "-" }')"
-done
-
-# Steps: create, start, delete timed one by one (waiting for the exit in between is not timed).
-if [ "$step_runs" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
-	time_step() {
-		local name=$1 step=$2 t0 t1
-		shift 2
-		t0=$EPOCHREALTIME
-		"${wrap[@]}" "${cmd[$name]}" --root "$tmp/root-$name" "$@" </dev/null >/dev/null 2>>"$tmp/errors-$name.log"
-		t1=$EPOCHREALTIME
-		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }' >>"$tmp/step.$name.$step"
-	}
-	wait_stopped() {
-		local name=$1 i
-		for ((i = 0; i < 2000; i++)); do
-			"${cmd[$name]}" --root "$tmp/root-$name" state "bench-$name" 2>/dev/null | grep -q '"stopped"' && return 0
-			sleep 0.001
-		done
-		echo "bench: $name container did not stop" >&2
+median() {
+	if [ -s "$1" ]; then stats "$1" | cut -d' ' -f1; else echo -; fi
+}
+# ratio A B [DIGITS]: A/B, or - when either is missing
+ratio() {
+	awk -v a="$1" -v b="$2" -v d="${3:-2}" \
+		'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.*f", d, a / b }'
+}
+# rotated LIST...: the list rotated by $round (so that no entry always follows the same one)
+rotated() {
+	local -a list=("$@")
+	local n=${#list[@]} j
+	for ((j = 0; j < n; j++)); do echo "${list[$(((round + j) % n))]}"; done
+}
+# timed FILE COMMAND...: run COMMAND, append its wall time in ms to FILE; fails with COMMAND
+timed() {
+	local file=$1 t0 t1 rc=0
+	shift
+	t0=${EPOCHREALTIME/./}
+	"$@" </dev/null >/dev/null 2>>"$tmp/errors.log" || rc=$?
+	t1=${EPOCHREALTIME/./}
+	if [ $rc -ne 0 ]; then
+		echo "bench: \`$*\` exited $rc:" >&2
+		tail -n 5 "$tmp/errors.log" >&2
 		return 1
-	}
-	for ((i = 0; i < step_runs; i++)); do
-		for name in "${names[@]}"; do
-			time_step "$name" create create --bundle "$tmp/bundle" "bench-$name"
-			time_step "$name" start start "bench-$name"
-			wait_stopped "$name"
-			time_step "$name" delete delete "bench-$name"
-		done
+	fi
+	echo "$(((t1 - t0) / 1000)).$(printf '%03d' $(((t1 - t0) % 1000)))" >>"$file"
+}
+# runtime NAME ARGS...: the runtime of NAME (husk-seccomp is husk) with its own state root
+runtime() {
+	local name=$1
+	shift
+	"${cmd[$name]}" --root "$tmp/root-${name%-seccomp}" "$@"
+}
+seq_id=0
+next_id() { seq_id=$((seq_id + 1)) && id="b$seq_id"; }
+run_entry() {
+	local name=$1 file=$tmp/run.$1
+	case "$name" in
+	floor) timed "$file" "$tmp/floor" "$rootfs" ;;
+	true) timed "$file" /bin/true ;;
+	*-seccomp) next_id && timed "$file" runtime "$name" run --bundle "$tmp/bundle-seccomp" "$id" ;;
+	*) next_id && timed "$file" runtime "$name" run --bundle "$tmp/bundle" "$id" ;;
+	esac
+}
+
+# --- run ------------------------------------------------------------------------------------------------
+entries=("${names[@]}" floor true)
+for name in "${names[@]}"; do
+	[ -z "${cmd[$name-seccomp]:-}" ] || entries+=("$name-seccomp")
+done
+log "run: $warmup warmup + $runs rounds of ${entries[*]}"
+for ((round = 0; round < warmup + runs; round++)); do
+	[ $round -ne "$warmup" ] || rm -f "$tmp"/run.*
+	for name in $(rotated "${entries[@]}"); do run_entry "$name"; done
+done
+
+# --- steps ---------------------------------------------------------------------------------------------
+wait_stopped() {
+	local name=$1 id=$2 i
+	for ((i = 0; i < 5000; i++)); do
+		runtime "$name" state "$id" 2>/dev/null | grep -q '"stopped"' && return 0
+		sleep 0.001
 	done
-	echo
-	echo "steps, $step_runs runs, median ms:"
-	printf '%-8s %9s %9s %9s %9s\n' runtime create start delete sum
-	for name in "${names[@]}"; do
-		c=$(median "$tmp/step.$name.create")
-		s=$(median "$tmp/step.$name.start")
-		d=$(median "$tmp/step.$name.delete")
-		printf '%-8s %9s %9s %9s %9s\n' "$name" "$c" "$s" "$d" "$(awk -v a="$c" -v b="$s" -v c="$d" 'BEGIN { printf "%.2f", a + b + c }')"
+	echo "bench: $name container $id did not stop" >&2
+	return 1
+}
+if [ "$step_runs" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
+	log "steps: $step_runs rounds of create, start, delete"
+	for ((round = 0; round < step_runs; round++)); do
+		for name in $(rotated "${names[@]}"); do
+			next_id
+			timed "$tmp/step.$name.create" runtime "$name" create --bundle "$tmp/bundle" "$id"
+			timed "$tmp/step.$name.start" runtime "$name" start "$id"
+			wait_stopped "$name" "$id"
+			timed "$tmp/step.$name.delete" runtime "$name" delete "$id"
+		done
 	done
 fi
 
-if [ -n "$results" ]; then
-	mkdir -p "$results"
-	cp "$tmp"/run.* "$results"/
-	cp "$tmp"/step.* "$results"/ 2>/dev/null || true
-	echo
-	echo "raw timings in $results"
+# --- exec ----------------------------------------------------------------------------------------------
+if [ "$exec_runs" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
+	log "exec: $exec_runs rounds of exec /bin/true into a running container"
+	for name in "${names[@]}"; do
+		runtime "$name" create --bundle "$tmp/bundle-sleep" "exec-$name" </dev/null >/dev/null 2>>"$tmp/errors.log"
+		runtime "$name" start "exec-$name" </dev/null >/dev/null 2>>"$tmp/errors.log"
+	done
+	for ((round = 0; round < exec_runs + 2; round++)); do
+		for name in $(rotated "${names[@]}"); do
+			timed "$tmp/exec.$name" runtime "$name" exec "exec-$name" /bin/true
+		done
+		[ $round -ne 1 ] || rm -f "$tmp"/exec.* # two warmup rounds
+	done
+	for name in "${names[@]}"; do
+		runtime "$name" delete --force "exec-$name" >/dev/null 2>&1 || true
+	done
 fi
+
+# --- parallel ------------------------------------------------------------------------------------------
+if [ "$par_rounds" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
+	log "parallel: $par_rounds rounds of $par_count containers, $par_jobs at a time"
+	seq "$par_count" >"$tmp/par.ids"
+	for ((round = 0; round < par_rounds; round++)); do
+		for name in $(rotated "${names[@]}"); do
+			timed "$tmp/par.$name" xargs -a "$tmp/par.ids" -P "$par_jobs" -I{} "${cmd[$name]}" \
+				--root "$tmp/root-$name" run --bundle "$tmp/bundle" "par$round-{}" ||
+				echo "bench: parallel round $round of $name failed" >&2
+		done
+	done
+fi
+
+# --- peak RSS ------------------------------------------------------------------------------------------
+# GNU time's %M is ru_maxrss from wait4() on the runtime process: the largest resident set that process had
+# over its life (across its execs) or any descendant it reaped had (the kernel keeps the max, not a sum).
+gnu_time=$(command -v /usr/bin/time || true)
+if [ "$rss_runs" -gt 0 ] && [ -n "$gnu_time" ] && [ ${#names[@]} -gt 0 ]; then
+	log "peak RSS: $rss_runs rounds of run under GNU time"
+	for ((round = 0; round < rss_runs; round++)); do
+		for name in $(rotated "${names[@]}"); do
+			next_id
+			"$gnu_time" -f %M -o "$tmp/rss.last" "${cmd[$name]}" --root "$tmp/root-$name" run \
+				--bundle "$tmp/bundle" "$id" </dev/null >/dev/null 2>>"$tmp/errors.log"
+			cat "$tmp/rss.last" >>"$tmp/rss.$name"
+		done
+	done
+elif [ -z "$gnu_time" ]; then
+	log "note: no /usr/bin/time (package time), peak RSS skipped"
+fi
+
+# --- smallest memory limit -----------------------------------------------------------------------------
+# mem_ok NAME PAGES: `run /bin/true` with memory (and memory+swap) limited to PAGES pages succeeds every try
+mem_ok() {
+	local name=$1 bytes=$(($2 * 4096)) t rc
+	variant mem ".linux.resources.memory = {limit: $bytes, swap: $bytes}"
+	for ((t = 0; t < mem_tries; t++)); do
+		next_id
+		rc=0
+		runtime "$name" run --bundle "$tmp/bundle-mem" "$id" </dev/null >/dev/null 2>&1 || rc=$?
+		runtime "$name" delete --force "$id" >/dev/null 2>&1 || true
+		[ $rc -eq 0 ] || return 1
+	done
+}
+if [ "$mem_tries" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
+	log "smallest memory limit: bisecting in pages, $mem_tries runs per probe"
+	for name in "${names[@]}"; do
+		lo=0 hi=16384 # 64 MiB must succeed, 0 fails
+		if ! mem_ok "$name" $hi; then
+			echo ">65536" >"$tmp/mem.$name"
+			continue
+		fi
+		while [ $((hi - lo)) -gt 1 ]; do
+			mid=$(((lo + hi) / 2))
+			if mem_ok "$name" $mid; then hi=$mid; else lo=$mid; fi
+		done
+		echo $((hi * 4)) >"$tmp/mem.$name"
+	done
+fi
+
+# --- instructions --------------------------------------------------------------------------------------
+if [ "$insn_runs" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
+	for name in "${names[@]}"; do
+		[ "$name" != runc ] || [ "$insn_runc" = 1 ] || continue
+		log "instructions: $insn_runs single-stepped run(s) of $name"
+		for ((round = 0; round < insn_runs; round++)); do
+			next_id
+			profile=()
+			[ $round -ne 0 ] || profile=(-p "$tmp/profile.$name")
+			"$tmp/insncount" -x "$rootfs/bin/busybox" -o "$tmp/insn.out" "${profile[@]}" -- "${cmd[$name]}" \
+				--root "$tmp/root-$name" run --bundle "$tmp/bundle" "$id" </dev/null >/dev/null 2>>"$tmp/errors.log" || {
+				echo "bench: single-stepped run of $name failed" >&2
+				continue
+			}
+			awk '$1 == "total" { print $2 }' "$tmp/insn.out" >>"$tmp/insn.$name"
+			cat "$tmp/insn.out" >>"$results/insn-images.$name.txt"
+		done
+		if [ -f "$tmp/profile.$name" ]; then
+			bash "$repo/bench/profile.sh" "$tmp/profile.$name" "${cmd[$name]}" 60 >"$results/$name-profile.txt"
+		fi
+	done
+fi
+
+# --- report --------------------------------------------------------------------------------------------
+for f in "$tmp"/run.* "$tmp"/step.* "$tmp"/exec.* "$tmp"/par.* "$tmp"/rss.* "$tmp"/mem.* "$tmp"/insn.*; do
+	case "${f##*/}" in rss.last | insn.out | par.ids) continue ;; esac
+	[ ! -f "$f" ] || cp "$f" "$results/"
+done
+report() {
+	local name
+	echo
+	echo "run /bin/true (create+start+wait+delete), $runs rounds, ms:"
+	printf '%-14s %9s %9s %9s %9s %9s\n' entry median p10 p90 mean min
+	for name in "${entries[@]}"; do
+		[ -s "$tmp/run.$name" ] || continue
+		read -r m p10 p90 mean min < <(stats "$tmp/run.$name")
+		printf '%-14s %9s %9s %9s %9s %9s\n' "$name" "$m" "$p10" "$p90" "$mean" "$min"
+	done
+	if [ -n "$(ls "$tmp"/step.* "$tmp"/exec.* 2>/dev/null)" ]; then
+		echo
+		echo "steps ($step_runs rounds) and exec ($exec_runs rounds), median (p90) ms:"
+		printf '%-8s %15s %15s %15s %15s\n' runtime create start delete exec
+		for name in "${names[@]}"; do
+			printf '%-8s' "$name"
+			for f in step.$name.create step.$name.start step.$name.delete exec.$name; do
+				if [ -s "$tmp/$f" ]; then
+					read -r m _ p90 _ < <(stats "$tmp/$f")
+					printf ' %15s' "$m ($p90)"
+				else
+					printf ' %15s' -
+				fi
+			done
+			echo
+		done
+	fi
+	if [ -s "$tmp/profile.husk" ] && [ -f "$results/husk-profile.txt" ]; then
+		echo
+		echo "husk's user-space instructions by function (top 15; all in $results/husk-profile.txt):"
+		sed -n '/^top/,$p' "$results/husk-profile.txt" | sed -n '2,17p'
+	fi
+}
+report | tee -a "$results/log.txt"
+
+# The table of issue #8: value per runtime, husk's ratio, the target and whether it is met.
+val() { # val KIND NAME: the summary value of a metric for one entry, or -
+	case "$1" in
+	run) median "$tmp/run.$2" ;;
+	create | start | delete) median "$tmp/step.$2.$1" ;;
+	csd)
+		local c s d
+		c=$(median "$tmp/step.$2.create") s=$(median "$tmp/step.$2.start") d=$(median "$tmp/step.$2.delete")
+		awk -v a="$c" -v b="$s" -v c="$d" 'BEGIN { if (a == "-" || b == "-" || c == "-") print "-"; else printf "%.2f", a + b + c }'
+		;;
+	exec) median "$tmp/exec.$2" ;;
+	par) median "$tmp/par.$2" ;;
+	rss) median "$tmp/rss.$2" | sed 's/\.00$//' ;;
+	mem) if [ -s "$tmp/mem.$2" ]; then cat "$tmp/mem.$2"; else echo -; fi ;;
+	insn) median "$tmp/insn.$2" | sed 's/\.00$//' ;;
+	esac
+}
+# verdict VALUE LIMIT: met when VALUE <= LIMIT
+verdict() {
+	awk -v v="$1" -v l="$2" 'BEGIN { if (v == "-" || v ~ /^>/) print "n/a"; else print (v + 0 <= l + 0) ? "met" : "NOT MET" }'
+}
+row() { # row LABEL KIND UNIT RATIO-KIND TARGET-TEXT LIMIT
+	local label=$1 kind=$2 unit=$3 against=$4 target=$5 limit=$6 h c r f rat status
+	h=$(val "$kind" husk) c=$(val "$kind" crun) r=$(val "$kind" runc)
+	f=-
+	[ "$kind" != run ] || f=$(val run floor)
+	case "$against" in
+	crun | absolute) rat=$(ratio "$h" "$c" 6) ;;
+	floor) rat=$(ratio "$h" "$f" 6) ;;
+	seccomp)
+		rat=$(ratio "$(val run husk-seccomp)" "$h" 6)
+		h=$(val run husk-seccomp) c=$(val run crun-seccomp) r=$(val run runc-seccomp) f=-
+		;;
+	esac
+	# the verdict compares the unrounded ratio (or, for absolute targets, husk's value) with the limit
+	if [ "$against" = absolute ]; then status=$(verdict "$h" "$limit"); else status=$(verdict "$rat" "$limit"); fi
+	[ "$rat" = - ] || rat=$(printf '%.2f' "$rat")
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label ($unit)" "$h" "$c" "$r" "$f" "$rat" "$target" "$status"
+}
+{
+	echo
+	echo "issue #8 targets (medians; ratio = husk/crun unless the target says otherwise):"
+	echo
+	echo "| metric | husk | crun | runc | floor | ratio | target | status |"
+	echo "|---|---|---|---|---|---|---|---|"
+	row "run /bin/true" run ms crun "≤ 0.5 × crun" 0.5
+	row "run /bin/true vs floor" run ms floor "≤ 2 × floor" 2
+	row "create" create ms crun "≤ 0.5 × crun" 0.5
+	row "start" start ms crun "≤ 0.5 × crun" 0.5
+	row "delete" delete ms crun "≤ 0.5 × crun" 0.5
+	row "create+start+delete" csd ms crun "≤ 0.5 × crun" 0.5
+	row "exec /bin/true" exec ms crun "≤ 0.6 × crun" 0.6
+	row "$par_count run, $par_jobs at a time" par ms crun "≤ 0.5 × crun" 0.5
+	row "peak RSS of run" rss KiB absolute "≤ 2048 KiB" 2048
+	row "smallest memory limit" mem KiB absolute "≤ 150 KiB" 150
+	row "run with podman seccomp" run ms seccomp "≤ 1.10 × husk without" 1.10
+	row "user-space instructions of run" insn count absolute "≤ 1000000" 1000000
+	echo
+	echo "/bin/true alone (the timing harness's fork + exec, part of every time above): $(val run true) ms"
+	echo "raw data, log and profiles: $results"
+} | tee -a "$results/table.md"

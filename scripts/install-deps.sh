@@ -4,7 +4,7 @@
 set -eu
 build="gcc make meson ninja-build pkg-config libjansson-dev libseccomp-dev"
 test="$build libcmocka-dev bats busybox-static jq clang libclang-rt-14-dev iproute2 util-linux procps e2fsprogs runc uidmap valgrind"
-bench="$build busybox-static jq runc crun hyperfine"
+bench="$build busybox-static jq runc crun hyperfine time golang-github-containers-common libc6-dbg"
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;

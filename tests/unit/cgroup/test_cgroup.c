@@ -383,6 +383,11 @@ static void test_enter_self(void **state)
         pid_t pid = husk_clone3(&args);
         if (pid == 0)
                 _exit(child_enter_self(cg));
+        if (pid < 0 && errno == ENOSYS) {
+                test_check(husk_cgroup_destroy(cg, &err), &err);
+                husk_cgroup_freep(&cg); /* skip() longjmps past the cleanup attributes */
+                skip();                 /* no clone3: valgrind 3.19 */
+        }
         assert_true(pid > 0);
         int status = test_wait(pid);
         assert_true(WIFEXITED(status));

@@ -147,7 +147,10 @@ section "real clients: podman, containerd, go-runc/hcsshim contract (bats)"
 bats_suite clients "${run_env[@]}" bash tests/clients/run.sh
 
 section "cgroup v2 (pure cgroup2 VM)"
-out=$(BUILD=$build bash tests/vm/run-cgroup-v2.sh tests/integration/check.bats tests/integration/events.bats 2>&1)
+# Under TCG the guest is ~20x slower: of events.bats only what differs on v2 (oom through memory.events,
+# the unlimited limit); the rest of it runs on the host.
+out=$(BUILD=$build VM_FILTER='^(cgroups|check):|^events: N OOM|unlimited memory' \
+	bash tests/vm/run-cgroup-v2.sh tests/integration/check.bats tests/integration/events.bats 2>&1)
 vm_status=$?
 if [ "$vm_status" -eq 77 ]; then
 	echo "$out"

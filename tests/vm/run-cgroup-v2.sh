@@ -12,6 +12,7 @@
 #   HUSK, CHECKER  override the binaries (must be under a shared directory)
 #   VM_RUN      vm-run.sh (default: ../shared/vm/vm-run.sh next to the repo, or /work/shared/vm/vm-run.sh)
 #   VM_TIMEOUT  seconds before the VM is killed (default 900)
+#   VM_FILTER   only tests whose name matches this regex (bats -f)
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -58,7 +59,7 @@ start=$(date +%s)
 # In the guest: fail loudly if it is not pure v2 (the tests would quietly test v1 paths otherwise).
 bash "$VM_RUN" "${shares[@]}" --timeout "$VM_TIMEOUT" -- env HUSK="$HUSK" CHECKER="$CHECKER" bash -c '
 	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || { echo "not a pure cgroup v2 guest" >&2; exit 3; }
-	cd "$0" && exec bats "$@"' "$REPO" "${files[@]}" | tee "$tap"
+	cd "$0" && exec bats "$@"' "$REPO" ${VM_FILTER:+-f "$VM_FILTER"} "${files[@]}" | tee "$tap"
 rc=${PIPESTATUS[0]}
 elapsed=$(($(date +%s) - start))
 

@@ -158,16 +158,28 @@ int json_fail_type(const struct json_reader *r, const struct json_path *path, co
 
 /* ---- loading ---- */
 
+static bool is_digit(char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+/*
+ * Any BIG_LITERAL_DIGITS consecutive positions hold exactly one p with p % N == N - 1: look only at
+ * those, and measure the run only around one that is a digit. Every config is scanned on every
+ * create, and a byte-by-byte loop cost 8 instructions a byte.
+ */
 static bool has_long_digit_run(const char *text, size_t len)
 {
-        size_t run = 0;
-        for (size_t i = 0; i < len; i++) {
-                if (text[i] >= '0' && text[i] <= '9') {
-                        if (++run >= BIG_LITERAL_DIGITS)
-                                return true;
-                } else {
-                        run = 0;
-                }
+        for (size_t p = BIG_LITERAL_DIGITS - 1; p < len; p += BIG_LITERAL_DIGITS) {
+                if (!is_digit(text[p]))
+                        continue;
+                size_t start = p, end = p + 1;
+                while (start > 0 && is_digit(text[start - 1]))
+                        start--;
+                while (end < len && is_digit(text[end]))
+                        end++;
+                if (end - start >= BIG_LITERAL_DIGITS)
+                        return true;
         }
         return false;
 }

@@ -16,7 +16,7 @@ mount_count() {
 
 # Cgroup dirs (any hierarchy, any depth) whose name starts with the prefix.
 cgroups_with_prefix() {
-	find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$1*" 2>/dev/null
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$1*" 2>/dev/null || true
 }
 
 # Nothing of containers named PREFIX* under $ROOT or in cgroups, and no process running `sleep $MARKER` (what the

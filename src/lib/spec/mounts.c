@@ -123,18 +123,34 @@ static void apply_atime(struct husk_mount *m, enum option_kind kind, uint64_t mo
         }
 }
 
-/* Append option to data, comma-separated; data grows in place. */
+/*
+ * Append option to data, comma-separated; data grows in place. One option may hold several ("a,b", as
+ * runc passes it on): the empty ones of ",", "a," or "a,,b" are dropped, as empty options are, so data
+ * never holds an empty entry. A comma inside "quotes" (an SELinux context's categories) separates nothing.
+ */
 static int append_data(const struct json_reader *r, struct husk_mount *m, size_t *used, const char *option)
 {
-        size_t add = strlen(option), need = *used + (*used ? 1 : 0) + add + 1;
-        char *n = realloc(m->data, need);
-        if (!n)
-                return json_fail_oom(r);
-        m->data = n;
-        if (*used)
-                n[(*used)++] = ',';
-        memcpy(n + *used, option, add + 1);
-        *used += add;
+        for (const char *p = option; *p;) {
+                const char *start = p;
+                bool quoted = false;
+                for (; *p && (quoted || *p != ','); p++)
+                        if (*p == '"')
+                                quoted = !quoted;
+                size_t add = (size_t)(p - start);
+                if (*p)
+                        p++;
+                if (add == 0)
+                        continue;
+                char *n = realloc(m->data, *used + (*used ? 1 : 0) + add + 1);
+                if (!n)
+                        return json_fail_oom(r);
+                m->data = n;
+                if (*used)
+                        n[(*used)++] = ',';
+                memcpy(n + *used, start, add);
+                *used += add;
+                n[*used] = '\0';
+        }
         return 0;
 }
 

@@ -626,6 +626,20 @@ static void test_mount_atime_forms(void **state)
         husk_spec_free(spec);
 }
 
+/* Filesystem data options: a comma-joined option is split, empty pieces dropped, quoted commas kept (fuzz find). */
+static void test_mount_data_options(void **state)
+{
+        (void)state;
+        struct husk_spec *spec =
+            parse_ok("{\"ociVersion\":\"1.0.0\",\"mounts\":[{\"destination\":\"/m\",\"options\":[\",\",\"a,,b\","
+                     "\"mode=755,\",\"context=\\\"x:c1,c2\\\"\",\"\"]}]}");
+        assert_string_equal(spec->mounts[0].data, "a,b,mode=755,context=\"x:c1,c2\"");
+        husk_spec_free(spec);
+        spec = parse_ok("{\"ociVersion\":\"1.0.0\",\"mounts\":[{\"destination\":\"/m\",\"options\":[\",\"]}]}");
+        assert_null(spec->mounts[0].data);
+        husk_spec_free(spec);
+}
+
 static void test_rootfs_propagation_forms(void **state)
 {
         static const struct {
@@ -879,6 +893,7 @@ int main(void)
             cmocka_unit_test(test_big_integers),
             cmocka_unit_test(test_unknown_fields_ignored),
             cmocka_unit_test(test_mount_atime_forms),
+            cmocka_unit_test(test_mount_data_options),
             cmocka_unit_test(test_rootfs_propagation_forms),
             cmocka_unit_test(test_memory_policy_modes),
             cmocka_unit_test(test_scheduler_and_ioprio_names),

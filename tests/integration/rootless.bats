@@ -58,6 +58,11 @@ teardown() {
 	for id in $(ls -A "$XDG/husk" 2>/dev/null); do
 		as_user "$HUSK" delete -f "$id" >/dev/null 2>&1 || true
 	done
+	# Cgroups delegated to the user by a test (children first).
+	local dir
+	for dir in /sys/fs/cgroup/*/"husk-deleg-$ID"/c /sys/fs/cgroup/*/"husk-deleg-$ID"; do
+		[ -d "$dir" ] && rmdir "$dir" 2>/dev/null
+	done
 	husk_teardown
 }
 
@@ -217,4 +222,39 @@ user_run() {
 	run as_user "$HUSK" --rootless maybe list
 	[ "$status" -ne 0 ] || fail "expected a failure"
 	assert_output_contains "--rootless: invalid value \`maybe\` (auto, true or false)"
+}
+
+# On v1 and hybrid hosts delegating a cgroup is handing its directory (and files) to the user; a systemd user
+# slice does that on v2. Here every hierarchy's delegated dir is made by the test, as an administrator would.
+@test "rootless: a cgroup delegated to the user is used: the container is placed in it and its limits applied" {
+	local parent=husk-deleg-$ID dir
+	for dir in /sys/fs/cgroup/*/; do
+		[ -e "$dir/cgroup.procs" ] || continue
+		mkdir "$dir$parent"
+		chown -R "$RL_USER:" "$dir$parent"
+	done
+	# A v1 cpuset takes no tasks until it has cpus and mems; the administrator fills them in.
+	if [ -d "/sys/fs/cgroup/cpuset/$parent" ]; then
+		cat /sys/fs/cgroup/cpuset/cpuset.cpus >"/sys/fs/cgroup/cpuset/$parent/cpuset.cpus"
+		cat /sys/fs/cgroup/cpuset/cpuset.mems >"/sys/fs/cgroup/cpuset/$parent/cpuset.mems"
+	fi
+	[ -d "/sys/fs/cgroup/pids/$parent" ] || skip "no v1 pids hierarchy here (pure v2 needs a systemd user slice)"
+	update_config '.linux.cgroupsPath = $p | .linux.resources = {"pids": {"limit": 17}}' --arg p "/$parent/c"
+	set_args sleep 100
+	chown "$RL_USER:" "$BUNDLE/config.json"
+	as_user "$HUSK" run --detach --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/run.out" 2>&1 3>&- ||
+		fail "run: $(cat "$TMP/run.out")"
+	pid=$(as_user "$HUSK" state "$ID" | jq -r .pid)
+	[ "$(cat "/sys/fs/cgroup/pids/$parent/c/pids.max")" = 17 ] || fail "pids.max: $(cat "/sys/fs/cgroup/pids/$parent/c/pids.max")"
+	# Every v1 hierarchy. Hybrid's cgroup2 one has no controllers, and moving into it also needs write access
+	# to the common ancestor's cgroup.procs, which a directory handed over here does not give.
+	for dir in /sys/fs/cgroup/*/"$parent"/c; do
+		[ "$dir" = "/sys/fs/cgroup/unified/$parent/c" ] && continue
+		grep -qx "$pid" "$dir/cgroup.procs" || fail "container process $pid not in $dir"
+	done
+	run as_user "$HUSK" delete -f "$ID"
+	assert_status 0
+	for dir in /sys/fs/cgroup/*/"$parent"; do
+		[ ! -e "$dir/c" ] || fail "$dir/c left behind"
+	done
 }

@@ -201,7 +201,7 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
                 args.cgroup = (uint64_t)cgroup_fd;
         }
         l->parent_pid = getpid();
-        pid_t pid = husk_clone3(&args);
+        pid_t pid = husk_clone3_in_cgroup(&args, l->cgroup);
         if (pid < 0)
                 return husk_error_set(err, errno, "clone the container init (flags %#llx)",
                                       (unsigned long long)args.flags);
@@ -221,6 +221,19 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
                 l->console_fd = -1;
         }
         return restore_parent_namespaces(l, err);
+}
+
+pid_t husk_clone3_in_cgroup(struct husk_clone_args *args, const struct husk_cgroup *cg)
+{
+        pid_t pid = husk_clone3(args);
+        if (pid < 0 && (errno == EACCES || errno == EPERM) && (args->flags & CLONE_INTO_CGROUP) && cg &&
+            !husk_cgroup_clone_places_all(cg)) {
+                husk_debug("not placed in the cgroup2 hierarchy (%s): it has no controllers here", strerror(errno));
+                args->flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+                args->cgroup = 0;
+                pid = husk_clone3(args);
+        }
+        return pid;
 }
 
 int husk_dirfd_socket_path(int dirfd, const char *name, char *buf, size_t len)

@@ -378,7 +378,7 @@ static int spawn(struct exec_ctx *c, struct husk_error **err)
                 if (own_pid_ns < 0 || setns(c->pidfd, CLONE_NEWPID) < 0)
                         return husk_error_set(err, errno, "join the pid namespace of the container");
         }
-        pid_t pid = husk_clone3(&args);
+        pid_t pid = husk_clone3_in_cgroup(&args, c->cgroup);
         if (pid == 0)
                 exec_child(c);
         int saved = errno;

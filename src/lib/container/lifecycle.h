@@ -11,6 +11,7 @@
 #include "linux/namespaces.h"
 #include "linux/seccomp-filter.h"
 #include "spec/spec.h"
+#include "util/syscalls.h"
 
 struct husk_launch {
         const struct husk_runtime *rt;
@@ -62,6 +63,13 @@ char *husk_launch_state_json(const struct husk_state *state, enum husk_status st
 
 /* A unix socket path for an entry of dirfd that fits sun_path whatever the root's length. */
 int husk_dirfd_socket_path(int dirfd, const char *name, char *buf, size_t len);
+
+/*
+ * clone3 with args (CLONE_INTO_CGROUP when args->flags has it). On a hybrid host the cgroup2
+ * hierarchy holds no controllers: when the kernel refuses the move into it (EACCES/EPERM, e.g. an
+ * unprivileged caller outside any delegated cgroup2 subtree), clone without it instead.
+ */
+pid_t husk_clone3_in_cgroup(struct husk_clone_args *args, const struct husk_cgroup *cg);
 
 /* Write the --pid-file atomically, as a bare integer without newline. */
 int husk_write_pid_file(const char *path, pid_t pid, struct husk_error **err);

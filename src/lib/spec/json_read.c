@@ -63,15 +63,22 @@ static void print_path(FILE *f, const struct json_path *path)
         }
 }
 
-int json_fail(const struct json_reader *r, const struct json_path *path, const char *fmt, ...)
+/* The path as text ("process.rlimits[1].type"), NULL when out of memory; "" at the top level. */
+static char *path_text(const struct json_path *path)
 {
-        _cleanup_free_ char *where = NULL, *what = NULL;
+        char *where = NULL;
         size_t where_len = 0;
         FILE *f = open_memstream(&where, &where_len);
-        if (f) {
-                print_path(f, path);
-                fclose(f);
-        }
+        if (!f)
+                return NULL;
+        print_path(f, path);
+        fclose(f);
+        return where;
+}
+
+int json_fail(const struct json_reader *r, const struct json_path *path, const char *fmt, ...)
+{
+        _cleanup_free_ char *where = path_text(path), *what = NULL;
         va_list ap;
         va_start(ap, fmt);
         int n = vasprintf(&what, fmt, ap);
@@ -85,13 +92,7 @@ int json_fail(const struct json_reader *r, const struct json_path *path, const c
 
 void json_warn(const struct json_reader *r, const struct json_path *path, const char *fmt, ...)
 {
-        _cleanup_free_ char *where = NULL, *what = NULL;
-        size_t where_len = 0;
-        FILE *f = open_memstream(&where, &where_len);
-        if (f) {
-                print_path(f, path);
-                fclose(f);
-        }
+        _cleanup_free_ char *where = path_text(path), *what = NULL;
         va_list ap;
         va_start(ap, fmt);
         int n = vasprintf(&what, fmt, ap);

@@ -742,35 +742,19 @@ bool husk_cgroup_clone_places_all(const struct husk_cgroup *cg)
         return cg->layout == HUSK_CGROUP_V2;
 }
 
-int husk_cgroup_enter_self(struct husk_cgroup *cg, struct husk_error **err)
+/*
+ * Write value to file in every hierarchy (v1 ones only with v1_only). Rootless without an
+ * explicit path, a hierarchy we may not join is dropped (its fd closed), as runc's
+ * RootlessCgroups does.
+ */
+static int join_all(struct husk_cgroup *cg, bool v1_only, const char *file, const char *value,
+                    struct husk_error **err)
 {
         for (size_t i = 0; i < cg->hierarchies_len; i++) {
                 struct cg_hierarchy *h = &cg->hierarchies[i];
-                if (h->fd < 0 || h->unified)
+                if (h->fd < 0 || (v1_only && h->unified))
                         continue;
-                /* "0" in `tasks` moves only the calling thread: the kernel then skips the global
-                 * threadgroup lock and its RCU grace period, which cgroup.procs always pays. */
-                int r = cg_write(h->fd, "tasks", "0", err);
-                if (r < 0) {
-                        if (cg->rootless && !cg->explicit_path && cg_is_permission_error(r)) {
-                                cg_error_clear(err);
-                                continue;
-                        }
-                        return husk_error_wrap(err, "join cgroup `%s/%s%s`", CGROUP_ROOT, h->mount, h->path);
-                }
-        }
-        return 0;
-}
-
-int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err)
-{
-        char value[24];
-        snprintf(value, sizeof(value), "%d", (int)pid);
-        for (size_t i = 0; i < cg->hierarchies_len; i++) {
-                struct cg_hierarchy *h = &cg->hierarchies[i];
-                if (h->fd < 0)
-                        continue;
-                int r = cg_write(h->fd, "cgroup.procs", value, err);
+                int r = cg_write(h->fd, file, value, err);
                 if (r < 0) {
                         if (cg->rootless && !cg->explicit_path && cg_is_permission_error(r)) {
                                 cg_error_clear(err);
@@ -782,6 +766,20 @@ int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err
                 }
         }
         return 0;
+}
+
+int husk_cgroup_enter_self(struct husk_cgroup *cg, struct husk_error **err)
+{
+        /* "0" in `tasks` moves only the calling thread: the kernel then skips the global
+         * threadgroup lock and its RCU grace period, which cgroup.procs always pays. */
+        return join_all(cg, true, "tasks", "0", err);
+}
+
+int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err)
+{
+        char value[24];
+        snprintf(value, sizeof(value), "%d", (int)pid);
+        return join_all(cg, false, "cgroup.procs", value, err);
 }
 
 int husk_cgroup_apply(struct husk_cgroup *cg, const struct husk_resources *resources, struct husk_error **err)

@@ -382,38 +382,6 @@ static int send_go(struct husk_launch *l, struct husk_error **err)
         return husk_sync_send(l->sync_parent, HUSK_SYNC_GO, 0, payload, payload ? strlen(payload) : 0, err);
 }
 
-/*
- * While init mounts its rootfs (clone3 and init itself have put it in its cgroups): do what the
- * parent does for it, then say PLACED. init waits for that before its hooks (see wait_placed).
- */
-static int place_init(struct husk_launch *l, struct husk_error **err)
-{
-        int r = setup_from_parent(l, err);
-        if (r < 0)
-                return r;
-        r = husk_state_write(l->dirfd, &l->state, err);
-        if (r < 0)
-                return r;
-        return husk_sync_send(l->sync_parent, HUSK_SYNC_PLACED, 0, NULL, 0, err);
-}
-
-/* init may have failed while we placed it (so placing failed: ESRCH, EPIPE): its error says why. */
-static void prefer_init_error(struct husk_launch *l, struct husk_error **err)
-{
-        struct pollfd pfd = {.fd = l->sync_parent, .events = POLLIN};
-        if (poll(&pfd, 1, 0) <= 0)
-                return;
-        struct husk_error *init_err = NULL;
-        struct husk_sync_msg msg;
-        if (husk_sync_recv(l->sync_parent, &msg, &init_err) == 0) {
-                husk_sync_msg_done(&msg);
-                return;
-        }
-        husk_error_freep(err);
-        *err = init_err;
-        explain_init_exit(l, err);
-}
-
 static int talk_to_init(struct husk_launch *l, struct husk_error **err)
 {
         int r;
@@ -441,7 +409,6 @@ static int talk_to_init(struct husk_launch *l, struct husk_error **err)
                                 r = husk_sync_send(l->sync_parent, HUSK_SYNC_HOOKS_DONE, 0, NULL, 0, err);
                         break;
                 case HUSK_SYNC_GO:
-                case HUSK_SYNC_PLACED:
                 case HUSK_SYNC_HOOKS_DONE:
                 case HUSK_SYNC_START:
                 case HUSK_SYNC_ERROR:
@@ -569,14 +536,15 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         if (l->spec->process.has_oom_score_adj &&
             (r = husk_oom_score_adj_apply_pid(l->pid, l->spec->process.oom_score_adj, err)) < 0)
                 goto fail;
+        r = setup_from_parent(l, err);
+        if (r < 0)
+                goto fail;
+        r = husk_state_write(l->dirfd, &l->state, err);
+        if (r < 0)
+                goto fail;
         r = send_go(l, err);
         if (r < 0)
                 goto fail;
-        r = place_init(l, err);
-        if (r < 0) {
-                prefer_init_error(l, err);
-                goto fail;
-        }
         r = talk_to_init(l, err);
         if (r < 0)
                 goto fail;

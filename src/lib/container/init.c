@@ -44,33 +44,16 @@ static int join_namespaces(struct husk_launch *l, struct husk_error **err)
                 if (r < 0)
                         return r;
         }
-        /* spawn_init left namespaces that must belong to a joined user namespace out of clone3.
-         * A new cgroup namespace waits for wait_placed: it is rooted at our cgroup then. */
+        /* spawn_init left these out of clone3: namespaces that must belong to a joined user
+         * namespace, and a cgroup namespace not made at clone, which must be rooted at the
+         * container's cgroup (husk_init_main joined it first thing). */
+        unsigned long rest = l->ns.new_flags & ~(unsigned long)(CLONE_NEWPID | CLONE_NEWTIME | CLONE_NEWUSER);
         if (!joined_user)
-                return 0;
-        unsigned long rest = l->ns.new_flags & ~(unsigned long)(CLONE_NEWPID | CLONE_NEWTIME | CLONE_NEWUSER |
-                                                                CLONE_NEWCGROUP);
+                rest &= CLONE_NEWCGROUP;
+        if (l->cgroup_ns_at_clone)
+                rest &= ~(unsigned long)CLONE_NEWCGROUP;
         if (rest && unshare((int)rest) < 0)
                 return husk_error_set(err, errno, "create namespaces %#lx", rest);
-        return 0;
-}
-
-/*
- * The parent finishes its part (netDevices, Intel RDT, state.json) after GO, while we mount.
- * What depends on it, or should see the container complete, waits here: the cgroup namespace
- * and cgroup mounts (kept after our own cgroup move, as they were), hooks, execve.
- */
-static int wait_placed(void *data, struct husk_error **err)
-{
-        struct husk_launch *l = data;
-        if (l->placed)
-                return 0;
-        int r = husk_sync_expect(l->sync_child, HUSK_SYNC_PLACED, NULL, err);
-        if (r < 0)
-                return r;
-        l->placed = true;
-        if ((l->ns.new_flags & CLONE_NEWCGROUP) && !l->cgroup_ns_at_clone && unshare(CLONE_NEWCGROUP) < 0)
-                return husk_error_set(err, errno, "create cgroup namespace");
         return 0;
 }
 
@@ -132,8 +115,6 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
                 .in_userns = l->ns.has[HUSK_NS_USER],
                 .new_netns = (l->ns.new_flags & CLONE_NEWNET) != 0,
                 .console_path = NULL,
-                .cgroup_ready = wait_placed,
-                .cgroup_ready_data = l,
                 .idmap_mounts = l->idmap_mounts,
         };
         bool mount_ns = l->ns.has[HUSK_NS_MOUNT];
@@ -143,9 +124,6 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
                 if (r < 0)
                         return r;
         }
-        r = wait_placed(l, err);
-        if (r < 0)
-                return r;
         if (spec->hooks.prestart.len || spec->hooks.create_runtime.len) {
                 r = husk_sync_send(l->sync_child, HUSK_SYNC_HOOKS, 0, NULL, 0, err);
                 if (r < 0)

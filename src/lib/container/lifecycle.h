@@ -35,7 +35,6 @@ struct husk_launch {
         int sync_parent, sync_child;
         pid_t parent_pid;
         bool cgroup_ns_at_clone; /* CLONE_NEWCGROUP went to clone3 (born in its cgroup) */
-        bool placed;             /* in init: PLACED received, cgroup namespace made */
         int saved_pid_ns, saved_time_ns; /* the parent's own, restored after clone3 */
 
         int console_fd;         /* connected --console-socket, -1 when none */

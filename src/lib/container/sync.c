@@ -16,8 +16,6 @@ static const char *type_name(enum husk_sync_type t)
         switch (t) {
         case HUSK_SYNC_GO:
                 return "go";
-        case HUSK_SYNC_PLACED:
-                return "placed";
         case HUSK_SYNC_HOOKS:
                 return "hooks";
         case HUSK_SYNC_HOOKS_DONE:

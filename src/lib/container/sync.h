@@ -8,7 +8,6 @@
 
 enum husk_sync_type {
         HUSK_SYNC_GO = 1,        /* parent -> init: namespaces are ready (id maps written); payload: hook states */
-        HUSK_SYNC_PLACED,        /* parent -> init: in its cgroups, parent-side set-up (netDevices, RDT) done */
         HUSK_SYNC_HOOKS,         /* init -> parent: run prestart + createRuntime hooks now */
         HUSK_SYNC_HOOKS_DONE,    /* parent -> init: they succeeded */
         HUSK_SYNC_READY,         /* init -> parent: set up, waiting for start */

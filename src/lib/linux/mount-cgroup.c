@@ -231,11 +231,6 @@ static int mount_cgroup_v1(const struct husk_rootfs_config *cfg, const struct hu
 int husk_mount_cgroup(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
                       struct husk_error **err)
 {
-        if (cfg->cgroup_ready) {
-                int ready = cfg->cgroup_ready(cfg->cgroup_ready_data, err);
-                if (ready < 0)
-                        return ready;
-        }
         struct own_cgroups own = {0};
         int r = read_own_cgroups(&own);
         if (r < 0)

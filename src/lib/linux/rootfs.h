@@ -24,10 +24,6 @@ struct husk_rootfs_config {
         bool new_netns;     /* a new network namespace: sysfs may be mounted (else, in a userns, /sys is bound) */
         /* pty slave to bind on /dev/console, NULL when no terminal: a host path or "/proc/self/fd/N". */
         const char *console_path;
-        /* Called before the first cgroup mount (NULL: nothing to wait for): the container init
-         * mounts everything else while its parent still moves it into its cgroups. */
-        int (*cgroup_ready)(void *data, struct husk_error **err);
-        void *cgroup_ready_data;
         /* idmapped trees made by husk_rootfs_prepare_host, each taken as its entry is mounted; may be NULL */
         struct husk_idmap_mounts *idmap_mounts;
 };

@@ -63,43 +63,43 @@ static void print_path(FILE *f, const struct json_path *path)
         }
 }
 
-/* The path as text ("process.rlimits[1].type"), NULL when out of memory; "" at the top level. */
-static char *path_text(const struct json_path *path)
+/* `<source>: <path>: <message>` (no path part at the top level); NULL when out of memory. */
+static char *vmessage(const struct json_reader *r, const struct json_path *path, const char *fmt, va_list ap)
 {
-        char *where = NULL;
+        _cleanup_free_ char *where = NULL, *what = NULL;
         size_t where_len = 0;
         FILE *f = open_memstream(&where, &where_len);
         if (!f)
                 return NULL;
         print_path(f, path);
         fclose(f);
-        return where;
+        if (vasprintf(&what, fmt, ap) < 0)
+                return NULL;
+        char *text;
+        int n = where[0] ? asprintf(&text, "%s: %s: %s", r->source, where, what)
+                         : asprintf(&text, "%s: %s", r->source, what);
+        return n < 0 ? NULL : text;
 }
 
 int json_fail(const struct json_reader *r, const struct json_path *path, const char *fmt, ...)
 {
-        _cleanup_free_ char *where = path_text(path), *what = NULL;
         va_list ap;
         va_start(ap, fmt);
-        int n = vasprintf(&what, fmt, ap);
+        _cleanup_free_ char *text = vmessage(r, path, fmt, ap);
         va_end(ap);
-        if (n < 0)
-                what = NULL;
-        if (where && where[0])
-                return husk_error_set(r->err, 0, "%s: %s: %s", r->source, where, what ? what : "invalid value");
-        return husk_error_set(r->err, 0, "%s: %s", r->source, what ? what : "invalid value");
+        if (!text)
+                return husk_error_set(r->err, ENOMEM, "%s: invalid value", r->source);
+        return husk_error_set(r->err, 0, "%s", text);
 }
 
 void json_warn(const struct json_reader *r, const struct json_path *path, const char *fmt, ...)
 {
-        _cleanup_free_ char *where = path_text(path), *what = NULL;
         va_list ap;
         va_start(ap, fmt);
-        int n = vasprintf(&what, fmt, ap);
+        _cleanup_free_ char *text = vmessage(r, path, fmt, ap);
         va_end(ap);
-        if (n < 0)
-                return;
-        husk_warn("%s: %s: %s", r->source, where && where[0] ? where : "(top level)", what);
+        if (text)
+                husk_warn("%s", text);
 }
 
 int json_fail_missing(const struct json_reader *r, const struct json_path *parent, const char *key)

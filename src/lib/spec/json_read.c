@@ -64,7 +64,9 @@ static void print_path(FILE *f, const struct json_path *path)
 }
 
 /* `<source>: <path>: <message>` (no path part at the top level); NULL when out of memory. */
-static char *vmessage(const struct json_reader *r, const struct json_path *path, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static char *vmessage(const struct json_reader *r,
+                                                            const struct json_path *path, const char *fmt,
+                                                            va_list ap)
 {
         _cleanup_free_ char *where = NULL, *what = NULL;
         size_t where_len = 0;

@@ -167,3 +167,142 @@ teardown() { husk_teardown; }
 	[ ! -e "$BUNDLE/rootfs/scratch/inner" ] || fail "scratch/inner made in the rootfs"
 	[ -z "$(ls -A "$BUNDLE/rootfs/dev")" ] || fail "made under /dev: $(ls -A "$BUNDLE/rootfs/dev")"
 }
+
+# Start a process in new user and pid namespaces, the user namespace with setup's maps, for the container to
+# join by path; sets USERNS_PATH and PIDNS_PATH.
+hold_userns() {
+	unshare --user --pid --fork sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+	BACKGROUND_PIDS+=($!)
+	retry 100 0.02 pgrep -P $! >/dev/null
+	local pid
+	pid=$(pgrep -P $!)
+	BACKGROUND_PIDS+=("$pid")
+	# Each map in one write(2), which printf does not promise.
+	printf '0 100000 1000\n1000 300000 1000\n' | dd of="/proc/$pid/uid_map" bs=4096 iflag=fullblock status=none
+	printf '0 200000 1000\n1000 400000 1000\n' | dd of="/proc/$pid/gid_map" bs=4096 iflag=fullblock status=none
+	USERNS_PATH=/proc/$pid/ns/user
+	PIDNS_PATH=/proc/$pid/ns/pid
+}
+
+# Join the namespaces of hold_userns instead of making a user namespace.
+join_held_userns() {
+	update_config '.linux.namespaces |= map(if .type == "user" then .path = $user
+			elif .type == "pid" then .path = $pid else . end)
+		| del(.linux.uidMappings, .linux.gidMappings)' --arg user "$USERNS_PATH" --arg pid "$PIDNS_PATH"
+}
+
+@test "userns: joined by path, mount points missing from a rootfs owned by the host's root are made for its root" {
+	[ "$(stat -c %u "$BUNDLE/rootfs")" = 0 ] || skip "rootfs not owned by root"
+	hold_userns
+	join_held_userns
+	mkdir -p "$TMP/dir"
+	echo file-content >"$TMP/file"
+	update_config '.mounts += [
+		{"destination": "/data/deep", "type": "bind", "source": $dir, "options": ["rbind"]},
+		{"destination": "/etc/hostfile", "type": "bind", "source": $file, "options": ["bind", "ro"]}]' \
+		--arg dir "$TMP/dir" --arg file "$TMP/file"
+	container_run sh -c 'echo uid=$(id -u) gid=$(id -g); cat /etc/hostfile; readlink /proc/self/ns/user
+		grep -q " /data/deep " /proc/self/mounts && echo deep=mounted'
+	assert_status 0
+	[ "$(kv uid)" = "0 gid=0" ] || fail "ids"
+	assert_output_contains file-content
+	[ "$(kv deep)" = mounted ] || fail "/data/deep not mounted"
+	assert_output_contains "$(readlink "$USERNS_PATH")"
+	# Owned by the host ids the joined namespace maps its root to, read from that namespace.
+	for p in data data/deep etc/hostfile; do
+		[ "$(stat -c %u:%g "$BUNDLE/rootfs/$p")" = 100000:200000 ] || fail "$p: $(stat -c %u:%g "$BUNDLE/rootfs/$p")"
+	done
+}
+
+@test "userns: a missing process.cwd in a rootfs owned by the host's root is made for the mapped root" {
+	[ "$(stat -c %u "$BUNDLE/rootfs")" = 0 ] || skip "rootfs not owned by root"
+	update_config '.process.cwd = "/work/deep/dir"'
+	container_run sh -c 'echo cwd=$(pwd); stat -c owner=%u:%g .'
+	assert_status 0
+	[ "$(kv cwd)" = /work/deep/dir ] || fail "cwd"
+	[ "$(kv owner)" = 0:0 ] || fail "owner"
+	for p in work work/deep work/deep/dir; do
+		[ "$(stat -c %u:%g "$BUNDLE/rootfs/$p")" = 100000:200000 ] || fail "$p: $(stat -c %u:%g "$BUNDLE/rootfs/$p")"
+	done
+}
+
+@test "userns: a missing process.cwd behind a symlink is made inside the rootfs, never on the host" {
+	[ "$(stat -c %u "$BUNDLE/rootfs")" = 0 ] || skip "rootfs not owned by root"
+	mkdir "$TMP/outside"
+	# Only the host's root may write on the way to the links' targets inside the rootfs.
+	chmod 0755 "$BUNDLE/rootfs/tmp"
+	# Absolute and relative links that lead out of the rootfs if followed on the host.
+	ln -s "$TMP/outside" "$BUNDLE/rootfs/abs"
+	ln -s ../../../../../../../../../../.."$TMP/outside" "$BUNDLE/rootfs/rel"
+	update_config '.process.cwd = "/abs/made"'
+	container_run sh -c 'echo cwd=$(pwd)'
+	assert_status 0
+	update_config '.process.cwd = "/rel/made2"'
+	container_run sh -c 'echo cwd=$(pwd)'
+	assert_status 0
+	[ -z "$(ls -A "$TMP/outside")" ] || fail "made on the host: $(ls -A "$TMP/outside")"
+	[ -d "$BUNDLE/rootfs$TMP/outside/made" ] && [ -d "$BUNDLE/rootfs$TMP/outside/made2" ] ||
+		fail "not made in the rootfs"
+}
+
+@test "userns: without a /dev mount, device bind targets and links are made for the mapped root" {
+	[ "$(stat -c %u "$BUNDLE/rootfs/dev")" = 0 ] || skip "rootfs not owned by root"
+	# /dev is then the rootfs's own directory, owned by the host's root; its mounts land there too.
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun on the host"
+	update_config '.mounts |= map(select(.destination != "/dev"))
+		| .linux.devices = [{"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200}]'
+	container_run sh -c '
+		stat -c tun=%t:%T /dev/net/tun
+		echo data > /dev/null && echo null=ok; echo zero=$(head -c 4 /dev/zero | wc -c)
+		echo full=$(echo x 2>&1 > /dev/full | grep -c "No space")
+		echo random=$(head -c 8 /dev/random | wc -c); echo urandom=$(head -c 8 /dev/urandom | wc -c)
+		for d in null zero full random urandom tty; do grep -c " /dev/$d " /proc/self/mountinfo; done | paste -sd+ | sed s/^/binds=/
+		for l in ptmx fd stdin stdout stderr; do echo "$l=$(readlink /dev/$l)"; done
+		[ -c /dev/pts/ptmx ] && echo pts=ok
+		exec 3<>/dev/ptmx && echo openptmx=ok
+		ls /dev/fd/ >/dev/null && echo devfd=ok
+		grep -E " /dev/(pts|shm|mqueue) " /proc/self/mounts | cut -d" " -f2 | paste -sd, | sed s/^/mounts=/'
+	assert_status 0
+	[ "$(kv null)" = ok ] && [ "$(kv zero)" = 4 ] && [ "$(kv full)" = 1 ] || fail "devices"
+	[ "$(kv tun)" = a:c8 ] || fail "linux.devices"
+	[ "$(kv random)" = 8 ] && [ "$(kv urandom)" = 8 ] || fail "random"
+	[ "$(kv binds)" = "1+1+1+1+1+1" ] || fail "binds"
+	[ "$(kv ptmx)" = pts/ptmx ] && [ "$(kv fd)" = /proc/self/fd ] && [ "$(kv stdin)" = /proc/self/fd/0 ] ||
+		fail "links"
+	[ "$(kv stdout)" = /proc/self/fd/1 ] && [ "$(kv stderr)" = /proc/self/fd/2 ] || fail "links"
+	[ "$(kv pts)" = ok ] && [ "$(kv openptmx)" = ok ] && [ "$(kv devfd)" = ok ] || fail "pts"
+	[ "$(kv mounts)" = /dev/pts,/dev/shm,/dev/mqueue ] || fail "mounts"
+	# Made in the rootfs as the container's root would have made them.
+	for p in dev/null dev/tty dev/net dev/net/tun dev/pts dev/shm dev/ptmx dev/fd; do
+		[ "$(stat -c %u:%g "$BUNDLE/rootfs/$p")" = 100000:200000 ] || fail "$p: $(stat -c %u:%g "$BUNDLE/rootfs/$p")"
+	done
+}
+
+@test "userns: without a /dev mount, a terminal gets /dev/console made for the mapped root" {
+	[ "$(stat -c %u "$BUNDLE/rootfs/dev")" = 0 ] || skip "rootfs not owned by root"
+	update_config '.mounts |= map(select(.destination != "/dev")) | .process.terminal = true'
+	set_args sh -c 'tty; grep -c " /dev/console " /proc/self/mountinfo | sed s/^/console=/'
+	start_console_socket
+	run husk run --bundle "$BUNDLE" --console-socket "$TMP/console.sock" "$ID" </dev/null
+	assert_status 0
+	wait_console_output
+	[[ "$console" == */dev/pts/0* ]] || fail "console: $console"
+	[ "$(kv console "$console")" = 1 ] || fail "console: $console"
+	[ "$(stat -c %u:%g "$BUNDLE/rootfs/dev/console")" = 100000:200000 ] || fail "owner of /dev/console"
+}
+
+@test "userns: without a /dev mount, nodes already in the rootfs's /dev are bound over or replaced" {
+	[ "$(stat -c %u "$BUNDLE/rootfs/dev")" = 0 ] || skip "rootfs not owned by root"
+	# As many image tarballs have them: nodes the mapped root can neither remove nor replace.
+	mknod -m 0666 "$BUNDLE/rootfs/dev/null" c 1 3
+	mknod -m 0666 "$BUNDLE/rootfs/dev/ptmx" c 5 2
+	update_config '.mounts |= map(select(.destination != "/dev"))'
+	container_run sh -c 'echo x > /dev/null && echo null=ok; grep -c " /dev/null " /proc/self/mountinfo | sed s/^/bound=/
+		echo ptmx=$(readlink /dev/ptmx)'
+	assert_status 0
+	[ "$(kv null)" = ok ] && [ "$(kv bound)" = 1 ] || fail "/dev/null"
+	[ "$(kv ptmx)" = pts/ptmx ] || fail "/dev/ptmx"
+	# The image's node is kept under the mount; its ptmx gave way to the link, as without a user namespace.
+	[ -c "$BUNDLE/rootfs/dev/null" ] || fail "/dev/null of the image replaced"
+	[ -L "$BUNDLE/rootfs/dev/ptmx" ] || fail "/dev/ptmx not a link"
+}

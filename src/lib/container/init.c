@@ -211,9 +211,15 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
                                               "become root in the user namespace: linux.uidMappings and "
                                               "linux.gidMappings must map container id 0");
         }
+        bool joined_user = l->ns.join_fd[HUSK_NS_USER] >= 0; /* join_namespaces consumes the fd */
         r = join_namespaces(l, err);
         if (r < 0)
                 return r;
+        /* Root of a joined user namespace too, as with runc: setns keeps our host ids, which it need not
+         * map, and the init could not create files in the filesystems it mounts there (EOVERFLOW). */
+        if (joined_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                return husk_error_set(err, errno,
+                                      "become root in the joined user namespace: its maps must map container id 0");
         /* The root of a user namespace has the host permissions of the id it maps to, often none on
          * the directories above a bundle made by the host's root: say so rather than fail a mount. */
         if (l->ns.has[HUSK_NS_USER] && access(l->rootfs, X_OK) < 0)

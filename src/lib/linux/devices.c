@@ -24,6 +24,8 @@ static const struct husk_device default_devices[] = {
     {.type = 'c', .path = (char *)"/dev/tty", .major = 5, .minor = 0},
 };
 
+#define PTMX_TARGET "pts/ptmx"
+
 static const struct {
         const char *name;
         const char *target;
@@ -46,7 +48,12 @@ static mode_t device_kind(char type)
         }
 }
 
-/* An empty regular file named `name` in dir_fd to bind onto; whatever else is there is replaced. */
+/*
+ * The object named `name` in dir_fd to bind onto: a file or node already there (which the
+ * runtime may have made for a mapped root that cannot create it in the rootfs's /dev), or a new
+ * empty file. A symlink or socket is replaced (never mount onto what a link names); a directory
+ * fails with EISDIR.
+ */
 static int make_bind_target(int dir_fd, const char *name)
 {
         for (int attempt = 0; attempt < 2; attempt++) {
@@ -55,7 +62,14 @@ static int make_bind_target(int dir_fd, const char *name)
                         return fd;
                 if (errno != EEXIST)
                         return -errno;
-                /* A node, file or symlink from the image: drop it rather than mount onto what it names. */
+                /* O_PATH: a node is not opened; NOFOLLOW and the type check on the fd: a link is not mounted on. */
+                fd = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                struct stat st;
+                if (fd >= 0 && fstat(fd, &st) == 0 &&
+                    (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)))
+                        return fd;
+                if (fd >= 0)
+                        close(fd);
                 if (unlinkat(dir_fd, name, 0) < 0)
                         return -errno;
         }
@@ -184,13 +198,24 @@ static int setup_nodes(const struct husk_rootfs_config *cfg, int root_fd, int de
         return 0;
 }
 
+/* Is `name` in dir_fd the symlink to `target`? */
+static bool is_link_to(int dir_fd, const char *name, const char *target)
+{
+        char buf[64];
+        ssize_t n = readlinkat(dir_fd, name, buf, sizeof(buf));
+        return n >= 0 && (size_t)n == strlen(target) && memcmp(buf, target, (size_t)n) == 0;
+}
+
 static int setup_links(int dev_fd, struct husk_error **err)
 {
-        /* /dev/ptmx must be the devpts instance's own multiplexer, whatever the image has there. */
-        if (unlinkat(dev_fd, "ptmx", 0) < 0 && errno != ENOENT)
-                return husk_error_set(err, errno, "remove `/dev/ptmx`");
-        if (symlinkat("pts/ptmx", dev_fd, "ptmx") < 0)
-                return husk_error_set(err, errno, "create symlink `/dev/ptmx`");
+        /* /dev/ptmx must be the devpts instance's own multiplexer, whatever the image has there. Kept when
+         * it is already (the runtime makes it for a mapped root, which may not replace it). */
+        if (!is_link_to(dev_fd, "ptmx", PTMX_TARGET)) {
+                if (unlinkat(dev_fd, "ptmx", 0) < 0 && errno != ENOENT)
+                        return husk_error_set(err, errno, "remove `/dev/ptmx`");
+                if (symlinkat(PTMX_TARGET, dev_fd, "ptmx") < 0)
+                        return husk_error_set(err, errno, "create symlink `/dev/ptmx`");
+        }
         for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++)
                 if (symlinkat(dev_links[i].target, dev_fd, dev_links[i].name) < 0 && errno != EEXIST)
                         return husk_error_set(err, errno, "create symlink `/dev/%s`", dev_links[i].name);
@@ -225,4 +250,60 @@ int husk_devices_setup(const struct husk_rootfs_config *cfg, int root_fd, struct
                         return r;
         }
         return cfg->console_path ? setup_console(cfg->console_path, dev_fd, err) : 0;
+}
+
+/* ---- made by the runtime on the host, for a mapped root (rootfs-internal.h) ---- */
+
+/* The link /dev/`name` -> target for the mapped root; `replace`: whatever else is there goes. */
+static void make_link_for_mapped_root(struct husk_mapped_root *mr, int dev_fd, const char *name, const char *target,
+                                      bool replace)
+{
+        struct stat st;
+        if (fstatat(dev_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                if (!replace || is_link_to(dev_fd, name, target))
+                        return;
+        } else if (errno != ENOENT) {
+                return;
+        }
+        uid_t uid;
+        gid_t gid;
+        if (!husk_mapped_root_ids(mr, &uid, &gid))
+                return;
+        /* unlinkat without AT_REMOVEDIR leaves a directory alone: the init then names it. */
+        if ((replace && unlinkat(dev_fd, name, 0) < 0 && errno != ENOENT) || symlinkat(target, dev_fd, name) < 0) {
+                husk_debug("symlink `/dev/%s` not made on the host for the container's root: %s", name,
+                           strerror(errno));
+                return;
+        }
+        if (fchownat(dev_fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+                husk_debug("symlink `/dev/%s`: give it to %u:%u: %s", name, uid, gid, strerror(errno));
+                unlinkat(dev_fd, name, 0);
+        }
+}
+
+void husk_devices_prepare_host(const struct husk_spec *spec, int root_fd, struct husk_mapped_root *mr)
+{
+        /* Under a mount (a tmpfs or a bind on /dev), the init makes them in that filesystem, or not at all. */
+        size_t n = spec->mounts_len;
+        for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
+                const char *path = default_devices[i].path;
+                if (!device_in_spec(spec, path) && !husk_mounts_cover(spec, n, path))
+                        husk_mapped_root_make(mr, root_fd, path, true, 0600, "device");
+        }
+        for (size_t i = 0; i < spec->linux_.devices_len; i++) {
+                const char *path = spec->linux_.devices[i].path;
+                if (!husk_mounts_cover(spec, n, path))
+                        husk_mapped_root_make(mr, root_fd, path, true, 0600, "device");
+        }
+        if (husk_mounts_cover(spec, n, "/dev"))
+                return;
+        /* terminal.c binds the pty there after pivot_root. */
+        if (spec->has_process && spec->process.terminal)
+                husk_mapped_root_make(mr, root_fd, "/dev/console", true, 0600, "device");
+        _cleanup_close_ int dev_fd = husk_path_open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY, 0, NULL);
+        if (dev_fd < 0)
+                return;
+        make_link_for_mapped_root(mr, dev_fd, "ptmx", PTMX_TARGET, true);
+        for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++)
+                make_link_for_mapped_root(mr, dev_fd, dev_links[i].name, dev_links[i].target, false);
 }

@@ -209,6 +209,26 @@ bool husk_mount_destination_is(const char *destination, const char *want)
         }
 }
 
+bool husk_mount_destination_within(const char *path, const char *dir)
+{
+        const char *a = path, *b = dir;
+        for (;;) {
+                a += strspn(a, "/");
+                b += strspn(b, "/");
+                while (a[0] == '.' && (a[1] == '/' || a[1] == '\0'))
+                        a += 1 + strspn(a + 1, "/");
+                while (b[0] == '.' && (b[1] == '/' || b[1] == '\0'))
+                        b += 1 + strspn(b + 1, "/");
+                size_t na = strcspn(a, "/"), nb = strcspn(b, "/");
+                if (nb == 0)
+                        return true;
+                if (na != nb || strncmp(a, b, na) != 0)
+                        return false;
+                a += na;
+                b += nb;
+        }
+}
+
 /* linux.mountLabel goes to the filesystems whose files the container creates, as runc does. */
 static int data_with_label(const struct husk_rootfs_config *cfg, const struct husk_mount *m, char **ret)
 {
@@ -341,8 +361,7 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
         return 0;
 }
 
-/* Made by the runtime in an intermediate mount namespace (intermediate.h), never by the container's init. */
-static bool made_outside(const struct husk_mount *m)
+bool husk_mount_made_outside(const struct husk_mount *m)
 {
         return m->loop || m->perform_in_intermediate_namespace;
 }
@@ -370,7 +389,7 @@ static int mount_one(const struct husk_rootfs_config *cfg, size_t index, int roo
 {
         const struct husk_mount *m = &cfg->spec->mounts[index];
         /* husk_intermediate_mounts_apply takes these out of the spec; one left here was never made. */
-        if (made_outside(m))
+        if (husk_mount_made_outside(m))
                 return husk_error_set(err, EOPNOTSUPP,
                                       "mount on `%s`: %s mounts are made outside the container's mount namespace, "
                                       "which only husk's run_oci mode does",
@@ -398,144 +417,6 @@ int husk_mounts_apply(const struct husk_rootfs_config *cfg, int root_fd, struct 
         return 0;
 }
 
-/* ---- made by the runtime on the host, before the init is cloned ---- */
-
-/* Is `path` `dir` itself or below it, once `//`, `/./` and trailing `/` are cleaned? */
-static bool destination_within(const char *path, const char *dir)
-{
-        const char *a = path, *b = dir;
-        for (;;) {
-                a += strspn(a, "/");
-                b += strspn(b, "/");
-                while (a[0] == '.' && (a[1] == '/' || a[1] == '\0'))
-                        a += 1 + strspn(a + 1, "/");
-                while (b[0] == '.' && (b[1] == '/' || b[1] == '\0'))
-                        b += 1 + strspn(b + 1, "/");
-                size_t na = strcspn(a, "/"), nb = strcspn(b, "/");
-                if (nb == 0)
-                        return true;
-                if (na != nb || strncmp(a, b, na) != 0)
-                        return false;
-                a += na;
-                b += nb;
-        }
-}
-
-/* The host id that container id 0 maps to, or -1 when it is not mapped. */
-static int64_t host_id_of_root(const struct husk_id_mappings *maps)
-{
-        for (size_t i = 0; i < maps->len; i++)
-                if (maps->items[i].container_id == 0 && maps->items[i].size > 0)
-                        return maps->items[i].host_id;
-        return -1;
-}
-
-/* Make the last component of `path` (whose parent exists) as a directory or an empty file, owned by uid:gid. */
-static int make_owned(int root_fd, const char *path, bool file, uid_t uid, gid_t gid)
-{
-        _cleanup_free_ char *name = NULL;
-        _cleanup_close_ int parent = husk_path_open_parent_in_root(root_fd, path, &name, NULL);
-        if (parent < 0)
-                return parent;
-        _cleanup_close_ int fd = -1;
-        if (file) {
-                fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644);
-        } else if (mkdirat(parent, name, 0755) == 0) {
-                fd = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        }
-        if (fd < 0)
-                return -errno;
-        return fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0 ? -errno : 0;
-}
-
-/*
- * Create the missing components of one destination, each owned by uid:gid. Best effort: on the
- * first failure (read-only rootfs, a dangling symlink, `..`) it stops and leaves the rest to the
- * init, which makes what it can and names what it cannot.
- */
-static void make_mount_point(int root_fd, const char *destination, bool file, uid_t uid, gid_t gid)
-{
-        _cleanup_free_ char *prefix = strdup(destination);
-        if (!prefix)
-                return;
-        for (size_t end = 0; destination[end];) {
-                end += strspn(destination + end, "/");
-                size_t len = strcspn(destination + end, "/");
-                if (len == 0)
-                        break;
-                if (len == 2 && strncmp(destination + end, "..", 2) == 0)
-                        return;
-                end += len;
-                prefix[end] = '\0';
-                bool last = destination[end + strspn(destination + end, "/")] == '\0';
-                int fd = husk_path_open_in_root(root_fd, prefix, O_PATH, 0, NULL);
-                int r = fd;
-                if (fd >= 0)
-                        close(fd);
-                else if (fd == -ENOENT)
-                        r = make_owned(root_fd, prefix, file && last, uid, gid);
-                if (r < 0 && (r != -EEXIST || !last)) {
-                        husk_debug("mount point %s for the mapped root not made here: %s", destination, strerror(-r));
-                        return;
-                }
-                prefix[end] = destination[end];
-        }
-}
-
-/*
- * The root of a new user namespace acts on the rootfs as the host ids it maps to: in a rootfs
- * owned by the host's root (unmapped, so only the `other` bits apply) it can mount onto what
- * exists, but cannot create a missing mount point. We create them here as the init would
- * have, owned by the ids container root maps to; only those made in the rootfs itself, not
- * those under the destination of an earlier entry (a tmpfs on /dev), which the init creates
- * in the filesystem it mounted there.
- */
-static void make_mount_points_for_mapped_root(const struct husk_rootfs_config *cfg)
-{
-        const struct husk_spec *spec = cfg->spec;
-        int64_t uid = host_id_of_root(&spec->linux_.uid_mappings), gid = host_id_of_root(&spec->linux_.gid_mappings);
-        if (uid < 0 || gid < 0)
-                return; /* the init refuses such maps with its own message */
-        _cleanup_close_ int root_fd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root_fd < 0)
-                return;
-        for (size_t i = 0; i < spec->mounts_len; i++) {
-                const struct husk_mount *m = &spec->mounts[i];
-                bool covered = false;
-                for (size_t j = 0; j < i && !covered; j++)
-                        covered = destination_within(m->destination, spec->mounts[j].destination);
-                if (covered || made_outside(m))
-                        continue;
-                bool file = false;
-                if (m->bind || (m->type && strcmp(m->type, "bind") == 0)) {
-                        if (!m->source)
-                                continue;
-                        _cleanup_free_ char *absolute = NULL;
-                        const char *source = m->source;
-                        if (source[0] != '/' && asprintf(&absolute, "%s/%s", cfg->bundle, source) >= 0)
-                                source = absolute;
-                        struct stat st;
-                        if (source[0] != '/' || stat(source, &st) < 0)
-                                continue; /* the init names a missing source */
-                        file = !S_ISDIR(st.st_mode);
-                }
-                make_mount_point(root_fd, m->destination, file, (uid_t)uid, (gid_t)gid);
-        }
-}
-
-int husk_rootfs_prepare_host(const struct husk_rootfs_config *cfg, int joined_userns_fd,
-                             struct husk_idmap_mounts **ret_idmap_mounts, struct husk_error **err)
-{
-        /* First what can fail: a bad idmapped entry must leave nothing behind. */
-        int r = husk_idmap_mounts_prepare(cfg->spec, cfg->bundle, joined_userns_fd, ret_idmap_mounts, err);
-        if (r < 0)
-                return r;
-        const struct husk_namespace *userns = husk_spec_namespace(cfg->spec, HUSK_NS_USER);
-        if (userns && !userns->path)
-                make_mount_points_for_mapped_root(cfg);
-        return 0;
-}
-
 /* ---- run_oci: mounts made in an intermediate mount namespace (intermediate.h) ---- */
 
 struct husk_intermediate_mounts {
@@ -548,7 +429,7 @@ struct husk_intermediate_mounts {
 bool husk_intermediate_mounts_needed(const struct husk_spec *spec)
 {
         for (size_t i = 0; i < spec->mounts_len; i++)
-                if (made_outside(&spec->mounts[i]))
+                if (husk_mount_made_outside(&spec->mounts[i]))
                         return true;
         return false;
 }
@@ -610,7 +491,7 @@ static int make_outside_mounts(const struct husk_rootfs_config *cfg, int root_fd
         const struct husk_spec *spec = cfg->spec;
         for (size_t i = 0; i < spec->mounts_len; i++) {
                 const struct husk_mount *m = &spec->mounts[i];
-                if (!made_outside(m))
+                if (!husk_mount_made_outside(m))
                         continue;
                 husk_debug("mount %s on %s in the intermediate mount namespace", m->source ? m->source : "?",
                            m->destination);
@@ -671,7 +552,7 @@ int husk_intermediate_mounts_apply(struct husk_spec *spec, const char *bundle, s
         /* Hand the entries made here to im, in order; the init sees only the rest. */
         size_t kept = 0;
         for (size_t i = 0; i < spec->mounts_len; i++) {
-                if (made_outside(&spec->mounts[i]))
+                if (husk_mount_made_outside(&spec->mounts[i]))
                         im->taken->mounts[im->taken->mounts_len++] = spec->mounts[i];
                 else
                         spec->mounts[kept++] = spec->mounts[i];

@@ -58,9 +58,52 @@ int husk_mounts_apply(const struct husk_rootfs_config *cfg, int root_fd, struct 
 /* Is `destination` the path `want` (e.g. "/dev") once `//`, `/./` and trailing `/` are cleaned? */
 bool husk_mount_destination_is(const char *destination, const char *want);
 
+/* Is `path` `dir` itself or below it, once `//`, `/./` and trailing `/` are cleaned? */
+bool husk_mount_destination_within(const char *path, const char *dir);
+
+/* A loop or performInIntermediateNamespace entry: made by the runtime in an intermediate mount
+ * namespace (intermediate.h), never by the container's init. */
+bool husk_mount_made_outside(const struct husk_mount *m);
+
 /* A `cgroup` or `cgroup2` entry of spec.mounts onto dst_fd (mount-cgroup.c). */
 int husk_mount_cgroup(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
                       struct husk_error **err);
+
+/*
+ * In the runtime, before the init is cloned: the root of the container's user namespace, whose
+ * ids own what the runtime makes in its place (rootfs.c). Its host ids are looked up on first
+ * need: from the spec's maps, or, for a joined namespace, from the namespace itself (a fork).
+ */
+struct husk_mapped_root {
+        const struct husk_spec *spec;
+        int joined_userns_fd;    /* -1: a new user namespace, whose maps are the spec's */
+        const char *joined_path; /* linux.namespaces path of the joined one, for messages */
+        int known;               /* 0: not looked up yet; 1: uid and gid are set; -1: unknown */
+        uid_t uid;
+        gid_t gid;
+};
+
+/* The host ids container root maps to, into *ret_uid and *ret_gid; false when they cannot be told. */
+bool husk_mapped_root_ids(struct husk_mapped_root *mr, uid_t *ret_uid, gid_t *ret_gid);
+
+/*
+ * Make `path` inside the rootfs (a directory, or with `file` an empty file with `mode`) and its
+ * missing parents, owned by the mapped root, unless something is there already. Best effort:
+ * what cannot be made is left to the init, which names the path and the reason; `what`
+ * ("mount point") says why it is made in the debug log.
+ */
+void husk_mapped_root_make(struct husk_mapped_root *mr, int root_fd, const char *path, bool file, mode_t mode,
+                           const char *what);
+
+/* Is `path` under the destination of one of the first `n` entries of spec.mounts? */
+bool husk_mounts_cover(const struct husk_spec *spec, size_t n, const char *path);
+
+/*
+ * Without a /dev filesystem of its own, /dev is the rootfs's directory: make the bind targets
+ * of the devices, /dev/console for a terminal and the standard links there for the mapped
+ * root, as the init would have (devices.c).
+ */
+void husk_devices_prepare_host(const struct husk_spec *spec, int root_fd, struct husk_mapped_root *mr);
 
 /* Default devices, linux.devices, /dev links and /dev/console (devices.c). */
 int husk_devices_setup(const struct husk_rootfs_config *cfg, int root_fd, struct husk_error **err);

@@ -1,4 +1,4 @@
-/* The container's root: propagation, the rootfs bind, pivot_root (or MS_MOVE + chroot), root.readonly. */
+/* The container's root: propagation, the rootfs bind, pivot_root, root.readonly; made on the host for a mapped root. */
 #include "linux/rootfs-internal.h"
 
 #include <errno.h>
@@ -11,8 +11,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "linux/idmap-mount.h"
+#include "linux/userns.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/path.h"
 
 /* linux.rootfsPropagation, or runc's default: everything a slave of the host, recursively. */
 static unsigned long root_propagation(const struct husk_spec *spec)
@@ -167,5 +170,124 @@ int husk_rootfs_finalize(const struct husk_rootfs_config *cfg, struct husk_error
                 if (r < 0)
                         return husk_error_set(err, -r, "make `/` read-only");
         }
+        return 0;
+}
+
+/* ---- made by the runtime on the host, before the init is cloned ---- */
+
+bool husk_mapped_root_ids(struct husk_mapped_root *mr, uid_t *ret_uid, gid_t *ret_gid)
+{
+        if (mr->known == 0) {
+                mr->known = -1;
+                const struct husk_id_mappings *uids = &mr->spec->linux_.uid_mappings;
+                const struct husk_id_mappings *gids = &mr->spec->linux_.gid_mappings;
+                struct husk_id_mappings joined_uids = {0}, joined_gids = {0};
+                if (mr->joined_userns_fd >= 0) {
+                        _cleanup_error_ struct husk_error *err = NULL;
+                        if (husk_userns_read_maps(mr->joined_userns_fd, mr->joined_path, &joined_uids, &joined_gids,
+                                                  &err) < 0) {
+                                _cleanup_free_ char *msg = husk_error_format(err);
+                                husk_debug("nothing made on the host for the container's root: %s", msg ? msg : "?");
+                                return false;
+                        }
+                        uids = &joined_uids;
+                        gids = &joined_gids;
+                }
+                int64_t uid = husk_userns_host_id(uids, 0), gid = husk_userns_host_id(gids, 0);
+                free(joined_uids.items);
+                free(joined_gids.items);
+                /* Maps without container id 0: the init refuses them with its own message. */
+                if (uid >= 0 && gid >= 0) {
+                        mr->uid = (uid_t)uid;
+                        mr->gid = (gid_t)gid;
+                        mr->known = 1;
+                }
+        }
+        *ret_uid = mr->uid;
+        *ret_gid = mr->gid;
+        return mr->known > 0;
+}
+
+void husk_mapped_root_make(struct husk_mapped_root *mr, int root_fd, const char *path, bool file, mode_t mode,
+                           const char *what)
+{
+        /* The common case, all there, costs one openat2 and never the lookup of a joined namespace's maps. */
+        int fd = husk_path_open_in_root(root_fd, path, O_PATH, 0, NULL);
+        if (fd != -ENOENT) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        uid_t uid;
+        gid_t gid;
+        if (!husk_mapped_root_ids(mr, &uid, &gid))
+                return;
+        _cleanup_error_ struct husk_error *err = NULL;
+        fd = file ? husk_path_mkfile_in_root_owned(root_fd, path, mode, uid, gid, &err)
+                  : husk_path_mkdir_all_in_root_owned(root_fd, path, mode, uid, gid, &err);
+        if (fd < 0) {
+                _cleanup_free_ char *msg = husk_error_format(err);
+                husk_debug("%s `%s` not made on the host for the container's root: %s", what, path, msg ? msg : "?");
+                return;
+        }
+        close(fd);
+}
+
+bool husk_mounts_cover(const struct husk_spec *spec, size_t n, const char *path)
+{
+        for (size_t i = 0; i < n && i < spec->mounts_len; i++)
+                if (husk_mount_destination_within(path, spec->mounts[i].destination))
+                        return true;
+        return false;
+}
+
+/* Mount points of spec.mounts that lie in the rootfs itself (not under an earlier entry's destination). */
+static void make_mount_points(const struct husk_rootfs_config *cfg, int root_fd, struct husk_mapped_root *mr)
+{
+        const struct husk_spec *spec = cfg->spec;
+        for (size_t i = 0; i < spec->mounts_len; i++) {
+                const struct husk_mount *m = &spec->mounts[i];
+                if (husk_mounts_cover(spec, i, m->destination) || husk_mount_made_outside(m))
+                        continue;
+                bool file = false;
+                if (m->bind || (m->type && strcmp(m->type, "bind") == 0)) {
+                        if (!m->source)
+                                continue;
+                        _cleanup_free_ char *absolute = NULL;
+                        const char *source = m->source;
+                        if (source[0] != '/' && asprintf(&absolute, "%s/%s", cfg->bundle, source) >= 0)
+                                source = absolute;
+                        struct stat st;
+                        if (source[0] != '/' || stat(source, &st) < 0)
+                                continue; /* the init names a missing source */
+                        file = !S_ISDIR(st.st_mode);
+                }
+                husk_mapped_root_make(mr, root_fd, m->destination, file, file ? 0644 : 0755, "mount point");
+        }
+}
+
+int husk_rootfs_prepare_host(const struct husk_rootfs_config *cfg, int joined_userns_fd,
+                             struct husk_idmap_mounts **ret_idmap_mounts, struct husk_error **err)
+{
+        /* First what can fail: a bad idmapped entry must leave nothing behind. */
+        int r = husk_idmap_mounts_prepare(cfg->spec, cfg->bundle, joined_userns_fd, ret_idmap_mounts, err);
+        if (r < 0)
+                return r;
+        const struct husk_spec *spec = cfg->spec;
+        const struct husk_namespace *userns = husk_spec_namespace(spec, HUSK_NS_USER);
+        if (!userns)
+                return 0;
+        _cleanup_close_ int root_fd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return 0; /* the init names it */
+        if (userns->path && joined_userns_fd < 0)
+                return 0;
+        struct husk_mapped_root mr = {
+            .spec = spec, .joined_userns_fd = userns->path ? joined_userns_fd : -1, .joined_path = userns->path};
+        make_mount_points(cfg, root_fd, &mr);
+        husk_devices_prepare_host(spec, root_fd, &mr);
+        /* After the mounts the init reaches the cwd through them: one under a destination is theirs. */
+        if (spec->has_process && spec->process.cwd && !husk_mounts_cover(spec, spec->mounts_len, spec->process.cwd))
+                husk_mapped_root_make(&mr, root_fd, spec->process.cwd, false, 0755, "process.cwd");
         return 0;
 }

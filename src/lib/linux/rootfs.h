@@ -32,10 +32,15 @@ struct husk_rootfs_config {
  * In the runtime, on the host, before the init is cloned: what the init cannot do from inside
  * a user namespace. Makes the tree of every idmapped entry of spec.mounts (idmap-mount.h;
  * *ret_idmap_mounts, NULL when there are none, for the init to inherit: set it as
- * idmap_mounts). Then, with a new user namespace, creates the missing mount points that lie
- * in the rootfs itself, owned by the host ids container root maps to, as the init would have
- * (a mapped root cannot create them in a rootfs owned by the host's root); best effort, what
- * fails is left to the init. Fails only for the idmapped mounts, leaving nothing behind.
+ * idmap_mounts). Then, with a user namespace (new, or joined: joined_userns_fd), creates in the
+ * rootfs itself what the init would create there and its root, acting as a host id the rootfs
+ * need not grant anything (one owned by the host's root), could not: the missing mount points
+ * not under an earlier entry's destination, process.cwd unless a mount covers it, and, when no
+ * entry mounts /dev, the devices' bind targets, /dev/console for a terminal and the /dev links.
+ * Each is owned by the host ids container root maps to (for a joined namespace read from the
+ * namespace itself, only when something is missing), as if the init had made it. Symlinks are
+ * resolved inside the rootfs (util/path.h). Best effort: what fails is left to the init, which
+ * names the path and the reason. Fails only for the idmapped mounts, leaving nothing behind.
  * Uses spec, rootfs and bundle of cfg. joined_userns_fd: the user namespace the container
  * joins, -1 when none.
  */

@@ -4,10 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -305,4 +308,124 @@ bool husk_userns_setgroups_allowed(void)
         char buf[16] = {0};
         ssize_t n = read(fd, buf, sizeof(buf) - 1);
         return !(n >= 4 && strncmp(buf, "deny", 4) == 0);
+}
+
+/* ---- looking at a user namespace we hold only an fd of ---- */
+
+/*
+ * Fork a child that joins the user namespace userns_fd and waits to be killed; the caller reads
+ * what it needs under /proc/<pid> and calls member_kill. The child reports setns's errno first.
+ */
+static int member_spawn(int userns_fd, const char *what, pid_t *ret_pid, struct husk_error **err)
+{
+        int pipefd[2];
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return husk_error_set(err, errno, "user namespace `%s`: create a pipe", what);
+        pid_t parent = getpid();
+        pid_t pid = fork();
+        if (pid < 0) {
+                int r = husk_error_set(err, errno, "user namespace `%s`: fork", what);
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return r;
+        }
+        if (pid == 0) {
+                close(pipefd[0]);
+                prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+                if (getppid() != parent)
+                        _exit(1);
+                int e = setns(userns_fd, CLONE_NEWUSER) < 0 ? errno : 0;
+                if (write(pipefd[1], &e, sizeof(e)) != (ssize_t)sizeof(e))
+                        _exit(1);
+                for (;;)
+                        pause();
+        }
+        close(pipefd[1]);
+        int e = 0;
+        ssize_t n;
+        while ((n = read(pipefd[0], &e, sizeof(e))) < 0 && errno == EINTR)
+                ;
+        close(pipefd[0]);
+        if (n == (ssize_t)sizeof(e) && e == 0) {
+                *ret_pid = pid;
+                return 0;
+        }
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        if (n != (ssize_t)sizeof(e))
+                return husk_error_set(err, n < 0 ? errno : EPIPE, "user namespace `%s`: the child joining it died",
+                                      what);
+        return husk_error_set(err, e, "user namespace `%s`: join it to read its id maps", what);
+}
+
+static void member_kill(pid_t pid)
+{
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+}
+
+/* Parse /proc/<pid>/<file> ("inside outside count" lines) into *ret. */
+static int read_map(pid_t pid, const char *file, const char *what, struct husk_id_mappings *ret,
+                    struct husk_error **err)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                return husk_error_set(err, errno, "user namespace `%s`: open `%s`", what, path);
+        struct husk_id_mappings maps = {0};
+        size_t cap = 0;
+        unsigned int inside, outside, count;
+        int fields;
+        while ((fields = fscanf(f, "%u %u %u", &inside, &outside, &count)) == 3) {
+                if (maps.len == cap) {
+                        cap = cap ? 2 * cap : 4;
+                        struct husk_id_mapping *grown = realloc(maps.items, cap * sizeof(*grown));
+                        if (!grown) {
+                                free(maps.items);
+                                return husk_error_set(err, ENOMEM, "user namespace `%s`: read `%s`", what, path);
+                        }
+                        maps.items = grown;
+                }
+                maps.items[maps.len++] = (struct husk_id_mapping){inside, outside, count};
+        }
+        if (fields != EOF || ferror(f)) {
+                int e = ferror(f) ? errno : EINVAL;
+                free(maps.items);
+                return husk_error_set(err, e, "user namespace `%s`: parse `%s`", what, path);
+        }
+        *ret = maps;
+        return 0;
+}
+
+int husk_userns_read_maps(int userns_fd, const char *what, struct husk_id_mappings *ret_uids,
+                          struct husk_id_mappings *ret_gids, struct husk_error **err)
+{
+        pid_t pid = 0;
+        int r = member_spawn(userns_fd, what, &pid, err);
+        if (r < 0)
+                return r;
+        struct husk_id_mappings uids = {0}, gids = {0};
+        /* Opened by us, the maps read relative to our user namespace, whatever the child's. */
+        r = read_map(pid, "uid_map", what, &uids, err);
+        if (r == 0 && (r = read_map(pid, "gid_map", what, &gids, err)) < 0)
+                free(uids.items);
+        member_kill(pid);
+        if (r < 0)
+                return r;
+        *ret_uids = uids;
+        *ret_gids = gids;
+        return 0;
+}
+
+int64_t husk_userns_host_id(const struct husk_id_mappings *maps, uint32_t id)
+{
+        for (size_t i = 0; i < maps->len; i++) {
+                const struct husk_id_mapping *m = &maps->items[i];
+                if (id >= m->container_id && id - m->container_id < m->size)
+                        return (int64_t)m->host_id + (id - m->container_id);
+        }
+        return -1;
 }

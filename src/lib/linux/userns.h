@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "spec/spec.h"
@@ -34,3 +35,15 @@ int husk_userns_write_maps(pid_t pid, const struct husk_spec *spec, const struct
 /* Whether the calling process may call setgroups(2): false when /proc/self/setgroups says "deny". */
 bool husk_userns_setgroups_allowed(void);
 
+/*
+ * The uid and gid maps of the user namespace userns_fd (an fd of /proc/<pid>/ns/user or of a bind
+ * mount of it), as /proc/<pid>/uid_map shows them to the caller: host ids relative to the caller's
+ * own user namespace. A short-lived child joins the namespace so that its /proc files can be read,
+ * which needs CAP_SYS_ADMIN over that namespace. `what` names the namespace in errors (its path).
+ * On success the caller frees ret_uids->items and ret_gids->items; on failure they are untouched.
+ */
+int husk_userns_read_maps(int userns_fd, const char *what, struct husk_id_mappings *ret_uids,
+                          struct husk_id_mappings *ret_gids, struct husk_error **err);
+
+/* The id in the caller's user namespace that `id` in a namespace with these maps stands for, or -1. */
+int64_t husk_userns_host_id(const struct husk_id_mappings *maps, uint32_t id);

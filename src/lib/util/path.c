@@ -27,6 +27,12 @@ enum want {
         WANT_FILE,
 };
 
+/* Who what we create belongs to; NULL: whoever creates it (our fsuid, the directory's setgid group). */
+struct owner {
+        uid_t uid;
+        gid_t gid;
+};
+
 static int openat2_fd(int dirfd, const char *path, uint64_t flags, mode_t mode, uint64_t resolve)
 {
         struct open_how how = {.flags = flags | O_CLOEXEC, .mode = (flags & O_CREAT) ? mode : 0, .resolve = resolve};
@@ -96,18 +102,46 @@ static int split_last(const char *path, char **ret_dir, const char **ret_base, s
         return 0;
 }
 
+/*
+ * Give what create_one just made in dir_fd to `owner`; when that fails, remove it again, so that
+ * nothing is left with an owner nobody asked for.
+ */
+static int chown_created(int dir_fd, const char *name, int fd, const struct owner *owner)
+{
+        _cleanup_close_ int opened = -1;
+        if (fd < 0) {
+                /* A directory: ONE_STEP, so a symlink raced into its place is refused, not followed. */
+                fd = opened = openat2_fd(dir_fd, name, O_PATH | O_DIRECTORY, 0, ONE_STEP);
+                if (fd < 0)
+                        return fd;
+        }
+        if (fchownat(fd, "", owner->uid, owner->gid, AT_EMPTY_PATH) == 0)
+                return 0;
+        int r = -errno;
+        unlinkat(dir_fd, name, opened >= 0 ? AT_REMOVEDIR : 0);
+        return r;
+}
+
 /* Create `name` in dir_fd as `want`; EEXIST is fine (someone, maybe a symlink, is there). */
-static int create_one(int dir_fd, const char *name, enum want want, mode_t mode, int *ret_fd)
+static int create_one(int dir_fd, const char *name, enum want want, mode_t mode, const struct owner *owner, int *ret_fd)
 {
         *ret_fd = -1;
-        if (want == WANT_DIR)
-                return mkdirat(dir_fd, name, mode) < 0 && errno != EEXIST ? -errno : 0;
-        int fd = openat2_fd(dir_fd, name, O_CREAT | O_EXCL | O_RDONLY | O_NOCTTY, mode, ONE_STEP);
+        if (want == WANT_DIR) {
+                if (mkdirat(dir_fd, name, mode) < 0)
+                        return errno == EEXIST ? 0 : -errno;
+                return owner ? chown_created(dir_fd, name, -1, owner) : 0;
+        }
+        _cleanup_close_ int fd = openat2_fd(dir_fd, name, O_CREAT | O_EXCL | O_RDONLY | O_NOCTTY, mode, ONE_STEP);
         if (fd == -EEXIST)
                 return 0;
         if (fd < 0)
                 return fd;
-        *ret_fd = fd;
+        if (owner) {
+                int r = chown_created(dir_fd, name, fd, owner);
+                if (r < 0)
+                        return r;
+        }
+        *ret_fd = TAKE_FD(fd);
         return 0;
 }
 
@@ -136,7 +170,7 @@ static int reopen_prefix(int root_fd, const char *done, int *cur, int *owned)
  * read and spliced into the remaining path, so their targets are walked (and created)
  * by the same code; `done` keeps the walked prefix, which `..` shortens.
  */
-static int walk_create(int root_fd, const char *path, enum want want, mode_t mode)
+static int walk_create(int root_fd, const char *path, enum want want, mode_t mode, const struct owner *owner)
 {
         _cleanup_free_ char *todo = strdup(path);
         _cleanup_free_ char *done = calloc(1, strlen(path) + 1);
@@ -175,7 +209,7 @@ static int walk_create(int root_fd, const char *path, enum want want, mode_t mod
 
                 int fd = open_one(cur, name, step);
                 for (int races = 0; fd == -ENOENT && races < MAX_RACES; races++) {
-                        int r = create_one(cur, name, step, step == want ? mode : 0755, &fd);
+                        int r = create_one(cur, name, step, step == want ? mode : 0755, owner, &fd);
                         if (r < 0)
                                 return r;
                         if (fd < 0)
@@ -230,7 +264,7 @@ static int walk_create(int root_fd, const char *path, enum want want, mode_t mod
  * Create (or find) `path` as `want`. Most calls find it at once or miss only the last
  * component, so try those two cheap cases before the component-by-component walk.
  */
-static int resolve_create(int root_fd, const char *path, enum want want, mode_t mode)
+static int resolve_create(int root_fd, const char *path, enum want want, mode_t mode, const struct owner *owner)
 {
         int fd = openat2_fd(root_fd, path, O_PATH | (want == WANT_DIR ? O_DIRECTORY : 0), 0, IN_ROOT);
         if (fd != -ENOENT)
@@ -248,7 +282,7 @@ static int resolve_create(int root_fd, const char *path, enum want want, mode_t 
                 if (parent >= 0) {
                         memcpy(name, base, base_len);
                         name[base_len] = '\0';
-                        int r = create_one(parent, name, want, mode, &fd);
+                        int r = create_one(parent, name, want, mode, owner, &fd);
                         if (r < 0)
                                 return r;
                         if (fd >= 0)
@@ -261,7 +295,7 @@ static int resolve_create(int root_fd, const char *path, enum want want, mode_t 
                         return parent;
                 }
         }
-        return walk_create(root_fd, path, want, mode);
+        return walk_create(root_fd, path, want, mode, owner);
 }
 
 int husk_path_open_in_root(int root_fd, const char *path, uint64_t open_flags, uint64_t resolve_extra,
@@ -277,17 +311,37 @@ int husk_path_open_in_root(int root_fd, const char *path, uint64_t open_flags, u
 
 int husk_path_mkdir_all_in_root(int root_fd, const char *path, mode_t mode, struct husk_error **err)
 {
-        int fd = resolve_create(root_fd, path, WANT_DIR, mode);
+        int fd = resolve_create(root_fd, path, WANT_DIR, mode, NULL);
         if (fd < 0)
                 return husk_error_set(err, -fd, "create directory `%s`", path);
         return fd;
 }
 
+int husk_path_mkdir_all_in_root_owned(int root_fd, const char *path, mode_t mode, uid_t uid, gid_t gid,
+                                      struct husk_error **err)
+{
+        struct owner owner = {uid, gid};
+        int fd = resolve_create(root_fd, path, WANT_DIR, mode, &owner);
+        if (fd < 0)
+                return husk_error_set(err, -fd, "create directory `%s` owned by %u:%u", path, uid, gid);
+        return fd;
+}
+
 int husk_path_mkfile_in_root(int root_fd, const char *path, mode_t mode, struct husk_error **err)
 {
-        int fd = resolve_create(root_fd, path, WANT_FILE, mode);
+        int fd = resolve_create(root_fd, path, WANT_FILE, mode, NULL);
         if (fd < 0)
                 return husk_error_set(err, -fd, "create file `%s`", path);
+        return fd;
+}
+
+int husk_path_mkfile_in_root_owned(int root_fd, const char *path, mode_t mode, uid_t uid, gid_t gid,
+                                   struct husk_error **err)
+{
+        struct owner owner = {uid, gid};
+        int fd = resolve_create(root_fd, path, WANT_FILE, mode, &owner);
+        if (fd < 0)
+                return husk_error_set(err, -fd, "create file `%s` owned by %u:%u", path, uid, gid);
         return fd;
 }
 
@@ -302,7 +356,7 @@ int husk_path_open_parent_in_root(int root_fd, const char *path, char **ret_name
         _cleanup_free_ char *name = strndup(base, base_len);
         if (!name)
                 return husk_error_set(err, ENOMEM, "open parent of `%s`", path);
-        int fd = resolve_create(root_fd, dir, WANT_DIR, 0755);
+        int fd = resolve_create(root_fd, dir, WANT_DIR, 0755, NULL);
         if (fd < 0)
                 return husk_error_set(err, -fd, "create directory `%s`", dir);
         *ret_name = TAKE_PTR(name);

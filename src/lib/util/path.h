@@ -44,6 +44,17 @@ int husk_path_mkdir_all_in_root(int root_fd, const char *path, mode_t mode, stru
 int husk_path_mkfile_in_root(int root_fd, const char *path, mode_t mode, struct husk_error **err);
 
 /*
+ * As husk_path_mkdir_all_in_root and husk_path_mkfile_in_root, for the runtime making what
+ * another user (the root of a user namespace) would have made: each component created here
+ * (missing parents included, not what was already there) is given to uid:gid before the walk
+ * goes on, and removed again when the chown fails (no object is left with another owner).
+ */
+int husk_path_mkdir_all_in_root_owned(int root_fd, const char *path, mode_t mode, uid_t uid, gid_t gid,
+                                      struct husk_error **err);
+int husk_path_mkfile_in_root_owned(int root_fd, const char *path, mode_t mode, uid_t uid, gid_t gid,
+                                   struct husk_error **err);
+
+/*
  * Create the missing parent directories of `path` (mode 0755) and return an O_PATH fd of
  * the parent, with *ret_name set to the final component (caller frees), for the *at()
  * calls that make or replace the last component itself: mknodat, symlinkat, unlinkat,

@@ -50,6 +50,7 @@ setup() {
 	as_user "$HUSK" spec --rootless
 	update_config '.process.terminal = false | .root.path = $rootfs' --arg rootfs "$BUNDLE/rootfs"
 	chown "$RL_USER:" "$BUNDLE/config.json"
+	V2_CGROUPS=()
 }
 
 teardown() {
@@ -62,6 +63,14 @@ teardown() {
 	local dir
 	for dir in /sys/fs/cgroup/*/"husk-deleg-$ID"/c /sys/fs/cgroup/*/"husk-deleg-$ID"; do
 		[ -d "$dir" ] && rmdir "$dir" 2>/dev/null
+	done
+	# cgroup v2 subtrees of a test: kill what is left, then remove them deepest first.
+	for dir in "${V2_CGROUPS[@]}"; do
+		[ -d "$dir" ] || continue
+		echo 1 >"$dir/cgroup.kill" 2>/dev/null || true
+		find "$dir" -depth -type d | while read -r cg; do
+			retry 50 0.1 rmdir "$cg" 2>/dev/null || echo "# could not remove $cg" >&3
+		done
 	done
 	husk_teardown
 }
@@ -228,6 +237,7 @@ user_run() {
 # slice does that on v2. Here every hierarchy's delegated dir is made by the test, as an administrator would.
 @test "rootless: a cgroup delegated to the user is used: the container is placed in it and its limits applied" {
 	local parent=husk-deleg-$ID dir
+	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] || skip "v1 and hybrid only: pure v2 has the \"cgroup v2:\" tests"
 	for dir in /sys/fs/cgroup/*/; do
 		[ -e "$dir/cgroup.procs" ] || continue
 		mkdir "$dir$parent"
@@ -257,4 +267,132 @@ user_run() {
 	for dir in /sys/fs/cgroup/*/"$parent"; do
 		[ ! -e "$dir/c" ] || fail "$dir/c left behind"
 	done
+}
+
+# ---- cgroup v2: delegation as systemd does it (Delegate=yes) ----
+#
+# On pure v2 an unprivileged user may create cgroups only where an administrator delegated a subtree: its
+# directory and its cgroup.procs, cgroup.subtree_control and cgroup.threads are the user's. Moving a process
+# also needs write access to cgroup.procs of the common ancestor of where it is and where it goes, so the user's
+# processes must already live inside the subtree, in a leaf (v2 gives controllers only to the children of a
+# cgroup without processes): root puts them there, as systemd does with the user manager.
+
+# Skip unless /sys/fs/cgroup is cgroup2; the cgroup v2 VM runs these: tests/vm/run-cgroup-v2.sh.
+require_pure_v2() {
+	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] ||
+		skip "needs pure cgroup v2 (this host is v1 or hybrid): run it in the VM with VM_FILTER='^rootless: cgroup v2' bash tests/vm/run-cgroup-v2.sh tests/integration/rootless.bats"
+}
+
+# Make the cgroup /sys/fs/cgroup$1 (removed in teardown with all it holds) and hand it to the user as
+# Delegate=yes does.
+delegate_v2() {
+	local dir=/sys/fs/cgroup$1
+	mkdir "$dir"
+	V2_CGROUPS+=("$dir")
+	chown "$RL_USER:" "$dir" "$dir/cgroup.procs" "$dir/cgroup.subtree_control" "$dir/cgroup.threads"
+}
+
+# as_user from inside cgroup $1 (under /sys/fs/cgroup): root moves a subshell there first.
+as_user_in() {
+	local cg=$1
+	shift
+	(echo 0 >"/sys/fs/cgroup$cg/cgroup.procs" && as_user "$@")
+}
+
+@test "rootless: cgroup v2: a delegated cgroupsPath gets the container and its limits, and delete removes it" {
+	require_pure_v2
+	local deleg=/$ID-deleg
+	delegate_v2 "$deleg"
+	# The user makes its own leaf for the shell; the administrator enables controllers for the subtree.
+	as_user mkdir "/sys/fs/cgroup$deleg/shell"
+	echo "+pids +memory" >"/sys/fs/cgroup$deleg/cgroup.subtree_control"
+	update_config '.linux.cgroupsPath = $p | .linux.resources = {"pids": {"limit": 17}, "memory": {"limit": 67108864}}' \
+		--arg p "$deleg/c"
+	set_args sleep 100
+	chown "$RL_USER:" "$BUNDLE/config.json"
+	as_user_in "$deleg/shell" "$HUSK" run --detach --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/run.out" 2>&1 3>&- ||
+		fail "run: $(cat "$TMP/run.out")"
+	local dir=/sys/fs/cgroup$deleg/c
+	pid=$(as_user "$HUSK" state "$ID" | jq -r .pid)
+	grep -qx "$pid" "$dir/cgroup.procs" || fail "container process $pid not in $dir: $(cat "/proc/$pid/cgroup")"
+	[ "$(cat "$dir/pids.max")" = 17 ] || fail "pids.max: $(cat "$dir/pids.max")"
+	[ "$(cat "$dir/memory.max")" = 67108864 ] || fail "memory.max: $(cat "$dir/memory.max")"
+	# Made by the user, so its files are the user's (the kernel gives a new cgroup to its creator).
+	[ "$(stat -c %u "$dir" "$dir/cgroup.procs" | sort -u)" = "$RL_UID" ] || fail "$(ls -ln "$dir" | head)"
+	run as_user "$HUSK" delete -f "$ID"
+	assert_status 0
+	[ ! -e "$dir" ] || fail "$dir left behind"
+	[ -d "/sys/fs/cgroup$deleg/shell" ] || fail "the delegated subtree itself must stay"
+}
+
+# runc (fs2, no systemd) puts a container without cgroupsPath in <parent of its own cgroup>/<id> (its own cgroup has
+# processes, so controllers could not be enabled below it), and as rootless skips it when that cannot be created
+# and no limits are set. husk does the same.
+@test "rootless: cgroup v2: without cgroupsPath the cgroup is <parent of the caller's>/<id> if delegated, else skipped" {
+	require_pure_v2
+	local deleg=/$ID-deleg own
+	delegate_v2 "$deleg"
+	set_args cat /proc/self/cgroup
+	# Not delegated (the caller's cgroup is root's): no cgroup, the container stays in the caller's, nothing left.
+	own=$(cut -d: -f3 /proc/self/cgroup)
+	user_run cat /proc/self/cgroup
+	assert_status 0
+	[ "$output" = "0::$own" ] || fail "expected the caller's cgroup $own"
+	assert_no_cgroup
+	# The caller's own cgroup is the user's but its parent is not: the same, <parent>/<id> cannot be made.
+	run as_user_in "$deleg" "$HUSK" run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	[ "$output" = "0::$deleg" ] || fail "expected the caller's cgroup $deleg"
+	assert_no_cgroup
+	# From a leaf of the delegated subtree: <deleg>/<id>, removed when the container is.
+	as_user mkdir "/sys/fs/cgroup$deleg/shell"
+	run as_user_in "$deleg/shell" "$HUSK" run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	[ "$output" = "0::$deleg/$ID" ] || fail "expected $deleg/$ID"
+	assert_no_cgroup
+	[ -z "$(ls -A "$XDG/husk")" ] || fail "state left: $(ls -A "$XDG/husk")"
+}
+
+@test "rootless: cgroup v2: limits without a delegated cgroup fail, naming what is not delegated" {
+	require_pure_v2
+	husk_only "message text"
+	local deleg=/$ID-deleg
+	update_config '.linux.resources = {"pids": {"limit": 17}}'
+	# No cgroupsPath and the caller's parent cgroup is root's (runc: "rootless needs no limits + no cgrouppath").
+	user_run true
+	[ "$status" -ne 0 ] || fail "expected a failure"
+	assert_output_contains "rootless with linux.resources limits and no linux.cgroupsPath needs a cgroup it may create"
+	assert_output_contains "is not delegated to uid $RL_UID: it cannot create \`$ID\` in"
+	assert_no_cgroup
+	# cgroupsPath outside any delegated subtree.
+	update_config '.linux.cgroupsPath = $p' --arg p "/$ID-nodeleg/c"
+	user_run true
+	[ "$status" -ne 0 ] || fail "expected a failure"
+	assert_output_contains "cgroup \`/$ID-nodeleg/c\` is not delegated to uid $RL_UID: it cannot create \`$ID-nodeleg\` in \`/sys/fs/cgroup\`, owned by uid 0"
+	assert_output_contains "Delegate=yes"
+	[ ! -e "/sys/fs/cgroup/$ID-nodeleg" ] || fail "cgroup made"
+	# Delegated, but husk runs outside the subtree: the move needs the common ancestor's cgroup.procs.
+	delegate_v2 "$deleg"
+	update_config '.linux.cgroupsPath = $p' --arg p "$deleg/c"
+	own=$(cut -d: -f3 /proc/self/cgroup)
+	user_run true
+	[ "$status" -ne 0 ] || fail "expected a failure"
+	assert_output_contains "cgroup \`$deleg/c\` is not delegated to uid $RL_UID together with husk's own cgroup \`$own\`"
+	assert_output_contains "/cgroup.procs\`, in their common ancestor, owned by uid 0"
+	[ ! -e "/sys/fs/cgroup$deleg/c" ] || fail "cgroup left behind"
+	# A controller the administrator did not enable for the subtree (memory: only pids reaches it).
+	local top=/$ID-top
+	mkdir "/sys/fs/cgroup$top"
+	V2_CGROUPS=("/sys/fs/cgroup$top" "${V2_CGROUPS[@]}")
+	echo +pids >"/sys/fs/cgroup$top/cgroup.subtree_control"
+	delegate_v2 "$top/deleg"
+	as_user mkdir "/sys/fs/cgroup$top/deleg/shell"
+	update_config '.linux.cgroupsPath = $p | .linux.resources = {"memory": {"limit": 67108864}}' --arg p "$top/deleg/c"
+	set_args true
+	chown "$RL_USER:" "$BUNDLE/config.json"
+	run as_user_in "$top/deleg/shell" "$HUSK" run --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "expected a failure"
+	assert_output_contains "cgroup controller \`memory\` is not delegated to uid $RL_UID: enable it in \`/sys/fs/cgroup$top/cgroup.subtree_control\`"
+	[ ! -e "/sys/fs/cgroup$top/deleg/c" ] || fail "cgroup left behind"
+	[ -z "$(ls -A "$XDG/husk" 2>/dev/null)" ] || fail "state left: $(ls -A "$XDG/husk")"
 }

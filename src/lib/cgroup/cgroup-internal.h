@@ -43,6 +43,7 @@ struct husk_cgroup {
         enum husk_cgroup_layout layout;
         bool rootless;
         bool explicit_path; /* linux.cgroupsPath was given (rootless errors are not ignored then) */
+        bool needs_cgroup;  /* linux.resources sets limits: the container may not run outside its cgroup */
         int root_fd;        /* /sys/fs/cgroup */
         struct cg_hierarchy *hierarchies;
         size_t hierarchies_len;
@@ -115,6 +116,17 @@ int cg_device_rules_build(const struct husk_resources *r, const struct husk_devi
 void cg_device_rules_free(struct cg_device_rules *rules);
 int cg_devices_v1_apply(int dirfd, const struct cg_device_rules *rules, struct husk_error **err);
 int cg_devices_bpf_apply(int dirfd, const struct cg_device_rules *rules, struct husk_error **err);
+
+/*
+ * Delegation on pure v2 (delegation.c), for an unprivileged caller. Before h->path is made: its first missing
+ * directory must be creatable, and the caller, in cgroup `own`, must be allowed to move a process into it, which
+ * takes write access to cgroup.procs of their common ancestor (the kernel's rule for cgroup.procs writes and
+ * clone3 CLONE_INTO_CGROUP). On failure *err names what is missing and how to delegate it.
+ */
+int cg_v2_check_delegated(const struct cg_hierarchy *h, const char *own, struct husk_error **err);
+/* Controller c is absent from h's cgroup.controllers: an error naming the ancestor whose cgroup.subtree_control
+ * lacks it and why it could not be enabled there (not writable: not delegated; processes inside). */
+int cg_v2_controller_missing(const struct cg_hierarchy *h, enum cg_controller c, struct husk_error **err);
 
 /* Pids in a cgroup directory and its descendants (appends to *pids). */
 int cg_collect_pids(int dirfd, pid_t **pids, size_t *len, size_t *cap, struct husk_error **err);

@@ -407,6 +407,8 @@ static int check_available(struct husk_cgroup *cg, uint32_t need, bool created, 
                         continue;
                 struct cg_hierarchy *h = cg_hierarchy_of(cg, (enum cg_controller)c);
                 bool present = h && (!v2 || (cg->v2_controllers & CG_BIT(c)));
+                if (!present && v2 && h && h->fd >= 0)
+                        return cg_v2_controller_missing(h, (enum cg_controller)c, err);
                 if (!present)
                         return husk_error_set(err, ENOENT, "cgroup controller `%s` is not available",
                                               cg_controller_name((enum cg_controller)c, v2));
@@ -542,6 +544,7 @@ int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootle
         _cleanup_free_ char *inner = NULL;
         _cleanup_free_ char *enable = NULL;
         struct cg_device_rules rules = {0};
+        bool delegation_failed = false;
         int r;
 
         const struct husk_resources *res =
@@ -553,6 +556,8 @@ int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootle
         if (r < 0)
                 return r;
         cg->explicit_path = explicit_path;
+        cg->needs_cgroup =
+            cg_resources_controllers(res, cg->layout == HUSK_CGROUP_V2) != 0 || (res && res->unified.len > 0);
         r = clean_path(explicit_path ? given : id, &inner, err);
         if (r < 0)
                 return r;
@@ -615,31 +620,39 @@ int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootle
 
         for (size_t i = 0; i < cg->hierarchies_len; i++) {
                 struct cg_hierarchy *h = &cg->hierarchies[i];
-                r = hierarchy_create(cg, h, enable, err);
+                bool v2 = cg->layout == HUSK_CGROUP_V2;
+                r = 0;
+                /* Unprivileged on v2: what the kernel would refuse later (the move into it) is found now, with
+                 * a message that says what is not delegated. Hybrid's cgroup2 hierarchy is optional anyway. */
+                if (rootless && v2) {
+                        r = cg_v2_check_delegated(h, own[i], err);
+                        delegation_failed = r < 0;
+                }
+                if (r >= 0)
+                        r = hierarchy_create(cg, h, enable, err);
                 if (r < 0) {
                         if (rootless && !explicit_path && cg_is_permission_error(r)) {
-                                /* RootlessCgroups: go on without this hierarchy. */
+                                /* runc's rootless cgroups: limits need the cgroup; without them go on without it. */
+                                if (v2 && cg->needs_cgroup) {
+                                        husk_error_wrap(err, "rootless with linux.resources limits and no "
+                                                             "linux.cgroupsPath needs a cgroup it may create");
+                                        goto out;
+                                }
                                 husk_debug("rootless: skipping cgroup `%s` in `%s`: %s", h->path, h->mount,
                                            err && *err ? (*err)->msg : "");
                                 cg_error_clear(err);
+                                delegation_failed = false;
+                                r = 0;
                                 hierarchy_remove_created(cg, h);
                                 continue;
                         }
                         goto out;
                 }
         }
-        if (cg->layout == HUSK_CGROUP_V2) {
-                struct cg_hierarchy *h = &cg->hierarchies[cg->unified];
-                if (h->fd >= 0) {
-                        r = read_v2_controllers(h->fd, &cg->v2_controllers, err);
-                        if (r < 0)
-                                goto out;
-                } else if (cg_resources_controllers(res, true) != 0) {
-                        r = husk_error_set(err, EPERM,
-                                           "rootless needs no limits and no cgroupsPath when no permission is "
-                                           "granted for cgroups");
+        if (cg->layout == HUSK_CGROUP_V2 && cg->hierarchies[cg->unified].fd >= 0) {
+                r = read_v2_controllers(cg->hierarchies[cg->unified].fd, &cg->v2_controllers, err);
+                if (r < 0)
                         goto out;
-                }
         }
 
         r = apply_all(cg, res, &rules, err);
@@ -654,7 +667,10 @@ out:
                 if (cg)
                         for (size_t i = 0; i < cg->hierarchies_len; i++)
                                 hierarchy_remove_created(cg, &cg->hierarchies[i]);
-                husk_error_wrap(err, "cgroup `%s`", cg && cg->display_path ? cg->display_path : (inner ? inner : ""));
+                /* A delegation message starts with the cgroup's path already. */
+                if (!delegation_failed)
+                        husk_error_wrap(err, "cgroup `%s`",
+                                        cg && cg->display_path ? cg->display_path : (inner ? inner : ""));
         }
         return r;
 }
@@ -740,6 +756,11 @@ int husk_cgroup_clone_fd(const struct husk_cgroup *cg)
 bool husk_cgroup_clone_places_all(const struct husk_cgroup *cg)
 {
         return cg->layout == HUSK_CGROUP_V2;
+}
+
+bool husk_cgroup_join_optional(const struct husk_cgroup *cg)
+{
+        return cg->layout != HUSK_CGROUP_V2 || (cg->rootless && !cg->explicit_path && !cg->needs_cgroup);
 }
 
 /*

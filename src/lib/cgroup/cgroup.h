@@ -28,7 +28,11 @@ enum husk_cgroup_layout husk_cgroup_layout(const struct husk_cgroup *cg);
  * cgroup on pure v2. Empty: the relative path "<id>" (runc's default). The process joins later
  * (husk_cgroup_enter, or clone3 with husk_cgroup_clone_fd). rootless: permission errors while
  * creating a hierarchy's cgroup drop that hierarchy when no cgroupsPath was given, and device
- * errors are ignored, as runc's RootlessCgroups does. On failure nothing is left behind.
+ * errors are ignored, as runc's RootlessCgroups does. Rootless on pure v2 the cgroup must be
+ * delegated: its first missing directory creatable and the caller inside the delegated subtree
+ * (cgroup.procs of the common ancestor writable), else the error says what is missing
+ * ("cgroup `/a/b` is not delegated to uid 1000: ..."); without cgroupsPath and limits the cgroup
+ * is skipped instead. On failure nothing is left behind.
  */
 int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless, struct husk_cgroup **ret,
                        struct husk_error **err);
@@ -49,6 +53,15 @@ int husk_cgroup_clone_fd(const struct husk_cgroup *cg);
 
 /* Whether CLONE_INTO_CGROUP into husk_cgroup_clone_fd places a process in every hierarchy (pure v2). */
 bool husk_cgroup_clone_places_all(const struct husk_cgroup *cg);
+
+/*
+ * Whether a process may stay out of the cgroup2 cgroup when the kernel refuses to move it there (clone3
+ * CLONE_INTO_CGROUP failing with EACCES or EPERM). True on hybrid hosts, whose cgroup2 hierarchy holds no
+ * controllers, and, as runc's rootless cgroups, for an unprivileged caller when the cgroup carries no
+ * limits and was not named by linux.cgroupsPath; a cgroup from husk_cgroup_open counts as unnamed, so a
+ * rootless `exec` from outside the delegated subtree runs, as with runc, outside the container's cgroup.
+ */
+bool husk_cgroup_join_optional(const struct husk_cgroup *cg);
 
 /*
  * Move the calling process, which must be single-threaded, into the cgroup of every v1

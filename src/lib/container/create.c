@@ -226,9 +226,14 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
 pid_t husk_clone3_in_cgroup(struct husk_clone_args *args, const struct husk_cgroup *cg)
 {
         pid_t pid = husk_clone3(args);
+        /* Refused moves are fatal where the cgroup holds limits or was asked for; elsewhere (hybrid's
+         * controller-less cgroup2, rootless without cgroupsPath) the process stays where husk is, as with runc. */
         if (pid < 0 && (errno == EACCES || errno == EPERM) && (args->flags & CLONE_INTO_CGROUP) && cg &&
-            !husk_cgroup_clone_places_all(cg)) {
-                husk_debug("not placed in the cgroup2 hierarchy (%s): it has no controllers here", strerror(errno));
+            husk_cgroup_join_optional(cg)) {
+                const char *path = husk_cgroup_path(cg);
+                husk_debug("not placed in cgroup `%.*s` of the cgroup2 hierarchy (%s): %s", (int)strcspn(path, "\n"),
+                           path, strerror(errno),
+                           husk_cgroup_clone_places_all(cg) ? "rootless, not delegated" : "it has no controllers here");
                 args->flags &= ~(uint64_t)CLONE_INTO_CGROUP;
                 args->cgroup = 0;
                 pid = husk_clone3(args);

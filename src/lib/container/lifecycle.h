@@ -64,9 +64,9 @@ char *husk_launch_state_json(const struct husk_state *state, enum husk_status st
 int husk_dirfd_socket_path(int dirfd, const char *name, char *buf, size_t len);
 
 /*
- * clone3 with args (CLONE_INTO_CGROUP when args->flags has it). On a hybrid host the cgroup2
- * hierarchy holds no controllers: when the kernel refuses the move into it (EACCES/EPERM, e.g. an
- * unprivileged caller outside any delegated cgroup2 subtree), clone without it instead.
+ * clone3 with args (CLONE_INTO_CGROUP when args->flags has it). When the kernel refuses the move
+ * (EACCES/EPERM) and husk_cgroup_join_optional(cg) holds (hybrid's controller-less cgroup2; rootless
+ * without limits or cgroupsPath, or a cgroup reopened for exec), clone without it instead.
  */
 pid_t husk_clone3_in_cgroup(struct husk_clone_args *args, const struct husk_cgroup *cg);
 

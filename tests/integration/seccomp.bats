@@ -161,6 +161,17 @@ set_old_profile() {
 	[ "$(kv thread)" = 0 ]
 }
 
+@test "seccomp: an execve failure is reported even when the filter refuses sendmsg" {
+	# The filter is in place before the final execve; the init's error must still reach the caller.
+	printf 'not an executable\001\002' >"$BUNDLE/rootfs/garbage"
+	chmod 0755 "$BUNDLE/rootfs/garbage"
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["sendmsg"], "action": "SCMP_ACT_ERRNO"}]}'
+	container_run /garbage
+	[ "$status" -ne 0 ] || fail "a non-executable entrypoint ran"
+	[[ "$output" == *"Exec format error"* ]] || fail "the exec error was lost: $output"
+}
+
 @test "seccomp: --debug says which syscalls get ENOSYS" {
 	husk_only "husk's debug lines"
 	require_x86_64

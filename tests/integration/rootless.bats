@@ -233,6 +233,123 @@ user_run() {
 	assert_output_contains "--rootless: invalid value \`maybe\` (auto, true or false)"
 }
 
+# A running container of the user whose init sleeps; its host pid in INIT_PID.
+user_run_detached() {
+	set_args sleep 600
+	chown "$RL_USER:" "$BUNDLE/config.json"
+	as_user "$HUSK" run --detach --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/run.out" 2>&1 3>&- ||
+		fail "run: $(cat "$TMP/run.out")"
+	INIT_PID=$(as_user "$HUSK" state "$ID" | jq -r .pid)
+}
+
+# The container's pid namespace belongs to its user namespace: only a process that entered the user namespace first
+# may join it, which the unprivileged runtime itself may not do for its own.
+@test "rootless: exec runs in every namespace of the container, as its root, and returns the output and exit status" {
+	user_run_detached
+	run as_user "$HUSK" exec "$ID" sh -c 'checker ns; echo pid=$$; echo ppid=$PPID; echo uid=$(id -u); echo gid=$(id -g)
+		echo init=$(cat /proc/1/comm); echo setgroups=$(cat /proc/self/setgroups); echo out; echo err >&2; exit 3' </dev/null
+	[ "$status" -eq 3 ] || fail "exit status $status, not 3: $output"
+	for ns in user pid mnt ipc uts; do
+		want=$(readlink "/proc/$INIT_PID/ns/$ns")
+		[ "$(kv "ns.$ns")" = "$want" ] || fail "ns.$ns: got $(kv "ns.$ns"), init has $want"
+	done
+	# Below the container's init in its pid namespace, the parent (the runtime) outside it.
+	[ "$(kv pid)" -gt 1 ] && [ "$(kv ppid)" = 0 ] && [ "$(kv init)" = sleep ] || fail "not in the pid namespace: $output"
+	[ "$(kv uid)" = 0 ] && [ "$(kv gid)" = 0 ] || fail "ids: $output"
+	# The user wrote the gid map itself: setgroups is denied there, and exec must not need it.
+	[ "$(kv setgroups)" = deny ] || fail "$output"
+	assert_output_contains out
+	assert_output_contains err
+	# --detach: the pid file names the process on the host, in the container's namespaces.
+	as_user "$HUSK" exec --detach --pid-file "$XDG/exec.pid" "$ID" sleep 300 </dev/null >"$TMP/exec.out" 2>&1 3>&- ||
+		fail "exec -d: $(cat "$TMP/exec.out")"
+	pid=$(cat "$XDG/exec.pid")
+	[ "$(cat "/proc/$pid/comm")" = sleep ] || fail "pid file: $pid is $(cat "/proc/$pid/comm")"
+	[ "$(readlink "/proc/$pid/ns/pid")" = "$(readlink "/proc/$INIT_PID/ns/pid")" ] || fail "pid file: $pid not in the container"
+	[ "$(stat -c %u "/proc/$pid")" = "$RL_UID" ] || fail "the exec'd process is not the user's"
+	# A command that cannot run fails with a message, and the container stays.
+	run as_user "$HUSK" exec "$ID" /nonexistent </dev/null
+	[ "$status" -ne 0 ] || fail "expected a failure"
+	assert_output_contains /nonexistent
+	[ "$(as_user "$HUSK" state "$ID" | jq -r .status)" = running ] || fail "the container did not survive"
+}
+
+@test "rootless: exec -t gets a pty of the container, through --console-socket or proxying the caller's terminal" {
+	user_run_detached
+	start_console_socket
+	chmod 0777 "$TMP/console.sock"
+	as_user "$HUSK" exec --detach --tty --console-socket "$TMP/console.sock" "$ID" \
+		sh -c 'checker tty; echo owner=$(stat -c %u "$(tty)")' </dev/null >"$TMP/exec.out" 2>&1 3>&- ||
+		fail "exec -t: $(cat "$TMP/exec.out")"
+	wait_console_output
+	output=$console
+	[ "$(kv stdin.tty)" = 1 ] && [ "$(kv stdout.tty)" = 1 ] && [ "$(kv ctty)" = 1 ] || fail "no terminal: $output"
+	[[ "$(kv stdin.ttyname)" == /dev/pts/* ]] || fail "the pty is not in the container's devpts: $output"
+	# Made by the container's root, not by an id the user namespace does not map.
+	[ "$(kv owner)" = 0 ] || fail "$output"
+	# On a terminal (util-linux script), the runtime proxies it and returns the exit status.
+	command -v script >/dev/null || skip "no script (util-linux)"
+	mkfifo "$TMP/pty.in"
+	exec {fd}<>"$TMP/pty.in"
+	run script -qefc "setpriv --reuid=$RL_UID --regid=$RL_GID --init-groups --inh-caps=-all \
+		env HOME=/nonexistent XDG_RUNTIME_DIR=$XDG $HUSK exec -t $ID sh -c 'checker tty; exit 5'" /dev/null <&$fd 3>&-
+	exec {fd}>&-
+	output=${output//$'\r'/}
+	[ "$status" -eq 5 ] || fail "exit status $status, not 5: $output"
+	[ "$(kv stdin.tty)" = 1 ] && [ "$(kv ctty)" = 1 ] || fail "no terminal: $output"
+}
+
+@test "rootless: exec --user runs as a mapped user of the container, which owns what it creates" {
+	command -v newuidmap >/dev/null || skip "newuidmap not installed (Debian package uidmap)"
+	set_subids 520000 65536
+	update_config '.linux.uidMappings = [{"containerID": 0, "hostID": $uid, "size": 1},
+				{"containerID": 1, "hostID": 520000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": $gid, "size": 1},
+				{"containerID": 1, "hostID": 520000, "size": 65536}]
+		| .mounts += [{"destination": "/shared", "type": "bind", "source": $shared, "options": ["rbind", "rw"]}]' \
+		--argjson uid "$RL_UID" --argjson gid "$RL_GID" --arg shared "$TMP/shared"
+	mkdir -m 0777 "$TMP/shared" "$BUNDLE/rootfs/shared"
+	user_run_detached
+	run as_user "$HUSK" exec --user 1000:1000 --additional-gids 5 "$ID" \
+		sh -c 'echo uid=$(id -u) gid=$(id -g); echo groups=$(id -G); touch /shared/made' </dev/null
+	assert_status 0
+	[ "$(kv uid)" = "1000 gid=1000" ] || fail "$output"
+	# newgidmap wrote the gid map: setgroups is allowed and the additional gid set.
+	[ "$(kv groups)" = "1000 5" ] || fail "$output"
+	[ "$(stat -c %u:%g "$TMP/shared/made")" = 520999:520999 ] || fail "owner: $(stat -c %u:%g "$TMP/shared/made")"
+}
+
+# As in a Kubernetes pod with user namespaces: the container joins the sandbox's user namespace and gets its own pid
+# namespace, which must belong to the joined user namespace for the container's root to mount its proc.
+@test "rootless: a user namespace of the user's joined by path, with a pid namespace of its own, and exec into it" {
+	setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups --inh-caps=-all \
+		unshare --user --map-root-user sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+	local holder=$!
+	BACKGROUND_PIDS+=("$holder")
+	# unshare writes the maps before it executes sleep.
+	retry 100 0.02 grep -qx sleep "/proc/$holder/comm"
+	update_config '.linux.namespaces |= map(if .type == "user" then .path = $user else . end)
+		| del(.linux.uidMappings, .linux.gidMappings)
+		| .mounts += [{"destination": "/shared", "type": "bind", "source": $shared, "options": ["rbind", "rw"]}]' \
+		--arg user "/proc/$holder/ns/user" --arg shared "$TMP/shared"
+	mkdir -m 0777 "$TMP/shared" "$BUNDLE/rootfs/shared"
+	user_run sh -c 'echo pid=$$; echo init=$(sed -n "s/^Name:\t//p" /proc/1/status); echo uid=$(id -u)
+		grep -c "^proc /proc proc" /proc/self/mounts | sed s/^/proc=/
+		echo userns=$(readlink /proc/self/ns/user); echo pidns=$(readlink /proc/self/ns/pid); touch /shared/made'
+	assert_status 0
+	[ "$(kv pid)" = 1 ] && [ "$(kv init)" = sh ] && [ "$(kv proc)" = 1 ] || fail "$output"
+	[ "$(kv uid)" = 0 ] || fail "$output"
+	[ "$(kv userns)" = "$(readlink "/proc/$holder/ns/user")" ] || fail "not in the joined user namespace: $output"
+	[ "$(kv pidns)" != "$(readlink "/proc/$holder/ns/pid")" ] || fail "no pid namespace of its own: $output"
+	[ "$(stat -c %u:%g "$TMP/shared/made")" = "$RL_UID:$RL_GID" ] || fail "owner: $(stat -c %u:%g "$TMP/shared/made")"
+	user_run_detached
+	[ "$(readlink "/proc/$INIT_PID/ns/user")" = "$(readlink "/proc/$holder/ns/user")" ] || fail "init not in the joined user namespace"
+	run as_user "$HUSK" exec "$ID" sh -c 'echo pid=$$; echo init=$(cat /proc/1/comm); readlink /proc/self/ns/pid' </dev/null
+	assert_status 0
+	[ "$(kv pid)" -gt 1 ] && [ "$(kv init)" = sleep ] || fail "$output"
+	assert_output_contains "$(readlink "/proc/$INIT_PID/ns/pid")"
+}
+
 # On v1 and hybrid hosts delegating a cgroup is handing its directory (and files) to the user; a systemd user
 # slice does that on v2. Here every hierarchy's delegated dir is made by the test, as an administrator would.
 @test "rootless: a cgroup delegated to the user is used: the container is placed in it and its limits applied" {

@@ -168,9 +168,10 @@ teardown() { husk_teardown; }
 	[ -z "$(ls -A "$BUNDLE/rootfs/dev")" ] || fail "made under /dev: $(ls -A "$BUNDLE/rootfs/dev")"
 }
 
-# Start a process in new user and pid namespaces, the user namespace with setup's maps, for the container to
-# join by path; sets USERNS_PATH and PIDNS_PATH.
+# Start a process in new user and pid namespaces, the user namespace with setup's maps (or the uid and gid maps
+# given), for the container to join by path; sets USERNS_PATH and PIDNS_PATH.
 hold_userns() {
+	local uid_map=${1:-$'0 100000 1000\n1000 300000 1000'} gid_map=${2:-$'0 200000 1000\n1000 400000 1000'}
 	unshare --user --pid --fork sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
 	BACKGROUND_PIDS+=($!)
 	retry 100 0.02 pgrep -P $! >/dev/null
@@ -178,8 +179,8 @@ hold_userns() {
 	pid=$(pgrep -P $!)
 	BACKGROUND_PIDS+=("$pid")
 	# Each map in one write(2), which printf does not promise.
-	printf '0 100000 1000\n1000 300000 1000\n' | dd of="/proc/$pid/uid_map" bs=4096 iflag=fullblock status=none
-	printf '0 200000 1000\n1000 400000 1000\n' | dd of="/proc/$pid/gid_map" bs=4096 iflag=fullblock status=none
+	printf '%s\n' "$uid_map" | dd of="/proc/$pid/uid_map" bs=4096 iflag=fullblock status=none
+	printf '%s\n' "$gid_map" | dd of="/proc/$pid/gid_map" bs=4096 iflag=fullblock status=none
 	USERNS_PATH=/proc/$pid/ns/user
 	PIDNS_PATH=/proc/$pid/ns/pid
 }
@@ -189,6 +190,94 @@ join_held_userns() {
 	update_config '.linux.namespaces |= map(if .type == "user" then .path = $user
 			elif .type == "pid" then .path = $pid else . end)
 		| del(.linux.uidMappings, .linux.gidMappings)' --arg user "$USERNS_PATH" --arg pid "$PIDNS_PATH"
+}
+
+# Join only the user namespace of hold_userns: the container makes its other namespaces, which must belong to the
+# joined user namespace (a Kubernetes pod with user namespaces: the containers join the sandbox's, each with its own
+# pid namespace).
+join_held_userns_only() {
+	update_config '.linux.namespaces |= map(if .type == "user" then .path = $user else . end)
+		| del(.linux.uidMappings, .linux.gidMappings)' --arg user "$USERNS_PATH"
+}
+
+@test "userns: joined by path with a pid namespace of its own: proc mounted, the init is pid 1, files owned through the maps" {
+	hold_userns
+	join_held_userns_only
+	mkdir "$BUNDLE/rootfs/shared"
+	add_shared_dir
+	# Written before the init enters the joined namespace, where its /proc files are no longer the runtime's.
+	update_config '.process.oomScoreAdj = 123'
+	container_run sh -c 'echo pid=$$; echo init=$(sed -n "s/^Name:\t//p" /proc/1/status)
+		ps -o pid,comm | awk "\$1 == 1 { print \"ps1=\" \$2 }"
+		grep -c "^proc /proc proc" /proc/self/mounts | sed s/^/proc=/; echo uid=$(id -u) gid=$(id -g)
+		echo userns=$(readlink /proc/self/ns/user); echo pidns=$(readlink /proc/self/ns/pid)
+		echo oom=$(cat /proc/self/oom_score_adj); touch /shared/made'
+	assert_status 0
+	[ "$(kv pid)" = 1 ] && [ "$(kv init)" = sh ] && [ "$(kv ps1)" = sh ] || fail "the init is not pid 1"
+	[ "$(kv proc)" = 1 ] || fail "proc not mounted"
+	[ "$(kv uid)" = "0 gid=0" ] || fail "ids"
+	[ "$(kv userns)" = "$(readlink "$USERNS_PATH")" ] || fail "not in the joined user namespace"
+	[ "$(kv pidns)" != "$(readlink "$PIDNS_PATH")" ] && [ "$(kv pidns)" != "$(readlink /proc/self/ns/pid)" ] ||
+		fail "no pid namespace of its own"
+	[ "$(kv oom)" = 123 ] || fail "oomScoreAdj"
+	[ "$(stat -c %u:%g "$TMP/shared/made")" = 100000:200000 ] || fail "owner: $(stat -c %u:%g "$TMP/shared/made")"
+}
+
+@test "userns: exec into a container that joined a user namespace and has a pid namespace of its own" {
+	hold_userns
+	join_held_userns_only
+	set_args sleep 600
+	husk_run_detached
+	init_pid=$(container_pid)
+	[ "$(readlink "/proc/$init_pid/ns/user")" = "$(readlink "$USERNS_PATH")" ] || fail "init not in the joined user namespace"
+	run --separate-stderr husk exec --user 1005:1006 "$ID" sh -c 'checker ns; echo pid=$$; echo ppid=$PPID; echo uid=$(id -u) gid=$(id -g)
+		echo init=$(cat /proc/1/comm)' </dev/null
+	assert_status 0
+	for ns in user pid mnt ipc uts net; do
+		want=$(readlink "/proc/$init_pid/ns/$ns")
+		[ "$(kv "ns.$ns")" = "$want" ] || fail "ns.$ns: got $(kv "ns.$ns"), init has $want"
+	done
+	[ "$(kv pid)" -gt 1 ] && [ "$(kv ppid)" = 0 ] && [ "$(kv init)" = sleep ] || fail "not in the pid namespace: $output"
+	[ "$(kv uid)" = "1005 gid=1006" ] || fail "$output"
+}
+
+@test "userns: joining a user namespace that does not map id 0 fails, saying so" {
+	husk_only "message text"
+	hold_userns '1 100000 1000' '1 200000 1000'
+	join_held_userns_only
+	container_run true
+	[ "$status" -ne 0 ] || fail "expected a failure"
+	assert_output_contains "become root in the joined user namespace \`$USERNS_PATH\`: its uid and gid maps must map id 0"
+	assert_no_trace
+}
+
+@test "userns: exec joins the user namespace as its root; --user from the second range and a terminal work there" {
+	mkdir "$BUNDLE/rootfs/shared"
+	add_shared_dir
+	set_args sleep 600
+	husk_run_detached
+	init_pid=$(container_pid)
+	run --separate-stderr husk exec "$ID" sh -c 'checker ns; echo pid=$$; echo ppid=$PPID; echo uid=$(id -u) gid=$(id -g)' </dev/null
+	assert_status 0
+	for ns in user pid mnt ipc uts; do
+		want=$(readlink "/proc/$init_pid/ns/$ns")
+		[ "$(kv "ns.$ns")" = "$want" ] || fail "ns.$ns: got $(kv "ns.$ns"), init has $want"
+	done
+	[ "$(kv pid)" -gt 1 ] && [ "$(kv ppid)" = 0 ] || fail "not in the pid namespace: $output"
+	# Root of the container's user namespace, not the host's root, which it does not map.
+	[ "$(kv uid)" = "0 gid=0" ] || fail "$output"
+	run --separate-stderr husk exec --user 1005:1006 --additional-gids 1007 "$ID" \
+		sh -c 'echo uid=$(id -u) gid=$(id -g) groups=$(id -G); touch /shared/made' </dev/null
+	assert_status 0
+	[ "$(kv uid)" = "1005 gid=1006 groups=1006 1007" ] || fail "$output"
+	[ "$(stat -c %u:%g "$TMP/shared/made")" = 300005:400006 ] || fail "owner: $(stat -c %u:%g "$TMP/shared/made")"
+	start_console_socket
+	husk exec --detach --tty --console-socket "$TMP/console.sock" "$ID" \
+		sh -c 'checker tty; echo owner=$(stat -c %u "$(tty)")' </dev/null >/dev/null
+	wait_console_output
+	output=$console
+	[ "$(kv ctty)" = 1 ] && [[ "$(kv stdin.ttyname)" == /dev/pts/* ]] || fail "no terminal: $output"
+	[ "$(kv owner)" = 0 ] || fail "pty owner: $output"
 }
 
 @test "userns: joined by path, mount points missing from a rootfs owned by the host's root are made for its root" {

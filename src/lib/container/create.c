@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -142,7 +143,8 @@ static int save_ns(const char *name, int *ret_fd, struct husk_error **err)
 static int prepare_parent_namespaces(struct husk_launch *l, struct husk_error **err)
 {
         int r;
-        if (l->ns.join_fd[HUSK_NS_PID] >= 0) {
+        /* With a joined user namespace the intermediate joins the pid namespace (see spawn_init). */
+        if (l->ns.join_fd[HUSK_NS_PID] >= 0 && l->ns.join_fd[HUSK_NS_USER] < 0) {
                 r = save_ns("pid_for_children", &l->saved_pid_ns, err);
                 if (r < 0 || (r = husk_ns_join(&l->ns, HUSK_NS_PID, err)) < 0)
                         return r;
@@ -178,14 +180,69 @@ static int restore_parent_namespaces(struct husk_launch *l, struct husk_error **
         return 0;
 }
 
+/*
+ * The intermediate of a container joining a user namespace: it enters that namespace (then the pid
+ * namespace joined by path, whose owner may be it) and clones the init with CLONE_PARENT and every new
+ * namespace, which thus belong to the joined user namespace: a pid namespace made by husk, from outside,
+ * would be owned by husk's, and the init could not mount its proc. Its own pid namespace stays husk's,
+ * so the pid it reports is one husk can open.
+ */
+_Noreturn static void init_intermediate(struct husk_launch *l, struct husk_clone_args *args,
+                                        struct husk_ns_relay *relay)
+{
+        struct husk_error *err = NULL;
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (getppid() != l->parent_pid)
+                _exit(1);
+        /* The init inherits it: once non-dumpable, its /proc/<pid> files are the host root's, which an
+         * unprivileged husk could not write. */
+        const struct husk_process *p = &l->spec->process;
+        pid_t pid = -1;
+        if (p->has_oom_score_adj && husk_oom_score_adj_apply(p->oom_score_adj, &err) < 0)
+                husk_ns_relay_exit(relay, pid, err);
+        /* Others live in the joined namespace: none may ptrace us (or the init, which inherits this) and
+         * reach the host's files through our fds; unlike an init in a user namespace of its own, there are
+         * no maps for the parent to write. */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (husk_ns_join(&l->ns, HUSK_NS_USER, &err) == 0 && husk_ns_join(&l->ns, HUSK_NS_PID, &err) == 0) {
+                pid = husk_clone3_in_cgroup(args, l->cgroup);
+                if (pid == 0) {
+                        husk_ns_relay_close(relay);
+                        husk_init_main(l);
+                }
+                if (pid < 0)
+                        husk_error_set(&err, errno,
+                                       "clone the container init in the joined user namespace (flags %#llx)",
+                                       (unsigned long long)args->flags);
+        }
+        husk_ns_relay_exit(relay, pid, err);
+}
+
+/* Clone the init through init_intermediate; its exit signal is the intermediate's, SIGCHLD. */
+static int spawn_in_joined_userns(struct husk_launch *l, struct husk_clone_args *args, struct husk_error **err)
+{
+        struct husk_ns_relay relay;
+        int r = husk_ns_relay_open(&relay, err);
+        if (r < 0)
+                return r;
+        args->flags = (args->flags & ~(uint64_t)CLONE_PIDFD) | CLONE_PARENT;
+        args->pidfd = 0;
+        args->exit_signal = 0; /* the kernel refuses another one with CLONE_PARENT */
+        pid_t intermediate = fork();
+        if (intermediate < 0) {
+                r = husk_error_set(err, errno, "fork");
+                husk_ns_relay_close(&relay);
+                return r;
+        }
+        if (intermediate == 0)
+                init_intermediate(l, args, &relay);
+        return husk_ns_relay_wait(&relay, intermediate, &l->pid, &l->pidfd, err);
+}
+
 static int spawn_init(struct husk_launch *l, struct husk_error **err)
 {
         int cgroup_fd = l->cgroup ? husk_cgroup_clone_fd(l->cgroup) : -1;
         unsigned long flags = l->ns.new_flags & ~(unsigned long)CLONE_NEWTIME;
-        if (l->ns.join_fd[HUSK_NS_USER] >= 0)
-                /* Namespaces made after joining a user namespace must belong to it: the child
-                 * unshares them itself after setns. */
-                flags &= CLONE_NEWPID;
         if (!l->cgroup || !husk_cgroup_clone_places_all(l->cgroup))
                 /* Not born in all its cgroups (it joins its v1 ones itself): the child unshares its
                  * cgroup namespace after that. */
@@ -201,13 +258,19 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
                 args.cgroup = (uint64_t)cgroup_fd;
         }
         l->parent_pid = getpid();
-        pid_t pid = husk_clone3_in_cgroup(&args, l->cgroup);
-        if (pid < 0)
-                return husk_error_set(err, errno, "clone the container init (flags %#llx)",
-                                      (unsigned long long)args.flags);
-        if (pid == 0)
-                husk_init_main(l);
-        l->pid = pid;
+        if (l->ns.join_fd[HUSK_NS_USER] >= 0) {
+                int r = spawn_in_joined_userns(l, &args, err);
+                if (r < 0)
+                        return r;
+        } else {
+                pid_t pid = husk_clone3_in_cgroup(&args, l->cgroup);
+                if (pid < 0)
+                        return husk_error_set(err, errno, "clone the container init (flags %#llx)",
+                                              (unsigned long long)args.flags);
+                if (pid == 0)
+                        husk_init_main(l);
+                l->pid = pid;
+        }
         close(l->sync_child);
         l->sync_child = -1;
         /* The init has its copies; ours would keep the sources of the idmapped mounts busy. */
@@ -537,8 +600,9 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
                         goto fail;
         }
         /* From here, not from init: inside a user namespace init may not write its own
-         * oom_score_adj (the file belongs to the host's root while it is non-dumpable). */
-        if (l->spec->process.has_oom_score_adj &&
+         * oom_score_adj (the file belongs to the host's root while it is non-dumpable). Into a joined
+         * user namespace, the init inherits it from init_intermediate. */
+        if (l->spec->process.has_oom_score_adj && l->ns.join_fd[HUSK_NS_USER] < 0 &&
             (r = husk_oom_score_adj_apply_pid(l->pid, l->spec->process.oom_score_adj, err)) < 0)
                 goto fail;
         r = setup_from_parent(l, err);

@@ -36,7 +36,8 @@ struct exec_ctx {
         struct husk_state *state;
         struct husk_seccomp_filter *seccomp;
         struct husk_cgroup *cgroup;
-        unsigned long ns_flags; /* namespaces of the container to join (not pid: the parent does) */
+        unsigned long ns_flags; /* namespaces of the container to join (not pid: see spawn) */
+        bool setgroups_allowed; /* in its user namespace: denied where an unprivileged husk wrote the gid map */
         int pidfd;              /* the container init */
         int pidfd_socket;       /* connected --pidfd-socket, -1 when none */
         int root_fd;            /* init's root, for --no-pivot containers */
@@ -45,6 +46,7 @@ struct exec_ctx {
         int terminal_master;
         pid_t child;
         int child_pidfd;
+        struct husk_ns_relay relay; /* from the intermediate of spawn_through_userns */
 };
 
 static int replace_strv(char ***dst, char **src, struct husk_error **err)
@@ -271,7 +273,7 @@ static void close_host_fds(struct exec_ctx *c)
 {
         husk_cgroup_freep(&c->cgroup);
         int first = 3 + c->opts->preserve_fds;
-        int keep[] = {c->sync_child, c->console_fd, c->pidfd, c->root_fd};
+        int keep[] = {c->sync_child, c->console_fd, c->pidfd, c->root_fd, c->relay.write_fd};
         qsort(keep, ARRAY_SIZE(keep), sizeof(int), compare_fds);
         for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
                 if (keep[i] < first)
@@ -283,7 +285,11 @@ static void close_host_fds(struct exec_ctx *c)
         close_fds(first, INT_MAX);
 }
 
-_Noreturn static void exec_child(struct exec_ctx *c)
+/*
+ * The exec'd process, up to execve. in_namespaces: made by exec_intermediate, which entered the
+ * namespaces and the cgroups; otherwise it is husk's clone3 child and enters them itself.
+ */
+_Noreturn static void exec_child(struct exec_ctx *c, bool in_namespaces)
 {
         struct husk_error *err = NULL;
         _cleanup_free_ char *exec_path = NULL;
@@ -294,15 +300,18 @@ _Noreturn static void exec_child(struct exec_ctx *c)
             .memory_policy = NULL, /* a property of the container's init, not of exec'd processes */
             .seccomp = c->seccomp,
             .sync_fd = c->sync_child,
-            .setgroups_allowed = true,
+            .setgroups_allowed = c->setgroups_allowed,
         };
         int r;
-        close(c->sync_parent);
-        /* clone3 put us in the container's cgroup2 cgroup; the v1 ones we join ourselves (cheaper
-         * than the parent moving us: see husk_cgroup_enter_self). Sub-cgroups: the parent's job. */
-        if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, &err) < 0) {
-                r = -1;
-                goto fail;
+        if (!in_namespaces) {
+                close(c->sync_parent);
+                c->sync_parent = -1;
+                /* clone3 put us in the container's cgroup2 cgroup; the v1 ones we join ourselves (cheaper
+                 * than the parent moving us: see husk_cgroup_enter_self). Sub-cgroups: the parent's job. */
+                if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, &err) < 0) {
+                        r = -1;
+                        goto fail;
+                }
         }
         /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736). */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -317,11 +326,19 @@ _Noreturn static void exec_child(struct exec_ctx *c)
                 r = husk_error_set(&err, errno, "setsid");
                 goto fail;
         }
-        if (c->ns_flags && setns(c->pidfd, (int)c->ns_flags) < 0) {
+        /* One setns on the pidfd: the kernel enters the user namespace first, and checks the others with
+         * the capabilities it gives there. */
+        if (!in_namespaces && c->ns_flags && setns(c->pidfd, (int)c->ns_flags) < 0) {
                 r = husk_error_set(&err, errno, "join the namespaces of the container");
                 goto fail;
         }
         close(c->pidfd);
+        /* Root of the container's user namespace, as its init is (and runc's exec): setns kept our host ids,
+         * which it need not map; the process's user is set from there. */
+        if ((c->ns_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+                r = husk_error_set(&err, errno, "become root in the user namespace of the container");
+                goto fail;
+        }
         if (c->root_fd >= 0 && (fchdir(c->root_fd) < 0 || chroot(".") < 0)) {
                 r = husk_error_set(&err, errno, "enter the root of the container");
                 goto fail;
@@ -351,6 +368,85 @@ fail:
         _exit(127);
 }
 
+/*
+ * The intermediate of spawn_through_userns, born in the container's cgroups (but with --cgroup: the
+ * parent moves the exec'd process): it enters all the container's namespaces with one setns, the user
+ * one first (runc's nsexec order), then clones the exec'd process with CLONE_PARENT, which lands it in
+ * the pid namespace, reports it and exits.
+ */
+_Noreturn static void exec_intermediate(struct exec_ctx *c)
+{
+        struct husk_error *err = NULL;
+        pid_t pid = -1;
+        close(c->sync_parent);
+        close(c->relay.read_fd);
+        c->sync_parent = c->relay.read_fd = -1;
+        /* Before it enters the user namespace, where processes of the container could ptrace it. */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, &err) < 0)
+                husk_ns_relay_exit(&c->relay, pid, err);
+        close_host_fds(c);
+        if (setns(c->pidfd, (int)(c->ns_flags | CLONE_NEWPID)) < 0) {
+                husk_error_set(&err, errno, "join the namespaces of the container");
+                husk_ns_relay_exit(&c->relay, pid, err);
+        }
+        /* exit_signal comes from ours with CLONE_PARENT: SIGCHLD. */
+        struct husk_clone_args args = {.flags = CLONE_PARENT};
+        pid = husk_clone3(&args);
+        if (pid == 0) {
+                husk_ns_relay_close(&c->relay);
+                exec_child(c, true);
+        }
+        if (pid < 0)
+                husk_error_set(&err, errno, "clone the exec process into the pid namespace of the container");
+        husk_ns_relay_exit(&c->relay, pid, err);
+}
+
+/*
+ * A pid namespace is joined for one's children, and joining it takes CAP_SYS_ADMIN in the user
+ * namespace that owns it, which an unprivileged husk lacks: with a user namespace, an intermediate
+ * that entered it makes the exec'd process (husk's own child, CLONE_PARENT).
+ */
+static int spawn_through_userns(struct exec_ctx *c, struct husk_clone_args *args, struct husk_error **err)
+{
+        int r = husk_ns_relay_open(&c->relay, err);
+        if (r < 0)
+                return r;
+        args->flags &= ~(uint64_t)CLONE_PIDFD;
+        args->pidfd = 0;
+        pid_t pid = husk_clone3_in_cgroup(args, c->cgroup);
+        if (pid == 0)
+                exec_intermediate(c);
+        if (pid < 0) {
+                r = husk_error_set(err, errno, "clone the exec process");
+                husk_ns_relay_close(&c->relay);
+                return r;
+        }
+        return husk_ns_relay_wait(&c->relay, pid, &c->child, &c->child_pidfd, err);
+}
+
+/* The container's pid namespace (if any) joined by husk for its child only, then back. */
+static int spawn_directly(struct exec_ctx *c, struct husk_clone_args *args, bool join_pid, struct husk_error **err)
+{
+        _cleanup_close_ int own_pid_ns = -1;
+        if (join_pid) {
+                own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+                if (own_pid_ns < 0 || setns(c->pidfd, CLONE_NEWPID) < 0)
+                        return husk_error_set(err, errno, "join the pid namespace of the container");
+        }
+        pid_t pid = husk_clone3_in_cgroup(args, c->cgroup);
+        if (pid == 0)
+                exec_child(c, false);
+        int saved = errno;
+        if (join_pid && setns(own_pid_ns, CLONE_NEWPID) < 0)
+                return husk_error_set(err, errno, "restore the pid namespace for children");
+        if (pid < 0)
+                return husk_error_set(err, saved, "clone the exec process");
+        c->child = pid;
+        return 0;
+}
+
 static int spawn(struct exec_ctx *c, struct husk_error **err)
 {
         int sv[2];
@@ -370,30 +466,16 @@ static int spawn(struct exec_ctx *c, struct husk_error **err)
                 args.flags |= CLONE_INTO_CGROUP;
                 args.cgroup = (uint64_t)cgroup_fd;
         }
-        /* The pid namespace applies to children: point ours at the container's for the clone only. */
-        _cleanup_close_ int own_pid_ns = -1;
         bool join_pid = namespaces_of(c->spec) & CLONE_NEWPID;
-        if (join_pid) {
-                own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-                if (own_pid_ns < 0 || setns(c->pidfd, CLONE_NEWPID) < 0)
-                        return husk_error_set(err, errno, "join the pid namespace of the container");
-        }
-        pid_t pid = husk_clone3_in_cgroup(&args, c->cgroup);
-        if (pid == 0)
-                exec_child(c);
-        int saved = errno;
-        if (join_pid && setns(own_pid_ns, CLONE_NEWPID) < 0)
-                return husk_error_set(err, errno, "restore the pid namespace for children");
-        if (pid < 0)
-                return husk_error_set(err, saved, "clone the exec process");
-        c->child = pid;
+        int r = join_pid && (c->ns_flags & CLONE_NEWUSER) ? spawn_through_userns(c, &args, err)
+                                                          : spawn_directly(c, &args, join_pid, err);
+        if (r < 0)
+                return r;
         close(c->sync_child);
         c->sync_child = -1;
-        if (c->cgroup && c->opts->cgroups) {
-                int r = husk_cgroup_enter_sub(c->cgroup, pid, c->opts->cgroups, err);
-                if (r < 0)
-                        return r;
-        }
+        if (c->cgroup && c->opts->cgroups &&
+            (r = husk_cgroup_enter_sub(c->cgroup, c->child, c->opts->cgroups, err)) < 0)
+                return r;
         return husk_sync_send(c->sync_parent, HUSK_SYNC_GO, 0, NULL, 0, err);
 }
 
@@ -442,6 +524,15 @@ static void inherit_window_size(struct exec_ctx *c)
         p->console_width = ws.ws_col;
 }
 
+/* Read from the host's procfs: after setns, the container's /proc may be another pid namespace's. */
+static bool setgroups_allowed_in(pid_t pid)
+{
+        char path[64], buf[16] = {0};
+        snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        return fd < 0 || read(fd, buf, sizeof(buf) - 1) < 4 || strncmp(buf, "deny", 4) != 0;
+}
+
 static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char *id, struct husk_error **err)
 {
         const char *root = husk_runtime_root(rt);
@@ -467,6 +558,7 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
                 return husk_error_set(err, 0, "exec --console-socket needs --tty");
         inherit_window_size(c);
         c->ns_flags = namespaces_of(c->spec) & ~(unsigned long)CLONE_NEWPID;
+        c->setgroups_allowed = !(c->ns_flags & CLONE_NEWUSER) || setgroups_allowed_in(c->state->pid);
         if (c->state->no_pivot) {
                 char path[64];
                 snprintf(path, sizeof(path), "/proc/%d/root", c->state->pid);
@@ -519,6 +611,7 @@ int husk_container_exec(const struct husk_runtime *rt, const char *id, const str
             .console_fd = -1,
             .terminal_master = -1,
             .child_pidfd = -1,
+            .relay = {-1, -1},
         };
         *ret_status = 0;
         sigset_t old;

@@ -34,26 +34,22 @@ struct init_hooks_state {
         char *created;  /* state JSON for startContainer */
 };
 
+/*
+ * The namespaces given by path (but a user one: init_intermediate in create.c made us in it, with
+ * our new namespaces), and a cgroup namespace not made at clone: it must be rooted at the container's
+ * cgroup, which husk_init_main joined first thing.
+ */
 static int join_namespaces(struct husk_launch *l, struct husk_error **err)
 {
-        static const enum husk_ns_type order[] = {HUSK_NS_USER, HUSK_NS_IPC,    HUSK_NS_UTS,
-                                                  HUSK_NS_NETWORK, HUSK_NS_CGROUP, HUSK_NS_MOUNT};
-        bool joined_user = l->ns.join_fd[HUSK_NS_USER] >= 0;
+        static const enum husk_ns_type order[] = {HUSK_NS_IPC, HUSK_NS_UTS, HUSK_NS_NETWORK, HUSK_NS_CGROUP,
+                                                  HUSK_NS_MOUNT};
         for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
                 int r = husk_ns_join(&l->ns, order[i], err);
                 if (r < 0)
                         return r;
         }
-        /* spawn_init left these out of clone3: namespaces that must belong to a joined user
-         * namespace, and a cgroup namespace not made at clone, which must be rooted at the
-         * container's cgroup (husk_init_main joined it first thing). */
-        unsigned long rest = l->ns.new_flags & ~(unsigned long)(CLONE_NEWPID | CLONE_NEWTIME | CLONE_NEWUSER);
-        if (!joined_user)
-                rest &= CLONE_NEWCGROUP;
-        if (l->cgroup_ns_at_clone)
-                rest &= ~(unsigned long)CLONE_NEWCGROUP;
-        if (rest && unshare((int)rest) < 0)
-                return husk_error_set(err, errno, "create namespaces %#lx", rest);
+        if ((l->ns.new_flags & CLONE_NEWCGROUP) && !l->cgroup_ns_at_clone && unshare(CLONE_NEWCGROUP) < 0)
+                return husk_error_set(err, errno, "create cgroup namespace");
         return 0;
 }
 
@@ -204,22 +200,22 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
         }
         /* The parent has written what it writes into our /proc/<pid> (id maps, oom_score_adj). */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        if (l->ns.new_flags & CLONE_NEWUSER) {
-                /* Become root of the new user namespace now that the maps exist. */
-                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        /* Root of our user namespace, now that the maps exist. Root of a joined one too, as with runc:
+         * we came in with husk's host ids, which it need not map, and could not create files in the
+         * filesystems we mount there (EOVERFLOW). */
+        if (l->ns.has[HUSK_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+                if (l->ns.new_flags & CLONE_NEWUSER)
                         return husk_error_set(err, errno,
                                               "become root in the user namespace: linux.uidMappings and "
                                               "linux.gidMappings must map container id 0");
+                return husk_error_set(err, errno,
+                                      "become root in the joined user namespace `%s`: its uid and gid maps must "
+                                      "map id 0",
+                                      husk_spec_namespace(spec, HUSK_NS_USER)->path);
         }
-        bool joined_user = l->ns.join_fd[HUSK_NS_USER] >= 0; /* join_namespaces consumes the fd */
         r = join_namespaces(l, err);
         if (r < 0)
                 return r;
-        /* Root of a joined user namespace too, as with runc: setns keeps our host ids, which it need not
-         * map, and the init could not create files in the filesystems it mounts there (EOVERFLOW). */
-        if (joined_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-                return husk_error_set(err, errno,
-                                      "become root in the joined user namespace: its maps must map container id 0");
         /* The root of a user namespace has the host permissions of the id it maps to, often none on
          * the directories above a bundle made by the host's root: say so rather than fail a mount. */
         if (l->ns.has[HUSK_NS_USER] && access(l->rootfs, X_OK) < 0)
@@ -304,7 +300,8 @@ _Noreturn void husk_init_main(struct husk_launch *l)
          * With a user namespace, an unprivileged parent still has to open our /proc/<pid> files (itself
          * or through the setuid newuidmap, which checks that we are its caller's): we stay dumpable
          * until GO, while nothing of the container runs yet. (Not decided by geteuid(): it reads 0 here
-         * as soon as the parent has written the uid map.) */
+         * as soon as the parent has written the uid map.) Cloned into a joined user namespace we are
+         * non-dumpable from birth (init_intermediate). */
         if (!l->ns.has[HUSK_NS_USER])
                 prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         husk_signals_reset();

@@ -128,6 +128,17 @@ int cg_v2_check_delegated(const struct cg_hierarchy *h, const char *own, struct 
  * lacks it and why it could not be enabled there (not writable: not delegated; processes inside). */
 int cg_v2_controller_missing(const struct cg_hierarchy *h, enum cg_controller c, struct husk_error **err);
 
+/* The controller named `name` (len bytes; v2: its cgroup2 name), or -1. */
+int cg_controller_from_name(const char *name, size_t len, bool v2);
+
+/*
+ * Fill cg->hierarchies (mount and mount_fd of each, by_controller, unified) from the hierarchies this
+ * host mounts under /sys/fs/cgroup, for cg->layout, and *ret_own (an array of 32, NULL-padded) with
+ * husk's own cgroup in each: relative cgroupsPath values start there. v1 hierarchies not mounted at
+ * the systemd convention, and named ones other than name=systemd, are left out.
+ */
+int cg_discover_hierarchies(struct husk_cgroup *cg, char ***ret_own, struct husk_error **err);
+
 /* Pids in a cgroup directory and its descendants (appends to *pids). */
 int cg_collect_pids(int dirfd, pid_t **pids, size_t *len, size_t *cap, struct husk_error **err);
 

@@ -87,13 +87,15 @@ static int drop_bounding(uint64_t keep, struct husk_error **err)
         for (int cap = 0; cap <= last; cap++) {
                 if (keep & BIT(cap))
                         continue;
+                /* Dropping one already gone succeeds too, but needs CAP_SETPCAP: look only when refused. */
+                if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) == 0)
+                        continue;
+                int e = errno;
                 int in_set = prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0);
                 if (in_set < 0)
                         return husk_error_set(err, errno, "read capability %d of the bounding set", cap);
-                if (in_set == 0)
-                        continue;
-                if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) < 0)
-                        return husk_error_set(err, errno, "drop capability %d from the bounding set", cap);
+                if (in_set > 0)
+                        return husk_error_set(err, e, "drop capability %d from the bounding set", cap);
         }
         return 0;
 }

@@ -9,9 +9,10 @@
 #include "container/forward.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
+#include "linux/selfprotect.h"
 #include "util/cleanup.h"
-#include "util/syscalls.h"
 #include "util/log.h"
+#include "util/syscalls.h"
 
 /* Release init over the sync socket; EOF means execve succeeded (the socket is close-on-exec). */
 static int start_foreground(struct husk_launch *l, struct husk_error **err)
@@ -77,10 +78,14 @@ int husk_container_run(const struct husk_runtime *rt, const char *id, const stru
                 .id = id,
                 .foreground = true,
         };
+        /* Re-executed first (husk_launch_create would do it): what comes before runs only once. */
+        int r = husk_selfprotect_reexec(err);
+        if (r < 0)
+                return r;
         /* Block forwarded signals before init exists so none is lost; init unblocks them. */
         sigset_t old;
         _cleanup_close_ int sfd = husk_forward_signals_block(&old);
-        int r = sfd < 0 ? husk_error_set(err, errno, "signalfd") : husk_launch_create(&l, err);
+        r = sfd < 0 ? husk_error_set(err, errno, "signalfd") : husk_launch_create(&l, err);
         if (r < 0)
                 goto out;
         /* Before the process runs: it must see the caller's terminal size from its first instruction. */

@@ -276,6 +276,28 @@ set_numbered_profile() {
 	[[ "$stderr" == *"seccomp filter from the cache"* ]] || fail "the newest profile was evicted: $stderr"
 }
 
+@test "seccomp cache: an entry whose program was damaged in place is ignored and rebuilt" {
+	husk_only "husk's compiled-filter cache"
+	writable_rootfs
+	set_numbered_profile 122
+	set_args sh -c 'mkdir /tmp/d; echo rc=$?'
+	run husk run --bundle "$BUNDLE" "$ID-1" </dev/null
+	assert_status 0
+	entry=$(find "$ROOT/.seccomp-cache" -name '*.bpf')
+	# The last instruction's k (its last 4 bytes) becomes something else; size and key stay the same.
+	size=$(stat -c %s "$entry")
+	printf '\x55\xaa\x55\xaa' | dd of="$entry" bs=1 seek=$((size - 4)) conv=notrunc status=none
+	run --separate-stderr husk --debug run --bundle "$BUNDLE" "$ID-2" </dev/null
+	assert_status 0
+	[[ "$stderr" == *"damaged (checksum mismatch)"* ]] || fail "the damage went unnoticed: $stderr"
+	[[ "$stderr" == *"seccomp filter compiled"* ]] || fail "the damaged entry was used: $stderr"
+	[ "$(kv rc)" = 1 ] || fail "mkdir was not denied"
+	[[ "$stderr" == *"Disk quota exceeded"* ]] || fail "not EDQUOT (122): $stderr"
+	run --separate-stderr husk --debug run --bundle "$BUNDLE" "$ID-3" </dev/null
+	assert_status 0
+	[[ "$stderr" == *"seccomp filter from the cache"* ]] || fail "the rebuilt entry is not used: $stderr"
+}
+
 @test "seccomp cache: a truncated or emptied entry is ignored, rebuilt and the filter still applies" {
 	husk_only "husk's compiled-filter cache"
 	writable_rootfs

@@ -18,7 +18,7 @@
 #include "util/log.h"
 
 /* v2: the program carries the ENOSYS stub, and the header a checksum. */
-#define CACHE_MAGIC "HUSKBPF\x02"
+#define CACHE_MAGIC "HUSKBPF\x03"
 #define CACHE_MAGIC_LEN 8
 #define CACHE_MAX_INSNS 4096
 /* Larger profiles are compiled every time: the cache must stay small (it lives in /run, in RAM). */
@@ -32,7 +32,7 @@ struct cache_header {
         uint32_t key_len;
         uint32_t insn_count;
         uint32_t reserved;
-        uint64_t checksum; /* FNV-1a of the key and the program: catches a file torn by a crash */
+        uint64_t checksum; /* hash64 of the program: catches a file torn by a crash (the key is compared) */
 };
 
 /* A growable byte buffer; `failed` latches an allocation failure so callers check once. */
@@ -124,22 +124,25 @@ static int canonical_key(const struct husk_seccomp *cfg, struct buf *b)
         return b->failed || b->len > CACHE_MAX_KEY ? -ENOMEM : 0;
 }
 
-#define FNV1A64_INIT UINT64_C(0xcbf29ce484222325)
-
-/* FNV-1a: names the file and checks it for damage; the stored key is compared in full on every hit. */
-static uint64_t fnv1a64(uint64_t h, const void *data, size_t n)
+/*
+ * A 64-bit hash eight bytes at a time (the profile's key is ~10 KB for podman's): names a cache file and
+ * tells a damaged program. Not a defence against a forger: only the cache's owner can write its files,
+ * and the stored key is compared in full on every hit.
+ */
+static uint64_t hash64(const void *data, size_t n)
 {
-        const uint8_t *p = data;
-        for (size_t i = 0; i < n; i++) {
-                h ^= p[i];
-                h *= UINT64_C(0x100000001b3);
+        const unsigned char *p = data;
+        uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)n;
+        for (; n >= 8; p += 8, n -= 8) {
+                uint64_t w;
+                memcpy(&w, p, sizeof(w));
+                h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
+                h ^= h >> 32;
         }
-        return h;
-}
-
-static uint64_t entry_checksum(const void *key, size_t key_len, const void *insns, size_t insns_size)
-{
-        return fnv1a64(fnv1a64(FNV1A64_INIT, key, key_len), insns, insns_size);
+        uint64_t tail = 0;
+        memcpy(&tail, p, n);
+        h = (h ^ tail) * UINT64_C(0xc4ceb9fe1a85ec53);
+        return h ^ (h >> 29);
 }
 
 static int read_full(int fd, void *p, size_t n)
@@ -200,7 +203,7 @@ static int cache_lookup(int dir_fd, const char *name, const struct buf *key, str
         _cleanup_(husk_seccomp_filter_freep) struct husk_seccomp_filter *filter = calloc(1, sizeof(*filter));
         if (!filter || !(filter->insns = malloc(bpf_size)) || read_full(fd, filter->insns, bpf_size) < 0)
                 return 0;
-        if (entry_checksum(stored_key, h.key_len, filter->insns, bpf_size) != h.checksum) {
+        if (hash64(filter->insns, bpf_size) != h.checksum) {
                 husk_debug("seccomp cache `%s` ignored: damaged (checksum mismatch)", name);
                 return 0;
         }
@@ -227,7 +230,7 @@ static int cache_store(int dir_fd, const char *name, const struct buf *key, cons
                 .listener = filter->listener,
                 .key_len = (uint32_t)key->len,
                 .insn_count = (uint32_t)filter->len,
-                .checksum = entry_checksum(key->data, key->len, filter->insns, bpf_size),
+                .checksum = hash64(filter->insns, bpf_size),
         };
         memcpy(h.magic, CACHE_MAGIC, CACHE_MAGIC_LEN);
         int r = write_full(fd, &h, sizeof(h));
@@ -366,7 +369,7 @@ int husk_seccomp_compile_cached(const struct husk_seccomp *cfg, const char *cach
         if (r < 0 && cache_dir)
                 husk_debug("seccomp cache not used: the profile is larger than the cache takes (%u bytes)", CACHE_MAX_KEY);
         if (r == 0 && cache_dir) {
-                snprintf(name, sizeof(name), "%016" PRIx64 ".bpf", fnv1a64(FNV1A64_INIT, key.data, key.len));
+                snprintf(name, sizeof(name), "%016" PRIx64 ".bpf", hash64(key.data, key.len));
                 dir_fd = open_cache_dir(cache_dir);
                 if (dir_fd < 0)
                         husk_debug("seccomp cache `%s` not used: %s", cache_dir, strerror(-dir_fd));

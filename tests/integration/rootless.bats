@@ -90,6 +90,20 @@ set_subids() {
 	done
 }
 
+# Delegate 520000-585535 to the user and map container ids 1-65536 there (0 stays the user's own ids), so
+# the maps go through newuidmap/newgidmap. $1: more of the jq filter (it may use $uid and $gid); the rest
+# goes to jq.
+map_subid_range() {
+	local more=${1:-.}
+	shift || true
+	set_subids 520000 65536
+	update_config '.linux.uidMappings = [{"containerID": 0, "hostID": $uid, "size": 1},
+				{"containerID": 1, "hostID": 520000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": $gid, "size": 1},
+				{"containerID": 1, "hostID": 520000, "size": 65536}]
+		| '"$more" --argjson uid "$RL_UID" --argjson gid "$RL_GID" "$@"
+}
+
 # Like container_run, as the user and without --root: the default root must be $XDG_RUNTIME_DIR/husk.
 user_run() {
 	set_args "$@"
@@ -174,12 +188,7 @@ user_run() {
 
 @test "rootless: several ranges go through newuidmap and newgidmap" {
 	command -v newuidmap >/dev/null || skip "newuidmap not installed (Debian package uidmap)"
-	set_subids 520000 65536
-	update_config '.linux.uidMappings = [{"containerID": 0, "hostID": $uid, "size": 1},
-				{"containerID": 1, "hostID": 520000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": $gid, "size": 1},
-				{"containerID": 1, "hostID": 520000, "size": 65536}]
-		| .process.user.additionalGids = [5]' --argjson uid "$RL_UID" --argjson gid "$RL_GID"
+	map_subid_range '.process.user.additionalGids = [5]'
 	mkdir "$BUNDLE/rootfs/owned"
 	touch "$BUNDLE/rootfs/owned/f"
 	chown 520009:520010 "$BUNDLE/rootfs/owned/f"
@@ -301,13 +310,8 @@ user_run_detached() {
 
 @test "rootless: exec --user runs as a mapped user of the container, which owns what it creates" {
 	command -v newuidmap >/dev/null || skip "newuidmap not installed (Debian package uidmap)"
-	set_subids 520000 65536
-	update_config '.linux.uidMappings = [{"containerID": 0, "hostID": $uid, "size": 1},
-				{"containerID": 1, "hostID": 520000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": $gid, "size": 1},
-				{"containerID": 1, "hostID": 520000, "size": 65536}]
-		| .mounts += [{"destination": "/shared", "type": "bind", "source": $shared, "options": ["rbind", "rw"]}]' \
-		--argjson uid "$RL_UID" --argjson gid "$RL_GID" --arg shared "$TMP/shared"
+	map_subid_range '.mounts += [{"destination": "/shared", "type": "bind", "source": $shared, "options": ["rbind", "rw"]}]' \
+		--arg shared "$TMP/shared"
 	mkdir -m 0777 "$TMP/shared" "$BUNDLE/rootfs/shared"
 	user_run_detached
 	run as_user "$HUSK" exec --user 1000:1000 --additional-gids 5 "$ID" \

@@ -276,13 +276,18 @@ set_numbered_profile() {
 	[[ "$stderr" == *"seccomp filter from the cache"* ]] || fail "the newest profile was evicted: $stderr"
 }
 
-@test "seccomp cache: an entry whose program was damaged in place is ignored and rebuilt" {
-	husk_only "husk's compiled-filter cache"
+# A profile that answers mkdir with EDQUOT (122) and a container that tries it: its first run fills the cache.
+cache_mkdir_profile() {
 	writable_rootfs
 	set_numbered_profile 122
 	set_args sh -c 'mkdir /tmp/d; echo rc=$?'
 	run husk run --bundle "$BUNDLE" "$ID-1" </dev/null
 	assert_status 0
+}
+
+@test "seccomp cache: an entry whose program was damaged in place is ignored and rebuilt" {
+	husk_only "husk's compiled-filter cache"
+	cache_mkdir_profile
 	entry=$(find "$ROOT/.seccomp-cache" -name '*.bpf')
 	# The last instruction's k (its last 4 bytes) becomes something else; size and key stay the same.
 	size=$(stat -c %s "$entry")
@@ -300,11 +305,7 @@ set_numbered_profile() {
 
 @test "seccomp cache: a truncated or emptied entry is ignored, rebuilt and the filter still applies" {
 	husk_only "husk's compiled-filter cache"
-	writable_rootfs
-	set_numbered_profile 122
-	set_args sh -c 'mkdir /tmp/d; echo rc=$?'
-	run husk run --bundle "$BUNDLE" "$ID-1" </dev/null
-	assert_status 0
+	cache_mkdir_profile
 	[ "$(cache_entries)" -eq 1 ]
 	entry=$(find "$ROOT/.seccomp-cache" -name '*.bpf')
 	size=$(stat -c %s "$entry")

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spec/json_parse.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -344,7 +345,7 @@ int json_reader_load(struct json_reader *r, const char *text, size_t len, json_t
         }
 
         json_error_t e;
-        json_t *root = json_loadb(input, len, flags, &e);
+        json_t *root = husk_json_loadb(input, len, flags, &e);
         if (!root) {
                 /* jansson names its flag; the user only needs to know the escape is refused */
                 static const char nul_text[] = "\\u0000 is not allowed without JSON_ALLOW_NUL";

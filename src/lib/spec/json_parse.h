@@ -1,0 +1,16 @@
+/* json_loadb's contract with a lexer that reads the buffer in place: the same trees and the same errors. */
+#pragma once
+
+#include <jansson.h>
+#include <stddef.h>
+
+/*
+ * Parse buf[0..len) as json_loadb(buf, len, flags, error) does and return the same tree (objects,
+ * arrays, strings, json_int_t integers, doubles, true/false/null) or NULL. Same grammar and limits
+ * (UTF-8 checked, \u0000 refused without JSON_ALLOW_NUL, integer and real overflow, depth
+ * JSON_PARSER_MAX_DEPTH, only '{' or '[' at the top, nothing but whitespace after it); on failure
+ * error (may be NULL) holds exactly what json_loadb leaves there: source "<buffer>", line, column,
+ * position, text ("'}' expected near 'x'") and json_error_code(). An empty text means out of memory.
+ * Handled here: flags 0, JSON_ALLOW_NUL and JSON_REJECT_DUPLICATES; any other flag goes to json_loadb.
+ */
+json_t *husk_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *error);

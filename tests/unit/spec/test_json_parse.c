@@ -1,0 +1,573 @@
+/* husk_json_loadb against jansson's json_loadb on tricky documents: same trees, same errors to the byte. */
+#include <jansson.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "spec/json_parse.h"
+
+/*
+ * Linked with -Wl,--wrap=malloc,--wrap=realloc,--wrap=free and json_parse.c's source: the parser's
+ * own allocations land here (jansson, a shared library, keeps the real ones).
+ */
+void *__real_malloc(size_t size);
+void *__real_realloc(void *p, size_t size);
+void __real_free(void *p);
+void *__wrap_malloc(size_t size);
+void *__wrap_realloc(void *p, size_t size);
+void __wrap_free(void *p);
+
+static long countdown = -1; /* allocations left before one fails; -1: none fails */
+static bool failed;
+static long live; /* blocks from the wrapped allocators not yet freed */
+
+static bool fail_now(void)
+{
+        if (countdown < 0)
+                return false;
+        if (countdown-- == 0) {
+                failed = true;
+                return true;
+        }
+        return false;
+}
+
+void *__wrap_malloc(size_t size)
+{
+        void *p = fail_now() ? NULL : __real_malloc(size);
+        live += p != NULL;
+        return p;
+}
+
+void *__wrap_realloc(void *p, size_t size)
+{
+        void *n = fail_now() ? NULL : __real_realloc(p, size);
+        live += !p && n;
+        return n;
+}
+
+void __wrap_free(void *p)
+{
+        live -= p != NULL;
+        __real_free(p);
+}
+
+/* ---- comparing the two parsers ---- */
+
+/* Stricter than json_equal: key order, and reals bit for bit (-0.0 is not 0.0). */
+static bool same_tree(json_t *a, json_t *b)
+{
+        if (json_typeof(a) != json_typeof(b))
+                return false;
+        switch (json_typeof(a)) {
+        case JSON_OBJECT: {
+                if (json_object_size(a) != json_object_size(b))
+                        return false;
+                void *ia = json_object_iter(a), *ib = json_object_iter(b);
+                for (; ia && ib; ia = json_object_iter_next(a, ia), ib = json_object_iter_next(b, ib)) {
+                        size_t len = json_object_iter_key_len(ia);
+                        if (len != json_object_iter_key_len(ib) ||
+                            memcmp(json_object_iter_key(ia), json_object_iter_key(ib), len) != 0 ||
+                            !same_tree(json_object_iter_value(ia), json_object_iter_value(ib)))
+                                return false;
+                }
+                return !ia && !ib;
+        }
+        case JSON_ARRAY:
+                if (json_array_size(a) != json_array_size(b))
+                        return false;
+                for (size_t i = 0; i < json_array_size(a); i++)
+                        if (!same_tree(json_array_get(a, i), json_array_get(b, i)))
+                                return false;
+                return true;
+        case JSON_STRING:
+                return json_string_length(a) == json_string_length(b) &&
+                       memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
+        case JSON_INTEGER:
+                return json_integer_value(a) == json_integer_value(b);
+        case JSON_REAL: {
+                double x = json_real_value(a), y = json_real_value(b);
+                return memcmp(&x, &y, sizeof(x)) == 0;
+        }
+        case JSON_TRUE:
+        case JSON_FALSE:
+        case JSON_NULL:
+                return true;
+        }
+        return false;
+}
+
+static void print_input(const char *text, size_t len)
+{
+        fprintf(stderr, "  input (%zu bytes): \"", len);
+        for (size_t i = 0; i < len && i < 200; i++) {
+                unsigned char c = (unsigned char)text[i];
+                if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+                        fputc(c, stderr);
+                else
+                        fprintf(stderr, "\\x%02x", c);
+        }
+        fprintf(stderr, "%s\"\n", len > 200 ? "..." : "");
+}
+
+/* Both parsers on text; returns whether it parsed (and they agree), else fails the test. */
+static bool agree(const char *text, size_t len, size_t flags)
+{
+        json_error_t want, got;
+        json_t *a = json_loadb(text, len, flags, &want);
+        json_t *b = husk_json_loadb(text, len, flags, &got);
+        bool same;
+        if (!a != !b)
+                same = false;
+        else if (a)
+                same = same_tree(a, b) && want.position == got.position;
+        else
+                same = want.line == got.line && want.column == got.column && want.position == got.position &&
+                       strcmp(want.text, got.text) == 0 && json_error_code(&want) == json_error_code(&got) &&
+                       strcmp(want.source, got.source) == 0;
+        if (!same) {
+                print_input(text, len);
+                fprintf(stderr, "  flags 0x%zx\n  jansson: %s %d:%d@%d [%d] %s\n  husk:    %s %d:%d@%d [%d] %s\n",
+                        flags, a ? "parsed" : "failed", want.line, want.column, want.position, json_error_code(&want),
+                        want.text, b ? "parsed" : "failed", got.line, got.column, got.position, json_error_code(&got),
+                        got.text);
+        }
+        json_decref(a);
+        json_decref(b);
+        assert_true(same);
+        return a != NULL;
+}
+
+/* Under which flags a document parses. */
+enum {
+        NONE = 0,
+        ALL = 7,
+        WITH_NUL = 2,   /* only with JSON_ALLOW_NUL */
+        UNLESS_DUP = 3, /* not with JSON_REJECT_DUPLICATES */
+};
+static const size_t flag_sets[] = {0, JSON_ALLOW_NUL, JSON_REJECT_DUPLICATES};
+
+struct sample {
+        const char *text;
+        size_t len;
+        int parses;
+};
+#define S(literal, parses)                                                                                             \
+        {                                                                                                              \
+                literal, sizeof(literal) - 1, parses                                                                   \
+        }
+
+static const struct sample samples[] = {
+    /* structure and whitespace */
+    S("{}", ALL),
+    S("[]", ALL),
+    S(" \t\r\n{ } \n\t", ALL),
+    S("{\"a\":[1,{\"b\":null},true,false,\"\"],\"c\":{}}", ALL),
+    S("", NONE),
+    S(" \n ", NONE),
+    S("\v{}", NONE),
+    S("{} x", NONE),
+    S("{}{}", NONE),
+    S("[1]]", NONE),
+    S("\"abc\"", NONE),
+    S("1", NONE),
+    S("null", NONE),
+    S("{", NONE),
+    S("[", NONE),
+    S("[1,", NONE),
+    S("[1,]", NONE),
+    S("[,1]", NONE),
+    S("[1 2]", NONE),
+    S("{\"a\" 1}", NONE),
+    S("{\"a\":}", NONE),
+    S("{\"a\":1,}", NONE),
+    S("{\"a\":1 \"b\":2}", NONE),
+    S("{1:2}", NONE),
+    S("{\"a\":1]", NONE),
+    S("[1}", NONE),
+    S("[:]", NONE),
+    S("\n\n  [\n 1,\n  x]", NONE),
+    /* literals */
+    S("[true,false,null]", ALL),
+    S("[tru]", NONE),
+    S("[truex]", NONE),
+    S("[true1]", NONE),
+    S("[True]", NONE),
+    S("[nul\xff]", NONE),
+    S("[nullnullnullnullnullnull]", NONE),
+    /* duplicate keys: the last one wins, in the first one's place */
+    S("{\"a\":1,\"b\":2,\"a\":3}", UNLESS_DUP),
+    S("{\"a\":{\"x\":1},\"a\":[2]}", UNLESS_DUP),
+    S("{\"a\":1,\"\\u0061\":2}", UNLESS_DUP),
+    /* strings: escapes */
+    S("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]", ALL),
+    S("[\"\\u0041\\u00e9\\u20AC\\uffff\"]", ALL),
+    S("[\"\\ud83d\\ude00\\uD83D\\uDE00\\udbff\\udfff\"]", ALL),
+    S("[\"\\ud800\"]", NONE),
+    S("[\"\\udc00\"]", NONE),
+    S("[\"\\udfff\\ud800\"]", NONE),
+    S("[\"\\ud800\\u0041\"]", NONE),
+    S("[\"\\ud800\\ud800\"]", NONE),
+    S("[\"\\ud800x\"]", NONE),
+    S("[\"\\ud800\\n\"]", NONE),
+    S("[\"\\ud800\\\\u0041\"]", NONE),
+    S("[\"\\u0000\"]", WITH_NUL),
+    S("[\"a\\u0000b\"]", WITH_NUL),
+    S("{\"\\u0000\":1}", NONE),
+    S("{\"a\\u0000\":\"\\u0000\"}", NONE),
+    S("[\"\\u0000\\ud800\"]", NONE),
+    S("[\"\\x\"]", NONE),
+    S("[\"\\U0041\"]", NONE),
+    S("[\"\\u12g4\"]", NONE),
+    S("[\"\\u12\"]", NONE),
+    S("[\"\\u12\xc3\xa9\"]", NONE),
+    S("[\"\\u12\xc3\"]", NONE),
+    S("[\"\\\xc3\xa9\"]", NONE),
+    S("[\"\\\xff\"]", NONE),
+    S("[\"\\", NONE),
+    S("[\"\\u00", NONE),
+    S("[\"\\u0041", NONE),
+    S("[\"abc", NONE),
+    S("[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\q\"]", NONE),
+    S("[\"aaaaaaaaaaaaaaa\\ud800\"]", NONE),
+    /* escaped keys next to escaped values (the decoder's buffer is shared) */
+    S("{\"\\u0041\":\"\\u0042\",\"x\\ty\":[\"\\n\",{\"\\r\":\"\\f\",\"k\\u00e9\":{\"\\\\\":\"\\\"\"}}]}", ALL),
+    /* strings: raw bytes */
+    S("[\"\x7f \xc2\x80 \xdf\xbf \xe0\xa0\x80 \xef\xbf\xbf \xf0\x90\x80\x80 \xf4\x8f\xbf\xbf\"]", ALL),
+    S("[\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"]", ALL),
+    S("[\"\xc0\x80\"]", NONE),
+    S("[\"\xc1\xbf\"]", NONE),
+    S("[\"\xe0\x80\x80\"]", NONE),
+    S("[\"\xe0\x9f\xbf\"]", NONE),
+    S("[\"\xf0\x80\x80\x80\"]", NONE),
+    S("[\"\xf0\x8f\xbf\xbf\"]", NONE),
+    S("[\"\xed\xa0\x80\"]", NONE),
+    S("[\"\xed\xbf\xbf\"]", NONE),
+    S("[\"\xf4\x90\x80\x80\"]", NONE),
+    S("[\"\xf5\x80\x80\x80\"]", NONE),
+    S("[\"\xf8\x88\x80\x80\x80\"]", NONE),
+    S("[\"\x80\"]", NONE),
+    S("[\"\xbf\"]", NONE),
+    S("[\"\xfe\"]", NONE),
+    S("[\"\xff\"]", NONE),
+    S("[\"\xc3\"]", NONE),
+    S("[\"\xc3", NONE),
+    S("[\"\xe2\x82\"]", NONE),
+    S("[\"\xe2\x82", NONE),
+    S("[\"\xc3\xa9\x80\"]", NONE),
+    S("[\"a\x01\"]", NONE),
+    S("[\"a\x1f\"]", NONE),
+    S("[\"a\nb\"]", NONE),
+    S("[\"a\tb\"]", NONE),
+    S("[\"a\0b\"]", NONE),
+    /* the 8-bytes-at-a-time scan must stop at the first special byte wherever it is */
+    S("[\"0123456789abcdef\\n0123456\\t01234567\"]", ALL),
+    S("[\"0123456\x01\"]", NONE),
+    S("[\"01234567\x01\"]", NONE),
+    S("[\"0123456\xc3\xa9"
+      "012345678\x1f\"]",
+      NONE),
+    S("[\"01234567\"01234567\x01\"]", NONE),
+    /* bytes outside strings */
+    S("[\xc3\xa9]", NONE),
+    S("[\xff]", NONE),
+    S("[\x80]", NONE),
+    S("[\xc3]", NONE),
+    S("{\"a\":1} \xe2\x82\xac", NONE),
+    S("{\"a\":1} \xe2\x82", NONE),
+    S("[1\xff]", NONE),
+    S("[1 \xff]", NONE),
+    S("[1\xc3\xa9]", NONE),
+    S("[-\xff]", NONE),
+    S("[1.\xff]", NONE),
+    S("[1.\xc3\xa9]", NONE),
+    S("[1e\xc3\xa9]", NONE),
+    S("[1.5\xc3]", NONE),
+    S("[tru\xff]", NONE),
+    S("[true\xc3\xa9]", NONE),
+    /* NUL bytes: jansson loses one pushed back after a number or a word */
+    S("\0", NONE),
+    S("[\0]", NONE),
+    S("[1\0]", ALL),
+    S("[1\0", NONE),
+    S("[1\0\0]", NONE),
+    S("[1.5\0,2e3\0,-0\0]", ALL),
+    S("[true\0,false\0,null\0]", ALL),
+    S("[nul\0l]", NONE),
+    S("{\"a\":1\0}", ALL),
+    S("{\"a\"\0:1}", NONE),
+    S("{\"a\":1}\0", NONE),
+    S("[1\0, x]", NONE),
+    S("[1\0,2\0,\n3\0, x]", NONE),
+    S("[1\0,\n2\0, x]", NONE),
+    S("[1.\0]", NONE),
+    S("[1e\0]", NONE),
+    S("[-\0]", NONE),
+    /* numbers */
+    S("[0,-0,1,-1,0.0,-0.0,0e0,-0E-0,1.5,1e5,1E+5,1e-5,123.456e-7,0.1e1]", ALL),
+    S("[1.5e-400,-1.5e-400,4.9e-324,2.5e-324,2.4e-324,1.7976931348623157e308]", ALL),
+    S("[1e400]", NONE),
+    S("[-1e400]", NONE),
+    S("[1.8e308]", NONE),
+    S("[1e99999999999999999999]", NONE),
+    S("[0.000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001]", ALL),
+    S("[100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000.5]", ALL),
+    S("[9223372036854775807,-9223372036854775808,999999999999999999,-999999999999999999]", ALL),
+    S("[9223372036854775808]", NONE),
+    S("[-9223372036854775809]", NONE),
+    S("[10000000000000000000]", NONE),
+    S("[18446744073709551615]", NONE),
+    S("[18446744073709551616]", NONE),
+    S("[123456789012345678901234567890]", NONE),
+    S("[-123456789012345678901234567890]", NONE),
+    S("[01]", NONE),
+    S("[00]", NONE),
+    S("[-01]", NONE),
+    S("[1.]", NONE),
+    S("[1.e5]", NONE),
+    S("[.5]", NONE),
+    S("[+1]", NONE),
+    S("[1e]", NONE),
+    S("[1e+]", NONE),
+    S("[1E-]", NONE),
+    S("[-]", NONE),
+    S("[--1]", NONE),
+    S("[-a]", NONE),
+    S("[1x]", NONE),
+    S("[1.5.5]", NONE),
+    S("[0x10]", NONE),
+    S("[1", NONE),
+    S("[-", NONE),
+    S("[1.", NONE),
+    S("[1e", NONE),
+};
+
+static void test_samples(void **state)
+{
+        (void)state;
+        for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+                const struct sample *s = &samples[i];
+                for (size_t f = 0; f < sizeof(flag_sets) / sizeof(flag_sets[0]); f++) {
+                        bool parsed = agree(s->text, s->len, flag_sets[f]);
+                        if (parsed != !!(s->parses & (1 << f))) {
+                                print_input(s->text, s->len);
+                                fprintf(stderr, "  flags 0x%zx: both %s it\n", flag_sets[f],
+                                        parsed ? "parsed" : "refused");
+                                fail();
+                        }
+                }
+        }
+}
+
+/* The errors some of the samples above give, spelled out: what json_read.c and its tests see. */
+static void expect_error(const char *text, size_t len, int line, int column, int position, const char *message)
+{
+        json_error_t e;
+        json_t *v = husk_json_loadb(text, len, 0, &e);
+        assert_null(v);
+        if (strcmp(e.text, message) != 0 || e.line != line || e.column != column || e.position != position) {
+                print_input(text, len);
+                fprintf(stderr, "  got %d:%d@%d %s\n", e.line, e.column, e.position, e.text);
+        }
+        assert_string_equal(e.text, message);
+        assert_string_equal(e.source, "<buffer>");
+        assert_int_equal(e.line, line);
+        assert_int_equal(e.column, column);
+        assert_int_equal(e.position, position);
+}
+#define EXPECT_ERROR(literal, ...) expect_error(literal, sizeof(literal) - 1, __VA_ARGS__)
+
+static void test_error_texts(void **state)
+{
+        (void)state;
+        EXPECT_ERROR("", 1, 0, 0, "'[' or '{' expected near end of file");
+        EXPECT_ERROR("{\"a\":1} x", 1, 9, 9, "end of file expected near 'x'");
+        EXPECT_ERROR("{\"a\":1", 1, 6, 6, "'}' expected near end of file");
+        /* columns count characters, not bytes */
+        EXPECT_ERROR("[\"\xc3\xa9\xc3\xa9\", x]", 1, 8, 10, "invalid token near 'x'");
+        EXPECT_ERROR("\n\n  [\n 1,\n  x]", 5, 3, 13, "invalid token near 'x'");
+        EXPECT_ERROR("[\"a\nb\"]", 1, 3, 3, "unexpected newline near '\"a'");
+        EXPECT_ERROR("[\"\\u12x4\"]", 1, 7, 7, "invalid escape near '\"\\u12x'");
+        EXPECT_ERROR("[\"\\ud800\\u0041\"]", 1, 15, 15, "invalid Unicode '\\uD800\\u0041' near '\"\\ud800\\u0041\"'");
+        EXPECT_ERROR("[\"\\u0000\"]", 1, 9, 9, "\\u0000 is not allowed without JSON_ALLOW_NUL near '\"\\u0000\"'");
+        EXPECT_ERROR("{\"\\u0000\":1}", 1, 9, 9, "NUL byte in object key not supported near '\"\\u0000\"'");
+        /* a UTF-8 error is reported when the byte is read, even as a number's lookahead */
+        EXPECT_ERROR("[\"\xff\"]", 1, 2, 2, "unable to decode byte 0xff near '\"'");
+        EXPECT_ERROR("[1\xff]", 1, 2, 2, "unable to decode byte 0xff near '1'");
+        EXPECT_ERROR("[1 \xff]", 1, 3, 3, "unable to decode byte 0xff");
+        EXPECT_ERROR("[9223372036854775808]", 1, 20, 20, "too big integer near '9223372036854775808'");
+        EXPECT_ERROR("[-9223372036854775809]", 1, 21, 21, "too big negative integer near '-9223372036854775809'");
+        EXPECT_ERROR("[123456789012345678901234567890]", 1, 31, 31, "too big integer");
+        EXPECT_ERROR("[1e400]", 1, 6, 6, "real number overflow near '1e400'");
+        EXPECT_ERROR("[01]", 1, 2, 2, "invalid token near '0'");
+        EXPECT_ERROR("[1.]", 1, 3, 3, "invalid token near '1.'");
+        /* the NUL after 1 is lost: neither column nor position counts it */
+        EXPECT_ERROR("[1\0, x]", 1, 5, 5, "invalid token near 'x'");
+        EXPECT_ERROR("{\"a\":1}\0", 1, 8, 8, "end of file expected near end of file");
+}
+
+static void test_values(void **state)
+{
+        (void)state;
+        static const char text[] = "{\"i\":-0,\"r\":-0.0,\"u\":1.5e-400,\"m\":-9223372036854775808,\"s\":\"a\\u0000b\","
+                                   "\"k\":1,\"k\":2}";
+        json_error_t e;
+        json_t *v = husk_json_loadb(text, sizeof(text) - 1, JSON_ALLOW_NUL, &e);
+        assert_non_null(v);
+        assert_true(json_is_integer(json_object_get(v, "i")));
+        assert_int_equal(json_integer_value(json_object_get(v, "i")), 0);
+        double r = json_real_value(json_object_get(v, "r"));
+        assert_true(r == 0.0 && signbit(r));
+        assert_true(json_real_value(json_object_get(v, "u")) == 0.0);
+        assert_true(json_integer_value(json_object_get(v, "m")) == INT64_MIN);
+        assert_int_equal(json_string_length(json_object_get(v, "s")), 3);
+        assert_memory_equal(json_string_value(json_object_get(v, "s")), "a\0b", 3);
+        assert_int_equal(json_integer_value(json_object_get(v, "k")), 2);
+        assert_int_equal(json_object_size(v), 6);
+        assert_int_equal(e.position, (int)sizeof(text) - 1);
+        json_decref(v);
+}
+
+static char *nested(size_t depth, const char *inner)
+{
+        size_t n = strlen(inner);
+        char *s = malloc(2 * depth + n + 1);
+        assert_non_null(s);
+        memset(s, '[', depth);
+        memcpy(s + depth, inner, n);
+        memset(s + depth + n, ']', depth);
+        s[2 * depth + n] = '\0';
+        return s;
+}
+
+static void test_depth(void **state)
+{
+        (void)state;
+        static const struct {
+                size_t depth;
+                const char *inner;
+                bool parses;
+        } cases[] = {
+            {JSON_PARSER_MAX_DEPTH, "", true},
+            {JSON_PARSER_MAX_DEPTH + 1, "", false},
+            {JSON_PARSER_MAX_DEPTH - 1, "1", true},
+            {JSON_PARSER_MAX_DEPTH, "1", false},
+            {JSON_PARSER_MAX_DEPTH - 1, "{}", true},
+            {JSON_PARSER_MAX_DEPTH - 1, "{\"a\":1}", false},
+            {JSON_PARSER_MAX_DEPTH, "\"\\u0000\"", false},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *s = nested(cases[i].depth, cases[i].inner);
+                for (size_t f = 0; f < sizeof(flag_sets) / sizeof(flag_sets[0]); f++)
+                        assert_int_equal(agree(s, strlen(s), flag_sets[f]), cases[i].parses);
+                free(s);
+        }
+        json_error_t e;
+        char *s = nested(JSON_PARSER_MAX_DEPTH + 1, "");
+        assert_null(husk_json_loadb(s, strlen(s), 0, &e));
+        assert_string_equal(e.text, "maximum parsing depth reached near '['");
+        free(s);
+}
+
+static char *read_file(const char *name, size_t *ret_len)
+{
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", SPEC_TEST_DATA, name);
+        FILE *f = fopen(path, "re");
+        assert_non_null(f);
+        assert_int_equal(fseek(f, 0, SEEK_END), 0);
+        long len = ftell(f);
+        assert_true(len >= 0);
+        rewind(f);
+        char *buf = malloc((size_t)len + 1);
+        assert_non_null(buf);
+        assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+        fclose(f);
+        *ret_len = (size_t)len;
+        return buf;
+}
+
+/* Real configs, and every prefix of one: each cut is an error somewhere else in the lexer. */
+static void test_configs(void **state)
+{
+        (void)state;
+        static const char *const names[] = {"full.json",          "runc.json",           "crun.json",
+                                            "runc-rootless.json", "podman-seccomp.json", "podman-runtime-seccomp.json"};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                size_t len;
+                char *text = read_file(names[i], &len);
+                /* full.json holds uint64 limits, too big for json_int_t (json_read.c rewrites them) */
+                assert_true(agree(text, len, 0) == (i != 0));
+                if (i == 0)
+                        for (size_t cut = 0; cut < len; cut++)
+                                agree(text, cut, 0);
+                free(text);
+        }
+}
+
+static void test_arguments(void **state)
+{
+        (void)state;
+        json_error_t e;
+        assert_null(husk_json_loadb(NULL, 0, 0, &e));
+        assert_string_equal(e.text, "wrong arguments");
+        assert_int_equal(json_error_code(&e), json_error_invalid_argument);
+        /* error may be NULL */
+        json_t *v = husk_json_loadb("[1]", 3, 0, NULL);
+        assert_non_null(v);
+        json_decref(v);
+        assert_null(husk_json_loadb("[1", 2, 0, NULL));
+        /* a flag this parser does not handle goes to jansson */
+        v = husk_json_loadb("\"abc\"", 5, JSON_DECODE_ANY, &e);
+        assert_true(json_is_string(v));
+        json_decref(v);
+}
+
+/* Each of the parser's own allocations failing in turn: NULL, an empty error text, nothing leaked. */
+static void test_allocation_failures(void **state)
+{
+        (void)state;
+        static const char text[] = "{\"\\u0041\":\"\\u0042\",\"x\\ty\":[\"\\n\",1."
+                                   "0000000000000000000000000000000000000000000000000000000000000001,"
+                                   "{\"\\r\":\"\\u00e9\\u0000\"}]}";
+        for (long n = 0;; n++) {
+                json_error_t e;
+                long before = live;
+                failed = false;
+                countdown = n;
+                json_t *v = husk_json_loadb(text, sizeof(text) - 1, JSON_ALLOW_NUL, &e);
+                countdown = -1;
+                assert_int_equal(live, before);
+                if (!failed) {
+                        assert_non_null(v);
+                        json_decref(v);
+                        /* the decoding buffer, three escaped keys' copies, the long real's copy */
+                        assert_int_equal(n, 5);
+                        return;
+                }
+                assert_null(v);
+                assert_string_equal(e.text, "");
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_samples),
+            cmocka_unit_test(test_error_texts),
+            cmocka_unit_test(test_values),
+            cmocka_unit_test(test_depth),
+            cmocka_unit_test(test_configs),
+            cmocka_unit_test(test_arguments),
+            cmocka_unit_test(test_allocation_failures),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

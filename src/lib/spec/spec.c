@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "spec/json_arena.h"
 #include "spec/json_read.h"
 #include "spec/parse.h"
 #include "util/cleanup.h"
@@ -138,10 +139,16 @@ static int with_document(const char *text, size_t len, const char *source, struc
         if (!text && len > 0)
                 return husk_error_set(err, EINVAL, "%s: no text", source);
         struct json_reader r = {.source = source, .err = err};
-        _cleanup_(json_decrefp) json_t *doc = NULL;
+        json_t *doc = NULL;
+        /* The tree lives only for this call: its values come from an arena dropped whole at the end. */
+        struct json_arena arena;
+        husk_json_arena_begin(&arena);
         int e = json_reader_load(&r, text ? text : "", len, &doc);
         if (e >= 0)
                 e = parse(&r, doc, ret);
+        if (!arena.active)
+                json_decref(doc);
+        husk_json_arena_end(&arena);
         json_reader_done(&r);
         return e;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
+#include "spec/json_parse.h"
 #include "util/cleanup.h"
 
 static const char *const status_names[] = {
@@ -322,7 +323,7 @@ int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct h
         if (!buf || len == cap)
                 return husk_error_set(err, ENOMEM, "read `%s` of container `%s`", HUSK_STATE_FILE, id);
         json_error_t jerr;
-        json_t *o = json_loadb(buf, len, 0, &jerr);
+        json_t *o = husk_json_loadb(buf, len, 0, &jerr);
         if (!o)
                 husk_error_sanitize_text(jerr.text);
         if (!o || !json_is_object(o)) {

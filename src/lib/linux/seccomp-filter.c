@@ -353,6 +353,9 @@ int husk_seccomp_compile(const struct husk_seccomp *cfg, struct husk_seccomp_fil
         r = husk_seccomp_enosys_patch(cfg, &filter->insns, &filter->len, err);
         if (r < 0)
                 return r;
+        size_t compiled_len = filter->len;
+        if (husk_seccomp_optimize(&filter->insns, &filter->len) == 0)
+                husk_debug("seccomp: program of %zu instructions shortened to %zu", compiled_len, filter->len);
         filter->flags = flags;
         filter->listener = listener;
         *ret = TAKE_PTR(filter);

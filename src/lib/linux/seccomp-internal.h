@@ -41,3 +41,12 @@ bool husk_seccomp_wants_enosys_stub(const struct husk_seccomp *cfg);
  */
 int husk_seccomp_enosys_patch(const struct husk_seccomp *cfg, struct sock_filter **insns, size_t *len,
                               struct husk_error **err);
+
+/*
+ * Shorten a compiled program (*insns, *len; replaced on success): the dispatch on the syscall number
+ * and architecture re-emitted as a search over ranges of numbers that end in the same place, the
+ * rest copied. Used only when it is shorter and an interpreter finds it answering like the original
+ * on every number where either program's comparisons change outcome, for every architecture it
+ * names and one it does not; else -EINVAL and the program is untouched.
+ */
+int husk_seccomp_optimize(struct sock_filter **insns, size_t *len);

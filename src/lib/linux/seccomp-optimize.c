@@ -588,7 +588,8 @@ static bool build(const struct sock_filter *in, size_t n, struct rewrite *rw, st
 
         /* ld arch; one jeq per named architecture; the others' tree; each named one's tree. */
         int32_t starts[MAX_ARCHES];
-        emit(e, BPF_LD | BPF_W | BPF_ABS, 0, 0, OFF_ARCH);
+        if (named > 0)
+                emit(e, BPF_LD | BPF_W | BPF_ABS, 0, 0, OFF_ARCH);
         for (size_t i = 0; i < named; i++) {
                 starts[i] = new_label(e);
                 emit(e, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, rw->arches[i]);

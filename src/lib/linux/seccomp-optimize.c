@@ -18,7 +18,8 @@
  * that reach the same place.
  *
  * The rewrite touches only the dispatch: instructions that load the syscall number or the
- * architecture and compare them with constants. Everything else (argument checks, returns) is
+ * architecture and compare them with constants (the number also with a one-high-bit `jset`, the
+ * x32 test). Everything else (argument checks, returns) is
  * copied as it is, with its jumps moved. The original is explored symbolically, per architecture
  * value it compares against (plus one value it never names), with the number as an interval;
  * each path ends at an instruction that does not depend on the accumulator (a return, or a load

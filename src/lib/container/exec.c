@@ -426,14 +426,21 @@ static int spawn_through_userns(struct exec_ctx *c, struct husk_clone_args *args
         return husk_ns_relay_wait(&c->relay, pid, &c->child, &c->child_pidfd, err);
 }
 
-/* The container's pid namespace (if any) joined by husk for its child only, then back. */
-static int spawn_directly(struct exec_ctx *c, struct husk_clone_args *args, bool join_pid, struct husk_error **err)
+/*
+ * The container's pid namespace (if any) joined by husk for its child only, then back. *ret_refused:
+ * husk may not join it (EPERM: it belongs to a user namespace husk has no CAP_SYS_ADMIN in).
+ */
+static int spawn_directly(struct exec_ctx *c, struct husk_clone_args *args, bool join_pid, bool *ret_refused,
+                          struct husk_error **err)
 {
         _cleanup_close_ int own_pid_ns = -1;
+        *ret_refused = false;
         if (join_pid) {
                 own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-                if (own_pid_ns < 0 || setns(c->pidfd, CLONE_NEWPID) < 0)
+                if (own_pid_ns < 0 || setns(c->pidfd, CLONE_NEWPID) < 0) {
+                        *ret_refused = own_pid_ns >= 0 && errno == EPERM;
                         return husk_error_set(err, errno, "join the pid namespace of the container");
+                }
         }
         pid_t pid = husk_clone3_in_cgroup(args, c->cgroup);
         if (pid == 0)
@@ -467,8 +474,14 @@ static int spawn(struct exec_ctx *c, struct husk_error **err)
                 args.cgroup = (uint64_t)cgroup_fd;
         }
         bool join_pid = namespaces_of(c->spec) & CLONE_NEWPID;
-        int r = join_pid && (c->ns_flags & CLONE_NEWUSER) ? spawn_through_userns(c, &args, err)
-                                                          : spawn_directly(c, &args, join_pid, err);
+        /* A pid namespace owned by the container's user namespace: the host's root joins it directly,
+         * anyone else through an intermediate that entered the user namespace first. */
+        bool refused = false;
+        int r = spawn_directly(c, &args, join_pid, &refused, err);
+        if (r < 0 && refused && (c->ns_flags & CLONE_NEWUSER)) {
+                husk_error_freep(err);
+                r = spawn_through_userns(c, &args, err);
+        }
         if (r < 0)
                 return r;
         close(c->sync_child);

@@ -114,15 +114,6 @@ int cg_v2_check_delegated(const struct cg_hierarchy *h, const char *own, struct 
         return 0;
 }
 
-static bool word_listed(const char *list, const char *word)
-{
-        size_t len = strlen(word);
-        for (const char *p = list; (p = strstr(p, word)); p += len)
-                if ((p == list || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
-                        return true;
-        return false;
-}
-
 int cg_v2_controller_missing(const struct cg_hierarchy *h, enum cg_controller c, struct husk_error **err)
 {
         const char *name = cg_controller_name(c, true);
@@ -138,13 +129,13 @@ int cg_v2_controller_missing(const struct cg_hierarchy *h, enum cg_controller c,
                 size_t n = next_component(&p);
                 if (n == 0)
                         break;
-                if (cg_read(fd, "cgroup.subtree_control", buf, sizeof(buf), NULL) < 0 || word_listed(buf, name)) {
+                if (cg_read(fd, "cgroup.subtree_control", buf, sizeof(buf), NULL) < 0 || cg_word_listed(buf, name)) {
                         len = (size_t)(p + n - h->path);
                         p += n;
                         continue;
                 }
                 const char *dir = cg_display(h, h->path, (int)len, shown, sizeof(shown));
-                if (cg_read(fd, "cgroup.controllers", buf, sizeof(buf), NULL) >= 0 && !word_listed(buf, name))
+                if (cg_read(fd, "cgroup.controllers", buf, sizeof(buf), NULL) >= 0 && !cg_word_listed(buf, name))
                         break; /* not even at the root: the host lacks it */
                 if (faccessat(fd, "cgroup.subtree_control", W_OK, AT_EACCESS) < 0)
                         return husk_error_set(err, EACCES,

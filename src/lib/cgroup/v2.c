@@ -244,11 +244,7 @@ static bool controller_listed(int fd, const char *file, const char *controller)
         char buf[512];
         if (cg_read(fd, file, buf, sizeof(buf), NULL) < 0)
                 return false;
-        size_t len = strlen(controller);
-        for (char *p = buf; (p = strstr(p, controller)); p += len)
-                if ((p == buf || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
-                        return true;
-        return false;
+        return cg_word_listed(buf, controller);
 }
 
 int cg_unified_apply(struct husk_cgroup *cg, const struct husk_kv_list *unified, struct husk_error **err)

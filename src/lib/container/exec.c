@@ -27,6 +27,7 @@
 #include "linux/seccomp-filter.h"
 #include "linux/selfprotect.h"
 #include "linux/terminal.h"
+#include "linux/userns.h"
 #include "util/cleanup.h"
 #include "util/syscalls.h"
 
@@ -537,15 +538,6 @@ static void inherit_window_size(struct exec_ctx *c)
         p->console_width = ws.ws_col;
 }
 
-/* Read from the host's procfs: after setns, the container's /proc may be another pid namespace's. */
-static bool setgroups_allowed_in(pid_t pid)
-{
-        char path[64], buf[16] = {0};
-        snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        return fd < 0 || read(fd, buf, sizeof(buf) - 1) < 4 || strncmp(buf, "deny", 4) != 0;
-}
-
 static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char *id, struct husk_error **err)
 {
         const char *root = husk_runtime_root(rt);
@@ -571,7 +563,7 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
                 return husk_error_set(err, 0, "exec --console-socket needs --tty");
         inherit_window_size(c);
         c->ns_flags = namespaces_of(c->spec) & ~(unsigned long)CLONE_NEWPID;
-        c->setgroups_allowed = !(c->ns_flags & CLONE_NEWUSER) || setgroups_allowed_in(c->state->pid);
+        c->setgroups_allowed = !(c->ns_flags & CLONE_NEWUSER) || husk_userns_setgroups_allowed(c->state->pid);
         if (c->state->no_pivot) {
                 char path[64];
                 snprintf(path, sizeof(path), "/proc/%d/root", c->state->pid);

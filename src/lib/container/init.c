@@ -234,7 +234,7 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
                 return r;
         /* A gid map written without newgidmap by an unprivileged user denies setgroups; so may a
          * joined user namespace. */
-        if (l->ns.has[HUSK_NS_USER] && !husk_userns_setgroups_allowed()) {
+        if (l->ns.has[HUSK_NS_USER] && !husk_userns_setgroups_allowed(0)) {
                 setup->setgroups_allowed = false;
                 if (spec->process.user.additional_gids_len)
                         return husk_error_set(err, EPERM,

@@ -44,6 +44,17 @@ int husk_sync_send(int fd, enum husk_sync_type type, int errnum, const char *pay
         do
                 n = sendmsg(fd, &msg, MSG_NOSIGNAL);
         while (n < 0 && errno == EINTR);
+        /*
+         * In the init after the container's seccomp filter is in place (a failed final execve), the
+         * filter may refuse sendmsg with an errno. A writev on a SEQPACKET socket is one record too,
+         * and a filter that lets the container run at all rarely refuses it. Not when the peer is gone:
+         * writev has no MSG_NOSIGNAL.
+         */
+        if (n < 0 && errno != EPIPE && errno != ECONNRESET) {
+                do
+                        n = writev(fd, iov, (int)msg.msg_iovlen);
+                while (n < 0 && errno == EINTR);
+        }
         if (n < 0)
                 return husk_error_set(err, errno, "send `%s` to the container init", type_name(type));
         return 0;
@@ -72,25 +83,7 @@ int husk_sync_send_fd(int fd, enum husk_sync_type type, int passed_fd, struct hu
 void husk_sync_send_error(int fd, const struct husk_error *e)
 {
         const char *msg = e && e->msg ? e->msg : "container init failed";
-        size_t len = strlen(msg);
-        int r = husk_sync_send(fd, HUSK_SYNC_ERROR, e ? e->errnum : 0, msg, len, NULL);
-        if (r == 0 || r == -EPIPE || r == -ECONNRESET)
-                return;
-        /*
-         * The container's seccomp filter is in place when the final execve fails, and it may refuse
-         * sendmsg (with an errno; a kill action leaves nothing to do). A SEQPACKET write is one
-         * record too, and a filter that lets the container run at all rarely refuses write.
-         */
-        struct husk_sync_header h = {.type = HUSK_SYNC_ERROR, .errnum = e ? e->errnum : 0};
-        char buf[sizeof(h) + 1024];
-        len = len < sizeof(buf) - sizeof(h) ? len : sizeof(buf) - sizeof(h);
-        h.len = (uint32_t)len;
-        memcpy(buf, &h, sizeof(h));
-        memcpy(buf + sizeof(h), msg, len);
-        ssize_t n;
-        do
-                n = write(fd, buf, sizeof(h) + len);
-        while (n < 0 && errno == EINTR);
+        husk_sync_send(fd, HUSK_SYNC_ERROR, e ? e->errnum : 0, msg, strlen(msg), NULL);
 }
 
 void husk_sync_msg_done(struct husk_sync_msg *msg)

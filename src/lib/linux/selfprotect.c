@@ -50,8 +50,14 @@ static bool fd_is_protected(int fd)
 
 bool husk_selfprotect_active(void)
 {
-        _cleanup_close_ int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-        return fd >= 0 && fd_is_protected(fd);
+        /* A process's binary changes only by execve, which starts over with this unknown again: `run`
+         * asks before it blocks signals, and husk_launch_create asks again. */
+        static int known = -1;
+        if (known < 0) {
+                _cleanup_close_ int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+                known = fd >= 0 && fd_is_protected(fd);
+        }
+        return known;
 }
 
 /* An empty read-only tmpfs that belongs to no mount tree: the second lower layer (overlayfs needs

@@ -300,9 +300,12 @@ int husk_userns_write_maps(pid_t pid, const struct husk_spec *spec, const struct
         return write_one(&gk, pid, &spec->linux_.gid_mappings, plan->gid_helper, err);
 }
 
-bool husk_userns_setgroups_allowed(void)
+bool husk_userns_setgroups_allowed(pid_t pid)
 {
-        _cleanup_close_ int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+        char path[64] = "/proc/self/setgroups";
+        if (pid > 0)
+                snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return true;
         char buf[16] = {0};

@@ -32,8 +32,12 @@ int husk_userns_plan(const struct husk_spec *spec, struct husk_userns_plan *ret,
 int husk_userns_write_maps(pid_t pid, const struct husk_spec *spec, const struct husk_userns_plan *plan,
                            struct husk_error **err);
 
-/* Whether the calling process may call setgroups(2): false when /proc/self/setgroups says "deny". */
-bool husk_userns_setgroups_allowed(void);
+/*
+ * Whether processes of pid's user namespace may call setgroups(2): false when /proc/<pid>/setgroups
+ * says "deny". pid 0: the caller's own (/proc/self; after a setns into a user namespace the mounted
+ * /proc may show another pid namespace, so name a pid only from the host's procfs).
+ */
+bool husk_userns_setgroups_allowed(pid_t pid);
 
 /*
  * The uid and gid maps of the user namespace userns_fd (an fd of /proc/<pid>/ns/user or of a bind

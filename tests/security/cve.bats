@@ -221,6 +221,32 @@ assert_runtime_intact() {
 	[ "$(kv write)" != ok ] || fail "the runtime binary was opened for writing"
 }
 
+@test "CVE-2019-5736: an entrypoint #!/proc/self/exe with a malicious library cannot overwrite the runtime (run in the foreground)" {
+	# `run` in the foreground execs the process through husk's sealed trampoline (runc has none: it re-execs).
+	prepare_5736 library
+	local e
+	for e in $(payload_env); do
+		update_config '.process.env += [$e]' --arg e "$e"
+	done
+	set_args /evil
+	local rc=0
+	rt_copy run --bundle "$BUNDLE" "$ID" || rc=$?
+	if [ "$RUNTIME" = husk ]; then
+		# /proc/self/exe is the trampoline, run with /evil's interpreter line as arguments it refuses.
+		[ "$rc" -eq 127 ] || fail "want exit 127 from the trampoline, got $rc"
+		sleep 1
+		[ ! -e "$TMP/shared/result" ] || fail "the container's library ran: $(cat "$TMP/shared/result")"
+		[ "$(sha256sum <"$RT_COPY")" = "$RT_SHA" ] || fail "the runtime binary changed"
+		return
+	fi
+	if runtime_is_static; then
+		assert_payload_never_ran "$TMP/shared/result"
+		return
+	fi
+	assert_runtime_intact "$TMP/shared/result"
+	[ "$(kv write)" != ok ] || fail "the runtime binary was opened for writing"
+}
+
 @test "CVE-2019-5736: exec of #!/proc/self/exe with a malicious library cannot overwrite the runtime" {
 	prepare_5736 library
 	set_args sleep 60

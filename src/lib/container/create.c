@@ -489,18 +489,16 @@ static int talk_to_init(struct husk_launch *l, struct husk_error **err)
         }
 }
 
-int husk_launch_create(struct husk_launch *l, struct husk_error **err)
+int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
 {
         l->dirfd = l->exec_listen_fd = l->start_conn = l->sync_parent = l->sync_child = l->pidfd = -1;
         l->console_fd = l->terminal_master = l->saved_pid_ns = l->saved_time_ns = l->pidfd_socket = -1;
+        l->trampoline_fd = -1;
         for (int i = 0; i < HUSK_NS_COUNT; i++)
                 l->ns.join_fd[i] = -1;
+        l->prepared = true;
 
         int r = husk_id_validate(l->id, err);
-        if (r < 0)
-                return r;
-        /* Every process cloned from here on must not expose a writable husk binary (CVE-2019-5736). */
-        r = husk_selfprotect_reexec(err);
         if (r < 0)
                 return r;
         r = resolve_paths(l, err);
@@ -521,6 +519,15 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         if (r < 0)
                 return r;
         r = husk_ns_plan_open(l->spec, &l->ns, err);
+        if (r < 0)
+                return r;
+        /* Every process cloned from here on must not expose a writable husk binary (CVE-2019-5736). */
+        return husk_launch_protect(l, err);
+}
+
+int husk_launch_create(struct husk_launch *l, struct husk_error **err)
+{
+        int r = l->prepared ? 0 : husk_launch_prepare(l, err);
         if (r < 0)
                 return r;
         /* Checked before anything exists: a missing newuidmap or /etc/subuid entry is named up front. */
@@ -666,9 +673,9 @@ void husk_launch_abort(struct husk_launch *l)
 
 void husk_launch_release(struct husk_launch *l)
 {
-        int *fds[] = {&l->dirfd,      &l->exec_listen_fd, &l->start_conn,      &l->sync_parent,
-                      &l->sync_child, &l->pidfd,          &l->console_fd,      &l->terminal_master,
-                      &l->saved_pid_ns, &l->saved_time_ns, &l->pidfd_socket};
+        int *fds[] = {&l->dirfd,        &l->exec_listen_fd, &l->start_conn,      &l->sync_parent,
+                      &l->sync_child,   &l->pidfd,          &l->console_fd,      &l->terminal_master,
+                      &l->saved_pid_ns, &l->saved_time_ns, &l->pidfd_socket,    &l->trampoline_fd};
         for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
                 if (*fds[i] >= 0)
                         close(*fds[i]);

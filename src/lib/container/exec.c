@@ -301,6 +301,7 @@ _Noreturn static void exec_child(struct exec_ctx *c, bool in_namespaces)
             .memory_policy = NULL, /* a property of the container's init, not of exec'd processes */
             .seccomp = c->seccomp,
             .sync_fd = c->sync_child,
+            .trampoline_fd = -1, /* exec runs from a protected view of husk (husk_selfprotect_reexec) */
             .setgroups_allowed = c->setgroups_allowed,
         };
         int r;
@@ -554,6 +555,10 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
         c->pidfd = husk_pidfd_open(c->state->pid);
         if (c->pidfd < 0 || husk_proc_start_time(c->state->pid) != c->state->pid_start_time)
                 return husk_error_set(err, 0, "container `%s` is not running", id);
+        /* The init of a foreground `run` that execs through the trampoline (protect.c) runs the host's
+         * husk binary until then: nothing of the container may live beside it. */
+        if (c->state->status == HUSK_STATUS_CREATED && husk_selfprotect_pid_exposed(c->state->pid))
+                return husk_error_set(err, EAGAIN, "container `%s` is being started by `run`: exec when it runs", id);
         if ((r = build_process(c, dirfd, err)) < 0)
                 return r;
         const struct husk_process *p = &c->spec->process;

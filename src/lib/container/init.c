@@ -260,8 +260,9 @@ static int compare_ints(const void *a, const void *b)
  */
 static void close_parent_fds(struct husk_launch *l)
 {
-        int keep[] = {l->sync_child, l->exec_listen_fd, l->console_fd, husk_log_fd(), -1, -1, -1, -1, -1, -1};
-        size_t n = 4;
+        int keep[4 + 1 + HUSK_NS_COUNT] = {l->sync_child, l->exec_listen_fd, l->console_fd, husk_log_fd(),
+                                           l->trampoline_fd};
+        size_t n = 5;
         for (int i = 0; i < HUSK_NS_COUNT && n < ARRAY_SIZE(keep); i++)
                 if (l->ns.join_fd[i] >= 0)
                         keep[n++] = l->ns.join_fd[i];
@@ -320,6 +321,8 @@ _Noreturn void husk_init_main(struct husk_launch *l)
                 .memory_policy = &l->spec->linux_.memory_policy,
                 .seccomp = l->seccomp,
                 .sync_fd = l->sync_child,
+                .trampoline_fd = l->trampoline_fd,
+                .exec_error_fd = l->sync_child,
                 .setgroups_allowed = true,
         };
         int r = init_setup(l, &setup, &hs, &exec_path, &err);
@@ -336,6 +339,8 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         r = husk_hooks_run(&l->spec->hooks.start_container, "startContainer", hs.created, &err);
         if (r < 0)
                 goto fail;
+        if (l->start_conn >= 0)
+                setup.exec_error_fd = l->start_conn;
         husk_process_exec(&setup, exec_path, 3 + l->opts->preserve_fds, &err);
 fail:
         /* Before start the parent listens on the sync socket; after it, `start` on its connection. */

@@ -17,6 +17,7 @@
 #include "linux/personality-domain.h"
 #include "linux/rlimits.h"
 #include "linux/scheduler.h"
+#include "linux/trampoline.h"
 #include "linux/user.h"
 #include "util/cleanup.h"
 
@@ -101,6 +102,9 @@ int husk_process_exec(const struct husk_process_setup *s, const char *exec_path,
                 return r;
         if ((r = husk_cpu_affinity_final(s->process, err)) < 0)
                 return r;
-        execve(exec_path, s->process->args, s->process->env ? s->process->env : (char *[]){NULL});
+        char *const *env = s->process->env ? s->process->env : (char *[]){NULL};
+        if (s->trampoline_fd >= 0)
+                return husk_trampoline_exec(s->trampoline_fd, s->exec_error_fd, exec_path, s->process->args, env, err);
+        execve(exec_path, s->process->args, env);
         return husk_error_set(err, errno, "exec `%s`", exec_path);
 }

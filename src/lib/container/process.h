@@ -13,6 +13,8 @@ struct husk_process_setup {
         const struct husk_memory_policy *memory_policy; /* linux.memoryPolicy, may be NULL */
         const struct husk_seccomp_filter *seccomp;      /* compiled by the parent, NULL when none */
         int sync_fd;             /* where a seccomp listener fd number is reported, -1 when none */
+        int trampoline_fd;       /* exec through this sealed husk-trampoline (protect.c), -1 when not */
+        int exec_error_fd;       /* with the trampoline: where it reports a failed execve */
         bool setgroups_allowed;  /* false in a user namespace whose setgroups is "deny" */
 };
 

@@ -9,7 +9,6 @@
 #include "container/forward.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
-#include "linux/selfprotect.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/syscalls.h"
@@ -78,10 +77,12 @@ int husk_container_run(const struct husk_runtime *rt, const char *id, const stru
                 .id = id,
                 .foreground = true,
         };
-        /* Re-executed first (husk_launch_create would do it): what comes before runs only once. */
-        int r = husk_selfprotect_reexec(err);
-        if (r < 0)
+        /* Prepared first: it may re-execute husk, and what comes before runs only once. */
+        int r = husk_launch_prepare(&l, err);
+        if (r < 0) {
+                husk_launch_release(&l);
                 return r;
+        }
         /* Block forwarded signals before init exists so none is lost; init unblocks them. */
         sigset_t old;
         _cleanup_close_ int sfd = husk_forward_signals_block(&old);

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "spec/spec.h"
@@ -72,6 +73,14 @@ int husk_seccomp_install(const struct husk_seccomp_filter *filter, int *ret_noti
 
 /* Whether the filter has SCMP_ACT_NOTIFY rules (and so needs listenerPath). */
 bool husk_seccomp_filter_has_listener(const struct husk_seccomp_filter *filter);
+
+/*
+ * Whether the filter lets syscall nr of the native architecture through (allow or log) whatever the
+ * arguments not in known_args (bit i: args[i] holds the call's argument i): false when the answer
+ * may depend on them or on the instruction pointer.
+ */
+bool husk_seccomp_filter_allows(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
+                                unsigned int known_args);
 /* The BPF program: `*ret_len` instructions of struct sock_filter (8 bytes each). */
 const void *husk_seccomp_filter_bpf(const struct husk_seccomp_filter *filter, size_t *ret_len);
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,3 +51,11 @@ int husk_seccomp_enosys_patch(const struct husk_seccomp *cfg, struct sock_filter
  * names and one it does not; else -EINVAL and the program is untouched.
  */
 int husk_seccomp_optimize(struct sock_filter **insns, size_t *len);
+
+/*
+ * Run a classic BPF program as seccomp would on d: false for what this does not model (and for a
+ * program that falls off its end). loaded (may be NULL) gets bit k set for each 32-bit word k of
+ * d the run read.
+ */
+bool husk_seccomp_interpret(const struct sock_filter *p, size_t n, const struct seccomp_data *d, uint32_t *ret,
+                            uint32_t *loaded);

@@ -329,134 +329,6 @@ static void emit_tree(struct emitter *e, const struct sock_filter *in, const str
 
 /* ---- checking ---- */
 
-/* Classic BPF as seccomp runs it; false for what this does not model (then the rewrite is not used). */
-static bool interpret(const struct sock_filter *p, size_t n, const struct seccomp_data *d, uint32_t *ret)
-{
-        uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {0};
-        for (size_t pc = 0; pc < n; pc++) {
-                const struct sock_filter *i = &p[pc];
-                uint32_t src = BPF_SRC(i->code) == BPF_X ? x : i->k;
-                switch (i->code) {
-                case BPF_LD | BPF_W | BPF_ABS:
-                        if (i->k % 4 || i->k + 4 > sizeof(*d))
-                                return false;
-                        memcpy(&a, (const char *)d + i->k, 4);
-                        continue;
-                case BPF_LD | BPF_W | BPF_LEN:
-                        a = sizeof(*d);
-                        continue;
-                case BPF_LDX | BPF_W | BPF_LEN:
-                        x = sizeof(*d);
-                        continue;
-                case BPF_LD | BPF_IMM:
-                        a = i->k;
-                        continue;
-                case BPF_LDX | BPF_IMM:
-                        x = i->k;
-                        continue;
-                case BPF_LD | BPF_MEM:
-                case BPF_LDX | BPF_MEM:
-                case BPF_ST:
-                case BPF_STX:
-                        if (i->k >= BPF_MEMWORDS)
-                                return false;
-                        if (i->code == (BPF_LD | BPF_MEM))
-                                a = mem[i->k];
-                        else if (i->code == (BPF_LDX | BPF_MEM))
-                                x = mem[i->k];
-                        else
-                                mem[i->k] = i->code == BPF_ST ? a : x;
-                        continue;
-                case BPF_MISC | BPF_TAX:
-                        x = a;
-                        continue;
-                case BPF_MISC | BPF_TXA:
-                        a = x;
-                        continue;
-                case BPF_RET | BPF_K:
-                        *ret = i->k;
-                        return true;
-                case BPF_RET | BPF_A:
-                        *ret = a;
-                        return true;
-                case BPF_JMP | BPF_JA:
-                        if (i->k >= n - pc - 1)
-                                return false;
-                        pc += i->k;
-                        continue;
-                default:
-                        break;
-                }
-                if (BPF_CLASS(i->code) == BPF_ALU) {
-                        switch (BPF_OP(i->code)) {
-                        case BPF_ADD:
-                                a += src;
-                                break;
-                        case BPF_SUB:
-                                a -= src;
-                                break;
-                        case BPF_MUL:
-                                a *= src;
-                                break;
-                        case BPF_DIV:
-                                if (!src)
-                                        return false;
-                                a /= src;
-                                break;
-                        case BPF_MOD:
-                                if (!src)
-                                        return false;
-                                a %= src;
-                                break;
-                        case BPF_AND:
-                                a &= src;
-                                break;
-                        case BPF_OR:
-                                a |= src;
-                                break;
-                        case BPF_XOR:
-                                a ^= src;
-                                break;
-                        case BPF_LSH:
-                                a = src < 32 ? a << src : 0;
-                                break;
-                        case BPF_RSH:
-                                a = src < 32 ? a >> src : 0;
-                                break;
-                        case BPF_NEG:
-                                a = -a;
-                                break;
-                        default:
-                                return false;
-                        }
-                        continue;
-                }
-                if (BPF_CLASS(i->code) != BPF_JMP)
-                        return false;
-                bool jump;
-                switch (BPF_OP(i->code)) {
-                case BPF_JEQ:
-                        jump = a == src;
-                        break;
-                case BPF_JGT:
-                        jump = a > src;
-                        break;
-                case BPF_JGE:
-                        jump = a >= src;
-                        break;
-                case BPF_JSET:
-                        jump = (a & src) != 0;
-                        break;
-                default:
-                        return false;
-                }
-                size_t off = jump ? i->jt : i->jf;
-                if (off >= n - pc - 1)
-                        return false;
-                pc += off;
-        }
-        return false; /* fell off the end: the kernel refuses such a program */
-}
 
 static int compare_u32(const void *x, const void *y)
 {
@@ -524,7 +396,7 @@ static bool same_outcomes(const struct sock_filter *a, size_t na, const struct s
                                         d.args[j] = patterns[pi] + (uint64_t)j;
                                 d.instruction_pointer = patterns[pi];
                                 uint32_t ra, rb;
-                                if (!interpret(a, na, &d, &ra) || !interpret(b, nb, &d, &rb) || ra != rb)
+                                if (!husk_seccomp_interpret(a, na, &d, &ra, NULL) || !husk_seccomp_interpret(b, nb, &d, &rb, NULL) || ra != rb)
                                         return false;
                         }
                 }

@@ -60,6 +60,14 @@ bool husk_selfprotect_active(void)
         return known;
 }
 
+bool husk_selfprotect_pid_exposed(pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        return fd >= 0 && !fd_is_protected(fd);
+}
+
 /* An empty read-only tmpfs that belongs to no mount tree: the second lower layer (overlayfs needs
  * two layers to run without an upper one) that can never overlap the binary's directory. */
 static int empty_dir_mount(struct husk_error **err)
@@ -151,16 +159,36 @@ static int open_overlay_view(int exe_fd, struct husk_error **err)
         return fd;
 }
 
+int husk_selfprotect_memfd(const char *name, struct husk_error **err)
+{
+        int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+        if (fd < 0 && errno == EINVAL) /* before Linux 6.3 */
+                fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return husk_error_set(err, errno, "selfprotect: memfd_create");
+        return fd;
+}
+
+int husk_selfprotect_seal(int fd, struct husk_error **err)
+{
+        if (fchmod(fd, 0555) < 0)
+                return husk_error_set(err, errno, "selfprotect: chmod the copy");
+        (void)fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC); /* Linux 6.3+; the base seals suffice */
+        if (fcntl(fd, F_ADD_SEALS, BASE_SEALS) < 0)
+                return husk_error_set(err, errno, "selfprotect: seal the copy");
+        if (!fd_is_protected(fd))
+                return husk_error_set(err, EPERM, "selfprotect: the sealed copy is writable");
+        return 0;
+}
+
 static int open_sealed_copy(int exe_fd, struct husk_error **err)
 {
         struct stat st;
         if (fstat(exe_fd, &st) < 0)
                 return husk_error_set(err, errno, "selfprotect: stat `/proc/self/exe`");
-        _cleanup_close_ int fd = memfd_create("husk", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-        if (fd < 0 && errno == EINVAL) /* before Linux 6.3 */
-                fd = memfd_create("husk", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        _cleanup_close_ int fd = husk_selfprotect_memfd("husk", err);
         if (fd < 0)
-                return husk_error_set(err, errno, "selfprotect: memfd_create");
+                return fd;
         off_t offset = 0;
         while (offset < st.st_size) {
                 ssize_t n = sendfile(fd, exe_fd, &offset, (size_t)(st.st_size - offset));
@@ -169,12 +197,8 @@ static int open_sealed_copy(int exe_fd, struct husk_error **err)
                 if (n <= 0)
                         return husk_error_set(err, n < 0 ? errno : EIO, "selfprotect: copy `/proc/self/exe`");
         }
-        if (fchmod(fd, 0555) < 0)
-                return husk_error_set(err, errno, "selfprotect: chmod the copy");
-        (void)fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC); /* Linux 6.3+; the base seals suffice */
-        if (fcntl(fd, F_ADD_SEALS, BASE_SEALS) < 0)
-                return husk_error_set(err, errno, "selfprotect: seal the copy");
-        return TAKE_FD(fd);
+        int r = husk_selfprotect_seal(fd, err);
+        return r < 0 ? r : TAKE_FD(fd);
 }
 
 int husk_selfprotect_open(struct husk_error **err)
@@ -197,8 +221,6 @@ int husk_selfprotect_open(struct husk_error **err)
         fd = open_sealed_copy(exe_fd, err);
         if (fd < 0)
                 return fd;
-        if (!fd_is_protected(fd))
-                return husk_error_set(err, EPERM, "selfprotect: the sealed copy of the binary is writable");
         husk_debug("selfprotect: running from a sealed memfd copy of the binary");
         return TAKE_FD(fd);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "util/error.h"
 
@@ -20,6 +21,14 @@
 
 /* Whether /proc/self/exe already cannot be written: a sealed memfd or a file on a read-only overlayfs. */
 bool husk_selfprotect_active(void);
+
+/* Whether another process's exe can be opened and is not protected as above. */
+bool husk_selfprotect_pid_exposed(pid_t pid);
+
+/* An executable memfd (close-on-exec) to fill, then seal with husk_selfprotect_seal: no write,
+ * resize or chmod after that, checked. */
+int husk_selfprotect_memfd(const char *name, struct husk_error **err);
+int husk_selfprotect_seal(int fd, struct husk_error **err);
 
 /* An fd (O_PATH on the overlay, or the sealed memfd) on a write-protected view of the running binary. */
 int husk_selfprotect_open(struct husk_error **err);

@@ -1,0 +1,92 @@
+/*
+ * How a container's first process is kept from reaching the host's husk binary (CVE-2019-5736):
+ * through the exec trampoline where that is enough, else by running husk itself from a protected
+ * view of its binary (linux/selfprotect.h).
+ *
+ * The trampoline: the init, a clone of husk, execs a sealed memfd copy of husk-trampoline, which
+ * execs the container's program. During that last execve /proc/self/exe is the sealed copy, so a
+ * program that is /proc/self/exe, or names it as its interpreter, gets the copy. That covers the
+ * final execve; until it, the init runs the host binary, so nothing of the container may see the
+ * init before then. That holds only when:
+ *  - `run` in the foreground: the init is released as soon as it is ready (after `create`, it
+ *    could wait for `start` for as long as anyone likes, and `exec` would put container programs
+ *    beside it; exec refuses to enter a created container whose init runs the host binary);
+ *  - its pid namespace is its own, new one: no other process lives there;
+ *  - no user namespace: the init must be non-dumpable from birth (with one of its own it stays
+ *    dumpable until its maps are written, and a joined one has other members);
+ *  - no createContainer or startContainer hook: those programs run inside the container from
+ *    the init before it execs;
+ *  - no AppArmor profile or SELinux label: they would apply to the trampoline's exec, and the
+ *    container's policy would then have to allow the domain to exec its own program;
+ *  - the seccomp filter, loaded before the init's exec, certainly allows execveat, fcntl(F_SETFD)
+ *    and write (the trampoline's calls) whatever their fds.
+ * The saving is the re-exec of husk (about half a millisecond: the execve of the static binary, the
+ * overlay it runs from, its start-up again).
+ */
+#include "container/lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/syscall.h>
+
+#include "linux/seccomp-filter.h"
+#include "linux/selfprotect.h"
+#include "linux/trampoline.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+static bool seccomp_allows_trampoline(const struct husk_seccomp_filter *filter)
+{
+        if (!filter)
+                return true;
+        const uint64_t execveat_args[6] = {[4] = AT_EMPTY_PATH};
+        const uint64_t keep_open[6] = {[1] = F_SETFD, [2] = 0};
+        const uint64_t close_on_exec[6] = {[1] = F_SETFD, [2] = FD_CLOEXEC};
+        const uint64_t none[6] = {0};
+        return husk_seccomp_filter_allows(filter, SYS_execveat, execveat_args, 1U << 4) &&
+               husk_seccomp_filter_allows(filter, SYS_fcntl, keep_open, 1U << 1 | 1U << 2) &&
+               husk_seccomp_filter_allows(filter, SYS_fcntl, close_on_exec, 1U << 1 | 1U << 2) &&
+               husk_seccomp_filter_allows(filter, SYS_write, none, 0);
+}
+
+/* Why the trampoline would not be enough for this container, NULL when it is. */
+static const char *trampoline_refused(const struct husk_launch *l)
+{
+        const struct husk_spec *spec = l->spec;
+        if (!husk_trampoline_built())
+                return "no trampoline for this architecture";
+        if (!l->foreground)
+                return "not `run` in the foreground";
+        if (!(l->ns.new_flags & CLONE_NEWPID))
+                return "no new pid namespace";
+        if (l->ns.has[HUSK_NS_USER])
+                return "a user namespace";
+        if (spec->hooks.create_container.len || spec->hooks.start_container.len)
+                return "createContainer or startContainer hooks";
+        if ((spec->process.apparmor_profile && *spec->process.apparmor_profile) ||
+            (spec->process.selinux_label && *spec->process.selinux_label))
+                return "an AppArmor profile or SELinux label";
+        if (!seccomp_allows_trampoline(l->seccomp))
+                return "the seccomp filter may refuse execveat, fcntl or write";
+        return NULL;
+}
+
+int husk_launch_protect(struct husk_launch *l, struct husk_error **err)
+{
+        if (husk_selfprotect_active())
+                return 0;
+        const char *why = trampoline_refused(l);
+        if (!why) {
+                _cleanup_error_ struct husk_error *open_err = NULL;
+                l->trampoline_fd = husk_trampoline_open(&open_err);
+                if (l->trampoline_fd >= 0) {
+                        husk_debug("selfprotect: the container's process is exec'd through a sealed trampoline");
+                        return 0;
+                }
+                husk_debug("selfprotect: %s", open_err->msg);
+                why = "no sealed trampoline";
+        }
+        husk_debug("selfprotect: husk runs from a protected view of its binary (%s)", why);
+        return husk_selfprotect_reexec(err);
+}

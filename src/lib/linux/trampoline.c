@@ -1,0 +1,67 @@
+/* The exec trampoline: the container's process exec'd through a sealed copy of husk-trampoline. */
+#include "linux/trampoline.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "husk-config.h"
+#include "linux/selfprotect.h"
+#include "util/cleanup.h"
+
+#if HUSK_HAVE_TRAMPOLINE
+extern const unsigned char husk_trampoline_elf[];
+extern const size_t husk_trampoline_elf_len;
+#endif
+
+bool husk_trampoline_built(void)
+{
+        return HUSK_HAVE_TRAMPOLINE;
+}
+
+int husk_trampoline_open(struct husk_error **err)
+{
+#if HUSK_HAVE_TRAMPOLINE
+        _cleanup_close_ int fd = husk_selfprotect_memfd("husk-trampoline", err);
+        if (fd < 0)
+                return fd;
+        for (size_t done = 0; done < husk_trampoline_elf_len;) {
+                ssize_t n = write(fd, husk_trampoline_elf + done, husk_trampoline_elf_len - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return husk_error_set(err, n < 0 ? errno : EIO, "trampoline: fill the memfd");
+                done += (size_t)n;
+        }
+        int r = husk_selfprotect_seal(fd, err);
+        return r < 0 ? r : TAKE_FD(fd);
+#else
+        return husk_error_set(err, ENOTSUP, "trampoline: not built for this architecture");
+#endif
+}
+
+int husk_trampoline_exec(int trampoline_fd, int error_fd, const char *path, char *const argv[], char *const envp[],
+                         struct husk_error **err)
+{
+        size_t argc = 0;
+        while (argv[argc])
+                argc++;
+        char fd_text[16];
+        snprintf(fd_text, sizeof(fd_text), "%d", error_fd);
+        _cleanup_free_ char **targv = calloc(argc + 3, sizeof(char *));
+        if (!targv)
+                return husk_error_set(err, ENOMEM, "exec `%s`", path);
+        targv[0] = fd_text;
+        targv[1] = (char *)path;
+        memcpy(targv + 2, argv, argc * sizeof(char *));
+        if (fcntl(error_fd, F_SETFD, 0) < 0)
+                return husk_error_set(err, errno, "exec `%s`: keep the sync socket open for the trampoline", path);
+        syscall(SYS_execveat, trampoline_fd, "", targv, envp, AT_EMPTY_PATH);
+        int saved = errno;
+        (void)fcntl(error_fd, F_SETFD, FD_CLOEXEC);
+        return husk_error_set(err, saved, "exec `%s` through the trampoline", path);
+}

@@ -1,0 +1,22 @@
+/* The exec trampoline: the container's process exec'd through a sealed copy of husk-trampoline. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "util/error.h"
+
+/* Whether this build has the trampoline (src/trampoline: x86_64 and aarch64). */
+bool husk_trampoline_built(void);
+
+/* A sealed, close-on-exec memfd holding husk-trampoline; ENOTSUP when not built. Refused where
+ * vm.memfd_noexec forbids executable memfds. */
+int husk_trampoline_open(struct husk_error **err);
+
+/*
+ * execveat the trampoline (fd from husk_trampoline_open) so that it execs path with argv and envp.
+ * error_fd (husk's sync socket, close-on-exec) is kept open across this first exec only: the
+ * trampoline makes it close-on-exec again, and reports its own failed execve there as the init
+ * would. Returns only on failure.
+ */
+int husk_trampoline_exec(int trampoline_fd, int error_fd, const char *path, char *const argv[], char *const envp[],
+                         struct husk_error **err);

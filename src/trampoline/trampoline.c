@@ -1,0 +1,112 @@
+/*
+ * husk-trampoline: the container's process is exec'd through this, from a sealed memfd, when the
+ * init itself still runs the host's husk binary (see container/protect.c). During its execve
+ * /proc/self/exe is the sealed copy, so a process that gets the container's /proc/self/exe
+ * (CVE-2019-5736: a program that is /proc/self/exe, or names it as its interpreter) finds
+ * this copy, not the binary on the host.
+ *
+ * usage (from husk only): ERRFD PATH ARGV0 [ARGS...]
+ * ERRFD is the init's sync socket, open across the exec that started us: made close-on-exec again,
+ * so that its EOF tells husk that PATH runs; if PATH cannot be exec'd, the error goes there as
+ * HUSK_SYNC_ERROR (as the init would send it), and we exit 127.
+ *
+ * Freestanding: no libc, so that the copy is a few kilobytes and its exec costs next to nothing.
+ */
+#include <asm/unistd.h>
+#include <linux/fcntl.h>
+#include <stddef.h>
+
+#include "container/sync.h"
+
+#if defined(__x86_64__)
+static long sys3(long nr, long a, long b, long c)
+{
+        long ret;
+        __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+        return ret;
+}
+__asm__(".text\n"
+        ".global _start\n"
+        "_start:\n"
+        "  xor %rbp, %rbp\n"
+        "  mov %rsp, %rdi\n"
+        "  and $-16, %rsp\n"
+        "  call trampoline_main\n"
+        "  hlt\n");
+#elif defined(__aarch64__)
+static long sys3(long nr, long a, long b, long c)
+{
+        register long x8 __asm__("x8") = nr;
+        register long x0 __asm__("x0") = a;
+        register long x1 __asm__("x1") = b;
+        register long x2 __asm__("x2") = c;
+        __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+        return x0;
+}
+__asm__(".text\n"
+        ".global _start\n"
+        "_start:\n"
+        "  mov x29, #0\n"
+        "  mov x0, sp\n"
+        "  bl trampoline_main\n"
+        "  brk #0\n");
+#else
+#error "husk-trampoline: no syscall glue for this architecture"
+#endif
+
+#define ERROR_TEXT_MAX 4096
+
+__attribute__((noreturn)) static void leave(void)
+{
+        for (;;)
+                sys3(__NR_exit_group, 127, 0, 0);
+}
+
+static size_t append(char *buf, size_t at, const char *s)
+{
+        while (*s && at < ERROR_TEXT_MAX)
+                buf[at++] = *s++;
+        return at;
+}
+
+/* One record on the SEQPACKET socket: the header, then "exec `PATH`" (the init's own wording). */
+static void report(long fd, long errnum, const char *path)
+{
+        struct {
+                struct husk_sync_header h;
+                char text[ERROR_TEXT_MAX];
+        } msg;
+        size_t len = append(msg.text, 0, "exec `");
+        len = append(msg.text, len, path);
+        len = append(msg.text, len, "`");
+        msg.h.type = HUSK_SYNC_ERROR;
+        msg.h.errnum = (int)errnum;
+        msg.h.len = (unsigned)len;
+        sys3(__NR_write, fd, (long)&msg, (long)(sizeof(msg.h) + len));
+}
+
+__attribute__((noreturn, used)) void trampoline_main(long *sp);
+__attribute__((noreturn, used)) void trampoline_main(long *sp)
+{
+        long argc = sp[0];
+        char **argv = (char **)(sp + 1);
+        char **envp = argv + argc + 1;
+        if (argc < 3)
+                leave();
+        long fd = 0;
+        for (const char *p = argv[0]; *p; p++) {
+                if (*p < '0' || *p > '9' || fd > 1000000)
+                        leave();
+                fd = fd * 10 + (*p - '0');
+        }
+        /* Not closed on exec, the socket would reach the container's process and husk would wait for
+         * it to exit: no exec then. */
+        long r = sys3(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
+        if (r < 0) {
+                report(fd, -r, argv[1]);
+                leave();
+        }
+        r = sys3(__NR_execve, (long)argv[1], (long)(argv + 2), (long)envp);
+        report(fd, -r, argv[1]);
+        leave();
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# How the container's first process is kept from reaching the host's husk binary (CVE-2019-5736): through the
+# sealed exec trampoline for `run` in the foreground, by running husk from a protected view of its binary
+# otherwise (src/lib/container/protect.c says when and why). The attacks themselves are in security/cve.bats.
+
+load helpers
+
+setup_file() { husk_setup_file; }
+setup() {
+	husk_setup
+	husk_only "husk's choice of protection"
+}
+teardown() { husk_teardown; }
+
+# `run` in the foreground with --debug; the log goes to $TMP/log. EXPECT=-N: bats' `run -N` (status N).
+debug_run() {
+	set_args "$@"
+	run ${EXPECT:-} "$HUSK" --root "$ROOT" --debug --log "$TMP/log" run --bundle "$BUNDLE" "$ID" </dev/null
+}
+
+assert_trampoline() {
+	grep -q "exec'd through a sealed trampoline" "$TMP/log" || fail "no trampoline: $(grep selfprotect "$TMP/log")"
+}
+
+# The reason protect.c gave for re-executing husk must contain $1.
+assert_reexec_because() {
+	grep -q "husk runs from a protected view of its binary ($1" "$TMP/log" ||
+		fail "want a re-exec because of \"$1\": $(grep selfprotect "$TMP/log")"
+}
+
+@test "trampoline: run in the foreground execs the process through it, which leaves no fd behind" {
+	debug_run /bin/checker fds
+	assert_status 0
+	assert_trampoline
+	[ "$(kv fds)" = "0,1,2" ] || fail "fds open in the container's process"
+	debug_run readlink /proc/self/exe
+	assert_status 0
+	[ "$output" = /bin/busybox ] || fail "the process is not the program"
+}
+
+@test "trampoline: a process that is /proc/self/exe, or names it as interpreter, gets the sealed trampoline" {
+	printf '#!/proc/self/exe\n' >"$BUNDLE/rootfs/evil"
+	chmod 0755 "$BUNDLE/rootfs/evil"
+	local sum
+	sum=$(sha256sum <"$HUSK")
+	# The trampoline, run with arguments that are not husk's, exits 127 without a word.
+	EXPECT=-127 debug_run /proc/self/exe run --bundle /
+	assert_trampoline
+	EXPECT=-127 debug_run /evil
+	[ "$(sha256sum <"$HUSK")" = "$sum" ] || fail "the runtime binary changed"
+	assert_no_trace
+}
+
+@test "trampoline: an execve that fails behind it is reported by husk, and nothing is left" {
+	printf 'not a program\0\1\2' >"$BUNDLE/rootfs/bad"
+	chmod 0755 "$BUNDLE/rootfs/bad"
+	debug_run /bad
+	[ "$status" -ne 0 ] || fail "a program the kernel cannot exec ran"
+	assert_trampoline
+	assert_output_contains 'exec `/bad`: Exec format error'
+	assert_no_trace
+}
+
+@test "trampoline: not with a seccomp filter that may refuse execveat: husk re-executes itself" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execveat"],
+		"action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	debug_run /bin/checker fds
+	assert_status 0
+	assert_reexec_because "the seccomp filter may refuse"
+	[ "$(kv fds)" = "0,1,2" ] || fail "fds open in the container's process"
+}
+
+@test "trampoline: not when the filter's answer on write depends on the fd" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["write"],
+		"action": "SCMP_ACT_ERRNO", "errnoRet": 1, "args": [{"index": 0, "value": 100, "op": "SCMP_CMP_GT"}]}]}'
+	debug_run /bin/checker pid
+	assert_status 0
+	assert_reexec_because "the seccomp filter may refuse"
+}
+
+@test "trampoline: with podman's default seccomp profile it is used" {
+	update_config '.linux.seccomp = $p[0].linux.seccomp' --slurpfile p "$REPO_DIR/tests/unit/spec/data/podman-seccomp.json"
+	debug_run /bin/checker seccomp
+	assert_status 0
+	assert_trampoline
+	[ "$(kv seccomp)" = 2 ] || fail "no filter in the process"
+}
+
+@test "trampoline: not for create, whose init may wait for start: husk re-executes itself" {
+	set_args sleep 60
+	"$HUSK" --root "$ROOT" --debug --log "$TMP/log" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
+	assert_reexec_because "not \`run\` in the foreground"
+	local pid
+	pid=$(container_pid)
+	[[ "$(readlink "/proc/$pid/exe")" != "$(readlink -f "$HUSK")" ]] || fail "the waiting init runs the host binary"
+}
+
+@test "trampoline: not with hooks that run inside the container before the exec" {
+	update_config '.hooks.startContainer = [{"path": "/bin/true"}]'
+	debug_run /bin/checker pid
+	assert_status 0
+	assert_reexec_because "createContainer or startContainer hooks"
+}
+
+@test "trampoline: not when the pid namespace is not the container's own" {
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	debug_run /bin/checker pid
+	assert_status 0
+	assert_reexec_because "no new pid namespace"
+}

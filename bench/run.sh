@@ -59,16 +59,22 @@ fi
 umount /sys/fs/cgroup/unified 2>/dev/null || true
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/husk-bench.XXXXXX")
+# The runtimes' state roots on a tmpfs, as their defaults (/run/husk, /run/crun, /run/runc) are on any host
+# where /run is one (all with systemd; not this VM, where /run is on the root ext4). The bundle stays on disk.
+state=$tmp/state
+mkdir "$state"
+mount -t tmpfs -o mode=0700 husk-bench-state "$state"
 declare -A cmd
 names=()
 cleanup() {
 	local name id
 	for name in "${names[@]:-}"; do
 		[ -n "$name" ] || continue
-		for id in $("${cmd[$name]}" --root "$tmp/root-$name" list -q 2>/dev/null); do
-			"${cmd[$name]}" --root "$tmp/root-$name" delete --force "$id" >/dev/null 2>&1 || true
+		for id in $("${cmd[$name]}" --root "$state/root-$name" list -q 2>/dev/null); do
+			"${cmd[$name]}" --root "$state/root-$name" delete --force "$id" >/dev/null 2>&1 || true
 		done
 	done
+	umount "$state" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -104,7 +110,7 @@ variant sleep '.process.args = ["sleep", "1000000"]'
 
 # checked RUNTIME BUNDLE ID: one run that must succeed; its output goes to $tmp/check.log
 checked() {
-	"${cmd[$1]}" --root "$tmp/root-$1" run --bundle "$2" "$3" </dev/null >"$tmp/check.log" 2>&1
+	"${cmd[$1]}" --root "$state/root-$1" run --bundle "$2" "$3" </dev/null >"$tmp/check.log" 2>&1
 }
 add_runtime() {
 	local name=$1 path=$2
@@ -186,7 +192,7 @@ timed() {
 runtime() {
 	local name=$1
 	shift
-	"${cmd[$name]}" --root "$tmp/root-${name%-seccomp}" "$@"
+	"${cmd[$name]}" --root "$state/root-${name%-seccomp}" "$@"
 }
 seq_id=0
 next_id() { seq_id=$((seq_id + 1)) && id="b$seq_id"; }
@@ -259,7 +265,7 @@ if [ "$par_rounds" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
 	for ((round = 0; round < par_rounds; round++)); do
 		for name in $(rotated "${names[@]}"); do
 			timed "$tmp/par.$name" xargs -a "$tmp/par.ids" -P "$par_jobs" -I{} "${cmd[$name]}" \
-				--root "$tmp/root-$name" run --bundle "$tmp/bundle" "par$round-{}" ||
+				--root "$state/root-$name" run --bundle "$tmp/bundle" "par$round-{}" ||
 				echo "bench: parallel round $round of $name failed" >&2
 		done
 	done
@@ -274,7 +280,7 @@ if [ "$rss_runs" -gt 0 ] && [ -n "$gnu_time" ] && [ ${#names[@]} -gt 0 ]; then
 	for ((round = 0; round < rss_runs; round++)); do
 		for name in $(rotated "${names[@]}"); do
 			next_id
-			"$gnu_time" -f %M -o "$tmp/rss.last" "${cmd[$name]}" --root "$tmp/root-$name" run \
+			"$gnu_time" -f %M -o "$tmp/rss.last" "${cmd[$name]}" --root "$state/root-$name" run \
 				--bundle "$tmp/bundle" "$id" </dev/null >/dev/null 2>>"$tmp/errors.log"
 			cat "$tmp/rss.last" >>"$tmp/rss.$name"
 		done
@@ -322,7 +328,7 @@ if [ "$insn_runs" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
 			profile=()
 			[ $round -ne 0 ] || profile=(-p "$tmp/profile.$name")
 			"$tmp/insncount" -x "$rootfs/bin/busybox" -o "$tmp/insn.out" "${profile[@]}" -- "${cmd[$name]}" \
-				--root "$tmp/root-$name" run --bundle "$tmp/bundle" "$id" </dev/null >/dev/null 2>>"$tmp/errors.log" || {
+				--root "$state/root-$name" run --bundle "$tmp/bundle" "$id" </dev/null >/dev/null 2>>"$tmp/errors.log" || {
 				echo "bench: single-stepped run of $name failed" >&2
 				continue
 			}

@@ -205,13 +205,18 @@ assert_runtime_intact() {
 	[ "$(sha256sum <"$RT_COPY")" = "$RT_SHA" ] || fail "the runtime binary changed"
 }
 
-@test "CVE-2019-5736: an entrypoint #!/proc/self/exe with a malicious library cannot overwrite the runtime (run)" {
+# The container's process is /evil, with the payload library preloaded.
+prepare_evil_entrypoint() {
 	prepare_5736 library
 	local e
 	for e in $(payload_env); do
 		update_config '.process.env += [$e]' --arg e "$e"
 	done
 	set_args /evil
+}
+
+@test "CVE-2019-5736: an entrypoint #!/proc/self/exe with a malicious library cannot overwrite the runtime (run)" {
+	prepare_evil_entrypoint
 	rt_copy run --detach --bundle "$BUNDLE" "$ID" || true
 	if runtime_is_static; then
 		assert_payload_never_ran "$TMP/shared/result"
@@ -223,12 +228,7 @@ assert_runtime_intact() {
 
 @test "CVE-2019-5736: an entrypoint #!/proc/self/exe with a malicious library cannot overwrite the runtime (run in the foreground)" {
 	# `run` in the foreground execs the process through husk's sealed trampoline (runc has none: it re-execs).
-	prepare_5736 library
-	local e
-	for e in $(payload_env); do
-		update_config '.process.env += [$e]' --arg e "$e"
-	done
-	set_args /evil
+	prepare_evil_entrypoint
 	local rc=0
 	rt_copy run --bundle "$BUNDLE" "$ID" || rc=$?
 	if [ "$RUNTIME" = husk ]; then

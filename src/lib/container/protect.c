@@ -25,7 +25,6 @@
  */
 #include "container/lifecycle.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/syscall.h>

@@ -1,5 +1,4 @@
-/* A classic BPF interpreter for seccomp programs: checks the optimizer's output, answers what a filter does to one call. */
-#include <errno.h>
+/* A classic BPF interpreter for seccomp programs: checks the optimizer, answers what a filter does to a call. */
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stddef.h>

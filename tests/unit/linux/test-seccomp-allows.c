@@ -21,7 +21,8 @@
 static struct husk_seccomp_filter *compile(const char *seccomp_json)
 {
         char config[4096];
-        int n = snprintf(config, sizeof(config), "{\"ociVersion\": \"1.0.2\", \"linux\": {\"seccomp\": %s}}", seccomp_json);
+        int n =
+            snprintf(config, sizeof(config), "{\"ociVersion\": \"1.0.2\", \"linux\": {\"seccomp\": %s}}", seccomp_json);
         assert_true(n > 0 && (size_t)n < sizeof(config));
         struct husk_spec *spec = NULL;
         struct husk_error *err = NULL;
@@ -40,9 +41,9 @@ static const uint64_t setfd_args[6] = {[1] = F_SETFD, [2] = FD_CLOEXEC};
 static void test_allow_default_with_denied_execveat(void **state)
 {
         (void)state;
-        struct husk_seccomp_filter *f = compile(
-            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"execveat\"], "
-            "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}");
+        struct husk_seccomp_filter *f =
+            compile("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"execveat\"], "
+                    "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}");
         assert_false(husk_seccomp_filter_allows(f, SYS_execveat, execveat_args, 1U << 4));
         assert_true(husk_seccomp_filter_allows(f, SYS_fcntl, setfd_args, 1U << 1 | 1U << 2));
         assert_true(husk_seccomp_filter_allows(f, SYS_write, no_args, 0));
@@ -52,9 +53,9 @@ static void test_allow_default_with_denied_execveat(void **state)
 static void test_deny_default_lists_what_it_allows(void **state)
 {
         (void)state;
-        struct husk_seccomp_filter *f = compile(
-            "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"execve\", \"execveat\", "
-            "\"write\", \"fcntl\", \"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+        struct husk_seccomp_filter *f =
+            compile("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"execve\", \"execveat\", "
+                    "\"write\", \"fcntl\", \"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
         assert_true(husk_seccomp_filter_allows(f, SYS_execveat, execveat_args, 1U << 4));
         assert_true(husk_seccomp_filter_allows(f, SYS_fcntl, setfd_args, 1U << 1 | 1U << 2));
         assert_true(husk_seccomp_filter_allows(f, SYS_write, no_args, 0));

@@ -108,3 +108,20 @@ assert_reexec_because() {
 	assert_status 0
 	assert_reexec_because "no new pid namespace"
 }
+
+@test "trampoline: exec refuses a container whose init still runs the host's husk, until it has exec'd" {
+	# The window between the init's ready and run's start: held open by a FIFO where run writes its
+	# --pid-file (husk writes <file>.husk-tmp, then renames it), which blocks until someone reads it.
+	set_args sleep 60
+	mkfifo "$TMP/pid.husk-tmp"
+	"$HUSK" --root "$ROOT" run --pid-file "$TMP/pid" --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+	BACKGROUND_PIDS+=($!)
+	wait_for_status created
+	run husk exec "$ID" true </dev/null
+	[ "$status" -ne 0 ] || fail "exec entered a container whose init runs the host's husk"
+	assert_output_contains 'is being started by `run`'
+	timeout 10 cat "$TMP/pid.husk-tmp" >/dev/null
+	wait_for_status running
+	run husk exec "$ID" true </dev/null
+	assert_status 0
+}

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "spec/json_parse.h"
+#include "../../lib/fail-alloc.h"
+#include "../../lib/json-same-tree.h"
 
 /*
  * Linked with -Wl,--wrap=malloc,--wrap=realloc,--wrap=free and json_parse.c's source: the parser's
@@ -25,20 +27,7 @@ void *__wrap_malloc(size_t size);
 void *__wrap_realloc(void *p, size_t size);
 void __wrap_free(void *p);
 
-static long countdown = -1; /* allocations left before one fails; -1: none fails */
-static bool failed;
 static long live; /* blocks from the wrapped allocators not yet freed */
-
-static bool fail_now(void)
-{
-        if (countdown < 0)
-                return false;
-        if (countdown-- == 0) {
-                failed = true;
-                return true;
-        }
-        return false;
-}
 
 void *__wrap_malloc(size_t size)
 {
@@ -61,49 +50,6 @@ void __wrap_free(void *p)
 }
 
 /* ---- comparing the two parsers ---- */
-
-/* Stricter than json_equal: key order, and reals bit for bit (-0.0 is not 0.0). */
-static bool same_tree(json_t *a, json_t *b)
-{
-        if (json_typeof(a) != json_typeof(b))
-                return false;
-        switch (json_typeof(a)) {
-        case JSON_OBJECT: {
-                if (json_object_size(a) != json_object_size(b))
-                        return false;
-                void *ia = json_object_iter(a), *ib = json_object_iter(b);
-                for (; ia && ib; ia = json_object_iter_next(a, ia), ib = json_object_iter_next(b, ib)) {
-                        size_t len = json_object_iter_key_len(ia);
-                        if (len != json_object_iter_key_len(ib) ||
-                            memcmp(json_object_iter_key(ia), json_object_iter_key(ib), len) != 0 ||
-                            !same_tree(json_object_iter_value(ia), json_object_iter_value(ib)))
-                                return false;
-                }
-                return !ia && !ib;
-        }
-        case JSON_ARRAY:
-                if (json_array_size(a) != json_array_size(b))
-                        return false;
-                for (size_t i = 0; i < json_array_size(a); i++)
-                        if (!same_tree(json_array_get(a, i), json_array_get(b, i)))
-                                return false;
-                return true;
-        case JSON_STRING:
-                return json_string_length(a) == json_string_length(b) &&
-                       memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
-        case JSON_INTEGER:
-                return json_integer_value(a) == json_integer_value(b);
-        case JSON_REAL: {
-                double x = json_real_value(a), y = json_real_value(b);
-                return memcmp(&x, &y, sizeof(x)) == 0;
-        }
-        case JSON_TRUE:
-        case JSON_FALSE:
-        case JSON_NULL:
-                return true;
-        }
-        return false;
-}
 
 static void print_input(const char *text, size_t len)
 {
@@ -128,7 +74,7 @@ static bool agree(const char *text, size_t len, size_t flags)
         if (!a != !b)
                 same = false;
         else if (a)
-                same = same_tree(a, b) && want.position == got.position;
+                same = json_same_tree(a, b) && want.position == got.position;
         else
                 same = want.line == got.line && want.column == got.column && want.position == got.position &&
                        strcmp(want.text, got.text) == 0 && json_error_code(&want) == json_error_code(&got) &&

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "spec_test.h"
+#include "../../lib/fail-alloc.h"
 
 /*
  * Linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc: the calls of husk code (statically
@@ -17,20 +18,6 @@ void *__real_realloc(void *p, size_t size);
 void *__wrap_malloc(size_t size);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t size);
-
-static long countdown = -1; /* allocations left before one fails; -1: none fails */
-static bool failed;
-
-static bool fail_now(void)
-{
-        if (countdown < 0)
-                return false;
-        if (countdown-- == 0) {
-                failed = true;
-                return true;
-        }
-        return false;
-}
 
 void *__wrap_malloc(size_t size)
 {

@@ -496,7 +496,6 @@ int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
         l->trampoline_fd = -1;
         for (int i = 0; i < HUSK_NS_COUNT; i++)
                 l->ns.join_fd[i] = -1;
-        l->prepared = true;
 
         int r = husk_id_validate(l->id, err);
         if (r < 0)
@@ -527,9 +526,7 @@ int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
 
 int husk_launch_create(struct husk_launch *l, struct husk_error **err)
 {
-        int r = l->prepared ? 0 : husk_launch_prepare(l, err);
-        if (r < 0)
-                return r;
+        int r;
         /* Checked before anything exists: a missing newuidmap or /etc/subuid entry is named up front. */
         struct husk_userns_plan userns_plan = {0};
         if ((l->ns.new_flags & CLONE_NEWUSER) && (r = husk_userns_plan(l->spec, &userns_plan, err)) < 0)
@@ -703,7 +700,9 @@ int husk_container_create(const struct husk_runtime *rt, const char *id, const s
                 .root = husk_runtime_root(rt),
                 .id = id,
         };
-        int r = husk_launch_create(&l, err);
+        int r = husk_launch_prepare(&l, err);
+        if (r == 0)
+                r = husk_launch_create(&l, err);
         husk_launch_release(&l);
         return r;
 }

@@ -28,7 +28,6 @@ struct husk_launch {
         struct husk_idmap_mounts *idmap_mounts; /* made before clone3 (husk_rootfs_prepare_host), inherited by init */
         struct husk_cgroup *cgroup;
         struct husk_state state; /* borrows from spec; written to state.json */
-        bool prepared;          /* husk_launch_prepare done */
         int trampoline_fd;      /* sealed husk-trampoline the init execs through, -1 when none (protect.c) */
 
         int dirfd;              /* locked state dir */
@@ -49,12 +48,11 @@ struct husk_launch {
 
 /*
  * The checks of a create that change nothing on the host: config, seccomp filter, namespace paths,
- * and husk_launch_protect, which may re-execute husk (so `run` calls this before it blocks signals).
- * husk_launch_create does it when it has not been done.
+ * and husk_launch_protect, which may re-execute husk (so `run` calls it before it blocks signals).
  */
 int husk_launch_prepare(struct husk_launch *l, struct husk_error **err);
 
-/* Everything up to "init is ready and waiting": on failure nothing is left behind. */
+/* After husk_launch_prepare, everything up to "init is ready and waiting": on failure nothing is left behind. */
 int husk_launch_create(struct husk_launch *l, struct husk_error **err);
 
 /* protect.c: the exec trampoline for the init where it suffices, else husk_selfprotect_reexec. */

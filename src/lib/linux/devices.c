@@ -209,12 +209,17 @@ static bool is_link_to(int dir_fd, const char *name, const char *target)
 static int setup_links(int dev_fd, struct husk_error **err)
 {
         /* /dev/ptmx must be the devpts instance's own multiplexer, whatever the image has there. Kept when
-         * it is already (the runtime makes it for a mapped root, which may not replace it). */
-        if (!is_link_to(dev_fd, "ptmx", PTMX_TARGET)) {
-                if (unlinkat(dev_fd, "ptmx", 0) < 0 && errno != ENOENT)
-                        return husk_error_set(err, errno, "remove `/dev/ptmx`");
-                if (symlinkat(PTMX_TARGET, dev_fd, "ptmx") < 0)
+         * it is already (the runtime makes it for a mapped root, which may not replace it). On a fresh
+         * /dev tmpfs the first symlinkat is all. */
+        if (symlinkat(PTMX_TARGET, dev_fd, "ptmx") < 0) {
+                if (errno != EEXIST)
                         return husk_error_set(err, errno, "create symlink `/dev/ptmx`");
+                if (!is_link_to(dev_fd, "ptmx", PTMX_TARGET)) {
+                        if (unlinkat(dev_fd, "ptmx", 0) < 0 && errno != ENOENT)
+                                return husk_error_set(err, errno, "remove `/dev/ptmx`");
+                        if (symlinkat(PTMX_TARGET, dev_fd, "ptmx") < 0)
+                                return husk_error_set(err, errno, "create symlink `/dev/ptmx`");
+                }
         }
         for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++)
                 if (symlinkat(dev_links[i].target, dev_fd, dev_links[i].name) < 0 && errno != EEXIST)

@@ -188,21 +188,27 @@ static int cache_lookup(int dir_fd, const char *name, const struct buf *key, str
                            (unsigned)geteuid());
                 return 0;
         }
+        /* The whole entry in one read: its size is known to the byte (header, this key, the program). */
         struct cache_header h;
-        if ((size_t)st.st_size < sizeof(h) || read_full(fd, &h, sizeof(h)) < 0)
+        size_t most = sizeof(h) + key->len + CACHE_MAX_INSNS * sizeof(struct sock_filter);
+        if ((size_t)st.st_size <= sizeof(h) + key->len || (size_t)st.st_size > most)
                 return 0;
+        _cleanup_(husk_seccomp_filter_freep) struct husk_seccomp_filter *filter = calloc(1, sizeof(*filter));
+        uint8_t *entry = filter ? malloc((size_t)st.st_size) : NULL;
+        if (!entry)
+                return 0;
+        filter->insns = (struct sock_filter *)entry; /* freed with the filter; the program is moved to its start */
+        if (read_full(fd, entry, (size_t)st.st_size) < 0)
+                return 0;
+        memcpy(&h, entry, sizeof(h));
         if (memcmp(h.magic, CACHE_MAGIC, CACHE_MAGIC_LEN) != 0 || h.key_len != key->len || h.insn_count == 0 ||
             h.insn_count > CACHE_MAX_INSNS || h.listener > 1)
                 return 0;
         size_t bpf_size = (size_t)h.insn_count * sizeof(struct sock_filter);
-        if ((uint64_t)st.st_size != sizeof(h) + (uint64_t)h.key_len + bpf_size)
+        if ((uint64_t)st.st_size != sizeof(h) + (uint64_t)h.key_len + bpf_size ||
+            memcmp(entry + sizeof(h), key->data, key->len) != 0)
                 return 0;
-        _cleanup_free_ uint8_t *stored_key = malloc(h.key_len);
-        if (!stored_key || read_full(fd, stored_key, h.key_len) < 0 || memcmp(stored_key, key->data, key->len) != 0)
-                return 0;
-        _cleanup_(husk_seccomp_filter_freep) struct husk_seccomp_filter *filter = calloc(1, sizeof(*filter));
-        if (!filter || !(filter->insns = malloc(bpf_size)) || read_full(fd, filter->insns, bpf_size) < 0)
-                return 0;
+        memmove(entry, entry + sizeof(h) + h.key_len, bpf_size);
         if (hash64(filter->insns, bpf_size) != h.checksum) {
                 husk_debug("seccomp cache `%s` ignored: damaged (checksum mismatch)", name);
                 return 0;

@@ -161,8 +161,8 @@ static int resolve(struct stub *s, size_t labels, struct husk_error **err)
         return 0;
 }
 
-#define LOAD_ARCH() emit(s, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), LABEL_NEXT, LABEL_NEXT)
-#define LOAD_NR() emit(s, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), LABEL_NEXT, LABEL_NEXT)
+#define LOAD_ARCH() emit(s, BPF_LD | BPF_W | BPF_ABS, SECCOMP_DATA_ARCH, LABEL_NEXT, LABEL_NEXT)
+#define LOAD_NR() emit(s, BPF_LD | BPF_W | BPF_ABS, SECCOMP_DATA_NR, LABEL_NEXT, LABEL_NEXT)
 #define JUMP_IF(op, k, jt, jf) emit(s, BPF_JMP | (op) | BPF_K, (k), (jt), (jf))
 #define JUMP(to) emit(s, BPF_JMP | BPF_JA, 0, (to), LABEL_NEXT)
 

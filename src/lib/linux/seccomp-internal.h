@@ -10,6 +10,10 @@
 #include "spec/spec.h"
 #include "util/error.h"
 
+/* Offsets in struct seccomp_data that programs load (BPF_LD | BPF_W | BPF_ABS). */
+#define SECCOMP_DATA_NR ((uint32_t)offsetof(struct seccomp_data, nr))
+#define SECCOMP_DATA_ARCH ((uint32_t)offsetof(struct seccomp_data, arch))
+
 struct husk_seccomp_filter {
         struct sock_filter *insns;
         size_t len;         /* instructions */

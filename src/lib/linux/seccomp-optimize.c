@@ -28,11 +28,8 @@
  * neighbours) for each architecture and several argument patterns; any doubt keeps the original.
  */
 
-#define OFF_NR ((uint32_t)offsetof(struct seccomp_data, nr))
-#define OFF_ARCH ((uint32_t)offsetof(struct seccomp_data, arch))
 #define MAX_ARCHES 16
 #define MAX_RANGES 8192
-#define MAX_PROGRAM 4096 /* BPF_MAXINSNS */
 
 enum areg { A_UNKNOWN, A_NR, A_ARCH };
 
@@ -105,8 +102,8 @@ static void walk_from(struct walk *w, size_t pc, enum areg a, uint32_t lo, uint3
                         return;
                 }
                 const struct sock_filter *ins = &w->in[pc];
-                if (ins->code == (BPF_LD | BPF_W | BPF_ABS) && (ins->k == OFF_NR || ins->k == OFF_ARCH)) {
-                        a = ins->k == OFF_NR ? A_NR : A_ARCH;
+                if (ins->code == (BPF_LD | BPF_W | BPF_ABS) && (ins->k == SECCOMP_DATA_NR || ins->k == SECCOMP_DATA_ARCH)) {
+                        a = ins->k == SECCOMP_DATA_NR ? A_NR : A_ARCH;
                         pc++;
                         continue;
                 }
@@ -234,7 +231,7 @@ static struct pending *emit(struct emitter *e, uint16_t code, uint8_t jt, uint8_
 {
         if (e->len == e->cap) {
                 size_t cap = e->cap ? 2 * e->cap : 256;
-                struct pending *grown = cap <= 4 * MAX_PROGRAM ? realloc(e->v, cap * sizeof(*grown)) : NULL;
+                struct pending *grown = cap <= 4 * BPF_MAXINSNS ? realloc(e->v, cap * sizeof(*grown)) : NULL;
                 if (!grown) {
                         e->failed = true;
                         return NULL;
@@ -462,7 +459,7 @@ static bool build(const struct sock_filter *in, size_t n, struct rewrite *rw, st
         /* ld arch; one jeq per named architecture; the others' tree; each named one's tree. */
         int32_t starts[MAX_ARCHES];
         if (named > 0)
-                emit(e, BPF_LD | BPF_W | BPF_ABS, 0, 0, OFF_ARCH);
+                emit(e, BPF_LD | BPF_W | BPF_ABS, 0, 0, SECCOMP_DATA_ARCH);
         for (size_t i = 0; i < named; i++) {
                 starts[i] = new_label(e);
                 emit(e, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, rw->arches[i]);
@@ -476,7 +473,7 @@ static bool build(const struct sock_filter *in, size_t n, struct rewrite *rw, st
                         place(e, starts[i]);
                 const struct range *r = rw->ranges[slot];
                 if (rw->ranges_len[slot] > 1)
-                        emit(e, BPF_LD | BPF_W | BPF_ABS, 0, 0, OFF_NR);
+                        emit(e, BPF_LD | BPF_W | BPF_ABS, 0, 0, SECCOMP_DATA_NR);
                 emit_tree(e, in, r, 0, rw->ranges_len[slot] - 1);
         }
         return !e->failed;
@@ -522,7 +519,7 @@ static struct sock_filter *link_program(struct emitter *e, const struct sock_fil
                         return NULL;
                 p->kept_src = (int32_t)pc;
         }
-        if (e->len > MAX_PROGRAM)
+        if (e->len > BPF_MAXINSNS)
                 return NULL;
         struct sock_filter *out = malloc(e->len * sizeof(*out));
         if (!out)
@@ -565,7 +562,7 @@ int husk_seccomp_optimize(struct sock_filter **insns, size_t *len)
 {
         const struct sock_filter *in = *insns;
         size_t n = *len;
-        if (n == 0 || n > MAX_PROGRAM)
+        if (n == 0 || n > BPF_MAXINSNS)
                 return -EINVAL;
         struct rewrite rw = {0};
         struct emitter e = {0};

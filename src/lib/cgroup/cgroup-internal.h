@@ -77,9 +77,6 @@ int cg_writef(int dirfd, const char *file, struct husk_error **err, const char *
     __attribute__((format(printf, 4, 5)));
 /* Read a whole (small) file into buf, NUL-terminated, trailing newline removed; returns its length. */
 ssize_t cg_read(int dirfd, const char *file, char *buf, size_t size, struct husk_error **err);
-
-/* Whether `word` is one of the space-separated words of `list` (cgroup.controllers, subtree_control). */
-bool cg_word_listed(const char *list, const char *word);
 /* Read a single unsigned number ("max" reads as UINT64_MAX). */
 int cg_read_u64(int dirfd, const char *file, uint64_t *ret, struct husk_error **err);
 /* memory.checkBeforeUpdate: EBUSY when the usage in usage_file is not below limit. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/words.h"
 
 /* How an administrator hands a subtree to a user; systemd does the same for a unit with Delegate=yes. */
 #define DELEGATE_HINT                                                                                                  \
@@ -129,13 +130,13 @@ int cg_v2_controller_missing(const struct cg_hierarchy *h, enum cg_controller c,
                 size_t n = next_component(&p);
                 if (n == 0)
                         break;
-                if (cg_read(fd, "cgroup.subtree_control", buf, sizeof(buf), NULL) < 0 || cg_word_listed(buf, name)) {
+                if (cg_read(fd, "cgroup.subtree_control", buf, sizeof(buf), NULL) < 0 || husk_word_listed(buf, name)) {
                         len = (size_t)(p + n - h->path);
                         p += n;
                         continue;
                 }
                 const char *dir = cg_display(h, h->path, (int)len, shown, sizeof(shown));
-                if (cg_read(fd, "cgroup.controllers", buf, sizeof(buf), NULL) >= 0 && !cg_word_listed(buf, name))
+                if (cg_read(fd, "cgroup.controllers", buf, sizeof(buf), NULL) >= 0 && !husk_word_listed(buf, name))
                         break; /* not even at the root: the host lacks it */
                 if (faccessat(fd, "cgroup.subtree_control", W_OK, AT_EACCESS) < 0)
                         return husk_error_set(err, EACCES,

@@ -39,15 +39,6 @@ int cg_writef(int dirfd, const char *file, struct husk_error **err, const char *
         return cg_write(dirfd, file, buf, err);
 }
 
-bool cg_word_listed(const char *list, const char *word)
-{
-        size_t len = strlen(word);
-        for (const char *p = list; (p = strstr(p, word)); p += len)
-                if ((p == list || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
-                        return true;
-        return false;
-}
-
 ssize_t cg_read(int dirfd, const char *file, char *buf, size_t size, struct husk_error **err)
 {
         _cleanup_close_ int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

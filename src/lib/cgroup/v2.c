@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/words.h"
 #include "util/log.h"
 
 /* -1 is "max" in v2 files that end in .max/.low/.high (v1 wrote -1 for unlimited). */
@@ -244,7 +245,7 @@ static bool controller_listed(int fd, const char *file, const char *controller)
         char buf[512];
         if (cg_read(fd, file, buf, sizeof(buf), NULL) < 0)
                 return false;
-        return cg_word_listed(buf, controller);
+        return husk_word_listed(buf, controller);
 }
 
 int cg_unified_apply(struct husk_cgroup *cg, const struct husk_kv_list *unified, struct husk_error **err)

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/words.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -210,15 +211,6 @@ static char *v1_controllers(void)
         return list;
 }
 
-static bool has_word(const char *list, const char *word)
-{
-        size_t n = strlen(word);
-        for (const char *p = list; (p = strstr(p, word)); p += n)
-                if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
-                        return true;
-        return false;
-}
-
 static void probe_cgroups(struct builder *b)
 {
         enum layout layout = detect_layout();
@@ -265,7 +257,7 @@ static void probe_cgroups(struct builder *b)
         const char *wanted[] = {"cpu", "memory", "pids", layout == LAYOUT_V2 ? NULL : "devices"};
         char missing[128] = "";
         for (size_t i = 0; i < ARRAY_SIZE(wanted); i++)
-                if (wanted[i] && !has_word(all, wanted[i]))
+                if (wanted[i] && !husk_word_listed(all, wanted[i]))
                         snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
                                  missing[0] ? ", " : "", wanted[i]);
         if (missing[0])

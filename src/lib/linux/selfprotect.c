@@ -50,8 +50,8 @@ static bool fd_is_protected(int fd)
 
 bool husk_selfprotect_active(void)
 {
-        /* A process's binary changes only by execve, which starts over with this unknown again: `run`
-         * asks before it blocks signals, and husk_launch_create asks again. */
+        /* A process's binary changes only by execve, which starts over with this unknown again: asked by
+         * husk_launch_protect, then by husk_selfprotect_reexec. */
         static int known = -1;
         if (known < 0) {
                 _cleanup_close_ int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);

@@ -102,52 +102,41 @@ static int split_last(const char *path, char **ret_dir, const char **ret_base, s
         return 0;
 }
 
-/*
- * Give what create_one just made in dir_fd to `owner`; when that fails, remove it again, so that
- * nothing is left with an owner nobody asked for.
- */
-static int chown_created(int dir_fd, const char *name, int fd, const struct owner *owner)
-{
-        _cleanup_close_ int opened = -1;
-        if (fd < 0) {
-                /* A directory: ONE_STEP, so a symlink raced into its place is refused, not followed. */
-                fd = opened = openat2_fd(dir_fd, name, O_PATH | O_DIRECTORY, 0, ONE_STEP);
-                if (fd < 0)
-                        return fd;
-        }
-        if (fchownat(fd, "", owner->uid, owner->gid, AT_EMPTY_PATH) == 0)
-                return 0;
-        int r = -errno;
-        unlinkat(dir_fd, name, opened >= 0 ? AT_REMOVEDIR : 0);
-        return r;
-}
-
-/* Create `name` in dir_fd as `want`; EEXIST is fine (someone, maybe a symlink, is there). */
-static int create_one(int dir_fd, const char *name, enum want want, mode_t mode, const struct owner *owner, int *ret_fd)
-{
-        *ret_fd = -1;
-        if (want == WANT_DIR) {
-                if (mkdirat(dir_fd, name, mode) < 0)
-                        return errno == EEXIST ? 0 : -errno;
-                return owner ? chown_created(dir_fd, name, -1, owner) : 0;
-        }
-        _cleanup_close_ int fd = openat2_fd(dir_fd, name, O_CREAT | O_EXCL | O_RDONLY | O_NOCTTY, mode, ONE_STEP);
-        if (fd == -EEXIST)
-                return 0;
-        if (fd < 0)
-                return fd;
-        if (owner) {
-                int r = chown_created(dir_fd, name, fd, owner);
-                if (r < 0)
-                        return r;
-        }
-        *ret_fd = TAKE_FD(fd);
-        return 0;
-}
-
+/* ONE_STEP: a symlink in name's place (raced in, or the image's) is refused, not followed. */
 static int open_one(int dir_fd, const char *name, enum want want)
 {
         return openat2_fd(dir_fd, name, O_PATH | (want == WANT_DIR ? O_DIRECTORY : 0), 0, ONE_STEP);
+}
+
+/*
+ * Create `name` in dir_fd as `want`; EEXIST is fine (someone, maybe a symlink, is there). With an
+ * owner, what was made is opened (*ret_fd) and given to it; when that fails it is removed again, so
+ * that nothing is left with an owner nobody asked for.
+ */
+static int create_one(int dir_fd, const char *name, enum want want, mode_t mode, const struct owner *owner, int *ret_fd)
+{
+        *ret_fd = -1;
+        _cleanup_close_ int fd = -1;
+        if (want == WANT_DIR) {
+                if (mkdirat(dir_fd, name, mode) < 0)
+                        return errno == EEXIST ? 0 : -errno;
+                if (!owner)
+                        return 0;
+                fd = open_one(dir_fd, name, WANT_DIR);
+        } else {
+                fd = openat2_fd(dir_fd, name, O_CREAT | O_EXCL | O_RDONLY | O_NOCTTY, mode, ONE_STEP);
+                if (fd == -EEXIST)
+                        return 0;
+        }
+        if (fd < 0)
+                return fd;
+        if (owner && fchownat(fd, "", owner->uid, owner->gid, AT_EMPTY_PATH) < 0) {
+                int r = -errno;
+                unlinkat(dir_fd, name, want == WANT_DIR ? AT_REMOVEDIR : 0);
+                return r;
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
 }
 
 /* Re-open an already walked prefix, which holds real directories only: no symlink allowed. */

@@ -118,12 +118,16 @@ int cg_devices_v1_apply(int dirfd, const struct cg_device_rules *rules, struct h
 int cg_devices_bpf_apply(int dirfd, const struct cg_device_rules *rules, struct husk_error **err);
 
 /*
- * Delegation on pure v2 (delegation.c), for an unprivileged caller. Before h->path is made: its first missing
- * directory must be creatable, and the caller, in cgroup `own`, must be allowed to move a process into it, which
- * takes write access to cgroup.procs of their common ancestor (the kernel's rule for cgroup.procs writes and
- * clone3 CLONE_INTO_CGROUP). On failure *err names what is missing and how to delegate it.
+ * Delegation on pure v2 (delegation.c), for an unprivileged caller. Once h->path is made, the caller, in
+ * cgroup `own`, must be allowed to move a process into it, which takes write access to cgroup.procs of
+ * their common ancestor (the kernel's rule for cgroup.procs writes and clone3 CLONE_INTO_CGROUP): checked
+ * before anything moves, so that *err can name what is missing and how to delegate it.
  */
-int cg_v2_check_delegated(const struct cg_hierarchy *h, const char *own, struct husk_error **err);
+int cg_v2_check_movable(const struct cg_hierarchy *h, const char *own, struct husk_error **err);
+
+/* After making h->path was refused: when its first missing directory cannot be created by the caller,
+ * *err is replaced by a message naming it and its owner, and true is returned. */
+bool cg_v2_explain_refused_mkdir(const struct cg_hierarchy *h, struct husk_error **err);
 /* Controller c is absent from h's cgroup.controllers: an error naming the ancestor whose cgroup.subtree_control
  * lacks it and why it could not be enabled there (not writable: not delegated; processes inside). */
 int cg_v2_controller_missing(const struct cg_hierarchy *h, enum cg_controller c, struct husk_error **err);

@@ -480,15 +480,15 @@ int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootle
         for (size_t i = 0; i < cg->hierarchies_len; i++) {
                 struct cg_hierarchy *h = &cg->hierarchies[i];
                 bool v2 = cg->layout == HUSK_CGROUP_V2;
-                r = 0;
-                /* Unprivileged on v2: what the kernel would refuse later (the move into it) is found now, with
-                 * a message that says what is not delegated. Hybrid's cgroup2 hierarchy is optional anyway. */
+                r = hierarchy_create(cg, h, enable, err);
+                /* Unprivileged on v2: a refused mkdir, and the move the kernel would refuse later (found now),
+                 * get a message that says what is not delegated. Hybrid's cgroup2 hierarchy is optional anyway. */
                 if (rootless && v2) {
-                        r = cg_v2_check_delegated(h, own[i], err);
-                        delegation_failed = r < 0;
+                        if (r < 0)
+                                delegation_failed = cg_is_permission_error(r) && cg_v2_explain_refused_mkdir(h, err);
+                        else
+                                delegation_failed = (r = cg_v2_check_movable(h, own[i], err)) < 0;
                 }
-                if (r >= 0)
-                        r = hierarchy_create(cg, h, enable, err);
                 if (r < 0) {
                         if (rootless && !explicit_path && cg_is_permission_error(r)) {
                                 /* runc's rootless cgroups: limits need the cgroup; without them go on without it. */

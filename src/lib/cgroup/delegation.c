@@ -58,42 +58,44 @@ static size_t common_ancestor_len(const char *a, const char *b)
         }
 }
 
-int cg_v2_check_delegated(const struct cg_hierarchy *h, const char *own, struct husk_error **err)
+bool cg_v2_explain_refused_mkdir(const struct cg_hierarchy *h, struct husk_error **err)
 {
-        unsigned uid = (unsigned)geteuid();
-        char shown[4200], shown2[4200];
-
-        /* The deepest directory of the path that exists: the first missing one is made in it. */
+        char shown[4200];
+        /* The deepest directory of the path that exists: the first missing one was to be made in it. */
         _cleanup_close_ int fd = openat(h->mount_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return husk_error_set(err, errno, "open `%s`", cg_display(h, "", 0, shown, sizeof(shown)));
         const char *p = h->path;
         size_t n;
-        while ((n = next_component(&p)) > 0) {
+        while (fd >= 0 && (n = next_component(&p)) > 0) {
                 char comp[256];
                 if (n >= sizeof(comp))
-                        return husk_error_set(err, ENAMETOOLONG, "cgroup name too long in `%s`", h->path);
+                        return false;
                 memcpy(comp, p, n);
                 comp[n] = '\0';
                 int child = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                if (child < 0 && errno != ENOENT)
-                        return husk_error_set(err, errno, "open `%s`",
-                                              cg_display(h, h->path, (int)(p + n - h->path), shown, sizeof(shown)));
                 if (child < 0) {
-                        if (faccessat(fd, ".", W_OK | X_OK, AT_EACCESS) == 0)
-                                break;
-                        return husk_error_set(err, errno,
-                                              "cgroup `%s` is not delegated to uid %u: it cannot create `%s` in `%s`, "
-                                              "owned by uid %u (" DELEGATE_HINT ")",
-                                              h->path, uid, comp,
-                                              cg_display(h, h->path, (int)(p - h->path) - 1, shown, sizeof(shown)),
-                                              owner_of(fd, "."));
+                        if (errno != ENOENT || faccessat(fd, ".", W_OK | X_OK, AT_EACCESS) == 0)
+                                return false;
+                        int e = errno;
+                        cg_error_clear(err);
+                        husk_error_set(err, e,
+                                       "cgroup `%s` is not delegated to uid %u: it cannot create `%s` in `%s`, owned by "
+                                       "uid %u (" DELEGATE_HINT ")",
+                                       h->path, (unsigned)geteuid(), comp,
+                                       cg_display(h, h->path, (int)(p - h->path) - 1, shown, sizeof(shown)),
+                                       owner_of(fd, "."));
+                        return true;
                 }
                 close(fd);
                 fd = child;
                 p += n;
         }
+        return false;
+}
 
+int cg_v2_check_movable(const struct cg_hierarchy *h, const char *own, struct husk_error **err)
+{
+        unsigned uid = (unsigned)geteuid();
+        char shown[4200], shown2[4200];
         /*
          * The kernel lets a process move (write cgroup.procs, or clone3 CLONE_INTO_CGROUP) only with write
          * access to cgroup.procs of the common ancestor of where it is and where it goes: the caller must

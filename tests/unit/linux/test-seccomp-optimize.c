@@ -1,6 +1,6 @@
 /*
  * The seccomp program optimizer: for real profiles the shortened program answers every syscall number
- * of every architecture as libseccomp's does, judged by an interpreter written here, apart from the
+ * of every architecture as libseccomp's does, judged by the tests' interpreter (tests/lib/bpf-run.h), apart from the
  * optimizer's own check; and programs it cannot prove are left alone.
  */
 #include <errno.h>
@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "../../lib/bpf-run.h"
 #include "linux/seccomp-filter.h"
 #include "linux/seccomp-internal.h"
 #include "spec/spec.h"
@@ -40,38 +41,6 @@ int __wrap_husk_seccomp_optimize(struct sock_filter **insns, size_t *len)
         return optimize_result;
 }
 
-/* A plain classic-BPF interpreter for seccomp programs: what libseccomp emits and the optimizer copies. */
-static uint32_t run(const struct sock_filter *p, size_t n, const struct seccomp_data *d)
-{
-        uint32_t a = 0;
-        size_t pc = 0;
-        for (;;) {
-                assert_true(pc < n);
-                const struct sock_filter *i = &p[pc];
-                uint16_t cls = BPF_CLASS(i->code);
-                if (i->code == (BPF_LD | BPF_W | BPF_ABS)) {
-                        assert_true(i->k + 4 <= sizeof(*d));
-                        memcpy(&a, (const char *)d + i->k, 4);
-                        pc++;
-                } else if (cls == BPF_RET) {
-                        return BPF_RVAL(i->code) == BPF_A ? a : i->k;
-                } else if (i->code == (BPF_JMP | BPF_JA)) {
-                        pc += 1 + i->k;
-                } else if (cls == BPF_JMP && BPF_SRC(i->code) == BPF_K) {
-                        bool t = BPF_OP(i->code) == BPF_JEQ   ? a == i->k
-                                 : BPF_OP(i->code) == BPF_JGT ? a > i->k
-                                 : BPF_OP(i->code) == BPF_JGE ? a >= i->k
-                                                              : (a & i->k) != 0;
-                        pc += 1 + (t ? i->jt : i->jf);
-                } else if (i->code == (BPF_ALU | BPF_AND | BPF_K)) {
-                        a &= i->k;
-                        pc++;
-                } else {
-                        fail_msg("instruction %#x at %zu not modelled by the test", i->code, pc);
-                }
-        }
-}
-
 static const uint32_t arches[] = {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64, 0x12345678};
 
 /* Every number below 1100 and near the x32 base, plus the ends, for each architecture and argument pattern. */
@@ -86,7 +55,7 @@ static void assert_same_answers(const struct sock_filter *a, size_t na, const st
                                 memcpy(&d.nr, &nr32, sizeof(nr32));
                                 for (int j = 0; j < 6; j++)
                                         d.args[j] = patterns[pi] << j;
-                                uint32_t ra = run(a, na, &d), rb = run(b, nb, &d);
+                                uint32_t ra = bpf_run(a, na, &d), rb = bpf_run(b, nb, &d);
                                 if (ra != rb)
                                         fail_msg("arch %#x nr %#x args %#llx: %#x before, %#x after", arches[ai], nr32,
                                                  (unsigned long long)patterns[pi], ra, rb);
@@ -268,9 +237,9 @@ static void test_argument_block_kept(void **state)
         assert_true(new_len < 15);
         assert_same_answers(prog, len, p, new_len);
         struct seccomp_data d = {.nr = 135, .args = {8}};
-        assert_int_equal(run(p, new_len, &d), SECCOMP_RET_ALLOW);
+        assert_int_equal(bpf_run(p, new_len, &d), SECCOMP_RET_ALLOW);
         d.args[0] = 9;
-        assert_int_equal(run(p, new_len, &d), SECCOMP_RET_ERRNO | 1);
+        assert_int_equal(bpf_run(p, new_len, &d), SECCOMP_RET_ERRNO | 1);
         free(p);
 }
 

@@ -3,17 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "linux/rootfs-internal.h"
+#include "linux/userns.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/syscalls.h"
@@ -139,75 +137,26 @@ static int check_entry(const struct husk_spec *spec, size_t index, struct husk_e
         return 0;
 }
 
-static int write_map(pid_t pid, const char *file, const struct husk_id_mappings *maps, struct husk_error **err)
-{
-        _cleanup_free_ char *text = malloc(maps->len * 33 + 1);
-        if (!text)
-                return husk_error_set(err, ENOMEM, "write `%s`", file);
-        size_t len = 0;
-        for (size_t i = 0; i < maps->len; i++)
-                len += (size_t)sprintf(text + len, "%u %u %u\n", maps->items[i].container_id, maps->items[i].host_id,
-                                       maps->items[i].size);
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return husk_error_set(err, errno, "open `%s`", path);
-        /* The kernel takes a map in one write only. */
-        if (write(fd, text, len) != (ssize_t)len)
-                return husk_error_set(err, errno, "write `%s`", path);
-        return 0;
-}
-
-/*
- * A user namespace holding these maps, as an fd: a child is cloned into a new one, we write its
- * maps and open it, and the child exits when we close the pipe it waits on (or die).
- */
+/* A user namespace holding these maps, as an fd: made by a child that exits once it is open. */
 static int userns_with_maps(const struct husk_id_mappings *uids, const struct husk_id_mappings *gids,
                             struct husk_error **err)
 {
-        int hold[2];
-        if (pipe2(hold, O_CLOEXEC) < 0)
-                return husk_error_set(err, errno, "create a user namespace for the mappings");
-        int pidfd = -1;
-        struct husk_clone_args args = {
-            .flags = CLONE_NEWUSER | CLONE_PIDFD,
-            .pidfd = (uint64_t)(uintptr_t)&pidfd,
-            .exit_signal = SIGCHLD,
-        };
-        pid_t pid = husk_clone3(&args);
-        if (pid == 0) {
-                char c;
-                close(hold[1]);
-                while (read(hold[0], &c, 1) < 0 && errno == EINTR)
-                        ;
-                _exit(0);
-        }
-        close(hold[0]);
-        if (pid < 0) {
-                int r = husk_error_set(err, errno, "create a user namespace for the mappings");
-                close(hold[1]);
-                return r;
-        }
-        int r = write_map(pid, "uid_map", uids, err);
+        struct husk_userns_child child;
+        int r = husk_userns_child_start(-1, &child, err);
         if (r == 0)
-                r = write_map(pid, "gid_map", gids, err);
+                r = husk_userns_write_map(child.pid, "uid_map", uids, err);
+        if (r == 0)
+                r = husk_userns_write_map(child.pid, "gid_map", gids, err);
         int ns = -1;
         if (r == 0) {
                 char path[64];
-                snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", child.pid);
                 ns = open(path, O_RDONLY | O_CLOEXEC);
                 if (ns < 0)
                         r = husk_error_set(err, errno, "open `%s`", path);
         }
-        close(hold[1]);
-        siginfo_t info;
-        while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
-                ;
-        close(pidfd);
-        if (r < 0)
-                return husk_error_wrap(err, "create a user namespace for the mappings");
-        return ns;
+        husk_userns_child_stop(&child);
+        return r < 0 ? husk_error_wrap(err, "create a user namespace for the mappings") : ns;
 }
 
 static bool same_mappings(const struct husk_id_mappings *a, const struct husk_id_mappings *b)

@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/syscalls.h"
 #include "util/log.h"
 
 extern char **environ;
@@ -208,11 +208,11 @@ static int write_proc_file(pid_t pid, const char *file, const char *text, const 
         snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
-                return husk_error_set(err, errno, "%s: open `%s`", field, path);
+                return husk_error_set(err, errno, "%s%sopen `%s`", field ? field : "", field ? ": " : "", path);
         /* The whole map must go in one write. */
         size_t len = strlen(text);
         if (write(fd, text, len) != (ssize_t)len)
-                return husk_error_set(err, errno, "%s: write `%s`", field, path);
+                return husk_error_set(err, errno, "%s%swrite `%s`", field ? field : "", field ? ": " : "", path);
         return 0;
 }
 
@@ -313,60 +313,81 @@ bool husk_userns_setgroups_allowed(pid_t pid)
         return !(n >= 4 && strncmp(buf, "deny", 4) == 0);
 }
 
-/* ---- looking at a user namespace we hold only an fd of ---- */
+/* ---- a child parked in a user namespace, for its /proc/<pid> files ---- */
 
-/*
- * Fork a child that joins the user namespace userns_fd and waits to be killed; the caller reads
- * what it needs under /proc/<pid> and calls member_kill. The child reports setns's errno first.
- */
-static int member_spawn(int userns_fd, const char *what, pid_t *ret_pid, struct husk_error **err)
+int husk_userns_child_start(int userns_fd, struct husk_userns_child *ret, struct husk_error **err)
 {
-        int pipefd[2];
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return husk_error_set(err, errno, "user namespace `%s`: create a pipe", what);
-        pid_t parent = getpid();
-        pid_t pid = fork();
-        if (pid < 0) {
-                int r = husk_error_set(err, errno, "user namespace `%s`: fork", what);
-                close(pipefd[0]);
-                close(pipefd[1]);
+        /* The child reports setns's errno on `report`, then waits on `hold` until husk closes it (or dies). */
+        int report[2] = {-1, -1}, hold[2];
+        if (pipe2(hold, O_CLOEXEC) < 0 || (userns_fd >= 0 && pipe2(report, O_CLOEXEC) < 0)) {
+                int r = husk_error_set(err, errno, "create a pipe");
+                close(hold[0]);
+                close(hold[1]);
                 return r;
         }
+        int pidfd = -1;
+        struct husk_clone_args args = {
+            .flags = CLONE_PIDFD | (userns_fd < 0 ? CLONE_NEWUSER : 0),
+            .pidfd = (uint64_t)(uintptr_t)&pidfd,
+            .exit_signal = SIGCHLD,
+        };
+        pid_t pid = husk_clone3(&args);
         if (pid == 0) {
-                close(pipefd[0]);
-                prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-                if (getppid() != parent)
-                        _exit(1);
-                int e = setns(userns_fd, CLONE_NEWUSER) < 0 ? errno : 0;
-                if (write(pipefd[1], &e, sizeof(e)) != (ssize_t)sizeof(e))
-                        _exit(1);
-                for (;;)
-                        pause();
+                char c;
+                close(hold[1]);
+                if (userns_fd >= 0) {
+                        int e = setns(userns_fd, CLONE_NEWUSER) < 0 ? errno : 0;
+                        if (write(report[1], &e, sizeof(e)) != (ssize_t)sizeof(e) || e)
+                                _exit(1);
+                }
+                while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+                        ;
+                _exit(0);
         }
-        close(pipefd[1]);
-        int e = 0;
-        ssize_t n;
-        while ((n = read(pipefd[0], &e, sizeof(e))) < 0 && errno == EINTR)
-                ;
-        close(pipefd[0]);
-        if (n == (ssize_t)sizeof(e) && e == 0) {
-                *ret_pid = pid;
-                return 0;
+        int saved = errno;
+        close(hold[0]);
+        if (report[1] >= 0)
+                close(report[1]);
+        *ret = (struct husk_userns_child){.pid = pid, .pidfd = pidfd, .hold = hold[1]};
+        int r = 0;
+        if (pid < 0) {
+                r = husk_error_set(err, saved, "clone");
+        } else if (userns_fd >= 0) {
+                int e = 0;
+                ssize_t n;
+                while ((n = read(report[0], &e, sizeof(e))) < 0 && errno == EINTR)
+                        ;
+                if (n != (ssize_t)sizeof(e))
+                        r = husk_error_set(err, n < 0 ? errno : EPIPE, "the child joining the user namespace died");
+                else if (e)
+                        r = husk_error_set(err, e, "join the user namespace");
         }
-        kill(pid, SIGKILL);
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
-        if (n != (ssize_t)sizeof(e))
-                return husk_error_set(err, n < 0 ? errno : EPIPE, "user namespace `%s`: the child joining it died",
-                                      what);
-        return husk_error_set(err, e, "user namespace `%s`: join it to read its id maps", what);
+        if (report[0] >= 0)
+                close(report[0]);
+        if (r < 0)
+                husk_userns_child_stop(ret);
+        return r;
 }
 
-static void member_kill(pid_t pid)
+void husk_userns_child_stop(struct husk_userns_child *c)
 {
-        kill(pid, SIGKILL);
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
+        if (c->hold >= 0)
+                close(c->hold);
+        if (c->pidfd >= 0) {
+                siginfo_t info;
+                while (waitid(P_PIDFD, (id_t)c->pidfd, &info, WEXITED) < 0 && errno == EINTR)
+                        ;
+                close(c->pidfd);
+        }
+        *c = (struct husk_userns_child){.pid = -1, .pidfd = -1, .hold = -1};
+}
+
+int husk_userns_write_map(pid_t pid, const char *file, const struct husk_id_mappings *maps, struct husk_error **err)
+{
+        _cleanup_free_ char *text = format_map(maps, '\n');
+        if (!text)
+                return husk_error_set(err, ENOMEM, "write `%s`", file);
+        return write_proc_file(pid, file, text, NULL, err);
 }
 
 /* Parse /proc/<pid>/<file> ("inside outside count" lines) into *ret. */
@@ -406,16 +427,16 @@ static int read_map(pid_t pid, const char *file, const char *what, struct husk_i
 int husk_userns_read_maps(int userns_fd, const char *what, struct husk_id_mappings *ret_uids,
                           struct husk_id_mappings *ret_gids, struct husk_error **err)
 {
-        pid_t pid = 0;
-        int r = member_spawn(userns_fd, what, &pid, err);
+        struct husk_userns_child child;
+        int r = husk_userns_child_start(userns_fd, &child, err);
         if (r < 0)
-                return r;
+                return husk_error_wrap(err, "user namespace `%s`: read its id maps", what);
         struct husk_id_mappings uids = {0}, gids = {0};
         /* Opened by us, the maps read relative to our user namespace, whatever the child's. */
-        r = read_map(pid, "uid_map", what, &uids, err);
-        if (r == 0 && (r = read_map(pid, "gid_map", what, &gids, err)) < 0)
+        r = read_map(child.pid, "uid_map", what, &uids, err);
+        if (r == 0 && (r = read_map(child.pid, "gid_map", what, &gids, err)) < 0)
                 free(uids.items);
-        member_kill(pid);
+        husk_userns_child_stop(&child);
         if (r < 0)
                 return r;
         *ret_uids = uids;

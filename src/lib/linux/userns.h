@@ -49,5 +49,21 @@ bool husk_userns_setgroups_allowed(pid_t pid);
 int husk_userns_read_maps(int userns_fd, const char *what, struct husk_id_mappings *ret_uids,
                           struct husk_id_mappings *ret_gids, struct husk_error **err);
 
+/*
+ * A child parked in a user namespace, so that its /proc/<pid> files (maps, ns/user) can be used: a new
+ * one when userns_fd < 0 (the caller writes its maps), else userns_fd, joined with setns (CAP_SYS_ADMIN
+ * over it). It waits until husk_userns_child_stop, or until the caller dies.
+ */
+struct husk_userns_child {
+        pid_t pid;
+        int pidfd;
+        int hold; /* its end of the pipe the child waits on */
+};
+int husk_userns_child_start(int userns_fd, struct husk_userns_child *ret, struct husk_error **err);
+void husk_userns_child_stop(struct husk_userns_child *c);
+
+/* Write maps to /proc/<pid>/<file> ("uid_map", "gid_map") directly, in the one write the kernel takes. */
+int husk_userns_write_map(pid_t pid, const char *file, const struct husk_id_mappings *maps, struct husk_error **err);
+
 /* The id in the caller's user namespace that `id` in a namespace with these maps stands for, or -1. */
 int64_t husk_userns_host_id(const struct husk_id_mappings *maps, uint32_t id);

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "container/ns-relay.h"
 #include "container/sync.h"
 #include "husk-config.h"
 #include "linux/hooks.h"

@@ -22,6 +22,7 @@
 #include "container/forward.h"
 #include "container/lifecycle.h"
 #include "container/process.h"
+#include "container/ns-relay.h"
 #include "container/sync.h"
 #include "linux/namespaces.h"
 #include "linux/seccomp-filter.h"

@@ -208,22 +208,25 @@ bool husk_mapped_root_ids(struct husk_mapped_root *mr, uid_t *ret_uid, gid_t *re
         return mr->known > 0;
 }
 
-void husk_mapped_root_make(struct husk_mapped_root *mr, int root_fd, const char *path, bool file, mode_t mode,
-                           const char *what)
+/* Whether path is missing from the rootfs (anything else, an error included, is left to the init). */
+static bool missing_in_root(int root_fd, const char *path)
 {
-        /* The common case, all there, costs one openat2 and never the lookup of a joined namespace's maps. */
         int fd = husk_path_open_in_root(root_fd, path, O_PATH, 0, NULL);
-        if (fd != -ENOENT) {
-                if (fd >= 0)
-                        close(fd);
-                return;
-        }
+        if (fd >= 0)
+                close(fd);
+        return fd == -ENOENT;
+}
+
+/* Make the missing path owned by the mapped root. */
+static void make_owned(struct husk_mapped_root *mr, int root_fd, const char *path, bool file, mode_t mode,
+                       const char *what)
+{
         uid_t uid;
         gid_t gid;
         if (!husk_mapped_root_ids(mr, &uid, &gid))
                 return;
         _cleanup_error_ struct husk_error *err = NULL;
-        fd = file ? husk_path_mkfile_in_root_owned(root_fd, path, mode, uid, gid, &err)
+        int fd = file ? husk_path_mkfile_in_root_owned(root_fd, path, mode, uid, gid, &err)
                   : husk_path_mkdir_all_in_root_owned(root_fd, path, mode, uid, gid, &err);
         if (fd < 0) {
                 _cleanup_free_ char *msg = husk_error_format(err);
@@ -231,6 +234,14 @@ void husk_mapped_root_make(struct husk_mapped_root *mr, int root_fd, const char 
                 return;
         }
         close(fd);
+}
+
+void husk_mapped_root_make(struct husk_mapped_root *mr, int root_fd, const char *path, bool file, mode_t mode,
+                           const char *what)
+{
+        /* The common case, all there, costs one openat2 and never the lookup of a joined namespace's maps. */
+        if (missing_in_root(root_fd, path))
+                make_owned(mr, root_fd, path, file, mode, what);
 }
 
 bool husk_mounts_cover(const struct husk_spec *spec, size_t n, const char *path)
@@ -241,13 +252,15 @@ bool husk_mounts_cover(const struct husk_spec *spec, size_t n, const char *path)
         return false;
 }
 
-/* Mount points of spec.mounts that lie in the rootfs itself (not under an earlier entry's destination). */
+/* Mount points of spec.mounts that lie in the rootfs itself (not under an earlier entry's destination); a
+ * bind's source is looked at only for a missing one. */
 static void make_mount_points(const struct husk_rootfs_config *cfg, int root_fd, struct husk_mapped_root *mr)
 {
         const struct husk_spec *spec = cfg->spec;
         for (size_t i = 0; i < spec->mounts_len; i++) {
                 const struct husk_mount *m = &spec->mounts[i];
-                if (husk_mounts_cover(spec, i, m->destination) || husk_mount_made_outside(m))
+                if (husk_mounts_cover(spec, i, m->destination) || husk_mount_made_outside(m) ||
+                    !missing_in_root(root_fd, m->destination))
                         continue;
                 bool file = false;
                 if (m->bind || (m->type && strcmp(m->type, "bind") == 0)) {
@@ -262,7 +275,7 @@ static void make_mount_points(const struct husk_rootfs_config *cfg, int root_fd,
                                 continue; /* the init names a missing source */
                         file = !S_ISDIR(st.st_mode);
                 }
-                husk_mapped_root_make(mr, root_fd, m->destination, file, file ? 0644 : 0755, "mount point");
+                make_owned(mr, root_fd, m->destination, file, file ? 0644 : 0755, "mount point");
         }
 }
 

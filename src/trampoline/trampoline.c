@@ -5,10 +5,12 @@
  * (CVE-2019-5736: a program that is /proc/self/exe, or names it as its interpreter) finds
  * this copy, not the binary on the host.
  *
- * usage (from husk only): ERRFD PATH ARGV0 [ARGS...]
+ * usage (from husk only): ERRFD JOINFD PATH ARGV0 [ARGS...]
  * ERRFD is the init's sync socket, open across the exec that started us: made close-on-exec again,
  * so that its EOF tells husk that PATH runs; if PATH cannot be exec'd, the error goes there as
- * HUSK_SYNC_ERROR (as the init would send it), and we exit 127.
+ * HUSK_SYNC_ERROR (as the init would send it), and we exit 127. JOINFD ("-" for none) is the
+ * `tasks` file of the container's v1 memory cgroup: "0" written there moves us in just before the
+ * execve, so that only PATH's memory is charged to the container, not ours.
  *
  * Freestanding: no libc, so that the copy is a few kilobytes and its exec costs next to nothing.
  */
@@ -69,14 +71,15 @@ static size_t append(char *buf, size_t at, const char *s)
         return at;
 }
 
-/* One record on the SEQPACKET socket: the header, then "exec `PATH`" (the init's own wording). */
-static void report(long fd, long errnum, const char *path)
+/* One record on the SEQPACKET socket: the header, then WHAT `PATH` ("exec `PATH`": the init's own wording). */
+static void report(long fd, long errnum, const char *what, const char *path)
 {
         struct {
                 struct husk_sync_header h;
                 char text[ERROR_TEXT_MAX];
         } msg;
-        size_t len = append(msg.text, 0, "exec `");
+        size_t len = append(msg.text, 0, what);
+        len = append(msg.text, len, " `");
         len = append(msg.text, len, path);
         len = append(msg.text, len, "`");
         msg.h.type = HUSK_SYNC_ERROR;
@@ -85,28 +88,49 @@ static void report(long fd, long errnum, const char *path)
         sys3(__NR_write, fd, (long)&msg, (long)(sizeof(msg.h) + len));
 }
 
+/* A decimal fd number from husk; -1 for "-", -2 for anything else. */
+static long parse_fd(const char *p)
+{
+        if (p[0] == '-' && !p[1])
+                return -1;
+        long fd = 0;
+        for (; *p; p++) {
+                if (*p < '0' || *p > '9' || fd > 1000000)
+                        return -2;
+                fd = fd * 10 + (*p - '0');
+        }
+        return fd;
+}
+
 __attribute__((noreturn, used)) void trampoline_main(long *sp);
 __attribute__((noreturn, used)) void trampoline_main(long *sp)
 {
         long argc = sp[0];
         char **argv = (char **)(sp + 1);
         char **envp = argv + argc + 1;
-        if (argc < 3)
+        if (argc < 4)
                 leave();
-        long fd = 0;
-        for (const char *p = argv[0]; *p; p++) {
-                if (*p < '0' || *p > '9' || fd > 1000000)
-                        leave();
-                fd = fd * 10 + (*p - '0');
-        }
+        long fd = parse_fd(argv[0]), join_fd = parse_fd(argv[1]);
+        const char *path = argv[2];
+        if (fd < 0 || join_fd < -1)
+                leave();
         /* Not closed on exec, the socket would reach the container's process and husk would wait for
          * it to exit: no exec then. */
         long r = sys3(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
         if (r < 0) {
-                report(fd, -r, argv[1]);
+                report(fd, -r, "exec", path);
                 leave();
         }
-        r = sys3(__NR_execve, (long)argv[1], (long)(argv + 2), (long)envp);
-        report(fd, -r, argv[1]);
+        if (join_fd >= 0) {
+                r = sys3(__NR_write, join_fd, (long)"0", 1);
+                if (r == 1)
+                        r = sys3(__NR_fcntl, join_fd, F_SETFD, FD_CLOEXEC);
+                if (r < 0) {
+                        report(fd, -r, "join the memory cgroup, then exec", path);
+                        leave();
+                }
+        }
+        r = sys3(__NR_execve, (long)path, (long)(argv + 3), (long)envp);
+        report(fd, -r, "exec", path);
         leave();
 }

@@ -467,6 +467,9 @@ run_with_resources() {
 @test "limits: an init OOM-killed while the container is created is reported as OOM" {
 	husk_only "runc sets limits after joining and refuses a limit below the usage instead"
 	local limit
+	# With a createContainer hook the init joins its memory cgroup first thing (see the next test), so its
+	# set-up is charged there.
+	update_config '.hooks.createContainer = [{"path": "/bin/true"}]'
 	for limit in 65536 16384; do
 		update_config '.linux.resources.memory = {"limit": $l}' --argjson l "$limit"
 		! cg_swap_accounted || update_config '.linux.resources.memory.swap = $l' --argjson l "$limit"
@@ -479,3 +482,23 @@ run_with_resources() {
 	assert_no_trace
 	assert_output_contains "OOM"
 }
+
+@test "limits: husk's set-up is not charged to the container; a created init is in its memory cgroup" {
+	husk_only "runc's init joins every cgroup first: its set-up is charged to the container"
+	cg_v2 && skip "cgroup v2: clone3 places the init in all controllers at once, the set-up is charged there"
+	# 16 KiB: the init's set-up alone takes more (mounts, its copies of husk's pages), /bin/true's exec too.
+	update_config '.linux.resources.memory = {"limit": 16384}'
+	! cg_swap_accounted || update_config '.linux.resources.memory.swap = 16384'
+	set_args true
+	husk create --bundle "$BUNDLE" "$ID" </dev/null
+	local memory
+	memory=$(cg_dir memory)
+	# The init is in the container's memory cgroup (nobody else's has this limit) before start.
+	assert_cg memory memory.limit_in_bytes 16384
+	husk start "$ID"
+	wait_for_status stopped
+	# The program could not run within 16 KiB: the kernel's OOM killer says so in the cgroup.
+	[ "$(awk '$1 == "oom_kill" { print $2 }' "$memory/memory.oom_control")" -ge 1 ] ||
+		fail "no OOM kill: $(cat "$memory/memory.oom_control")"
+}
+

@@ -61,6 +61,31 @@ assert_reexec_because() {
 	assert_no_trace
 }
 
+# Each line of `checker cgroup` (but named hierarchies, which husk leaves alone) is the container's cgroup.
+assert_in_container_cgroups() {
+	local line n=0
+	while IFS= read -r line; do
+		[[ "$line" == cgroup.* && "$line" != cgroup.name:* ]] || continue
+		[[ "${line#*=}" == */"$ID" ]] || fail "not in the container's cgroup: $line"
+		n=$((n + 1))
+	done <<<"$output"
+	[ "$n" -gt 0 ] || fail "no cgroup lines: $output"
+}
+
+@test "trampoline: the program runs in all the container's cgroups, the memory one joined by the trampoline" {
+	debug_run /bin/checker cgroup
+	assert_status 0
+	assert_trampoline
+	assert_in_container_cgroups
+	# Without the trampoline the init joins its memory cgroup itself, right before its exec.
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["write"],
+		"action": "SCMP_ACT_ERRNO", "errnoRet": 1, "args": [{"index": 0, "value": 100, "op": "SCMP_CMP_GT"}]}]}'
+	debug_run /bin/checker cgroup
+	assert_status 0
+	assert_reexec_because "the seccomp filter may refuse"
+	assert_in_container_cgroups
+}
+
 @test "trampoline: not with a seccomp filter that may refuse execveat: husk re-executes itself" {
 	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execveat"],
 		"action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'

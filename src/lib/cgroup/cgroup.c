@@ -648,11 +648,43 @@ static int join_all(struct husk_cgroup *cg, bool v1_only, const char *file, cons
         return 0;
 }
 
-int husk_cgroup_enter_self(struct husk_cgroup *cg, struct husk_error **err)
+int husk_cgroup_enter_self(struct husk_cgroup *cg, int *ret_memory_fd, struct husk_error **err)
 {
+        if (ret_memory_fd) {
+                *ret_memory_fd = -1;
+                struct cg_hierarchy *h = cg_hierarchy_of(cg, CG_MEMORY);
+                if (h && !h->unified && h->fd >= 0 && h->controllers == CG_BIT(CG_MEMORY)) {
+                        int fd = openat(h->fd, "tasks", O_WRONLY | O_CLOEXEC);
+                        if (fd < 0 && !(cg->rootless && !cg->explicit_path && cg_is_permission_error(-errno)))
+                                return husk_error_set(err, errno, "join cgroup `%s/%s%s`", CGROUP_ROOT, h->mount,
+                                                      h->path);
+                        /* Left out of join_all (a hierarchy we may not join is dropped, as there). */
+                        close(h->fd);
+                        h->fd = -1;
+                        *ret_memory_fd = fd;
+                }
+        }
         /* "0" in `tasks` moves only the calling thread: the kernel then skips the global
          * threadgroup lock and its RCU grace period, which cgroup.procs always pays. */
-        return join_all(cg, true, "tasks", "0", err);
+        int r = join_all(cg, true, "tasks", "0", err);
+        if (r < 0 && ret_memory_fd && *ret_memory_fd >= 0) {
+                close(*ret_memory_fd);
+                *ret_memory_fd = -1;
+        }
+        return r;
+}
+
+int husk_cgroup_enter_memory(int *fd, struct husk_error **err)
+{
+        if (*fd < 0)
+                return 0;
+        ssize_t n = write(*fd, "0", 1);
+        int saved = errno;
+        close(*fd);
+        *fd = -1;
+        if (n != 1)
+                return husk_error_set(err, n < 0 ? saved : EIO, "join the memory cgroup");
+        return 0;
 }
 
 int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err)

@@ -67,8 +67,18 @@ bool husk_cgroup_join_optional(const struct husk_cgroup *cg);
  * Move the calling process, which must be single-threaded, into the cgroup of every v1
  * hierarchy (the cgroup2 one is joined by clone3 with husk_cgroup_clone_fd). Unlike
  * husk_cgroup_enter it costs no RCU grace period: called by the child right after clone3.
+ *
+ * With ret_memory_fd, a v1 hierarchy that holds the memory controller alone is left out: the
+ * caller gets an O_CLOEXEC fd on its `tasks` file (-1 when there is nothing to join) and joins it
+ * with husk_cgroup_enter_memory, or by writing "0" there itself, once its own set-up is done. What
+ * the runtime faults in and allocates in the kernel until then is charged to the runtime's
+ * cgroup, not counted against the container's memory limit. (On cgroup2, clone3 places the
+ * process in all of its controllers at once.)
  */
-int husk_cgroup_enter_self(struct husk_cgroup *cg, struct husk_error **err);
+int husk_cgroup_enter_self(struct husk_cgroup *cg, int *ret_memory_fd, struct husk_error **err);
+
+/* Write "0" to the `tasks` fd from husk_cgroup_enter_self and close it; nothing when *fd < 0. */
+int husk_cgroup_enter_memory(int *fd, struct husk_error **err);
 
 /* Move pid into the cgroup in every hierarchy. */
 int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err);

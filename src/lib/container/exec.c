@@ -311,7 +311,7 @@ _Noreturn static void exec_child(struct exec_ctx *c, bool in_namespaces)
                 c->sync_parent = -1;
                 /* clone3 put us in the container's cgroup2 cgroup; the v1 ones we join ourselves (cheaper
                  * than the parent moving us: see husk_cgroup_enter_self). Sub-cgroups: the parent's job. */
-                if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, &err) < 0) {
+                if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, NULL, &err) < 0) {
                         r = -1;
                         goto fail;
                 }
@@ -387,7 +387,7 @@ _Noreturn static void exec_intermediate(struct exec_ctx *c)
         /* Before it enters the user namespace, where processes of the container could ptrace it. */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, &err) < 0)
+        if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, NULL, &err) < 0)
                 husk_ns_relay_exit(&c->relay, pid, err);
         close_host_fds(c);
         if (setns(c->pidfd, (int)(c->ns_flags | CLONE_NEWPID)) < 0) {

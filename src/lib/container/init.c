@@ -258,11 +258,11 @@ static int compare_ints(const void *a, const void *b)
  * before pivot_root, a host directory left open would be reachable from the container as
  * /proc/self/fd/N, e.g. as process.cwd (CVE-2024-21626). O_CLOEXEC only acts at execve.
  */
-static void close_parent_fds(struct husk_launch *l)
+static void close_parent_fds(struct husk_launch *l, int memory_cgroup_fd)
 {
-        int keep[4 + 1 + HUSK_NS_COUNT] = {l->sync_child, l->exec_listen_fd, l->console_fd, husk_log_fd(),
-                                           l->trampoline_fd};
-        size_t n = 5;
+        int keep[6 + HUSK_NS_COUNT] = {l->sync_child, l->exec_listen_fd, l->console_fd, husk_log_fd(),
+                                       l->trampoline_fd, memory_cgroup_fd};
+        size_t n = 6;
         for (int i = 0; i < HUSK_NS_COUNT && n < ARRAY_SIZE(keep); i++)
                 if (l->ns.join_fd[i] >= 0)
                         keep[n++] = l->ns.join_fd[i];
@@ -290,13 +290,20 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         struct husk_error *err = NULL;
         struct init_hooks_state hs = {0};
         _cleanup_free_ char *exec_path = NULL;
+        int memory_cgroup_fd = -1;
 
         /* First, before anything else runs in this process: clone3 put us in our cgroup2 cgroup,
-         * and joining the v1 ones ourselves is cheaper than the parent moving us. */
-        if (l->cgroup && husk_cgroup_enter_self(l->cgroup, &err) < 0)
+         * and joining the v1 ones ourselves is cheaper than the parent moving us. A v1 memory
+         * cgroup waits until our set-up is done: what husk faults in and allocates for the
+         * container until then is husk's, not the container's to pay from its limit. Not when
+         * createContainer or startContainer hooks run inside the container: those count as its own;
+         * nor with a cgroup namespace, which we make soon and must be rooted in all our cgroups. */
+        bool defer_memory = !l->spec->hooks.create_container.len && !l->spec->hooks.start_container.len &&
+                            !(l->ns.new_flags & CLONE_NEWCGROUP);
+        if (l->cgroup && husk_cgroup_enter_self(l->cgroup, defer_memory ? &memory_cgroup_fd : NULL, &err) < 0)
                 goto fail;
         /* The parent's ends, its lock and its host directories stay with the parent. */
-        close_parent_fds(l);
+        close_parent_fds(l, memory_cgroup_fd);
         /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736).
          * With a user namespace, an unprivileged parent still has to open our /proc/<pid> files (itself
          * or through the setuid newuidmap, which checks that we are its caller's): we stay dumpable
@@ -323,10 +330,15 @@ _Noreturn void husk_init_main(struct husk_launch *l)
                 .sync_fd = l->sync_child,
                 .trampoline_fd = l->trampoline_fd,
                 .exec_error_fd = l->sync_child,
+                .memory_cgroup_fd = &memory_cgroup_fd,
                 .setgroups_allowed = true,
         };
         int r = init_setup(l, &setup, &hs, &exec_path, &err);
         if (r < 0)
+                goto fail;
+        /* Seen from outside (a `create` is ready), the init is in every cgroup of the container. A
+         * foreground `run` is released at once: it joins at its exec (husk_process_exec). */
+        if (!l->foreground && (r = husk_cgroup_enter_memory(&memory_cgroup_fd, &err)) < 0)
                 goto fail;
         /* From here husk may exit: init must outlive it. */
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);

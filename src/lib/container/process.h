@@ -15,6 +15,7 @@ struct husk_process_setup {
         int sync_fd;             /* where a seccomp listener fd number is reported, -1 when none */
         int trampoline_fd;       /* exec through this sealed husk-trampoline (protect.c), -1 when not */
         int exec_error_fd;       /* with the trampoline: where it reports a failed execve */
+        int *memory_cgroup_fd;   /* v1 memory cgroup not joined yet (husk_cgroup_enter_self), NULL or -1 when none */
         bool setgroups_allowed;  /* false in a user namespace whose setgroups is "deny" */
 };
 
@@ -30,6 +31,7 @@ int husk_process_become_user(const struct husk_process_setup *s, char **ret_exec
 bool husk_process_seccomp_early(const struct husk_process_setup *s);
 
 /* Late seccomp, final cpu affinity, close-on-exec for every fd >= first_closed_fd, execve.
+ * The memory cgroup still to join is joined first, or by the trampoline right before its execve.
  * Returns only on failure. */
 int husk_process_exec(const struct husk_process_setup *s, const char *exec_path, int first_closed_fd,
                       struct husk_error **err);

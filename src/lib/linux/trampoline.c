@@ -44,24 +44,29 @@ int husk_trampoline_open(struct husk_error **err)
 #endif
 }
 
-int husk_trampoline_exec(int trampoline_fd, int error_fd, const char *path, char *const argv[], char *const envp[],
-                         struct husk_error **err)
+int husk_trampoline_exec(int trampoline_fd, int error_fd, int join_fd, const char *path, char *const argv[],
+                         char *const envp[], struct husk_error **err)
 {
         size_t argc = 0;
         while (argv[argc])
                 argc++;
-        char fd_text[16];
-        snprintf(fd_text, sizeof(fd_text), "%d", error_fd);
-        _cleanup_free_ char **targv = calloc(argc + 3, sizeof(char *));
+        char error_text[16], join_text[16] = "-";
+        snprintf(error_text, sizeof(error_text), "%d", error_fd);
+        if (join_fd >= 0)
+                snprintf(join_text, sizeof(join_text), "%d", join_fd);
+        _cleanup_free_ char **targv = calloc(argc + 4, sizeof(char *));
         if (!targv)
                 return husk_error_set(err, ENOMEM, "exec `%s`", path);
-        targv[0] = fd_text;
-        targv[1] = (char *)path;
-        memcpy(targv + 2, argv, argc * sizeof(char *));
-        if (fcntl(error_fd, F_SETFD, 0) < 0)
-                return husk_error_set(err, errno, "exec `%s`: keep the sync socket open for the trampoline", path);
+        targv[0] = error_text;
+        targv[1] = join_text;
+        targv[2] = (char *)path;
+        memcpy(targv + 3, argv, argc * sizeof(char *));
+        if (fcntl(error_fd, F_SETFD, 0) < 0 || (join_fd >= 0 && fcntl(join_fd, F_SETFD, 0) < 0))
+                return husk_error_set(err, errno, "exec `%s`: keep the trampoline's fds open", path);
         syscall(SYS_execveat, trampoline_fd, "", targv, envp, AT_EMPTY_PATH);
         int saved = errno;
         (void)fcntl(error_fd, F_SETFD, FD_CLOEXEC);
+        if (join_fd >= 0)
+                (void)fcntl(join_fd, F_SETFD, FD_CLOEXEC);
         return husk_error_set(err, saved, "exec `%s` through the trampoline", path);
 }

@@ -16,7 +16,9 @@ int husk_trampoline_open(struct husk_error **err);
  * execveat the trampoline (fd from husk_trampoline_open) so that it execs path with argv and envp.
  * error_fd (husk's sync socket, close-on-exec) is kept open across this first exec only: the
  * trampoline makes it close-on-exec again, and reports its own failed execve there as the init
- * would. Returns only on failure.
+ * would. join_fd, when >= 0, is a cgroup `tasks` file the trampoline writes "0" to before its
+ * execve (kept open for it the same way): the trampoline's own memory is then not charged there.
+ * Returns only on failure.
  */
-int husk_trampoline_exec(int trampoline_fd, int error_fd, const char *path, char *const argv[], char *const envp[],
-                         struct husk_error **err);
+int husk_trampoline_exec(int trampoline_fd, int error_fd, int join_fd, const char *path, char *const argv[],
+                         char *const envp[], struct husk_error **err);

@@ -339,14 +339,12 @@ static void test_enter_and_destroy(void **state)
         test_check(husk_cgroup_destroy(again, &err), &err);
 }
 
-/* In a child of clone3 into the cgroup2 cgroup: join the v1 ones, then check /proc/self/cgroup. */
-static int child_enter_self(void *arg)
+/*
+ * Whether each line of /proc/self/cgroup names want, except the v1 memory line when memory_out: that
+ * one must name another cgroup. 0 when so, else the child's exit status for the failure.
+ */
+static int check_own_cgroups(const char *want, bool memory_out)
 {
-        struct husk_cgroup *cg = arg;
-        struct husk_error *err = NULL;
-        if (husk_cgroup_enter_self(cg, &err) < 0)
-                return 2;
-        const char *want = husk_cgroup_path(cg);
         size_t want_len = strcspn(want, "\n");
         char buf[4096];
         FILE *f = fopen("/proc/self/cgroup", "re");
@@ -357,17 +355,46 @@ static int child_enter_self(void *arg)
         buf[n] = '\0';
         for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
                 /* name=systemd and the like are hierarchies husk does not manage unless mounted. */
-                char *path_part = strchr(strchr(line, ':') + 1, ':') + 1;
-                if (strlen(path_part) != want_len || strncmp(path_part, want, want_len) != 0)
-                        return 4;
+                char *controllers = strchr(line, ':') + 1;
+                char *path_part = strchr(controllers, ':') + 1;
+                bool in = strlen(path_part) == want_len && strncmp(path_part, want, want_len) == 0;
+                bool memory = strncmp(controllers, "memory:", 7) == 0;
+                if (in == (memory && memory_out))
+                        return memory ? 5 : 4;
         }
         return 0;
 }
 
-/* husk_cgroup_enter_self joins every v1 hierarchy (tasks, no grace period); clone3 the cgroup2 one. */
-static void test_enter_self(void **state)
+struct enter_self_case {
+        struct husk_cgroup *cg;
+        bool defer_memory;
+};
+
+/* In a child of clone3 into the cgroup2 cgroup: join the v1 ones, then check /proc/self/cgroup. */
+static int child_enter_self(void *arg)
 {
-        (void)state;
+        const struct enter_self_case *c = arg;
+        struct husk_error *err = NULL;
+        int memory_fd = -1;
+        if (husk_cgroup_enter_self(c->cg, c->defer_memory ? &memory_fd : NULL, &err) < 0)
+                return 2;
+        const char *want = husk_cgroup_path(c->cg);
+        /* Deferred: a v1 memory hierarchy waits for husk_cgroup_enter_memory. */
+        bool v1_memory = access("/sys/fs/cgroup/memory/tasks", F_OK) == 0;
+        if (c->defer_memory && (memory_fd >= 0) != v1_memory)
+                return 6;
+        int r = check_own_cgroups(want, memory_fd >= 0);
+        if (r != 0)
+                return r;
+        if (husk_cgroup_enter_memory(&memory_fd, &err) < 0 || memory_fd != -1)
+                return 7;
+        return check_own_cgroups(want, false);
+}
+
+/* husk_cgroup_enter_self joins every v1 hierarchy (tasks, no grace period); clone3 the cgroup2 one.
+ * With a memory fd asked for, the v1 memory hierarchy is joined only by husk_cgroup_enter_memory. */
+static void enter_self(bool defer_memory)
+{
         char path[128];
         struct husk_spec spec;
         test_spec_init(&spec, test_new_path(path, sizeof(path), "self"));
@@ -382,7 +409,7 @@ static void test_enter_self(void **state)
         }
         pid_t pid = husk_clone3(&args);
         if (pid == 0)
-                _exit(child_enter_self(cg));
+                _exit(child_enter_self(&(struct enter_self_case){cg, defer_memory}));
         if (pid < 0 && errno == ENOSYS) {
                 test_check(husk_cgroup_destroy(cg, &err), &err);
                 husk_cgroup_freep(&cg); /* skip() longjmps past the cleanup attributes */
@@ -394,6 +421,18 @@ static void test_enter_self(void **state)
         assert_int_equal(WEXITSTATUS(status), 0);
         test_check(husk_cgroup_destroy(cg, &err), &err);
         assert_false(test_anything_left(path));
+}
+
+static void test_enter_self(void **state)
+{
+        (void)state;
+        enter_self(false);
+}
+
+static void test_enter_self_memory_last(void **state)
+{
+        (void)state;
+        enter_self(true);
 }
 
 /* Some hierarchies already removed by someone else: destroy still removes the rest. */
@@ -744,6 +783,7 @@ int main(void)
             cmocka_unit_test_teardown(test_blkio, test_cleanup),
             cmocka_unit_test_teardown(test_enter_and_destroy, test_cleanup),
             cmocka_unit_test_teardown(test_enter_self, test_cleanup),
+            cmocka_unit_test_teardown(test_enter_self_memory_last, test_cleanup),
             cmocka_unit_test_teardown(test_destroy_partial, test_cleanup),
             cmocka_unit_test_teardown(test_freeze, test_cleanup),
             cmocka_unit_test_teardown(test_oom, test_cleanup),

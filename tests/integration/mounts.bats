@@ -179,6 +179,25 @@ has_option() {
 	fi
 }
 
+@test "mounts: /sys/fs/cgroup shows the container's own cgroup in each hierarchy, memory included" {
+	update_config '.linux.resources.memory = {"limit": 33554432} | .linux.resources.pids = {"limit": 77}'
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		# cgroup2 is mounted, not bound: rooted at the container's cgroup with a cgroup namespace
+		update_config '.linux.namespaces += [{"type":"cgroup"}]'
+		container_run sh -c 'echo memory=$(cat /sys/fs/cgroup/memory.max); echo pids=$(cat /sys/fs/cgroup/pids.max)'
+	else
+		# v1 and hybrid, no cgroup namespace: binds of the host's directories (the init joins its memory
+		# cgroup after they are made)
+		container_run sh -c 'echo memory=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)
+			echo pids=$(cat /sys/fs/cgroup/pids/pids.max)
+			echo sibling=$(ls /sys/fs/cgroup/memory | grep -c -- "$0")' "$ID"
+		[ "$(kv sibling)" = 0 ] || fail "the memory hierarchy shows the container's parent: $output"
+	fi
+	assert_status 0
+	[ "$(kv memory)" = 33554432 ] || fail "$output"
+	[ "$(kv pids)" = 77 ] || fail "$output"
+}
+
 @test "mounts: cgroup2 mount type" {
 	[ -d /sys/fs/cgroup/unified ] || [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || skip "no cgroup2 on this host"
 	update_config '.mounts |= map(select(.type != "cgroup"))'

@@ -37,6 +37,7 @@ struct cg_hierarchy {
         int mount_fd;         /* the hierarchy's root directory */
         int fd;               /* O_DIRECTORY fd of the container's cgroup; -1 when absent or dropped */
         int created;          /* trailing path components created by husk_cgroup_create (cleanup on failure) */
+        int line;             /* its line in self_lines */
 };
 
 struct husk_cgroup {
@@ -50,6 +51,7 @@ struct husk_cgroup {
         int by_controller[CG_CONTROLLER_COUNT]; /* index into hierarchies, -1 when unavailable */
         int unified;                            /* index of the cgroup2 hierarchy, -1 on pure v1 */
         uint32_t v2_controllers;                /* pure v2: controllers listed in the leaf's cgroup.controllers */
+        char *self_lines;                       /* /proc/self/cgroup as husk read it (discovery) */
         char *path_string;                      /* what husk_cgroup_path returns */
         char *display_path;                     /* its first line, for messages */
 };

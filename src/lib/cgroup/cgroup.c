@@ -627,12 +627,12 @@ bool husk_cgroup_join_optional(const struct husk_cgroup *cg)
  * explicit path, a hierarchy we may not join is dropped (its fd closed), as runc's
  * RootlessCgroups does.
  */
-static int join_all(struct husk_cgroup *cg, bool v1_only, const char *file, const char *value,
-                    struct husk_error **err)
+static int join_all(struct husk_cgroup *cg, bool v1_only, const struct cg_hierarchy *skip, const char *file,
+                    const char *value, struct husk_error **err)
 {
         for (size_t i = 0; i < cg->hierarchies_len; i++) {
                 struct cg_hierarchy *h = &cg->hierarchies[i];
-                if (h->fd < 0 || (v1_only && h->unified))
+                if (h->fd < 0 || (v1_only && h->unified) || h == skip)
                         continue;
                 int r = cg_write(h->fd, file, value, err);
                 if (r < 0) {
@@ -650,6 +650,7 @@ static int join_all(struct husk_cgroup *cg, bool v1_only, const char *file, cons
 
 int husk_cgroup_enter_self(struct husk_cgroup *cg, int *ret_memory_fd, struct husk_error **err)
 {
+        struct cg_hierarchy *later = NULL;
         if (ret_memory_fd) {
                 *ret_memory_fd = -1;
                 struct cg_hierarchy *h = cg_hierarchy_of(cg, CG_MEMORY);
@@ -658,15 +659,17 @@ int husk_cgroup_enter_self(struct husk_cgroup *cg, int *ret_memory_fd, struct hu
                         if (fd < 0 && !(cg->rootless && !cg->explicit_path && cg_is_permission_error(-errno)))
                                 return husk_error_set(err, errno, "join cgroup `%s/%s%s`", CGROUP_ROOT, h->mount,
                                                       h->path);
-                        /* Left out of join_all (a hierarchy we may not join is dropped, as there). */
-                        close(h->fd);
-                        h->fd = -1;
+                        if (fd < 0) { /* dropped, as join_all drops a hierarchy we may not join */
+                                close(h->fd);
+                                h->fd = -1;
+                        }
+                        later = h;
                         *ret_memory_fd = fd;
                 }
         }
         /* "0" in `tasks` moves only the calling thread: the kernel then skips the global
          * threadgroup lock and its RCU grace period, which cgroup.procs always pays. */
-        int r = join_all(cg, true, "tasks", "0", err);
+        int r = join_all(cg, true, later, "tasks", "0", err);
         if (r < 0 && ret_memory_fd && *ret_memory_fd >= 0) {
                 close(*ret_memory_fd);
                 *ret_memory_fd = -1;
@@ -691,7 +694,38 @@ int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err
 {
         char value[24];
         snprintf(value, sizeof(value), "%d", (int)pid);
-        return join_all(cg, false, "cgroup.procs", value, err);
+        return join_all(cg, false, NULL, "cgroup.procs", value, err);
+}
+
+int husk_cgroup_member_lines(const struct husk_cgroup *cg, char **ret, struct husk_error **err)
+{
+        const char *text = cg->self_lines ? cg->self_lines : "";
+        size_t extra = 0;
+        for (size_t i = 0; i < cg->hierarchies_len; i++)
+                extra += strlen(cg->hierarchies[i].path ? cg->hierarchies[i].path : "");
+        char *out = malloc(strlen(text) + extra + 2);
+        if (!out)
+                return husk_error_set(err, ENOMEM, "allocate");
+        char *o = out;
+        int index = 0;
+        for (const char *line = text; *line; index++) {
+                size_t len = strcspn(line, "\n");
+                const struct cg_hierarchy *in = NULL;
+                for (size_t i = 0; i < cg->hierarchies_len; i++)
+                        if (cg->hierarchies[i].line == index && cg->hierarchies[i].fd >= 0 && cg->hierarchies[i].path)
+                                in = &cg->hierarchies[i];
+                /* "<id>:<controllers>:<path>": the path of a cgroup joined is the container's. */
+                const char *c1 = memchr(line, ':', len);
+                const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+                if (in && c2)
+                        o += sprintf(o, "%.*s%s\n", (int)(c2 + 1 - line), line, in->path);
+                else
+                        o += sprintf(o, "%.*s\n", (int)len, line);
+                line += len + (line[len] == '\n');
+        }
+        *o = '\0';
+        *ret = out;
+        return 0;
 }
 
 int husk_cgroup_apply(struct husk_cgroup *cg, const struct husk_resources *resources, struct husk_error **err)
@@ -725,6 +759,7 @@ void husk_cgroup_free(struct husk_cgroup *cg)
         free(cg->hierarchies);
         if (cg->root_fd >= 0)
                 close(cg->root_fd);
+        free(cg->self_lines);
         free(cg->path_string);
         free(cg->display_path);
         free(cg);

@@ -80,6 +80,13 @@ int husk_cgroup_enter_self(struct husk_cgroup *cg, int *ret_memory_fd, struct hu
 /* Write "0" to the `tasks` fd from husk_cgroup_enter_self and close it; nothing when *fd < 0. */
 int husk_cgroup_enter_memory(int *fd, struct husk_error **err);
 
+/*
+ * After husk_cgroup_enter_self (before its memory cgroup is joined, too): /proc/self/cgroup as it
+ * reads, without a cgroup namespace, once the caller is in all its cgroups: husk's own lines
+ * with the container's path for each hierarchy joined. The caller frees *ret.
+ */
+int husk_cgroup_member_lines(const struct husk_cgroup *cg, char **ret, struct husk_error **err);
+
 /* Move pid into the cgroup in every hierarchy. */
 int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err);
 

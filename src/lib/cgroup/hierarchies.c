@@ -22,7 +22,7 @@ static struct cg_hierarchy *hierarchy_add(struct husk_cgroup *cg, const char *mo
         }
         cg->hierarchies = n;
         struct cg_hierarchy *h = &n[cg->hierarchies_len];
-        *h = (struct cg_hierarchy){.fd = -1, .mount_fd = -1};
+        *h = (struct cg_hierarchy){.fd = -1, .mount_fd = -1, .line = -1};
         h->mount = strndup(mount, mount_len);
         if (!h->mount) {
                 husk_error_set(err, ENOMEM, "allocate cgroup hierarchies");
@@ -99,6 +99,7 @@ static int add_v1_hierarchy(struct husk_cgroup *cg, const char *ctrls, size_t ct
 int cg_discover_hierarchies(struct husk_cgroup *cg, char ***ret_own, struct husk_error **err)
 {
         char buf[8192];
+        int index = 0;
         ssize_t n = cg_read(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf), err);
         if (n < 0)
                 return (int)n;
@@ -107,8 +108,12 @@ int cg_discover_hierarchies(struct husk_cgroup *cg, char ***ret_own, struct husk
         if (!own)
                 return husk_error_set(err, ENOMEM, "allocate");
         *ret_own = own;
+        cg->self_lines = strdup(buf);
+        if (!cg->self_lines)
+                return husk_error_set(err, ENOMEM, "allocate");
 
-        for (char *line = buf; line && *line;) {
+        for (char *line = buf; line && *line; index++) {
+                size_t before = cg->hierarchies_len;
                 char *next = strchr(line, '\n');
                 if (next)
                         *next++ = '\0';
@@ -141,6 +146,8 @@ int cg_discover_hierarchies(struct husk_cgroup *cg, char ***ret_own, struct husk
                         if (r < 0)
                                 return r;
                 }
+                if (cg->hierarchies_len > before)
+                        cg->hierarchies[before].line = index;
                 line = next;
         }
         if (cg->layout == HUSK_CGROUP_V2 && cg->unified < 0)

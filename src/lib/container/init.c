@@ -112,6 +112,7 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
                 .new_netns = (l->ns.new_flags & CLONE_NEWNET) != 0,
                 .console_path = NULL,
                 .idmap_mounts = l->idmap_mounts,
+                .cgroup_lines = l->cgroup_lines,
         };
         bool mount_ns = l->ns.has[HUSK_NS_MOUNT];
         int r;
@@ -301,6 +302,9 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         bool defer_memory = !l->spec->hooks.create_container.len && !l->spec->hooks.start_container.len &&
                             !(l->ns.new_flags & CLONE_NEWCGROUP);
         if (l->cgroup && husk_cgroup_enter_self(l->cgroup, defer_memory ? &memory_cgroup_fd : NULL, &err) < 0)
+                goto fail;
+        /* For the container's view of /sys/fs/cgroup, which is mounted before the memory cgroup is joined. */
+        if (l->cgroup && husk_cgroup_member_lines(l->cgroup, &l->cgroup_lines, &err) < 0)
                 goto fail;
         /* The parent's ends, its lock and its host directories stay with the parent. */
         close_parent_fds(l, memory_cgroup_fd);

@@ -33,6 +33,7 @@ struct husk_launch {
         int dirfd;              /* locked state dir */
         int exec_listen_fd;     /* listening exec.sock: init accepts `start` on it */
         int start_conn;         /* in init: the accepted `start` connection, for errors until execve */
+        char *cgroup_lines;     /* in init: /proc/self/cgroup once in all its cgroups, NULL when unknown */
         int sync_parent, sync_child;
         pid_t parent_pid;
         bool cgroup_ns_at_clone; /* CLONE_NEWCGROUP went to clone3 (born in its cgroup) */

@@ -20,7 +20,8 @@
  *   root is the container's cgroup). Where the kernel refuses (EPERM, EBUSY: a user
  *   namespace without a cgroup namespace), bind the container's cgroup2 directory instead.
  * - `cgroup` on a v1 or hybrid host: a tmpfs (mode 755) at the destination and one
- *   directory per hierarchy listed in /proc/self/cgroup, named as on the host
+ *   directory per hierarchy listed in /proc/self/cgroup (as it reads once the init is in all
+ *   its cgroups: it joins the memory one last, see init.c), named as on the host
  *   (`cpu,cpuacct`, `systemd` for name=systemd, `unified` for the hybrid cgroup2). With a
  *   cgroup namespace each gets a fresh cgroupfs mount (rooted at the container's cgroup);
  *   without one, a bind of the host's /sys/fs/cgroup/<hierarchy>/<container path>, so the
@@ -52,7 +53,7 @@ static void own_cgroups_done(struct own_cgroups *c)
         free(c->text);
 }
 
-static int read_own_cgroups(struct own_cgroups *ret)
+static int read_proc_cgroup(char **ret)
 {
         _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -77,6 +78,21 @@ static int read_own_cgroups(struct own_cgroups *ret)
                 len += (size_t)n;
         }
         text[len] = '\0';
+        *ret = TAKE_PTR(text);
+        return 0;
+}
+
+/* given: the text of husk_rootfs_config.cgroup_lines; NULL: read /proc/self/cgroup. */
+static int read_own_cgroups(const char *given, struct own_cgroups *ret)
+{
+        _cleanup_free_ char *text = NULL;
+        if (!given) {
+                int r = read_proc_cgroup(&text);
+                if (r < 0)
+                        return r;
+        } else if (!(text = strdup(given))) {
+                return -ENOMEM;
+        }
 
         *ret = (struct own_cgroups){0};
         for (char *line = text, *next; *line && ret->len < ARRAY_SIZE(ret->items); line = next) {
@@ -232,7 +248,7 @@ int husk_mount_cgroup(const struct husk_rootfs_config *cfg, const struct husk_mo
                       struct husk_error **err)
 {
         struct own_cgroups own = {0};
-        int r = read_own_cgroups(&own);
+        int r = read_own_cgroups(cfg->cgroup_lines, &own);
         if (r < 0)
                 return husk_error_set(err, -r, "mount `%s` on `%s`: read `/proc/self/cgroup`", m->type, m->destination);
         if (strcmp(m->type, "cgroup2") == 0 || !own.v1)

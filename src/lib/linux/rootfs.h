@@ -26,6 +26,9 @@ struct husk_rootfs_config {
         const char *console_path;
         /* idmapped trees made by husk_rootfs_prepare_host, each taken as its entry is mounted; may be NULL */
         struct husk_idmap_mounts *idmap_mounts;
+        /* /proc/self/cgroup as it reads once the process is in all the container's cgroups, which it may
+         * not be yet (cgroup.h: husk_cgroup_member_lines); NULL: read it */
+        const char *cgroup_lines;
 };
 
 /*

@@ -386,8 +386,22 @@ static int child_enter_self(void *arg)
         int r = check_own_cgroups(want, memory_fd >= 0);
         if (r != 0)
                 return r;
+        /* What /proc/self/cgroup will read, said before the memory cgroup is joined. */
+        char *lines = NULL;
+        if (husk_cgroup_member_lines(c->cg, &lines, &err) < 0)
+                return 8;
         if (husk_cgroup_enter_memory(&memory_fd, &err) < 0 || memory_fd != -1)
                 return 7;
+        char buf[4096];
+        FILE *f = fopen("/proc/self/cgroup", "re");
+        if (!f)
+                return 3;
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        if (strcmp(buf, lines) != 0)
+                return 9;
+        free(lines);
         return check_own_cgroups(want, false);
 }
 

@@ -318,7 +318,7 @@ _Noreturn static void exec_child(struct exec_ctx *c, bool in_namespaces)
         }
         /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736). */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        husk_signals_reset();
+        husk_signals_reset(!c->opts->detach);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
         if ((r = husk_sync_expect(c->sync_child, HUSK_SYNC_GO, NULL, &err)) < 0)

@@ -58,11 +58,16 @@ struct kernel_sigaction {
         uint64_t mask;
 };
 
-void husk_signals_reset(void)
+void husk_signals_reset(bool forwarded_done)
 {
         struct kernel_sigaction dfl = {.handler = SIG_DFL};
+        sigset_t done;
+        if (forwarded_done)
+                husk_forward_signal_set(&done);
+        else
+                sigemptyset(&done);
         for (int sig = 1; sig < NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
+                if (sig != SIGKILL && sig != SIGSTOP && sigismember(&done, sig) != 1)
                         syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
         sigset_t none;
         sigemptyset(&none);

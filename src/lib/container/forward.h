@@ -2,6 +2,7 @@
 #pragma once
 
 #include <signal.h>
+#include <stdbool.h>
 
 /* The signals forwarded to the container, as runc: every asynchronous one but SIGCHLD and SIGPIPE
  * (SIGHUP, SIGINT, SIGTERM, SIGUSR1, job control, SIGRTMIN..SIGRTMAX...). */
@@ -12,8 +13,9 @@ void husk_forward_signal_set(sigset_t *set);
 void husk_forward_window_size(int terminal_master);
 
 /* Default dispositions and an empty mask, as the container's processes must start (ignored
- * signals survive execve). */
-void husk_signals_reset(void);
+ * signals survive execve). forwarded_done: husk_forward_signals_block already reset the forwarded
+ * ones in the process we were cloned from, so only the others are reset here. */
+void husk_signals_reset(bool forwarded_done);
 
 /* Block the forwarded signals (before the child exists, so none is lost) and return a signalfd. */
 int husk_forward_signals_block(sigset_t *ret_old);

@@ -316,7 +316,7 @@ _Noreturn void husk_init_main(struct husk_launch *l)
          * non-dumpable from birth (init_intermediate). */
         if (!l->ns.has[HUSK_NS_USER])
                 prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        husk_signals_reset();
+        husk_signals_reset(l->signals_forwarded);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         /* The parent died before PDEATHSIG was armed (getppid is 0 across a pid namespace). */
         pid_t ppid = getppid();

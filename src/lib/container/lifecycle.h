@@ -19,6 +19,7 @@ struct husk_launch {
         const char *root;
         const char *id;
         bool foreground;        /* run without --detach: released over the sync socket, no exec socket */
+        bool signals_forwarded; /* husk_forward_signals_block ran before the init was cloned */
 
         struct husk_spec *spec;
         char *bundle;           /* absolute */

@@ -86,6 +86,7 @@ int husk_container_run(const struct husk_runtime *rt, const char *id, const stru
         /* Block forwarded signals before init exists so none is lost; init unblocks them. */
         sigset_t old;
         _cleanup_close_ int sfd = husk_forward_signals_block(&old);
+        l.signals_forwarded = sfd >= 0;
         r = sfd < 0 ? husk_error_set(err, errno, "signalfd") : husk_launch_create(&l, err);
         if (r < 0)
                 goto out;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 /*
  * jansson 2.14 reads its input a byte at a time through a function pointer, copies every token
@@ -841,8 +842,22 @@ static json_t *parse_json(struct parser *ps)
         return root;
 }
 
+/* jansson seeds its hash tables on the first object by reading /dev/urandom (open, read, close); one
+ * getrandom does as well. Without it jansson falls back to its own way. */
+static void seed_hashes(void)
+{
+        static bool seeded;
+        if (seeded)
+                return;
+        seeded = true;
+        size_t seed = 0;
+        if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed) && seed != 0)
+                json_object_seed(seed);
+}
+
 json_t *husk_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *error)
 {
+        seed_hashes();
         if (flags & ~SUPPORTED_FLAGS)
                 return json_loadb(buf, len, flags, error);
 

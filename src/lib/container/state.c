@@ -14,6 +14,7 @@
 #include "cgroup/cgroup.h"
 #include "spec/json_parse.h"
 #include "util/cleanup.h"
+#include "util/timestamp.h"
 
 static const char *const status_names[] = {
         [HUSK_STATUS_CREATING] = "creating", [HUSK_STATUS_CREATED] = "created", [HUSK_STATUS_RUNNING] = "running",
@@ -520,11 +521,8 @@ void husk_state_freep(struct husk_state **s)
 char *husk_timestamp_now(void)
 {
         struct timespec ts;
-        struct tm tm;
-        char buf[64];
+        char buf[HUSK_TIMESTAMP_MAX];
         clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
+        husk_timestamp_format(&ts, buf, sizeof(buf));
         return strdup(buf);
 }

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timestamp.h"
+
 static int log_fd = -1;
 static enum husk_log_format log_format = HUSK_LOG_TEXT;
 static enum husk_log_level log_level = HUSK_LOG_WARN;
@@ -59,18 +61,15 @@ void husk_log(enum husk_log_level level, const char *fmt, ...)
 {
         if (!husk_log_enabled(level))
                 return;
-        char msg[4096], line[8192], stamp[64];
+        char msg[4096], line[8192], stamp[HUSK_TIMESTAMP_MAX];
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
 
         struct timespec ts;
-        struct tm tm;
         clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        size_t n = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(stamp + n, sizeof(stamp) - n, ".%09ldZ", ts.tv_nsec);
+        husk_timestamp_format(&ts, stamp, sizeof(stamp));
 
         size_t len;
         if (log_format == HUSK_LOG_JSON) {

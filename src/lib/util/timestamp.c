@@ -1,0 +1,33 @@
+/* RFC 3339 UTC timestamps with nanoseconds, as runc writes them. */
+#include "util/timestamp.h"
+
+#include <stdio.h>
+
+/*
+ * Civil date of a day count since 1970-01-01 (proleptic Gregorian, eras of 400 years). Not
+ * gmtime_r: glibc's reads the local time zone (/etc/localtime) on its first call, which UTC never needs.
+ */
+static void civil_from_days(long long days, long long *year, unsigned *month, unsigned *day)
+{
+        days += 719468; /* from 0000-03-01 */
+        long long era = (days >= 0 ? days : days - 146096) / 146097;
+        unsigned doe = (unsigned)(days - era * 146097);                        /* [0, 146096] */
+        unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+        unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+        unsigned mp = (5 * doy + 2) / 153;                                    /* March = 0 */
+        *day = doy - (153 * mp + 2) / 5 + 1;
+        *month = mp < 10 ? mp + 3 : mp - 9;
+        *year = (long long)yoe + era * 400 + (*month <= 2);
+}
+
+void husk_timestamp_format(const struct timespec *ts, char *buf, size_t size)
+{
+        long long secs = (long long)ts->tv_sec;
+        long long days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+        long long rest = secs - days * 86400;
+        long long year;
+        unsigned month, day;
+        civil_from_days(days, &year, &month, &day);
+        snprintf(buf, size, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", year, month, day, rest / 3600,
+                 rest / 60 % 60, rest % 60, (long)ts->tv_nsec);
+}

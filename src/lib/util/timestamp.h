@@ -1,0 +1,11 @@
+/* RFC 3339 UTC timestamps with nanoseconds, as runc writes them. */
+#pragma once
+
+#include <stddef.h>
+#include <time.h>
+
+/* Longest result of husk_timestamp_format, with its NUL ("-292277022657-01-27T08:29:52.999999999Z"). */
+#define HUSK_TIMESTAMP_MAX 48
+
+/* "2026-11-26T10:00:24.928843120Z". */
+void husk_timestamp_format(const struct timespec *ts, char *buf, size_t size);

@@ -467,8 +467,8 @@ run_with_resources() {
 @test "limits: an init OOM-killed while the container is created is reported as OOM" {
 	husk_only "runc sets limits after joining and refuses a limit below the usage instead"
 	local limit
-	# With a createContainer hook the init joins its memory cgroup first thing (see the next test), so its
-	# set-up is charged there.
+	# With a hook the init joins its memory cgroup first thing (see the next test), so its set-up is
+	# charged there.
 	update_config '.hooks.createContainer = [{"path": "/bin/true"}]'
 	for limit in 65536 16384; do
 		update_config '.linux.resources.memory = {"limit": $l}' --argjson l "$limit"
@@ -502,3 +502,20 @@ run_with_resources() {
 		fail "no OOM kill: $(cat "$memory/memory.oom_control")"
 }
 
+
+@test "limits: a createRuntime or poststart hook finds the init in the container's memory cgroup" {
+	cat >"$TMP/cghook" <<'HOOK'
+#!/bin/sh
+pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+grep -E '^[0-9]+:memory:' "/proc/$pid/cgroup" >>"$1"
+HOOK
+	chmod +x "$TMP/cghook"
+	update_config '.hooks = {"createRuntime": [{"path": $h, "args": ["cghook", $o]}],
+		"poststart": [{"path": $h, "args": ["cghook", $o]}]}' --arg h "$TMP/cghook" --arg o "$TMP/cg.out"
+	container_run sleep 1
+	assert_status 0
+	[ "$(wc -l <"$TMP/cg.out")" -eq 2 ] || fail "hooks wrote: $(cat "$TMP/cg.out")"
+	if grep -v "/$ID\$" "$TMP/cg.out"; then
+		fail "a hook found the init outside the container's memory cgroup: $(cat "$TMP/cg.out")"
+	fi
+}

@@ -296,10 +296,13 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         /* First, before anything else runs in this process: clone3 put us in our cgroup2 cgroup,
          * and joining the v1 ones ourselves is cheaper than the parent moving us. A v1 memory
          * cgroup waits until our set-up is done: what husk faults in and allocates for the
-         * container until then is husk's, not the container's to pay from its limit. Not when
-         * createContainer or startContainer hooks run inside the container: those count as its own;
-         * nor with a cgroup namespace, which we make soon and must be rooted in all our cgroups. */
-        bool defer_memory = !l->spec->hooks.create_container.len && !l->spec->hooks.start_container.len &&
+         * container until then is husk's, not the container's to pay from its limit. Not with
+         * hooks before poststop: those inside the container count as its own, and those outside
+         * may look at where the container's process is while we are not done; nor with a cgroup
+         * namespace, which we make soon and must be rooted in all our cgroups. */
+        const struct husk_hooks *hooks = &l->spec->hooks;
+        bool defer_memory = !hooks->prestart.len && !hooks->create_runtime.len && !hooks->create_container.len &&
+                            !hooks->start_container.len && !hooks->poststart.len &&
                             !(l->ns.new_flags & CLONE_NEWCGROUP);
         if (l->cgroup && husk_cgroup_enter_self(l->cgroup, defer_memory ? &memory_cgroup_fd : NULL, &err) < 0)
                 goto fail;

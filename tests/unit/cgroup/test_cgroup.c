@@ -339,6 +339,18 @@ static void test_enter_and_destroy(void **state)
         test_check(husk_cgroup_destroy(again, &err), &err);
 }
 
+/* /proc/self/cgroup into buf; false when unreadable. */
+static bool read_own_cgroups(char *buf, size_t size)
+{
+        FILE *f = fopen("/proc/self/cgroup", "re");
+        if (!f)
+                return false;
+        size_t n = fread(buf, 1, size - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        return true;
+}
+
 /*
  * Whether each line of /proc/self/cgroup names want, except the v1 memory line when memory_out: that
  * one must name another cgroup. 0 when so, else the child's exit status for the failure.
@@ -347,12 +359,8 @@ static int check_own_cgroups(const char *want, bool memory_out)
 {
         size_t want_len = strcspn(want, "\n");
         char buf[4096];
-        FILE *f = fopen("/proc/self/cgroup", "re");
-        if (!f)
+        if (!read_own_cgroups(buf, sizeof(buf)))
                 return 3;
-        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
         for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
                 /* name=systemd and the like are hierarchies husk does not manage unless mounted. */
                 char *controllers = strchr(line, ':') + 1;
@@ -393,12 +401,8 @@ static int child_enter_self(void *arg)
         if (husk_cgroup_enter_memory(&memory_fd, &err) < 0 || memory_fd != -1)
                 return 7;
         char buf[4096];
-        FILE *f = fopen("/proc/self/cgroup", "re");
-        if (!f)
+        if (!read_own_cgroups(buf, sizeof(buf)))
                 return 3;
-        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
         if (strcmp(buf, lines) != 0)
                 return 9;
         free(lines);

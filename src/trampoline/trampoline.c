@@ -15,6 +15,7 @@
  * Freestanding: no libc, so that the copy is a few kilobytes and its exec costs next to nothing.
  */
 #include <asm/unistd.h>
+#include <linux/errno.h>
 #include <linux/fcntl.h>
 #include <stddef.h>
 
@@ -123,7 +124,9 @@ __attribute__((noreturn, used)) void trampoline_main(long *sp)
         }
         if (join_fd >= 0) {
                 r = sys3(__NR_write, join_fd, (long)"0", 1);
-                if (r == 1)
+                if (r == 0)
+                        r = -EIO;
+                if (r > 0) /* and not left to the program */
                         r = sys3(__NR_fcntl, join_fd, F_SETFD, FD_CLOEXEC);
                 if (r < 0) {
                         report(fd, -r, "join the memory cgroup, then exec", path);

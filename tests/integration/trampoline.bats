@@ -84,6 +84,17 @@ assert_in_container_cgroups() {
 	assert_status 0
 	assert_reexec_because "the seccomp filter may refuse"
 	assert_in_container_cgroups
+	# Without noNewPrivileges the filter is loaded before the user switch: the init joins before it.
+	update_config '.process.noNewPrivileges = false'
+	debug_run /bin/checker cgroup
+	assert_status 0
+	assert_in_container_cgroups
+	# The same with a filter that lets the trampoline through: the trampoline joins, under the filter.
+	update_config '.linux.seccomp = $p[0].linux.seccomp' --slurpfile p "$REPO_DIR/tests/unit/spec/data/podman-seccomp.json"
+	debug_run /bin/checker cgroup
+	assert_status 0
+	assert_trampoline
+	assert_in_container_cgroups
 }
 
 @test "trampoline: not with a seccomp filter that may refuse execveat: husk re-executes itself" {

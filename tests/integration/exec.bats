@@ -94,6 +94,21 @@ proc_status() {
 	[ "$output" = "$(cat "/proc/$INIT_PID/cgroup")" ] || fail "cgroup differs from init's: $(cat "/proc/$INIT_PID/cgroup")"
 }
 
+@test "exec: in a container with a cgroup namespace, the process is at its root in every hierarchy" {
+	update_config '.linux.namespaces += [{"type":"cgroup"}]'
+	start_container
+	# It joins its memory cgroup last, after entering the namespace (see husk_cgroup_enter_self).
+	run --separate-stderr husk exec "$ID" checker cgroup </dev/null
+	assert_status 0
+	local line n=0
+	while IFS= read -r line; do
+		[[ "$line" == cgroup.* && "$line" != cgroup.name:* ]] || continue
+		[ "${line#*=}" = / ] || fail "not at the namespace's root: $line"
+		n=$((n + 1))
+	done <<<"$output"
+	[ "$n" -gt 0 ] || fail "no cgroup lines: $output"
+}
+
 @test "exec: the process leads a session of its own (terminal signals reach it only through the runtime)" {
 	start_container
 	run --separate-stderr husk exec "$ID" checker pid </dev/null

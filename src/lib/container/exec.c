@@ -46,6 +46,7 @@ struct exec_ctx {
         int sync_parent, sync_child;
         int console_fd;
         int terminal_master;
+        int memory_cgroup_fd;   /* in the exec'd process: its v1 memory cgroup, joined last (init.c) */
         pid_t child;
         int child_pidfd;
         struct husk_ns_relay relay; /* from the intermediate of spawn_through_userns */
@@ -275,7 +276,7 @@ static void close_host_fds(struct exec_ctx *c)
 {
         husk_cgroup_freep(&c->cgroup);
         int first = 3 + c->opts->preserve_fds;
-        int keep[] = {c->sync_child, c->console_fd, c->pidfd, c->root_fd, c->relay.write_fd};
+        int keep[] = {c->sync_child, c->console_fd, c->pidfd, c->root_fd, c->relay.write_fd, c->memory_cgroup_fd};
         qsort(keep, ARRAY_SIZE(keep), sizeof(int), compare_fds);
         for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
                 if (keep[i] < first)
@@ -303,6 +304,7 @@ _Noreturn static void exec_child(struct exec_ctx *c, bool in_namespaces)
             .seccomp = c->seccomp,
             .sync_fd = c->sync_child,
             .trampoline_fd = -1, /* exec runs from a protected view of husk (husk_selfprotect_reexec) */
+            .memory_cgroup_fd = &c->memory_cgroup_fd,
             .setgroups_allowed = c->setgroups_allowed,
         };
         int r;
@@ -310,8 +312,12 @@ _Noreturn static void exec_child(struct exec_ctx *c, bool in_namespaces)
                 close(c->sync_parent);
                 c->sync_parent = -1;
                 /* clone3 put us in the container's cgroup2 cgroup; the v1 ones we join ourselves (cheaper
-                 * than the parent moving us: see husk_cgroup_enter_self). Sub-cgroups: the parent's job. */
-                if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, NULL, &err) < 0) {
+                 * than the parent moving us: see husk_cgroup_enter_self). Sub-cgroups: the parent's job.
+                 * The memory one last, right before the exec, as the init does: what husk copies and
+                 * allocates to get there is not the container's to pay (a container at its memory
+                 * limit can still be exec'd into). */
+                if (c->cgroup && !c->opts->cgroups &&
+                    husk_cgroup_enter_self(c->cgroup, &c->memory_cgroup_fd, &err) < 0) {
                         r = -1;
                         goto fail;
                 }
@@ -621,6 +627,7 @@ int husk_container_exec(const struct husk_runtime *rt, const char *id, const str
             .sync_child = -1,
             .console_fd = -1,
             .terminal_master = -1,
+            .memory_cgroup_fd = -1,
             .child_pidfd = -1,
             .relay = {-1, -1},
         };

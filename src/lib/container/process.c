@@ -64,11 +64,12 @@ bool husk_process_seccomp_early(const struct husk_process_setup *s)
         return s->seccomp && (!s->process->no_new_privileges || husk_seccomp_filter_has_listener(s->seccomp));
 }
 
-/* The memory cgroup the init joins last (husk_cgroup_enter_self); before a seccomp filter, which might
- * refuse the write, unless the trampoline joins it (protect.c checked that the filter allows write). */
+/* The memory cgroup joined last (husk_cgroup_enter_self), before a seccomp filter, which might refuse
+ * the write; through the trampoline it is the trampoline's to join (protect.c checked that the filter
+ * allows its write). */
 static int join_memory_cgroup(const struct husk_process_setup *s, struct husk_error **err)
 {
-        return s->memory_cgroup_fd ? husk_cgroup_enter_memory(s->memory_cgroup_fd, err) : 0;
+        return s->memory_cgroup_fd && s->trampoline_fd < 0 ? husk_cgroup_enter_memory(s->memory_cgroup_fd, err) : 0;
 }
 
 int husk_process_become_user(const struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err)
@@ -77,9 +78,8 @@ int husk_process_become_user(const struct husk_process_setup *s, char **ret_exec
         int r;
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return husk_error_set(err, errno, "process.noNewPrivileges");
-        if (husk_process_seccomp_early(s) && s->trampoline_fd < 0 && (r = join_memory_cgroup(s, err)) < 0)
-                return r;
-        if (husk_process_seccomp_early(s) && (r = install_seccomp(s, err)) < 0)
+        if (husk_process_seccomp_early(s) &&
+            ((r = join_memory_cgroup(s, err)) < 0 || (r = install_seccomp(s, err)) < 0))
                 return r;
         if ((r = husk_caps_keep_for_setuid(err)) < 0)
                 return r;
@@ -108,7 +108,7 @@ int husk_process_exec(const struct husk_process_setup *s, const char *exec_path,
          * O_CLOEXEC (the seccomp listener too). */
         if ((r = husk_exec_cloexec_from(first_closed_fd, err)) < 0)
                 return r;
-        if (s->trampoline_fd < 0 && (r = join_memory_cgroup(s, err)) < 0)
+        if ((r = join_memory_cgroup(s, err)) < 0)
                 return r;
         if (s->seccomp && !husk_process_seccomp_early(s) && (r = install_seccomp(s, err)) < 0)
                 return r;

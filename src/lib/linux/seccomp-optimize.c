@@ -216,6 +216,8 @@ struct pending {
         struct sock_filter ins;
         int32_t label;    /* JA: jump to this label, -1 when none */
         int32_t orig;     /* JA: jump to where the original's pc lands, -1 when none */
+        int32_t jt_label; /* a conditional jump's targets as labels, -1 when given as offsets */
+        int32_t jf_label;
         int32_t kept_src; /* a copied instruction: its pc in the original, -1 when emitted here */
 };
 
@@ -240,7 +242,8 @@ static struct pending *emit(struct emitter *e, uint16_t code, uint8_t jt, uint8_
                 e->cap = cap;
         }
         struct pending *p = &e->v[e->len++];
-        *p = (struct pending){.ins = {code, jt, jf, k}, .label = -1, .orig = -1, .kept_src = -1};
+        *p = (struct pending){
+            .ins = {code, jt, jf, k}, .label = -1, .orig = -1, .jt_label = -1, .jf_label = -1, .kept_src = -1};
         return p;
 }
 
@@ -273,10 +276,15 @@ static void emit_ja_label(struct emitter *e, int32_t label)
                 p->label = label;
 }
 
+static bool is_ret(const struct sock_filter *in, uint32_t pc)
+{
+        return in[pc].code == (BPF_RET | BPF_K);
+}
+
 /* Where a range goes: a return is copied in place, anything else is jumped to. */
 static void emit_leaf(struct emitter *e, const struct sock_filter *in, uint32_t pc)
 {
-        if (in[pc].code == (BPF_RET | BPF_K)) {
+        if (is_ret(in, pc)) {
                 emit(e, in[pc].code, 0, 0, in[pc].k);
                 return;
         }
@@ -285,20 +293,119 @@ static void emit_leaf(struct emitter *e, const struct sock_filter *in, uint32_t 
                 p->orig = (int32_t)pc;
 }
 
-/* Instructions emit_tree takes for r[l..h]: one per range, one or two per comparison. */
-static size_t tree_size(size_t l, size_t h)
+/*
+ * Returns are shared: the tree over a block of ranges small enough for a conditional jump to cross
+ * jumps straight from its comparisons to one `ret` per value, gathered after the block (a pool),
+ * rather than ending each range with a `ret` of its own (half the program, when every range is a
+ * leaf). A range that goes to a kept instruction still takes a `ja` in place.
+ */
+#define POOL_MAX 16
+#define JUMP_MAX 255
+
+struct pool {
+        uint32_t k[POOL_MAX];
+        int32_t label[POOL_MAX];
+        size_t len;
+};
+
+/* Instructions of the comparisons and `ja` leaves of a pooled tree over r[l..h] (its returns are in the pool). */
+static size_t block_code(const struct sock_filter *in, const struct range *r, size_t l, size_t h)
 {
-        if (l == h)
-                return 1;
+        size_t n = h - l; /* one comparison between each two neighbouring ranges */
+        for (size_t i = l; i <= h; i++)
+                n += !is_ret(in, r[i].leaf);
+        return n;
+}
+
+/* The distinct values r[l..h] return, or POOL_MAX + 1 when there are more than a pool holds. */
+static size_t block_returns(const struct sock_filter *in, const struct range *r, size_t l, size_t h)
+{
+        uint32_t seen[POOL_MAX];
+        size_t n = 0;
+        for (size_t i = l; i <= h; i++) {
+                if (!is_ret(in, r[i].leaf))
+                        continue;
+                size_t j = 0;
+                while (j < n && seen[j] != in[r[i].leaf].k)
+                        j++;
+                if (j < n)
+                        continue;
+                if (n == POOL_MAX)
+                        return POOL_MAX + 1;
+                seen[n++] = in[r[i].leaf].k;
+        }
+        return n;
+}
+
+/* The block's size with its pool, or 0 when it is too large to be one (a jump from its first instruction to
+ * its pool's last is at most JUMP_MAX). */
+static size_t block_size(const struct sock_filter *in, const struct range *r, size_t l, size_t h)
+{
+        size_t pool = block_returns(in, r, l, h);
+        if (pool > POOL_MAX)
+                return 0;
+        size_t n = block_code(in, r, l, h) + pool;
+        return n <= JUMP_MAX + 1 ? n : 0;
+}
+
+/* Instructions emit_tree takes for r[l..h]: a block, or one or two per comparison above the blocks. */
+static size_t tree_size(const struct sock_filter *in, const struct range *r, size_t l, size_t h)
+{
+        size_t block = block_size(in, r, l, h);
+        if (block > 0)
+                return block;
         size_t mid = l + (h - l + 1) / 2;
-        size_t lower = tree_size(l, mid - 1);
-        return (lower <= 255 ? 1 : 2) + lower + tree_size(mid, h);
+        size_t lower = tree_size(in, r, l, mid - 1);
+        return (lower <= JUMP_MAX ? 1 : 2) + lower + tree_size(in, r, mid, h);
+}
+
+static int32_t pool_label(struct emitter *e, struct pool *pool, uint32_t k)
+{
+        for (size_t i = 0; i < pool->len; i++)
+                if (pool->k[i] == k)
+                        return pool->label[i];
+        /* block_returns counted them: the pool has room */
+        pool->k[pool->len] = k;
+        return pool->label[pool->len++] = new_label(e);
+}
+
+static void emit_block_tree(struct emitter *e, const struct sock_filter *in, const struct range *r, size_t l, size_t h,
+                            struct pool *pool);
+
+/* One side of a comparison in a block: a return is the pool's, anything else is code placed here. */
+static int32_t emit_block_side(struct emitter *e, const struct sock_filter *in, const struct range *r, size_t l,
+                               size_t h, struct pool *pool)
+{
+        if (l == h && is_ret(in, r[l].leaf))
+                return pool_label(e, pool, in[r[l].leaf].k);
+        int32_t here = new_label(e);
+        place(e, here);
+        if (l == h)
+                emit_leaf(e, in, r[l].leaf);
+        else
+                emit_block_tree(e, in, r, l, h, pool);
+        return here;
+}
+
+static void emit_block_tree(struct emitter *e, const struct sock_filter *in, const struct range *r, size_t l, size_t h,
+                            struct pool *pool)
+{
+        size_t mid = l + (h - l + 1) / 2;
+        size_t at = e->len;
+        if (!emit(e, BPF_JMP | BPF_JGE | BPF_K, 0, 0, r[mid].lo))
+                return;
+        int32_t lower = emit_block_side(e, in, r, l, mid - 1, pool);
+        int32_t upper = emit_block_side(e, in, r, mid, h, pool);
+        if (e->failed)
+                return;
+        e->v[at].jf_label = lower;
+        e->v[at].jt_label = upper;
 }
 
 /*
  * A binary search over r[l..h] (the number is in A): `jge` on the first number of the upper half,
  * which lies past the lower half's instructions; a `ja` carries the jump when they are more than a
- * conditional jump reaches.
+ * conditional jump reaches. Below that, blocks with their pools of returns.
  */
 static void emit_tree(struct emitter *e, const struct sock_filter *in, const struct range *r, size_t l, size_t h)
 {
@@ -308,9 +415,18 @@ static void emit_tree(struct emitter *e, const struct sock_filter *in, const str
                 emit_leaf(e, in, r[l].leaf);
                 return;
         }
+        if (block_size(in, r, l, h) > 0) {
+                struct pool pool = {.len = 0};
+                emit_block_tree(e, in, r, l, h, &pool);
+                for (size_t i = 0; i < pool.len; i++) {
+                        place(e, pool.label[i]);
+                        emit(e, BPF_RET | BPF_K, 0, 0, pool.k[i]);
+                }
+                return;
+        }
         size_t mid = l + (h - l + 1) / 2;
-        size_t lower = tree_size(l, mid - 1);
-        if (lower <= 255) {
+        size_t lower = tree_size(in, r, l, mid - 1);
+        if (lower <= JUMP_MAX) {
                 emit(e, BPF_JMP | BPF_JGE | BPF_K, (uint8_t)lower, 0, r[mid].lo);
                 emit_tree(e, in, r, l, mid - 1);
                 emit_tree(e, in, r, mid, h);
@@ -325,7 +441,6 @@ static void emit_tree(struct emitter *e, const struct sock_filter *in, const str
 }
 
 /* ---- checking ---- */
-
 
 static int compare_u32(const void *x, const void *y)
 {
@@ -527,6 +642,17 @@ static struct sock_filter *link_program(struct emitter *e, const struct sock_fil
         for (size_t i = 0; i < e->len; i++) {
                 struct pending *p = &e->v[i];
                 out[i] = p->ins;
+                if (p->jt_label >= 0 || p->jf_label >= 0) {
+                        if (p->jt_label < 0 || p->jf_label < 0)
+                                goto bad;
+                        size_t to_t = e->labels[p->jt_label], to_f = e->labels[p->jf_label];
+                        if (to_t <= i || to_f <= i || to_t - i - 1 > JUMP_MAX || to_f - i - 1 > JUMP_MAX)
+                                goto bad;
+                        size_t jt = to_t - i - 1, jf = to_f - i - 1;
+                        out[i].jt = (uint8_t)jt;
+                        out[i].jf = (uint8_t)jf;
+                        continue;
+                }
                 size_t target = SIZE_MAX;
                 if (p->label >= 0)
                         target = e->labels[p->label];

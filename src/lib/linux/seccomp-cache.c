@@ -12,13 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "husk-config.h"
 #include "linux/seccomp-filter.h"
 #include "linux/seccomp-internal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
-/* v2: the program carries the ENOSYS stub, and the header a checksum. */
-#define CACHE_MAGIC "HUSKBPF\x03"
+/* v2: the program carries the ENOSYS stub, and the header a checksum; v4: keys may hold the rules' text. */
+#define CACHE_MAGIC "HUSKBPF\x04"
 #define CACHE_MAGIC_LEN 8
 #define CACHE_MAX_INSNS 4096
 /* Larger profiles are compiled every time: the cache must stay small (it lives in /run, in RAM). */
@@ -106,6 +107,14 @@ static int canonical_key(const struct husk_seccomp *cfg, struct buf *b)
         buf_u64(b, cfg->default_errno_ret);
         buf_strv(b, cfg->architectures);
         buf_u64(b, cfg->listener_path != NULL); /* compiling NOTIFY rules without it is an error */
+        /* The rules as text while the parser has left them so (what they parse to is fixed by the
+         * text and this husk, whose version is in the key), else as parsed: two forms, two keys. */
+        buf_u64(b, cfg->syscalls_json != NULL);
+        if (cfg->syscalls_json) {
+                buf_str(b, HUSK_VERSION);
+                buf_str(b, cfg->syscalls_json);
+                return b->failed || b->len > CACHE_MAX_KEY ? -ENOMEM : 0;
+        }
         buf_u64(b, cfg->syscalls_len);
         for (size_t i = 0; i < cfg->syscalls_len; i++) {
                 const struct husk_seccomp_syscall *sc = &cfg->syscalls[i];
@@ -361,7 +370,7 @@ static int open_cache_dir(const char *cache_dir)
         return fd < 0 ? -errno : fd;
 }
 
-int husk_seccomp_compile_cached(const struct husk_seccomp *cfg, const char *cache_dir, struct husk_seccomp_filter **ret,
+int husk_seccomp_compile_cached(struct husk_seccomp *cfg, const char *cache_dir, struct husk_seccomp_filter **ret,
                                 bool *ret_cache_hit, struct husk_error **err)
 {
         if (ret_cache_hit)

@@ -273,10 +273,13 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret
         return 0;
 }
 
-int husk_seccomp_compile(const struct husk_seccomp *cfg, struct husk_seccomp_filter **ret, struct husk_error **err)
+int husk_seccomp_compile(struct husk_seccomp *cfg, struct husk_seccomp_filter **ret, struct husk_error **err)
 {
+        int r = husk_seccomp_load_syscalls(cfg, err);
+        if (r < 0)
+                return r;
         uint32_t default_action;
-        int r = scmp_action(cfg->default_action, cfg->has_default_errno_ret, cfg->default_errno_ret,
+        r = scmp_action(cfg->default_action, cfg->has_default_errno_ret, cfg->default_errno_ret,
                             "linux.seccomp.defaultAction", &default_action, err);
         if (r < 0)
                 return r;

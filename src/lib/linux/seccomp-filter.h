@@ -36,16 +36,18 @@ struct husk_seccomp_filter;
  *    x86_64 and x32 are told apart by the x32 bit of the number, ARM's private syscalls
  *    (0xf0000 and up) are left to the filter, s390(x)'s syscall 0 (the multiplexer an unknown
  *    number ends up in) returns ENOSYS.
- * Errors name the JSON path (`linux.seccomp.syscalls[3].args[0]: ...`).
+ * Errors name the JSON path (`linux.seccomp.syscalls[3].args[0]: ...`). The rules are loaded first
+ * when the parser left them as text (husk_seccomp_load_syscalls), with its errors.
  */
-int husk_seccomp_compile(const struct husk_seccomp *cfg, struct husk_seccomp_filter **ret, struct husk_error **err);
+int husk_seccomp_compile(struct husk_seccomp *cfg, struct husk_seccomp_filter **ret, struct husk_error **err);
 
 /* How many compiled filters a cache directory keeps (least recently used ones are evicted). */
 #define HUSK_SECCOMP_CACHE_MAX_ENTRIES 32
 
 /*
  * As husk_seccomp_compile, but reuse `<cache_dir>/<hash>.bpf` when an earlier compile of the
- * same profile (same libseccomp version, same native arch) left it there, and leave one
+ * same profile (same libseccomp version, same native arch, the rules' text byte for byte while the
+ * parser leaves them as text: then a hit never parses them) left it there, and leave one
  * otherwise (written to a temporary file and renamed, so readers never see half a file). The
  * file holds the canonical form of the profile next to the final (ENOSYS-patched) BPF and a
  * checksum of both; a hit needs the size, magic, key and checksum to match, so a hash
@@ -58,7 +60,7 @@ int husk_seccomp_compile(const struct husk_seccomp *cfg, struct husk_seccomp_fil
  * Failing to write the cache is not an error (husk_debug).
  * ret_cache_hit (may be NULL) tells whether the cache was used.
  */
-int husk_seccomp_compile_cached(const struct husk_seccomp *cfg, const char *cache_dir, struct husk_seccomp_filter **ret,
+int husk_seccomp_compile_cached(struct husk_seccomp *cfg, const char *cache_dir, struct husk_seccomp_filter **ret,
                                 bool *ret_cache_hit, struct husk_error **err);
 
 /*

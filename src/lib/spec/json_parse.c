@@ -69,6 +69,11 @@ struct parser {
 
         char *scratch;
         size_t scratch_cap;
+
+        /* husk_json_loadb_deferring: the member left as text, and where the object being entered sits
+         * on its path (the index of the key it is to match, -1 when it is off the path) */
+        struct husk_json_deferred *deferred;
+        int level;
 };
 
 /* ---- characters ---- */
@@ -658,11 +663,26 @@ static json_t *out_of_memory(struct parser *ps)
         return NULL;
 }
 
-static json_t *parse_value(struct parser *ps);
+/*
+ * With build false a value is checked as it would be parsed, through the same code, but nothing is
+ * allocated: every value is jansson's null singleton (deferred members only, so never with
+ * JSON_REJECT_DUPLICATES, whose check needs the object's keys).
+ */
+static json_t *parse_value(struct parser *ps, bool build);
 
-static json_t *parse_object(struct parser *ps)
+/* Whether the key just read is the one the deferred path names at this object's level. */
+static bool on_path(const struct parser *ps, int level, const char *key, size_t key_len)
 {
-        json_t *object = json_object();
+        if (level < 0)
+                return false;
+        const char *want = ps->deferred->path[level];
+        return strlen(want) == key_len && memcmp(want, key, key_len) == 0;
+}
+
+static json_t *parse_object(struct parser *ps, bool build)
+{
+        const int level = ps->level;
+        json_t *object = build ? json_object() : json_null();
         if (!object)
                 return out_of_memory(ps);
 
@@ -679,14 +699,14 @@ static json_t *parse_object(struct parser *ps)
                         fail(ps, ps->p, json_error_null_byte_in_key, false, "NUL byte in object key not supported");
                         goto error;
                 }
-                if ((ps->flags & JSON_REJECT_DUPLICATES) && json_object_getn(object, ps->str, ps->str_len)) {
+                if (build && (ps->flags & JSON_REJECT_DUPLICATES) && json_object_getn(object, ps->str, ps->str_len)) {
                         fail(ps, ps->p, json_error_duplicate_key, false, "duplicate object key");
                         goto error;
                 }
                 const char *key = ps->str;
                 size_t key_len = ps->str_len;
                 char *key_copy = NULL;
-                if (ps->str_in_scratch) { /* the value's strings may reuse scratch */
+                if (build && ps->str_in_scratch) { /* the value's strings may reuse scratch */
                         key_copy = malloc(key_len + 1);
                         if (!key_copy) {
                                 out_of_memory(ps);
@@ -703,13 +723,34 @@ static json_t *parse_object(struct parser *ps)
                         goto error;
                 }
                 scan(ps);
-                json_t *value = parse_value(ps);
+                /* A member on the deferred path replaces an earlier one of its name, and so anything
+                 * deferred within that; the last key of the path is deferred when it holds an array. */
+                bool defer = false;
+                ps->level = -1;
+                if (build && on_path(ps, level, key, key_len)) {
+                        ps->deferred->found = false;
+                        if (ps->deferred->path[level + 1])
+                                ps->level = ps->token == '{' ? level + 1 : -1;
+                        else
+                                defer = ps->token == '[';
+                }
+                size_t value_start = (size_t)(ps->tok_start - ps->buf);
+                json_t *value = parse_value(ps, build && !defer);
+                ps->level = -1;
                 if (!value) {
                         free(key_copy);
                         goto error;
                 }
-                /* a repeated key replaces the value, as in jansson (unless JSON_REJECT_DUPLICATES) */
-                int r = json_object_setn_new_nocheck(object, key, key_len, value);
+                int r = 0;
+                if (defer) {
+                        ps->deferred->found = true;
+                        ps->deferred->start = value_start;
+                        ps->deferred->end = (size_t)(ps->p - ps->buf);
+                        json_object_deln(object, key, key_len); /* an earlier value of this name is replaced */
+                } else if (build) {
+                        /* a repeated key replaces the value, as in jansson (unless JSON_REJECT_DUPLICATES) */
+                        r = json_object_setn_new_nocheck(object, key, key_len, value);
+                }
                 free(key_copy);
                 if (r < 0) {
                         out_of_memory(ps);
@@ -732,9 +773,9 @@ error:
         return NULL;
 }
 
-static json_t *parse_array(struct parser *ps)
+static json_t *parse_array(struct parser *ps, bool build)
 {
-        json_t *array = json_array();
+        json_t *array = build ? json_array() : json_null();
         if (!array)
                 return out_of_memory(ps);
 
@@ -743,10 +784,11 @@ static json_t *parse_array(struct parser *ps)
                 return array;
 
         while (ps->token != TOKEN_EOF) {
-                json_t *element = parse_value(ps);
+                ps->level = -1; /* a deferred path names members only */
+                json_t *element = parse_value(ps, build);
                 if (!element)
                         goto error;
-                if (json_array_append_new(array, element) < 0) {
+                if (build && json_array_append_new(array, element) < 0) {
                         out_of_memory(ps);
                         goto error;
                 }
@@ -766,7 +808,7 @@ error:
         return NULL;
 }
 
-static json_t *parse_value(struct parser *ps)
+static json_t *parse_value(struct parser *ps, bool build)
 {
         /* counted for every value, scalars too, as jansson does */
         if (++ps->depth > JSON_PARSER_MAX_DEPTH) {
@@ -776,10 +818,10 @@ static json_t *parse_value(struct parser *ps)
         json_t *v;
         switch (ps->token) {
         case '{':
-                v = parse_object(ps);
+                v = parse_object(ps, build);
                 break;
         case '[':
-                v = parse_array(ps);
+                v = parse_array(ps, build);
                 break;
         case TOKEN_STRING:
                 if (ps->str_nul && !(ps->flags & JSON_ALLOW_NUL)) {
@@ -787,17 +829,17 @@ static json_t *parse_value(struct parser *ps)
                              "\\u0000 is not allowed without JSON_ALLOW_NUL");
                         return NULL;
                 }
-                v = json_stringn_nocheck(ps->str, ps->str_len);
+                v = build ? json_stringn_nocheck(ps->str, ps->str_len) : json_null();
                 if (!v)
                         return out_of_memory(ps);
                 break;
         case TOKEN_INTEGER:
-                v = json_integer(ps->integer);
+                v = build ? json_integer(ps->integer) : json_null();
                 if (!v)
                         return out_of_memory(ps);
                 break;
         case TOKEN_REAL:
-                v = json_real(ps->real);
+                v = build ? json_real(ps->real) : json_null();
                 if (!v)
                         return out_of_memory(ps);
                 break;
@@ -829,7 +871,7 @@ static json_t *parse_json(struct parser *ps)
                 fail(ps, ps->p, json_error_invalid_syntax, false, "'[' or '{' expected");
                 return NULL;
         }
-        json_t *root = parse_value(ps);
+        json_t *root = parse_value(ps, true);
         if (!root)
                 return NULL;
         scan(ps);
@@ -857,7 +899,18 @@ static void seed_hashes(void)
 
 json_t *husk_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *error)
 {
+        return husk_json_loadb_deferring(buf, len, flags, NULL, error);
+}
+
+json_t *husk_json_loadb_deferring(const char *buf, size_t len, size_t flags, struct husk_json_deferred *deferred,
+                                  json_error_t *error)
+{
         seed_hashes();
+        if (deferred) {
+                deferred->found = false;
+                if (!deferred->path[0] || (flags & JSON_REJECT_DUPLICATES))
+                        deferred = NULL; /* the whole document, or a tree whose keys must all be checked */
+        }
         if (flags & ~SUPPORTED_FLAGS)
                 return json_loadb(buf, len, flags, error);
 
@@ -883,6 +936,8 @@ json_t *husk_json_loadb(const char *buf, size_t len, size_t flags, json_error_t 
             .tok_start = buf,
             .flags = flags,
             .error = error,
+            .deferred = deferred,
+            .level = deferred ? 0 : -1,
         };
         json_t *root = parse_json(&ps);
         free(ps.scratch);

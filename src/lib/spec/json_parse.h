@@ -2,6 +2,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -14,3 +15,19 @@
  * Handled here: flags 0, JSON_ALLOW_NUL and JSON_REJECT_DUPLICATES; any other flag goes to json_loadb.
  */
 json_t *husk_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *error);
+
+/*
+ * A member left as text: husk_json_loadb_deferring parses as husk_json_loadb does (the same checks, the
+ * same errors) but does not build the array at `path` (member names from the root object, NULL-ended;
+ * objects all the way): the tree lacks that member and buf[start..end) is its text. The last member of a
+ * name counts, as in the tree: found is false when the path's last value is not an array, or is replaced
+ * by a later member of the same name on the path. Not done with JSON_REJECT_DUPLICATES.
+ */
+struct husk_json_deferred {
+        const char *const *path;
+        bool found;
+        size_t start, end;
+};
+
+json_t *husk_json_loadb_deferring(const char *buf, size_t len, size_t flags, struct husk_json_deferred *deferred,
+                                  json_error_t *error);

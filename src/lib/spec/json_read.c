@@ -345,7 +345,8 @@ int json_reader_load(struct json_reader *r, const char *text, size_t len, json_t
         }
 
         json_error_t e;
-        json_t *root = husk_json_loadb(input, len, flags, &e);
+        /* the placeholders keep every length: a deferred member's offsets hold in text too */
+        json_t *root = husk_json_loadb_deferring(input, len, flags, r->deferred, &e);
         if (!root) {
                 /* jansson names its flag; the user only needs to know the escape is refused */
                 static const char nul_text[] = "\\u0000 is not allowed without JSON_ALLOW_NUL";

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "spec/json_parse.h"
 #include "spec/spec.h"
 #include "util/error.h"
 
@@ -35,6 +36,7 @@ struct json_reader {
         const char *text; /* the original document */
         struct json_big_literal *bigs;
         size_t bigs_len, bigs_cap;
+        struct husk_json_deferred *deferred; /* a member json_reader_load leaves as text, or NULL */
 };
 
 /*

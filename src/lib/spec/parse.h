@@ -4,6 +4,15 @@
 #include "spec/json_read.h"
 #include "spec/spec.h"
 
+/*
+ * Load text and run parse on its root object; the reader and the tree live only for the call. With
+ * defer_path (member names, NULL-ended) the array there is not built: the reader's `deferred` says
+ * where its text is (husk_json_loadb_deferring).
+ */
+int spec_parse_document(const char *text, size_t len, const char *source, const char *const *defer_path,
+                        struct husk_error **err,
+                        int (*parse)(const struct json_reader *r, const json_t *doc, void *ret), void *ret);
+
 /* A name of an enumeration in the config and the value it stands for. */
 struct spec_name {
         const char *name;

@@ -172,10 +172,67 @@ static int parse_syscall(const struct json_reader *r, const struct json_path *pa
         return 0;
 }
 
+static void clear_syscalls(struct husk_seccomp *seccomp)
+{
+        for (size_t i = 0; i < seccomp->syscalls_len; i++) {
+                strv_free(seccomp->syscalls[i].names);
+                free(seccomp->syscalls[i].args);
+        }
+        free(seccomp->syscalls);
+        seccomp->syscalls = NULL;
+        seccomp->syscalls_len = 0;
+}
+
+/* v["syscalls"], the rules; then the check that needs them and listenerPath both. */
+static int parse_syscalls(const struct json_reader *r, const struct json_path *path, const json_t *v,
+                          struct husk_seccomp *seccomp)
+{
+        json_t *calls;
+        bool notify = false;
+        if (JSON_TRY_GET(json_get_array(r, path, v, "syscalls", &calls))) {
+                struct json_path calls_path = JSON_PATH_KEY(path, "syscalls");
+                size_t n = json_array_size(calls);
+                JSON_TRY(spec_alloc_array(r, n, sizeof(*seccomp->syscalls), (void **)&seccomp->syscalls));
+                seccomp->syscalls_len = n;
+                for (size_t i = 0; i < n; i++) {
+                        struct json_path p = JSON_PATH_INDEX(&calls_path, i);
+                        JSON_TRY(parse_syscall(r, &p, json_array_get(calls, i), &seccomp->syscalls[i]));
+                        notify |= seccomp->syscalls[i].action == HUSK_SECCOMP_NOTIFY;
+                }
+        }
+        /* the spec: listenerPath MUST be set when SCMP_ACT_NOTIFY is used */
+        if (notify && (!seccomp->listener_path || seccomp->listener_path[0] == '\0')) {
+                struct json_path p = JSON_PATH_KEY(path, "listenerPath");
+                return json_fail(r, &p, "required when a syscall uses SCMP_ACT_NOTIFY");
+        }
+        return 0;
+}
+
+/* The rules' array as the reader left it, in the original text (big integer literals as written). */
+static int keep_syscalls_text(const struct json_reader *r, struct husk_seccomp *seccomp)
+{
+        static const char head[] = "{\"syscalls\":", tail[] = "}";
+        const struct husk_json_deferred *d = r->deferred;
+        size_t n = d->end - d->start, len = sizeof(head) - 1 + n + sizeof(tail) - 1;
+        char *text = malloc(len + 1);
+        char *source = strdup(r->source);
+        if (!text || !source) {
+                free(text);
+                free(source);
+                return json_fail_oom(r);
+        }
+        memcpy(text, head, sizeof(head) - 1);
+        memcpy(text + sizeof(head) - 1, r->text + d->start, n);
+        memcpy(text + sizeof(head) - 1 + n, tail, sizeof(tail));
+        seccomp->syscalls_json = text;
+        seccomp->syscalls_json_len = len;
+        seccomp->syscalls_source = source;
+        return 0;
+}
+
 int spec_parse_seccomp(const struct json_reader *r, const struct json_path *path, const json_t *v,
                        struct husk_seccomp *seccomp)
 {
-        json_t *calls;
         JSON_TRY(json_read_object(r, path, v));
         seccomp->present = true;
         if (!JSON_TRY_GET(get_action(r, path, v, "defaultAction", &seccomp->default_action)))
@@ -197,23 +254,32 @@ int spec_parse_seccomp(const struct json_reader *r, const struct json_path *path
                 return json_fail(r, &p, "set without listenerPath");
         }
 
-        bool notify = false;
-        if (JSON_TRY_GET(json_get_array(r, path, v, "syscalls", &calls))) {
-                struct json_path calls_path = JSON_PATH_KEY(path, "syscalls");
-                size_t n = json_array_size(calls);
-                JSON_TRY(spec_alloc_array(r, n, sizeof(*seccomp->syscalls), (void **)&seccomp->syscalls));
-                seccomp->syscalls_len = n;
-                for (size_t i = 0; i < n; i++) {
-                        struct json_path p = JSON_PATH_INDEX(&calls_path, i);
-                        JSON_TRY(parse_syscall(r, &p, json_array_get(calls, i), &seccomp->syscalls[i]));
-                        notify |= seccomp->syscalls[i].action == HUSK_SECCOMP_NOTIFY;
-                }
+        if (r->deferred && r->deferred->found)
+                return keep_syscalls_text(r, seccomp);
+        return parse_syscalls(r, path, v, seccomp);
+}
+
+static int parse_syscalls_document(const struct json_reader *r, const json_t *doc, void *ret)
+{
+        const struct json_path linux_ = JSON_PATH_KEY(NULL, "linux");
+        const struct json_path path = JSON_PATH_KEY(&linux_, "seccomp");
+        return parse_syscalls(r, &path, doc, ret);
+}
+
+int husk_seccomp_load_syscalls(struct husk_seccomp *seccomp, struct husk_error **err)
+{
+        if (!seccomp->syscalls_json)
+                return 0;
+        int e = spec_parse_document(seccomp->syscalls_json, seccomp->syscalls_json_len, seccomp->syscalls_source, NULL,
+                                    err, parse_syscalls_document, seccomp);
+        if (e < 0) {
+                clear_syscalls(seccomp); /* what was read before the error */
+                return e;
         }
-        /* the spec: listenerPath MUST be set when SCMP_ACT_NOTIFY is used */
-        if (notify && (!seccomp->listener_path || seccomp->listener_path[0] == '\0')) {
-                struct json_path p = JSON_PATH_KEY(path, "listenerPath");
-                return json_fail(r, &p, "required when a syscall uses SCMP_ACT_NOTIFY");
-        }
+        free(seccomp->syscalls_json);
+        free(seccomp->syscalls_source);
+        seccomp->syscalls_json = seccomp->syscalls_source = NULL;
+        seccomp->syscalls_json_len = 0;
         return 0;
 }
 
@@ -222,10 +288,8 @@ void spec_seccomp_clear(struct husk_seccomp *seccomp)
         strv_free(seccomp->architectures);
         free(seccomp->listener_path);
         free(seccomp->listener_metadata);
-        for (size_t i = 0; i < seccomp->syscalls_len; i++) {
-                strv_free(seccomp->syscalls[i].names);
-                free(seccomp->syscalls[i].args);
-        }
-        free(seccomp->syscalls);
+        clear_syscalls(seccomp);
+        free(seccomp->syscalls_json);
+        free(seccomp->syscalls_source);
         *seccomp = (struct husk_seccomp){0};
 }

@@ -132,13 +132,14 @@ static int parse_spec(const struct json_reader *r, const json_t *doc, struct hus
         return 0;
 }
 
-/* Load text and run parse on the root object; the reader state lives only for the call. */
-static int with_document(const char *text, size_t len, const char *source, struct husk_error **err,
-                         int (*parse)(const struct json_reader *r, const json_t *doc, void *ret), void *ret)
+int spec_parse_document(const char *text, size_t len, const char *source, const char *const *defer_path,
+                        struct husk_error **err,
+                        int (*parse)(const struct json_reader *r, const json_t *doc, void *ret), void *ret)
 {
         if (!text && len > 0)
                 return husk_error_set(err, EINVAL, "%s: no text", source);
-        struct json_reader r = {.source = source, .err = err};
+        struct husk_json_deferred deferred = {.path = defer_path};
+        struct json_reader r = {.source = source, .err = err, .deferred = defer_path ? &deferred : NULL};
         json_t *doc = NULL;
         /* The tree lives only for this call: its values come from an arena dropped whole at the end. */
         struct json_arena arena;
@@ -165,7 +166,9 @@ int husk_spec_parse(const char *text, size_t len, const char *source, struct hus
         struct husk_spec *spec = calloc(1, sizeof(*spec));
         if (!spec)
                 return husk_error_set(err, ENOMEM, "%s: parse", source);
-        int e = with_document(text, len, source, err, parse_spec_document, spec);
+        /* podman's seccomp profile is most of a config: its rules are parsed only when a filter is built */
+        static const char *const syscalls[] = {"linux", "seccomp", "syscalls", NULL};
+        int e = spec_parse_document(text, len, source, syscalls, err, parse_spec_document, spec);
         if (e < 0) {
                 husk_spec_free(spec);
                 return e;
@@ -187,7 +190,7 @@ int husk_process_parse(const char *text, size_t len, const char *source, struct 
         struct husk_process *process = calloc(1, sizeof(*process));
         if (!process)
                 return husk_error_set(err, ENOMEM, "%s: parse", source);
-        int e = with_document(text, len, source, err, parse_process_document, process);
+        int e = spec_parse_document(text, len, source, NULL, err, parse_process_document, process);
         if (e < 0) {
                 husk_process_free(process);
                 return e;
@@ -209,7 +212,7 @@ int husk_resources_parse(const char *text, size_t len, const char *source, struc
         struct husk_resources *resources = calloc(1, sizeof(*resources));
         if (!resources)
                 return husk_error_set(err, ENOMEM, "%s: parse", source);
-        int e = with_document(text, len, source, err, parse_resources_document, resources);
+        int e = spec_parse_document(text, len, source, NULL, err, parse_resources_document, resources);
         if (e < 0) {
                 husk_resources_free(resources);
                 return e;

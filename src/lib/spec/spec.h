@@ -370,7 +370,17 @@ struct husk_seccomp {
         char *listener_metadata;
         struct husk_seccomp_syscall *syscalls;
         size_t syscalls_len;
+        /* husk_spec_parse leaves the rules as text, `{"syscalls": <their array>}`, until
+         * husk_seccomp_load_syscalls (which building a filter calls): a filter from the cache, keyed
+         * on this text, never needs them. NULL once loaded, or when there are none. */
+        char *syscalls_json;
+        size_t syscalls_json_len;
+        char *syscalls_source; /* the document's name, for errors */
 };
+
+/* Parse the rules husk_spec_parse left as text into syscalls, with the errors it would have given
+ * (`config.json: linux.seccomp.syscalls[3].names: must not be empty`); nothing to do when loaded. */
+int husk_seccomp_load_syscalls(struct husk_seccomp *seccomp, struct husk_error **err);
 
 struct husk_personality {
         bool present;
@@ -427,7 +437,9 @@ struct husk_spec {
 
 /*
  * Parse config.json text (len bytes, need not be NUL-terminated) into *ret, validating every
- * field before anything on the host changes. On failure *ret is untouched, nothing is leaked,
+ * field before anything on the host changes; linux.seccomp.syscalls only as JSON, its rules when a
+ * filter is built from them (husk_seccomp_load_syscalls; create does that before it changes anything
+ * either). On failure *ret is untouched, nothing is leaked,
  * and *err is one line naming the JSON path, e.g.
  *   `config.json: process.rlimits[1].type: unknown rlimit "RLIMIT_FOO"`
  * or, for malformed JSON, `config.json: line 3, column 5: <jansson's text>`.

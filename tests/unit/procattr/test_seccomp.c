@@ -19,6 +19,7 @@
 #include "../../lib/bpf-run.h"
 #include "linux/seccomp-filter.h"
 #include "linux/seccomp-internal.h"
+#include "spec/spec.h"
 #include "util/cleanup.h"
 
 /* valgrind cannot load seccomp filters (ENOSYS): tests that load one skip there, and only there. */
@@ -49,7 +50,7 @@ static struct husk_seccomp profile(enum husk_seccomp_action default_action, stru
         };
 }
 
-static int compile_and_install(const struct husk_seccomp *cfg, int *notify_fd)
+static int compile_and_install(struct husk_seccomp *cfg, int *notify_fd)
 {
         struct husk_error *err = NULL;
         struct husk_seccomp_filter *filter = NULL;
@@ -277,7 +278,7 @@ static void test_log_and_allow(void **state)
 
 /* ---- compile-time checks ---- */
 
-static void expect_compile_error(const struct husk_seccomp *cfg, const char *text)
+static void expect_compile_error(struct husk_seccomp *cfg, const char *text)
 {
         struct husk_error *err = NULL;
         struct husk_seccomp_filter *filter = NULL;
@@ -420,6 +421,81 @@ static void test_cache(void **state)
         assert_int_equal(system(cmd), 0);
 }
 
+/* A parsed config's rules stay text until a filter is built: a hit on that text never parses them. */
+static struct husk_spec *parse_config(const char *rules)
+{
+        char *text = NULL;
+        assert_true(asprintf(&text,
+                             "{\"ociVersion\":\"1.0.2\",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+                             "\"syscalls\":%s}}}",
+                             rules) > 0);
+        struct husk_spec *spec = NULL;
+        struct husk_error *err = NULL;
+        if (husk_spec_parse(text, strlen(text), NULL, &spec, &err) < 0)
+                fail_msg("parse: %s", error_text(err));
+        free(text);
+        return spec;
+}
+
+static void test_cache_keyed_on_rules_text(void **state)
+{
+        (void)state;
+        char dir[] = "/tmp/husk-seccomp-cache-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        static const char rules[] = "[{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":42}]";
+        struct husk_error *err = NULL;
+        struct husk_seccomp_filter *first = NULL, *second = NULL, *third = NULL;
+        bool hit = true;
+
+        struct husk_spec *spec = parse_config(rules);
+        struct husk_seccomp *cfg = &spec->linux_.seccomp;
+        assert_non_null(cfg->syscalls_json);
+        assert_int_equal(cfg->syscalls_len, 0);
+        assert_int_equal(husk_seccomp_compile_cached(cfg, dir, &first, &hit, &err), 0);
+        assert_false(hit);
+        assert_null(cfg->syscalls_json); /* a miss parsed them */
+        assert_int_equal(cfg->syscalls_len, 1);
+        assert_int_equal(cfg->syscalls[0].errno_ret, 42);
+        husk_spec_free(spec);
+
+        spec = parse_config(rules);
+        cfg = &spec->linux_.seccomp;
+        assert_int_equal(husk_seccomp_compile_cached(cfg, dir, &second, &hit, &err), 0);
+        assert_true(hit);
+        assert_non_null(cfg->syscalls_json); /* never parsed */
+        assert_int_equal(cfg->syscalls_len, 0);
+        size_t l1, l2;
+        const void *b1 = husk_seccomp_filter_bpf(first, &l1);
+        const void *b2 = husk_seccomp_filter_bpf(second, &l2);
+        assert_int_equal(l1, l2);
+        assert_memory_equal(b1, b2, l1 * 8);
+        husk_spec_free(spec);
+
+        /* The same rules written differently are other text: a miss. */
+        spec = parse_config("[ {\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":42} ]");
+        assert_int_equal(husk_seccomp_compile_cached(&spec->linux_.seccomp, dir, &third, &hit, &err), 0);
+        assert_false(hit);
+        husk_spec_free(spec);
+
+        /* Rules the parser would refuse fail the build with its error, and leave no entry. */
+        spec = parse_config("[{\"names\":[],\"action\":\"SCMP_ACT_ERRNO\"}]");
+        struct husk_seccomp_filter *bad = NULL;
+        assert_int_equal(husk_seccomp_compile_cached(&spec->linux_.seccomp, dir, &bad, &hit, &err), -EINVAL);
+        assert_null(bad);
+        assert_string_equal(err->msg, "config.json: linux.seccomp.syscalls[0].names: must not be empty");
+        husk_error_free(err);
+        husk_spec_free(spec);
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) = 2", dir);
+        assert_int_equal(system(cmd), 0);
+
+        husk_seccomp_filter_free(first);
+        husk_seccomp_filter_free(second);
+        husk_seccomp_filter_free(third);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
 /* A cached filter behaves like a fresh one once loaded. */
 static int child_cached_install(void *arg)
 {
@@ -476,7 +552,7 @@ static void expect_ret(const struct husk_seccomp_filter *filter, uint32_t audit_
                 fail_msg("arch %#x syscall %u (%#x): filter returns %#x, expected %#x", audit_arch, nr, nr, got, want);
 }
 
-static struct husk_seccomp_filter *compile_ok(const struct husk_seccomp *cfg)
+static struct husk_seccomp_filter *compile_ok(struct husk_seccomp *cfg)
 {
         struct husk_error *err = NULL;
         struct husk_seccomp_filter *filter = NULL;
@@ -1142,6 +1218,7 @@ int main(void)
                 cmocka_unit_test(test_compile_errors),
                 cmocka_unit_test(test_unknown_syscall_skipped_and_arches),
                 cmocka_unit_test(test_cache),
+                cmocka_unit_test(test_cache_keyed_on_rules_text),
                 cmocka_unit_test(test_cached_filter_installs),
                 cmocka_unit_test(test_enosys_stub_little_endian_arches),
                 cmocka_unit_test(test_enosys_stub_x86_64_without_x32),

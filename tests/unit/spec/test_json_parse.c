@@ -64,9 +64,60 @@ static void print_input(const char *text, size_t len)
         fprintf(stderr, "%s\"\n", len > 200 ? "..." : "");
 }
 
+/*
+ * husk_json_loadb_deferring on text agrees with jansson: the same error, or the same tree once the
+ * deferred member's text, parsed on its own, is put back where the path says.
+ */
+static bool agree_deferring(const char *text, size_t len, size_t flags, const char *const *path)
+{
+        json_error_t want, got;
+        struct husk_json_deferred d = {.path = path, .found = true};
+        json_t *a = json_loadb(text, len, flags, &want);
+        json_t *b = husk_json_loadb_deferring(text, len, flags, &d, &got);
+        bool same = !a == !b;
+        if (same && b && d.found) {
+                /* the text is one array; the tree lacks the member, which that array then fills */
+                same = d.start < d.end && d.end <= len && text[d.start] == '[' && text[d.end - 1] == ']';
+                size_t last = 0;
+                json_t *at = b;
+                for (; same && path[last + 1]; last++)
+                        same = (at = json_object_get(at, path[last])) && json_is_object(at);
+                json_t *value = same ? json_loadb(text + d.start, d.end - d.start, flags, NULL) : NULL;
+                same = same && value && !json_object_get(at, path[last]);
+                if (same)
+                        same = json_object_set_new(at, path[last], value) == 0;
+                else
+                        json_decref(value);
+        }
+        /* json_equal: the member put back comes last among its siblings (agree checks the order without) */
+        if (same && a)
+                same = json_equal(a, b) && want.position == got.position;
+        else if (same)
+                same = want.line == got.line && want.column == got.column && want.position == got.position &&
+                       strcmp(want.text, got.text) == 0 && json_error_code(&want) == json_error_code(&got);
+        if (!same) {
+                print_input(text, len);
+                fprintf(stderr, "  flags 0x%zx, deferring %s%s%s: jansson %s [%s], husk %s [%s]%s\n", flags, path[0],
+                        path[1] ? "." : "", path[1] ? path[1] : "", a ? "parsed" : "failed", want.text,
+                        b ? "parsed" : "failed", got.text, d.found ? ", found" : "");
+        }
+        json_decref(a);
+        json_decref(b);
+        assert_true(same);
+        return a != NULL;
+}
+
+/* The paths agree() also defers: at the root, one level down, and the config's seccomp rules. */
+static const char *const defer_a[] = {"a", NULL};
+static const char *const defer_a_b[] = {"a", "b", NULL};
+static const char *const defer_syscalls[] = {"linux", "seccomp", "syscalls", NULL};
+
 /* Both parsers on text; returns whether it parsed (and they agree), else fails the test. */
 static bool agree(const char *text, size_t len, size_t flags)
 {
+        agree_deferring(text, len, flags, defer_a);
+        agree_deferring(text, len, flags, defer_a_b);
+        agree_deferring(text, len, flags, defer_syscalls);
         json_error_t want, got;
         json_t *a = json_loadb(text, len, flags, &want);
         json_t *b = husk_json_loadb(text, len, flags, &got);
@@ -294,6 +345,26 @@ static const struct sample samples[] = {
     S("[-", NONE),
     S("[1.", NONE),
     S("[1e", NONE),
+    /* deferred members (agree defers a and a.b): the last of a name wins, in the tree or as text */
+    S("{\"a\":[1,[2,{\"b\":[3]}],\"x\"]}", ALL),
+    S("{\"a\":[1],\"a\":2}", UNLESS_DUP),
+    S("{\"a\":2,\"a\":[1]}", UNLESS_DUP),
+    S("{\"a\":[1],\"a\":[2,3]}", UNLESS_DUP),
+    S("{\"a\":{\"b\":[1]},\"a\":{\"c\":1}}", UNLESS_DUP),
+    S("{\"a\":{\"c\":1},\"a\":{\"b\":[1]}}", UNLESS_DUP),
+    S("{\"a\":{\"b\":[1],\"b\":null}}", UNLESS_DUP),
+    S("{\"a\":{\"b\":{\"b\":[1]}},\"b\":[2]}", ALL),
+    S("{\"a\":[{\"b\":[1]}]}", ALL),
+    S("{\"a\":[]}", ALL),
+    S("{\"a\":{\"b\":[]}}", ALL),
+    S("{\"a\":[1,}]}", NONE),
+    S("{\"a\":{\"b\":[tru]}}", NONE),
+    S("{\"a\":[\"\\u0000\"]}", WITH_NUL),
+    S("{\"a\":[{\"x\\u0000\":1}]}", NONE),
+    S("{\"a\":[{\"x\":1,\"x\":2}]}", UNLESS_DUP),
+    S("{\"a\":[\"\xff\"]}", NONE),
+    S("{\"a\":[1]", NONE),
+    S("{\"a\":[1]]", NONE),
 };
 
 static void test_samples(void **state)

@@ -50,7 +50,7 @@ typedef void (*free_fn)(void *p);
 
 static int parse_spec(const char *text, size_t len, void **ret, struct husk_error **err)
 {
-        return husk_spec_parse(text, len, NULL, (struct husk_spec **)ret, err);
+        return parse_all(text, len, NULL, (struct husk_spec **)ret, err);
 }
 
 static int parse_process(const char *text, size_t len, void **ret, struct husk_error **err)

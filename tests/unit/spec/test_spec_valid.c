@@ -15,7 +15,7 @@ static struct husk_spec *parse_data(const char *name)
         char *text = read_data(name, &len);
         struct husk_spec *spec = NULL;
         struct husk_error *err = NULL;
-        int r = husk_spec_parse(text, len, name, &spec, &err);
+        int r = parse_all(text, len, name, &spec, &err);
         free(text);
         if (r < 0) {
                 print_error("%s\n", err->msg);

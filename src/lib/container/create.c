@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -87,7 +86,7 @@ static int resolve_paths(struct husk_launch *l, struct husk_error **err)
         _cleanup_free_ char *config = NULL;
         if (asprintf(&config, "%s/config.json", l->bundle) < 0)
                 return husk_error_set(err, ENOMEM, "bundle");
-        int r = husk_spec_load(config, &l->spec, err);
+        int r = husk_spec_load_text(config, &l->spec, &l->config_text, &l->config_len, err);
         if (r < 0)
                 return r;
         if (l->opts->edit_spec && (r = l->opts->edit_spec(l->spec, l->opts->edit_spec_data, err)) < 0)
@@ -326,22 +325,22 @@ static int listen_exec_socket(struct husk_launch *l, struct husk_error **err)
         return 0;
 }
 
-/* exec takes its defaults from the config the container was made from, not the bundle's now. */
+/* exec takes its defaults from the config the container was made from, not the bundle's now: the
+ * text that was parsed, not the file read again (which may have changed since). */
 static int copy_config(struct husk_launch *l, struct husk_error **err)
 {
-        _cleanup_free_ char *src = NULL;
-        if (asprintf(&src, "%s/config.json", l->bundle) < 0)
-                return husk_error_set(err, ENOMEM, "copy config.json");
-        _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+        _cleanup_free_ char *text = TAKE_PTR(l->config_text);
         _cleanup_close_ int out = openat(l->dirfd, HUSK_CONFIG_COPY, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        struct stat st;
-        if (in < 0 || out < 0 || fstat(in, &st) < 0)
-                return husk_error_set(err, errno, "copy `%s` to the state dir", src);
-        for (off_t left = st.st_size; left > 0;) {
-                ssize_t n = sendfile(out, in, NULL, (size_t)left);
+        if (out < 0)
+                return husk_error_set(err, errno, "write `%s/%s/%s`", l->root, l->id, HUSK_CONFIG_COPY);
+        for (size_t done = 0; done < l->config_len;) {
+                ssize_t n = write(out, text + done, l->config_len - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
                 if (n <= 0)
-                        return husk_error_set(err, n < 0 ? errno : EIO, "copy `%s` to the state dir", src);
-                left -= n;
+                        return husk_error_set(err, n < 0 ? errno : EIO, "write `%s/%s/%s`", l->root, l->id,
+                                              HUSK_CONFIG_COPY);
+                done += (size_t)n;
         }
         return 0;
 }
@@ -686,6 +685,8 @@ void husk_launch_release(struct husk_launch *l)
         l->cgroup = NULL;
         husk_spec_free(l->spec);
         l->spec = NULL;
+        free(l->config_text);
+        l->config_text = NULL;
         free(l->bundle);
         free(l->rootfs);
         free(l->state.created);

@@ -22,6 +22,8 @@ struct husk_launch {
         bool signals_forwarded; /* husk_forward_signals_block ran before the init was cloned */
 
         struct husk_spec *spec;
+        char *config_text;      /* the config.json spec was parsed from, until it is copied to the state dir */
+        size_t config_len;
         char *bundle;           /* absolute */
         char *rootfs;           /* absolute */
         struct husk_ns_plan ns;

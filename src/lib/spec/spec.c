@@ -268,14 +268,25 @@ static int read_file(const char *path, const char *source, char **ret, size_t *r
         return 0;
 }
 
-int husk_spec_load(const char *path, struct husk_spec **ret, struct husk_error **err)
+int husk_spec_load_text(const char *path, struct husk_spec **ret, char **ret_text, size_t *ret_len,
+                        struct husk_error **err)
 {
         const char *slash = strrchr(path, '/');
         const char *source = slash && slash[1] ? slash + 1 : path;
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
         JSON_TRY(read_file(path, source, &text, &len, err));
-        return husk_spec_parse(text, len, source, ret, err);
+        JSON_TRY(husk_spec_parse(text, len, source, ret, err));
+        if (ret_text) {
+                *ret_text = TAKE_PTR(text);
+                *ret_len = len;
+        }
+        return 0;
+}
+
+int husk_spec_load(const char *path, struct husk_spec **ret, struct husk_error **err)
+{
+        return husk_spec_load_text(path, ret, NULL, NULL, err);
 }
 
 void husk_spec_free(struct husk_spec *spec)

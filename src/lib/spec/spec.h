@@ -449,6 +449,9 @@ struct husk_spec {
 int husk_spec_parse(const char *text, size_t len, const char *source, struct husk_spec **ret, struct husk_error **err);
 /* Read the file with one read (regular files) and parse it; the prefix is its base name. */
 int husk_spec_load(const char *path, struct husk_spec **ret, struct husk_error **err);
+/* The same, also handing back the text it parsed (NUL-terminated, the caller's to free). */
+int husk_spec_load_text(const char *path, struct husk_spec **ret, char **ret_text, size_t *ret_len,
+                        struct husk_error **err);
 
 /* Parse a process object alone (exec --process FILE) with the same rules; the prefix names the document. */
 int husk_process_parse(const char *text, size_t len, const char *source, struct husk_process **ret,

@@ -73,8 +73,8 @@ static const char *trampoline_refused(const struct husk_launch *l)
 
 int husk_launch_protect(struct husk_launch *l, struct husk_error **err)
 {
-        if (husk_selfprotect_active())
-                return 0;
+        /* The trampoline first: where it will do, whether husk already runs protected need not be
+         * asked (an open of /proc/self/exe and three more syscalls). */
         const char *why = trampoline_refused(l);
         if (!why) {
                 _cleanup_error_ struct husk_error *open_err = NULL;
@@ -86,6 +86,8 @@ int husk_launch_protect(struct husk_launch *l, struct husk_error **err)
                 husk_debug("selfprotect: %s", open_err->msg);
                 why = "no sealed trampoline";
         }
+        if (husk_selfprotect_active())
+                return 0;
         husk_debug("selfprotect: husk runs from a protected view of its binary (%s)", why);
         return husk_selfprotect_reexec(err);
 }

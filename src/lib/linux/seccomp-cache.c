@@ -112,7 +112,9 @@ static int canonical_key(const struct husk_seccomp *cfg, struct buf *b)
         buf_u64(b, cfg->syscalls_json != NULL);
         if (cfg->syscalls_json) {
                 buf_str(b, HUSK_VERSION);
-                buf_str(b, cfg->syscalls_json);
+                /* by its length: a NUL after a number is skipped by the parser, so it may be in the text */
+                buf_u64(b, cfg->syscalls_json_len);
+                buf_put(b, cfg->syscalls_json, cfg->syscalls_json_len);
                 return b->failed || b->len > CACHE_MAX_KEY ? -ENOMEM : 0;
         }
         buf_u64(b, cfg->syscalls_len);

@@ -1,4 +1,5 @@
-/* libFuzzer target: husk_json_loadb against jansson's json_loadb; any difference in tree or error aborts. */
+/* libFuzzer target: husk_json_loadb (and its deferring form) against jansson's json_loadb; any difference in
+ * tree or error aborts. */
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "spec/json_parse.h"
+#include "../lib/json-deferring.h"
 #include "../lib/json-same-tree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,11 +42,26 @@ static void compare(const char *text, size_t size, size_t flags)
         json_decref(b);
 }
 
+/* The loader that leaves one member as text (the config's seccomp rules), at the root and deeper. */
+static void compare_deferring(const char *text, size_t size, size_t flags)
+{
+        static const char *const paths[][4] = {{"a", NULL}, {"a", "b", NULL}, {"linux", "seccomp", "syscalls", NULL}};
+        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+                json_error_t want, got;
+                bool parsed, found;
+                if (!json_deferring_agrees(text, size, flags, paths[i], &want, &got, &parsed, &found))
+                        differ(found ? "deferring: different trees or text" : "deferring: different results", flags,
+                               &want, &got);
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         const char *text = (const char *)data;
         compare(text, size, 0);
         compare(text, size, JSON_ALLOW_NUL);
         compare(text, size, JSON_REJECT_DUPLICATES);
+        compare_deferring(text, size, 0);
+        compare_deferring(text, size, JSON_ALLOW_NUL);
         return 0;
 }

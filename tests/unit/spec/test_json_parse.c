@@ -14,6 +14,7 @@
 
 #include "spec/json_parse.h"
 #include "../../lib/fail-alloc.h"
+#include "../../lib/json-deferring.h"
 #include "../../lib/json-same-tree.h"
 
 /*
@@ -64,47 +65,18 @@ static void print_input(const char *text, size_t len)
         fprintf(stderr, "%s\"\n", len > 200 ? "..." : "");
 }
 
-/*
- * husk_json_loadb_deferring on text agrees with jansson: the same error, or the same tree once the
- * deferred member's text, parsed on its own, is put back where the path says.
- */
-static bool agree_deferring(const char *text, size_t len, size_t flags, const char *const *path)
+/* husk_json_loadb_deferring on text agrees with jansson (tests/lib/json-deferring.h), else the test fails. */
+static void agree_deferring(const char *text, size_t len, size_t flags, const char *const *path)
 {
         json_error_t want, got;
-        struct husk_json_deferred d = {.path = path, .found = true};
-        json_t *a = json_loadb(text, len, flags, &want);
-        json_t *b = husk_json_loadb_deferring(text, len, flags, &d, &got);
-        bool same = !a == !b;
-        if (same && b && d.found) {
-                /* the text is one array; the tree lacks the member, which that array then fills */
-                same = d.start < d.end && d.end <= len && text[d.start] == '[' && text[d.end - 1] == ']';
-                size_t last = 0;
-                json_t *at = b;
-                for (; same && path[last + 1]; last++)
-                        same = (at = json_object_get(at, path[last])) && json_is_object(at);
-                json_t *value = same ? json_loadb(text + d.start, d.end - d.start, flags, NULL) : NULL;
-                same = same && value && !json_object_get(at, path[last]);
-                if (same)
-                        same = json_object_set_new(at, path[last], value) == 0;
-                else
-                        json_decref(value);
-        }
-        /* json_equal: the member put back comes last among its siblings (agree checks the order without) */
-        if (same && a)
-                same = json_equal(a, b) && want.position == got.position;
-        else if (same)
-                same = want.line == got.line && want.column == got.column && want.position == got.position &&
-                       strcmp(want.text, got.text) == 0 && json_error_code(&want) == json_error_code(&got);
-        if (!same) {
-                print_input(text, len);
-                fprintf(stderr, "  flags 0x%zx, deferring %s%s%s: jansson %s [%s], husk %s [%s]%s\n", flags, path[0],
-                        path[1] ? "." : "", path[1] ? path[1] : "", a ? "parsed" : "failed", want.text,
-                        b ? "parsed" : "failed", got.text, d.found ? ", found" : "");
-        }
-        json_decref(a);
-        json_decref(b);
-        assert_true(same);
-        return a != NULL;
+        bool parsed, found;
+        if (json_deferring_agrees(text, len, flags, path, &want, &got, &parsed, &found))
+                return;
+        print_input(text, len);
+        fprintf(stderr, "  flags 0x%zx, deferring %s%s%s: jansson %s [%s], husk [%s]%s\n", flags, path[0],
+                path[1] ? "." : "", path[1] ? path[1] : "", parsed ? "parsed" : "failed", want.text, got.text,
+                found ? ", found" : "");
+        fail();
 }
 
 /* The paths agree() also defers: at the root, one level down, and the config's seccomp rules. */

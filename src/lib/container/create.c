@@ -32,6 +32,7 @@
 #include "linux/terminal.h"
 #include "linux/userns.h"
 #include "util/cleanup.h"
+#include "util/io.h"
 #include "util/syscalls.h"
 #include "util/log.h"
 
@@ -331,17 +332,9 @@ static int copy_config(struct husk_launch *l, struct husk_error **err)
 {
         _cleanup_free_ char *text = TAKE_PTR(l->config_text);
         _cleanup_close_ int out = openat(l->dirfd, HUSK_CONFIG_COPY, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (out < 0)
-                return husk_error_set(err, errno, "write `%s/%s/%s`", l->root, l->id, HUSK_CONFIG_COPY);
-        for (size_t done = 0; done < l->config_len;) {
-                ssize_t n = write(out, text + done, l->config_len - done);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return husk_error_set(err, n < 0 ? errno : EIO, "write `%s/%s/%s`", l->root, l->id,
-                                              HUSK_CONFIG_COPY);
-                done += (size_t)n;
-        }
+        int r = out < 0 ? -errno : husk_write_all(out, text, l->config_len);
+        if (r < 0)
+                return husk_error_set(err, -r, "write `%s/%s/%s`", l->root, l->id, HUSK_CONFIG_COPY);
         return 0;
 }
 

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
 #include "spec/json_parse.h"
 #include "util/cleanup.h"
+#include "util/io.h"
 #include "util/timestamp.h"
 
 static const char *const status_names[] = {
@@ -237,16 +237,9 @@ int husk_state_write(int dirfd, const struct husk_state *s, struct husk_error **
         _cleanup_close_ int fd = openat(dirfd, HUSK_STATE_FILE ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0)
                 return husk_error_set(err, errno, "write `%s`", HUSK_STATE_FILE ".tmp");
-        size_t len = strlen(text), off = 0;
-        while (off < len) {
-                ssize_t w = write(fd, text + off, len - off);
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return husk_error_set(err, errno, "write `%s`", HUSK_STATE_FILE ".tmp");
-                }
-                off += (size_t)w;
-        }
+        int r = husk_write_all(fd, text, strlen(text));
+        if (r < 0)
+                return husk_error_set(err, -r, "write `%s`", HUSK_STATE_FILE ".tmp");
         /* No fsync: the state root is runtime state (tmpfs on most hosts, and meaningless after a
          * reboot); on a disk it cost milliseconds per write. A file torn by a crash reads as corrupt
          * state, which `delete --force` cleans up through the `cgroup` file. */
@@ -520,9 +513,7 @@ void husk_state_freep(struct husk_state **s)
 
 char *husk_timestamp_now(void)
 {
-        struct timespec ts;
         char buf[HUSK_TIMESTAMP_MAX];
-        clock_gettime(CLOCK_REALTIME, &ts);
-        husk_timestamp_format(&ts, buf, sizeof(buf));
+        husk_timestamp_format_now(buf, sizeof(buf));
         return strdup(buf);
 }

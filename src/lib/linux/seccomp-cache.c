@@ -16,6 +16,7 @@
 #include "linux/seccomp-filter.h"
 #include "linux/seccomp-internal.h"
 #include "util/cleanup.h"
+#include "util/io.h"
 #include "util/log.h"
 
 /* v2: the program carries the ENOSYS stub, and the header a checksum; v4: keys may hold the rules' text. */
@@ -156,34 +157,6 @@ static uint64_t hash64(const void *data, size_t n)
         return h ^ (h >> 29);
 }
 
-static int read_full(int fd, void *p, size_t n)
-{
-        for (size_t done = 0; done < n;) {
-                ssize_t r = read(fd, (char *)p + done, n - done);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0)
-                        return -errno;
-                if (r == 0)
-                        return -EIO;
-                done += (size_t)r;
-        }
-        return 0;
-}
-
-static int write_full(int fd, const void *p, size_t n)
-{
-        for (size_t done = 0; done < n;) {
-                ssize_t r = write(fd, (const char *)p + done, n - done);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0)
-                        return -errno;
-                done += (size_t)r;
-        }
-        return 0;
-}
-
 /* 1 and *ret on a valid entry for exactly this key, 0 on a miss (absent, foreign, damaged, other key). */
 static int cache_lookup(int dir_fd, const char *name, const struct buf *key, struct husk_seccomp_filter **ret)
 {
@@ -209,7 +182,7 @@ static int cache_lookup(int dir_fd, const char *name, const struct buf *key, str
         if (!entry)
                 return 0;
         filter->insns = (struct sock_filter *)entry; /* freed with the filter; the program is moved to its start */
-        if (read_full(fd, entry, (size_t)st.st_size) < 0)
+        if (husk_read_all(fd, entry, (size_t)st.st_size) < 0)
                 return 0;
         memcpy(&h, entry, sizeof(h));
         if (memcmp(h.magic, CACHE_MAGIC, CACHE_MAGIC_LEN) != 0 || h.key_len != key->len || h.insn_count == 0 ||
@@ -250,11 +223,11 @@ static int cache_store(int dir_fd, const char *name, const struct buf *key, cons
                 .checksum = hash64(filter->insns, bpf_size),
         };
         memcpy(h.magic, CACHE_MAGIC, CACHE_MAGIC_LEN);
-        int r = write_full(fd, &h, sizeof(h));
+        int r = husk_write_all(fd, &h, sizeof(h));
         if (r == 0)
-                r = write_full(fd, key->data, key->len);
+                r = husk_write_all(fd, key->data, key->len);
         if (r == 0)
-                r = write_full(fd, filter->insns, bpf_size);
+                r = husk_write_all(fd, filter->insns, bpf_size);
         /* No fsync: a file torn by a crash fails the size, key or checksum check and is rebuilt. */
         if (r == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
                 r = -errno;

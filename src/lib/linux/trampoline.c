@@ -12,6 +12,7 @@
 #include "husk-config.h"
 #include "linux/selfprotect.h"
 #include "util/cleanup.h"
+#include "util/io.h"
 
 #if HUSK_HAVE_TRAMPOLINE
 extern const unsigned char husk_trampoline_elf[];
@@ -29,15 +30,10 @@ int husk_trampoline_open(struct husk_error **err)
         _cleanup_close_ int fd = husk_selfprotect_memfd("husk-trampoline", err);
         if (fd < 0)
                 return fd;
-        for (size_t done = 0; done < husk_trampoline_elf_len;) {
-                ssize_t n = write(fd, husk_trampoline_elf + done, husk_trampoline_elf_len - done);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return husk_error_set(err, n < 0 ? errno : EIO, "trampoline: fill the memfd");
-                done += (size_t)n;
-        }
-        int r = husk_selfprotect_seal(fd, err);
+        int r = husk_write_all(fd, husk_trampoline_elf, husk_trampoline_elf_len);
+        if (r < 0)
+                return husk_error_set(err, -r, "trampoline: fill the memfd");
+        r = husk_selfprotect_seal(fd, err);
         return r < 0 ? r : TAKE_FD(fd);
 #else
         return husk_error_set(err, ENOTSUP, "trampoline: not built for this architecture");

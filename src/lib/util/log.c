@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "timestamp.h"
@@ -67,9 +66,7 @@ void husk_log(enum husk_log_level level, const char *fmt, ...)
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
 
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        husk_timestamp_format(&ts, stamp, sizeof(stamp));
+        husk_timestamp_format_now(stamp, sizeof(stamp));
 
         size_t len;
         if (log_format == HUSK_LOG_JSON) {

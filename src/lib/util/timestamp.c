@@ -31,3 +31,10 @@ void husk_timestamp_format(const struct timespec *ts, char *buf, size_t size)
         snprintf(buf, size, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", year, month, day, rest / 3600,
                  rest / 60 % 60, rest % 60, (long)ts->tv_nsec);
 }
+
+void husk_timestamp_format_now(char *buf, size_t size)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        husk_timestamp_format(&ts, buf, size);
+}

@@ -9,3 +9,6 @@
 
 /* "2026-11-26T10:00:24.928843120Z". */
 void husk_timestamp_format(const struct timespec *ts, char *buf, size_t size);
+
+/* The same for CLOCK_REALTIME now. */
+void husk_timestamp_format_now(char *buf, size_t size);

@@ -1,6 +1,6 @@
 /* insncount: counts the user-space instructions a command and its descendants execute, by ptrace single-stepping. */
 /*
- * usage: insncount [-x FILE]... [-o REPORT] [-p PROFILE] [-v] -- COMMAND [ARGS...]
+ * usage: insncount [-x FILE]... [-o REPORT] [-p PROFILE [-d]] [-v] -- COMMAND [ARGS...]
  *
  * Every thread of COMMAND and of the processes it forks or clones is single-stepped; each step is one
  * user-space instruction retired (a `rep` string instruction counts once per iteration, as valgrind's Ir does).
@@ -16,7 +16,9 @@
  * (`image PID COUNT EXE`: a process that execs has one line per program it ran), then `total COUNT`.
  * With -p, PROFILE gets one line per instruction address ever executed, `COUNT PATH OFFSET`, OFFSET
  * being the decimal offset in the mapped file (PATH `[anon]`, `[vdso]`... when no file backs it);
- * bench/profile.sh turns that into a per-function profile. -v prints each exec to stderr.
+ * bench/profile.sh turns that into a per-function profile. With -d each line has a fourth column, 0 for an
+ * address COMMAND's own process executed and 1 for one its descendants did (an address both ran has two
+ * lines): scripts/hot-text.py lays out husk's code by it. -v prints each exec to stderr.
  * Exit status: COMMAND's (128+N if killed by signal N), 125 on a tracer error.
  */
 #define _GNU_SOURCE
@@ -58,11 +60,13 @@ static size_t n_tracees;
 static struct stat excludes[MAX_EXCLUDES];
 static size_t n_excludes;
 static bool verbose;
+static bool split_descendants; /* -d */
+static pid_t root_pid;
 static FILE *report;
 
 /* The profile: instruction address (as path id + file offset) -> count, open addressing. */
 struct sample {
-        uint64_t key; /* path_id << 40 | offset, 0 = empty */
+        uint64_t key; /* path_id << 40 | offset (| 1 << 63 for a descendant's, with -d), 0 = empty */
         uint64_t count;
 };
 static struct sample *samples;
@@ -226,6 +230,8 @@ static void profile_step(struct tracee *t)
         const struct mapping *m = lookup(t, ip);
         uint64_t key = m ? ((uint64_t)(m->path_id + 1) << 40) | (ip - m->start + m->offset)
                          : ((uint64_t)(path_id("[unmapped]") + 1) << 40) | 1;
+        if (split_descendants && t->pid != root_pid)
+                key |= 1ULL << 63;
         sample_add(key);
 }
 
@@ -249,7 +255,7 @@ int main(int argc, char **argv)
         const char *profile = NULL;
         int opt;
         report = stdout;
-        while ((opt = getopt(argc, argv, "+x:o:p:v")) != -1) {
+        while ((opt = getopt(argc, argv, "+x:o:p:dv")) != -1) {
                 switch (opt) {
                 case 'x':
                         if (n_excludes == MAX_EXCLUDES || stat(optarg, &excludes[n_excludes]) < 0) {
@@ -266,17 +272,20 @@ int main(int argc, char **argv)
                 case 'p':
                         profile = optarg;
                         break;
+                case 'd':
+                        split_descendants = true;
+                        break;
                 case 'v':
                         verbose = true;
                         break;
                 default:
                         fprintf(stderr,
-                                "usage: insncount [-x FILE]... [-o REPORT] [-p PROFILE] [-v] -- COMMAND [ARGS...]\n");
+                                "usage: insncount [-x FILE]... [-o REPORT] [-p PROFILE [-d]] [-v] -- COMMAND [ARGS...]\n");
                         return 125;
                 }
         }
         if (optind >= argc) {
-                fprintf(stderr, "usage: insncount [-x FILE]... [-o REPORT] [-p PROFILE] [-v] -- COMMAND [ARGS...]\n");
+                fprintf(stderr, "usage: insncount [-x FILE]... [-o REPORT] [-p PROFILE [-d]] [-v] -- COMMAND [ARGS...]\n");
                 return 125;
         }
 
@@ -291,6 +300,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "insncount: exec `%s`: %s\n", argv[optind], strerror(errno));
                 _exit(127);
         }
+        root_pid = root;
         int status;
         if (waitpid(root, &status, 0) < 0 || !WIFSTOPPED(status))
                 die("wait for the child to stop");
@@ -423,9 +433,13 @@ int main(int argc, char **argv)
                 for (size_t i = 0; i < samples_cap; i++) {
                         if (!samples[i].key)
                                 continue;
-                        int id = (int)(samples[i].key >> 40) - 1;
-                        fprintf(f, "%llu\t%s\t%llu\n", (unsigned long long)samples[i].count, paths[id],
-                                (unsigned long long)(samples[i].key & ((1ULL << 40) - 1)));
+                        uint64_t key = samples[i].key & ~(1ULL << 63);
+                        int id = (int)(key >> 40) - 1;
+                        fprintf(f, "%llu\t%s\t%llu", (unsigned long long)samples[i].count, paths[id],
+                                (unsigned long long)(key & ((1ULL << 40) - 1)));
+                        if (split_descendants)
+                                fprintf(f, "\t%d", (int)(samples[i].key >> 63));
+                        fputc('\n', f);
                 }
                 if (fclose(f) != 0)
                         die("write the profile");

@@ -1,0 +1,51 @@
+#!/bin/bash
+# Regenerates src/cli/hot-text.ld from single-stepped profiles of the husk in BUILD (default build):
+# `run`, `start`, `exec`, `state`, `kill` and `delete` of the bench's bundle (see scripts/hot-text.py).
+# Run it as root after changes that move husk's hot path, rebuild, and commit the new layout.
+#
+# usage: sudo scripts/hot-text.sh [BUILD]
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=$(cd "${1:-$repo/build}" && pwd)
+husk=$build/husk
+[ "$(id -u)" -eq 0 ] || {
+	echo "hot-text: run as root" >&2
+	exit 1
+}
+[ -f "$build/husk.map" ] || {
+	echo "hot-text: no $build/husk.map (a static build with GNU ld writes it)" >&2
+	exit 1
+}
+
+if [ -z "${HOT_TEXT_INNER:-}" ]; then
+	# Own mount namespace: the state root is a tmpfs that goes away with it.
+	exec env HOT_TEXT_INNER=1 unshare --mount --propagation private "$0" "$build"
+fi
+
+tmp=$(mktemp -d /tmp/husk-hot-text.XXXXXX)
+trap '"$husk" --root "$tmp/root" delete -f hot-sleep >/dev/null 2>&1 || true; umount "$tmp/root" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+mkdir "$tmp/root"
+mount -t tmpfs tmpfs "$tmp/root"
+cc -O2 -Wall -Wextra -Werror -o "$tmp/insncount" "$repo/bench/insncount.c"
+"$repo/tests/lib/make-bundle.sh" "$tmp/bundle" >/dev/null
+jq '.process.args = ["/bin/true"]' "$tmp/bundle/config.json" >"$tmp/config" && mv "$tmp/config" "$tmp/bundle/config.json"
+mkdir "$tmp/sleep"
+jq '.process.args = ["sleep", "1000"] | .root.path = "'"$tmp/bundle/rootfs"'"' "$tmp/bundle/config.json" >"$tmp/sleep/config.json"
+
+h=("$husk" --root "$tmp/root")
+n=0
+profile() {
+	n=$((n + 1))
+	"$tmp/insncount" -d -x "$tmp/bundle/rootfs/bin/busybox" -o /dev/null -p "$tmp/profile.$n" -- "$@"
+}
+"${h[@]}" run --bundle "$tmp/bundle" hot-warm
+profile "${h[@]}" run --bundle "$tmp/bundle" hot-run
+"${h[@]}" create --bundle "$tmp/sleep" hot-sleep
+profile "${h[@]}" start hot-sleep
+profile "${h[@]}" exec hot-sleep /bin/true
+profile "${h[@]}" state hot-sleep >/dev/null
+profile "${h[@]}" kill hot-sleep KILL
+while [ "$("${h[@]}" state hot-sleep | jq -r .status)" != stopped ]; do sleep 0.05; done
+profile "${h[@]}" delete hot-sleep
+python3 "$repo/scripts/hot-text.py" "$build/husk.map" "$tmp"/profile.* >"$repo/src/cli/hot-text.ld"

@@ -145,7 +145,8 @@ static bool flush_pending(int master, struct pending *p)
 static int forward_until_exit(int pidfd, int sfd, int master)
 {
         bool master_open = master >= 0, stdin_open = master >= 0;
-        struct pending input = {.len = 0};
+        struct pending input; /* not zeroed: 16 KiB, four pages of stack to fault in for nothing */
+        input.off = input.len = 0;
         if (master >= 0) {
                 copy_window_size(STDIN_FILENO, master);
                 fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);

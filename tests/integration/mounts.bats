@@ -198,6 +198,20 @@ has_option() {
 	[ "$(kv pids)" = 77 ] || fail "$output"
 }
 
+@test "mounts: no \`unified\` in /sys/fs/cgroup where the host has no cgroup2 mounted there" {
+	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] || skip "pure cgroup v2 host: no v1 hierarchies to show"
+	[ -d /sys/fs/cgroup/unified ] || skip "no /sys/fs/cgroup/unified directory on this host"
+	# A v1 host whose tmpfs has the directory but nothing mounted on it (the hybrid layout with its
+	# cgroup2 unmounted, in a mount namespace of this test's own): /proc/self/cgroup still lists the
+	# cgroup2 line, but there is no hierarchy to show, only the host tmpfs's empty directory.
+	set_args ls /sys/fs/cgroup
+	run unshare --mount --propagation private sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh \
+		"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	echo "$output" | grep -qx memory || fail "no memory hierarchy: $output"
+	! echo "$output" | grep -qx unified || fail "the host's empty unified directory is shown: $output"
+}
+
 @test "mounts: cgroup2 mount type" {
 	[ -d /sys/fs/cgroup/unified ] || [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || skip "no cgroup2 on this host"
 	update_config '.mounts |= map(select(.type != "cgroup"))'

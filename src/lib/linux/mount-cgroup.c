@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -169,14 +171,15 @@ static int mount_hierarchy(int tmpfs_fd, const struct own_cgroup *e, unsigned lo
         if (n < 0 || (size_t)n >= sizeof(host))
                 return -ENAMETOOLONG;
         _cleanup_close_ int tree = -1;
+        struct statfs fs;
+        if (e->v2 && (statfs(host, &fs) < 0 || fs.f_type != CGROUP2_SUPER_MAGIC))
+                return 0; /* the cgroup2 line is always there; show it only where the host mounts it */
         if (!cgroupns) {
                 tree = husk_mount_clone_path(host, true);
                 if (tree == -ENOENT)
-                        return 0; /* not mounted on this host (e.g. no `unified` on a pure v1 host) */
+                        return 0; /* not at /sys/fs/cgroup/<name> on this host */
                 if (tree < 0)
                         return tree;
-        } else if (e->v2 && access(host, F_OK) < 0) {
-                return 0; /* the cgroup2 line is always there; show it only where the host mounts it */
         }
 
         if (mkdirat(tmpfs_fd, dir, 0755) < 0 && errno != EEXIST)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Regenerates src/cli/hot-text.ld from single-stepped profiles of the husk in BUILD (default build):
-# `run`, `start`, `exec`, `state`, `kill` and `delete` of the bench's bundle (see scripts/hot-text.py).
+# `run` (also with podman's seccomp profile), `start`, `exec`, `state`, `kill` and `delete` of the bench's
+# bundle (see scripts/hot-text.py).
 # Run it as root after changes that move husk's hot path, rebuild, and commit the new layout.
 #
 # usage: sudo scripts/hot-text.sh [BUILD]
@@ -32,6 +33,18 @@ cc -O2 -Wall -Wextra -Werror -o "$tmp/insncount" "$repo/bench/insncount.c"
 jq '.process.args = ["/bin/true"]' "$tmp/bundle/config.json" >"$tmp/config" && mv "$tmp/config" "$tmp/bundle/config.json"
 mkdir "$tmp/sleep"
 jq '.process.args = ["sleep", "1000"] | .root.path = "'"$tmp/bundle/rootfs"'"' "$tmp/bundle/config.json" >"$tmp/sleep/config.json"
+# With podman's seccomp profile as the bench resolves it (bench/run.sh), when the host has it.
+seccomp_src=/usr/share/containers/seccomp.json
+if [ -f "$seccomp_src" ]; then
+	mkdir "$tmp/seccomp"
+	jq --arg arch amd64 --argjson caps '["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_FSETID","CAP_KILL",
+		"CAP_NET_BIND_SERVICE","CAP_SETFCAP","CAP_SETGID","CAP_SETPCAP","CAP_SETUID","CAP_SYS_CHROOT"]' \
+		-f "$repo/bench/podman-seccomp.jq" "$seccomp_src" >"$tmp/seccomp.json"
+	jq --slurpfile p "$tmp/seccomp.json" --arg rootfs "$tmp/bundle/rootfs" \
+		'.root.path = $rootfs | .linux.seccomp = $p[0]' "$tmp/bundle/config.json" >"$tmp/seccomp/config.json"
+else
+	echo "hot-text: no $seccomp_src (package containers-common): the layout leaves seccomp's code out" >&2
+fi
 
 h=("$husk" --root "$tmp/root")
 n=0
@@ -41,6 +54,10 @@ profile() {
 }
 "${h[@]}" run --bundle "$tmp/bundle" hot-warm
 profile "${h[@]}" run --bundle "$tmp/bundle" hot-run
+if [ -d "$tmp/seccomp" ]; then
+	"${h[@]}" run --bundle "$tmp/seccomp" hot-seccomp-warm # fills the filter cache, as every later run finds it
+	profile "${h[@]}" run --bundle "$tmp/seccomp" hot-seccomp
+fi
 "${h[@]}" create --bundle "$tmp/sleep" hot-sleep
 profile "${h[@]}" start hot-sleep
 profile "${h[@]}" exec hot-sleep /bin/true

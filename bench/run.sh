@@ -138,6 +138,14 @@ add_runtime() {
 	fi
 }
 add_runtime husk "${HUSK:-$repo/build/husk}"
+# How much of husk's text the layout of src/cli/hot-text.ld put first (none: not a static GNU ld build,
+# or a layout so stale that nothing in it matches any more).
+if [ -n "${cmd[husk]:-}" ]; then
+	section_size() { readelf -SW "${cmd[husk]}" | awk -v s="$1" '{ for (i = 1; i < NF; i++) if ($i == s) print $(i + 4) }'; }
+	hot=$(section_size .text.husk_hot)
+	text=$(section_size .text)
+	log "husk: hot text $((0x${hot:-0} / 1024)) KiB of $(((0x${hot:-0} + 0x${text:-0}) / 1024)) KiB (src/cli/hot-text.ld)"
+fi
 add_runtime crun "${CRUN:-$(command -v crun || true)}"
 add_runtime runc "${RUNC:-$(command -v runc || true)}"
 [ ${#names[@]} -gt 0 ] || log "note: no runtime to measure, only the floor"

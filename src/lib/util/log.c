@@ -58,7 +58,9 @@ static size_t json_escape(char *buf, size_t len, size_t cap, const char *s)
 
 /* Kept out of husk_log: its 12 KiB of buffers would otherwise be a frame every disabled debug line
  * steps into, a stack page fault or two per husk run. */
-static __attribute__((noinline)) void log_line(enum husk_log_level level, const char *fmt, va_list ap)
+static void log_line(enum husk_log_level level, const char *fmt, va_list ap)
+        __attribute__((noinline, format(printf, 2, 0)));
+static void log_line(enum husk_log_level level, const char *fmt, va_list ap)
 {
         char msg[4096], line[8192], stamp[HUSK_TIMESTAMP_MAX];
         vsnprintf(msg, sizeof(msg), fmt, ap);

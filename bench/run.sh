@@ -95,12 +95,9 @@ variant() {
 		>"$tmp/bundle-$name/config.json"
 }
 # podman's default profile, resolved the way podman resolves it for its default capabilities
-podman_caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_FSETID","CAP_KILL","CAP_NET_BIND_SERVICE",
-  "CAP_SETFCAP","CAP_SETGID","CAP_SETPCAP","CAP_SETUID","CAP_SYS_CHROOT"]'
 seccomp_src=${PODMAN_SECCOMP:-/usr/share/containers/seccomp.json}
 if [ -f "$seccomp_src" ]; then
-	jq --arg arch amd64 --argjson caps "$podman_caps" -f "$repo/bench/podman-seccomp.jq" "$seccomp_src" \
-		>"$tmp/seccomp.json"
+	jq --arg arch amd64 -f "$repo/bench/podman-seccomp.jq" "$seccomp_src" >"$tmp/seccomp.json"
 	# shellcheck disable=SC2016 # $profile is jq's
 	variant seccomp '.linux.seccomp = $profile[0]' --slurpfile profile "$tmp/seccomp.json"
 else

@@ -37,9 +37,7 @@ jq '.process.args = ["sleep", "1000"] | .root.path = "'"$tmp/bundle/rootfs"'"' "
 seccomp_src=/usr/share/containers/seccomp.json
 if [ -f "$seccomp_src" ]; then
 	mkdir "$tmp/seccomp"
-	jq --arg arch amd64 --argjson caps '["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_FSETID","CAP_KILL",
-		"CAP_NET_BIND_SERVICE","CAP_SETFCAP","CAP_SETGID","CAP_SETPCAP","CAP_SETUID","CAP_SYS_CHROOT"]' \
-		-f "$repo/bench/podman-seccomp.jq" "$seccomp_src" >"$tmp/seccomp.json"
+	jq --arg arch amd64 -f "$repo/bench/podman-seccomp.jq" "$seccomp_src" >"$tmp/seccomp.json"
 	jq --slurpfile p "$tmp/seccomp.json" --arg rootfs "$tmp/bundle/rootfs" \
 		'.root.path = $rootfs | .linux.seccomp = $p[0]' "$tmp/bundle/config.json" >"$tmp/seccomp/config.json"
 else

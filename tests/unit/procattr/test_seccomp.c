@@ -350,12 +350,32 @@ static void test_unknown_syscall_skipped_and_arches(void **state)
 
 /* ---- cache ---- */
 
+/* Each cache test's directory: made before it, and removed by cmocka's teardown, which runs after a
+ * failed test too. */
+static int cache_dir_setup(void **state)
+{
+        char *dir = strdup("/tmp/husk-seccomp-cache-XXXXXX");
+        if (!dir || !mkdtemp(dir)) {
+                free(dir);
+                return -1;
+        }
+        *state = dir;
+        return 0;
+}
+
+static int cache_dir_teardown(void **state)
+{
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", (const char *)*state);
+        int r = system(cmd);
+        free(*state);
+        return r == 0 ? 0 : -1;
+}
+
 static void test_cache(void **state)
 {
-        (void)state;
-        char dir[] = "/tmp/husk-seccomp-cache-XXXXXX";
-        assert_non_null(mkdtemp(dir));
-        char cache_dir[sizeof(dir) + 16];
+        char *dir = *state;
+        char cache_dir[64];
         snprintf(cache_dir, sizeof(cache_dir), "%s/cache", dir); /* created by the first compile */
 
         struct husk_seccomp_syscall rule = {.names = names_getcwd, .action = HUSK_SECCOMP_ERRNO, .has_errno_ret = true,
@@ -417,8 +437,6 @@ static void test_cache(void **state)
         husk_seccomp_filter_free(second);
         husk_seccomp_filter_free(fresh);
         husk_seccomp_filter_free(other);
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-        assert_int_equal(system(cmd), 0);
 }
 
 static void expect_ret(const struct husk_seccomp_filter *filter, uint32_t audit_arch, uint32_t nr, uint32_t want);
@@ -449,9 +467,7 @@ static struct husk_spec *parse_config(const char *rules)
 
 static void test_cache_keyed_on_rules_text(void **state)
 {
-        (void)state;
-        char dir[] = "/tmp/husk-seccomp-cache-XXXXXX";
-        assert_non_null(mkdtemp(dir));
+        char *dir = *state;
         static const char rules[] = "[{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":42}]";
         struct husk_error *err = NULL;
         struct husk_seccomp_filter *first = NULL, *second = NULL, *third = NULL;
@@ -520,8 +536,6 @@ static void test_cache_keyed_on_rules_text(void **state)
         husk_seccomp_filter_free(first);
         husk_seccomp_filter_free(second);
         husk_seccomp_filter_free(third);
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-        assert_int_equal(system(cmd), 0);
 }
 
 /* A cached filter behaves like a fresh one once loaded. */
@@ -546,8 +560,7 @@ static void test_cached_filter_installs(void **state)
 {
         (void)state;
         SKIP_IF_NO_SECCOMP();
-        char dir[] = "/tmp/husk-seccomp-cache-XXXXXX";
-        assert_non_null(mkdtemp(dir));
+        char *dir = *state;
         struct husk_seccomp_syscall rule = {.names = names_getcwd, .action = HUSK_SECCOMP_ERRNO, .has_errno_ret = true,
                                             .errno_ret = 42};
         struct husk_seccomp cfg = profile(HUSK_SECCOMP_ALLOW, &rule, 1);
@@ -556,9 +569,6 @@ static void test_cached_filter_installs(void **state)
         assert_int_equal(husk_seccomp_compile_cached(&cfg, dir, &filter, NULL, &err), 0);
         husk_seccomp_filter_free(filter);
         assert_child_ok(child_cached_install, dir);
-        char cmd[128];
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-        assert_int_equal(system(cmd), 0);
 }
 
 static uint32_t eval(const struct husk_seccomp_filter *filter, uint32_t audit_arch, uint32_t nr)
@@ -935,13 +945,6 @@ static int count_cache_entries(const char *dir)
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static void rm_rf(const char *dir)
-{
-        char cmd[256];
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-        assert_int_equal(system(cmd), 0);
-}
-
 static bool file_exists_at(const char *dir, const char *name)
 {
         char path[512];
@@ -993,9 +996,7 @@ static bool compile_numbered(const char *dir, unsigned int n, char *ret_name, si
 
 static void test_cache_holds_the_patched_filter(void **state)
 {
-        (void)state;
-        char dir[] = "/tmp/husk-seccomp-cache-XXXXXX";
-        assert_non_null(mkdtemp(dir));
+        char *dir = *state;
         struct husk_seccomp_syscall rule = {.names = names_small_allow, .action = HUSK_SECCOMP_ALLOW};
         struct husk_seccomp cfg = profile(HUSK_SECCOMP_ERRNO, &rule, 1);
         struct husk_error *err = NULL;
@@ -1035,15 +1036,12 @@ static void test_cache_holds_the_patched_filter(void **state)
         husk_seccomp_filter_free(first);
         husk_seccomp_filter_free(cached);
         husk_seccomp_filter_free(fresh);
-        rm_rf(dir);
 }
 
 /* At most HUSK_SECCOMP_CACHE_MAX_ENTRIES entries; the least recently used (hits count as use) goes first. */
 static void test_cache_bound_lru(void **state)
 {
-        (void)state;
-        char dir[] = "/tmp/husk-seccomp-cache-XXXXXX";
-        assert_non_null(mkdtemp(dir));
+        char *dir = *state;
         enum { N = HUSK_SECCOMP_CACHE_MAX_ENTRIES };
         char names[N + 1][32];
         /* Fill the cache; entry i gets mtime base+i (file times are too coarse to order quick writes). */
@@ -1073,15 +1071,12 @@ static void test_cache_bound_lru(void **state)
         for (unsigned int i = 100; i < 100 + N / 2; i++)
                 compile_numbered(dir, i, none, sizeof(none));
         assert_int_equal(count_cache_entries(dir), N);
-        rm_rf(dir);
 }
 
 /* A writer that died leaves a temporary file: removed once stale; a fresh one may be in use; others are not ours. */
 static void test_cache_prunes_stale_temporary_files(void **state)
 {
-        (void)state;
-        char dir[] = "/tmp/husk-seccomp-cache-XXXXXX";
-        assert_non_null(mkdtemp(dir));
+        char *dir = *state;
         static const char *stale = ".0123456789abcdef.bpf.4242.17.tmp", *fresh = ".fedcba9876543210.bpf.4243.18.tmp";
         char cmd[512];
         snprintf(cmd, sizeof(cmd), "cd %s && touch %s %s notes.txt 0123456789abcdef.bpf.bak", dir, stale, fresh);
@@ -1094,7 +1089,6 @@ static void test_cache_prunes_stale_temporary_files(void **state)
         assert_true(file_exists_at(dir, "notes.txt"));
         assert_true(file_exists_at(dir, "0123456789abcdef.bpf.bak"));
         assert_true(file_exists_at(dir, name));
-        rm_rf(dir);
 }
 
 /* ---- notify ---- */
@@ -1245,9 +1239,9 @@ int main(void)
                 cmocka_unit_test(test_log_and_allow),
                 cmocka_unit_test(test_compile_errors),
                 cmocka_unit_test(test_unknown_syscall_skipped_and_arches),
-                cmocka_unit_test(test_cache),
-                cmocka_unit_test(test_cache_keyed_on_rules_text),
-                cmocka_unit_test(test_cached_filter_installs),
+                cmocka_unit_test_setup_teardown(test_cache, cache_dir_setup, cache_dir_teardown),
+                cmocka_unit_test_setup_teardown(test_cache_keyed_on_rules_text, cache_dir_setup, cache_dir_teardown),
+                cmocka_unit_test_setup_teardown(test_cached_filter_installs, cache_dir_setup, cache_dir_teardown),
                 cmocka_unit_test(test_enosys_stub_little_endian_arches),
                 cmocka_unit_test(test_enosys_stub_x86_64_without_x32),
                 cmocka_unit_test(test_enosys_stub_s390x_multiplexer),
@@ -1255,9 +1249,9 @@ int main(void)
                 cmocka_unit_test(test_enosys_in_the_kernel),
                 cmocka_unit_test(test_enosys_with_kill_and_trap_defaults),
                 cmocka_unit_test(test_enosys_with_flags_and_listener),
-                cmocka_unit_test(test_cache_holds_the_patched_filter),
-                cmocka_unit_test(test_cache_bound_lru),
-                cmocka_unit_test(test_cache_prunes_stale_temporary_files),
+                cmocka_unit_test_setup_teardown(test_cache_holds_the_patched_filter, cache_dir_setup, cache_dir_teardown),
+                cmocka_unit_test_setup_teardown(test_cache_bound_lru, cache_dir_setup, cache_dir_teardown),
+                cmocka_unit_test_setup_teardown(test_cache_prunes_stale_temporary_files, cache_dir_setup, cache_dir_teardown),
                 cmocka_unit_test(test_notify_listener),
                 cmocka_unit_test(test_send_listener_errors),
         };

@@ -17,6 +17,7 @@
 
 #include "helpers.h"
 #include "../../lib/bpf-run.h"
+#include "../../lib/tmpdir-fixture.h"
 #include "linux/seccomp-filter.h"
 #include "linux/seccomp-internal.h"
 #include "spec/spec.h"
@@ -350,28 +351,6 @@ static void test_unknown_syscall_skipped_and_arches(void **state)
 
 /* ---- cache ---- */
 
-/* Each cache test's directory: made before it, and removed by cmocka's teardown, which runs after a
- * failed test too. */
-static int cache_dir_setup(void **state)
-{
-        char *dir = strdup("/tmp/husk-seccomp-cache-XXXXXX");
-        if (!dir || !mkdtemp(dir)) {
-                free(dir);
-                return -1;
-        }
-        *state = dir;
-        return 0;
-}
-
-static int cache_dir_teardown(void **state)
-{
-        char cmd[256];
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", (const char *)*state);
-        int r = system(cmd);
-        free(*state);
-        return r == 0 ? 0 : -1;
-}
-
 static void test_cache(void **state)
 {
         char *dir = *state;
@@ -558,7 +537,6 @@ static int child_cached_install(void *arg)
 
 static void test_cached_filter_installs(void **state)
 {
-        (void)state;
         SKIP_IF_NO_SECCOMP();
         char *dir = *state;
         struct husk_seccomp_syscall rule = {.names = names_getcwd, .action = HUSK_SECCOMP_ERRNO, .has_errno_ret = true,
@@ -1239,9 +1217,9 @@ int main(void)
                 cmocka_unit_test(test_log_and_allow),
                 cmocka_unit_test(test_compile_errors),
                 cmocka_unit_test(test_unknown_syscall_skipped_and_arches),
-                cmocka_unit_test_setup_teardown(test_cache, cache_dir_setup, cache_dir_teardown),
-                cmocka_unit_test_setup_teardown(test_cache_keyed_on_rules_text, cache_dir_setup, cache_dir_teardown),
-                cmocka_unit_test_setup_teardown(test_cached_filter_installs, cache_dir_setup, cache_dir_teardown),
+                cmocka_unit_test_setup_teardown(test_cache, tmpdir_setup, tmpdir_teardown),
+                cmocka_unit_test_setup_teardown(test_cache_keyed_on_rules_text, tmpdir_setup, tmpdir_teardown),
+                cmocka_unit_test_setup_teardown(test_cached_filter_installs, tmpdir_setup, tmpdir_teardown),
                 cmocka_unit_test(test_enosys_stub_little_endian_arches),
                 cmocka_unit_test(test_enosys_stub_x86_64_without_x32),
                 cmocka_unit_test(test_enosys_stub_s390x_multiplexer),
@@ -1249,9 +1227,9 @@ int main(void)
                 cmocka_unit_test(test_enosys_in_the_kernel),
                 cmocka_unit_test(test_enosys_with_kill_and_trap_defaults),
                 cmocka_unit_test(test_enosys_with_flags_and_listener),
-                cmocka_unit_test_setup_teardown(test_cache_holds_the_patched_filter, cache_dir_setup, cache_dir_teardown),
-                cmocka_unit_test_setup_teardown(test_cache_bound_lru, cache_dir_setup, cache_dir_teardown),
-                cmocka_unit_test_setup_teardown(test_cache_prunes_stale_temporary_files, cache_dir_setup, cache_dir_teardown),
+                cmocka_unit_test_setup_teardown(test_cache_holds_the_patched_filter, tmpdir_setup, tmpdir_teardown),
+                cmocka_unit_test_setup_teardown(test_cache_bound_lru, tmpdir_setup, tmpdir_teardown),
+                cmocka_unit_test_setup_teardown(test_cache_prunes_stale_temporary_files, tmpdir_setup, tmpdir_teardown),
                 cmocka_unit_test(test_notify_listener),
                 cmocka_unit_test(test_send_listener_errors),
         };

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "spec_test.h"
+#include "../../lib/tmpdir-fixture.h"
 
 static struct husk_spec *parse_data(const char *name)
 {
@@ -762,27 +763,6 @@ static void test_names(void **state)
         assert_null(husk_spec_namespace(NULL, HUSK_NS_PID));
 }
 
-/* test_load's directory: made before it, removed by cmocka's teardown (which runs after a failure too). */
-static int load_dir_setup(void **state)
-{
-        char *dir = strdup("/tmp/husk-spec-test-XXXXXX");
-        if (!dir || !mkdtemp(dir)) {
-                free(dir);
-                return -1;
-        }
-        *state = dir;
-        return 0;
-}
-
-static int load_dir_teardown(void **state)
-{
-        char cmd[64];
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", (const char *)*state);
-        int r = system(cmd);
-        free(*state);
-        return r == 0 ? 0 : -1;
-}
-
 static void test_load(void **state)
 {
         const char *dir = *state;
@@ -917,7 +897,7 @@ int main(void)
             cmocka_unit_test(test_memory_policy_modes),
             cmocka_unit_test(test_scheduler_and_ioprio_names),
             cmocka_unit_test(test_names),
-            cmocka_unit_test_setup_teardown(test_load, load_dir_setup, load_dir_teardown),
+            cmocka_unit_test_setup_teardown(test_load, tmpdir_setup, tmpdir_teardown),
             cmocka_unit_test(test_process_parse),
             cmocka_unit_test(test_resources_parse),
             cmocka_unit_test(test_free_null),

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Regenerates src/cli/hot-text.ld from single-stepped profiles of the husk in BUILD (default build):
-# `run` (also with podman's seccomp profile), `start`, `exec`, `state`, `kill` and `delete` of the bench's
-# bundle (see scripts/hot-text.py).
+# `run` (also with podman's seccomp profile), `create`, `start`, `exec`, `state`, `kill` and `delete` of
+# the bench's bundle (see scripts/hot-text.py).
 # Run it as root after changes that move husk's hot path, rebuild, and commit the new layout.
 #
 # usage: sudo scripts/hot-text.sh [BUILD]
@@ -25,7 +25,15 @@ if [ -z "${HOT_TEXT_INNER:-}" ]; then
 fi
 
 tmp=$(mktemp -d /tmp/husk-hot-text.XXXXXX)
-trap '"$husk" --root "$tmp/root" delete -f hot-sleep >/dev/null 2>&1 || true; umount "$tmp/root" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+cleanup() {
+	local id
+	for id in hot-sleep hot-start; do
+		"$husk" --root "$tmp/root" delete -f "$id" >/dev/null 2>&1 || true
+	done
+	umount "$tmp/root" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 mkdir "$tmp/root"
 mount -t tmpfs tmpfs "$tmp/root"
 cc -O2 -Wall -Wextra -Werror -o "$tmp/insncount" "$repo/bench/insncount.c"
@@ -56,8 +64,19 @@ if [ -d "$tmp/seccomp" ]; then
 	"${h[@]}" run --bundle "$tmp/seccomp" hot-seccomp-warm # fills the filter cache, as every later run finds it
 	profile "${h[@]}" run --bundle "$tmp/seccomp" hot-seccomp
 fi
-"${h[@]}" create --bundle "$tmp/sleep" hot-sleep
-profile "${h[@]}" start hot-sleep
+# create (and its re-execution) traced: its init stays traced until the untraced start lets it exec
+# sleep, from where insncount leaves it.
+profile "${h[@]}" create --bundle "$tmp/sleep" hot-sleep &
+create=$!
+until [ "$("${h[@]}" state hot-sleep 2>/dev/null | jq -r .status)" = created ]; do
+	kill -0 "$create" 2>/dev/null || wait "$create" # a failed create fails the script here
+	sleep 0.1
+done
+"${h[@]}" start hot-sleep
+wait "$create"
+"${h[@]}" create --bundle "$tmp/sleep" hot-start
+profile "${h[@]}" start hot-start
+"${h[@]}" delete -f hot-start
 profile "${h[@]}" exec hot-sleep /bin/true
 profile "${h[@]}" state hot-sleep >/dev/null
 profile "${h[@]}" kill hot-sleep KILL

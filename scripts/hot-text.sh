@@ -53,20 +53,21 @@ else
 fi
 
 h=("$husk" --root "$tmp/root")
-n=0
+# profile NAME COMMAND...: COMMAND single-stepped, its profile in $tmp/profile.NAME
 profile() {
-	n=$((n + 1))
-	"$tmp/insncount" -d -x "$tmp/bundle/rootfs/bin/busybox" -o /dev/null -p "$tmp/profile.$n" -- "$@"
+	local name=$1
+	shift
+	"$tmp/insncount" -d -x "$tmp/bundle/rootfs/bin/busybox" -o /dev/null -p "$tmp/profile.$name" -- "$@"
 }
 "${h[@]}" run --bundle "$tmp/bundle" hot-warm
-profile "${h[@]}" run --bundle "$tmp/bundle" hot-run
+profile run "${h[@]}" run --bundle "$tmp/bundle" hot-run
 if [ -d "$tmp/seccomp" ]; then
 	"${h[@]}" run --bundle "$tmp/seccomp" hot-seccomp-warm # fills the filter cache, as every later run finds it
-	profile "${h[@]}" run --bundle "$tmp/seccomp" hot-seccomp
+	profile seccomp "${h[@]}" run --bundle "$tmp/seccomp" hot-seccomp
 fi
 # create (and its re-execution) traced: its init stays traced until the untraced start lets it exec
 # sleep, from where insncount leaves it.
-profile "${h[@]}" create --bundle "$tmp/sleep" hot-sleep &
+profile create "${h[@]}" create --bundle "$tmp/sleep" hot-sleep &
 create=$!
 until [ "$("${h[@]}" state hot-sleep 2>/dev/null | jq -r .status)" = created ]; do
 	kill -0 "$create" 2>/dev/null || wait "$create" # a failed create fails the script here
@@ -75,11 +76,11 @@ done
 "${h[@]}" start hot-sleep
 wait "$create"
 "${h[@]}" create --bundle "$tmp/sleep" hot-start
-profile "${h[@]}" start hot-start
+profile start "${h[@]}" start hot-start
 "${h[@]}" delete -f hot-start
-profile "${h[@]}" exec hot-sleep /bin/true
-profile "${h[@]}" state hot-sleep >/dev/null
-profile "${h[@]}" kill hot-sleep KILL
+profile exec "${h[@]}" exec hot-sleep /bin/true
+profile state "${h[@]}" state hot-sleep >/dev/null
+profile kill "${h[@]}" kill hot-sleep KILL
 while [ "$("${h[@]}" state hot-sleep | jq -r .status)" != stopped ]; do sleep 0.05; done
-profile "${h[@]}" delete hot-sleep
+profile delete "${h[@]}" delete hot-sleep
 python3 "$repo/scripts/hot-text.py" "$build/husk.map" "$tmp"/profile.* >"$repo/src/cli/hot-text.ld"

@@ -81,29 +81,13 @@ trap cleanup EXIT
 mkdir -p "$results"
 log() { echo "$*" | tee -a "$results/log.txt"; }
 
-# The bundle: busybox rootfs, the runc spec config, /bin/true. Variants share its rootfs by absolute path.
-CHECKER=/nonexistent "$repo/tests/lib/make-bundle.sh" "$tmp/bundle" >/dev/null
-jq '.process.args = ["/bin/true"]' "$tmp/bundle/config.json" >"$tmp/config.json"
-mv "$tmp/config.json" "$tmp/bundle/config.json"
+# The bundles (bench/bundles.sh): bundle, bundle-sleep, bundle-seccomp; variants share the rootfs.
+# shellcheck source=bench/bundles.sh
+. "$repo/bench/bundles.sh"
+bench_bundles "$tmp"
+[ -d "$tmp/bundle-seccomp" ] ||
+	log "note: no ${PODMAN_SECCOMP:-/usr/share/containers/seccomp.json} (package containers-common), seccomp rows skipped"
 rootfs=$tmp/bundle/rootfs
-# variant NAME JQ-FILTER [JQ ARGS...]: $tmp/bundle-NAME with the config changed by the filter
-variant() {
-	local name=$1 filter=$2
-	shift 2
-	mkdir -p "$tmp/bundle-$name"
-	jq "$@" --arg rootfs "$rootfs" ".root.path = \$rootfs | $filter" "$tmp/bundle/config.json" \
-		>"$tmp/bundle-$name/config.json"
-}
-# podman's default profile, resolved the way podman resolves it for its default capabilities
-seccomp_src=${PODMAN_SECCOMP:-/usr/share/containers/seccomp.json}
-if [ -f "$seccomp_src" ]; then
-	jq --arg arch amd64 -f "$repo/bench/podman-seccomp.jq" "$seccomp_src" >"$tmp/seccomp.json"
-	# shellcheck disable=SC2016 # $profile is jq's
-	variant seccomp '.linux.seccomp = $profile[0]' --slurpfile profile "$tmp/seccomp.json"
-else
-	log "note: no $seccomp_src (package containers-common), seccomp rows skipped"
-fi
-variant sleep '.process.args = ["sleep", "1000000"]'
 
 # checked RUNTIME BUNDLE ID: one run that must succeed; its output goes to $tmp/check.log
 checked() {
@@ -298,7 +282,7 @@ fi
 # mem_ok NAME PAGES: `run /bin/true` with memory (and memory+swap) limited to PAGES pages succeeds every try
 mem_ok() {
 	local name=$1 bytes=$(($2 * 4096)) t rc
-	variant mem ".linux.resources.memory = {limit: $bytes, swap: $bytes}"
+	bench_variant "$tmp" mem ".linux.resources.memory = {limit: $bytes, swap: $bytes}"
 	for ((t = 0; t < mem_tries; t++)); do
 		next_id
 		rc=0

@@ -37,20 +37,12 @@ trap cleanup EXIT
 mkdir "$tmp/root"
 mount -t tmpfs tmpfs "$tmp/root"
 cc -O2 -Wall -Wextra -Werror -o "$tmp/insncount" "$repo/bench/insncount.c"
-"$repo/tests/lib/make-bundle.sh" "$tmp/bundle" >/dev/null
-jq '.process.args = ["/bin/true"]' "$tmp/bundle/config.json" >"$tmp/config" && mv "$tmp/config" "$tmp/bundle/config.json"
-mkdir "$tmp/sleep"
-jq '.process.args = ["sleep", "1000"] | .root.path = "'"$tmp/bundle/rootfs"'"' "$tmp/bundle/config.json" >"$tmp/sleep/config.json"
-# With podman's seccomp profile as the bench resolves it (bench/run.sh), when the host has it.
-seccomp_src=/usr/share/containers/seccomp.json
-if [ -f "$seccomp_src" ]; then
-	mkdir "$tmp/seccomp"
-	jq --arg arch amd64 -f "$repo/bench/podman-seccomp.jq" "$seccomp_src" >"$tmp/seccomp.json"
-	jq --slurpfile p "$tmp/seccomp.json" --arg rootfs "$tmp/bundle/rootfs" \
-		'.root.path = $rootfs | .linux.seccomp = $p[0]' "$tmp/bundle/config.json" >"$tmp/seccomp/config.json"
-else
-	echo "hot-text: no $seccomp_src (package containers-common): the layout leaves seccomp's code out" >&2
-fi
+# The bench's bundles (bench/bundles.sh).
+# shellcheck source=bench/bundles.sh
+. "$repo/bench/bundles.sh"
+bench_bundles "$tmp"
+[ -d "$tmp/bundle-seccomp" ] ||
+	echo "hot-text: no podman seccomp profile (package containers-common): the layout leaves seccomp's code out" >&2
 
 h=("$husk" --root "$tmp/root")
 # profile NAME COMMAND...: COMMAND single-stepped, its profile in $tmp/profile.NAME
@@ -61,13 +53,13 @@ profile() {
 }
 "${h[@]}" run --bundle "$tmp/bundle" hot-warm
 profile run "${h[@]}" run --bundle "$tmp/bundle" hot-run
-if [ -d "$tmp/seccomp" ]; then
-	"${h[@]}" run --bundle "$tmp/seccomp" hot-seccomp-warm # fills the filter cache, as every later run finds it
-	profile seccomp "${h[@]}" run --bundle "$tmp/seccomp" hot-seccomp
+if [ -d "$tmp/bundle-seccomp" ]; then
+	"${h[@]}" run --bundle "$tmp/bundle-seccomp" hot-seccomp-warm # fills the filter cache, as every later run finds it
+	profile seccomp "${h[@]}" run --bundle "$tmp/bundle-seccomp" hot-seccomp
 fi
 # create (and its re-execution) traced: its init stays traced until the untraced start lets it exec
 # sleep, from where insncount leaves it.
-profile create "${h[@]}" create --bundle "$tmp/sleep" hot-sleep &
+profile create "${h[@]}" create --bundle "$tmp/bundle-sleep" hot-sleep &
 create=$!
 until [ "$("${h[@]}" state hot-sleep 2>/dev/null | jq -r .status)" = created ]; do
 	kill -0 "$create" 2>/dev/null || wait "$create" # a failed create fails the script here
@@ -75,7 +67,7 @@ until [ "$("${h[@]}" state hot-sleep 2>/dev/null | jq -r .status)" = created ]; 
 done
 "${h[@]}" start hot-sleep
 wait "$create"
-"${h[@]}" create --bundle "$tmp/sleep" hot-start
+"${h[@]}" create --bundle "$tmp/bundle-sleep" hot-start
 profile start "${h[@]}" start hot-start
 "${h[@]}" delete -f hot-start
 profile exec "${h[@]}" exec hot-sleep /bin/true

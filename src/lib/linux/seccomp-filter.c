@@ -280,7 +280,7 @@ int husk_seccomp_compile(struct husk_seccomp *cfg, struct husk_seccomp_filter **
                 return r;
         uint32_t default_action;
         r = scmp_action(cfg->default_action, cfg->has_default_errno_ret, cfg->default_errno_ret,
-                            "linux.seccomp.defaultAction", &default_action, err);
+                        "linux.seccomp.defaultAction", &default_action, err);
         if (r < 0)
                 return r;
         if (cfg->default_action == HUSK_SECCOMP_NOTIFY)

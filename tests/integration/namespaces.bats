@@ -16,6 +16,11 @@ ns_link() {
 	esac
 }
 
+# Whether process $1 is in a network namespace other than ours.
+own_net_ns() {
+	[ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]
+}
+
 has_time_ns() {
 	[ -e /proc/self/ns/time ]
 }
@@ -79,6 +84,32 @@ has_time_ns() {
 	# the pid and mount namespaces are still new ones
 	[ "$(kv ns.mnt)" != "$(readlink /proc/"$pid"/ns/mnt)" ]
 	[ "$(kv ns.pid)" != "$(readlink /proc/"$pid"/ns/pid)" ]
+}
+
+@test "namespaces: a new network namespace has its loopback up, with 127.0.0.1" {
+	container_run ip addr show lo
+	assert_status 0
+	assert_output_contains "<LOOPBACK,UP"
+	assert_output_contains "inet 127.0.0.1/8"
+	if [ -e /proc/net/if_inet6 ]; then
+		assert_output_contains "inet6 ::1/128"
+	fi
+}
+
+# Not the runtime's to configure: runc and crun leave a joined network namespace as they find it.
+@test "namespaces: the loopback of a joined network namespace is left down" {
+	unshare --net sleep 600 </dev/null >/dev/null 2>&1 3>&- &
+	pid=$!
+	BACKGROUND_PIDS+=("$pid")
+	retry 100 0.02 own_net_ns "$pid"
+	update_config '(.linux.namespaces[] | select(.type == "network")) |= . + {"path": ("/proc/"+$pid+"/ns/net")}' \
+		--arg pid "$pid"
+	container_run ip link show lo
+	assert_status 0
+	assert_output_contains "<LOOPBACK>"
+	run nsenter --net="/proc/$pid/ns/net" ip -o link show lo
+	[ "$status" -eq 0 ]
+	[[ "$output" != *UP* ]] || fail "the joined namespace's lo was brought up: $output"
 }
 
 @test "namespaces: join a pid namespace by path" {

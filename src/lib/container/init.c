@@ -19,6 +19,7 @@
 #include "container/sync.h"
 #include "linux/exec.h"
 #include "linux/hooks.h"
+#include "linux/loopback.h"
 #include "linux/rootfs.h"
 #include "linux/terminal.h"
 #include "linux/sysctls.h"
@@ -217,6 +218,11 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
         r = join_namespaces(l, err);
         if (r < 0)
                 return r;
+        if (l->ns.new_flags & CLONE_NEWNET) {
+                r = husk_loopback_up(err);
+                if (r < 0)
+                        return r;
+        }
         /* The root of a user namespace has the host permissions of the id it maps to, often none on
          * the directories above a bundle made by the host's root: say so rather than fail a mount. */
         if (l->ns.has[HUSK_NS_USER] && access(l->rootfs, X_OK) < 0)

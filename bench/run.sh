@@ -56,7 +56,13 @@ if [ -z "${HUSK_BENCH_INNER:-}" ]; then
 	export HUSK_BENCH_INNER=1 BENCH_RESULTS=$results
 	exec unshare --mount --propagation private bash "$0" "$@"
 fi
-umount /sys/fs/cgroup/unified 2>/dev/null || true
+# crun, not seeing a cgroup2 mount there, still makes a directory per container in what is left: the
+# host's /sys/fs/cgroup tmpfs under the mount point, hidden from the host but kept. Those are removed
+# at the end: what was not there before.
+unified_unmounted=0 unified_before=
+if umount /sys/fs/cgroup/unified 2>/dev/null; then
+	unified_unmounted=1 unified_before=$(ls -A /sys/fs/cgroup/unified)
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/husk-bench.XXXXXX")
 # The runtimes' state roots on a tmpfs, as their defaults (/run/husk, /run/crun, /run/runc) are on any host
@@ -76,6 +82,10 @@ cleanup() {
 	done
 	umount "$state" 2>/dev/null || true
 	rm -rf "$tmp"
+	[ "$unified_unmounted" = 1 ] || return 0
+	for id in $(ls -A /sys/fs/cgroup/unified); do
+		grep -qxF -- "$id" <<<"$unified_before" || rm -rf "/sys/fs/cgroup/unified/${id:?}"
+	done
 }
 trap cleanup EXIT
 mkdir -p "$results"

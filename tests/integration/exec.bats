@@ -200,6 +200,18 @@ EOF
 	[ "$(kv TERM)" = vt100 ] || fail "--env not applied"
 }
 
+@test "exec: HOME comes from the container's /etc/passwd for the exec'd user" {
+	start_container
+	run --separate-stderr husk exec "$ID" checker env HOME </dev/null
+	assert_status 0
+	[ "$(kv HOME)" = /root ] || fail "root: $output"
+	run --separate-stderr husk exec -u 65534:65534 "$ID" checker env HOME </dev/null
+	assert_status 0
+	[ "$(kv HOME)" = /nonexistent ] || fail "nobody: $output"
+	run --separate-stderr husk exec -e HOME=/elsewhere "$ID" checker env HOME </dev/null
+	[ "$(kv HOME)" = /elsewhere ] || fail "--env HOME not kept: $output"
+}
+
 @test "exec: -u UID[:GID] and -g/--additional-gids set the user" {
 	start_container
 	run --separate-stderr husk exec -u 65534:65533 -g 10 -g 20 "$ID" checker ids </dev/null

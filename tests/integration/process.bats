@@ -35,7 +35,7 @@ has_cap_sys_resource() {
 	[ "$(kv pid)" = 1 ]
 }
 
-@test "process: env is exactly process.env, nothing from the runtime's environment" {
+@test "process: env is process.env (and HOME), nothing from the runtime's environment" {
 	update_config '.process.env = ["PATH=/bin", "FOO=bar", "WITH_EQUALS=a=b", "EMPTY="]'
 	export HUSK_TEST_LEAK=leaked
 	container_run checker env
@@ -44,6 +44,45 @@ has_cap_sys_resource() {
 	[ "$(kv WITH_EQUALS)" = a=b ]
 	printf '%s\n' "$output" | grep -qx 'EMPTY='
 	[[ "$output" != *HUSK_TEST_LEAK* ]] || fail "runtime environment leaked"
+}
+
+# runc and crun add HOME from the container's passwd (first entry of the uid), "/" when there is none.
+@test "process: HOME is the user's home from the container's /etc/passwd when process.env has none" {
+	update_config '.process.env = ["PATH=/bin"]'
+	container_run checker env HOME
+	assert_status 0
+	[ "$(kv HOME)" = /root ] || fail "root: $output"
+	update_config '.process.user = {"uid": 65534, "gid": 65534}'
+	ID=$ID-n container_run checker env HOME
+	assert_status 0
+	[ "$(kv HOME)" = /nonexistent ] || fail "nobody: $output"
+	update_config '.process.user = {"uid": 1234, "gid": 1234}'
+	ID=$ID-u container_run checker env HOME
+	assert_status 0
+	[ "$(kv HOME)" = / ] || fail "uid without an entry: $output"
+}
+
+@test "process: a HOME in process.env is kept, an empty one replaced" {
+	update_config '.process.env = ["PATH=/bin", "HOME=/srv/app"]'
+	container_run checker env
+	assert_status 0
+	[ "$(kv HOME)" = /srv/app ] || fail "HOME not kept: $output"
+	[ "$(grep -c '^HOME=' <<<"$output")" = 1 ] || fail "HOME set twice"
+	update_config '.process.env = ["HOME=", "PATH=/bin"]'
+	ID=$ID-e container_run checker env
+	assert_status 0
+	[ "$(kv HOME)" = /root ] || fail "empty HOME not replaced: $output"
+	[ "$(grep -c '^HOME=' <<<"$output")" = 1 ] || fail "HOME set twice"
+}
+
+@test "process: a FIFO at /etc/passwd neither hangs the start nor gives a HOME but /" {
+	husk_only "runc blocks opening it"
+	rm "$BUNDLE/rootfs/etc/passwd"
+	mkfifo "$BUNDLE/rootfs/etc/passwd"
+	update_config '.process.env = ["PATH=/bin"]'
+	container_run checker env HOME
+	assert_status 0
+	[ "$(kv HOME)" = / ]
 }
 
 @test "process: cwd" {

@@ -72,10 +72,13 @@ static int join_memory_cgroup(const struct husk_process_setup *s, struct husk_er
         return s->memory_cgroup_fd && s->trampoline_fd < 0 ? husk_cgroup_enter_memory(s->memory_cgroup_fd, err) : 0;
 }
 
-int husk_process_become_user(const struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err)
+int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err)
 {
         const struct husk_process *p = s->process;
-        int r;
+        /* First: as root, before a seccomp filter that might refuse the reads. */
+        int r = husk_user_home_env(p, &s->env, err);
+        if (r < 0)
+                return r;
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return husk_error_set(err, errno, "process.noNewPrivileges");
         if (husk_process_seccomp_early(s) &&
@@ -114,7 +117,7 @@ int husk_process_exec(const struct husk_process_setup *s, const char *exec_path,
                 return r;
         if ((r = husk_cpu_affinity_final(s->process, err)) < 0)
                 return r;
-        char *const *env = s->process->env ? s->process->env : (char *[]){NULL};
+        char *const *env = s->env ? s->env : s->process->env ? s->process->env : (char *[]){NULL};
         if (s->trampoline_fd >= 0)
                 return husk_trampoline_exec(s->trampoline_fd, s->exec_error_fd,
                                             s->memory_cgroup_fd ? *s->memory_cgroup_fd : -1, exec_path,

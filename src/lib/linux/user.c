@@ -1,11 +1,19 @@
-/* The container process's identity: groups, gid, uid, umask. */
+/* The container process's identity: groups, gid, uid, umask, HOME. */
 #include "linux/user.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/path.h"
 
 int husk_user_switch(const struct husk_user *user, bool setgroups_allowed, struct husk_error **err)
 {
@@ -25,4 +33,80 @@ int husk_user_switch(const struct husk_user *user, bool setgroups_allowed, struc
 void husk_user_umask(const struct husk_user *user)
 {
         umask(user->has_umask ? user->umask : 0022);
+}
+
+/* The home field of the first line of /etc/passwd whose uid is uid (*ret_home NULL when none). */
+static int passwd_home(FILE *f, uid_t uid, char **ret_home)
+{
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
+        *ret_home = NULL;
+        while ((len = getline(&line, &cap, f)) >= 0) {
+                if (len > 0 && line[len - 1] == '\n')
+                        line[len - 1] = '\0';
+                /* name:password:uid:gid:gecos:home:shell */
+                char *field[7];
+                char *p = line;
+                size_t n = 0;
+                for (; n < 7 && p; n++) {
+                        field[n] = p;
+                        p = strchr(p, ':');
+                        if (p)
+                                *p++ = '\0';
+                }
+                if (n < 6 || !isdigit((unsigned char)field[2][0]))
+                        continue;
+                char *end;
+                errno = 0;
+                unsigned long v = strtoul(field[2], &end, 10);
+                if (errno || *end || v != (unsigned long)uid)
+                        continue;
+                *ret_home = strdup(field[5]);
+                return *ret_home ? 0 : -ENOMEM;
+        }
+        return ferror(f) ? -EIO : 0;
+}
+
+int husk_user_home_env(const struct husk_process *process, char ***ret_env, struct husk_error **err)
+{
+        *ret_env = NULL;
+        size_t n = 0;
+        for (char **e = process->env; e && *e; e++, n++)
+                if (strncmp(*e, "HOME=", 5) == 0 && (*e)[5])
+                        return 0;
+
+        _cleanup_free_ char *home = NULL;
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return husk_error_set(err, errno, "process.env: HOME: open `/`");
+        /* O_NONBLOCK: a FIFO in its place must not hang the start; only a regular file is read. */
+        _cleanup_close_ int fd = husk_path_open_in_root(root, "/etc/passwd", O_RDONLY | O_NONBLOCK, 0, NULL);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+                _cleanup_fclose_ FILE *f = fdopen(fd, "re");
+                if (!f)
+                        return husk_error_set(err, errno, "process.env: HOME: read the container's `/etc/passwd`");
+                fd = -1; /* the FILE owns it */
+                int r = passwd_home(f, process->user.uid, &home);
+                if (r < 0)
+                        return husk_error_set(err, -r, "process.env: HOME: read the container's `/etc/passwd`");
+        } else if (fd < 0 && fd != -ENOENT && fd != -ENOTDIR) {
+                return husk_error_set(err, -fd, "process.env: HOME: open the container's `/etc/passwd`");
+        }
+
+        const char *value = home && *home ? home : "/";
+        _cleanup_free_ char **env = calloc(n + 2, sizeof(*env));
+        _cleanup_free_ char *entry = malloc(strlen("HOME=") + strlen(value) + 1);
+        if (!env || !entry)
+                return husk_error_set(err, ENOMEM, "process.env: HOME");
+        strcpy(stpcpy(entry, "HOME="), value);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+                if (strncmp(process->env[i], "HOME=", 5) != 0) /* an empty HOME= is replaced */
+                        env[k++] = process->env[i];
+        env[k++] = TAKE_PTR(entry);
+        env[k] = NULL;
+        *ret_env = TAKE_PTR(env);
+        return 0;
 }

@@ -56,10 +56,17 @@ has_cap_sys_resource() {
 	ID=$ID-n container_run checker env HOME
 	assert_status 0
 	[ "$(kv HOME)" = /nonexistent ] || fail "nobody: $output"
-	update_config '.process.user = {"uid": 1234, "gid": 1234}'
+	update_config '.process.user = {"uid": 4321, "gid": 4321}'
 	ID=$ID-u container_run checker env HOME
 	assert_status 0
 	[ "$(kv HOME)" = / ] || fail "uid without an entry: $output"
+	# Lines that are not entries are passed over; the first entry of a uid wins.
+	printf '%s\n' 'not an entry' 'bad:x:12x4:0::/bad:' '+::::::' \
+		'app:x:1234:1234:App:/home/app:/bin/sh' 'again:x:1234:1234::/other:/bin/sh' >>"$BUNDLE/rootfs/etc/passwd"
+	update_config '.process.user = {"uid": 1234, "gid": 1234}'
+	ID=$ID-a container_run checker env HOME
+	assert_status 0
+	[ "$(kv HOME)" = /home/app ] || fail "uid 1234: $output"
 }
 
 @test "process: a HOME in process.env is kept, an empty one replaced" {

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -14,6 +13,8 @@
 
 #include "util/cleanup.h"
 #include "util/path.h"
+
+#define PASSWD_MAX (16 << 20)
 
 int husk_user_switch(const struct husk_user *user, bool setgroups_allowed, struct husk_error **err)
 {
@@ -35,16 +36,13 @@ void husk_user_umask(const struct husk_user *user)
         umask(user->has_umask ? user->umask : 0022);
 }
 
-/* The home field of the first line of /etc/passwd whose uid is uid (*ret_home NULL when none). */
-static int passwd_home(FILE *f, uid_t uid, char **ret_home)
+/* The home field of the first line of a passwd text whose uid is uid; NULL when none. */
+static const char *passwd_home(char *text, uid_t uid)
 {
-        _cleanup_free_ char *line = NULL;
-        size_t cap = 0;
-        ssize_t len;
-        *ret_home = NULL;
-        while ((len = getline(&line, &cap, f)) >= 0) {
-                if (len > 0 && line[len - 1] == '\n')
-                        line[len - 1] = '\0';
+        for (char *line = text, *next; *line; line = next) {
+                next = line + strcspn(line, "\n");
+                if (*next)
+                        *next++ = '\0';
                 /* name:password:uid:gid:gecos:home:shell */
                 char *field[7];
                 char *p = line;
@@ -60,12 +58,43 @@ static int passwd_home(FILE *f, uid_t uid, char **ret_home)
                 char *end;
                 errno = 0;
                 unsigned long v = strtoul(field[2], &end, 10);
-                if (errno || *end || v != (unsigned long)uid)
-                        continue;
-                *ret_home = strdup(field[5]);
-                return *ret_home ? 0 : -ENOMEM;
+                if (!errno && !*end && v == (unsigned long)uid)
+                        return field[5];
         }
-        return ferror(f) ? -EIO : 0;
+        return NULL;
+}
+
+/* The container's /etc/passwd as a string (*ret NULL when there is none to read). */
+static int read_passwd(char **ret, struct husk_error **err)
+{
+        *ret = NULL;
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return husk_error_set(err, errno, "process.env: HOME: open `/`");
+        /* O_NONBLOCK: a FIFO in its place must not hang the start; only a regular file is read. */
+        _cleanup_close_ int fd = husk_path_open_in_root(root, "/etc/passwd", O_RDONLY | O_NONBLOCK, 0, NULL);
+        if (fd == -ENOENT || fd == -ENOTDIR)
+                return 0;
+        if (fd < 0)
+                return husk_error_set(err, -fd, "process.env: HOME: open the container's `/etc/passwd`");
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return husk_error_set(err, errno, "process.env: HOME: stat the container's `/etc/passwd`");
+        if (!S_ISREG(st.st_mode))
+                return 0;
+        if (st.st_size > PASSWD_MAX)
+                return husk_error_set(err, EFBIG, "process.env: HOME: the container's `/etc/passwd` is over %d MiB",
+                                      PASSWD_MAX >> 20);
+        size_t size = (size_t)st.st_size;
+        _cleanup_free_ char *text = malloc(size + 1);
+        if (!text)
+                return husk_error_set(err, ENOMEM, "process.env: HOME");
+        ssize_t n = read(fd, text, size); /* a regular file: all of it, or less if it shrank */
+        if (n < 0)
+                return husk_error_set(err, errno, "process.env: HOME: read the container's `/etc/passwd`");
+        text[n] = '\0';
+        *ret = TAKE_PTR(text);
+        return 0;
 }
 
 int husk_user_home_env(const struct husk_process *process, char ***ret_env, struct husk_error **err)
@@ -76,25 +105,11 @@ int husk_user_home_env(const struct husk_process *process, char ***ret_env, stru
                 if (strncmp(*e, "HOME=", 5) == 0 && (*e)[5])
                         return 0;
 
-        _cleanup_free_ char *home = NULL;
-        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0)
-                return husk_error_set(err, errno, "process.env: HOME: open `/`");
-        /* O_NONBLOCK: a FIFO in its place must not hang the start; only a regular file is read. */
-        _cleanup_close_ int fd = husk_path_open_in_root(root, "/etc/passwd", O_RDONLY | O_NONBLOCK, 0, NULL);
-        struct stat st;
-        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-                _cleanup_fclose_ FILE *f = fdopen(fd, "re");
-                if (!f)
-                        return husk_error_set(err, errno, "process.env: HOME: read the container's `/etc/passwd`");
-                fd = -1; /* the FILE owns it */
-                int r = passwd_home(f, process->user.uid, &home);
-                if (r < 0)
-                        return husk_error_set(err, -r, "process.env: HOME: read the container's `/etc/passwd`");
-        } else if (fd < 0 && fd != -ENOENT && fd != -ENOTDIR) {
-                return husk_error_set(err, -fd, "process.env: HOME: open the container's `/etc/passwd`");
-        }
-
+        _cleanup_free_ char *passwd = NULL;
+        int r = read_passwd(&passwd, err);
+        if (r < 0)
+                return r;
+        const char *home = passwd ? passwd_home(passwd, process->user.uid) : NULL;
         const char *value = home && *home ? home : "/";
         _cleanup_free_ char **env = calloc(n + 2, sizeof(*env));
         _cleanup_free_ char *entry = malloc(strlen("HOME=") + strlen(value) + 1);

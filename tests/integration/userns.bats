@@ -67,8 +67,7 @@ teardown() { husk_teardown; }
 		grep -E " /(proc|dev/pts|dev/shm|dev/mqueue) " /proc/self/mounts | cut -d" " -f2,3
 		echo pid=$$ self=$(readlink /proc/self)
 		echo x > /dev/shm/f && echo shm=$(cat /dev/shm/f)
-		[ -c /dev/pts/ptmx ] && echo ptmx=ok
-		echo mqueue=$(stat -c %u /dev/mqueue)'
+		[ -c /dev/pts/ptmx ] && echo ptmx=ok'
 	assert_status 0
 	assert_output_contains "/proc proc"
 	assert_output_contains "/dev/pts devpts"
@@ -76,6 +75,16 @@ teardown() { husk_teardown; }
 	assert_output_contains "/dev/mqueue mqueue"
 	[ "$(kv shm)" = x ] || fail "$output"
 	[ "$(kv ptmx)" = ok ] || fail "$output"
+}
+
+# The mqueue filesystem's root takes the ids of whoever made the ipc namespace: husk makes it as the
+# mapped root, as crun does (runc 1.1 makes it before its setresgid: 0:65534).
+@test "userns: the ipc namespace is made by the mapped root: /dev/mqueue is root's" {
+	skip_on_runc "1.1 leaves /dev/mqueue's group unmapped (nogroup)"
+	container_run sh -c 'echo mqueue=$(stat -c %u:%g /dev/mqueue); echo ipc=$(readlink /proc/self/ns/ipc)'
+	assert_status 0
+	[ "$(kv mqueue)" = 0:0 ] || fail "$output"
+	[ "$(kv ipc)" != "$(readlink /proc/self/ns/ipc)" ] || fail "no ipc namespace of its own: $output"
 }
 
 @test "userns: a terminal comes from the container's devpts" {

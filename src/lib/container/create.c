@@ -249,6 +249,11 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
                  * cgroup namespace after that. */
                 flags &= ~(unsigned long)CLONE_NEWCGROUP;
         l->cgroup_ns_at_clone = (flags & CLONE_NEWCGROUP) != 0;
+        /* An ipc namespace made by clone3 gets its mqueue filesystem root from our ids, which the new user
+         * namespace does not map (/dev/mqueue would be nobody's): the init makes it once it is root there. */
+        l->ipc_ns_as_root = (flags & CLONE_NEWUSER) && (flags & CLONE_NEWIPC);
+        if (l->ipc_ns_as_root)
+                flags &= ~(unsigned long)CLONE_NEWIPC;
         struct husk_clone_args args = {
                 .flags = flags | CLONE_PIDFD,
                 .pidfd = (uint64_t)(uintptr_t)&l->pidfd,

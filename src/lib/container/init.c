@@ -215,6 +215,8 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
                                       "map id 0",
                                       husk_spec_namespace(spec, HUSK_NS_USER)->path);
         }
+        if (l->ipc_ns_as_root && unshare(CLONE_NEWIPC) < 0)
+                return husk_error_set(err, errno, "create ipc namespace");
         r = join_namespaces(l, err);
         if (r < 0)
                 return r;

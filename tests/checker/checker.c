@@ -783,6 +783,52 @@ static int cmd_status(int argc, char **argv)
         return print_status_field(argv[1]);
 }
 
+/* The session keyring this process holds: its serial, name ("_ses" when anonymous) and permissions. */
+static int cmd_keyring(int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        /* KEYCTL_GET_KEYRING_ID 0, KEY_SPEC_SESSION_KEYRING -3, create 0; KEYCTL_DESCRIBE 6 */
+        long id = syscall(SYS_keyctl, 0, -3, 0, 0, 0);
+        if (id < 0) {
+                printf("keyring=%s\n", strerror(errno));
+                return 0;
+        }
+        char text[512];
+        long n = syscall(SYS_keyctl, 6, id, text, sizeof(text) - 1, 0);
+        if (n < 0) {
+                printf("keyring.id=%ld\nkeyring.describe=%s\n", id, strerror(errno));
+                return 0;
+        }
+        text[(size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1] = '\0';
+        /* type;uid;gid;perm;name */
+        char *f[5] = {text};
+        for (int i = 1; i < 5 && f[i - 1]; i++) {
+                f[i] = strchr(f[i - 1], ';');
+                if (f[i])
+                        *f[i]++ = '\0';
+        }
+        printf("keyring.id=%ld\nkeyring.perm=%s\nkeyring.name=%s\n", id, f[3] ? f[3] : "", f[4] ? f[4] : "");
+        return 0;
+}
+
+/* Join (making it if need be) the session keyring NAME, let its user and others search it, print its id
+ * and wait to be killed: a keyring someone made before the container, under the container's name. */
+static int cmd_keyring_hold(int argc, char **argv)
+{
+        (void)argc;
+        /* KEYCTL_JOIN_SESSION_KEYRING 1, KEYCTL_SETPERM 5: possessor all, user and other view+search */
+        long id = syscall(SYS_keyctl, 1, argv[1], 0, 0, 0);
+        if (id < 0 || syscall(SYS_keyctl, 5, id, 0x3f090009, 0, 0) < 0) {
+                printf("keyring=%s\n", strerror(errno));
+                return 1;
+        }
+        printf("keyring.id=%ld\n", id);
+        fflush(stdout);
+        for (;;)
+                pause();
+}
+
 struct command {
         const char *name;
         int min_args, max_args; /* arguments after the subcommand name */
@@ -815,6 +861,8 @@ static const struct command commands[] = {
         {"tty", 0, 0, cmd_tty, "tty                   whether stdio are terminals, ctty"},
         {"lsm", 0, 0, cmd_lsm, "lsm                   lsm.current=<label>"},
         {"signals", 0, 0, cmd_signals, "signals               SigPnd ShdPnd SigBlk SigIgn SigCgt"},
+        {"keyring-hold", 1, 1, cmd_keyring_hold, "keyring-hold NAME     join session keyring NAME, open it, wait"},
+        {"keyring", 0, 0, cmd_keyring, "keyring               keyring.id, .perm, .name of the session keyring"},
         {"status", 1, 1, cmd_status, "status FIELD          FIELD=value from /proc/self/status"},
 };
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -103,6 +104,23 @@ static int resolve_paths(struct husk_launch *l, struct husk_error **err)
         l->rootfs = realpath(joined ? joined : root_path, NULL);
         if (!l->rootfs)
                 return husk_error_set(err, errno, "config.json: root.path: `%s`", joined ? joined : root_path);
+        return 0;
+}
+
+/* "_ses.<id>.<random>": runc's name plus a part nobody can guess, so nobody can make the keyring first. */
+static int session_keyring_name(struct husk_launch *l, struct husk_error **err)
+{
+        if (l->opts->no_new_keyring)
+                return 0;
+        uint64_t nonce;
+        if (getrandom(&nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
+                return husk_error_set(err, errno ? errno : EIO, "session keyring: getrandom");
+        size_t len = strlen("_ses.") + strlen(l->id) + 1 + 16 + 1;
+        char *name = malloc(len);
+        if (!name)
+                return husk_error_set(err, ENOMEM, "session keyring");
+        snprintf(name, len, "_ses.%s.%016llx", l->id, (unsigned long long)nonce);
+        l->state.session_keyring = name;
         return 0;
 }
 
@@ -537,6 +555,8 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
                 if (r < 0)
                         return r;
         }
+        if ((r = session_keyring_name(l, err)) < 0)
+                return r;
         fill_state(l);
 
         /* From here on the host changes: every failure goes through husk_launch_abort. */
@@ -688,7 +708,8 @@ void husk_launch_release(struct husk_launch *l)
         free(l->bundle);
         free(l->rootfs);
         free(l->state.created);
-        l->bundle = l->rootfs = l->state.created = NULL;
+        free(l->state.session_keyring);
+        l->bundle = l->rootfs = l->state.created = l->state.session_keyring = NULL;
 }
 
 int husk_container_create(const struct husk_runtime *rt, const char *id, const struct husk_create_options *opts,

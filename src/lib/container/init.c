@@ -19,6 +19,7 @@
 #include "container/sync.h"
 #include "linux/exec.h"
 #include "linux/hooks.h"
+#include "linux/keyring.h"
 #include "linux/loopback.h"
 #include "linux/rootfs.h"
 #include "linux/terminal.h"
@@ -217,6 +218,11 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
         }
         if (l->ipc_ns_as_root && unshare(CLONE_NEWIPC) < 0)
                 return husk_error_set(err, errno, "create ipc namespace");
+        if (l->state.session_keyring) {
+                r = husk_keyring_create_session(l->state.session_keyring, l->ns.has[HUSK_NS_USER], err);
+                if (r < 0)
+                        return r;
+        }
         r = join_namespaces(l, err);
         if (r < 0)
                 return r;

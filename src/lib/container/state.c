@@ -225,6 +225,8 @@ int husk_state_write(int dirfd, const struct husk_state *s, struct husk_error **
         json_object_set_new(o, "foreground", json_boolean(s->foreground));
         json_object_set_new(o, "noPivot", json_boolean(s->no_pivot));
         json_object_set_new(o, "intelRdt", json_boolean(s->intel_rdt));
+        if (s->session_keyring)
+                json_object_set_new(o, "sessionKeyring", json_string(s->session_keyring));
         if (s->poststart.len)
                 json_object_set_new(o, "poststart", hooks_to_json(&s->poststart));
         if (s->poststop.len)
@@ -345,6 +347,7 @@ int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct h
         s->foreground = json_is_true(json_object_get(o, "foreground"));
         s->no_pivot = json_is_true(json_object_get(o, "noPivot"));
         s->intel_rdt = json_is_true(json_object_get(o, "intelRdt"));
+        s->session_keyring = dup_string(o, "sessionKeyring");
         json_t *ann = json_object_get(o, "annotations");
         size_t n = json_object_size(ann);
         if (n && (s->annotations.items = calloc(n, sizeof(struct husk_kv)))) {
@@ -495,6 +498,7 @@ void husk_state_free(struct husk_state *s)
         free(s->rootfs);
         free(s->created);
         free(s->cgroup_path);
+        free(s->session_keyring);
         for (size_t i = 0; i < s->annotations.len; i++) {
                 free(s->annotations.items[i].key);
                 free(s->annotations.items[i].value);

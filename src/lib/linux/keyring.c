@@ -1,0 +1,71 @@
+/* The container's session keyring (keyctl(2), no libkeyutils). */
+#include "linux/keyring.h"
+
+#include <errno.h>
+#include <linux/keyctl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Permission bits of keyctl_setperm(3): possessor, user, group, other, a byte each from the top. */
+#define KEY_USR_SEARCH 0x00080000U
+#define KEY_OTH_SEARCH 0x00000008U
+
+static long keyctl_join(const char *name)
+{
+        return syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+}
+
+static int join_error(const char *name, struct husk_error **err)
+{
+        if (errno == EDQUOT)
+                return husk_error_set(err, errno,
+                                      "join a new session keyring `%s`: the owner's key quota is used up "
+                                      "(kernel.keys.maxkeys, kernel.keys.maxbytes; --no-new-keyring skips it)",
+                                      name);
+        return husk_error_set(err, errno, "join a new session keyring `%s`", name);
+}
+
+/* The permission word of a key: the fourth field of its description "type;uid;gid;perm;name". */
+static int key_perm(long id, unsigned int *ret)
+{
+        char text[256];
+        long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, text, sizeof(text), 0);
+        if (n < 0)
+                return -errno;
+        text[(size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1] = '\0';
+        const char *p = text;
+        for (int i = 0; i < 3 && p; i++)
+                if ((p = strchr(p, ';')))
+                        p++;
+        char *end;
+        unsigned long v = p ? strtoul(p, &end, 16) : 0;
+        if (!p || *end != ';')
+                return -EPROTO;
+        *ret = (unsigned int)v;
+        return 0;
+}
+
+int husk_keyring_create_session(const char *name, bool in_userns, struct husk_error **err)
+{
+        long id = keyctl_join(name);
+        if (id < 0)
+                return errno == ENOSYS ? 0 : join_error(name, err);
+        unsigned int perm;
+        int r = key_perm(id, &perm);
+        if (r < 0)
+                return husk_error_set(err, -r, "session keyring `%s`: read its permissions", name);
+        perm |= in_userns ? KEY_OTH_SEARCH : KEY_USR_SEARCH;
+        if (syscall(SYS_keyctl, KEYCTL_SETPERM, id, perm, 0, 0) < 0)
+                return husk_error_set(err, errno, "session keyring `%s`: set its permissions to %#x", name, perm);
+        return 0;
+}
+
+int husk_keyring_join_session(const char *name, struct husk_error **err)
+{
+        if (keyctl_join(name) < 0 && errno != ENOSYS)
+                return join_error(name, err);
+        return 0;
+}

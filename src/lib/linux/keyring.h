@@ -1,0 +1,20 @@
+/* The container's session keyring: keys the session husk was started from are not the container's. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "util/error.h"
+
+/*
+ * As the init: join a new session keyring named `name` (runc and crun give each container its own,
+ * so its processes do not possess the keys of the caller's session), and let the container's exec'd
+ * processes find it: search permission for its owner, the container's root, and in a user namespace
+ * for the others there too (runc's permissions). The name should be unguessable (create.c adds a
+ * random part): a keyring of that name made beforehand by someone else would be joined instead.
+ * A kernel without keyrings (ENOSYS) is passed over.
+ */
+int husk_keyring_create_session(const char *name, bool in_userns, struct husk_error **err);
+
+/* As an exec'd process: join the container's session keyring `name` (a new one of that name where this
+ * process may not search it). ENOSYS is passed over. */
+int husk_keyring_join_session(const char *name, struct husk_error **err);

@@ -146,6 +146,10 @@ int cli_run(struct cli_global *g, int argc, char **argv, struct husk_error **err
                 CREATE_OPTIONS(o),
                 {"detach", 'd', CLI_BOOL, &o.detach, "return after start instead of waiting"},
                 {"keep", 0, CLI_BOOL, &o.keep, "do not delete the container after it exits"},
+                /* runc's run makes itself the child subreaper unless told not to; husk never does (an init in a
+                 * pid namespace of its own adopts the container's orphans there anyway). Taken for the
+                 * programs that pass it. */
+                {"no-subreaper", 0, CLI_BOOL, &(bool){false}, "accepted for runc compatibility: husk is never a subreaper"},
                 {"help", 'h', CLI_BOOL, &help, "show this help"},
                 {0},
         };

@@ -88,6 +88,13 @@ teardown() { husk_teardown; }
 	[ ! -e "$ROOT/$ID" ]
 }
 
+@test "run: --no-subreaper is taken, as runc takes it" {
+	set_args sh -c 'exit 4'
+	run husk run --no-subreaper --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 4
+	assert_no_trace
+}
+
 @test "run: a container killed by signal N makes run exit 128+N" {
 	set_args sleep 600
 	"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/run.out" 2>&1 3>&- &

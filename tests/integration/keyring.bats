@@ -25,6 +25,17 @@ start_sleeper() {
 	[ "$(kv keyring.perm)" = 3f1b0000 ] || fail "permissions: $output"
 }
 
+# The keyring's description outgrows a small buffer: its permissions must still be read right.
+@test "keyring: a container id of 240 characters" {
+	host_id=$(kv keyring.id "$("$CHECKER" keyring)")
+	[ -n "$host_id" ] || skip "this kernel has no keyrings"
+	ID=$ID-$(printf 'k%.0s' $(seq 1 220))
+	container_run checker keyring
+	assert_status 0
+	[[ "$(kv keyring.name)" == "_ses.$ID"* ]] || fail "$output"
+	[ "$(kv keyring.perm)" = 3f1b0000 ] || fail "permissions: $output"
+}
+
 @test "keyring: two containers never share one" {
 	host_id=$(kv keyring.id "$("$CHECKER" keyring)")
 	[ -n "$host_id" ] || skip "this kernel has no keyrings"

@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "util/cleanup.h"
+
 /* Permission bits of keyctl_setperm(3): possessor, user, group, other, a byte each from the top. */
 #define KEY_USR_SEARCH 0x00080000U
 #define KEY_OTH_SEARCH 0x00000008U
@@ -31,11 +33,24 @@ static int join_error(const char *name, struct husk_error **err)
 /* The permission word of a key: the fourth field of its description "type;uid;gid;perm;name". */
 static int key_perm(long id, unsigned int *ret)
 {
-        char text[256];
-        long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, text, sizeof(text), 0);
-        if (n < 0)
-                return -errno;
-        text[(size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1] = '\0';
+        /* The kernel copies nothing into a buffer too small and returns the size it needs: a long
+         * container id makes a long name. */
+        char small[256];
+        char *text = small;
+        _cleanup_free_ char *large = NULL;
+        long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, small, sizeof(small), 0);
+        if (n > (long)sizeof(small)) {
+                if (!(large = malloc((size_t)n)))
+                        return -ENOMEM;
+                text = large;
+                long m = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, large, n, 0);
+                if (m > n)
+                        return -EAGAIN;
+                n = m;
+        }
+        if (n <= 0)
+                return n < 0 ? -errno : -EPROTO;
+        text[n - 1] = '\0';
         const char *p = text;
         for (int i = 0; i < 3 && p; i++)
                 if ((p = strchr(p, ';')))

@@ -349,7 +349,8 @@ _Noreturn static void exec_child(struct exec_ctx *c, bool in_namespaces)
                 r = husk_error_set(&err, errno, "become root in the user namespace of the container");
                 goto fail;
         }
-        if (c->state->session_keyring && (r = husk_keyring_join_session(c->state->session_keyring, &err)) < 0)
+        if (c->state->session_keyring &&
+            (r = husk_keyring_join_session(c->state->session_keyring, p->selinux_label, &err)) < 0)
                 goto fail;
         if (c->root_fd >= 0 && (fchdir(c->root_fd) < 0 || chroot(".") < 0)) {
                 r = husk_error_set(&err, errno, "enter the root of the container");

@@ -219,7 +219,8 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
         if (l->ipc_ns_as_root && unshare(CLONE_NEWIPC) < 0)
                 return husk_error_set(err, errno, "create ipc namespace");
         if (l->state.session_keyring) {
-                r = husk_keyring_create_session(l->state.session_keyring, l->ns.has[HUSK_NS_USER], err);
+                r = husk_keyring_create_session(l->state.session_keyring, l->ns.has[HUSK_NS_USER],
+                                                spec->process.selinux_label, err);
                 if (r < 0)
                         return r;
         }

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "linux/proc.h"
 #include "util/cleanup.h"
 
 /* Permission bits of keyctl_setperm(3): possessor, user, group, other, a byte each from the top. */
@@ -63,13 +64,38 @@ static int key_perm(long id, unsigned int *ret)
         return 0;
 }
 
-int husk_keyring_create_session(const char *name, bool in_userns, struct husk_error **err)
+/* The SELinux label of the keys this thread creates, "" to go back to the default (its own). */
+static int set_key_label(const char *label, struct husk_error **err)
 {
+        int r = husk_proc_write("thread-self/attr/keycreate", label, err);
+        return r < 0 ? husk_error_wrap(err, "process.selinuxLabel `%s`: label the session keyring", label) : 0;
+}
+
+/* Join (or make) the session keyring `name`, one made here labelled selinux_label when there is one.
+ * *ret_id is -1 when the kernel has no keyrings (ENOSYS, passed over). */
+static int join(const char *name, const char *selinux_label, long *ret_id, struct husk_error **err)
+{
+        bool labeled = selinux_label && *selinux_label;
+        int r;
+        if (labeled && (r = set_key_label(selinux_label, err)) < 0)
+                return r;
         long id = keyctl_join(name);
-        if (id < 0)
-                return errno == ENOSYS ? 0 : join_error(name, err);
+        int saved = errno;
+        if (labeled && (r = set_key_label("", err)) < 0)
+                return r;
+        *ret_id = id;
+        errno = saved;
+        return id < 0 && saved != ENOSYS ? join_error(name, err) : 0;
+}
+
+int husk_keyring_create_session(const char *name, bool in_userns, const char *selinux_label, struct husk_error **err)
+{
+        long id;
+        int r = join(name, selinux_label, &id, err);
+        if (r < 0 || id < 0)
+                return r;
         unsigned int perm;
-        int r = key_perm(id, &perm);
+        r = key_perm(id, &perm);
         if (r < 0)
                 return husk_error_set(err, -r, "session keyring `%s`: read its permissions", name);
         perm |= in_userns ? KEY_OTH_SEARCH : KEY_USR_SEARCH;
@@ -78,9 +104,8 @@ int husk_keyring_create_session(const char *name, bool in_userns, struct husk_er
         return 0;
 }
 
-int husk_keyring_join_session(const char *name, struct husk_error **err)
+int husk_keyring_join_session(const char *name, const char *selinux_label, struct husk_error **err)
 {
-        if (keyctl_join(name) < 0 && errno != ENOSYS)
-                return join_error(name, err);
-        return 0;
+        long id;
+        return join(name, selinux_label, &id, err);
 }

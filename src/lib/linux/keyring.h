@@ -11,10 +11,12 @@
  * processes find it: search permission for its owner, the container's root, and in a user namespace
  * for the others there too (runc's permissions). The name should be unguessable (create.c adds a
  * random part): a keyring of that name made beforehand by someone else would be joined instead.
- * A kernel without keyrings (ENOSYS) is passed over.
+ * A kernel without keyrings (ENOSYS) is passed over. With selinux_label (process.selinuxLabel, which
+ * husk_lsm_validate accepts only where SELinux is enabled) the keyring is made with that label, as
+ * runc does, so the container's process may use it under SELinux policy.
  */
-int husk_keyring_create_session(const char *name, bool in_userns, struct husk_error **err);
+int husk_keyring_create_session(const char *name, bool in_userns, const char *selinux_label, struct husk_error **err);
 
-/* As an exec'd process: join the container's session keyring `name` (a new one of that name where this
- * process may not search it). ENOSYS is passed over. */
-int husk_keyring_join_session(const char *name, struct husk_error **err);
+/* As an exec'd process: join the container's session keyring `name` (a new one of that name, with
+ * selinux_label, where this process may not search it). ENOSYS is passed over. */
+int husk_keyring_join_session(const char *name, const char *selinux_label, struct husk_error **err);

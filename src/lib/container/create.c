@@ -262,16 +262,17 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
 {
         int cgroup_fd = l->cgroup ? husk_cgroup_clone_fd(l->cgroup) : -1;
         unsigned long flags = l->ns.new_flags & ~(unsigned long)CLONE_NEWTIME;
+        /* What the init makes itself, once in all its cgroups and root of its user namespace: a cgroup
+         * namespace when it is not born in all its cgroups (it joins its v1 ones itself), and, with a new
+         * user namespace, the ipc one, whose mqueue filesystem root takes its maker's ids (ours, which
+         * that namespace does not map: /dev/mqueue would be nobody's). */
+        l->ns_unshare = 0;
         if (!l->cgroup || !husk_cgroup_clone_places_all(l->cgroup))
-                /* Not born in all its cgroups (it joins its v1 ones itself): the child unshares its
-                 * cgroup namespace after that. */
-                flags &= ~(unsigned long)CLONE_NEWCGROUP;
-        l->cgroup_ns_at_clone = (flags & CLONE_NEWCGROUP) != 0;
-        /* An ipc namespace made by clone3 gets its mqueue filesystem root from our ids, which the new user
-         * namespace does not map (/dev/mqueue would be nobody's): the init makes it once it is root there. */
-        l->ipc_ns_as_root = (flags & CLONE_NEWUSER) && (flags & CLONE_NEWIPC);
-        if (l->ipc_ns_as_root)
-                flags &= ~(unsigned long)CLONE_NEWIPC;
+                l->ns_unshare |= CLONE_NEWCGROUP;
+        if (flags & CLONE_NEWUSER)
+                l->ns_unshare |= CLONE_NEWIPC;
+        l->ns_unshare &= flags;
+        flags &= ~l->ns_unshare;
         struct husk_clone_args args = {
                 .flags = flags | CLONE_PIDFD,
                 .pidfd = (uint64_t)(uintptr_t)&l->pidfd,

@@ -38,8 +38,7 @@ struct init_hooks_state {
 
 /*
  * The namespaces given by path (but a user one: init_intermediate in create.c made us in it, with
- * our new namespaces), and a cgroup namespace not made at clone: it must be rooted at the container's
- * cgroup, which husk_init_main joined first thing.
+ * our new namespaces).
  */
 static int join_namespaces(struct husk_launch *l, struct husk_error **err)
 {
@@ -50,8 +49,6 @@ static int join_namespaces(struct husk_launch *l, struct husk_error **err)
                 if (r < 0)
                         return r;
         }
-        if ((l->ns.new_flags & CLONE_NEWCGROUP) && !l->cgroup_ns_at_clone && unshare(CLONE_NEWCGROUP) < 0)
-                return husk_error_set(err, errno, "create cgroup namespace");
         return 0;
 }
 
@@ -216,8 +213,11 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
                                       "map id 0",
                                       husk_spec_namespace(spec, HUSK_NS_USER)->path);
         }
-        if (l->ipc_ns_as_root && unshare(CLONE_NEWIPC) < 0)
-                return husk_error_set(err, errno, "create ipc namespace");
+        if (l->ns_unshare && unshare((int)l->ns_unshare) < 0)
+                return husk_error_set(err, errno, "create the %s namespace",
+                                      l->ns_unshare == CLONE_NEWIPC      ? "ipc"
+                                      : l->ns_unshare == CLONE_NEWCGROUP ? "cgroup"
+                                                                         : "ipc and the cgroup");
         if (l->state.session_keyring) {
                 r = husk_keyring_create_session(l->state.session_keyring, l->ns.has[HUSK_NS_USER],
                                                 spec->process.selinux_label, err);

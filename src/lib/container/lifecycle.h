@@ -39,8 +39,7 @@ struct husk_launch {
         char *cgroup_lines;     /* in init: /proc/self/cgroup once in all its cgroups, NULL when unknown */
         int sync_parent, sync_child;
         pid_t parent_pid;
-        bool cgroup_ns_at_clone; /* CLONE_NEWCGROUP went to clone3 (born in its cgroup) */
-        bool ipc_ns_as_root;     /* CLONE_NEWIPC is the init's to unshare as root of its new user namespace */
+        unsigned long ns_unshare; /* new namespaces left out of clone3: the init unshares them (init_setup) */
         int saved_pid_ns, saved_time_ns; /* the parent's own, restored after clone3 */
 
         int console_fd;         /* connected --console-socket, -1 when none */

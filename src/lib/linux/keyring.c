@@ -3,16 +3,14 @@
 
 #include <errno.h>
 #include <linux/keyctl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "linux/proc.h"
-#include "util/cleanup.h"
 
-/* Permission bits of keyctl_setperm(3): possessor, user, group, other, a byte each from the top. */
+/* Permission bits of keyctl_setperm(3): possessor, user, group, other, a byte each from the top. The
+ * kernel makes a session keyring with possessor: all, user: view, read, link; runc adds search. */
+#define KEY_SESSION_PERM 0x3f130000U
 #define KEY_USR_SEARCH 0x00080000U
 #define KEY_OTH_SEARCH 0x00000008U
 
@@ -29,39 +27,6 @@ static int join_error(const char *name, struct husk_error **err)
                                       "(kernel.keys.maxkeys, kernel.keys.maxbytes; --no-new-keyring skips it)",
                                       name);
         return husk_error_set(err, errno, "join a new session keyring `%s`", name);
-}
-
-/* The permission word of a key: the fourth field of its description "type;uid;gid;perm;name". */
-static int key_perm(long id, unsigned int *ret)
-{
-        /* The kernel copies nothing into a buffer too small and returns the size it needs: a long
-         * container id makes a long name. */
-        char small[256];
-        char *text = small;
-        _cleanup_free_ char *large = NULL;
-        long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, small, sizeof(small), 0);
-        if (n > (long)sizeof(small)) {
-                if (!(large = malloc((size_t)n)))
-                        return -ENOMEM;
-                text = large;
-                long m = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, large, n, 0);
-                if (m > n)
-                        return -EAGAIN;
-                n = m;
-        }
-        if (n <= 0)
-                return n < 0 ? -errno : -EPROTO;
-        text[n - 1] = '\0';
-        const char *p = text;
-        for (int i = 0; i < 3 && p; i++)
-                if ((p = strchr(p, ';')))
-                        p++;
-        char *end;
-        unsigned long v = p ? strtoul(p, &end, 16) : 0;
-        if (!p || *end != ';')
-                return -EPROTO;
-        *ret = (unsigned int)v;
-        return 0;
 }
 
 /* The SELinux label of the keys this thread creates, "" to go back to the default (its own). */
@@ -94,11 +59,8 @@ int husk_keyring_create_session(const char *name, bool in_userns, const char *se
         int r = join(name, selinux_label, &id, err);
         if (r < 0 || id < 0)
                 return r;
-        unsigned int perm;
-        r = key_perm(id, &perm);
-        if (r < 0)
-                return husk_error_set(err, -r, "session keyring `%s`: read its permissions", name);
-        perm |= in_userns ? KEY_OTH_SEARCH : KEY_USR_SEARCH;
+        /* Ours and new (nobody can know the name before): its permissions are the kernel's defaults. */
+        unsigned int perm = KEY_SESSION_PERM | (in_userns ? KEY_OTH_SEARCH : KEY_USR_SEARCH);
         if (syscall(SYS_keyctl, KEYCTL_SETPERM, id, perm, 0, 0) < 0)
                 return husk_error_set(err, errno, "session keyring `%s`: set its permissions to %#x", name, perm);
         return 0;

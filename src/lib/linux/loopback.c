@@ -18,11 +18,9 @@ int husk_loopback_up(struct husk_error **err)
         struct ifreq ifr;
         memset(&ifr, 0, sizeof(ifr));
         memcpy(ifr.ifr_name, "lo", sizeof("lo"));
-        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-                return husk_error_set(err, errno, "network namespace: read the flags of `lo`");
-        if (ifr.ifr_flags & IFF_UP)
-                return 0;
-        ifr.ifr_flags |= IFF_UP;
+        /* A new namespace's lo has no flag SIOCSIFFLAGS sets or clears (only IFF_LOOPBACK): nothing
+         * to read first. */
+        ifr.ifr_flags = IFF_UP;
         if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
                 return husk_error_set(err, errno, "network namespace: bring `lo` up");
         return 0;

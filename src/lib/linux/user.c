@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/io.h"
 #include "util/path.h"
 
 #define PASSWD_MAX (16 << 20)
@@ -89,10 +90,10 @@ static int read_passwd(char **ret, struct husk_error **err)
         _cleanup_free_ char *text = malloc(size + 1);
         if (!text)
                 return husk_error_set(err, ENOMEM, "process.env: HOME");
-        ssize_t n = read(fd, text, size); /* a regular file: all of it, or less if it shrank */
-        if (n < 0)
-                return husk_error_set(err, errno, "process.env: HOME: read the container's `/etc/passwd`");
-        text[n] = '\0';
+        int r = husk_read_all(fd, text, size);
+        if (r < 0)
+                return husk_error_set(err, -r, "process.env: HOME: read the container's `/etc/passwd`");
+        text[size] = '\0';
         *ret = TAKE_PTR(text);
         return 0;
 }

@@ -505,3 +505,31 @@ make_fake_proc() {
 	echo "runtime said: $output" >&3
 	assert_host_untouched
 }
+
+# --- CVE-2023-27561, CVE-2023-28642 (CVE-2019-19921): /proc a symlink into a volume ------------------------------
+
+@test "CVE-2023-28642: a rootfs /proc or /sys that is a symlink into a volume gets nothing mounted through it" {
+	# The exploit: the image's /proc (or /sys) is a symlink into a volume that another container shares; the
+	# runtime mounts procfs through it, and the other container swaps the directory before the masked and
+	# read-only paths are made, leaving the real /proc/sys writable. The runtime must refuse the symlink.
+	mkdir -p "$HOST/target/proc" "$HOST/target/sys"
+	remember_host
+	# The volume first, so that the symlink resolves into it when /proc and /sys are mounted.
+	update_config '.mounts = [{"destination": "/vol", "type": "bind", "source": $src, "options": ["rbind", "rw"]}]
+		+ .mounts' --arg src "$HOST/target"
+	local name
+	for name in proc sys; do
+		rmdir "$BUNDLE/rootfs/$name"
+		ln -s "/vol/$name" "$BUNDLE/rootfs/$name"
+		container_run true
+		[ "$status" -ne 0 ] || fail "the container ran with /$name a symlink into a volume"
+		if [ "$RUNTIME" = husk ]; then
+			assert_output_contains "\`/$name\` is a symlink"
+		fi
+		rm "$BUNDLE/rootfs/$name"
+		mkdir "$BUNDLE/rootfs/$name"
+	done
+	assert_host_untouched
+	husk list -q | grep -q . && fail "a container was left: $(husk list -q)"
+	true
+}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,6 +245,37 @@ static int data_with_label(const struct husk_rootfs_config *cfg, const struct hu
         return 0;
 }
 
+/*
+ * proc and sysfs are mounted only on a directory reached without any symlink (CVE-2019-19921,
+ * CVE-2023-27561, CVE-2023-28642): the masked and read-only paths under them are resolved again by
+ * path, so a mount point behind a symlink into a volume another container shares could be swapped
+ * between the mount and the masking, leaving the real /proc unmasked elsewhere. runc refuses too.
+ */
+static bool needs_plain_directory(const struct husk_mount *m)
+{
+        return m->type && (strcmp(m->type, "proc") == 0 || strcmp(m->type, "sysfs") == 0);
+}
+
+static int open_plain_directory(int root_fd, const char *destination, struct husk_error **err)
+{
+        const uint64_t flags = O_PATH | O_DIRECTORY;
+        int fd = husk_path_open_in_root(root_fd, destination, flags, RESOLVE_NO_SYMLINKS, NULL);
+        if (fd == -ENOENT) {
+                _cleanup_close_ int made = husk_path_mkdir_all_in_root(root_fd, destination, 0755, err);
+                if (made < 0)
+                        return made;
+                fd = husk_path_open_in_root(root_fd, destination, flags, RESOLVE_NO_SYMLINKS, NULL);
+        }
+        if (fd == -ELOOP)
+                return husk_error_set(err, ELOOP,
+                                      "`%s` is a symlink or lies behind one in the rootfs; proc and sysfs are "
+                                      "mounted only on a directory reached without symlinks",
+                                      destination);
+        if (fd < 0)
+                return husk_error_set(err, -fd, "open `%s`", destination);
+        return fd;
+}
+
 /* Resolve the mount point, creating a directory, or a file when a bind source is not a directory. */
 static int open_bind_destination(int root_fd, const char *destination, int tree_fd, struct husk_error **err)
 {
@@ -261,7 +293,8 @@ static int open_bind_destination(int root_fd, const char *destination, int tree_
 /* Attach a shaped, detached bind tree onto its destination, then give it the entry's propagation. */
 static int attach_bind(const struct husk_mount *m, int root_fd, int tree, const char *source, struct husk_error **err)
 {
-        _cleanup_close_ int dst = open_bind_destination(root_fd, m->destination, tree, err);
+        _cleanup_close_ int dst = needs_plain_directory(m) ? open_plain_directory(root_fd, m->destination, err)
+                                                           : open_bind_destination(root_fd, m->destination, tree, err);
         if (dst < 0) {
                 husk_error_wrap(err, "bind mount `%s` on `%s`", source, m->destination);
                 return dst;
@@ -330,7 +363,8 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
                 return husk_error_set(err, ENOMEM, "mount `%s` on `%s`", source, m->destination);
         const char *data = labelled ? labelled : m->data;
 
-        _cleanup_close_ int dst = husk_path_mkdir_all_in_root(root_fd, m->destination, 0755, err);
+        _cleanup_close_ int dst = needs_plain_directory(m) ? open_plain_directory(root_fd, m->destination, err)
+                                                           : husk_path_mkdir_all_in_root(root_fd, m->destination, 0755, err);
         if (dst < 0) {
                 husk_error_wrap(err, "mount `%s` on `%s`", source, m->destination);
                 return dst;

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -783,6 +785,30 @@ static int cmd_status(int argc, char **argv)
         return print_status_field(argv[1]);
 }
 
+/*
+ * File capabilities on PATH: CAP in the file's inheritable set, with the effective bit (setcap
+ * CAP+ei), nothing permitted. Such a file gains CAP at execve only from a process whose own
+ * inheritable set holds it (CVE-2022-29162). Run on the host, by root, on a copy in a rootfs.
+ */
+static int cmd_fcaps_inheritable(int argc, char **argv)
+{
+        (void)argc;
+        char *end;
+        errno = 0;
+        unsigned long cap = strtoul(argv[2], &end, 10);
+        if (errno || *end || cap >= 64)
+                return EXIT_USAGE;
+        /* struct vfs_cap_data, revision 2: magic_etc, then {permitted, inheritable} low and high words */
+        uint32_t data[5] = {0x02000000U | 0x000001U, 0, 0, 0, 0};
+        data[cap < 32 ? 2 : 4] = 1U << (cap % 32);
+        if (setxattr(argv[1], "security.capability", data, sizeof(data), 0) < 0) {
+                printf("fcaps=%s\n", strerror(errno));
+                return 1;
+        }
+        printf("fcaps=ok\n");
+        return 0;
+}
+
 /* The session keyring this process holds: its serial, name ("_ses" when anonymous) and permissions. */
 static int cmd_keyring(int argc, char **argv)
 {
@@ -864,6 +890,7 @@ static const struct command commands[] = {
         {"keyring-hold", 1, 1, cmd_keyring_hold, "keyring-hold NAME     join session keyring NAME, open it, wait"},
         {"keyring", 0, 0, cmd_keyring, "keyring               keyring.id, .perm, .name of the session keyring"},
         {"status", 1, 1, cmd_status, "status FIELD          FIELD=value from /proc/self/status"},
+        {"fcaps-inheritable", 2, 2, cmd_fcaps_inheritable, "fcaps-inheritable PATH CAP  file caps CAP+ei on PATH"},
 };
 
 static void usage(FILE *out)

@@ -506,6 +506,75 @@ make_fake_proc() {
 	assert_host_untouched
 }
 
+# --- CVE-2022-29162 (runc), CVE-2022-27650 (crun): capabilities in the inheritable set ------------------------
+
+@test "CVE-2022-29162: exec --cap never fills the inheritable set, so a program with inheritable file caps gains nothing" {
+	# The exploit: a program in the image with file capabilities CAP+ei, run by an unprivileged user; with CAP in
+	# the process's inheritable set, execve gives it CAP. Here CAP_NET_ADMIN (12), on a copy of the checker.
+	cp "$BUNDLE/rootfs/bin/checker" "$BUNDLE/rootfs/bin/capchecker"
+	run "$CHECKER" fcaps-inheritable "$BUNDLE/rootfs/bin/capchecker" 12
+	[ "$status" -eq 0 ] || skip "the bundle's filesystem takes no file capabilities: $output"
+	# no_new_privs would make execve ignore file capabilities, hiding the attack.
+	update_config '.process.noNewPrivileges = false'
+
+	# Control: with CAP_NET_ADMIN in the inheritable set the config asks for, the file does gain it here.
+	update_config '.process.user = {"uid": 1000, "gid": 1000}
+		| .process.capabilities.bounding += ["CAP_NET_ADMIN"]
+		| .process.capabilities.inheritable = ["CAP_NET_ADMIN"]'
+	container_run capchecker caps
+	assert_status 0
+	[[ "$(kv CapEff_names)" == *cap_net_admin* ]] || fail "control: file capabilities are not honoured here"
+
+	# The attack: nothing inheritable in the config; exec --cap CAP_NET_ADMIN, then the program as uid 1000.
+	update_config '.process.user = {"uid": 0, "gid": 0}
+		| .process.capabilities.bounding -= ["CAP_NET_ADMIN"]
+		| del(.process.capabilities.inheritable)'
+	set_args sleep 60
+	husk_run_detached
+	run husk exec --user 1000:1000 --cap CAP_NET_ADMIN "$ID" capchecker caps </dev/null
+	assert_status 0
+	[ "$(kv CapInh)" = 0000000000000000 ] || fail "exec --cap filled the inheritable set"
+	[[ "$(kv CapEff_names)" != *cap_net_admin* ]] || fail "the program gained CAP_NET_ADMIN through the inheritable set"
+}
+
+# --- CVE-2023-25809: the cgroup mount of a user namespace without a cgroup namespace ------------------------------
+
+@test "CVE-2023-25809: in a user namespace without a cgroup namespace, the container cannot write its cgroup even where its root owns it" {
+	# The exploit: rootless, no cgroup namespace, so the cgroup filesystem cannot be mounted and the runtime binds
+	# the host's cgroup directories instead; runc bound them writable, and the container's root, owning the
+	# user's delegated cgroup, could raise its own limits or make cgroups there. Here the container's
+	# cgroup is handed to the id its root maps to, as a delegated one is, so only "ro" stands in the way.
+	chmod 0755 "$TMP"
+	update_config '.linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "user"}])
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.cgroupsPath = $cg
+		| .linux.resources.pids = {"limit": 50}' --arg cg "/$ID"
+	set_args sh -c 'for f in $(find /sys/fs/cgroup -maxdepth 2 -name pids.max); do
+			echo 1000 >"$f" && echo "wrote $f"; done
+		for d in /sys/fs/cgroup /sys/fs/cgroup/*/; do mkdir "$d/escape" && echo "made $d/escape"; done
+		grep " /sys/fs/cgroup" /proc/self/mountinfo'
+	husk_create
+	local dirs
+	dirs=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d -name "$ID")
+	[ -n "$dirs" ] || fail "no cgroup named $ID on the host"
+	local dir pids_max=
+	for dir in $dirs; do
+		chown -R 100000:100000 "$dir"
+		[ -e "$dir/pids.max" ] && pids_max=$dir/pids.max
+	done
+	husk start "$ID"
+	wait_for_status stopped
+	output=$(cat "$TMP/$ID.out" "$TMP/$ID.err")
+	[[ "$output" != *wrote* ]] || fail "the container wrote its cgroup's pids.max"
+	[[ "$output" != *made* ]] || fail "the container made a cgroup"
+	assert_output_contains "Read-only file system"
+	[ -z "$pids_max" ] || [ "$(cat "$pids_max")" = 50 ] || fail "pids.max on the host: $(cat "$pids_max")"
+	for dir in $dirs; do
+		[ ! -e "$dir/escape" ] || fail "a cgroup was made at $dir/escape"
+	done
+}
+
 # --- CVE-2023-27561, CVE-2023-28642 (CVE-2019-19921): /proc a symlink into a volume ------------------------------
 
 @test "CVE-2023-28642: a rootfs /proc or /sys that is a symlink into a volume gets nothing mounted through it" {

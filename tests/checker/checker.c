@@ -10,9 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -798,10 +798,9 @@ static int cmd_fcaps_inheritable(int argc, char **argv)
         unsigned long cap = strtoul(argv[2], &end, 10);
         if (errno || *end || cap >= 64)
                 return EXIT_USAGE;
-        /* struct vfs_cap_data, revision 2: magic_etc, then {permitted, inheritable} low and high words */
-        uint32_t data[5] = {0x02000000U | 0x000001U, 0, 0, 0, 0};
-        data[cap < 32 ? 2 : 4] = 1U << (cap % 32);
-        if (setxattr(argv[1], "security.capability", data, sizeof(data), 0) < 0) {
+        struct vfs_cap_data data = {.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE};
+        data.data[cap / 32].inheritable = 1U << (cap % 32);
+        if (setxattr(argv[1], "security.capability", &data, XATTR_CAPS_SZ_2, 0) < 0) {
                 printf("fcaps=%s\n", strerror(errno));
                 return 1;
         }

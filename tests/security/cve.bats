@@ -602,3 +602,38 @@ make_fake_proc() {
 	husk list -q | grep -q . && fail "a container was left: $(husk list -q)"
 	true
 }
+
+# --- CVE-2016-9962: a runtime process in the container's pid namespace still holding host resources --------------
+
+# A container with CAP_SYS_PTRACE whose init keeps trying /proc/PID/root/$HOST/secret for every process it can
+# see (cve-attacker root-scan): a runtime process visible in its pid namespace before it is in the container's
+# mount namespace and root would show the host's filesystem there. Read the result after the scan's seconds.
+start_root_scan() {
+	need_helpers
+	cp "$CVE_HELPERS/cve-attacker" "$BUNDLE/rootfs/bin/cve-attacker"
+	add_shared_dir
+	update_config '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]
+		| .process.capabilities.effective += ["CAP_SYS_PTRACE"]
+		| .process.capabilities.permitted += ["CAP_SYS_PTRACE"]'
+	set_args /bin/cve-attacker root-scan "$HOST/secret" "$1" /shared/scan
+	husk_run_detached
+}
+
+assert_root_scan_found_nothing() {
+	retry 200 0.05 test -s "$TMP/shared/scan" || fail "the scan wrote no result"
+	output=$(cat "$TMP/shared/scan")
+	[ "$(kv escaped)" = 0 ] || fail "the container read the host's $HOST/secret through /proc/<pid>/root"
+	[ "$(kv opened)" -gt 0 ] || fail "the scan opened no /proc/<pid>/root at all: it proves nothing"
+	assert_host_untouched
+}
+
+@test "CVE-2016-9962: with CAP_SYS_PTRACE, an exec'd process is never seen in the container before it is in its mount namespace" {
+	# The exploit: runc init, visible in the container, still held host fds a ptracer could take. Here what
+	# an exec'd husk process holds before it enters the container is the host's root directory.
+	start_root_scan 6
+	local i
+	for i in $(seq 1 40); do
+		husk exec "$ID" true </dev/null >/dev/null 2>&1 || true
+	done
+	assert_root_scan_found_nothing
+}

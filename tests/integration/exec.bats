@@ -570,3 +570,16 @@ init_cgroup_dirs() {
 	[ "$(kv pid)" = "$(cat "$TMP/init.pid")" ] || fail "run -d: the pidfd is of another process"
 	[ "$(container_status)" = running ] || fail "run -d: status $(container_status)"
 }
+
+@test "exec: into a --no-pivot container, the process is in the container's rootfs and cwd" {
+	echo nopivot >"$BUNDLE/rootfs/marker"
+	mkdir -p "$BUNDLE/rootfs/work"
+	update_config '.process.cwd = "/work"'
+	set_args sleep 600
+	husk_run_detached "$ID" --no-pivot
+	run husk exec "$ID" sh -c 'cat /marker; pwd; test -e /etc/debian_version && echo host-visible; true' </dev/null
+	assert_status 0
+	[ "${lines[0]}" = nopivot ] || fail "not in the container's rootfs"
+	[ "${lines[1]}" = /work ] || fail "cwd ${lines[1]}"
+	[[ "$output" != *host-visible* ]] || fail "the host's root is visible"
+}

@@ -583,3 +583,20 @@ init_cgroup_dirs() {
 	[ "${lines[1]}" = /work ] || fail "cwd ${lines[1]}"
 	[[ "$output" != *host-visible* ]] || fail "the host's root is visible"
 }
+
+@test "exec: the process joins the container's time namespace and sees its offsets" {
+	skip_on_runc "1.1 has no time namespace support"
+	[ -e /proc/self/ns/time ] || skip "no time namespace support on this kernel"
+	update_config '.linux.namespaces += [{"type":"time"}]
+		| .linux.timeOffsets = {"boottime": {"secs": 86400, "nanosecs": 0}}'
+	start_container
+	run husk exec "$ID" checker ns </dev/null
+	assert_status 0
+	[ "$(kv ns.time)" = "$(readlink "/proc/$INIT_PID/ns/time")" ] || fail "not in the init's time namespace"
+	run husk exec "$ID" checker clock </dev/null
+	assert_status 0
+	local host_boot
+	host_boot=$(kv boottime "$("$CHECKER" clock)")
+	awk -v i="$(kv boottime)" -v h="$host_boot" 'BEGIN { d = i - h - 86400; exit !(d > -5 && d < 1) }' ||
+		fail "boottime inside $(kv boottime), host $host_boot"
+}

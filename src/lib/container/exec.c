@@ -380,7 +380,8 @@ _Noreturn static void exec_intermediate(struct exec_ctx *c)
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         /* The v1 memory cgroup is the exec'd process's to join right before execve: what husk copies and
          * allocates to get there is not the container's to pay (a container at its memory limit can
-         * still be exec'd into). From a user namespace it would write as the mapped root: joined here. */
+         * still be exec'd into). With a user namespace it is joined here: a rootless husk may move only
+         * processes of its own uid, which the process no longer is once it is the container's user. */
         int *memory_fd = c->ns_flags & CLONE_NEWUSER ? NULL : &c->memory_cgroup_fd;
         if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, memory_fd, &err) < 0)
                 husk_ns_relay_exit(&c->relay, pid, err);

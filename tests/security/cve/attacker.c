@@ -223,7 +223,7 @@ static int cmd_root_scan(char **argv)
                                 pids++;
                                 last = pid;
                         }
-                        char path[4200];
+                        char path[64];
                         snprintf(path, sizeof(path), "/proc/%d/root", pid);
                         int root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
                         if (root < 0)

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/mount.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -808,6 +809,18 @@ static int cmd_fcaps_inheritable(int argc, char **argv)
         return 0;
 }
 
+/* Whether this kernel mounts procfs for a given pid namespace (fsconfig "pidns", Linux 6.x). */
+static int cmd_proc_pidns(int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        int fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+        int ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+        bool ok = fs >= 0 && ns >= 0 && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, "pidns", NULL, ns) == 0;
+        printf("proc_pidns=%s\n", ok ? "yes" : "no");
+        return 0;
+}
+
 /* The session keyring this process holds: its serial, name ("_ses" when anonymous) and permissions. */
 static int cmd_keyring(int argc, char **argv)
 {
@@ -890,6 +903,7 @@ static const struct command commands[] = {
         {"keyring", 0, 0, cmd_keyring, "keyring               keyring.id, .perm, .name of the session keyring"},
         {"status", 1, 1, cmd_status, "status FIELD          FIELD=value from /proc/self/status"},
         {"fcaps-inheritable", 2, 2, cmd_fcaps_inheritable, "fcaps-inheritable PATH CAP  file caps CAP+ei on PATH"},
+        {"proc-pidns", 0, 0, cmd_proc_pidns, "proc-pidns            proc_pidns=yes when procfs takes a pidns option"},
 };
 
 static void usage(FILE *out)

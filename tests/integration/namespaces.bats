@@ -124,6 +124,33 @@ has_time_ns() {
 	[ "$(kv pid)" != 1 ]
 }
 
+@test "namespaces: joined pid namespace: create, state, exec, start, kill and delete act on the init inside it" {
+	set_args sleep 600
+	husk_run_detached "$ID-a"
+	pid=$(container_pid "$ID-a")
+	update_config '(.linux.namespaces[] | select(.type == "pid")) |= . + {"path": ("/proc/"+$pid+"/ns/pid")}
+		| .process.oomScoreAdj = 123' --arg pid "$pid"
+	husk_create
+	[ "$(container_status)" = created ]
+	local init
+	init=$(container_pid)
+	[ "$(readlink "/proc/$init/ns/pid")" = "$(readlink "/proc/$pid/ns/pid")" ] || fail "init $init is not in the joined pid namespace"
+	[ "$(readlink "/proc/$init/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] || fail "init $init is in the host's mount namespace"
+	[ "$(cat "/proc/$init/oom_score_adj")" = 123 ] || fail "oom_score_adj of the init: $(cat "/proc/$init/oom_score_adj")"
+	grep -q "$ID" "/proc/$init/cgroup" || fail "init not in the container's cgroups: $(cat "/proc/$init/cgroup")"
+	# exec sees the joined namespace: its pid 1 is the first container's sleep
+	run husk exec "$ID" cat /proc/1/cmdline </dev/null
+	assert_status 0
+	[[ "$output" == sleep* ]] || fail "pid 1 seen from exec: $output"
+	husk start "$ID"
+	wait_for_status running
+	[ "$(container_pid)" = "$init" ] || fail "the pid changed at start"
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	husk delete "$ID"
+	assert_no_trace
+}
+
 @test "namespaces: a namespace path that does not exist fails and leaves nothing" {
 	update_config '(.linux.namespaces[] | select(.type == "network")) |= . + {"path": "/nonexistent/ns/net"}'
 	set_args true

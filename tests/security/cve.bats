@@ -637,3 +637,30 @@ assert_root_scan_found_nothing() {
 	done
 	assert_root_scan_found_nothing
 }
+
+@test "CVE-2016-9962: with CAP_SYS_PTRACE, a container joining its pid namespace never shows its init with the host's root" {
+	# A pod sharing one pid namespace (Kubernetes shareProcessNamespace, podman --pid container:X) with a
+	# debug container holding CAP_SYS_PTRACE: each new container's init, born in the shared namespace in a copy
+	# of the host's mount namespace, showed the host's root at /proc/<pid>/root until it had pivoted.
+	skip_on_runc "1.1.5 runs its init in the joined pid namespace before pivot_root (the host's root leaks)"
+	[ "$("$CHECKER" proc-pidns)" = proc_pidns=yes ] ||
+		skip "this kernel has no procfs pidns option: husk's init then sets up inside the joined pid namespace, as runc's"
+	start_root_scan 6
+	local pid i
+	pid=$(container_pid)
+	cp -a "$BUNDLE" "$TMP/joiner"
+	jq --arg ns "/proc/$pid/ns/pid" '.process.args = ["sh", "-c", "ps -o comm | grep -c cve-attacker"]
+		| .mounts |= map(select(.destination != "/shared"))
+		| .linux.namespaces |= map(if .type == "pid" then .path = $ns else . end)' \
+		"$BUNDLE/config.json" >"$TMP/joiner/config.json"
+	local last_status last_output
+	for i in $(seq 1 20); do
+		run husk run --bundle "$TMP/joiner" "$ID-j$i" </dev/null
+		last_status=$status last_output=$output
+	done
+	assert_root_scan_found_nothing
+	# And the joiners did join: the last one ran, and its /proc, that pid namespace's, shows the scanner.
+	output=$last_output
+	[ "$last_status" -eq 0 ] || fail "the last joiner failed"
+	[ "$last_output" = 1 ] || fail "the joiner's /proc does not show the shared pid namespace's scanner"
+}

@@ -155,6 +155,25 @@ static int save_ns(const char *name, int *ret_fd, struct husk_error **err)
 }
 
 /*
+ * A pid namespace joined by path has other members: an init born there would be visible to them for
+ * all its set-up, in a copy of the host's mount namespace, and one holding CAP_SYS_PTRACE could open
+ * its /proc/<pid>/root, the host's root. So the init sets up outside it and a process cloned into it
+ * once the root is pivoted takes over (init.c: hand_over_to_init), with procfs mounted for that pid
+ * namespace (its `pidns` option). Where that cannot be done as the spec wants it, the init is born in
+ * the namespace, as with runc: with a user namespace, a terminal (its session would end with the
+ * set-up process), hooks that run while it sets up (they are given its pid, and createContainer
+ * ones run in the container's namespaces before pivot_root), --no-pivot, or no `pidns` option.
+ */
+static bool wants_late_pid_join(const struct husk_launch *l)
+{
+        const struct husk_hooks *hooks = &l->spec->hooks;
+        return l->ns.join_fd[HUSK_NS_PID] >= 0 && !l->ns.has[HUSK_NS_USER] && (l->ns.new_flags & CLONE_NEWNS) &&
+               !l->spec->process.terminal && !l->opts->no_pivot && !hooks->prestart.len &&
+               !hooks->create_runtime.len && !hooks->create_container.len &&
+               husk_mount_proc_pidns_supported(l->ns.join_fd[HUSK_NS_PID]);
+}
+
+/*
  * The pid and time namespaces apply to children only: the parent points its children at them
  * before clone3 and restore_parent_namespaces points them back, so the hooks it runs later
  * do not start inside the container.
@@ -162,8 +181,9 @@ static int save_ns(const char *name, int *ret_fd, struct husk_error **err)
 static int prepare_parent_namespaces(struct husk_launch *l, struct husk_error **err)
 {
         int r;
-        /* With a joined user namespace the intermediate joins the pid namespace (see spawn_init). */
-        if (l->ns.join_fd[HUSK_NS_PID] >= 0 && l->ns.join_fd[HUSK_NS_USER] < 0) {
+        /* With a joined user namespace the intermediate joins the pid namespace (see spawn_init); with a
+         * late join, the init itself once set up (late_pid_join). */
+        if (l->ns.join_fd[HUSK_NS_PID] >= 0 && l->ns.join_fd[HUSK_NS_USER] < 0 && !l->late_pid_join) {
                 r = save_ns("pid_for_children", &l->saved_pid_ns, err);
                 if (r < 0 || (r = husk_ns_join(&l->ns, HUSK_NS_PID, err)) < 0)
                         return r;
@@ -467,6 +487,25 @@ static int send_go(struct husk_launch *l, struct husk_error **err)
         return husk_sync_send(l->sync_parent, HUSK_SYNC_GO, 0, payload, payload ? strlen(payload) : 0, err);
 }
 
+/*
+ * The init set up outside the joined pid namespace has cloned its successor into it (CLONE_PARENT:
+ * our child, unreaped, so its pid is safe to open) and exits: that one is the container's init now.
+ */
+static int adopt_init(struct husk_launch *l, pid_t pid, struct husk_error **err)
+{
+        int pidfd = husk_pidfd_open(pid);
+        if (pidfd < 0)
+                return husk_error_set(err, errno, "open the container init %d", (int)pid);
+        siginfo_t info;
+        while (waitid(P_PIDFD, (id_t)l->pidfd, &info, WEXITED) < 0 && errno == EINTR)
+                ;
+        close(l->pidfd);
+        l->pidfd = pidfd;
+        l->pid = l->state.pid = pid;
+        l->state.pid_start_time = husk_proc_start_time(pid);
+        return husk_state_write(l->dirfd, &l->state, err);
+}
+
 static int talk_to_init(struct husk_launch *l, struct husk_error **err)
 {
         int r;
@@ -487,6 +526,10 @@ static int talk_to_init(struct husk_launch *l, struct husk_error **err)
                         break;
                 case HUSK_SYNC_SECCOMP_FD:
                         r = hand_over_seccomp_listener(l, msg.value, err);
+                        break;
+                case HUSK_SYNC_INIT_PID:
+                        r = l->late_pid_join ? adopt_init(l, msg.value, err)
+                                             : husk_error_set(err, EPROTO, "unexpected init pid from the container init");
                         break;
                 case HUSK_SYNC_HOOKS:
                         r = run_create_runtime_hooks(l, err);
@@ -609,6 +652,7 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
                 if (r < 0)
                         goto fail;
         }
+        l->late_pid_join = wants_late_pid_join(l);
         r = prepare_parent_namespaces(l, err);
         if (r < 0)
                 goto fail;

@@ -112,6 +112,8 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
                 .console_path = NULL,
                 .idmap_mounts = l->idmap_mounts,
                 .cgroup_lines = l->cgroup_lines,
+                .proc_in_pidns = l->late_pid_join,
+                .proc_pidns_fd = l->ns.join_fd[HUSK_NS_PID],
         };
         bool mount_ns = l->ns.has[HUSK_NS_MOUNT];
         int r;
@@ -152,6 +154,35 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
         if (r < 0)
                 return r;
         return husk_rootfs_finalize(&cfg, err);
+}
+
+/*
+ * A late pid join (create.c: wants_late_pid_join): set up, pivoted and with procfs mounted for the
+ * joined pid namespace, this process clones the container's init into that namespace (CLONE_PARENT:
+ * husk's child), tells husk its pid and exits; the new init goes on from here. Nothing husk runs was
+ * in that namespace before the root was the container's.
+ */
+static int hand_over_to_init(struct husk_launch *l, struct husk_error **err)
+{
+        if (setns(l->ns.join_fd[HUSK_NS_PID], CLONE_NEWPID) < 0)
+                return husk_error_set(err, errno, "join the pid namespace `%s`",
+                                      husk_spec_namespace(l->spec, HUSK_NS_PID)->path);
+        struct husk_clone_args args = {.flags = CLONE_PARENT};
+        pid_t pid = husk_clone3(&args);
+        if (pid < 0)
+                return husk_error_set(err, errno, "clone the container init into the joined pid namespace");
+        if (pid == 0) {
+                /* Ours was armed against the set-up process's parent; this one's is husk too. */
+                prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+                if (setsid() < 0)
+                        return husk_error_set(err, errno, "setsid");
+                return 0;
+        }
+        if (husk_sync_send(l->sync_child, HUSK_SYNC_INIT_PID, pid, NULL, 0, err) < 0) {
+                kill(pid, SIGKILL);
+                return -1;
+        }
+        _exit(0);
 }
 
 /* Wait for `run`'s START on the sync socket, or for `start` on the exec socket (kept in start_conn
@@ -247,6 +278,8 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
                 return r;
         r = set_hostname(spec, l->ns.has[HUSK_NS_UTS], err);
         if (r < 0)
+                return r;
+        if (l->late_pid_join && (r = hand_over_to_init(l, err)) < 0)
                 return r;
         /* A gid map written without newgidmap by an unprivileged user denies setgroups; so may a
          * joined user namespace. */

@@ -40,6 +40,8 @@ struct husk_launch {
         int sync_parent, sync_child;
         pid_t parent_pid;
         unsigned long ns_unshare; /* new namespaces left out of clone3: the init unshares them (init_setup) */
+        /* a pid namespace joined by path only once the init's set-up is done (init.c: hand_over_to_init) */
+        bool late_pid_join;
         int saved_pid_ns, saved_time_ns; /* the parent's own, restored after clone3 */
 
         int console_fd;         /* connected --console-socket, -1 when none */

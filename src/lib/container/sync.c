@@ -28,6 +28,8 @@ static const char *type_name(enum husk_sync_type t)
                 return "terminal";
         case HUSK_SYNC_SECCOMP_FD:
                 return "seccomp-fd";
+        case HUSK_SYNC_INIT_PID:
+                return "init-pid";
         case HUSK_SYNC_ERROR:
                 return "error";
         }

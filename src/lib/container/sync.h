@@ -15,6 +15,7 @@ enum husk_sync_type {
         HUSK_SYNC_TERMINAL,      /* init -> parent: the pty master (SCM_RIGHTS), for `run` to proxy */
         HUSK_SYNC_SECCOMP_FD,    /* init -> parent: errnum holds the listener fd number (pidfd_getfd) */
         HUSK_SYNC_ERROR,         /* either way: errnum + message, then the sender gives up */
+        HUSK_SYNC_INIT_PID,      /* init -> parent: errnum holds the pid of the init that takes over (init.c) */
 };
 
 struct husk_sync_header {

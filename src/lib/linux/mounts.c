@@ -160,6 +160,12 @@ static int fs_config_data(int fs_fd, const char *data, struct husk_error **err)
 int husk_mount_fs_create(const char *type, const char *source, unsigned long flags, const char *data,
                          struct husk_error **err)
 {
+        return husk_mount_fs_create_in(type, source, flags, data, -1, err);
+}
+
+int husk_mount_fs_create_in(const char *type, const char *source, unsigned long flags, const char *data,
+                            int pidns_fd, struct husk_error **err)
+{
         static const struct {
                 unsigned long ms;
                 const char *name;
@@ -172,6 +178,8 @@ int husk_mount_fs_create(const char *type, const char *source, unsigned long fla
                 return husk_error_set(err, errno, "open `%s` filesystem context", type);
         if (source && fsconfig(fs_fd, FSCONFIG_SET_STRING, "source", source, 0) < 0)
                 return fs_error(fs_fd, errno, err, "set mount source");
+        if (pidns_fd >= 0 && fsconfig(fs_fd, FSCONFIG_SET_FD, "pidns", NULL, pidns_fd) < 0)
+                return fs_error(fs_fd, errno, err, "set the pid namespace");
         /* As mount(2) does: these flags apply to the superblock too, not only to the mount. */
         for (size_t i = 0; i < ARRAY_SIZE(sb_flags); i++)
                 if ((flags & sb_flags[i].ms) && fsconfig(fs_fd, FSCONFIG_SET_FLAG, sb_flags[i].name, NULL, 0) < 0)
@@ -188,6 +196,12 @@ int husk_mount_fs_create(const char *type, const char *source, unsigned long fla
         if (mnt_fd < 0)
                 return fs_error(fs_fd, errno, err, "create mount");
         return mnt_fd;
+}
+
+bool husk_mount_proc_pidns_supported(int pidns_fd)
+{
+        _cleanup_close_ int fs_fd = fsopen("proc", FSOPEN_CLOEXEC);
+        return fs_fd >= 0 && fsconfig(fs_fd, FSCONFIG_SET_FD, "pidns", NULL, pidns_fd) == 0;
 }
 
 bool husk_mount_destination_is(const char *destination, const char *want)
@@ -370,15 +384,17 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
                 return dst;
         }
 
+        bool proc_in_pidns = cfg->proc_in_pidns && strcmp(m->type, "proc") == 0;
         /* The common case is one mount(2): the kernel parses data exactly as for runc and crun. */
-        if (m->propagation == HUSK_PROPAGATION_NONE && !m->rec_attr_set && !m->rec_attr_clr) {
+        if (m->propagation == HUSK_PROPAGATION_NONE && !m->rec_attr_set && !m->rec_attr_clr && !proc_in_pidns) {
                 int r = husk_mount_fs_onto(source, m->type, m->flags, data, dst);
                 if (r < 0)
                         return husk_error_set(err, -r, "mount `%s` on `%s`", source, m->destination);
                 return 0;
         }
         /* Attributes for the whole tree and propagation need a handle on the new mount itself. */
-        _cleanup_close_ int mnt = husk_mount_fs_create(m->type, source, m->flags & ~OPERATION_FLAGS, data, err);
+        _cleanup_close_ int mnt = husk_mount_fs_create_in(m->type, source, m->flags & ~OPERATION_FLAGS, data,
+                                                          proc_in_pidns ? cfg->proc_pidns_fd : -1, err);
         if (mnt < 0) {
                 husk_error_wrap(err, "mount `%s` on `%s`", source, m->destination);
                 return mnt;

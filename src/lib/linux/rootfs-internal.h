@@ -43,6 +43,9 @@ unsigned long husk_propagation_flag(enum husk_propagation p);
  */
 int husk_mount_fs_create(const char *type, const char *source, unsigned long flags, const char *data,
                          struct husk_error **err);
+/* The same, for procfs: for the pid namespace pidns_fd (-1: the caller's). */
+int husk_mount_fs_create_in(const char *type, const char *source, unsigned long flags, const char *data,
+                            int pidns_fd, struct husk_error **err);
 
 /* One filesystem entry of spec.mounts (m->type, m->source, options) onto its destination. */
 int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,

@@ -29,7 +29,14 @@ struct husk_rootfs_config {
         /* /proc/self/cgroup as it reads once the process is in all the container's cgroups, which it may
          * not be yet (cgroup.h: husk_cgroup_member_lines); NULL: read it */
         const char *cgroup_lines;
+        /* procfs for the pid namespace at proc_pidns_fd (its `pidns` option) rather than ours: the set-up
+         * runs outside the container's joined pid namespace (container/init.c) */
+        bool proc_in_pidns;
+        int proc_pidns_fd;
 };
+
+/* Whether this kernel mounts procfs for another pid namespace (the `pidns` option, Linux 6.x). */
+bool husk_mount_proc_pidns_supported(int pidns_fd);
 
 /*
  * In the runtime, on the host, before the init is cloned: what the init cannot do from inside

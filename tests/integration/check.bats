@@ -14,7 +14,7 @@ teardown() { husk_teardown; }
 
 PROBES="cgroup.layout cgroup.controllers cgroup.delegation namespaces time_namespace user_namespaces
 user_namespaces.unprivileged subuid subgid newuidmap newgidmap seccomp seccomp.notify openat2 clone3 pidfd_open
-fsopen mount_setattr lsm criu"
+fsopen mount_setattr procfs.pidns lsm criu"
 
 # The layout as the host shows it: cgroup2 on /sys/fs/cgroup (v2), cgroup2 on .../unified (hybrid), else v1.
 host_layout() {
@@ -96,6 +96,11 @@ host_controllers() {
 		[ "$(item "$probe" status)" = ok ] || { echo "$probe: $(item "$probe" detail)"; false; }
 	done
 	if [ -e /proc/self/ns/time ]; then [ "$(item time_namespace status)" = ok ]; else [ "$(item time_namespace status)" = missing ]; fi
+	if [ "$("$CHECKER" proc-pidns)" = proc_pidns=yes ]; then
+		[ "$(item procfs.pidns status)" = ok ]
+	else
+		[ "$(item procfs.pidns status)" = warning ]
+	fi
 	[ "$(item user_namespaces value)" = "$(cat /proc/sys/user/max_user_namespaces)" ]
 	if command -v criu >/dev/null; then
 		[ "$(item criu value)" = "$(criu --version | awk '/^Version:/ { print $2 }')" ]

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linux/rootfs.h"
 #include "util/cleanup.h"
 #include "util/words.h"
 
@@ -563,6 +564,16 @@ static void probe_syscalls(struct builder *b)
         e = errno;
         add_syscall(b, "mount_setattr", false, r, e, EINVAL, "needs Linux 5.12+ (idmapped mounts, recursive rro)",
                     "mount_setattr (idmapped mounts; support also depends on the filesystem)");
+
+        /* A container joining another's pid namespace is set up outside it only with this (create.c). */
+        _cleanup_close_ int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+        bool pidns_option = pidns >= 0 && husk_mount_proc_pidns_supported(pidns);
+        add(b, "procfs.pidns", false, pidns_option ? HUSK_PROBE_OK : HUSK_PROBE_WARNING, NULL,
+            "a kernel whose procfs takes the pidns option (Linux 6.x)",
+            pidns_option ? "procfs mounts for another pid namespace: a container joining one is set up outside it"
+                         : "procfs takes no pidns option%s: a container joining a pid namespace is set up inside it, "
+                           "where a member holding CAP_SYS_PTRACE could reach the host's root (as with runc)",
+            geteuid() == 0 ? "" : " (or fsopen needs CAP_SYS_ADMIN)");
 }
 
 static void probe_lsm(struct builder *b)

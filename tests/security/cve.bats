@@ -664,3 +664,35 @@ assert_root_scan_found_nothing() {
 	[ "$last_status" -eq 0 ] || fail "the last joiner failed"
 	[ "$last_output" = 1 ] || fail "the joiner's /proc does not show the shared pid namespace's scanner"
 }
+
+@test "CVE-2016-9962: in a pod with a user namespace, a CAP_SYS_PTRACE member never opens a joining container's init" {
+	# The same pod sharing one pid namespace, with a user namespace too (Kubernetes pods with user namespaces):
+	# a sandbox container makes both, the others join them by path. A joining init comes from an intermediate
+	# made non-dumpable before it joins, so CAP_SYS_PTRACE in the pod's user namespace does not reach it, though
+	# it is set up inside the pid namespace.
+	skip_on_runc "1.1.5 joins a user namespace by path only with its maps in the config (\"no uid mappings found\")"
+	chmod 0755 "$TMP"
+	local pause
+	cp -a "$BUNDLE" "$TMP/pause"
+	jq '.process.args = ["sleep", "600"] | .linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
+		"$BUNDLE/config.json" >"$TMP/pause/config.json"
+	husk run --detach --bundle "$TMP/pause" "$ID-pause" </dev/null >/dev/null 2>&1 3>&-
+	pause=$(container_pid "$ID-pause")
+	update_config '.linux.namespaces |= map(if .type == "pid" then .path = $pid else . end) + [{"type": "user", "path": $user}]' \
+		--arg pid "/proc/$pause/ns/pid" --arg user "/proc/$pause/ns/user"
+	start_root_scan 6
+	cp -a "$BUNDLE" "$TMP/joiner"
+	jq '.process.args = ["sh", "-c", "ps -o comm | grep -c cve-attacker"]
+		| .mounts |= map(select(.destination != "/shared"))' "$BUNDLE/config.json" >"$TMP/joiner/config.json"
+	local i last_status last_output
+	for i in $(seq 1 20); do
+		run husk run --bundle "$TMP/joiner" "$ID-j$i" </dev/null
+		last_status=$status last_output=$output
+	done
+	assert_root_scan_found_nothing
+	output=$last_output
+	[ "$last_status" -eq 0 ] || fail "the last joiner failed"
+	[ "$last_output" = 1 ] || fail "the joiner's /proc does not show the pod's scanner"
+}

@@ -638,6 +638,26 @@ assert_root_scan_found_nothing() {
 	assert_root_scan_found_nothing
 }
 
+# Twenty containers from the scanner's bundle (joining the pid namespace at $1 when given) that count the scanner
+# in their /proc, run while start_root_scan's scanner watches; then the scan's verdict, and that the last joiner
+# ran and saw the scanner in the pid namespace it joined.
+run_joiners_under_scan() {
+	cp -a "$BUNDLE" "$TMP/joiner"
+	jq --arg ns "${1:-}" '.process.args = ["sh", "-c", "ps -o comm | grep -c cve-attacker"]
+		| .mounts |= map(select(.destination != "/shared"))
+		| if $ns != "" then .linux.namespaces |= map(if .type == "pid" then .path = $ns else . end) else . end' \
+		"$BUNDLE/config.json" >"$TMP/joiner/config.json"
+	local i last_status last_output
+	for i in $(seq 1 20); do
+		run husk run --bundle "$TMP/joiner" "$ID-j$i" </dev/null
+		last_status=$status last_output=$output
+	done
+	assert_root_scan_found_nothing
+	output=$last_output
+	[ "$last_status" -eq 0 ] || fail "the last joiner failed"
+	[ "$last_output" = 1 ] || fail "the joiner's /proc does not show the scanner of the pid namespace it joined"
+}
+
 @test "CVE-2016-9962: with CAP_SYS_PTRACE, a container joining its pid namespace never shows its init with the host's root" {
 	# A pod sharing one pid namespace (Kubernetes shareProcessNamespace, podman --pid container:X) with a
 	# debug container holding CAP_SYS_PTRACE: each new container's init, born in the shared namespace in a copy
@@ -646,23 +666,7 @@ assert_root_scan_found_nothing() {
 	[ "$("$CHECKER" proc-pidns)" = proc_pidns=yes ] ||
 		skip "this kernel has no procfs pidns option: husk's init then sets up inside the joined pid namespace, as runc's"
 	start_root_scan 6
-	local pid i
-	pid=$(container_pid)
-	cp -a "$BUNDLE" "$TMP/joiner"
-	jq --arg ns "/proc/$pid/ns/pid" '.process.args = ["sh", "-c", "ps -o comm | grep -c cve-attacker"]
-		| .mounts |= map(select(.destination != "/shared"))
-		| .linux.namespaces |= map(if .type == "pid" then .path = $ns else . end)' \
-		"$BUNDLE/config.json" >"$TMP/joiner/config.json"
-	local last_status last_output
-	for i in $(seq 1 20); do
-		run husk run --bundle "$TMP/joiner" "$ID-j$i" </dev/null
-		last_status=$status last_output=$output
-	done
-	assert_root_scan_found_nothing
-	# And the joiners did join: the last one ran, and its /proc, that pid namespace's, shows the scanner.
-	output=$last_output
-	[ "$last_status" -eq 0 ] || fail "the last joiner failed"
-	[ "$last_output" = 1 ] || fail "the joiner's /proc does not show the shared pid namespace's scanner"
+	run_joiners_under_scan "/proc/$(container_pid)/ns/pid"
 }
 
 @test "CVE-2016-9962: in a pod with a user namespace, a CAP_SYS_PTRACE member never opens a joining container's init" {
@@ -683,16 +687,5 @@ assert_root_scan_found_nothing() {
 	update_config '.linux.namespaces |= map(if .type == "pid" then .path = $pid else . end) + [{"type": "user", "path": $user}]' \
 		--arg pid "/proc/$pause/ns/pid" --arg user "/proc/$pause/ns/user"
 	start_root_scan 6
-	cp -a "$BUNDLE" "$TMP/joiner"
-	jq '.process.args = ["sh", "-c", "ps -o comm | grep -c cve-attacker"]
-		| .mounts |= map(select(.destination != "/shared"))' "$BUNDLE/config.json" >"$TMP/joiner/config.json"
-	local i last_status last_output
-	for i in $(seq 1 20); do
-		run husk run --bundle "$TMP/joiner" "$ID-j$i" </dev/null
-		last_status=$status last_output=$output
-	done
-	assert_root_scan_found_nothing
-	output=$last_output
-	[ "$last_status" -eq 0 ] || fail "the last joiner failed"
-	[ "$last_output" = 1 ] || fail "the joiner's /proc does not show the pod's scanner"
+	run_joiners_under_scan
 }

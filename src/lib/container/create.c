@@ -497,8 +497,7 @@ static int adopt_init(struct husk_launch *l, pid_t pid, struct husk_error **err)
         if (pidfd < 0)
                 return husk_error_set(err, errno, "open the container init %d", (int)pid);
         siginfo_t info;
-        while (waitid(P_PIDFD, (id_t)l->pidfd, &info, WEXITED) < 0 && errno == EINTR)
-                ;
+        husk_pidfd_wait(l->pidfd, &info);
         close(l->pidfd);
         l->pidfd = pidfd;
         l->pid = l->state.pid = pid;
@@ -705,8 +704,7 @@ void husk_launch_abort(struct husk_launch *l)
         if (l->pidfd >= 0) {
                 husk_pidfd_send_signal(l->pidfd, SIGKILL);
                 siginfo_t info;
-                while (waitid(P_PIDFD, (id_t)l->pidfd, &info, WEXITED) < 0 && errno == EINTR)
-                        ;
+                husk_pidfd_wait(l->pidfd, &info);
         }
         _cleanup_error_ struct husk_error *ignored = NULL;
         if (l->cgroup && husk_cgroup_destroy(l->cgroup, &ignored) < 0) {

@@ -198,8 +198,7 @@ static int forward_until_exit(int pidfd, int sfd, int master)
                 if (poll(&(struct pollfd){.fd = master, .events = POLLIN}, 1, 0) <= 0)
                         break;
         siginfo_t info = {0};
-        while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
-                ;
+        husk_pidfd_wait(pidfd, &info);
         return status_of(&info);
 }
 

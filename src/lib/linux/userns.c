@@ -375,8 +375,7 @@ void husk_userns_child_stop(struct husk_userns_child *c)
                 close(c->hold);
         if (c->pidfd >= 0) {
                 siginfo_t info;
-                while (waitid(P_PIDFD, (id_t)c->pidfd, &info, WEXITED) < 0 && errno == EINTR)
-                        ;
+                husk_pidfd_wait(c->pidfd, &info);
                 close(c->pidfd);
         }
         *c = (struct husk_userns_child){.pid = -1, .pidfd = -1, .hold = -1};

@@ -1,10 +1,12 @@
 /* Raw syscalls glibc does not wrap (or wraps without adding anything): clone3, pidfd_*. */
 #pragma once
 
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef CLONE_PIDFD
@@ -46,4 +48,13 @@ static inline int husk_pidfd_open(pid_t pid)
 static inline int husk_pidfd_send_signal(int pidfd, int sig)
 {
         return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* Reap the child behind pidfd (waitid WEXITED, across EINTR); *info says how it ended. */
+static inline int husk_pidfd_wait(int pidfd, siginfo_t *info)
+{
+        int r;
+        while ((r = waitid(P_PIDFD, (id_t)pidfd, info, WEXITED)) < 0 && errno == EINTR)
+                ;
+        return r;
 }

@@ -310,23 +310,18 @@ _Noreturn static void exec_child(struct exec_ctx *c)
             .setgroups_allowed = c->setgroups_allowed,
         };
         int r;
+        /* Non-dumpable and holding only the fds it needs since exec_intermediate, as a fork keeps both. */
         husk_ns_relay_close(&c->relay);
-        /* Until execve nobody in the container may open our /proc/<pid>/exe or ptrace us (CVE-2019-5736). */
-        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         husk_signals_reset(!c->opts->detach);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
         if ((r = husk_sync_expect(c->sync_child, HUSK_SYNC_GO, NULL, &err)) < 0)
                 goto fail;
-        close_host_fds(c);
         /* A session of its own, as runc: the caller's terminal signals (^C) reach it only through husk. */
         if (setsid() < 0) {
                 r = husk_error_set(&err, errno, "setsid");
                 goto fail;
         }
-        close(c->pidfd);
-        if (c->root_fd >= 0)
-                close(c->root_fd);
         /* Root of the container's user namespace, as its init is (and runc's exec): setns kept our host ids,
          * which it need not map; the process's user is set from there. */
         if ((c->ns_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
@@ -394,6 +389,11 @@ _Noreturn static void exec_intermediate(struct exec_ctx *c)
                 husk_error_set(&err, errno, "enter the root of the container");
                 husk_ns_relay_exit(&c->relay, pid, err);
         }
+        /* The exec'd process needs neither: it is born inside. */
+        close(c->pidfd);
+        if (c->root_fd >= 0)
+                close(c->root_fd);
+        c->pidfd = c->root_fd = -1;
         /* exit_signal comes from ours with CLONE_PARENT: SIGCHLD. */
         struct husk_clone_args args = {.flags = CLONE_PARENT};
         pid = husk_clone3(&args);

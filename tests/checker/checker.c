@@ -817,6 +817,10 @@ static int cmd_proc_pidns(int argc, char **argv)
         int fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
         int ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
         bool ok = fs >= 0 && ns >= 0 && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, "pidns", NULL, ns) == 0;
+        if (fs >= 0)
+                close(fs);
+        if (ns >= 0)
+                close(ns);
         printf("proc_pidns=%s\n", ok ? "yes" : "no");
         return 0;
 }

@@ -9,8 +9,9 @@
  * As the init: join a new session keyring named `name` (runc and crun give each container its own,
  * so its processes do not possess the keys of the caller's session), and let the container's exec'd
  * processes find it: the kernel's permissions for a session keyring plus search for its owner, the
- * container's root, or in a user namespace for the others there (runc's). The name should be unguessable (create.c adds a
- * random part): a keyring of that name made beforehand by someone else would be joined instead.
+ * container's root, or in a user namespace for the others there (runc's). The name should be
+ * unguessable (create.c adds a random part): a keyring of that name made beforehand by someone else
+ * would be joined instead.
  * A kernel without keyrings (ENOSYS) is passed over. With selinux_label (process.selinuxLabel, which
  * husk_lsm_validate accepts only where SELinux is enabled) the keyring is made with that label, as
  * runc does, so the container's process may use it under SELinux policy.

@@ -79,6 +79,31 @@ start_console_socket_with_input() {
 	[ -n "$(kv stdin)" ] && [ "$(kv console)" = "$(kv stdin)" ] || fail "/dev/console is not the pty"
 }
 
+@test "terminal: a container joining a pid namespace by path gets the pty as stdio and controlling terminal" {
+	# With the kernel's procfs pidns option husk sets such an init up outside the namespace and hands over to
+	# a process cloned into it (namespaces.bats): the pty stays that process's, in a session it leads.
+	cp -a "$BUNDLE" "$TMP/owner"
+	jq '.process.terminal = false | .process.args = ["sleep", "600"]' "$BUNDLE/config.json" >"$TMP/owner/config.json"
+	husk run --detach --bundle "$TMP/owner" "$ID-owner" </dev/null >/dev/null 2>&1 3>&-
+	local owner
+	owner=$(container_pid "$ID-owner")
+	update_config '(.linux.namespaces[] | select(.type == "pid")) |= . + {"path": ("/proc/"+$pid+"/ns/pid")}' \
+		--arg pid "$owner"
+	set_args sh -c 'sleep 0.2; echo init=$$; checker tty; checker pid; checker ns'
+	start_console_socket
+	husk_create "$ID" --console-socket "$TMP/console.sock"
+	husk start "$ID"
+	wait_console_output
+	output=$console
+	[ "$(kv ns.pid)" = "$(readlink "/proc/$owner/ns/pid")" ] || fail "not in the joined pid namespace"
+	[ "$(kv stdin.tty)" = 1 ] && [ "$(kv stdout.tty)" = 1 ] && [ "$(kv stderr.tty)" = 1 ] || fail "stdio not on the pty"
+	[ "$(kv ctty)" = 1 ] || fail "the pty is not the controlling terminal"
+	[[ "$(kv stdin.ttyname)" == /dev/pts/* ]] || fail "the pty is not in the container's devpts"
+	[ -n "$(kv init)" ] && [ "$(kv sid)" = "$(kv init)" ] || fail "init does not lead the terminal's session"
+	wait_for_status stopped
+	husk delete "$ID"
+}
+
 @test "terminal: a terminal without --console-socket is an error when the runtime does not stay (create, run -d)" {
 	set_args true
 	run husk create --bundle "$BUNDLE" "$ID" </dev/null

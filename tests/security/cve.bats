@@ -638,19 +638,19 @@ assert_root_scan_found_nothing() {
 	assert_root_scan_found_nothing
 }
 
-# Twenty containers from the scanner's bundle (joining the pid namespace at $1 when given) that count the scanner
-# in their /proc, run while start_root_scan's scanner watches; then the scan's verdict, and that the last joiner
-# ran and saw the scanner in the pid namespace it joined.
+# Twenty containers from the scanner's bundle (joining the pid namespace at $1 when given, their config also
+# changed by the jq filter $2) that count the scanner in their /proc, run while start_root_scan's scanner watches;
+# then the scan's verdict, and that the last joiner ran and saw the scanner in the pid namespace it joined.
 run_joiners_under_scan() {
 	cp -a "$BUNDLE" "$TMP/joiner"
 	jq --arg ns "${1:-}" '.process.args = ["sh", "-c", "ps -o comm | grep -c cve-attacker"]
 		| .mounts |= map(select(.destination != "/shared"))
-		| if $ns != "" then .linux.namespaces |= map(if .type == "pid" then .path = $ns else . end) else . end' \
-		"$BUNDLE/config.json" >"$TMP/joiner/config.json"
+		| if $ns != "" then .linux.namespaces |= map(if .type == "pid" then .path = $ns else . end) else . end
+		| '"${2:-.}" "$BUNDLE/config.json" >"$TMP/joiner/config.json"
 	local i last_status last_output
 	for i in $(seq 1 20); do
 		run husk run --bundle "$TMP/joiner" "$ID-j$i" </dev/null
-		last_status=$status last_output=$output
+		last_status=$status last_output=${output//$'\r'/}
 	done
 	assert_root_scan_found_nothing
 	output=$last_output
@@ -667,6 +667,16 @@ run_joiners_under_scan() {
 		skip "this kernel has no procfs pidns option: husk's init then sets up inside the joined pid namespace, as runc's"
 	start_root_scan 6
 	run_joiners_under_scan "/proc/$(container_pid)/ns/pid"
+}
+
+@test "CVE-2016-9962: with CAP_SYS_PTRACE, a container joining its pid namespace with a terminal never shows the host's root" {
+	# The same with process.terminal, as `kubectl debug -it --target` makes a debug container: the pty is made
+	# before the hand-over and taken as controlling terminal by the init that takes over.
+	skip_on_runc "1.1.5 runs its init in the joined pid namespace before pivot_root (the host's root leaks)"
+	[ "$("$CHECKER" proc-pidns)" = proc_pidns=yes ] ||
+		skip "this kernel has no procfs pidns option: husk's init then sets up inside the joined pid namespace, as runc's"
+	start_root_scan 6
+	run_joiners_under_scan "/proc/$(container_pid)/ns/pid" '.process.terminal = true'
 }
 
 @test "CVE-2016-9962: in a pod with a user namespace, a CAP_SYS_PTRACE member never opens a joining container's init" {

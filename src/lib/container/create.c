@@ -159,16 +159,18 @@ static int save_ns(const char *name, int *ret_fd, struct husk_error **err)
  * all its set-up, in a copy of the host's mount namespace, and one holding CAP_SYS_PTRACE could open
  * its /proc/<pid>/root, the host's root. So the init sets up outside it and a process cloned into it
  * once the root is pivoted takes over (init.c: hand_over_to_init), with procfs mounted for that pid
- * namespace (its `pidns` option). Where that cannot be done as the spec wants it, the init is born in
- * the namespace, as with runc: with a user namespace, a terminal (its session would end with the
- * set-up process), hooks that run while it sets up (they are given its pid, and createContainer
- * ones run in the container's namespaces before pivot_root), --no-pivot, or no `pidns` option.
+ * namespace (its `pidns` option). A terminal is made by the set-up process (its /dev/console bind
+ * comes before the root turns read-only) and taken as controlling terminal by the init that takes
+ * over. Where that cannot be done as the spec wants it, the init is born in the namespace, as with
+ * runc: with a user namespace, hooks that run while it sets up (they are given its pid, and
+ * createContainer ones run in the container's namespaces before pivot_root), --no-pivot, or no
+ * `pidns` option.
  */
 static bool wants_late_pid_join(const struct husk_launch *l)
 {
         const struct husk_hooks *hooks = &l->spec->hooks;
         return l->ns.join_fd[HUSK_NS_PID] >= 0 && !l->ns.has[HUSK_NS_USER] && (l->ns.new_flags & CLONE_NEWNS) &&
-               !l->spec->process.terminal && !l->opts->no_pivot && !hooks->prestart.len &&
+               !l->opts->no_pivot && !hooks->prestart.len &&
                !hooks->create_runtime.len && !hooks->create_container.len &&
                husk_mount_proc_pidns_supported(l->ns.join_fd[HUSK_NS_PID]);
 }

@@ -87,7 +87,8 @@ static int setup_terminal(struct husk_launch *l, struct husk_error **err)
         if (!l->spec->process.terminal)
                 return 0;
         _cleanup_close_ int master = -1;
-        int r = husk_terminal_setup(&l->spec->process, &master, err);
+        /* A late pid join: the process that takes over makes it its controlling terminal. */
+        int r = husk_terminal_setup(&l->spec->process, !l->late_pid_join, &master, err);
         if (r < 0)
                 return r;
         if (l->console_fd >= 0) {
@@ -159,8 +160,9 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
 /*
  * A late pid join (create.c: wants_late_pid_join): set up, pivoted and with procfs mounted for the
  * joined pid namespace, this process clones the container's init into that namespace (CLONE_PARENT:
- * husk's child), tells husk its pid and exits; the new init goes on from here. Nothing husk runs was
- * in that namespace before the root was the container's.
+ * husk's child), tells husk its pid and exits; the new init goes on from here, in a session of its
+ * own, where it takes the terminal as its controlling one. Nothing husk runs was in that namespace
+ * before the root was the container's.
  */
 static int hand_over_to_init(struct husk_launch *l, struct husk_error **err)
 {
@@ -176,6 +178,9 @@ static int hand_over_to_init(struct husk_launch *l, struct husk_error **err)
                 prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
                 if (setsid() < 0)
                         return husk_error_set(err, errno, "setsid");
+                /* The pty setup_terminal left on our stdio, never the set-up process's terminal. */
+                if (l->spec->process.terminal)
+                        return husk_terminal_make_controlling(STDIN_FILENO, err);
                 return 0;
         }
         if (husk_sync_send(l->sync_child, HUSK_SYNC_INIT_PID, pid, NULL, 0, err) < 0) {

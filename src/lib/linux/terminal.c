@@ -86,17 +86,28 @@ int husk_terminal_open(const struct husk_process *process, int *ret_master, int 
         return 0;
 }
 
-int husk_terminal_make_stdio(int peer, struct husk_error **err)
+int husk_terminal_make_controlling(int fd, struct husk_error **err)
 {
-        if (ioctl(peer, TIOCSCTTY, 0) < 0)
+        if (ioctl(fd, TIOCSCTTY, 0) < 0)
                 return husk_error_set(err, errno, "process.terminal: set controlling terminal");
+        return 0;
+}
+
+static int dup_to_stdio(int peer, struct husk_error **err)
+{
         for (int fd = 0; fd < 3; fd++)
                 if (dup2(peer, fd) < 0)
                         return husk_error_set(err, errno, "process.terminal: dup pty to fd %d", fd);
         return 0;
 }
 
-int husk_terminal_setup(const struct husk_process *process, int *ret_master, struct husk_error **err)
+int husk_terminal_make_stdio(int peer, struct husk_error **err)
+{
+        int r = husk_terminal_make_controlling(peer, err);
+        return r < 0 ? r : dup_to_stdio(peer, err);
+}
+
+int husk_terminal_setup(const struct husk_process *process, bool controlling, int *ret_master, struct husk_error **err)
 {
         _cleanup_close_ int master = -1, peer = -1;
         int r = husk_terminal_open(process, &master, &peer, err);
@@ -105,7 +116,7 @@ int husk_terminal_setup(const struct husk_process *process, int *ret_master, str
         r = bind_console(peer, err);
         if (r < 0)
                 return r;
-        r = husk_terminal_make_stdio(peer, err);
+        r = controlling ? husk_terminal_make_stdio(peer, err) : dup_to_stdio(peer, err);
         if (r < 0)
                 return r;
         *ret_master = TAKE_FD(master);

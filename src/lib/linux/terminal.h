@@ -21,8 +21,16 @@ int husk_terminal_open(const struct husk_process *process, int *ret_master, int 
 /* Make the peer the controlling terminal (the caller is a session leader) and fds 0, 1, 2. */
 int husk_terminal_make_stdio(int peer, struct husk_error **err);
 
-/* The container init's terminal: open, bind the peer over /dev/console, make it stdio. */
-int husk_terminal_setup(const struct husk_process *process, int *ret_master, struct husk_error **err);
+/* Make the terminal on fd the caller's controlling terminal (the caller leads a session that has none). */
+int husk_terminal_make_controlling(int fd, struct husk_error **err);
+
+/*
+ * The container init's terminal: open, bind the peer over /dev/console, make it stdio and, with
+ * controlling, the controlling terminal. Without, the pty is left for a process this one makes to
+ * take with husk_terminal_make_controlling once it leads its own session (a late pid join: the
+ * set-up process's session ends when it exits, and the kernel would hang up its terminal).
+ */
+int husk_terminal_setup(const struct husk_process *process, bool controlling, int *ret_master, struct husk_error **err);
 
 /* Send an fd with SCM_RIGHTS and name as the data (the master, over the console socket or the sync
  * socket; a pidfd over --pidfd-socket). */

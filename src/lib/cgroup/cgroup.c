@@ -395,8 +395,9 @@ static void own_paths_free(char **own)
         free(own);
 }
 
-int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless, struct husk_cgroup **ret,
-                       struct husk_error **err)
+/* husk_cgroup_create with the path given (a cgroupsPath), or from the spec when given is NULL. */
+static int create_cgroup(const struct husk_spec *spec, const char *given, const char *id, bool rootless,
+                         struct husk_cgroup **ret, struct husk_error **err)
 {
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         char **own = NULL;
@@ -408,7 +409,8 @@ int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootle
 
         const struct husk_resources *res =
             spec && spec->has_linux && spec->linux_.resources.present ? &spec->linux_.resources : NULL;
-        const char *given = spec && spec->has_linux ? spec->linux_.cgroups_path : NULL;
+        if (!given)
+                given = spec && spec->has_linux ? spec->linux_.cgroups_path : NULL;
         bool explicit_path = given && *given;
 
         r = cgroup_new(rootless, &cg, err);
@@ -532,6 +534,20 @@ out:
                                         cg && cg->display_path ? cg->display_path : (inner ? inner : ""));
         }
         return r;
+}
+
+int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless, struct husk_cgroup **ret,
+                       struct husk_error **err)
+{
+        return create_cgroup(spec, NULL, id, rootless, ret, err);
+}
+
+int husk_cgroup_create_at(const struct husk_spec *spec, const char *path, struct husk_cgroup **ret,
+                          struct husk_error **err)
+{
+        if (!path || path[0] != '/')
+                return husk_error_set(err, EINVAL, "cgroup `%s`: not an absolute path", path ? path : "");
+        return create_cgroup(spec, path, NULL, false, ret, err);
 }
 
 int husk_cgroup_open(const char *path, bool rootless, struct husk_cgroup **ret, struct husk_error **err)

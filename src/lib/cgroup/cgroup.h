@@ -37,6 +37,13 @@ enum husk_cgroup_layout husk_cgroup_layout(const struct husk_cgroup *cg);
 int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless, struct husk_cgroup **ret,
                        struct husk_error **err);
 
+/*
+ * The same at an absolute path another manager made (systemd's scope: --systemd-cgroup), whatever
+ * linux.cgroupsPath says: the missing hierarchies are made, limits and device rules applied.
+ */
+int husk_cgroup_create_at(const struct husk_spec *spec, const char *path, struct husk_cgroup **ret,
+                          struct husk_error **err);
+
 /* Re-open an existing container's cgroup from the path recorded in its state. */
 int husk_cgroup_open(const char *path, bool rootless, struct husk_cgroup **ret, struct husk_error **err);
 

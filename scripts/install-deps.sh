@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh build|test|bench
 set -eu
 build="gcc make meson ninja-build pkg-config python3 libjansson-dev libseccomp-dev"
-test="$build libcmocka-dev bats busybox-static jq clang libclang-rt-14-dev iproute2 util-linux procps e2fsprogs runc uidmap valgrind"
+test="$build libcmocka-dev bats busybox-static jq clang libclang-rt-14-dev iproute2 util-linux procps e2fsprogs runc uidmap valgrind systemd"
 bench="$build busybox-static jq runc crun hyperfine time golang-github-containers-common libc6-dbg"
 case "${1:-build}" in
 build) want=$build ;;

@@ -137,8 +137,6 @@ static int dispatch(struct cli_global *g, int argc, char **argv, struct husk_err
         if (g->rt.systemd_cgroup && access("/run/systemd/system", F_OK) < 0)
                 return husk_error_set(err, 0, "--systemd-cgroup: systemd is not running on this host "
                                               "(no /run/systemd/system): use the default cgroupfs driver");
-        if (g->rt.systemd_cgroup)
-                return husk_error_set(err, 0, "--systemd-cgroup: the systemd cgroup driver is not implemented yet");
 
         char **args = argv + 1;
         const char *command = args[0];

@@ -567,6 +567,9 @@ int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
         r = check_terminal_options(l, err);
         if (r < 0)
                 return r;
+        r = husk_launch_systemd_plan(l, err);
+        if (r < 0)
+                return r;
         r = husk_sysctl_validate(&l->spec->linux_.sysctl, husk_spec_namespace(l->spec, HUSK_NS_NETWORK) != NULL,
                                  husk_spec_namespace(l->spec, HUSK_NS_IPC) != NULL,
                                  husk_spec_namespace(l->spec, HUSK_NS_UTS) != NULL, err);
@@ -614,13 +617,16 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         r = copy_config(l, err);
         if (r < 0)
                 goto fail;
-        r = husk_cgroup_create(l->spec, l->id, l->rt->rootless, &l->cgroup, err);
-        if (r < 0)
-                goto fail;
-        l->state.cgroup_path = (char *)husk_cgroup_path(l->cgroup);
-        r = husk_state_write_cgroup(l->dirfd, l->state.cgroup_path, err);
-        if (r < 0)
-                goto fail;
+        /* With --systemd-cgroup, systemd makes the cgroup around the init, once it exists. */
+        if (!l->systemd.name) {
+                r = husk_cgroup_create(l->spec, l->id, l->rt->rootless, &l->cgroup, err);
+                if (r < 0)
+                        goto fail;
+                l->state.cgroup_path = (char *)husk_cgroup_path(l->cgroup);
+                r = husk_state_write_cgroup(l->dirfd, l->state.cgroup_path, err);
+                if (r < 0)
+                        goto fail;
+        }
         if (!l->foreground) {
                 r = listen_exec_socket(l, err);
                 if (r < 0)
@@ -662,6 +668,8 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
                 goto fail;
         l->state.pid = l->pid;
         l->state.pid_start_time = husk_proc_start_time(l->pid);
+        if (l->systemd.name && (r = husk_launch_systemd_attach(l, err)) < 0)
+                goto fail;
         if (l->ns.new_flags & CLONE_NEWUSER) {
                 r = husk_userns_write_maps(l->pid, l->spec, &userns_plan, err);
                 if (r < 0)
@@ -713,6 +721,7 @@ void husk_launch_abort(struct husk_launch *l)
                 _cleanup_free_ char *msg = husk_error_format(ignored);
                 husk_warn("remove cgroup of `%s`: %s", l->id, msg ? msg : "failed");
         }
+        husk_launch_systemd_stop(l);
         if (l->spec && l->spec->linux_.intel_rdt.present && l->pid > 0) {
                 husk_error_freep(&ignored);
                 husk_intel_rdt_remove(&l->spec->linux_.intel_rdt, l->id, &ignored);
@@ -746,6 +755,8 @@ void husk_launch_release(struct husk_launch *l)
         husk_idmap_mounts_freep(&l->idmap_mounts);
         husk_cgroup_free(l->cgroup);
         l->cgroup = NULL;
+        husk_systemd_unit_clear(&l->systemd);
+        l->state.systemd_unit = NULL;
         husk_spec_free(l->spec);
         l->spec = NULL;
         free(l->config_text);

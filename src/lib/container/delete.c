@@ -63,6 +63,20 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
                         return husk_error_wrap(err, "remove cgroup of `%s`", id);
                 }
         }
+        /* Empty now, the scope is usually collected already; a stopped one is stopped quickly. With --force
+         * an unreachable systemd does not keep the state: the cgroups are gone, the unit is systemd's. */
+        if (state->systemd_unit) {
+                _cleanup_error_ struct husk_error *sd_err = NULL;
+                int r = husk_systemd_stop_unit(state->systemd_unit, &sd_err);
+                if (r < 0 && !force) {
+                        *err = TAKE_PTR(sd_err);
+                        return r;
+                }
+                if (r < 0) {
+                        _cleanup_free_ char *msg = husk_error_format(sd_err);
+                        husk_warn("delete `%s`: %s", id, msg ? msg : "systemd: stop unit failed");
+                }
+        }
         if (state->intel_rdt) {
                 int r = remove_intel_rdt(dirfd, state, err);
                 if (r < 0)

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "cgroup/cgroup.h"
+#include "cgroup/systemd.h"
 #include "container/container.h"
 #include "container/state.h"
 #include "linux/idmap-mount.h"
@@ -30,6 +31,8 @@ struct husk_launch {
         struct husk_seccomp_filter *seccomp;  /* compiled (or cached) before clone3 */
         struct husk_idmap_mounts *idmap_mounts; /* made before clone3 (husk_rootfs_prepare_host), inherited by init */
         struct husk_cgroup *cgroup;
+        struct husk_systemd_unit systemd; /* --systemd-cgroup: the scope to make (name NULL: cgroupfs driver) */
+        bool systemd_started;             /* systemd made it: an abort stops it */
         struct husk_state state; /* borrows from spec; written to state.json */
         int trampoline_fd;      /* sealed husk-trampoline the init execs through, -1 when none (protect.c) */
 
@@ -63,6 +66,12 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err);
 
 /* protect.c: the exec trampoline for the init where it suffices, else husk_selfprotect_reexec. */
 int husk_launch_protect(struct husk_launch *l, struct husk_error **err);
+
+/* cgroup-systemd.c, --systemd-cgroup: parse the unit from linux.cgroupsPath (changes nothing); once the
+ * init exists, have systemd make its scope and set up cgroupfs there; stop the scope of an abort. */
+int husk_launch_systemd_plan(struct husk_launch *l, struct husk_error **err);
+int husk_launch_systemd_attach(struct husk_launch *l, struct husk_error **err);
+void husk_launch_systemd_stop(struct husk_launch *l);
 
 /* Undo a create that failed midway: kill init, remove cgroup and state dir. */
 void husk_launch_abort(struct husk_launch *l);

@@ -64,6 +64,13 @@ int husk_container_update(const struct husk_runtime *rt, const char *id, const s
                 struct husk_resources without_devices = *resources;
                 without_devices.devices = NULL;
                 without_devices.devices_len = 0;
+                /* systemd first, so that its own writes do not undo the exact values cgroupfs gets. */
+                if (state->systemd_unit) {
+                        r = husk_systemd_set_resources(state->systemd_unit, &without_devices, husk_cgroup_layout(cg),
+                                                       err);
+                        if (r < 0)
+                                return r;
+                }
                 r = husk_cgroup_apply(cg, &without_devices, err);
                 if (r < 0)
                         return r;

@@ -227,6 +227,8 @@ int husk_state_write(int dirfd, const struct husk_state *s, struct husk_error **
         json_object_set_new(o, "intelRdt", json_boolean(s->intel_rdt));
         if (s->session_keyring)
                 json_object_set_new(o, "sessionKeyring", json_string(s->session_keyring));
+        if (s->systemd_unit)
+                json_object_set_new(o, "systemdUnit", json_string(s->systemd_unit));
         if (s->poststart.len)
                 json_object_set_new(o, "poststart", hooks_to_json(&s->poststart));
         if (s->poststop.len)
@@ -348,6 +350,7 @@ int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct h
         s->no_pivot = json_is_true(json_object_get(o, "noPivot"));
         s->intel_rdt = json_is_true(json_object_get(o, "intelRdt"));
         s->session_keyring = dup_string(o, "sessionKeyring");
+        s->systemd_unit = dup_string(o, "systemdUnit");
         json_t *ann = json_object_get(o, "annotations");
         size_t n = json_object_size(ann);
         if (n && (s->annotations.items = calloc(n, sizeof(struct husk_kv)))) {
@@ -499,6 +502,7 @@ void husk_state_free(struct husk_state *s)
         free(s->created);
         free(s->cgroup_path);
         free(s->session_keyring);
+        free(s->systemd_unit);
         for (size_t i = 0; i < s->annotations.len; i++) {
                 free(s->annotations.items[i].key);
                 free(s->annotations.items[i].value);

@@ -1,0 +1,265 @@
+#!/usr/bin/env bats
+# --systemd-cgroup: every container in a transient scope unit of a real systemd, limits as unit properties and in
+# cgroupfs, the unit gone with the container. This host was not booted with systemd: tests/lib/systemd-manager.sh
+# runs `systemd --user` of root as the manager, in a mount namespace of its own where its private socket is
+# /run/systemd/private, the system manager's; husk runs in that namespace (nsenter) and finds it there.
+
+load helpers
+
+SYSTEMD_MANAGER=$REPO_DIR/tests/lib/systemd-manager.sh
+
+setup_file() {
+	husk_setup_file
+	SD_SKIP=
+	if [ "$RUNTIME" != husk ]; then
+		SD_SKIP="runc and crun reach systemd through the D-Bus system bus, which this test's manager does not have"
+	elif ! command -v nsenter >/dev/null || [ ! -x /lib/systemd/systemd ]; then
+		SD_SKIP="no systemd here (apt-get install systemd util-linux)"
+	else
+		SD_NAME=husk-it-sd-$$
+		if ! SD_PID=$("$SYSTEMD_MANAGER" start "$SD_NAME" 2>"$BATS_FILE_TMPDIR/manager.err"); then
+			SD_SKIP="systemd --user could not run here as the test's manager: $(tail -n 1 "$BATS_FILE_TMPDIR/manager.err")"
+		fi
+	fi
+	export SD_SKIP SD_NAME SD_PID
+}
+
+teardown_file() {
+	[ -z "${SD_PID:-}" ] || "$SYSTEMD_MANAGER" stop "$SD_NAME" "$SD_PID"
+}
+
+setup() {
+	husk_setup
+	[ -z "$SD_SKIP" ] || skip "$SD_SKIP"
+}
+
+teardown() {
+	local id
+	if [ -n "${SD_PID:-}" ] && [ -d "$ROOT" ]; then
+		for id in $(ls -A "$ROOT" 2>/dev/null); do
+			sdhusk delete -f "$id" >/dev/null 2>&1 || true
+		done
+	fi
+	husk_teardown
+}
+
+# husk with --systemd-cgroup where the manager's socket is, and systemctl talking to that manager.
+sdhusk() {
+	nsenter --mount="/proc/$SD_PID/ns/mnt" -- "$HUSK" --root "$ROOT" --systemd-cgroup "$@"
+}
+
+sdctl() {
+	XDG_RUNTIME_DIR=/run nsenter --mount="/proc/$SD_PID/ns/mnt" -- systemctl --user --no-pager "$@"
+}
+
+# The value of one property of a unit (systemctl show -P).
+unit_property() {
+	sdctl show -P "$2" "$1"
+}
+
+cgroup_v2() {
+	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]
+}
+
+# Every cgroup directory named like the unit of $1, in any hierarchy.
+cgroup_dirs_of() {
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -name "*$1*" 2>/dev/null || true
+}
+
+unit_gone() {
+	[ -z "$(sdctl list-units --all --plain --no-legend "$1")" ]
+}
+
+# Nothing of container $1 with unit $2 is left: no state, no unit known to systemd, no cgroup.
+assert_systemd_gone() {
+	local id=$1 unit=$2
+	[ ! -e "$ROOT/$id" ] || fail "state dir $ROOT/$id left behind"
+	unit_gone "$unit" || fail "unit $unit left: $(sdctl status "$unit")"
+	[ -z "$(cgroup_dirs_of "$id")" ] || fail "cgroups left: $(cgroup_dirs_of "$id")"
+}
+
+@test "systemd: run puts the init in scope husk-<id>.scope of system.slice, delegated, in every hierarchy; all gone after" {
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
+	local pid unit=husk-$ID.scope cgroup
+	pid=$(container_pid)
+	[ "$(unit_property "$unit" ActiveState)" = active ] || fail "unit $unit: $(sdctl status "$unit" 2>&1)"
+	[ "$(unit_property "$unit" Slice)" = system.slice ]
+	[ "$(unit_property "$unit" Delegate)" = yes ]
+	cgroup=$(unit_property "$unit" ControlGroup)
+	[[ "$cgroup" == */system.slice/"$unit" ]] || fail "ControlGroup: $cgroup"
+	# Every hierarchy (cgroup2, name=systemd and each v1 controller) has the init at systemd's path.
+	local line lines=0
+	while IFS= read -r line; do
+		lines=$((lines + 1))
+		[ "${line#*:*:}" = "$cgroup" ] || fail "init $pid outside $cgroup: $line"
+	done <"/proc/$pid/cgroup"
+	[ "$lines" -gt 0 ]
+	[ "$(husk state "$ID" | jq -r .status)" = running ]
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	sdhusk delete "$ID"
+	assert_systemd_gone "$ID" "$unit"
+}
+
+@test "systemd: run in the foreground leaves no unit and no cgroup once the container exits" {
+	set_args sh -c 'cat /proc/self/cgroup'
+	run sdhusk run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	[[ "$output" == *"/system.slice/husk-$ID.scope"* ]] || fail "not in its scope: $output"
+	assert_systemd_gone "$ID" "husk-$ID.scope"
+}
+
+@test "systemd: linux.cgroupsPath slice:prefix:name names the slice and the scope (podman's machine.slice:libpod:<id>)" {
+	update_config '.linux.cgroupsPath = $p' --arg p "machine.slice:libpod:$ID"
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
+	local unit=libpod-$ID.scope
+	[ "$(unit_property "$unit" Slice)" = machine.slice ] || fail "unit $unit: $(sdctl status "$unit" 2>&1)"
+	[[ "$(unit_property "$unit" ControlGroup)" == */machine.slice/"$unit" ]]
+	grep -q "/machine.slice/$unit\$" "/proc/$(container_pid)/cgroup" || fail "$(cat "/proc/$(container_pid)/cgroup")"
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	sdhusk delete "$ID"
+	assert_systemd_gone "$ID" "$unit"
+}
+
+# The value of a cgroup file of the container, v2 name or v1 controller and name.
+cgroup_file() {
+	local cgroup=$1 v2=$2 v1=$3
+	if cgroup_v2; then
+		cat "/sys/fs/cgroup$cgroup/$v2"
+	else
+		cat "/sys/fs/cgroup/${v1%%/*}$cgroup/${v1#*/}"
+	fi
+}
+
+@test "systemd: memory, pids and cpu limits are unit properties and cgroup files; update changes both" {
+	update_config '.linux.resources.memory = {"limit": 67108864}
+		| .linux.resources.pids = {"limit": 50}
+		| .linux.resources.cpu = {"shares": 512, "quota": 50000, "period": 100000}'
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
+	local unit=husk-$ID.scope cgroup memory shares
+	cgroup=$(unit_property "$unit" ControlGroup)
+	if cgroup_v2; then memory=MemoryMax shares=CPUWeight; else memory=MemoryLimit shares=CPUShares; fi
+	[ "$(unit_property "$unit" "$memory")" = 67108864 ] || fail "$memory: $(unit_property "$unit" "$memory")"
+	[ "$(unit_property "$unit" TasksMax)" = 50 ]
+	[ "$(unit_property "$unit" CPUQuotaPerSecUSec)" = 500ms ]
+	if cgroup_v2; then
+		[ "$(unit_property "$unit" CPUWeight)" = 20 ] || fail "CPUWeight: $(unit_property "$unit" CPUWeight)"
+	else
+		[ "$(unit_property "$unit" CPUShares)" = 512 ]
+	fi
+	[ "$(cgroup_file "$cgroup" memory.max memory/memory.limit_in_bytes)" = 67108864 ]
+	[ "$(cgroup_file "$cgroup" pids.max pids/pids.max)" = 50 ]
+	cgroup_v2 || [ "$(cgroup_file "$cgroup" - cpu/cpu.cfs_quota_us)" = 50000 ]
+	! cgroup_v2 || [ "$(cgroup_file "$cgroup" cpu.max -)" = "50000 100000" ]
+
+	sdhusk update --memory 33554432 --pids-limit 20 "$ID"
+	[ "$(unit_property "$unit" "$memory")" = 33554432 ] || fail "$memory after update: $(unit_property "$unit" "$memory")"
+	[ "$(unit_property "$unit" TasksMax)" = 20 ]
+	[ "$(cgroup_file "$cgroup" memory.max memory/memory.limit_in_bytes)" = 33554432 ]
+	[ "$(cgroup_file "$cgroup" pids.max pids/pids.max)" = 20 ]
+	# A daemon-reload re-applies unit properties: what update set must survive it.
+	sdctl daemon-reload
+	[ "$(cgroup_file "$cgroup" memory.max memory/memory.limit_in_bytes)" = 33554432 ] ||
+		fail "the limit did not survive a daemon-reload"
+}
+
+@test "systemd: the device rules hold in the scope, also after a daemon-reload" {
+	# A node of a major no driver has (42): opening it is ENXIO when the cgroup lets it through, EPERM when not.
+	update_config '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"]
+		| .process.capabilities.permitted += ["CAP_MKNOD"]'
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
+	run sdhusk exec "$ID" sh -c 'checker mknod /dev/d42 c 42 42 && checker write /dev/d42 && checker write /dev/null'
+	assert_status 0
+	[ "$(kv write | head -n 1)" = EPERM ] || fail "a device outside the rules is usable: $output"
+	sdctl daemon-reload
+	run sdhusk exec "$ID" sh -c 'checker write /dev/d42; checker write /dev/null'
+	assert_status 0
+	[ "${lines[0]}" = write=EPERM ] || fail "after a daemon-reload the device is usable: $output"
+	[ "${lines[1]}" = write=ok ] || fail "after a daemon-reload /dev/null is not: $output"
+}
+
+@test "systemd: create, exec, start, kill and delete; exec joins the scope" {
+	set_args sleep 600
+	sdhusk create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
+	local unit=husk-$ID.scope
+	[ "$(container_status)" = created ]
+	[ "$(unit_property "$unit" ActiveState)" = active ]
+	run sdhusk exec "$ID" cat /proc/self/cgroup </dev/null
+	assert_status 0
+	[[ "$output" == *"/system.slice/$unit"* ]] || fail "exec not in the scope: $output"
+	sdhusk start "$ID"
+	wait_for_status running
+	sdhusk kill "$ID" KILL
+	wait_for_status stopped
+	sdhusk delete "$ID"
+	assert_systemd_gone "$ID" "$unit"
+}
+
+@test "systemd: delete --force where systemd cannot be reached still removes the container and its cgroups" {
+	[ ! -S /run/systemd/private ] || skip "this host's own systemd answers at /run/systemd/private"
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	# Outside the manager's mount namespace there is no systemd socket: plain delete keeps the state to retry.
+	run husk delete "$ID"
+	[ "$status" -ne 0 ] || fail "delete succeeded without reaching systemd"
+	[[ "$output" == *"husk-$ID.scope"* ]] || fail "the error does not name the unit: $output"
+	[ -e "$ROOT/$ID" ] || fail "the state went with a failed delete"
+	run husk delete --force "$ID"
+	assert_status 0
+	[[ "$output" == *warn*"husk-$ID.scope"* ]] || fail "no warning about the unit: $output"
+	[ ! -e "$ROOT/$ID" ] || fail "state left"
+	[ -z "$(cgroup_dirs_of "$ID")" ] || fail "cgroups left: $(cgroup_dirs_of "$ID")"
+	# systemd collects the empty scope itself.
+	retry 50 0.1 unit_gone "husk-$ID.scope" || fail "unit left: $(sdctl status "husk-$ID.scope" 2>&1)"
+}
+
+@test "systemd: a cgroupsPath that is not slice:prefix:name is refused, naming the field, and nothing is made" {
+	local path
+	for path in "/husk/$ID" "system.slice:$ID" "nota-slice:husk:$ID" "system.slice:husk:a/b"; do
+		update_config '.linux.cgroupsPath = $p' --arg p "$path"
+		set_args true
+		run sdhusk run --bundle "$BUNDLE" "$ID" </dev/null
+		[ "$status" -ne 0 ] || fail "cgroupsPath $path was accepted"
+		[[ "$output" == *linux.cgroupsPath* ]] || fail "the error does not name linux.cgroupsPath: $output"
+		[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ] || fail "not one line: $output"
+		assert_systemd_gone "$ID" "*$ID*"
+	done
+}
+
+@test "systemd: a scope name already in use fails the create clearly and leaves the running one alone" {
+	update_config '.linux.cgroupsPath = $p' --arg p "system.slice:husk:$ID-shared"
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID-a" </dev/null >/dev/null 2>&1 3>&-
+	local first
+	first=$(container_pid "$ID-a")
+	run sdhusk run -d --bundle "$BUNDLE" "$ID-b" </dev/null
+	[ "$status" -ne 0 ] || fail "a second container got the same unit"
+	[[ "$output" == *"husk-$ID-shared.scope"* ]] || fail "the error does not name the unit: $output"
+	[ ! -e "$ROOT/$ID-b" ] || fail "state of the failed container left"
+	[ "$(container_status "$ID-a")" = running ] || fail "the first container was disturbed"
+	grep -q "husk-$ID-shared.scope" "/proc/$first/cgroup"
+	[ "$(sdctl show -P ActiveState "husk-$ID-shared.scope")" = active ]
+}
+
+@test "systemd: a container whose process cannot start takes its scope with it" {
+	set_args /nonexistent
+	run sdhusk run --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ]
+	assert_systemd_gone "$ID" "husk-$ID.scope"
+}
+
+@test "systemd: --systemd-cgroup where systemd is not running is refused with a clear error" {
+	[ ! -d /run/systemd/system ] || skip "this host runs systemd"
+	set_args true
+	run "$HUSK" --root "$ROOT" --systemd-cgroup run --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--systemd-cgroup"*"systemd is not running"* ]] || fail "$output"
+	assert_no_trace
+}

@@ -200,6 +200,26 @@ cgroup_file() {
 	assert_systemd_gone "$ID" "$unit"
 }
 
+@test "systemd: pause, resume, ps, kill --all and events --stats act on the scope's cgroup" {
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
+	local pid
+	pid=$(container_pid)
+	sdhusk pause "$ID"
+	[ "$(container_status)" = paused ]
+	sdhusk resume "$ID"
+	[ "$(container_status)" = running ]
+	run --separate-stderr sdhusk ps -f json "$ID"
+	assert_status 0
+	[ "$output" = "[$pid]" ] || fail "ps: $output"
+	run --separate-stderr sdhusk events --stats "$ID"
+	assert_status 0
+	[ "$(printf '%s' "$output" | jq -r .type)" = stats ] || fail "events --stats: $output"
+	[ "$(printf '%s' "$output" | jq -r '.data.pids.current')" = 1 ] || fail "pids of the scope: $output"
+	sdhusk kill --all "$ID" KILL
+	wait_for_status stopped
+}
+
 @test "systemd: delete --force where systemd cannot be reached still removes the container and its cgroups" {
 	[ ! -S /run/systemd/private ] || skip "this host's own systemd answers at /run/systemd/private"
 	set_args sleep 600

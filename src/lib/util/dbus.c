@@ -53,6 +53,8 @@ static void reserve(struct husk_dbus_writer *w, size_t n)
 
 static void put_bytes(struct husk_dbus_writer *w, const void *p, size_t n)
 {
+        if (n == 0) /* no padding needed, and an empty writer has no buffer to point into yet */
+                return;
         reserve(w, n);
         if (w->failed)
                 return;

@@ -113,6 +113,26 @@ static void test_body_round_trip(void **state)
         husk_dbus_writer_free(&out);
 }
 
+/* A body whose first value is aligned (a string: its u32 length) starts with no padding, from no buffer. */
+static void test_first_value_of_an_empty_writer(void **state)
+{
+        (void)state;
+        struct husk_dbus_writer w = {0};
+        husk_dbus_put_string(&w, "ab");
+        assert_false(w.failed);
+        const uint8_t want[] = {2, 0, 0, 0, 'a', 'b', 0};
+        assert_int_equal(w.len, sizeof(want));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        assert_memory_equal(w.data, want, sizeof(want));
+#endif
+        husk_dbus_writer_free(&w);
+        struct husk_dbus_writer empty = {0};
+        size_t token = husk_dbus_array_open(&empty, 8);
+        husk_dbus_array_close(&empty, token, 8);
+        assert_int_equal(empty.len, 8); /* the length, then padding to the first element's alignment */
+        husk_dbus_writer_free(&empty);
+}
+
 static void test_decode_waits_for_a_whole_message(void **state)
 {
         (void)state;
@@ -196,8 +216,11 @@ static void test_decode_survives_corruption(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_encode_matches_the_specification), cmocka_unit_test(test_body_round_trip),
-            cmocka_unit_test(test_decode_waits_for_a_whole_message), cmocka_unit_test(test_reader_refuses_bad_values),
+            cmocka_unit_test(test_encode_matches_the_specification),
+            cmocka_unit_test(test_body_round_trip),
+            cmocka_unit_test(test_first_value_of_an_empty_writer),
+            cmocka_unit_test(test_decode_waits_for_a_whole_message),
+            cmocka_unit_test(test_reader_refuses_bad_values),
             cmocka_unit_test(test_decode_survives_corruption),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

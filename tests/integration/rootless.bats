@@ -72,6 +72,10 @@ teardown() {
 			retry 50 0.1 rmdir "$cg" 2>/dev/null || echo "# could not remove $cg" >&3
 		done
 	done
+	# The user's systemd manager of a --systemd-cgroup test, its units and cgroups.
+	if [ -n "${SDU_PID:-}" ]; then
+		"$REPO_DIR/tests/lib/systemd-manager.sh" stop "$SDU_NAME" "$SDU_PID" || echo "# $SDU_NAME: cgroups left" >&3
+	fi
 	husk_teardown
 }
 
@@ -516,4 +520,75 @@ as_user_in() {
 	assert_output_contains "cgroup controller \`memory\` is not delegated to uid $RL_UID: enable it in \`/sys/fs/cgroup$top/cgroup.subtree_control\`"
 	[ ! -e "/sys/fs/cgroup$top/deleg/c" ] || fail "cgroup left behind"
 	[ -z "$(ls -A "$XDG/husk" 2>/dev/null)" ] || fail "state left: $(ls -A "$XDG/husk")"
+}
+
+# --- the systemd cgroup driver with the user's own manager -------------------------------------------------------------
+
+# Start a systemd --user manager of the test user (tests/lib/systemd-manager.sh), stopped in teardown.
+start_user_manager() {
+	[ -x /lib/systemd/systemd ] && command -v nsenter >/dev/null || skip "no systemd here (apt-get install systemd)"
+	SDU_NAME=husk-it-sdu-$$-$BATS_TEST_NUMBER
+	SDU_PID=$("$REPO_DIR/tests/lib/systemd-manager.sh" start "$SDU_NAME" "$RL_USER" 2>"$TMP/manager.err") ||
+		skip "systemd --user could not run here for the test user: $(tail -n 1 "$TMP/manager.err")"
+	SDU_ROOT=$TMP/sdroot
+	mkdir -m 0700 "$SDU_ROOT"
+	chown "$RL_USER:" "$SDU_ROOT"
+	# The caller lives in the manager's subtree, as a user's programs do under its manager. (On a host booted
+	# with systemd, PID 1 moves the others into the user's scopes on its manager's behalf: none here.)
+	local dir
+	SDU_CALLER=()
+	for dir in $("$REPO_DIR/tests/lib/systemd-manager.sh" dirs "$SDU_NAME"); do
+		mkdir "$dir/caller"
+		chown -R "$RL_USER:" "$dir/caller"
+		SDU_CALLER+=("$dir/caller")
+	done
+}
+
+# husk --systemd-cgroup as the test user, in the manager's mount namespace and its caller cgroup.
+sdu_husk() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	sh -c 'for d in $1; do echo $$ >"$d/cgroup.procs"; done; shift; exec "$@"' - "${SDU_CALLER[*]}" \
+		nsenter --mount="/proc/$SDU_PID/ns/mnt" -- setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
+		--inh-caps=-all env HOME=/nonexistent XDG_RUNTIME_DIR="/run/user/$RL_UID" \
+		"$HUSK" --root "$SDU_ROOT" --systemd-cgroup "$@"
+}
+
+sdu_ctl() {
+	nsenter --mount="/proc/$SDU_PID/ns/mnt" -- setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
+		env XDG_RUNTIME_DIR="/run/user/$RL_UID" systemctl --user --no-pager "$@"
+}
+
+@test "rootless: systemd: --systemd-cgroup puts the container in a scope of the user's own manager, delegated to it" {
+	start_user_manager
+	local v2=false
+	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && v2=true
+	# Limits only where the user's manager can have them: systemd delegates the cgroup2 hierarchy alone.
+	! $v2 || update_config '.linux.resources = {"pids": {"limit": 17}, "memory": {"limit": 67108864}}'
+	set_args sleep 100
+	chown "$RL_USER:" "$BUNDLE/config.json"
+	sdu_husk run -d --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/run.out" 2>&1 3>&- || fail "run: $(cat "$TMP/run.out")"
+	local unit=husk-$ID.scope pid cgroup dir
+	pid=$(sdu_husk state "$ID" | jq -r .pid)
+	[ "$(sdu_ctl show -P ActiveState "$unit")" = active ] || fail "unit $unit: $(sdu_ctl status "$unit" 2>&1)"
+	[ "$(sdu_ctl show -P Slice "$unit")" = user.slice ]
+	cgroup=$(sdu_ctl show -P ControlGroup "$unit")
+	[[ "$cgroup" == "/$SDU_NAME/user.slice/$unit" ]] || fail "ControlGroup: $cgroup"
+	grep -qx "0::$cgroup" "/proc/$pid/cgroup" || fail "init $pid not in $cgroup: $(cat "/proc/$pid/cgroup")"
+	# Delegated: the scope is the user's, as are the files of what it manages below.
+	if $v2; then dir=/sys/fs/cgroup$cgroup; else dir=/sys/fs/cgroup/unified$cgroup; fi
+	[ "$(stat -c %u "$dir" "$dir/cgroup.procs" | sort -u)" = "$RL_UID" ] || fail "$(ls -ln "$dir" | head)"
+	if $v2; then
+		[ "$(cat "$dir/memory.max")" = 67108864 ] || fail "memory.max: $(cat "$dir/memory.max")"
+		[ "$(cat "$dir/pids.max")" = 17 ] || fail "pids.max: $(cat "$dir/pids.max")"
+		[ "$(sdu_ctl show -P MemoryMax "$unit")" = 67108864 ]
+	fi
+	sdu_husk kill "$ID" KILL
+	for _ in $(seq 1 100); do
+		[ "$(sdu_husk state "$ID" | jq -r .status)" = stopped ] && break
+		sleep 0.05
+	done
+	run sdu_husk delete "$ID"
+	assert_status 0
+	[ -z "$(sdu_ctl list-units --all --plain --no-legend "$unit")" ] || fail "unit left: $(sdu_ctl status "$unit")"
+	[ ! -e "$dir" ] || fail "$dir left behind"
 }

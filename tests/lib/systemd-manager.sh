@@ -7,9 +7,13 @@
 # outside that cgroup and that mount namespace changes; stop also removes NAME from the v1 hierarchies, where
 # husk makes the parents of its containers' cgroups.
 #
-# usage: systemd-manager.sh start NAME    prints the manager's pid once its socket answers
-#        systemd-manager.sh stop NAME PID stops it (its units stop with it) and removes its cgroups
+# usage: systemd-manager.sh start NAME [USER]  prints the manager's pid once its socket answers
+#        systemd-manager.sh stop NAME PID        stops it (its units stop with it) and removes its cgroups
+#        systemd-manager.sh dirs NAME            the manager's cgroup directories (one per hierarchy it uses)
 # Enter its mount namespace to use it: nsenter --mount=/proc/PID/ns/mnt -- COMMAND.
+# With USER, the manager is that user's own, as on a host where the user has logged in: its cgroup is
+# delegated to the user (chowned, as systemd's user@.service gets it) and its private socket is
+# /run/user/UID/systemd/private (XDG_RUNTIME_DIR=/run/user/UID).
 set -euo pipefail
 
 systemd=/lib/systemd/systemd
@@ -36,27 +40,36 @@ remove_tree() {
 }
 
 start() {
-	local name=$1 dir dirs log
+	local name=$1 user=${2:-} dir dirs log uid=0 gid=0 runtime=/run
 	[ -x "$systemd" ] || {
 		echo "systemd-manager: no $systemd (apt-get install systemd)" >&2
 		return 1
 	}
+	if [ -n "$user" ]; then
+		uid=$(id -u "$user") && gid=$(id -g "$user") || return 1
+		runtime=/run/user/$uid
+	fi
 	dirs=$(cgroup_dirs "$name")
 	for dir in $dirs; do
 		mkdir "$dir"
+		[ -z "$user" ] || chown -R "$uid:$gid" "$dir"
 	done
 	log=${TMPDIR:-/tmp}/systemd-manager.$name.log
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	unshare --mount --propagation private sh -c '
 		for dir in $1; do echo $$ >"$dir/cgroup.procs"; done
-		mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/systemd/system || exit 1
-		XDG_RUNTIME_DIR=/run exec "$2" --user --log-target=console --log-level=notice' - "$dirs" "$systemd" \
+		mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/systemd/system "$3" && chown "$4:$5" "$3" &&
+			chmod 0700 "$3" || exit 1
+		export XDG_RUNTIME_DIR=$3
+		[ "$4" = 0 ] || exec setpriv --reuid="$4" --regid="$5" --clear-groups --inh-caps=-all env HOME=/ \
+			"$2" --user --log-target=console --log-level=notice
+		exec "$2" --user --log-target=console --log-level=notice' - "$dirs" "$systemd" "$runtime" "$uid" "$gid" \
 		</dev/null >"$log" 2>&1 3>&- &
 	local pid=$!
 	for _ in $(seq 1 300); do
-		if nsenter --mount="/proc/$pid/ns/mnt" -- test -S /run/systemd/private 2>/dev/null &&
-			XDG_RUNTIME_DIR=/run nsenter --mount="/proc/$pid/ns/mnt" -- systemctl --user is-system-running \
-				>/dev/null 2>&1; then
+		if nsenter --mount="/proc/$pid/ns/mnt" -- test -S "$runtime/systemd/private" 2>/dev/null &&
+			nsenter --mount="/proc/$pid/ns/mnt" -- setpriv --reuid="$uid" --regid="$gid" --clear-groups \
+				env XDG_RUNTIME_DIR="$runtime" systemctl --user is-system-running >/dev/null 2>&1; then
 			echo "$pid"
 			return 0
 		fi
@@ -96,10 +109,11 @@ stop() {
 }
 
 case "${1:-}" in
-start) start "$2" ;;
+start) start "$2" "${3:-}" ;;
+dirs) cgroup_dirs "$2" ;;
 stop) stop "$2" "$3" ;;
 *)
-	echo "usage: $0 start NAME | stop NAME PID" >&2
+	echo "usage: $0 start NAME [USER] | stop NAME PID | dirs NAME" >&2
 	exit 2
 	;;
 esac

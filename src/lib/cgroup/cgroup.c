@@ -395,8 +395,13 @@ static void own_paths_free(char **own)
         free(own);
 }
 
-/* husk_cgroup_create with the path given (a cgroupsPath), or from the spec when given is NULL. */
-static int create_cgroup(const struct husk_spec *spec, const char *given, const char *id, bool rootless,
+/*
+ * husk_cgroup_create with the path given (a cgroupsPath), or from the spec when given is NULL. placed: the
+ * container's process is in the cgroup already (systemd put it in its scope), so an unprivileged caller
+ * need not be able to move it there, and, as without cgroupsPath, does without the hierarchies it may
+ * not write (hybrid's v1 ones).
+ */
+static int create_cgroup(const struct husk_spec *spec, const char *given, const char *id, bool rootless, bool placed,
                          struct husk_cgroup **ret, struct husk_error **err)
 {
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
@@ -416,7 +421,7 @@ static int create_cgroup(const struct husk_spec *spec, const char *given, const 
         r = cgroup_new(rootless, &cg, err);
         if (r < 0)
                 return r;
-        cg->explicit_path = explicit_path;
+        cg->explicit_path = explicit_path && !placed;
         cg->needs_cgroup =
             cg_resources_controllers(res, cg->layout == HUSK_CGROUP_V2) != 0 || (res && res->unified.len > 0);
         r = clean_path(explicit_path ? given : id, &inner, err);
@@ -488,11 +493,11 @@ static int create_cgroup(const struct husk_spec *spec, const char *given, const 
                 if (rootless && v2) {
                         if (r < 0)
                                 delegation_failed = cg_is_permission_error(r) && cg_v2_explain_refused_mkdir(h, err);
-                        else
+                        else if (!placed)
                                 delegation_failed = (r = cg_v2_check_movable(h, own[i], err)) < 0;
                 }
                 if (r < 0) {
-                        if (rootless && !explicit_path && cg_is_permission_error(r)) {
+                        if (rootless && !cg->explicit_path && cg_is_permission_error(r)) {
                                 /* runc's rootless cgroups: limits need the cgroup; without them go on without it. */
                                 if (v2 && cg->needs_cgroup) {
                                         husk_error_wrap(err, "rootless with linux.resources limits and no "
@@ -539,15 +544,15 @@ out:
 int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless, struct husk_cgroup **ret,
                        struct husk_error **err)
 {
-        return create_cgroup(spec, NULL, id, rootless, ret, err);
+        return create_cgroup(spec, NULL, id, rootless, false, ret, err);
 }
 
-int husk_cgroup_create_at(const struct husk_spec *spec, const char *path, struct husk_cgroup **ret,
+int husk_cgroup_create_at(const struct husk_spec *spec, const char *path, bool rootless, struct husk_cgroup **ret,
                           struct husk_error **err)
 {
         if (!path || path[0] != '/')
                 return husk_error_set(err, EINVAL, "cgroup `%s`: not an absolute path", path ? path : "");
-        return create_cgroup(spec, path, NULL, false, ret, err);
+        return create_cgroup(spec, path, NULL, rootless, true, ret, err);
 }
 
 int husk_cgroup_open(const char *path, bool rootless, struct husk_cgroup **ret, struct husk_error **err)

@@ -38,10 +38,12 @@ int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootle
                        struct husk_error **err);
 
 /*
- * The same at an absolute path another manager made (systemd's scope: --systemd-cgroup), whatever
- * linux.cgroupsPath says: the missing hierarchies are made, limits and device rules applied.
+ * The same at an absolute path another manager made and put the container's process in (systemd's
+ * scope: --systemd-cgroup), whatever linux.cgroupsPath says: the missing hierarchies are made, limits
+ * and device rules applied. rootless: hierarchies the caller may not write are left out, as without a
+ * cgroupsPath (systemd delegates only the cgroup2 one to a user).
  */
-int husk_cgroup_create_at(const struct husk_spec *spec, const char *path, struct husk_cgroup **ret,
+int husk_cgroup_create_at(const struct husk_spec *spec, const char *path, bool rootless, struct husk_cgroup **ret,
                           struct husk_error **err);
 
 /* Re-open an existing container's cgroup from the path recorded in its state. */

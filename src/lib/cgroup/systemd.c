@@ -2,10 +2,12 @@
 #include "cgroup/systemd.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroup/cgroup-internal.h"
 #include "util/cleanup.h"
@@ -38,10 +40,10 @@ static bool valid_unit_part(const char *s)
         return true;
 }
 
-int husk_systemd_unit_parse(const char *cgroups_path, const char *id, struct husk_systemd_unit *ret,
+int husk_systemd_unit_parse(const char *cgroups_path, const char *id, bool user, struct husk_systemd_unit *ret,
                             struct husk_error **err)
 {
-        const char *slice = "system.slice", *prefix = "husk", *name = id;
+        const char *slice = user ? "user.slice" : "system.slice", *prefix = "husk", *name = id;
         _cleanup_free_ char *copy = NULL;
         if (cgroups_path && *cgroups_path) {
                 copy = strdup(cgroups_path);
@@ -195,9 +197,18 @@ static int wait_job(struct husk_dbus *bus, struct husk_dbus_message *reply, cons
         return 0;
 }
 
-static int connect_systemd(struct husk_dbus **ret, struct husk_error **err)
+/* The system manager's private socket, or the caller's user manager's in its runtime directory. */
+static int connect_systemd(bool user, struct husk_dbus **ret, struct husk_error **err)
 {
-        return husk_dbus_connect(SYSTEMD_SOCKET, ret, err);
+        if (!user)
+                return husk_dbus_connect(SYSTEMD_SOCKET, ret, err);
+        char path[PATH_MAX];
+        const char *runtime = getenv("XDG_RUNTIME_DIR");
+        int n = runtime && *runtime ? snprintf(path, sizeof(path), "%s/systemd/private", runtime)
+                                    : snprintf(path, sizeof(path), "/run/user/%u/systemd/private", (unsigned)geteuid());
+        if (n < 0 || (size_t)n >= sizeof(path))
+                return husk_error_set(err, ENAMETOOLONG, "$XDG_RUNTIME_DIR is too long");
+        return husk_dbus_connect(path, ret, err);
 }
 
 static int subscribe(struct husk_dbus *bus, struct husk_error **err)
@@ -283,12 +294,12 @@ static int start_transient(struct husk_dbus *bus, const struct husk_systemd_unit
         return r;
 }
 
-int husk_systemd_start_scope(const struct husk_systemd_unit *u, const char *description, pid_t pid,
+int husk_systemd_start_scope(const struct husk_systemd_unit *u, bool user, const char *description, pid_t pid,
                              const struct husk_resources *res, enum husk_cgroup_layout layout, char **ret_cgroup_path,
                              struct husk_error **err)
 {
         _cleanup_(husk_dbus_freep) struct husk_dbus *bus = NULL;
-        int r = connect_systemd(&bus, err);
+        int r = connect_systemd(user, &bus, err);
         if (r < 0 || (r = subscribe(bus, err)) < 0)
                 return husk_error_wrap(err, "systemd: start unit `%s`", u->name);
         _cleanup_(husk_dbus_message_freep) struct husk_dbus_message *reply = NULL;
@@ -310,10 +321,10 @@ int husk_systemd_start_scope(const struct husk_systemd_unit *u, const char *desc
         return unit_cgroup(bus, u->name, ret_cgroup_path, err);
 }
 
-int husk_systemd_stop_unit(const char *unit, struct husk_error **err)
+int husk_systemd_stop_unit(const char *unit, bool user, struct husk_error **err)
 {
         _cleanup_(husk_dbus_freep) struct husk_dbus *bus = NULL;
-        int r = connect_systemd(&bus, err);
+        int r = connect_systemd(user, &bus, err);
         if (r < 0 || (r = subscribe(bus, err)) < 0)
                 return husk_error_wrap(err, "systemd: stop unit `%s`", unit);
         _cleanup_(husk_dbus_message_freep) struct husk_dbus_message *reply = NULL;
@@ -334,8 +345,8 @@ int husk_systemd_stop_unit(const char *unit, struct husk_error **err)
         return 0;
 }
 
-int husk_systemd_set_resources(const char *unit, const struct husk_resources *res, enum husk_cgroup_layout layout,
-                               struct husk_error **err)
+int husk_systemd_set_resources(const char *unit, bool user, const struct husk_resources *res,
+                               enum husk_cgroup_layout layout, struct husk_error **err)
 {
         struct husk_dbus_writer w = {0};
         husk_dbus_put_string(&w, unit);
@@ -348,7 +359,7 @@ int husk_systemd_set_resources(const char *unit, const struct husk_resources *re
         int r = 0;
         if (!empty) {
                 struct husk_dbus *bus = NULL;
-                r = connect_systemd(&bus, err);
+                r = connect_systemd(user, &bus, err);
                 if (r == 0)
                         r = husk_dbus_call(bus, MANAGER_PATH, MANAGER_IFACE, "SetUnitProperties", "sba(sv)", &w,
                                            CALL_TIMEOUT_MS, NULL, err);

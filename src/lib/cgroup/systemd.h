@@ -14,8 +14,9 @@
  * the container's init (PIDs), with Delegate=yes so that husk, and the container, own what is below
  * it, and with the limits systemd knows as unit properties, so that a daemon-reload keeps them.
  * husk then applies every limit through cgroupfs at the scope's cgroup, as with the cgroupfs driver,
- * and joins the hierarchies systemd does not manage (v1). systemd is reached on its private socket
- * (/run/systemd/private), which needs no bus daemon.
+ * and joins the hierarchies systemd does not manage (v1). systemd is reached on its private socket,
+ * which needs no bus daemon: the system manager's /run/systemd/private, or with user (rootless) the
+ * caller's own manager's, $XDG_RUNTIME_DIR/systemd/private, which delegates its scopes to the user.
  */
 
 struct husk_systemd_unit {
@@ -23,8 +24,9 @@ struct husk_systemd_unit {
         char *name;  /* "husk-web.scope" */
 };
 
-/* Parse linux.cgroupsPath (NULL or "" for the default) for container id; errors name the field. */
-int husk_systemd_unit_parse(const char *cgroups_path, const char *id, struct husk_systemd_unit *ret,
+/* Parse linux.cgroupsPath (NULL or "" for the default: user.slice for a user's manager) for container id;
+ * errors name the field. */
+int husk_systemd_unit_parse(const char *cgroups_path, const char *id, bool user, struct husk_systemd_unit *ret,
                             struct husk_error **err);
 void husk_systemd_unit_clear(struct husk_systemd_unit *u);
 
@@ -33,13 +35,13 @@ void husk_systemd_unit_clear(struct husk_systemd_unit *u);
  * ("/system.slice/husk-web.scope", from the unit's ControlGroup). A failed scope left by an earlier
  * husk under the same name is reset once.
  */
-int husk_systemd_start_scope(const struct husk_systemd_unit *u, const char *description, pid_t pid,
+int husk_systemd_start_scope(const struct husk_systemd_unit *u, bool user, const char *description, pid_t pid,
                              const struct husk_resources *res, enum husk_cgroup_layout layout, char **ret_cgroup_path,
                              struct husk_error **err);
 
 /* Stop the unit (and forget it if it failed); a unit systemd no longer knows is fine. */
-int husk_systemd_stop_unit(const char *unit, struct husk_error **err);
+int husk_systemd_stop_unit(const char *unit, bool user, struct husk_error **err);
 
 /* `update`: set the limits systemd knows on the running unit, for the runtime only, as runc does. */
-int husk_systemd_set_resources(const char *unit, const struct husk_resources *res, enum husk_cgroup_layout layout,
-                               struct husk_error **err);
+int husk_systemd_set_resources(const char *unit, bool user, const struct husk_resources *res,
+                               enum husk_cgroup_layout layout, struct husk_error **err);

@@ -12,12 +12,8 @@ int husk_launch_systemd_plan(struct husk_launch *l, struct husk_error **err)
 {
         if (!l->rt->systemd_cgroup)
                 return 0;
-        if (l->rt->rootless)
-                return husk_error_set(err, 0,
-                                      "--systemd-cgroup with --rootless: the user manager's driver is not "
-                                      "implemented yet (drop --systemd-cgroup to use cgroupfs)");
         const char *path = l->spec->has_linux ? l->spec->linux_.cgroups_path : NULL;
-        int r = husk_systemd_unit_parse(path, l->id, &l->systemd, err);
+        int r = husk_systemd_unit_parse(path, l->id, l->rt->rootless, &l->systemd, err);
         if (r < 0)
                 return r;
         l->state.systemd_unit = l->systemd.name;
@@ -26,7 +22,8 @@ int husk_launch_systemd_plan(struct husk_launch *l, struct husk_error **err)
 
 /*
  * The init exists and waits for GO: systemd makes the scope around it, husk makes the hierarchies
- * systemd leaves alone at the same path (v1), applies every limit and moves the init into all of them.
+ * systemd leaves alone at the same path (v1; rootless, only those the user may write), applies every
+ * limit and moves the init into all of them.
  */
 int husk_launch_systemd_attach(struct husk_launch *l, struct husk_error **err)
 {
@@ -40,12 +37,12 @@ int husk_launch_systemd_attach(struct husk_launch *l, struct husk_error **err)
         if (asprintf(&description, "husk container %s", l->id) < 0)
                 return husk_error_set(err, ENOMEM, "allocate");
         _cleanup_free_ char *path = NULL;
-        r = husk_systemd_start_scope(&l->systemd, description, l->pid, res, layout, &path, err);
+        r = husk_systemd_start_scope(&l->systemd, l->rt->rootless, description, l->pid, res, layout, &path, err);
         if (r < 0)
                 return r;
         l->systemd_started = true;
         husk_debug("systemd: unit `%s` has cgroup `%s`", l->systemd.name, path);
-        r = husk_cgroup_create_at(l->spec, path, &l->cgroup, err);
+        r = husk_cgroup_create_at(l->spec, path, l->rt->rootless, &l->cgroup, err);
         if (r < 0)
                 return r;
         r = husk_cgroup_enter(l->cgroup, l->pid, err);
@@ -60,7 +57,7 @@ void husk_launch_systemd_stop(struct husk_launch *l)
         if (!l->systemd_started)
                 return;
         _cleanup_error_ struct husk_error *err = NULL;
-        if (husk_systemd_stop_unit(l->systemd.name, &err) < 0) {
+        if (husk_systemd_stop_unit(l->systemd.name, l->rt->rootless, &err) < 0) {
                 _cleanup_free_ char *msg = husk_error_format(err);
                 husk_warn("%s", msg ? msg : "systemd: stop unit failed");
         }

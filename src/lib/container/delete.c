@@ -67,7 +67,7 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
          * an unreachable systemd does not keep the state: the cgroups are gone, the unit is systemd's. */
         if (state->systemd_unit) {
                 _cleanup_error_ struct husk_error *sd_err = NULL;
-                int r = husk_systemd_stop_unit(state->systemd_unit, &sd_err);
+                int r = husk_systemd_stop_unit(state->systemd_unit, state->rootless, &sd_err);
                 if (r < 0 && !force) {
                         *err = TAKE_PTR(sd_err);
                         return r;

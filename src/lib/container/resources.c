@@ -66,8 +66,8 @@ int husk_container_update(const struct husk_runtime *rt, const char *id, const s
                 without_devices.devices_len = 0;
                 /* systemd first, so that its own writes do not undo the exact values cgroupfs gets. */
                 if (state->systemd_unit) {
-                        r = husk_systemd_set_resources(state->systemd_unit, &without_devices, husk_cgroup_layout(cg),
-                                                       err);
+                        r = husk_systemd_set_resources(state->systemd_unit, state->rootless, &without_devices,
+                                                       husk_cgroup_layout(cg), err);
                         if (r < 0)
                                 return r;
                 }

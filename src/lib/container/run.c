@@ -43,7 +43,7 @@ static int cleanup_after_exit(struct husk_launch *l, struct husk_error **err)
                 return husk_error_wrap(err, "remove cgroup of `%s`", l->id);
         }
         if (l->systemd_started) {
-                r = husk_systemd_stop_unit(l->systemd.name, err);
+                r = husk_systemd_stop_unit(l->systemd.name, l->rt->rootless, err);
                 if (r < 0)
                         return r;
                 l->systemd_started = false;

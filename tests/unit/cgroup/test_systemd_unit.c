@@ -14,7 +14,7 @@ static void expect_unit(const char *path, const char *id, const char *slice, con
 {
         struct husk_systemd_unit u = {0};
         struct husk_error *err = NULL;
-        if (husk_systemd_unit_parse(path, id, &u, &err) < 0)
+        if (husk_systemd_unit_parse(path, id, false, &u, &err) < 0)
                 fail_msg("`%s`: %s", path ? path : "(null)", err->msg);
         assert_string_equal(u.slice, slice);
         assert_string_equal(u.name, name);
@@ -25,7 +25,7 @@ static void expect_refused(const char *path, const char *id)
 {
         struct husk_systemd_unit u = {0};
         struct husk_error *err = NULL;
-        if (husk_systemd_unit_parse(path, id, &u, &err) == 0)
+        if (husk_systemd_unit_parse(path, id, false, &u, &err) == 0)
                 fail_msg("`%s` accepted as %s in %s", path, u.name, u.slice);
         assert_null(u.name);
         assert_null(u.slice);
@@ -46,6 +46,12 @@ static void test_default_and_given(void **state)
         /* runc: an empty slice is the default one, an empty prefix leaves only the name. */
         expect_unit(":docker:abc", "x", "system.slice", "docker-abc.scope");
         expect_unit("system.slice::abc", "x", "system.slice", "abc.scope");
+        /* A user's manager (rootless): user.slice by default, as podman's rootless "user.slice:libpod:<id>". */
+        struct husk_systemd_unit u = {0};
+        assert_int_equal(husk_systemd_unit_parse(NULL, "web", true, &u, NULL), 0);
+        assert_string_equal(u.slice, "user.slice");
+        assert_string_equal(u.name, "husk-web.scope");
+        husk_systemd_unit_clear(&u);
 }
 
 static void test_refused(void **state)

@@ -211,8 +211,12 @@ static int connect_systemd(bool user, struct husk_dbus **ret, struct husk_error 
         return husk_dbus_connect(path, ret, err);
 }
 
+/* The Manager's signals (JobRemoved) from now on, kept while other calls wait for their replies. */
 static int subscribe(struct husk_dbus *bus, struct husk_error **err)
 {
+        int r = husk_dbus_watch(bus, MANAGER_IFACE, err);
+        if (r < 0)
+                return r;
         return husk_dbus_call(bus, MANAGER_PATH, MANAGER_IFACE, "Subscribe", NULL, NULL, CALL_TIMEOUT_MS, NULL, err);
 }
 

@@ -21,7 +21,7 @@
 
 /* The spec's limits: a message is at most 128 MiB, an array 64 MiB; systemd's replies here are small. */
 #define MAX_MESSAGE (1u << 20)
-#define MAX_KEPT_SIGNALS 64
+#define MAX_KEPT_SIGNALS 256
 #define MAX_DEPTH 32
 
 enum header_field {
@@ -495,9 +495,20 @@ struct husk_dbus {
         uint32_t serial;
         uint8_t *in; /* bytes read, not yet a whole message */
         size_t in_len, in_cap;
+        char *watched; /* the interface whose signals are kept (husk_dbus_watch), NULL: none */
         struct husk_dbus_message *kept[MAX_KEPT_SIGNALS];
         size_t kept_len;
 };
+
+int husk_dbus_watch(struct husk_dbus *bus, const char *interface, struct husk_error **err)
+{
+        char *copy = strdup(interface);
+        if (!copy)
+                return husk_error_set(err, ENOMEM, "d-bus: allocate");
+        free(bus->watched);
+        bus->watched = copy;
+        return 0;
+}
 
 void husk_dbus_free(struct husk_dbus *bus)
 {
@@ -506,6 +517,7 @@ void husk_dbus_free(struct husk_dbus *bus)
         if (bus->fd >= 0)
                 close(bus->fd);
         free(bus->in);
+        free(bus->watched);
         for (size_t i = 0; i < bus->kept_len; i++)
                 husk_dbus_message_free(bus->kept[i]);
         free(bus);
@@ -596,8 +608,14 @@ static int next_message(struct husk_dbus *bus, int64_t deadline, struct husk_dbu
         }
 }
 
+/* Keep a signal of the watched interface for husk_dbus_wait_signal; drop the rest (systemd's
+ * PropertiesChanged of every unit, say), so that a busy manager cannot push the wanted one out. */
 static void keep_signal(struct husk_dbus *bus, struct husk_dbus_message *m)
 {
+        if (!bus->watched || !m->interface || strcmp(m->interface, bus->watched) != 0) {
+                husk_dbus_message_free(m);
+                return;
+        }
         if (bus->kept_len == MAX_KEPT_SIGNALS) {
                 husk_dbus_message_free(bus->kept[0]);
                 memmove(bus->kept, bus->kept + 1, (MAX_KEPT_SIGNALS - 1) * sizeof(bus->kept[0]));

@@ -87,10 +87,13 @@ int husk_dbus_connect(const char *path, struct husk_dbus **ret, struct husk_erro
 void husk_dbus_free(struct husk_dbus *bus);
 void husk_dbus_freep(struct husk_dbus **bus);
 
+/* Keep the signals of this interface that arrive while waiting for replies (others are dropped). */
+int husk_dbus_watch(struct husk_dbus *bus, const char *interface, struct husk_error **err);
+
 /*
  * Call a method and wait (timeout_ms in all) for its reply, which is returned in *ret (may be NULL).
  * An ERROR reply fails with its name and message: "org.freedesktop.systemd1.NoSuchUnit: Unit x not
- * loaded". Signals that arrive meanwhile are kept for husk_dbus_wait_signal.
+ * loaded". Signals of the watched interface that arrive meanwhile are kept for husk_dbus_wait_signal.
  */
 int husk_dbus_call(struct husk_dbus *bus, const char *path, const char *interface, const char *member,
                    const char *signature, const struct husk_dbus_writer *body, int timeout_ms,

@@ -173,21 +173,25 @@ uint8_t husk_dbus_get_byte(struct husk_dbus_reader *r)
         return p ? *p : 0;
 }
 
+/* A fixed-size value aligned to its size (u32, u64); out stays zero on failure. */
+static void get_fixed(struct husk_dbus_reader *r, void *out, size_t n)
+{
+        const uint8_t *p = take(r, n, n);
+        if (p)
+                memcpy(out, p, n);
+}
+
 uint32_t husk_dbus_get_u32(struct husk_dbus_reader *r)
 {
         uint32_t v = 0;
-        const uint8_t *p = take(r, 4, 4);
-        if (p)
-                memcpy(&v, p, 4);
+        get_fixed(r, &v, sizeof(v));
         return v;
 }
 
 uint64_t husk_dbus_get_u64(struct husk_dbus_reader *r)
 {
         uint64_t v = 0;
-        const uint8_t *p = take(r, 8, 8);
-        if (p)
-                memcpy(&v, p, 8);
+        get_fixed(r, &v, sizeof(v));
         return v;
 }
 

@@ -76,7 +76,7 @@ int cli_features(struct cli_global *g, int argc, char **argv, struct husk_error 
                 "s:{s:b},s:{s:b},s:{s:b},s:{s:{s:b}}},s:{s:s,s:s}}",
                 "ociVersionMin", "1.0.0", "ociVersionMax", HUSK_SPEC_VERSION, "hooks", strings(hooks),
                 "mountOptions", strings(mount_options), "linux", "namespaces", strings(namespaces), "capabilities",
-                caps, "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 1, "seccomp",
+                caps, "cgroup", "v1", 1, "v2", 1, "systemd", 1, "systemdUser", 1, "rdma", 1, "seccomp",
                 "enabled", 1, "actions", strings(seccomp_actions), "operators", strings(seccomp_operators),
                 "archs", strings(seccomp_archs), "knownFlags", strings(seccomp_flags), "supportedFlags",
                 strings(seccomp_flags), "apparmor", "enabled", 1, "selinux", "enabled", 1, "intelRdt", "enabled",

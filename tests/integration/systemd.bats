@@ -275,6 +275,13 @@ cgroup_file() {
 	assert_systemd_gone "$ID" "husk-$ID.scope"
 }
 
+@test "systemd: features reports the systemd cgroup driver, for the system and a user's manager" {
+	run --separate-stderr husk features
+	assert_status 0
+	jq -e '.linux.cgroup.systemd == true and .linux.cgroup.systemdUser == true' <<<"$output" ||
+		fail "$(jq -c .linux.cgroup <<<"$output")"
+}
+
 @test "systemd: --systemd-cgroup where systemd is not running is refused with a clear error" {
 	[ ! -d /run/systemd/system ] || skip "this host runs systemd"
 	set_args true

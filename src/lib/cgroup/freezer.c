@@ -12,15 +12,9 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/timestamp.h"
 
 #define FREEZE_TIMEOUT_MS 5000
-
-static long now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static void sleep_us(long us)
 {
@@ -38,7 +32,7 @@ static int v2_set(int dirfd, bool frozen, struct husk_error **err)
         _cleanup_close_ int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return husk_error_set(err, errno, "open `cgroup.events`");
-        long deadline = now_ms() + FREEZE_TIMEOUT_MS;
+        long deadline = husk_monotonic_ms() + FREEZE_TIMEOUT_MS;
         for (;;) {
                 char buf[256];
                 ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
@@ -49,7 +43,7 @@ static int v2_set(int dirfd, bool frozen, struct husk_error **err)
                 /* Kernels before 5.2 have no "frozen" key; the write itself is all there is then. */
                 if (!line || (line[7] == '1') == frozen)
                         return 0;
-                long left = deadline - now_ms();
+                long left = deadline - husk_monotonic_ms();
                 if (left <= 0)
                         return husk_error_set(err, ETIMEDOUT, "wait for `cgroup.events` to say `frozen %d`",
                                               frozen ? 1 : 0);
@@ -66,7 +60,7 @@ static int v1_set(int dirfd, bool frozen, struct husk_error **err)
 {
         if (!frozen)
                 return cg_write(dirfd, "freezer.state", "THAWED", err);
-        long deadline = now_ms() + FREEZE_TIMEOUT_MS;
+        long deadline = husk_monotonic_ms() + FREEZE_TIMEOUT_MS;
         long delay_us = 100;
         for (unsigned i = 0;; i++) {
                 if (i % 25 == 24)
@@ -80,7 +74,7 @@ static int v1_set(int dirfd, bool frozen, struct husk_error **err)
                         return (int)n;
                 if (strcmp(state, "FROZEN") == 0)
                         return 0;
-                if (now_ms() >= deadline) {
+                if (husk_monotonic_ms() >= deadline) {
                         (void)cg_write(dirfd, "freezer.state", "THAWED", NULL);
                         return husk_error_set(err, EBUSY, "freeze: `freezer.state` still `%s` after %d ms", state,
                                               FREEZE_TIMEOUT_MS);

@@ -12,6 +12,7 @@
 
 #include "cgroup/cgroup-internal.h"
 #include "util/cleanup.h"
+#include "util/timestamp.h"
 
 /* Without a notification fd, how often the counter is re-read. */
 #define OOM_POLL_MS 100
@@ -37,13 +38,6 @@ struct husk_cgroup_oom_notifier {
         uint64_t last; /* the counter at the last read */
         long recheck_until_ms;
 };
-
-static long now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 void husk_cgroup_oom_notifier_free(struct husk_cgroup_oom_notifier *n)
 {
@@ -163,7 +157,7 @@ int husk_cgroup_oom_notifier_timeout(const struct husk_cgroup_oom_notifier *n)
         case OOM_POLL:
                 return OOM_POLL_MS;
         case OOM_EVENTFD: {
-                long left = n->recheck_until_ms - now_ms();
+                long left = n->recheck_until_ms - husk_monotonic_ms();
                 if (n->fd < 0 || left <= 0)
                         return -1;
                 return left < OOM_RECHECK_MS ? (int)left : OOM_RECHECK_MS;
@@ -233,7 +227,7 @@ int husk_cgroup_oom_notifier_read(struct husk_cgroup_oom_notifier *n, uint64_t *
                 return husk_error_wrap(err, "oom notifier");
         }
         if (signals > 0 && n->mode == OOM_EVENTFD)
-                n->recheck_until_ms = now_ms() + OOM_RECHECK_WINDOW_MS;
+                n->recheck_until_ms = husk_monotonic_ms() + OOM_RECHECK_WINDOW_MS;
         *ret_kills = now > n->last ? now - n->last : 0;
         n->last = now;
         return 0;

@@ -12,6 +12,7 @@
 #include "container/lifecycle.h"
 #include "linux/intelrdt.h"
 #include "util/cleanup.h"
+#include "util/timestamp.h"
 #include "util/syscalls.h"
 
 /* The container's state dir (locked when asked) and its state with the derived status. */
@@ -215,17 +216,10 @@ int husk_container_watch_open(const struct husk_runtime *rt, const char *id, str
         return 0;
 }
 
-static long now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 int husk_container_watch_wait(struct husk_container_watch *w, int timeout_ms, enum husk_watch_event *ret,
                               struct husk_error **err)
 {
-        long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+        long deadline = husk_monotonic_ms() + (timeout_ms > 0 ? timeout_ms : 0);
         for (;;) {
                 /* OOM first: an init killed by the OOM killer gets its oom event before "stopped". */
                 if (w->oom_pending == 0) {
@@ -242,7 +236,7 @@ int husk_container_watch_wait(struct husk_container_watch *w, int timeout_ms, en
                         *ret = HUSK_WATCH_STOPPED;
                         return 0;
                 }
-                long left = deadline - now_ms();
+                long left = deadline - husk_monotonic_ms();
                 if (left <= 0) {
                         *ret = HUSK_WATCH_TIMEOUT;
                         return 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/timestamp.h"
 #include "util/syscalls.h"
 #include "util/log.h"
 
@@ -22,13 +23,6 @@ struct hook_output {
         char buf[HOOK_OUTPUT_MAX];
         size_t len;
 };
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void drain(int *fd, struct hook_output *out)
 {
@@ -148,7 +142,7 @@ static int run_one_guarded(const struct husk_hook *hook, const char *state_json,
                 close(in_fd);
                 in_fd = -1;
         }
-        int64_t deadline = hook->has_timeout ? now_ms() + (int64_t)hook->timeout * 1000 : -1;
+        int64_t deadline = hook->has_timeout ? husk_monotonic_ms() + (int64_t)hook->timeout * 1000 : -1;
         bool exited = false, timed_out = false;
         while (!exited) {
                 struct pollfd pfd[3] = {
@@ -158,7 +152,7 @@ static int run_one_guarded(const struct husk_hook *hook, const char *state_json,
                 };
                 int timeout = -1;
                 if (deadline >= 0) {
-                        int64_t left = deadline - now_ms();
+                        int64_t left = deadline - husk_monotonic_ms();
                         timeout = left > 0 ? (int)left : 0;
                 }
                 int n = poll(pfd, 3, timeout);

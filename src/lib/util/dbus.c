@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/timestamp.h"
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define HOST_ENDIAN 'l'
@@ -533,13 +534,6 @@ void husk_dbus_freep(struct husk_dbus **bus)
         *bus = NULL;
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int send_all(struct husk_dbus *bus, const void *p, size_t n, struct husk_error **err)
 {
         const uint8_t *b = p;
@@ -559,7 +553,7 @@ static int send_all(struct husk_dbus *bus, const void *p, size_t n, struct husk_
 static int read_some(struct husk_dbus *bus, int64_t deadline, struct husk_error **err)
 {
         while (true) {
-                int64_t left = deadline - now_ms();
+                int64_t left = deadline - husk_monotonic_ms();
                 if (left <= 0)
                         return husk_error_set(err, ETIMEDOUT, "d-bus: no answer");
                 struct pollfd p = {.fd = bus->fd, .events = POLLIN};
@@ -632,10 +626,10 @@ static void keep_signal(struct husk_dbus *bus, struct husk_dbus_message *m)
 static int read_auth_line(struct husk_dbus *bus, char *line, size_t size, struct husk_error **err)
 {
         size_t n = 0;
-        int64_t deadline = now_ms() + 10000;
+        int64_t deadline = husk_monotonic_ms() + 10000;
         while (n + 1 < size) {
                 struct pollfd p = {.fd = bus->fd, .events = POLLIN};
-                int left = (int)(deadline - now_ms());
+                int left = (int)(deadline - husk_monotonic_ms());
                 if (left <= 0 || poll(&p, 1, left) == 0)
                         return husk_error_set(err, ETIMEDOUT, "d-bus: no answer to authentication");
                 ssize_t r = recv(bus->fd, line + n, 1, 0);
@@ -702,7 +696,7 @@ int husk_dbus_call(struct husk_dbus *bus, const char *path, const char *interfac
         husk_dbus_writer_free(&out);
         if (r < 0)
                 return husk_error_wrap(err, "%s", member);
-        int64_t deadline = now_ms() + timeout_ms;
+        int64_t deadline = husk_monotonic_ms() + timeout_ms;
         while (true) {
                 struct husk_dbus_message *m = NULL;
                 r = next_message(bus, deadline, &m, err);
@@ -754,7 +748,7 @@ int husk_dbus_wait_signal(struct husk_dbus *bus, const char *interface, const ch
                         return 0;
                 }
         }
-        int64_t deadline = now_ms() + timeout_ms;
+        int64_t deadline = husk_monotonic_ms() + timeout_ms;
         while (true) {
                 struct husk_dbus_message *m = NULL;
                 int r = next_message(bus, deadline, &m, err);

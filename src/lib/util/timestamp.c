@@ -1,4 +1,4 @@
-/* RFC 3339 UTC timestamps with nanoseconds, as runc writes them. */
+/* RFC 3339 UTC timestamps with nanoseconds, as runc writes them; the monotonic clock for deadlines. */
 #include "util/timestamp.h"
 
 #include <stdio.h>
@@ -37,4 +37,11 @@ void husk_timestamp_format_now(char *buf, size_t size)
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         husk_timestamp_format(&ts, buf, size);
+}
+
+int64_t husk_monotonic_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

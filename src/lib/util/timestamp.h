@@ -1,7 +1,8 @@
-/* RFC 3339 UTC timestamps with nanoseconds, as runc writes them. */
+/* RFC 3339 UTC timestamps with nanoseconds, as runc writes them; the monotonic clock for deadlines. */
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* Longest result of husk_timestamp_format, with its NUL ("-292277022657-01-27T08:29:52.999999999Z"). */
@@ -12,3 +13,6 @@ void husk_timestamp_format(const struct timespec *ts, char *buf, size_t size);
 
 /* The same for CLOCK_REALTIME now. */
 void husk_timestamp_format_now(char *buf, size_t size);
+
+/* CLOCK_MONOTONIC in milliseconds, for timeouts and deadlines. */
+int64_t husk_monotonic_ms(void);

@@ -106,7 +106,7 @@ static void property(struct husk_dbus_writer *w, const char *name, const char *t
 {
         husk_dbus_struct_open(w);
         husk_dbus_put_string(w, name);
-        husk_dbus_put_variant_signature(w, type);
+        husk_dbus_put_signature(w, type);
 }
 
 static void property_bool(struct husk_dbus_writer *w, const char *name, bool v)

@@ -133,11 +133,6 @@ void husk_dbus_struct_open(struct husk_dbus_writer *w)
         align_to(w, 8);
 }
 
-void husk_dbus_put_variant_signature(struct husk_dbus_writer *w, const char *signature)
-{
-        husk_dbus_put_signature(w, signature);
-}
-
 void husk_dbus_writer_free(struct husk_dbus_writer *w)
 {
         free(w->data);
@@ -382,7 +377,7 @@ static void put_field(struct husk_dbus_writer *w, uint8_t code, const char *type
 {
         husk_dbus_struct_open(w);
         husk_dbus_put_byte(w, code);
-        husk_dbus_put_variant_signature(w, type);
+        husk_dbus_put_signature(w, type);
         if (*type == 'g')
                 husk_dbus_put_signature(w, value);
         else
@@ -394,8 +389,10 @@ int husk_dbus_encode_call(uint32_t serial, const char *path, const char *interfa
                           struct husk_error **err)
 {
         size_t body_len = body ? body->len : 0;
-        if ((body && body->failed) || (body_len && !(signature && *signature)))
+        if (body && body->failed)
                 return husk_error_set(err, ENOMEM, "d-bus: build the call of `%s`", member);
+        if (body_len && !(signature && *signature))
+                return husk_error_set(err, EINVAL, "d-bus: the call of `%s` has a body and no signature", member);
         husk_dbus_put_byte(out, HOST_ENDIAN);
         husk_dbus_put_byte(out, HUSK_DBUS_METHOD_CALL);
         husk_dbus_put_byte(out, 0);
@@ -622,28 +619,29 @@ static void keep_signal(struct husk_dbus *bus, struct husk_dbus_message *m)
         bus->kept[bus->kept_len++] = m;
 }
 
-/* The server's line after our AUTH: "OK <guid>\r\n", or a refusal. */
+/* The server's line after our AUTH: "OK <guid>\r\n", or a refusal. Read through the connection's buffer,
+ * as messages are: what follows the line stays there for the first reply. */
 static int read_auth_line(struct husk_dbus *bus, char *line, size_t size, struct husk_error **err)
 {
-        size_t n = 0;
         int64_t deadline = husk_monotonic_ms() + 10000;
-        while (n + 1 < size) {
-                struct pollfd p = {.fd = bus->fd, .events = POLLIN};
-                int left = (int)(deadline - husk_monotonic_ms());
-                if (left <= 0 || poll(&p, 1, left) == 0)
-                        return husk_error_set(err, ETIMEDOUT, "d-bus: no answer to authentication");
-                ssize_t r = recv(bus->fd, line + n, 1, 0);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r <= 0)
-                        return husk_error_set(err, r < 0 ? errno : ECONNRESET, "d-bus: authentication");
-                if (line[n] == '\n') {
+        while (true) {
+                uint8_t *nl = bus->in_len ? memchr(bus->in, '\n', bus->in_len) : NULL;
+                if (nl) {
+                        size_t used = (size_t)(nl - bus->in) + 1;
+                        size_t n = used - 1 - (used >= 2 && nl[-1] == '\r');
+                        if (n >= size)
+                                break;
+                        memcpy(line, bus->in, n);
                         line[n] = '\0';
-                        if (n && line[n - 1] == '\r')
-                                line[n - 1] = '\0';
+                        memmove(bus->in, bus->in + used, bus->in_len - used);
+                        bus->in_len -= used;
                         return 0;
                 }
-                n++;
+                if (bus->in_len >= size)
+                        break;
+                int r = read_some(bus, deadline, err);
+                if (r < 0)
+                        return husk_error_wrap(err, "authentication");
         }
         return husk_error_set(err, EPROTO, "d-bus: authentication answer too long");
 }

@@ -26,13 +26,12 @@ void husk_dbus_put_bool(struct husk_dbus_writer *w, bool v);
 void husk_dbus_put_u32(struct husk_dbus_writer *w, uint32_t v);
 void husk_dbus_put_u64(struct husk_dbus_writer *w, uint64_t v);
 void husk_dbus_put_string(struct husk_dbus_writer *w, const char *s); /* also object paths */
+/* A signature: on its own, or a variant's, whose value then follows with the put functions. */
 void husk_dbus_put_signature(struct husk_dbus_writer *w, const char *s);
 /* Arrays: open returns the offset to give to close; elem_align is the elements' alignment (1, 4, 8). */
 size_t husk_dbus_array_open(struct husk_dbus_writer *w, size_t elem_align);
 void husk_dbus_array_close(struct husk_dbus_writer *w, size_t token, size_t elem_align);
 void husk_dbus_struct_open(struct husk_dbus_writer *w);
-/* A variant's signature; its value follows with the put functions. */
-void husk_dbus_put_variant_signature(struct husk_dbus_writer *w, const char *signature);
 void husk_dbus_writer_free(struct husk_dbus_writer *w);
 
 /* Reading a received body (or a value in it): every read checks bounds and alignment, failures latch. */

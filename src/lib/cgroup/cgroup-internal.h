@@ -43,7 +43,7 @@ struct cg_hierarchy {
 struct husk_cgroup {
         enum husk_cgroup_layout layout;
         bool rootless;
-        bool explicit_path; /* linux.cgroupsPath was given (rootless errors are not ignored then) */
+        bool explicit_path; /* linux.cgroupsPath chose it (rootless errors are not ignored then); not a systemd scope */
         bool needs_cgroup;  /* linux.resources sets limits: the container may not run outside its cgroup */
         int root_fd;        /* /sys/fs/cgroup */
         struct cg_hierarchy *hierarchies;

@@ -52,14 +52,10 @@ int husk_launch_systemd_attach(struct husk_launch *l, struct husk_error **err)
         return husk_state_write_cgroup(l->dirfd, l->state.cgroup_path, err);
 }
 
-void husk_launch_systemd_stop(struct husk_launch *l)
+int husk_launch_systemd_stop(struct husk_launch *l, struct husk_error **err)
 {
         if (!l->systemd_started)
-                return;
-        _cleanup_error_ struct husk_error *err = NULL;
-        if (husk_systemd_stop_unit(l->systemd.name, l->rt->rootless, &err) < 0) {
-                _cleanup_free_ char *msg = husk_error_format(err);
-                husk_warn("%s", msg ? msg : "systemd: stop unit failed");
-        }
+                return 0;
         l->systemd_started = false;
+        return husk_systemd_stop_unit(l->systemd.name, l->rt->rootless, err);
 }

@@ -721,7 +721,11 @@ void husk_launch_abort(struct husk_launch *l)
                 _cleanup_free_ char *msg = husk_error_format(ignored);
                 husk_warn("remove cgroup of `%s`: %s", l->id, msg ? msg : "failed");
         }
-        husk_launch_systemd_stop(l);
+        husk_error_freep(&ignored);
+        if (husk_launch_systemd_stop(l, &ignored) < 0) {
+                _cleanup_free_ char *msg = husk_error_format(ignored);
+                husk_warn("%s", msg ? msg : "systemd: stop unit failed");
+        }
         if (l->spec && l->spec->linux_.intel_rdt.present && l->pid > 0) {
                 husk_error_freep(&ignored);
                 husk_intel_rdt_remove(&l->spec->linux_.intel_rdt, l->id, &ignored);

@@ -68,10 +68,10 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err);
 int husk_launch_protect(struct husk_launch *l, struct husk_error **err);
 
 /* cgroup-systemd.c, --systemd-cgroup: parse the unit from linux.cgroupsPath (changes nothing); once the
- * init exists, have systemd make its scope and set up cgroupfs there; stop the scope of an abort. */
+ * init exists, have systemd make its scope and set up cgroupfs there; stop the scope it made (once). */
 int husk_launch_systemd_plan(struct husk_launch *l, struct husk_error **err);
 int husk_launch_systemd_attach(struct husk_launch *l, struct husk_error **err);
-void husk_launch_systemd_stop(struct husk_launch *l);
+int husk_launch_systemd_stop(struct husk_launch *l, struct husk_error **err);
 
 /* Undo a create that failed midway: kill init, remove cgroup and state dir. */
 void husk_launch_abort(struct husk_launch *l);

@@ -42,12 +42,9 @@ static int cleanup_after_exit(struct husk_launch *l, struct husk_error **err)
                 *err = TAKE_PTR(cg_err);
                 return husk_error_wrap(err, "remove cgroup of `%s`", l->id);
         }
-        if (l->systemd_started) {
-                r = husk_systemd_stop_unit(l->systemd.name, l->rt->rootless, err);
-                if (r < 0)
-                        return r;
-                l->systemd_started = false;
-        }
+        r = husk_launch_systemd_stop(l, err);
+        if (r < 0)
+                return r;
         if (l->spec->hooks.poststop.len) {
                 _cleanup_free_ char *json = husk_launch_state_json(&l->state, HUSK_STATUS_STOPPED);
                 husk_hooks_run_warn(&l->spec->hooks.poststop, "poststop", json);

@@ -531,6 +531,7 @@ void husk_dbus_freep(struct husk_dbus **bus)
         *bus = NULL;
 }
 
+/* Not husk_write_all: send with MSG_NOSIGNAL, so a manager that went away fails the call, not kills husk (SIGPIPE). */
 static int send_all(struct husk_dbus *bus, const void *p, size_t n, struct husk_error **err)
 {
         const uint8_t *b = p;

@@ -1,0 +1,27 @@
+/* Running criu(8) for checkpoint and restore: its command line, the process, its log. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/error.h"
+
+/* A growing argv for criu; an allocation failure is remembered and reported by husk_criu_run. */
+struct husk_criu_args {
+        char **argv;
+        size_t len, cap;
+        bool oom;
+};
+
+void husk_criu_add(struct husk_criu_args *a, const char *arg);
+void husk_criu_addf(struct husk_criu_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void husk_criu_args_clear(struct husk_criu_args *a);
+
+/*
+ * Run `criu ARGS` (criu from $PATH, as runc finds it) and wait for it. In the child, before the
+ * exec, setup(data) may change what criu inherits (cgroups, a mount namespace); it returns 0 or
+ * -errno. criu's stdio is the caller's. When criu fails, the error quotes the first `Error` line of
+ * log_path (criu's --log-file, written with -v4), the cause, and names the log.
+ */
+int husk_criu_run(struct husk_criu_args *a, int (*setup)(void *data), void *data, const char *log_path,
+                  struct husk_error **err);

@@ -117,6 +117,10 @@ int husk_cgroup_apply(struct husk_cgroup *cg, const struct husk_resources *resou
 int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error **err);
 int husk_cgroup_is_frozen(struct husk_cgroup *cg, bool *ret, struct husk_error **err);
 
+/* The directory of the cgroup that freezes it ("/sys/fs/cgroup/freezer/<path>", the cgroup2 one on v2),
+ * as criu's --freeze-cgroup takes it; NULL when there is none. The caller frees it. */
+char *husk_cgroup_freezer_dir(struct husk_cgroup *cg);
+
 /* The same from a recorded path alone, reading one file (status derivation is on every command's path). */
 int husk_cgroup_path_is_frozen(const char *path, bool *ret);
 

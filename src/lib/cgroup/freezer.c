@@ -187,3 +187,16 @@ int husk_cgroup_path_is_frozen(const char *path, bool *ret)
         *ret = layout == HUSK_CGROUP_V2 ? strstr(buf, "frozen 1") != NULL : strncmp(buf, "FROZEN", 6) == 0;
         return 0;
 }
+
+char *husk_cgroup_freezer_dir(struct husk_cgroup *cg)
+{
+        const struct cg_hierarchy *h = NULL;
+        if (cg->layout == HUSK_CGROUP_V2)
+                h = cg->unified >= 0 ? &cg->hierarchies[cg->unified] : NULL;
+        else
+                h = cg_hierarchy_of(cg, CG_FREEZER);
+        if (!h || h->fd < 0)
+                return NULL;
+        char buf[4200];
+        return strdup(cg_display(h, h->path, INT_MAX, buf, sizeof(buf)));
+}

@@ -124,7 +124,7 @@ static int session_keyring_name(struct husk_launch *l, struct husk_error **err)
         return 0;
 }
 
-static void fill_state(struct husk_launch *l)
+void husk_launch_fill_state(struct husk_launch *l)
 {
         struct husk_state *s = &l->state;
         s->oci_version = HUSK_SPEC_VERSION; /* the state document follows husk's spec version */
@@ -374,7 +374,7 @@ static int listen_exec_socket(struct husk_launch *l, struct husk_error **err)
 
 /* exec takes its defaults from the config the container was made from, not the bundle's now: the
  * text that was parsed, not the file read again (which may have changed since). */
-static int copy_config(struct husk_launch *l, struct husk_error **err)
+int husk_launch_copy_config(struct husk_launch *l, struct husk_error **err)
 {
         _cleanup_free_ char *text = TAKE_PTR(l->config_text);
         _cleanup_close_ int out = openat(l->dirfd, HUSK_CONFIG_COPY, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -550,7 +550,7 @@ static int talk_to_init(struct husk_launch *l, struct husk_error **err)
         }
 }
 
-int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
+int husk_launch_load(struct husk_launch *l, struct husk_error **err)
 {
         l->dirfd = l->exec_listen_fd = l->start_conn = l->sync_parent = l->sync_child = l->pidfd = -1;
         l->console_fd = l->terminal_master = l->saved_pid_ns = l->saved_time_ns = l->pidfd_socket = -1;
@@ -559,9 +559,12 @@ int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
                 l->ns.join_fd[i] = -1;
 
         int r = husk_id_validate(l->id, err);
-        if (r < 0)
-                return r;
-        r = resolve_paths(l, err);
+        return r < 0 ? r : resolve_paths(l, err);
+}
+
+int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
+{
+        int r = husk_launch_load(l, err);
         if (r < 0)
                 return r;
         r = check_terminal_options(l, err);
@@ -605,7 +608,7 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         }
         if ((r = session_keyring_name(l, err)) < 0)
                 return r;
-        fill_state(l);
+        husk_launch_fill_state(l);
 
         /* From here on the host changes: every failure goes through husk_launch_abort. */
         r = husk_state_dir_create(l->root, l->id, &l->dirfd, err);
@@ -614,7 +617,7 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         r = husk_state_write(l->dirfd, &l->state, err);
         if (r < 0)
                 goto fail;
-        r = copy_config(l, err);
+        r = husk_launch_copy_config(l, err);
         if (r < 0)
                 goto fail;
         /* With --systemd-cgroup, systemd makes the cgroup around the init, once it exists. */

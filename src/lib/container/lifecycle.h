@@ -55,6 +55,17 @@ struct husk_launch {
         int pidfd;
 };
 
+/* The start of husk_launch_prepare: the fds set to -1, the id checked, the bundle's config parsed and
+ * its paths resolved (restore uses it alone: criu, not an init, will make the processes). */
+int husk_launch_load(struct husk_launch *l, struct husk_error **err);
+
+/* l->state filled from the spec and options (status "creating"); and the config copied to the state dir. */
+void husk_launch_fill_state(struct husk_launch *l);
+int husk_launch_copy_config(struct husk_launch *l, struct husk_error **err);
+
+/* After the init of a foreground container (run, restore) exited: delete it, as `delete` would. */
+int husk_launch_cleanup_after_exit(struct husk_launch *l, struct husk_error **err);
+
 /*
  * The checks of a create that change nothing on the host: config, seccomp filter, namespace paths,
  * and husk_launch_protect, which may re-execute husk (so `run` calls it before it blocks signals).

@@ -23,13 +23,19 @@ static int start_foreground(struct husk_launch *l, struct husk_error **err)
 }
 
 /* After init exited: delete, reusing what run already holds (the open cgroup, the state). */
-static int cleanup_after_exit(struct husk_launch *l, struct husk_error **err)
+int husk_launch_cleanup_after_exit(struct husk_launch *l, struct husk_error **err)
 {
         /* Re-take the lock that was dropped while the container ran. */
         _cleanup_close_ int dirfd = -1;
-        int r = husk_state_dir_open(l->root, l->id, true, &dirfd, err);
-        if (r < 0)
+        _cleanup_error_ struct husk_error *open_err = NULL;
+        int r = husk_state_dir_open(l->root, l->id, true, &dirfd, &open_err);
+        /* Already deleted (delete --force, a checkpoint): nothing is left to do. */
+        if (r < 0 && open_err->errnum == 0)
+                return 0;
+        if (r < 0) {
+                *err = TAKE_PTR(open_err);
                 return r;
+        }
         /* delete may have run meanwhile and a new container taken the id: only ours goes. */
         _cleanup_(husk_state_freep) struct husk_state *state = NULL;
         r = husk_state_read(dirfd, l->id, &state, err);
@@ -112,7 +118,7 @@ int husk_container_run(const struct husk_runtime *rt, const char *id, const stru
         l.dirfd = -1;
         *ret_status = husk_wait_forwarding(l.pidfd, sfd, l.terminal_master);
         if (!opts->keep)
-                r = cleanup_after_exit(&l, err);
+                r = husk_launch_cleanup_after_exit(&l, err);
 out:
         husk_launch_release(&l);
         sigprocmask(SIG_SETMASK, &old, NULL);

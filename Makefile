@@ -22,6 +22,7 @@ demo: all
 # Everything CI runs; the last line is `N passed, N failed, N skipped`.
 check:
 	@sh scripts/install-deps.sh test
+	@bash scripts/install-criu.sh >/dev/null || echo "no working criu: the checkpoint tests will say so and skip"
 	$(MAKE) all
 	bash tests/run-all.sh $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
 

@@ -36,10 +36,9 @@ static const struct {
         {"ps", cli_ps, "list the processes of a container"},
         {"events", cli_events, "print stats and OOM events of a container"},
         {"check", cli_check, "report what this host supports for containers"},
+        {"checkpoint", cli_checkpoint, "save a running container with criu"},
+        {"restore", cli_restore, "make a container from a checkpoint"},
 };
-
-/* runc's commands that belong to later work: they fail clearly instead of pretending. */
-static const char *const not_yet[] = {"checkpoint", "restore", NULL};
 
 static void usage(void)
 {
@@ -47,10 +46,7 @@ static void usage(void)
                "husk is an OCI container runtime with runc's command line.\n\nCommands:\n");
         for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
                 printf("  %-10s %s\n", commands[i].name, commands[i].help);
-        printf("\nNot implemented yet:");
-        for (const char *const *p = not_yet; *p; p++)
-                printf(" %s", *p);
-        printf("\n\nGlobal options:\n"
+        printf("\nGlobal options:\n"
                "  --root DIR             state directory (default /run/husk, $XDG_RUNTIME_DIR/husk rootless)\n"
                "  --log FILE             write log lines to FILE\n"
                "  --log-format FORMAT    text or json\n"
@@ -143,9 +139,6 @@ static int dispatch(struct cli_global *g, int argc, char **argv, struct husk_err
         for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
                 if (strcmp(command, commands[i].name) == 0)
                         return commands[i].fn(g, n - 1, args + 1, err);
-        for (const char *const *p = not_yet; *p; p++)
-                if (strcmp(command, *p) == 0)
-                        return husk_error_set(err, ENOSYS, "%s: not implemented yet", command);
         return husk_error_set(err, 0, "unknown command `%s` (see `husk --help`)", command);
 }
 

@@ -59,3 +59,55 @@ int husk_container_state(const struct husk_runtime *rt, const char *id, struct h
 int husk_container_list(const struct husk_runtime *rt, struct husk_state ***ret, size_t *ret_len,
                         struct husk_error **err);
 void husk_state_list_free(struct husk_state **list, size_t len);
+
+/* checkpoint: runc's flags, passed on to criu (checkpoint.c). */
+struct husk_checkpoint_options {
+        const char *image_path;          /* required: made (0700) when missing */
+        const char *work_path;           /* criu's log and work files; NULL: the image directory */
+        const char *parent_path;         /* a pre-dump to build on (criu --prev-images-dir) */
+        const char *page_server;         /* ADDRESS:PORT of a criu page server */
+        const char *manage_cgroups_mode; /* soft, full, strict or ignore; NULL: criu's default (soft) */
+        const char *empty_ns;            /* "network": make the namespace, leave it to a hook to fill */
+        int status_fd;                   /* --lazy-pages: fd told (a \0) when the page server is ready; -1 */
+        bool leave_running;
+        bool tcp_established;
+        bool tcp_skip_in_flight;
+        bool link_remap;
+        bool ext_unix_sk;
+        bool shell_job;
+        bool lazy_pages;
+        bool file_locks;
+        bool pre_dump;
+        bool auto_dedup;
+};
+
+/*
+ * Checkpoint a running (or paused) container with criu into opts->image_path. Unless it leaves it
+ * running or only pre-dumps, the container is then gone, as after `delete`.
+ */
+int husk_container_checkpoint(const struct husk_runtime *rt, const char *id,
+                              const struct husk_checkpoint_options *opts, struct husk_error **err);
+
+/* restore: a new container `id` from a bundle and a checkpoint (restore.c). */
+struct husk_restore_options {
+        const char *bundle; /* NULL: the current directory */
+        const char *image_path;
+        const char *work_path;
+        const char *pid_file;
+        const char *console_socket;
+        const char *manage_cgroups_mode;
+        const char *empty_ns;
+        const char *lsm_profile;       /* TYPE:NAME for the restored processes */
+        const char *lsm_mount_context; /* SELinux context for mounts */
+        bool detach;                   /* return once restored; else wait, forward signals, delete */
+        bool tcp_established;
+        bool ext_unix_sk;
+        bool shell_job;
+        bool file_locks;
+        bool auto_dedup;
+        bool lazy_pages;
+};
+
+/* With opts->detach *ret_status is 0; otherwise as husk_container_run. */
+int husk_container_restore(const struct husk_runtime *rt, const char *id, const struct husk_restore_options *opts,
+                           int *ret_status, struct husk_error **err);

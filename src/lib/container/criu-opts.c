@@ -1,0 +1,99 @@
+/* What checkpoint and restore tell criu alike: the config file, the cgroup mode, the host's binds. */
+#include "container/criu-opts.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int husk_criu_check_choices(const char *manage_cgroups_mode, const char *empty_ns, struct husk_error **err)
+{
+        struct husk_criu_args scratch = {0};
+        int r = husk_criu_cgroups_mode(&scratch, manage_cgroups_mode, err);
+        if (r == 0)
+                r = husk_criu_empty_ns(&scratch, empty_ns, err);
+        husk_criu_args_clear(&scratch);
+        return r;
+}
+
+int husk_criu_cgroups_mode(struct husk_criu_args *a, const char *mode, struct husk_error **err)
+{
+        if (!mode || !*mode) {
+                husk_criu_add(a, "--manage-cgroups");
+                return 0;
+        }
+        static const char *const known[] = {"soft", "full", "strict", "ignore"};
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+                if (strcmp(mode, known[i]) == 0) {
+                        husk_criu_addf(a, "--manage-cgroups=%s", mode);
+                        return 0;
+                }
+        return husk_error_set(err, 0, "--manage-cgroups-mode: `%s` is not one of soft, full, strict, ignore", mode);
+}
+
+int husk_criu_empty_ns(struct husk_criu_args *a, const char *ns, struct husk_error **err)
+{
+        if (!ns || !*ns)
+                return 0;
+        if (strcmp(ns, "network") != 0)
+                return husk_error_set(err, 0, "--empty-ns: `%s`: only `network` can be left empty", ns);
+        husk_criu_add(a, "--empty-ns");
+        husk_criu_add(a, "net");
+        return 0;
+}
+
+void husk_criu_config_file(struct husk_criu_args *a, const struct husk_spec *spec)
+{
+        for (size_t i = 0; i < spec->annotations.len; i++)
+                if (strcmp(spec->annotations.items[i].key, "org.criu.config") == 0) {
+                        const char *file = spec->annotations.items[i].value;
+                        if (file && *file) {
+                                husk_criu_add(a, "--config");
+                                husk_criu_add(a, file);
+                        }
+                        return;
+                }
+        if (access("/etc/criu/runc.conf", F_OK) == 0) {
+                husk_criu_add(a, "--config");
+                husk_criu_add(a, "/etc/criu/runc.conf");
+        }
+}
+
+bool husk_criu_mount_is_bind(const struct husk_mount *m)
+{
+        return m->bind || (m->type && strcmp(m->type, "bind") == 0);
+}
+
+char *husk_criu_mount_key(const char *destination)
+{
+        size_t len = strlen(destination);
+        char *out = malloc(len + 2);
+        if (!out)
+                return NULL;
+        size_t n = 0;
+        const char *p = destination;
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                size_t part = strcspn(p, "/");
+                if (part == 0)
+                        break;
+                if (part == 1 && p[0] == '.') {
+                        /* nothing */
+                } else if (part == 2 && p[0] == '.' && p[1] == '.') {
+                        while (n > 0 && out[n - 1] != '/')
+                                n--;
+                        if (n > 0)
+                                n--;
+                } else {
+                        out[n++] = '/';
+                        memcpy(out + n, p, part);
+                        n += part;
+                }
+                p += part;
+        }
+        if (n == 0)
+                out[n++] = '/';
+        out[n] = '\0';
+        return out;
+}

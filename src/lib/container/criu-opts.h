@@ -1,0 +1,32 @@
+/* What checkpoint and restore tell criu alike: the config file, the cgroup mode, the host's binds. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "linux/criu.h"
+#include "spec/spec.h"
+#include "util/error.h"
+
+/* runc writes the init's stdio here (the targets of /proc/<pid>/fd/0..2, as a JSON array) and
+ * restore gives criu the caller's own pipes for those that were pipes. */
+#define HUSK_CRIU_DESCRIPTORS "descriptors.json"
+
+/* The flags that take a value from a fixed set, checked before anything is made. */
+int husk_criu_check_choices(const char *manage_cgroups_mode, const char *empty_ns, struct husk_error **err);
+
+/* --manage-cgroups-mode: soft, full, strict or ignore (runc's), empty or NULL for criu's default. */
+int husk_criu_cgroups_mode(struct husk_criu_args *a, const char *mode, struct husk_error **err);
+
+/* --empty-ns: "network" only, as runc (criu can leave only that one empty). */
+int husk_criu_empty_ns(struct husk_criu_args *a, const char *ns, struct husk_error **err);
+
+/* runc's configuration file for criu: the annotation org.criu.config (empty: none), else
+ * /etc/criu/runc.conf when it exists. */
+void husk_criu_config_file(struct husk_criu_args *a, const struct husk_spec *spec);
+
+/* Whether a spec mount is a bind from the host. */
+bool husk_criu_mount_is_bind(const struct husk_mount *m);
+
+/* The mount point criu knows a destination by: absolute, without `.`, `..`, repeated or trailing
+ * slashes (runc resolves it the same way, lexically, inside the rootfs). Caller frees; NULL: ENOMEM. */
+char *husk_criu_mount_key(const char *destination);

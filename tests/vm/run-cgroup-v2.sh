@@ -54,6 +54,8 @@ shares=(--share "$REPO")
 for dir in "$(dirname "$HUSK")" "$(dirname "$CHECKER")"; do
 	case "$dir/" in "$REPO"/*) ;; *) shares+=(--share "$dir") ;; esac
 done
+# criu for checkpoint.bats (scripts/install-criu.sh), read-only at the same path.
+[ -d /opt/husk-criu ] && shares+=(--ro-share /opt/husk-criu)
 
 tap=$(mktemp "${TMPDIR:-/tmp}/cgv2-tap.XXXXXX")
 trap 'rm -f "$tap"' EXIT

@@ -102,7 +102,9 @@ int cli_parse(const char *command, int argc, char **argv, const struct cli_optio
                 if (o->kind != CLI_BOOL && !value) {
                         if (i + 1 >= argc) {
                                 free(positional);
-                                return husk_error_set(err, 0, "%s: flag `%s` needs a value", command, arg);
+                                /* runc's (urfave/cli's) words: podman probes `restore --lsm-mount-context`
+                                 * for them to tell whether the runtime can restore into a pod. */
+                                return husk_error_set(err, 0, "%s: flag needs an argument: %s", command, arg);
                         }
                         value = argv[++i];
                 }

@@ -74,6 +74,7 @@ int cli_features(struct cli_global *g, int argc, char **argv, struct husk_error 
 int cli_exec(struct cli_global *g, int argc, char **argv, struct husk_error **err);
 int cli_checkpoint(struct cli_global *g, int argc, char **argv, struct husk_error **err);
 int cli_restore(struct cli_global *g, int argc, char **argv, struct husk_error **err);
+int cli_criu_hook(struct cli_global *g, int argc, char **argv, struct husk_error **err);
 
 /* Exit status a command wants (run returns the container's); set by the command. */
 extern int cli_exit_status;

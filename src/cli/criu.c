@@ -105,3 +105,16 @@ int cli_restore(struct cli_global *g, int argc, char **argv, struct husk_error *
         cli_exit_status = status;
         return 0;
 }
+
+int cli_criu_hook(struct cli_global *g, int argc, char **argv, struct husk_error **err)
+{
+        int r = cli_expect_args(HUSK_CRIU_HOOK_COMMAND, argc, 1, 1, "container id", err);
+        if (r < 0)
+                return r;
+        const char *action = getenv("CRTOOLS_SCRIPT_ACTION"), *pid = getenv("CRTOOLS_INIT_PID");
+        if (!action)
+                return husk_error_set(err, 0, "%s: run by criu only (no CRTOOLS_SCRIPT_ACTION)",
+                                      HUSK_CRIU_HOOK_COMMAND);
+        r = husk_container_restore_action(&g->rt, argv[0], action, pid ? (pid_t)atoi(pid) : 0, err);
+        return r < 0 ? cli_wrap(err, "restore", argv[0]) : 0;
+}

@@ -38,6 +38,8 @@ static const struct {
         {"check", cli_check, "report what this host supports for containers"},
         {"checkpoint", cli_checkpoint, "save a running container with criu"},
         {"restore", cli_restore, "make a container from a checkpoint"},
+        /* Not for users: criu runs it as restore's action script (restore.c). */
+        {HUSK_CRIU_HOOK_COMMAND, cli_criu_hook, NULL},
 };
 
 static void usage(void)
@@ -45,7 +47,8 @@ static void usage(void)
         printf("Usage: husk [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
                "husk is an OCI container runtime with runc's command line.\n\nCommands:\n");
         for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-                printf("  %-10s %s\n", commands[i].name, commands[i].help);
+                if (commands[i].help)
+                        printf("  %-10s %s\n", commands[i].name, commands[i].help);
         printf("\nGlobal options:\n"
                "  --root DIR             state directory (default /run/husk, $XDG_RUNTIME_DIR/husk rootless)\n"
                "  --log FILE             write log lines to FILE\n"

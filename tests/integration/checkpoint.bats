@@ -181,6 +181,38 @@ wait_count() {
 	[ "$(cat "$TMP/second/count")" -gt "$frozen" ] || fail "counting restarted in the new source"
 }
 
+@test "restore: prestart and createRuntime hooks run when criu has made the namespaces, given the restored pid" {
+	counter_config
+	mkdir "$TMP/hooks"
+	update_config '.hooks = {
+		prestart: [{path: "/bin/sh", args: ["sh", "-c", "cat >" + $d + "/prestart.json; readlink /proc/$(jq .pid " + $d + "/prestart.json)/ns/net >" + $d + "/netns"]}],
+		createRuntime: [{path: "/bin/sh", args: ["sh", "-c", "cat >" + $d + "/createRuntime.json"]}]}' --arg d "$TMP/hooks"
+	piped "$ID" run -d --bundle "$BUNDLE"
+	wait_count "$ID" 3
+	husk checkpoint --image-path "$TMP/image" "$ID"
+	rm -f "$TMP"/hooks/*
+
+	piped "$ID" restore -d --image-path "$TMP/image" --bundle "$BUNDLE" || fail "restore: $(cat "$TMP/$ID.out")"
+	local pid stage
+	pid=$(container_pid)
+	for stage in prestart createRuntime; do
+		[ -s "$TMP/hooks/$stage.json" ] || fail "no $stage hook on restore"
+		[ "$(jq -r .id "$TMP/hooks/$stage.json")" = "$ID" ] || fail "$stage: $(cat "$TMP/hooks/$stage.json")"
+		[ "$(jq .pid "$TMP/hooks/$stage.json")" = "$pid" ] || fail "$stage got pid $(jq .pid "$TMP/hooks/$stage.json"), not $pid"
+	done
+	# The namespaces were there for the hook: the init's network namespace then is the one it has now.
+	[ "$(cat "$TMP/hooks/netns")" = "$(readlink "/proc/$pid/ns/net")" ] || fail "the hook saw another netns"
+	husk delete -f "$ID"
+
+	# A failing hook fails the restore with its own words, and nothing is left.
+	update_config '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "echo no network for you >&2; exit 3"]}]'
+	run piped "$ID" restore -d --image-path "$TMP/image" --bundle "$BUNDLE"
+	assert_status 1
+	[ "$RUNTIME" != husk ] || grep -q "prestart" "$TMP/$ID.out" || fail "restore's error: $(cat "$TMP/$ID.out")"
+	grep -q "no network for you" "$TMP/$ID.out" || fail "restore's error: $(cat "$TMP/$ID.out")"
+	assert_no_trace
+}
+
 @test "checkpoint --pre-dump, then a dump on top of it with --parent-path" {
 	criu check --feature mem_dirty_track >/dev/null 2>&1 || skip "this kernel has no soft-dirty memory tracking (criu check --feature mem_dirty_track)"
 	counter_config

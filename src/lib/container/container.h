@@ -108,6 +108,17 @@ struct husk_restore_options {
         bool lazy_pages;
 };
 
-/* With opts->detach *ret_status is 0; otherwise as husk_container_run. */
+/*
+ * With opts->detach *ret_status is 0; otherwise as husk_container_run. The config's prestart and
+ * createRuntime hooks run once criu has made the namespaces, given the restored init's pid, as runc
+ * runs them: criu calls `husk --root ROOT HUSK_CRIU_HOOK_COMMAND ID` as its action script.
+ */
 int husk_container_restore(const struct husk_runtime *rt, const char *id, const struct husk_restore_options *opts,
                            int *ret_status, struct husk_error **err);
+
+#define HUSK_CRIU_HOOK_COMMAND "criu-action-script"
+
+/* That action script: for criu's `setup-namespaces` (action, from CRTOOLS_SCRIPT_ACTION), run the
+ * hooks of the container being restored with init_pid (CRTOOLS_INIT_PID); other actions do nothing. */
+int husk_container_restore_action(const struct husk_runtime *rt, const char *id, const char *action, pid_t init_pid,
+                                  struct husk_error **err);

@@ -16,11 +16,15 @@
 #include "container/criu-opts.h"
 #include "container/forward.h"
 #include "linux/criu.h"
+#include "linux/hooks.h"
+#include "linux/selfprotect.h"
 #include "util/cleanup.h"
+#include "util/io.h"
 #include "util/syscalls.h"
 
 #define CRIU_ROOT "criu-root" /* in the state dir: where criu's process sees the rootfs */
 #define CRIU_PIDFILE "criu.pid"
+#define CRIU_HOOK_ERROR "criu-action.err" /* why the action script failed, for restore to say */
 
 struct restore {
         struct husk_launch *l;
@@ -29,6 +33,7 @@ struct restore {
         char *criu_root;   /* state_dir/criu-root */
         sigset_t old_mask; /* criu runs with the caller's mask, not the one that holds signals for forwarding */
         int ns_fds[2];     /* network and pid namespaces joined by path, inherited by criu; -1 */
+        int hook_fd;       /* the sealed action script criu runs for the hooks (add_hooks), -1 */
 };
 
 /* In criu's process: the container's cgroups, the caller's signal mask, and a mount namespace of
@@ -191,6 +196,64 @@ static int add_descriptors(struct husk_criu_args *a, const char *image_dir, stru
         return 0;
 }
 
+/* " 's'" for sh, a ' inside as '\''. */
+static void add_quoted(FILE *out, const char *s)
+{
+        fputs(" '", out);
+        for (; *s; s++) {
+                if (*s == '\'')
+                        fputs("'\\''", out);
+                else
+                        fputc(*s, out);
+        }
+        fputc('\'', out);
+}
+
+/*
+ * The config's prestart and createRuntime hooks: runc runs them when criu has made the namespaces
+ * (its `setup-namespaces` notification), with the init's pid. criu runs an action script for that, a
+ * program it execs with no arguments: a script, sealed in a memfd (whatever the mount options of the
+ * state dir), that execs this very husk again (its binary through /proc, which holds even when husk
+ * runs from a sealed copy), which runs the hooks from the state dir.
+ */
+static int add_hooks(struct husk_criu_args *a, struct restore *rs, struct husk_error **err)
+{
+        const struct husk_hooks *hooks = &rs->l->spec->hooks;
+        if (!hooks->prestart.len && !hooks->create_runtime.len)
+                return 0;
+        _cleanup_free_ char *root = realpath(rs->l->root, NULL), *cmd = NULL;
+        size_t len = 0;
+        _cleanup_fclose_ FILE *out = root ? open_memstream(&cmd, &len) : NULL;
+        if (!out)
+                return husk_error_set(err, errno ? errno : ENOMEM, "restore: hooks");
+        char self[64];
+        snprintf(self, sizeof(self), "/proc/%d/exe", (int)getpid());
+        fputs("#!/bin/sh\nexec", out);
+        add_quoted(out, self);
+        add_quoted(out, "--root");
+        add_quoted(out, root);
+        add_quoted(out, HUSK_CRIU_HOOK_COMMAND);
+        add_quoted(out, rs->l->id);
+        fputs(" </dev/null >/dev/null 2>&1\n", out);
+        if (fclose(out) != 0) {
+                out = NULL;
+                return husk_error_set(err, ENOMEM, "restore: hooks");
+        }
+        out = NULL;
+        rs->hook_fd = husk_selfprotect_memfd("husk-criu-action", err);
+        if (rs->hook_fd < 0)
+                return rs->hook_fd;
+        int r = husk_write_all(rs->hook_fd, cmd, len);
+        if (r < 0)
+                return husk_error_set(err, -r, "restore: the hooks' action script");
+        r = husk_selfprotect_seal(rs->hook_fd, err);
+        if (r < 0)
+                return r;
+        husk_criu_add(a, "--action-script");
+        husk_criu_addf(a, "/proc/%d/fd/%d", (int)getpid(), rs->hook_fd);
+        return 0;
+}
+
 static int add_options(struct husk_criu_args *a, struct restore *rs, const char *log_path, struct husk_error **err)
 {
         const struct husk_restore_options *o = rs->o;
@@ -245,6 +308,8 @@ static int add_options(struct husk_criu_args *a, struct restore *rs, const char 
                 r = add_mounts(a, rs, err);
         if (r == 0)
                 r = add_namespaces(a, rs, err);
+        if (r == 0)
+                r = add_hooks(a, rs, err);
         return r < 0 ? r : add_descriptors(a, o->image_path, err);
 }
 
@@ -296,6 +361,16 @@ static int restore_processes(struct restore *rs, struct husk_error **err)
                 r = husk_criu_run(&a, criu_setup, rs, log_path, err);
         husk_criu_args_clear(&a);
         unlinkat(l->dirfd, CRIU_ROOT, AT_REMOVEDIR);
+        /* A hook that failed made criu fail: its own error says more than criu's log. */
+        char hook_error[4096];
+        _cleanup_close_ int hook_fd = openat(l->dirfd, CRIU_HOOK_ERROR, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        ssize_t n = hook_fd < 0 ? -1 : read(hook_fd, hook_error, sizeof(hook_error) - 1);
+        unlinkat(l->dirfd, CRIU_HOOK_ERROR, 0);
+        if (r < 0 && n > 0) {
+                hook_error[n] = '\0';
+                husk_error_freep(err);
+                return husk_error_set(err, 0, "%s", hook_error);
+        }
         if (r < 0)
                 return r;
         r = read_pidfile(l->dirfd, &l->pid, err);
@@ -351,7 +426,7 @@ int husk_container_restore(const struct husk_runtime *rt, const char *id, const 
             .id = id,
             .foreground = !opts->detach,
         };
-        struct restore rs = {.l = &l, .o = opts, .ns_fds = {-1, -1}};
+        struct restore rs = {.l = &l, .o = opts, .ns_fds = {-1, -1}, .hook_fd = -1};
         int r = husk_launch_load(&l, err);
         if (r == 0)
                 r = check(&l, opts, err);
@@ -367,6 +442,8 @@ int husk_container_restore(const struct husk_runtime *rt, const char *id, const 
         for (int i = 0; i < 2; i++)
                 if (rs.ns_fds[i] >= 0)
                         close(rs.ns_fds[i]);
+        if (rs.hook_fd >= 0)
+                close(rs.hook_fd);
         free(rs.state_dir);
         free(rs.criu_root);
         if (r < 0) {
@@ -381,5 +458,41 @@ int husk_container_restore(const struct husk_runtime *rt, const char *id, const 
         husk_launch_release(&l);
         if (!opts->detach)
                 sigprocmask(SIG_SETMASK, &rs.old_mask, NULL);
+        return r;
+}
+
+int husk_container_restore_action(const struct husk_runtime *rt, const char *id, const char *action, pid_t init_pid,
+                                  struct husk_error **err)
+{
+        if (strcmp(action, "setup-namespaces") != 0)
+                return 0;
+        /* Not locked: the restore that runs criu holds the lock until criu is done. */
+        const char *root = husk_runtime_root(rt);
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        int r = husk_state_dir_open(root, id, false, &dirfd, err);
+        if (r < 0)
+                return r;
+        r = husk_state_read(dirfd, id, &state, err);
+        if (r < 0)
+                return r;
+        char config[64];
+        snprintf(config, sizeof(config), "/proc/self/fd/%d/%s", dirfd, HUSK_CONFIG_COPY);
+        _cleanup_(husk_spec_freep) struct husk_spec *spec = NULL;
+        r = husk_spec_load(config, &spec, err);
+        if (r < 0)
+                return r;
+        state->pid = init_pid;
+        _cleanup_free_ char *json = husk_launch_state_json(state, HUSK_STATUS_CREATING);
+        r = husk_hooks_run(&spec->hooks.prestart, "prestart", json, err);
+        if (r == 0)
+                r = husk_hooks_run(&spec->hooks.create_runtime, "createRuntime", json, err);
+        if (r < 0) {
+                _cleanup_free_ char *msg = husk_error_format(*err);
+                _cleanup_close_ int fd =
+                    openat(dirfd, CRIU_HOOK_ERROR, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd >= 0 && msg)
+                        (void)husk_write_all(fd, msg, strlen(msg));
+        }
         return r;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/path.h"
 #include "util/log.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
@@ -89,32 +90,10 @@ enum husk_cgroup_layout husk_cgroup_layout(const struct husk_cgroup *cg)
  */
 static int clean_path(const char *in, char **ret, struct husk_error **err)
 {
-        size_t len = strlen(in);
-        _cleanup_free_ char *out = malloc(len + 2);
+        _cleanup_free_ char *out = husk_path_clean(in);
         if (!out)
                 return husk_error_set(err, ENOMEM, "allocate");
-        size_t o = 0;
-        for (const char *p = in; *p;) {
-                while (*p == '/')
-                        p++;
-                const char *end = strchrnul(p, '/');
-                size_t n = (size_t)(end - p);
-                if (n == 0 || (n == 1 && p[0] == '.')) {
-                        /* skip */
-                } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-                        while (o > 0 && out[o - 1] != '/')
-                                o--;
-                        if (o > 0)
-                                o--;
-                } else {
-                        out[o++] = '/';
-                        memcpy(out + o, p, n);
-                        o += n;
-                }
-                p = end;
-        }
-        out[o] = '\0';
-        if (o == 0)
+        if (strcmp(out, "/") == 0)
                 return husk_error_set(err, EINVAL, "cgroups path `%s` resolves to the cgroup husk runs in", in);
         *ret = TAKE_PTR(out);
         return 0;

@@ -227,10 +227,7 @@ static int make_dir(const char *flag, const char *path, struct husk_error **err)
 
 static int add_options(struct husk_criu_args *a, const struct husk_checkpoint_options *o, struct husk_error **err)
 {
-        const struct {
-                bool on;
-                const char *flag;
-        } flags[] = {
+        const struct husk_criu_flag flags[] = {
             {o->leave_running, "--leave-running"},
             {o->tcp_established, "--tcp-established"},
             {o->tcp_skip_in_flight, "--skip-in-flight"},
@@ -241,9 +238,7 @@ static int add_options(struct husk_criu_args *a, const struct husk_checkpoint_op
             {o->auto_dedup, "--auto-dedup"},
             {o->lazy_pages, "--lazy-pages"},
         };
-        for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-                if (flags[i].on)
-                        husk_criu_add(a, flags[i].flag);
+        husk_criu_add_flags(a, flags, sizeof(flags) / sizeof(flags[0]));
         if (o->parent_path && *o->parent_path) {
                 husk_criu_add(a, "--prev-images-dir");
                 husk_criu_add(a, o->parent_path);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/path.h"
+
 int husk_criu_check_choices(const char *manage_cgroups_mode, const char *empty_ns, struct husk_error **err)
 {
         struct husk_criu_args scratch = {0};
@@ -66,34 +68,12 @@ bool husk_criu_mount_is_bind(const struct husk_mount *m)
 
 char *husk_criu_mount_key(const char *destination)
 {
-        size_t len = strlen(destination);
-        char *out = malloc(len + 2);
-        if (!out)
-                return NULL;
-        size_t n = 0;
-        const char *p = destination;
-        while (*p) {
-                while (*p == '/')
-                        p++;
-                size_t part = strcspn(p, "/");
-                if (part == 0)
-                        break;
-                if (part == 1 && p[0] == '.') {
-                        /* nothing */
-                } else if (part == 2 && p[0] == '.' && p[1] == '.') {
-                        while (n > 0 && out[n - 1] != '/')
-                                n--;
-                        if (n > 0)
-                                n--;
-                } else {
-                        out[n++] = '/';
-                        memcpy(out + n, p, part);
-                        n += part;
-                }
-                p += part;
-        }
-        if (n == 0)
-                out[n++] = '/';
-        out[n] = '\0';
-        return out;
+        return husk_path_clean(destination);
+}
+
+void husk_criu_add_flags(struct husk_criu_args *a, const struct husk_criu_flag *flags, size_t len)
+{
+        for (size_t i = 0; i < len; i++)
+                if (flags[i].on)
+                        husk_criu_add(a, flags[i].flag);
 }

@@ -27,6 +27,13 @@ void husk_criu_config_file(struct husk_criu_args *a, const struct husk_spec *spe
 /* Whether a spec mount is a bind from the host. */
 bool husk_criu_mount_is_bind(const struct husk_mount *m);
 
-/* The mount point criu knows a destination by: absolute, without `.`, `..`, repeated or trailing
- * slashes (runc resolves it the same way, lexically, inside the rootfs). Caller frees; NULL: ENOMEM. */
+/* The mount point criu knows a destination by: husk_path_clean's (runc cleans it the same way,
+ * lexically, inside the rootfs). Caller frees; NULL: ENOMEM. */
 char *husk_criu_mount_key(const char *destination);
+
+/* criu's boolean flags, each added when on. */
+struct husk_criu_flag {
+        bool on;
+        const char *flag;
+};
+void husk_criu_add_flags(struct husk_criu_args *a, const struct husk_criu_flag *flags, size_t len);

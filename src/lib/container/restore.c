@@ -276,10 +276,7 @@ static int add_options(struct husk_criu_args *a, struct restore *rs, const char 
         husk_criu_add(a, "--pidfile");
         husk_criu_addf(a, "%s/%s", rs->state_dir, CRIU_PIDFILE);
         husk_criu_add(a, "--evasive-devices");
-        const struct {
-                bool on;
-                const char *flag;
-        } flags[] = {
+        const struct husk_criu_flag flags[] = {
             {o->tcp_established, "--tcp-established"},
             {o->ext_unix_sk, "--ext-unix-sk"},
             {o->shell_job, "--shell-job"},
@@ -287,9 +284,7 @@ static int add_options(struct husk_criu_args *a, struct restore *rs, const char 
             {o->auto_dedup, "--auto-dedup"},
             {o->lazy_pages, "--lazy-pages"},
         };
-        for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-                if (flags[i].on)
-                        husk_criu_add(a, flags[i].flag);
+        husk_criu_add_flags(a, flags, sizeof(flags) / sizeof(flags[0]));
         if (o->lsm_profile && *o->lsm_profile) {
                 husk_criu_add(a, "--lsm-profile");
                 husk_criu_add(a, o->lsm_profile);

@@ -351,3 +351,34 @@ int husk_path_open_parent_in_root(int root_fd, const char *path, char **ret_name
         *ret_name = TAKE_PTR(name);
         return fd;
 }
+
+char *husk_path_clean(const char *path)
+{
+        char *out = malloc(strlen(path) + 2);
+        if (!out)
+                return NULL;
+        size_t o = 0;
+        for (const char *p = path; *p;) {
+                while (*p == '/')
+                        p++;
+                const char *end = strchrnul(p, '/');
+                size_t n = (size_t)(end - p);
+                if (n == 0 || (n == 1 && p[0] == '.')) {
+                        /* nothing to add */
+                } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+                        while (o > 0 && out[o - 1] != '/')
+                                o--;
+                        if (o > 0)
+                                o--;
+                } else {
+                        out[o++] = '/';
+                        memcpy(out + o, p, n);
+                        o += n;
+                }
+                p = end;
+        }
+        if (o == 0)
+                out[o++] = '/';
+        out[o] = '\0';
+        return out;
+}

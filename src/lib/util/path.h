@@ -62,3 +62,10 @@ int husk_path_mkfile_in_root_owned(int root_fd, const char *path, mode_t mode, u
  * final component that is empty, `.` or `..` fails with EINVAL.
  */
 int husk_path_open_parent_in_root(int root_fd, const char *path, char **ret_name, struct husk_error **err);
+
+/*
+ * Clean a path lexically, as Go's filepath.Clean on "/" + path (runc's CleanPath): absolute, no empty
+ * or `.` components, `..` pops one and never climbs above the root. "/" when nothing is left. Nothing
+ * is looked up. The caller frees the result; NULL when out of memory.
+ */
+char *husk_path_clean(const char *path);

@@ -18,18 +18,19 @@ static char *default_image_path(void)
 }
 
 #define CRIU_COMMON_OPTIONS(o)                                                                                         \
-        {"image-path", 0, CLI_STRING, &(o).image_path, "criu's image directory (default: ./checkpoint)"},              \
-            {"work-path", 0, CLI_STRING, &(o).work_path, "criu's log and work directory (default: the image one)"},    \
-            {"tcp-established", 0, CLI_BOOL, &(o).tcp_established, "take established TCP connections too"},            \
-            {"ext-unix-sk", 0, CLI_BOOL, &(o).ext_unix_sk, "allow unix sockets connected outside"},                    \
-            {"shell-job", 0, CLI_BOOL, &(o).shell_job, "the processes are a shell job"},                               \
-            {"file-locks", 0, CLI_BOOL, &(o).file_locks, "take file locks"},                                           \
-            {"manage-cgroups-mode", 0, CLI_STRING, &(o).manage_cgroups_mode,                                           \
+        {"image-path", 0, CLI_STRING, &(o).criu.image_path, "criu's image directory (default: ./checkpoint)"},         \
+            {"work-path", 0, CLI_STRING, &(o).criu.work_path,                                                          \
+             "criu's log and work directory (default: the image one)"},                                                \
+            {"tcp-established", 0, CLI_BOOL, &(o).criu.tcp_established, "take established TCP connections too"},       \
+            {"ext-unix-sk", 0, CLI_BOOL, &(o).criu.ext_unix_sk, "allow unix sockets connected outside"},               \
+            {"shell-job", 0, CLI_BOOL, &(o).criu.shell_job, "the processes are a shell job"},                          \
+            {"file-locks", 0, CLI_BOOL, &(o).criu.file_locks, "take file locks"},                                      \
+            {"manage-cgroups-mode", 0, CLI_STRING, &(o).criu.manage_cgroups_mode,                                      \
              "cgroups in the image: soft (default), full, strict or ignore"},                                          \
-            {"empty-ns", 0, CLI_STRING, &(o).empty_ns, "a namespace to make empty (network)"},                         \
-            {"auto-dedup", 0, CLI_BOOL, &(o).auto_dedup, "deduplicate the images' memory"},                            \
+            {"empty-ns", 0, CLI_STRING, &(o).criu.empty_ns, "a namespace to make empty (network)"},                    \
+            {"auto-dedup", 0, CLI_BOOL, &(o).criu.auto_dedup, "deduplicate the images' memory"},                       \
         {                                                                                                              \
-                "lazy-pages", 0, CLI_BOOL, &(o).lazy_pages, "restore memory pages on demand"                           \
+                "lazy-pages", 0, CLI_BOOL, &(o).criu.lazy_pages, "restore memory pages on demand"                      \
         }
 
 int cli_checkpoint(struct cli_global *g, int argc, char **argv, struct husk_error **err)
@@ -59,9 +60,9 @@ int cli_checkpoint(struct cli_global *g, int argc, char **argv, struct husk_erro
         int r = cli_expect_args("checkpoint", n, 1, 1, "container id", err);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *image = o.image_path ? NULL : default_image_path();
-        if (!o.image_path)
-                o.image_path = image;
+        _cleanup_free_ char *image = o.criu.image_path ? NULL : default_image_path();
+        if (!o.criu.image_path)
+                o.criu.image_path = image;
         r = husk_container_checkpoint(&g->rt, argv[0], &o, err);
         return r < 0 ? cli_wrap(err, "checkpoint", argv[0]) : 0;
 }
@@ -95,9 +96,9 @@ int cli_restore(struct cli_global *g, int argc, char **argv, struct husk_error *
         int r = cli_expect_args("restore", n, 1, 1, "container id", err);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *image = o.image_path ? NULL : default_image_path();
-        if (!o.image_path)
-                o.image_path = image;
+        _cleanup_free_ char *image = o.criu.image_path ? NULL : default_image_path();
+        if (!o.criu.image_path)
+                o.criu.image_path = image;
         int status = 0;
         r = husk_container_restore(&g->rt, argv[0], &o, &status, err);
         if (r < 0)

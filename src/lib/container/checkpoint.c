@@ -229,14 +229,8 @@ static int add_options(struct husk_criu_args *a, const struct husk_checkpoint_op
 {
         const struct husk_criu_flag flags[] = {
             {o->leave_running, "--leave-running"},
-            {o->tcp_established, "--tcp-established"},
             {o->tcp_skip_in_flight, "--skip-in-flight"},
             {o->link_remap, "--link-remap"},
-            {o->ext_unix_sk, "--ext-unix-sk"},
-            {o->shell_job, "--shell-job"},
-            {o->file_locks, "--file-locks"},
-            {o->auto_dedup, "--auto-dedup"},
-            {o->lazy_pages, "--lazy-pages"},
         };
         husk_criu_add_flags(a, flags, sizeof(flags) / sizeof(flags[0]));
         if (o->parent_path && *o->parent_path) {
@@ -256,7 +250,7 @@ static int add_options(struct husk_criu_args *a, const struct husk_checkpoint_op
                 husk_criu_add(a, colon + 1);
         }
         if (o->status_fd >= 0) {
-                if (!o->lazy_pages)
+                if (!o->criu.lazy_pages)
                         return husk_error_set(err, 0, "--status-fd: only with --lazy-pages");
                 int fl = fcntl(o->status_fd, F_GETFL);
                 if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
@@ -265,8 +259,7 @@ static int add_options(struct husk_criu_args *a, const struct husk_checkpoint_op
                 husk_criu_add(a, "--status-fd");
                 husk_criu_addf(a, "%d", o->status_fd);
         }
-        int r = husk_criu_cgroups_mode(a, o->manage_cgroups_mode, err);
-        return r < 0 ? r : husk_criu_empty_ns(a, o->empty_ns, err);
+        return husk_criu_add_common(a, &o->criu, err);
 }
 
 static int dump(const struct husk_state *state, const struct husk_spec *spec, const struct husk_checkpoint_options *o,
@@ -274,7 +267,7 @@ static int dump(const struct husk_state *state, const struct husk_spec *spec, co
 {
         struct husk_criu_args a = {0};
         struct externals x = {0};
-        const char *log_dir = o->work_path && *o->work_path ? o->work_path : o->image_path;
+        const char *log_dir = o->criu.work_path && *o->criu.work_path ? o->criu.work_path : o->criu.image_path;
         _cleanup_free_ char *log_path = NULL;
         if (asprintf(&log_path, "%s/dump.log", log_dir) < 0)
                 return husk_error_set(err, ENOMEM, "checkpoint");
@@ -283,11 +276,7 @@ static int dump(const struct husk_state *state, const struct husk_spec *spec, co
         husk_criu_add(&a, "--tree");
         husk_criu_addf(&a, "%d", (int)state->pid);
         husk_criu_add(&a, "--images-dir");
-        husk_criu_add(&a, o->image_path);
-        if (o->work_path && *o->work_path) {
-                husk_criu_add(&a, "--work-dir");
-                husk_criu_add(&a, o->work_path);
-        }
+        husk_criu_add(&a, o->criu.image_path);
         husk_criu_add(&a, "--log-file");
         husk_criu_add(&a, log_path);
         husk_criu_add(&a, "-v4");
@@ -312,7 +301,7 @@ static int dump(const struct husk_state *state, const struct husk_spec *spec, co
                 r = add_externals(&a, &x, spec, state->pid, err);
                 if (r < 0)
                         goto out;
-                r = write_descriptors(&a, &x, o->image_path, state->pid, err);
+                r = write_descriptors(&a, &x, o->criu.image_path, state->pid, err);
                 if (r < 0)
                         goto out;
         }
@@ -326,11 +315,11 @@ out:
 int husk_container_checkpoint(const struct husk_runtime *rt, const char *id, const struct husk_checkpoint_options *opts,
                               struct husk_error **err)
 {
-        if (!opts->image_path || !*opts->image_path)
+        if (!opts->criu.image_path || !*opts->criu.image_path)
                 return husk_error_set(err, 0, "--image-path: required");
         if (geteuid() != 0 || rt->rootless)
                 return husk_error_set(err, EPERM, "checkpoint needs root: criu cannot dump a rootless container");
-        int r = husk_criu_check_choices(opts->manage_cgroups_mode, opts->empty_ns, err);
+        int r = husk_criu_check_choices(&opts->criu, err);
         if (r < 0)
                 return r;
         const char *root = husk_runtime_root(rt);
@@ -350,9 +339,9 @@ int husk_container_checkpoint(const struct husk_runtime *rt, const char *id, con
         if (spec->process.terminal)
                 return husk_error_set(err, ENOTSUP,
                                       "process.terminal: a container with a terminal cannot be checkpointed yet");
-        r = make_dir("--image-path", opts->image_path, err);
-        if (r == 0 && opts->work_path && *opts->work_path)
-                r = make_dir("--work-path", opts->work_path, err);
+        r = make_dir("--image-path", opts->criu.image_path, err);
+        if (r == 0 && opts->criu.work_path && *opts->criu.work_path)
+                r = make_dir("--work-path", opts->criu.work_path, err);
         if (r < 0)
                 return r;
         r = dump(state, spec, opts, err);

@@ -60,25 +60,30 @@ int husk_container_list(const struct husk_runtime *rt, struct husk_state ***ret,
                         struct husk_error **err);
 void husk_state_list_free(struct husk_state **list, size_t len);
 
-/* checkpoint: runc's flags, passed on to criu (checkpoint.c). */
-struct husk_checkpoint_options {
-        const char *image_path;          /* required: made (0700) when missing */
+/* What checkpoint and restore both take (runc's flags of the same names), passed on to criu. */
+struct husk_criu_options {
+        const char *image_path;          /* required; checkpoint makes it (0700) when missing */
         const char *work_path;           /* criu's log and work files; NULL: the image directory */
-        const char *parent_path;         /* a pre-dump to build on (criu --prev-images-dir) */
-        const char *page_server;         /* ADDRESS:PORT of a criu page server */
         const char *manage_cgroups_mode; /* soft, full, strict or ignore; NULL: criu's default (soft) */
         const char *empty_ns;            /* "network": make the namespace, leave it to a hook to fill */
-        int status_fd;                   /* --lazy-pages: fd told (a \0) when the page server is ready; -1 */
-        bool leave_running;
         bool tcp_established;
-        bool tcp_skip_in_flight;
-        bool link_remap;
         bool ext_unix_sk;
         bool shell_job;
-        bool lazy_pages;
         bool file_locks;
-        bool pre_dump;
         bool auto_dedup;
+        bool lazy_pages;
+};
+
+/* checkpoint: runc's flags (checkpoint.c). */
+struct husk_checkpoint_options {
+        struct husk_criu_options criu;
+        const char *parent_path; /* a pre-dump to build on (criu --prev-images-dir) */
+        const char *page_server; /* ADDRESS:PORT of a criu page server */
+        int status_fd;           /* --lazy-pages: fd told (a \0) when the page server is ready; -1 */
+        bool leave_running;
+        bool tcp_skip_in_flight;
+        bool link_remap;
+        bool pre_dump;
 };
 
 /*
@@ -90,22 +95,13 @@ int husk_container_checkpoint(const struct husk_runtime *rt, const char *id,
 
 /* restore: a new container `id` from a bundle and a checkpoint (restore.c). */
 struct husk_restore_options {
+        struct husk_criu_options criu;
         const char *bundle; /* NULL: the current directory */
-        const char *image_path;
-        const char *work_path;
         const char *pid_file;
         const char *console_socket;
-        const char *manage_cgroups_mode;
-        const char *empty_ns;
         const char *lsm_profile;       /* TYPE:NAME for the restored processes */
         const char *lsm_mount_context; /* SELinux context for mounts */
         bool detach;                   /* return once restored; else wait, forward signals, delete */
-        bool tcp_established;
-        bool ext_unix_sk;
-        bool shell_job;
-        bool file_locks;
-        bool auto_dedup;
-        bool lazy_pages;
 };
 
 /*

@@ -8,14 +8,33 @@
 
 #include "util/path.h"
 
-int husk_criu_check_choices(const char *manage_cgroups_mode, const char *empty_ns, struct husk_error **err)
+int husk_criu_check_choices(const struct husk_criu_options *o, struct husk_error **err)
 {
         struct husk_criu_args scratch = {0};
-        int r = husk_criu_cgroups_mode(&scratch, manage_cgroups_mode, err);
+        int r = husk_criu_cgroups_mode(&scratch, o->manage_cgroups_mode, err);
         if (r == 0)
-                r = husk_criu_empty_ns(&scratch, empty_ns, err);
+                r = husk_criu_empty_ns(&scratch, o->empty_ns, err);
         husk_criu_args_clear(&scratch);
         return r;
+}
+
+int husk_criu_add_common(struct husk_criu_args *a, const struct husk_criu_options *o, struct husk_error **err)
+{
+        if (o->work_path && *o->work_path) {
+                husk_criu_add(a, "--work-dir");
+                husk_criu_add(a, o->work_path);
+        }
+        const struct husk_criu_flag flags[] = {
+            {o->tcp_established, "--tcp-established"},
+            {o->ext_unix_sk, "--ext-unix-sk"},
+            {o->shell_job, "--shell-job"},
+            {o->file_locks, "--file-locks"},
+            {o->auto_dedup, "--auto-dedup"},
+            {o->lazy_pages, "--lazy-pages"},
+        };
+        husk_criu_add_flags(a, flags, sizeof(flags) / sizeof(flags[0]));
+        int r = husk_criu_cgroups_mode(a, o->manage_cgroups_mode, err);
+        return r < 0 ? r : husk_criu_empty_ns(a, o->empty_ns, err);
 }
 
 int husk_criu_cgroups_mode(struct husk_criu_args *a, const char *mode, struct husk_error **err)

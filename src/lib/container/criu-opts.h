@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "container/container.h"
 #include "linux/criu.h"
 #include "spec/spec.h"
 #include "util/error.h"
@@ -12,7 +13,11 @@
 #define HUSK_CRIU_DESCRIPTORS "descriptors.json"
 
 /* The flags that take a value from a fixed set, checked before anything is made. */
-int husk_criu_check_choices(const char *manage_cgroups_mode, const char *empty_ns, struct husk_error **err);
+int husk_criu_check_choices(const struct husk_criu_options *o, struct husk_error **err);
+
+/* What checkpoint and restore pass alike: the shared boolean flags, the cgroup mode, --empty-ns and
+ * --work-dir (the image directory and the log are the caller's). */
+int husk_criu_add_common(struct husk_criu_args *a, const struct husk_criu_options *o, struct husk_error **err);
 
 /* --manage-cgroups-mode: soft, full, strict or ignore (runc's), empty or NULL for criu's default. */
 int husk_criu_cgroups_mode(struct husk_criu_args *a, const char *mode, struct husk_error **err);

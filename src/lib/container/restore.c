@@ -260,11 +260,7 @@ static int add_options(struct husk_criu_args *a, struct restore *rs, const char 
         husk_criu_add(a, "criu");
         husk_criu_add(a, "restore");
         husk_criu_add(a, "--images-dir");
-        husk_criu_add(a, o->image_path);
-        if (o->work_path && *o->work_path) {
-                husk_criu_add(a, "--work-dir");
-                husk_criu_add(a, o->work_path);
-        }
+        husk_criu_add(a, o->criu.image_path);
         husk_criu_add(a, "--log-file");
         husk_criu_add(a, log_path);
         husk_criu_add(a, "-v4");
@@ -276,15 +272,6 @@ static int add_options(struct husk_criu_args *a, struct restore *rs, const char 
         husk_criu_add(a, "--pidfile");
         husk_criu_addf(a, "%s/%s", rs->state_dir, CRIU_PIDFILE);
         husk_criu_add(a, "--evasive-devices");
-        const struct husk_criu_flag flags[] = {
-            {o->tcp_established, "--tcp-established"},
-            {o->ext_unix_sk, "--ext-unix-sk"},
-            {o->shell_job, "--shell-job"},
-            {o->file_locks, "--file-locks"},
-            {o->auto_dedup, "--auto-dedup"},
-            {o->lazy_pages, "--lazy-pages"},
-        };
-        husk_criu_add_flags(a, flags, sizeof(flags) / sizeof(flags[0]));
         if (o->lsm_profile && *o->lsm_profile) {
                 husk_criu_add(a, "--lsm-profile");
                 husk_criu_add(a, o->lsm_profile);
@@ -294,9 +281,7 @@ static int add_options(struct husk_criu_args *a, struct restore *rs, const char 
                 husk_criu_add(a, o->lsm_mount_context);
         }
         husk_criu_config_file(a, rs->l->spec);
-        int r = husk_criu_cgroups_mode(a, o->manage_cgroups_mode, err);
-        if (r == 0)
-                r = husk_criu_empty_ns(a, o->empty_ns, err);
+        int r = husk_criu_add_common(a, &o->criu, err);
         if (r == 0)
                 r = add_cgroups(a, rs, err);
         if (r == 0)
@@ -305,7 +290,7 @@ static int add_options(struct husk_criu_args *a, struct restore *rs, const char 
                 r = add_namespaces(a, rs, err);
         if (r == 0)
                 r = add_hooks(a, rs, err);
-        return r < 0 ? r : add_descriptors(a, o->image_path, err);
+        return r < 0 ? r : add_descriptors(a, o->criu.image_path, err);
 }
 
 static int read_pidfile(int dirfd, pid_t *ret, struct husk_error **err)
@@ -325,11 +310,11 @@ static int read_pidfile(int dirfd, pid_t *ret, struct husk_error **err)
 /* Checks of the request that change nothing on the host. */
 static int check(const struct husk_launch *l, const struct husk_restore_options *o, struct husk_error **err)
 {
-        if (!o->image_path || !*o->image_path)
+        if (!o->criu.image_path || !*o->criu.image_path)
                 return husk_error_set(err, 0, "--image-path: required");
         struct stat st;
-        if (stat(o->image_path, &st) < 0 || !S_ISDIR(st.st_mode))
-                return husk_error_set(err, errno ? errno : ENOTDIR, "--image-path `%s`", o->image_path);
+        if (stat(o->criu.image_path, &st) < 0 || !S_ISDIR(st.st_mode))
+                return husk_error_set(err, errno ? errno : ENOTDIR, "--image-path `%s`", o->criu.image_path);
         if (l->rt->systemd_cgroup)
                 return husk_error_set(err, ENOTSUP, "restore: --systemd-cgroup is not supported yet");
         if (l->spec->process.terminal)
@@ -337,13 +322,14 @@ static int check(const struct husk_launch *l, const struct husk_restore_options 
                                       "process.terminal: a container with a terminal cannot be restored yet");
         if (o->console_socket)
                 return husk_error_set(err, 0, "--console-socket: only for a container with a terminal");
-        return husk_criu_check_choices(o->manage_cgroups_mode, o->empty_ns, err);
+        return husk_criu_check_choices(&o->criu, err);
 }
 
 static int restore_processes(struct restore *rs, struct husk_error **err)
 {
         struct husk_launch *l = rs->l;
-        const char *log_dir = rs->o->work_path && *rs->o->work_path ? rs->o->work_path : rs->o->image_path;
+        const struct husk_criu_options *c = &rs->o->criu;
+        const char *log_dir = c->work_path && *c->work_path ? c->work_path : c->image_path;
         _cleanup_free_ char *log_path = NULL;
         if (asprintf(&log_path, "%s/restore.log", log_dir) < 0 ||
             asprintf(&rs->criu_root, "%s/%s", rs->state_dir, CRIU_ROOT) < 0)

@@ -57,11 +57,13 @@ static void test_choices(void **state)
         husk_criu_args_clear(&a);
         assert_null(a.argv);
 
-        assert_int_equal(husk_criu_check_choices("full", "network", &err), 0);
-        assert_true(husk_criu_check_choices("sometimes", NULL, &err) < 0);
+        assert_int_equal(husk_criu_check_choices(
+                             &(struct husk_criu_options){.manage_cgroups_mode = "full", .empty_ns = "network"}, &err),
+                         0);
+        assert_true(husk_criu_check_choices(&(struct husk_criu_options){.manage_cgroups_mode = "sometimes"}, &err) < 0);
         assert_non_null(strstr(err->msg, "--manage-cgroups-mode"));
         husk_error_freep(&err);
-        assert_true(husk_criu_check_choices(NULL, "pid", &err) < 0);
+        assert_true(husk_criu_check_choices(&(struct husk_criu_options){.empty_ns = "pid"}, &err) < 0);
         assert_non_null(strstr(err->msg, "--empty-ns"));
         husk_error_freep(&err);
 }

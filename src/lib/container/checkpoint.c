@@ -220,8 +220,10 @@ static int make_dir(const char *flag, const char *path, struct husk_error **err)
         if (mkdir(path, 0700) < 0 && errno != EEXIST)
                 return husk_error_set(err, errno, "%s `%s`", flag, path);
         struct stat st;
-        if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-                return husk_error_set(err, errno ? errno : ENOTDIR, "%s `%s`: not a directory", flag, path);
+        if (stat(path, &st) < 0)
+                return husk_error_set(err, errno, "%s `%s`", flag, path);
+        if (!S_ISDIR(st.st_mode))
+                return husk_error_set(err, ENOTDIR, "%s `%s`", flag, path);
         return 0;
 }
 

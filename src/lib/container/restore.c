@@ -313,8 +313,10 @@ static int check(const struct husk_launch *l, const struct husk_restore_options 
         if (!o->criu.image_path || !*o->criu.image_path)
                 return husk_error_set(err, 0, "--image-path: required");
         struct stat st;
-        if (stat(o->criu.image_path, &st) < 0 || !S_ISDIR(st.st_mode))
-                return husk_error_set(err, errno ? errno : ENOTDIR, "--image-path `%s`", o->criu.image_path);
+        if (stat(o->criu.image_path, &st) < 0)
+                return husk_error_set(err, errno, "--image-path `%s`", o->criu.image_path);
+        if (!S_ISDIR(st.st_mode))
+                return husk_error_set(err, ENOTDIR, "--image-path `%s`", o->criu.image_path);
         if (l->rt->systemd_cgroup)
                 return husk_error_set(err, ENOTSUP, "restore: --systemd-cgroup is not supported yet");
         if (l->spec->process.terminal)

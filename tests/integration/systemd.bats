@@ -290,3 +290,39 @@ cgroup_file() {
 	[[ "$output" == *"--systemd-cgroup"*"systemd is not running"* ]] || fail "$output"
 	assert_no_trace
 }
+
+# The number container $1 last wrote to /dev/shm/count (0 when it cannot be read).
+count_in() {
+	sdhusk exec "$1" cat /dev/shm/count 2>/dev/null || echo 0
+}
+
+count_at_least() {
+	[ "$(count_in "$1")" -ge "$2" ]
+}
+
+@test "systemd: checkpoint, then restore in a scope of its own with the config's limits; delete stops it" {
+	[ -x /opt/husk-criu/bin/criu ] && PATH=/opt/husk-criu/bin:$PATH
+	criu check >/dev/null 2>&1 || skip "no criu that works on this kernel (scripts/install-criu.sh)"
+	update_config '.linux.resources.pids = {limit: 50}'
+	set_args sh -c 'i=0; while true; do i=$((i+1)); echo $i >/dev/shm/count; sleep 0.1; done'
+	local unit=husk-$ID.scope pid cgroup line
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >>"$TMP/out" 2>&1 3>&-
+	retry 100 0.1 count_at_least "$ID" 3
+	run sdhusk checkpoint --image-path "$TMP/image" "$ID"
+	assert_status 0
+	assert_systemd_gone "$ID" "$unit"
+
+	# stdio as at the dump: files opened for appending (criu hands the caller's over).
+	sdhusk restore -d --image-path "$TMP/image" --bundle "$BUNDLE" "$ID" </dev/null >>"$TMP/out2" 2>&1 3>&- ||
+		fail "restore: $(cat "$TMP/out2")"
+	pid=$(container_pid)
+	[ "$(unit_property "$unit" ActiveState)" = active ] || fail "unit $unit: $(sdctl status "$unit" 2>&1)"
+	[ "$(unit_property "$unit" TasksMax)" = 50 ] || fail "TasksMax: $(unit_property "$unit" TasksMax)"
+	cgroup=$(unit_property "$unit" ControlGroup)
+	while IFS= read -r line; do
+		[ "${line#*:*:}" = "$cgroup" ] || fail "restored init $pid outside $cgroup: $line"
+	done <"/proc/$pid/cgroup"
+	[ "$(count_in "$ID")" -ge 3 ] || fail "the restored process counts from $(count_in "$ID"): it started over"
+	sdhusk delete -f "$ID"
+	assert_systemd_gone "$ID" "$unit"
+}

@@ -307,7 +307,7 @@ static int dump(const struct husk_state *state, const struct husk_spec *spec, co
                 if (r < 0)
                         goto out;
         }
-        r = husk_criu_run(&a, NULL, NULL, log_path, err);
+        r = husk_criu_run(&a, NULL, log_path, err);
 out:
         externals_done(&x);
         husk_criu_args_clear(&a);

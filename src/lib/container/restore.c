@@ -36,39 +36,14 @@ struct restore {
         int hook_fd;       /* the sealed action script criu runs for the hooks (add_hooks), -1 */
 };
 
-/* In criu's process: the container's cgroups, the caller's signal mask, and a mount namespace of
- * its own where the rootfs is a mount point (criu's --root must be one) that goes away with it. */
-static int criu_setup(void *data)
-{
-        struct restore *rs = data;
-        sigprocmask(SIG_SETMASK, &rs->old_mask, NULL);
-        if (rs->l->cgroup) {
-                _cleanup_error_ struct husk_error *ignored = NULL;
-                int r = husk_cgroup_enter(rs->l->cgroup, getpid(), &ignored);
-                if (r < 0)
-                        return r;
-        }
-        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-            mount(rs->l->rootfs, rs->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return -errno;
-        return 0;
-}
-
 /*
- * Where the container's cgroups are, for criu: under which cgroup to put what it restores
- * (--cgroup-root per hierarchy, as in /proc/self/cgroup of a process inside), and, when the config
+ * Where the container's cgroups are, for criu, from /proc/self/cgroup of criu's process once it is in
+ * them: under which cgroup to put what it restores (--cgroup-root per hierarchy) and, when the config
  * mounts the cgroup tree without a cgroup namespace (each hierarchy then a bind of the container's
  * directory, husk's and runc's way), which host directory each of those binds is.
  */
-static int add_cgroups(struct husk_criu_args *a, const struct restore *rs, struct husk_error **err)
+static void add_cgroups(struct husk_criu_args *a, const struct husk_spec *spec, char *lines)
 {
-        const struct husk_spec *spec = rs->l->spec;
-        if (!rs->l->cgroup)
-                return 0;
-        _cleanup_free_ char *lines = NULL;
-        int r = husk_cgroup_member_lines(rs->l->cgroup, &lines, err);
-        if (r < 0)
-                return r;
         const char *dest = NULL;
         bool cgroupns = husk_spec_namespace(spec, HUSK_NS_CGROUP) != NULL;
         for (size_t i = 0; i < spec->mounts_len && !cgroupns; i++)
@@ -103,7 +78,45 @@ static int add_cgroups(struct husk_criu_args *a, const struct restore *rs, struc
                         husk_criu_addf(a, "mnt[%s/%s]:/sys/fs/cgroup/%s%s", strcmp(key, "/") ? key : "", name, name,
                                        path);
         }
+}
+
+/* In criu's process: the container's cgroups (the systemd driver's scope took it already), what criu
+ * is told of them, the caller's signal mask, and a mount namespace of its own where the rootfs is a
+ * mount point (criu's --root must be one) that goes away with it. */
+static int criu_setup(struct husk_criu_args *a, void *data)
+{
+        struct restore *rs = data;
+        sigprocmask(SIG_SETMASK, &rs->old_mask, NULL);
+        if (rs->l->cgroup && !rs->l->systemd.name) {
+                _cleanup_error_ struct husk_error *ignored = NULL;
+                int r = husk_cgroup_enter(rs->l->cgroup, getpid(), &ignored);
+                if (r < 0)
+                        return r;
+        }
+        _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+        char lines[8192];
+        ssize_t n = fd < 0 ? -1 : read(fd, lines, sizeof(lines) - 1);
+        if (n < 0)
+                return -errno;
+        lines[n] = '\0';
+        add_cgroups(a, rs->l->spec, lines);
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount(rs->l->rootfs, rs->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return -errno;
         return 0;
+}
+
+/* In the parent once criu's process exists, with --systemd-cgroup: systemd makes the scope around it
+ * (what it restores stays there), and husk the cgroupfs side, as for an init. */
+static int criu_started(pid_t pid, void *data, struct husk_error **err)
+{
+        struct restore *rs = data;
+        if (!rs->l->systemd.name)
+                return 0;
+        rs->l->pid = pid;
+        int r = husk_launch_systemd_attach(rs->l, err);
+        rs->l->pid = 0;
+        return r;
 }
 
 /* The config's binds by their sources, /dev/null for masked files, device nodes by their host paths. */
@@ -283,8 +296,6 @@ static int add_options(struct husk_criu_args *a, struct restore *rs, const char 
         husk_criu_config_file(a, rs->l->spec);
         int r = husk_criu_add_common(a, &o->criu, err);
         if (r == 0)
-                r = add_cgroups(a, rs, err);
-        if (r == 0)
                 r = add_mounts(a, rs, err);
         if (r == 0)
                 r = add_namespaces(a, rs, err);
@@ -317,8 +328,6 @@ static int check(const struct husk_launch *l, const struct husk_restore_options 
                 return husk_error_set(err, errno, "--image-path `%s`", o->criu.image_path);
         if (!S_ISDIR(st.st_mode))
                 return husk_error_set(err, ENOTDIR, "--image-path `%s`", o->criu.image_path);
-        if (l->rt->systemd_cgroup)
-                return husk_error_set(err, ENOTSUP, "restore: --systemd-cgroup is not supported yet");
         if (l->spec->process.terminal)
                 return husk_error_set(err, ENOTSUP,
                                       "process.terminal: a container with a terminal cannot be restored yet");
@@ -341,7 +350,9 @@ static int restore_processes(struct restore *rs, struct husk_error **err)
         struct husk_criu_args a = {0};
         int r = add_options(&a, rs, log_path, err);
         if (r == 0)
-                r = husk_criu_run(&a, criu_setup, rs, log_path, err);
+                r = husk_criu_run(&a,
+                                  &(struct husk_criu_hooks){.started = criu_started, .setup = criu_setup, .data = rs},
+                                  log_path, err);
         husk_criu_args_clear(&a);
         unlinkat(l->dirfd, CRIU_ROOT, AT_REMOVEDIR);
         /* A hook that failed made criu fail: its own error says more than criu's log. */
@@ -385,12 +396,14 @@ static int make_container(struct restore *rs, struct husk_error **err)
         r = husk_state_write(l->dirfd, &l->state, err);
         if (r == 0)
                 r = husk_launch_copy_config(l, err);
-        if (r == 0)
+        /* With --systemd-cgroup, systemd makes the cgroup around criu's process (criu_started). */
+        if (r == 0 && !l->systemd.name) {
                 r = husk_cgroup_create(l->spec, l->id, l->rt->rootless, &l->cgroup, err);
-        if (r < 0)
-                return r;
-        l->state.cgroup_path = (char *)husk_cgroup_path(l->cgroup);
-        r = husk_state_write_cgroup(l->dirfd, l->state.cgroup_path, err);
+                if (r == 0) {
+                        l->state.cgroup_path = (char *)husk_cgroup_path(l->cgroup);
+                        r = husk_state_write_cgroup(l->dirfd, l->state.cgroup_path, err);
+                }
+        }
         return r < 0 ? r : restore_processes(rs, err);
 }
 
@@ -413,6 +426,8 @@ int husk_container_restore(const struct husk_runtime *rt, const char *id, const 
         int r = husk_launch_load(&l, err);
         if (r == 0)
                 r = check(&l, opts, err);
+        if (r == 0)
+                r = husk_launch_systemd_plan(&l, err);
         if (r < 0) {
                 husk_launch_release(&l);
                 return r;

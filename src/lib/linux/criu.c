@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,26 +86,54 @@ static char *first_log_error(const char *log_path)
         return found;
 }
 
-int husk_criu_run(struct husk_criu_args *a, int (*setup)(void *data), void *data, const char *log_path,
+/* Read exactly one report from fd: 0 on EOF (the exec happened), 1 with report filled. */
+static int read_report(int fd, int report[2])
+{
+        ssize_t n;
+        while ((n = read(fd, report, 2 * sizeof(int))) < 0 && errno == EINTR)
+                ;
+        return n == (ssize_t)(2 * sizeof(int));
+}
+
+int husk_criu_run(struct husk_criu_args *a, const struct husk_criu_hooks *hooks, const char *log_path,
                   struct husk_error **err)
 {
         if (a->oom || !a->argv)
                 return husk_error_set(err, ENOMEM, "criu: command line");
-        int ready[2];
+        int ready[2], go[2] = {-1, -1};
         if (pipe2(ready, O_CLOEXEC) < 0)
                 return husk_error_set(err, errno, "criu: pipe");
+        if (hooks && hooks->started && pipe2(go, O_CLOEXEC) < 0) {
+                int e = errno;
+                close(ready[0]);
+                close(ready[1]);
+                return husk_error_set(err, e, "criu: pipe");
+        }
         pid_t pid = fork();
         if (pid < 0) {
                 int e = errno;
                 close(ready[0]);
                 close(ready[1]);
+                if (go[0] >= 0) {
+                        close(go[0]);
+                        close(go[1]);
+                }
                 return husk_error_set(err, e, "criu: fork");
         }
         if (pid == 0) {
                 close(ready[0]);
+                char byte = 0;
+                if (go[0] >= 0) {
+                        close(go[1]);
+                        /* Nothing to read: the parent's hook failed, and it kills us anyway. */
+                        if (read(go[0], &byte, 1) != 1)
+                                _exit(127);
+                }
                 /* What went wrong before the exec goes back as a negative errno, and the stage. */
-                int r = setup ? setup(data) : 0;
+                int r = hooks && hooks->setup ? hooks->setup(a, hooks->data) : 0;
                 int stage = 1;
+                if (r == 0 && a->oom)
+                        r = -ENOMEM;
                 if (r == 0) {
                         execvp("criu", a->argv);
                         r = -errno;
@@ -115,17 +144,27 @@ int husk_criu_run(struct husk_criu_args *a, int (*setup)(void *data), void *data
                 _exit(127);
         }
         close(ready[1]);
+        int r = 0;
+        if (go[0] >= 0) {
+                close(go[0]);
+                r = hooks->started(pid, hooks->data, err);
+                if (r < 0)
+                        kill(pid, SIGKILL);
+                else if (write(go[1], "", 1) != 1)
+                        r = husk_error_set(err, errno, "criu: let it go on");
+                close(go[1]);
+        }
         int report[2] = {0, 0};
-        ssize_t n;
-        while ((n = read(ready[0], report, sizeof(report))) < 0 && errno == EINTR)
-                ;
+        int reported = read_report(ready[0], report);
         close(ready[0]);
         int status = 0;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        if (n == (ssize_t)sizeof(report) && report[0] == 1)
+        if (r < 0)
+                return r;
+        if (reported && report[0] == 1)
                 return husk_error_set(err, -report[1], "criu: set up its process");
-        if (n == (ssize_t)sizeof(report) && report[0] == 2)
+        if (reported && report[0] == 2)
                 return husk_error_set(err, -report[1], "criu: cannot run it (is criu installed and on PATH?)");
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 return 0;

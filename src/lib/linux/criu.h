@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "util/error.h"
 
@@ -17,11 +18,20 @@ void husk_criu_add(struct husk_criu_args *a, const char *arg);
 void husk_criu_addf(struct husk_criu_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void husk_criu_args_clear(struct husk_criu_args *a);
 
+struct husk_criu_hooks {
+        /* In the parent, once criu's process exists and before it goes on: e.g. have systemd put it in a
+         * scope. Failing kills it. */
+        int (*started)(pid_t pid, void *data, struct husk_error **err);
+        /* In criu's process before the exec: change what criu inherits (cgroups, a mount namespace) and
+         * add to its arguments (a is the child's copy). 0 or -errno. */
+        int (*setup)(struct husk_criu_args *a, void *data);
+        void *data;
+};
+
 /*
- * Run `criu ARGS` (criu from $PATH, as runc finds it) and wait for it. In the child, before the
- * exec, setup(data) may change what criu inherits (cgroups, a mount namespace); it returns 0 or
- * -errno. criu's stdio is the caller's. When criu fails, the error quotes the first `Error` line of
- * log_path (criu's --log-file, written with -v4), the cause, and names the log.
+ * Run `criu ARGS` (criu from $PATH, as runc finds it) and wait for it, with hooks (NULL: none).
+ * criu's stdio is the caller's. When criu fails, the error quotes the first `Error` line of log_path
+ * (criu's --log-file, written with -v4), the cause, and names the log.
  */
-int husk_criu_run(struct husk_criu_args *a, int (*setup)(void *data), void *data, const char *log_path,
+int husk_criu_run(struct husk_criu_args *a, const struct husk_criu_hooks *hooks, const char *log_path,
                   struct husk_error **err);

@@ -8,8 +8,12 @@ build=${1:-build} asan=${2:-build-asan} fuzz=${3:-build-fuzz}
 passed=0 failed=0 skipped=0
 failures=()
 
+# Each section's wall time is printed as the next one starts (and at the end), to see where CI's time goes.
+section_start=
 section() {
 	check_host "$1"
+	[ -z "$section_start" ] || printf '(section took %ds)\n' $(($(date +%s) - section_start))
+	section_start=$(date +%s)
 	printf '\n==== %s ====\n' "$1"
 }
 
@@ -168,6 +172,7 @@ else
 fi
 
 check_host end
+printf '(section took %ds)\n' $(($(date +%s) - section_start))
 echo
 [ ${#failures[@]} -gt 0 ] && echo "failing: ${failures[*]}"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -17,21 +17,20 @@ static char *default_image_path(void)
         return path;
 }
 
-#define CRIU_COMMON_OPTIONS(o)                                                                                         \
-        {"image-path", 0, CLI_STRING, &(o).criu.image_path, "criu's image directory (default: ./checkpoint)"},         \
-            {"work-path", 0, CLI_STRING, &(o).criu.work_path,                                                          \
-             "criu's log and work directory (default: the image one)"},                                                \
-            {"tcp-established", 0, CLI_BOOL, &(o).criu.tcp_established, "take established TCP connections too"},       \
-            {"ext-unix-sk", 0, CLI_BOOL, &(o).criu.ext_unix_sk, "allow unix sockets connected outside"},               \
-            {"shell-job", 0, CLI_BOOL, &(o).criu.shell_job, "the processes are a shell job"},                          \
-            {"file-locks", 0, CLI_BOOL, &(o).criu.file_locks, "take file locks"},                                      \
-            {"manage-cgroups-mode", 0, CLI_STRING, &(o).criu.manage_cgroups_mode,                                      \
-             "cgroups in the image: soft (default), full, strict or ignore"},                                          \
-            {"empty-ns", 0, CLI_STRING, &(o).criu.empty_ns, "a namespace to make empty (network)"},                    \
-            {"auto-dedup", 0, CLI_BOOL, &(o).criu.auto_dedup, "deduplicate the images' memory"},                       \
-        {                                                                                                              \
-                "lazy-pages", 0, CLI_BOOL, &(o).criu.lazy_pages, "restore memory pages on demand"                      \
-        }
+/* clang-format off */
+#define CRIU_COMMON_OPTIONS(o)                                                                                 \
+        {"image-path", 0, CLI_STRING, &(o).criu.image_path, "criu's image directory (default: ./checkpoint)"}, \
+        {"work-path", 0, CLI_STRING, &(o).criu.work_path, "criu's log and work directory (default: the image one)"}, \
+        {"tcp-established", 0, CLI_BOOL, &(o).criu.tcp_established, "take established TCP connections too"}, \
+        {"ext-unix-sk", 0, CLI_BOOL, &(o).criu.ext_unix_sk, "allow unix sockets connected outside"},         \
+        {"shell-job", 0, CLI_BOOL, &(o).criu.shell_job, "the processes are a shell job"},                    \
+        {"file-locks", 0, CLI_BOOL, &(o).criu.file_locks, "take file locks"},                                \
+        {"manage-cgroups-mode", 0, CLI_STRING, &(o).criu.manage_cgroups_mode,                                \
+         "cgroups in the image: soft (default), full, strict or ignore"},                                    \
+        {"empty-ns", 0, CLI_STRING, &(o).criu.empty_ns, "a namespace to make empty (network)"},              \
+        {"auto-dedup", 0, CLI_BOOL, &(o).criu.auto_dedup, "deduplicate the images' memory"},                 \
+        {"lazy-pages", 0, CLI_BOOL, &(o).criu.lazy_pages, "restore memory pages on demand"}
+/* clang-format on */
 
 int cli_checkpoint(struct cli_global *g, int argc, char **argv, struct husk_error **err)
 {

@@ -100,6 +100,9 @@ int husk_criu_run(struct husk_criu_args *a, const struct husk_criu_hooks *hooks,
 {
         if (a->oom || !a->argv)
                 return husk_error_set(err, ENOMEM, "criu: command line");
+        /* criu rewrites its log, but not when it fails before opening it: an old one must not be quoted. */
+        if (log_path)
+                unlink(log_path);
         int ready[2], go[2] = {-1, -1};
         if (pipe2(ready, O_CLOEXEC) < 0)
                 return husk_error_set(err, errno, "criu: pipe");

@@ -15,6 +15,7 @@
 #include "linux/criu.h"
 #include "util/cleanup.h"
 #include "util/io.h"
+#include "util/path.h"
 
 /* Keys already given to criu, so that a mount named twice (a config bind that is also a cgroup
  * directory) is passed once. */
@@ -54,22 +55,6 @@ static void add_external_mount(struct husk_criu_args *a, struct externals *x, co
         husk_criu_addf(a, "mnt[%s]:%s", key, key);
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s)
-{
-        char *w = s;
-        for (char *r = s; *r;) {
-                if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
-                    r[3] <= '7') {
-                        *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-                        r += 4;
-                } else {
-                        *w++ = *r++;
-                }
-        }
-        *w = '\0';
-}
-
 /*
  * The mounts of the container that come from the host and that criu cannot take into its image:
  * the binds of its cgroup directories (a cgroup filesystem rooted below its root: with a cgroup
@@ -104,7 +89,7 @@ static int add_host_mounts(struct husk_criu_args *a, struct externals *x, pid_t 
                 fstype[strcspn(fstype, " ")] = '\0';
                 bool cgroup = strcmp(fstype, "cgroup") == 0 || strcmp(fstype, "cgroup2") == 0;
                 if ((cgroup && strcmp(fields[3], "/") != 0) || strcmp(fstype, "devtmpfs") == 0) {
-                        unescape_octal(fields[4]);
+                        husk_path_unescape_mountinfo(fields[4]);
                         add_external_mount(a, x, fields[4]);
                 }
         }
@@ -332,10 +317,8 @@ int husk_container_checkpoint(const struct husk_runtime *rt, const char *id, con
                 return r;
         if (state->status != HUSK_STATUS_RUNNING && state->status != HUSK_STATUS_PAUSED)
                 return husk_error_set(err, 0, "container `%s` is not running: %s", id, husk_status_name(state->status));
-        char config[64];
-        snprintf(config, sizeof(config), "/proc/self/fd/%d/%s", dirfd, HUSK_CONFIG_COPY);
         _cleanup_(husk_spec_freep) struct husk_spec *spec = NULL;
-        r = husk_spec_load(config, &spec, err);
+        r = husk_state_read_config(dirfd, &spec, err);
         if (r < 0)
                 return husk_error_wrap(err, "config of `%s`", id);
         if (spec->process.terminal)

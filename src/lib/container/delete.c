@@ -31,10 +31,8 @@ static int kill_and_wait(const struct husk_state *state, struct husk_error **err
 /* The resctrl groups live outside the cgroup: their config is in the state dir's config copy. */
 static int remove_intel_rdt(int dirfd, const struct husk_state *state, struct husk_error **err)
 {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, HUSK_CONFIG_COPY);
         _cleanup_(husk_spec_freep) struct husk_spec *spec = NULL;
-        int r = husk_spec_load(path, &spec, err);
+        int r = husk_state_read_config(dirfd, &spec, err);
         if (r < 0)
                 return husk_error_wrap(err, "linux.intelRdt of `%s`", state->id);
         return husk_intel_rdt_remove(&spec->linux_.intel_rdt, state->id, err);

@@ -208,9 +208,7 @@ static int read_process_file(const char *path, char **ret, size_t *ret_len, stru
 /* The process to run: from --process, or the container's with the command line's changes. */
 static int build_process(struct exec_ctx *c, int dirfd, struct husk_error **err)
 {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, HUSK_CONFIG_COPY);
-        int r = husk_spec_load(path, &c->spec, err);
+        int r = husk_state_read_config(dirfd, &c->spec, err);
         if (r < 0)
                 return husk_error_wrap(err, "read the container's config");
         if (!c->opts->process_file)

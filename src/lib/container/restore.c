@@ -474,10 +474,8 @@ int husk_container_restore_action(const struct husk_runtime *rt, const char *id,
         r = husk_state_read(dirfd, id, &state, err);
         if (r < 0)
                 return r;
-        char config[64];
-        snprintf(config, sizeof(config), "/proc/self/fd/%d/%s", dirfd, HUSK_CONFIG_COPY);
         _cleanup_(husk_spec_freep) struct husk_spec *spec = NULL;
-        r = husk_spec_load(config, &spec, err);
+        r = husk_state_read_config(dirfd, &spec, err);
         if (r < 0)
                 return r;
         state->pid = init_pid;

@@ -525,3 +525,10 @@ char *husk_timestamp_now(void)
         husk_timestamp_format_now(buf, sizeof(buf));
         return strdup(buf);
 }
+
+int husk_state_read_config(int dirfd, struct husk_spec **ret, struct husk_error **err)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, HUSK_CONFIG_COPY);
+        return husk_spec_load(path, ret, err);
+}

@@ -38,22 +38,6 @@ static bool may_share(unsigned long flag)
         return !((flag & MS_REC) && (flag & (MS_SLAVE | MS_PRIVATE)));
 }
 
-/* Undo the octal escapes of a mountinfo field (`\040` is a space) in place. */
-static void unescape_mountinfo(char *s)
-{
-        char *out = s;
-        for (char *in = s; *in; in++) {
-                if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' && in[3] >= '0' &&
-                    in[3] <= '7') {
-                        *out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
-                        in += 3;
-                } else {
-                        *out++ = *in;
-                }
-        }
-        *out = '\0';
-}
-
 /*
  * pivot_root(2) refuses a new root whose parent mount is shared. Make the mount that holds
  * the rootfs private; it is found by its mount id, so symlinks in `rootfs` do not matter.
@@ -74,7 +58,7 @@ static int make_parent_private(const char *rootfs, struct husk_error **err)
                 char mountpoint[4096];
                 if (sscanf(line, "%" SCNu64 " %*u %*s %*s %4095s", &id, mountpoint) != 2 || id != stx.stx_mnt_id)
                         continue;
-                unescape_mountinfo(mountpoint);
+                husk_path_unescape_mountinfo(mountpoint);
                 if (mount(NULL, mountpoint, NULL, MS_PRIVATE, NULL) < 0)
                         return husk_error_set(err, errno, "make `%s` private", mountpoint);
                 return 0;

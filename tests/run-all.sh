@@ -64,29 +64,51 @@ meson_suite() {
 section "unit tests"
 meson_suite "$build" unit unit
 
-# The cgroup v2 VM runs in the background from here on, beside the host sections, and is reported last. The host
-# sections keep about one of this machine's two cores busy (bats and the containers mostly run one at a time), the
-# VM under TCG takes the other; one after the other they took 26 minutes. The guest has its own kernel, mounts and
-# cgroups, so nothing it does shows in the host's leak and cleanup checks.
+# A second lane runs in the background from here on, beside the sections below, and is reported after them: the
+# cgroup v2 VM, then the integration suite again under ASan+UBSan. One after the other, every section took 29
+# minutes with one of this machine's two cores idle most of the time (bats runs one test at a time, and a test
+# mostly waits on one process). What may run beside what:
+# - the guest has its own kernel, mounts and cgroups: nothing it does shows on the host;
+# - integration tests name everything they make after their own temp dir and container id, and check for
+#   leftovers by those names, so two suites can run side by side. Not rootless.bats: it adds a user and puts
+#   /etc/passwd and friends back as it found them, which would undo the other lane's user. That file, and
+#   tests/reliability, which counts every mount of the host's namespace, run under ASan after both lanes.
 # Under TCG the guest is ~20x slower: of events.bats only what differs on v2 (oom through memory.events,
 # the unlimited limit), of rootless.bats only cgroup v2 delegation (~40 s with its bundle and user); the rest
 # of them runs on the host. systemd.bats whole (~40 s), and rootless with the user's own systemd: systemd drives
 # cgroup2 itself there (with a checkpoint and a restore into a scope). Of checkpoint.bats, one restore into
 # cgroupfs cgroup2 cgroups (the whole file, its pre-dump included, passes there: ~60 s more).
-vm_dir=$(mktemp -d) vm_start=$(date +%s)
-# Its own session, so that an interrupted run takes the whole VM (vm-run.sh, qemu) down with it.
+lane_dir=$(mktemp -d) lane_start=$(date +%s)
+asan_side=()
+for f in tests/integration/*.bats; do
+	[ "$f" = tests/integration/rootless.bats ] || asan_side+=("$f")
+done
+# Its own session, so that an interrupted run takes the whole lane (vm-run.sh, qemu, bats) down with it. The ASan
+# part waits for the ASan build, which the section below makes.
 BUILD=$build VM_TIMEOUT=1500 \
 	VM_FILTER='^(cgroups|check|systemd):|^checkpoint: the container is saved|^events: N OOM|unlimited memory|^rootless: (cgroup v2|systemd):' \
-	setsid bash -c 'bash tests/vm/run-cgroup-v2.sh "$@" >"$0/out" 2>&1 </dev/null; echo $? >"$0/status"; date +%s >"$0/end"' "$vm_dir" \
-	tests/integration/check.bats tests/integration/events.bats tests/integration/rootless.bats \
-	tests/integration/systemd.bats tests/integration/checkpoint.bats &
-vm_pid=$!
-trap 'kill -- -"$vm_pid" 2>/dev/null; rm -rf "$vm_dir"' EXIT
+	setsid bash -c '
+	dir=$1 asan=$2
+	shift 2
+	bash tests/vm/run-cgroup-v2.sh tests/integration/check.bats tests/integration/events.bats \
+		tests/integration/rootless.bats tests/integration/systemd.bats tests/integration/checkpoint.bats \
+		>"$dir/vm.out" 2>&1 </dev/null
+	echo $? >"$dir/vm.status"
+	date +%s >"$dir/vm.end"
+	until [ -e "$dir/asan.built" ]; do sleep 1; done
+	if [ "$(cat "$dir/asan.built")" = yes ]; then
+		bash tests/asan-integration.sh "$asan" "$@" >"$dir/asan.out" 2>&1 </dev/null
+		echo $? >"$dir/asan.status"
+	fi
+	date +%s >"$dir/asan.end"' sh "$lane_dir" "$asan" "${asan_side[@]}" &
+lane_pid=$!
+trap 'kill -- -"$lane_pid" 2>/dev/null; rm -rf "$lane_dir"' EXIT
 
 section "unit tests under ASan+UBSan"
 # clang: gcc's libubsan ignores log_path, and tests/asan-integration.sh finds reports by their log files.
 if [ -f "$asan/build.ninja" ] || CC=clang meson setup "$asan" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null; then
 	if ninja -C "$asan" >/dev/null; then
+		echo yes >"$lane_dir/asan.built"
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 meson_suite "$asan" unit unit-asan
 	else
 		ninja -C "$asan" | tail -n 30
@@ -94,6 +116,7 @@ if [ -f "$asan/build.ninja" ] || CC=clang meson setup "$asan" -Db_sanitize=addre
 		failures+=("asan build")
 	fi
 fi
+[ -e "$lane_dir/asan.built" ] || echo no >"$lane_dir/asan.built"
 
 section "security regression tests"
 meson_suite "$build" security security
@@ -184,28 +207,43 @@ bats_suite integration "${run_env[@]}" bats --tap tests/integration
 section "runtime-spec conformance (bats)"
 bats_suite conformance "${run_env[@]}" bats --tap tests/conformance
 
-section "reliability: leaks, concurrency, faults (bats)"
-bats_suite reliability "${run_env[@]}" bats --tap tests/reliability
-
-section "integration + reliability under ASan+UBSan (bats)"
-bats_suite integration-asan bash tests/asan-integration.sh "$asan"
-
 section "real clients: podman, containerd, go-runc/hcsshim contract (bats)"
 bats_suite clients "${run_env[@]}" bash tests/clients/run.sh
 
-section "cgroup v2 (pure cgroup2 VM), run beside the sections above"
-wait "$vm_pid"
-vm_status=$(cat "$vm_dir/status" 2>/dev/null || echo 1)
-vm_out=$(cat "$vm_dir/out")
-echo "(the VM's run took $(($(cat "$vm_dir/end" 2>/dev/null || date +%s) - vm_start))s)"
-rm -rf "$vm_dir"
-trap - EXIT
-if [ "$vm_status" -eq 77 ]; then
-	echo "$vm_out"
-	skipped=$((skipped + 1))
+# The second lane's results, each with its own wall time (it started after the unit tests).
+lane_result() {
+	local label=$1 name=$2 out status
+	out=$(cat "$lane_dir/$name.out" 2>/dev/null)
+	status=$(cat "$lane_dir/$name.status" 2>/dev/null || echo 1)
+	if [ "$status" -eq 77 ]; then
+		echo "$out"
+		skipped=$((skipped + 1))
+	else
+		bats_suite "$label" sh -c 'printf "%s\n" "$1"; exit "$2"' sh "$out" "$status"
+	fi
+}
+section "second lane: cgroup v2 (pure cgroup2 VM)"
+wait "$lane_pid"
+trap 'rm -rf "$lane_dir"' EXIT
+echo "(the VM took $(($(cat "$lane_dir/vm.end" 2>/dev/null || date +%s) - lane_start))s from the lane's start)"
+lane_result "cgroup v2 VM" vm
+
+section "second lane: integration under ASan+UBSan (bats), rootless.bats excepted"
+if [ "$(cat "$lane_dir/asan.built")" = yes ]; then
+	echo "(took $(($(cat "$lane_dir/asan.end") - $(cat "$lane_dir/vm.end")))s, after the VM)"
+	lane_result integration-asan asan
 else
-	bats_suite "cgroup v2 VM" sh -c 'printf "%s\n" "$1"; exit "$2"' sh "$vm_out" "$vm_status"
+	echo "no ASan build: the integration suite did not run under ASan"
+	failed=$((failed + 1))
+	failures+=("integration-asan (no ASan build)")
 fi
+
+# Alone again: these count every mount of the host's mount namespace.
+section "reliability: leaks, concurrency, faults (bats)"
+bats_suite reliability "${run_env[@]}" bats --tap tests/reliability
+
+section "rootless + reliability under ASan+UBSan (bats)"
+bats_suite rootless+reliability-asan bash tests/asan-integration.sh "$asan" tests/integration/rootless.bats tests/reliability
 
 check_host end
 printf '(section took %ds)\n' $(($(date +%s) - section_start))

@@ -64,46 +64,8 @@ meson_suite() {
 section "unit tests"
 meson_suite "$build" unit unit
 
-# A second lane runs in the background from here on, beside the sections below, and is reported after them: the
-# cgroup v2 VM, then the integration suite again under ASan+UBSan. One after the other, every section took 29
-# minutes with one of this machine's two cores idle most of the time (bats runs one test at a time, and a test
-# mostly waits on one process). What may run beside what:
-# - the guest has its own kernel, mounts and cgroups: nothing it does shows on the host;
-# - integration tests name everything they make after their own temp dir and container id, and check for
-#   leftovers by those names, so two suites can run side by side. Not rootless.bats: it adds a user and puts
-#   /etc/passwd and friends back as it found them, which would undo the other lane's user. That file, and
-#   tests/reliability, which counts every mount of the host's namespace, run under ASan after both lanes.
-# Under TCG the guest is ~20x slower: of events.bats only what differs on v2 (oom through memory.events,
-# the unlimited limit), of rootless.bats only cgroup v2 delegation (~40 s with its bundle and user); the rest
-# of them runs on the host. systemd.bats whole (~40 s), and rootless with the user's own systemd: systemd drives
-# cgroup2 itself there (with a checkpoint and a restore into a scope). Of checkpoint.bats, one restore into
-# cgroupfs cgroup2 cgroups (the whole file, its pre-dump included, passes there: ~60 s more).
-lane_dir=$(mktemp -d) lane_start=$(date +%s)
-asan_side=()
-for f in tests/integration/*.bats; do
-	[ "$f" = tests/integration/rootless.bats ] || asan_side+=("$f")
-done
-# Its own session, so that an interrupted run takes the whole lane (vm-run.sh, qemu, bats) down with it. The ASan
-# part waits for the ASan build, which the section below makes.
-BUILD=$build VM_TIMEOUT=1500 \
-	VM_FILTER='^(cgroups|check|systemd):|^checkpoint: the container is saved|^events: N OOM|unlimited memory|^rootless: (cgroup v2|systemd):' \
-	setsid bash -c '
-	dir=$1 asan=$2
-	shift 2
-	bash tests/vm/run-cgroup-v2.sh tests/integration/check.bats tests/integration/events.bats \
-		tests/integration/rootless.bats tests/integration/systemd.bats tests/integration/checkpoint.bats \
-		>"$dir/vm.out" 2>&1 </dev/null
-	echo $? >"$dir/vm.status"
-	date +%s >"$dir/vm.end"
-	until [ -e "$dir/asan.built" ]; do sleep 1; done
-	if [ "$(cat "$dir/asan.built")" = yes ]; then
-		bash tests/asan-integration.sh "$asan" "$@" >"$dir/asan.out" 2>&1 </dev/null
-		echo $? >"$dir/asan.status"
-	fi
-	date +%s >"$dir/asan.end"' sh "$lane_dir" "$asan" "${asan_side[@]}" &
-lane_pid=$!
-trap 'kill -- -"$lane_pid" 2>/dev/null; rm -rf "$lane_dir"' EXIT
-
+lane_dir=$(mktemp -d)
+trap 'rm -rf "$lane_dir"' EXIT
 section "unit tests under ASan+UBSan"
 # clang: gcc's libubsan ignores log_path, and tests/asan-integration.sh finds reports by their log files.
 if [ -f "$asan/build.ninja" ] || CC=clang meson setup "$asan" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null; then
@@ -117,6 +79,45 @@ if [ -f "$asan/build.ninja" ] || CC=clang meson setup "$asan" -Db_sanitize=addre
 	fi
 fi
 [ -e "$lane_dir/asan.built" ] || echo no >"$lane_dir/asan.built"
+
+# A second lane runs in the background from here on, beside the sections below: the integration suite again under
+# ASan+UBSan, then the cgroup v2 VM. One after the other, every section took 29 minutes with one of this machine's
+# two cores idle most of the time (bats runs one test at a time, and a test mostly waits on one process). What may
+# run beside what:
+# - integration tests name everything they make after their own temp dir and container id, and check for
+#   leftovers by those names, so two suites can run side by side. Not rootless.bats: it adds a user and puts
+#   /etc/passwd and friends back as it found them, which would undo the other lane's user. That file, and
+#   tests/reliability, which counts every mount of the host's namespace, run under ASan once the lane's ASan
+#   part is done;
+# - the guest has its own kernel, mounts and cgroups: nothing it does shows on the host.
+# Under TCG the guest is ~20x slower: of events.bats only what differs on v2 (oom through memory.events,
+# the unlimited limit), of rootless.bats only cgroup v2 delegation (~40 s with its bundle and user); the rest
+# of them runs on the host. systemd.bats whole (~40 s), and rootless with the user's own systemd: systemd drives
+# cgroup2 itself there (with a checkpoint and a restore into a scope). Of checkpoint.bats, one restore into
+# cgroupfs cgroup2 cgroups (the whole file, its pre-dump included, passes there: ~60 s more).
+asan_side=()
+for f in tests/integration/*.bats; do
+	[ "$f" = tests/integration/rootless.bats ] || asan_side+=("$f")
+done
+lane_start=$(date +%s)
+# Its own session, so that an interrupted run takes the whole lane (bats, vm-run.sh, qemu) down with it.
+BUILD=$build VM_TIMEOUT=1500 \
+	VM_FILTER='^(cgroups|check|systemd):|^checkpoint: the container is saved|^events: N OOM|unlimited memory|^rootless: (cgroup v2|systemd):' \
+	setsid bash -c '
+	dir=$1 asan=$2
+	shift 2
+	if [ "$(cat "$dir/asan.built")" = yes ]; then
+		bash tests/asan-integration.sh "$asan" "$@" >"$dir/asan.out" 2>&1 </dev/null
+		echo $? >"$dir/asan.status"
+	fi
+	date +%s >"$dir/asan.end"
+	bash tests/vm/run-cgroup-v2.sh tests/integration/check.bats tests/integration/events.bats \
+		tests/integration/rootless.bats tests/integration/systemd.bats tests/integration/checkpoint.bats \
+		>"$dir/vm.out" 2>&1 </dev/null
+	echo $? >"$dir/vm.status"
+	date +%s >"$dir/vm.end"' sh "$lane_dir" "$asan" "${asan_side[@]}" &
+lane_pid=$!
+trap 'kill -- -"$lane_pid" 2>/dev/null; rm -rf "$lane_dir"' EXIT
 
 section "security regression tests"
 meson_suite "$build" security security
@@ -210,7 +211,7 @@ bats_suite conformance "${run_env[@]}" bats --tap tests/conformance
 section "real clients: podman, containerd, go-runc/hcsshim contract (bats)"
 bats_suite clients "${run_env[@]}" bash tests/clients/run.sh
 
-# The second lane's results, each with its own wall time (it started after the unit tests).
+# The second lane's results, each with its own wall time.
 lane_result() {
 	local label=$1 name=$2 out status
 	out=$(cat "$lane_dir/$name.out" 2>/dev/null)
@@ -222,15 +223,10 @@ lane_result() {
 		bats_suite "$label" sh -c 'printf "%s\n" "$1"; exit "$2"' sh "$out" "$status"
 	fi
 }
-section "second lane: cgroup v2 (pure cgroup2 VM)"
-wait "$lane_pid"
-trap 'rm -rf "$lane_dir"' EXIT
-echo "(the VM took $(($(cat "$lane_dir/vm.end" 2>/dev/null || date +%s) - lane_start))s from the lane's start)"
-lane_result "cgroup v2 VM" vm
-
 section "second lane: integration under ASan+UBSan (bats), rootless.bats excepted"
+while [ ! -e "$lane_dir/asan.end" ] && kill -0 "$lane_pid" 2>/dev/null; do sleep 1; done
 if [ "$(cat "$lane_dir/asan.built")" = yes ]; then
-	echo "(took $(($(cat "$lane_dir/asan.end") - $(cat "$lane_dir/vm.end")))s, after the VM)"
+	echo "(took $(($(cat "$lane_dir/asan.end" 2>/dev/null || date +%s) - lane_start))s)"
 	lane_result integration-asan asan
 else
 	echo "no ASan build: the integration suite did not run under ASan"
@@ -238,12 +234,18 @@ else
 	failures+=("integration-asan (no ASan build)")
 fi
 
-# Alone again: these count every mount of the host's mount namespace.
+# Beside the VM only: these count every mount of the host's mount namespace.
 section "reliability: leaks, concurrency, faults (bats)"
 bats_suite reliability "${run_env[@]}" bats --tap tests/reliability
 
 section "rootless + reliability under ASan+UBSan (bats)"
 bats_suite rootless+reliability-asan bash tests/asan-integration.sh "$asan" tests/integration/rootless.bats tests/reliability
+
+section "second lane: cgroup v2 (pure cgroup2 VM)"
+wait "$lane_pid"
+trap 'rm -rf "$lane_dir"' EXIT
+echo "(took $(($(cat "$lane_dir/vm.end" 2>/dev/null || date +%s) - $(cat "$lane_dir/asan.end" 2>/dev/null || echo "$lane_start")))s, after the ASan part)"
+lane_result "cgroup v2 VM" vm
 
 check_host end
 printf '(section took %ds)\n' $(($(date +%s) - section_start))

@@ -56,6 +56,7 @@ static void usage(void)
                "  --debug                log debug messages\n"
                "  --systemd-cgroup       manage cgroups through systemd\n"
                "  --rootless VALUE       auto, true or false\n"
+               "  --criu PATH            the criu binary for checkpoint and restore (default: criu on PATH)\n"
                "  -v, --version          print the version\n"
                "  -h, --help             show this help\n");
 }
@@ -109,7 +110,7 @@ static int dispatch(struct cli_global *g, int argc, char **argv, struct husk_err
                 {"debug", 0, CLI_BOOL, &g->debug, ""},
                 {"systemd-cgroup", 0, CLI_BOOL, &g->rt.systemd_cgroup, ""},
                 {"rootless", 0, CLI_STRING, &rootless, ""},
-                {"criu", 0, CLI_STRING, &(const char *){NULL}, ""},
+                {"criu", 0, CLI_STRING, &g->rt.criu, ""},
                 {"version", 'v', CLI_BOOL, &show_version, ""},
                 {"help", 'h', CLI_BOOL, &show_help, ""},
                 {0},

@@ -270,6 +270,31 @@ wait_count() {
 	[ "$(container_status)" = created ] || fail "the existing container was touched"
 }
 
+@test "checkpoint, restore: --criu names the criu binary; a missing one is one clear line, and the container goes on" {
+	counter_config
+	piped "$ID" run -d --bundle "$BUNDLE"
+	wait_count "$ID" 3
+	run husk --criu "$TMP/no-criu" checkpoint --image-path "$TMP/image" "$ID"
+	assert_status 1
+	assert_output_contains "$TMP/no-criu"
+	[ "$RUNTIME" != husk ] || [ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ] || fail "more than one line: $output"
+	[ "$(container_status)" = running ] || fail "after the failed checkpoint: $(container_status)"
+	# With no criu on PATH (Debian's own, if installed, cannot dump here), only --criu finds it.
+	local criu path
+	criu=$(command -v criu)
+	path=$(printf '%s' "$PATH" | tr : '\n' | grep -vx "$(dirname "$criu")" | paste -sd:)
+	PATH=$path run husk --criu "$criu" checkpoint --image-path "$TMP/image" "$ID"
+	assert_status 0
+	assert_no_trace
+	PATH=$path piped "$ID" --criu "$criu" restore -d --image-path "$TMP/image" --bundle "$BUNDLE"
+	[ "$(container_status)" = running ] || fail "status after restore: $(container_status)"
+	local first
+	first=$(count_in "$ID")
+	[ "$first" -ge 3 ] || fail "the restored container counted from $first"
+	husk delete -f "$ID"
+	assert_no_trace
+}
+
 @test "checkpoint: a container with a terminal is refused (not supported yet), and keeps running" {
 	husk_only "husk does not checkpoint terminals yet"
 	start_console_socket

@@ -249,8 +249,8 @@ static int add_options(struct husk_criu_args *a, const struct husk_checkpoint_op
         return husk_criu_add_common(a, &o->criu, err);
 }
 
-static int dump(const struct husk_state *state, const struct husk_spec *spec, const struct husk_checkpoint_options *o,
-                struct husk_error **err)
+static int dump(const struct husk_runtime *rt, const struct husk_state *state, const struct husk_spec *spec,
+                const struct husk_checkpoint_options *o, struct husk_error **err)
 {
         struct husk_criu_args a = {0};
         struct externals x = {0};
@@ -258,7 +258,7 @@ static int dump(const struct husk_state *state, const struct husk_spec *spec, co
         _cleanup_free_ char *log_path = NULL;
         if (asprintf(&log_path, "%s/dump.log", log_dir) < 0)
                 return husk_error_set(err, ENOMEM, "checkpoint");
-        husk_criu_add(&a, "criu");
+        husk_criu_add(&a, rt->criu ? rt->criu : "criu");
         husk_criu_add(&a, o->pre_dump ? "pre-dump" : "dump");
         husk_criu_add(&a, "--tree");
         husk_criu_addf(&a, "%d", (int)state->pid);
@@ -329,7 +329,7 @@ int husk_container_checkpoint(const struct husk_runtime *rt, const char *id, con
                 r = make_dir("--work-path", opts->criu.work_path, err);
         if (r < 0)
                 return r;
-        r = dump(state, spec, opts, err);
+        r = dump(rt, state, spec, opts, err);
         if (r < 0)
                 return r;
         if (opts->leave_running || opts->pre_dump)

@@ -13,6 +13,7 @@ struct husk_runtime {
         const char *root; /* state root; husk_runtime_default_root() when NULL */
         bool rootless;
         bool systemd_cgroup;
+        const char *criu; /* the criu binary checkpoint and restore run (--criu); NULL: `criu` on PATH */
 };
 
 struct husk_create_options {

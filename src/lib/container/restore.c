@@ -270,7 +270,7 @@ static int add_hooks(struct husk_criu_args *a, struct restore *rs, struct husk_e
 static int add_options(struct husk_criu_args *a, struct restore *rs, const char *log_path, struct husk_error **err)
 {
         const struct husk_restore_options *o = rs->o;
-        husk_criu_add(a, "criu");
+        husk_criu_add(a, rs->l->rt->criu ? rs->l->rt->criu : "criu");
         husk_criu_add(a, "restore");
         husk_criu_add(a, "--images-dir");
         husk_criu_add(a, o->criu.image_path);

@@ -138,7 +138,7 @@ int husk_criu_run(struct husk_criu_args *a, const struct husk_criu_hooks *hooks,
                 if (r == 0 && a->oom)
                         r = -ENOMEM;
                 if (r == 0) {
-                        execvp("criu", a->argv);
+                        execvp(a->argv[0], a->argv);
                         r = -errno;
                         stage = 2;
                 }
@@ -168,7 +168,9 @@ int husk_criu_run(struct husk_criu_args *a, const struct husk_criu_hooks *hooks,
         if (reported && report[0] == 1)
                 return husk_error_set(err, -report[1], "criu: set up its process");
         if (reported && report[0] == 2)
-                return husk_error_set(err, -report[1], "criu: cannot run it (is criu installed and on PATH?)");
+                return husk_error_set(
+                    err, -report[1], "criu: cannot run `%s`%s", a->argv[0],
+                    strchr(a->argv[0], '/') ? "" : " (is criu installed and on PATH? or give --criu PATH)");
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 return 0;
         _cleanup_free_ char *why = first_log_error(log_path);

@@ -29,7 +29,8 @@ struct husk_criu_hooks {
 };
 
 /*
- * Run `criu ARGS` (criu from $PATH, as runc finds it) and wait for it, with hooks (NULL: none).
+ * Run ARGS, whose first is the criu binary (looked up on $PATH when it has no slash, as runc's
+ * default `criu` is), and wait for it, with hooks (NULL: none).
  * criu's stdio is the caller's. When criu fails, the error quotes the first `Error` line of log_path
  * (criu's --log-file, written with -v4), the cause, and names the log.
  */

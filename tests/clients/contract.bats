@@ -336,6 +336,11 @@ process_gone() {
 	[ "$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" != "$2 " ]
 }
 
+# Whether process $1's name is $2 (what it exec'd last).
+comm_is() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
+}
+
 # Set process.args of runtime NAME's bundle.
 update_sleeper_args() {
 	local name=$1 args a
@@ -490,6 +495,9 @@ subreaper_sequence() {
 		[ ! -s "$CTMP/syncpipe" ] || fail "$name wrote to _OCI_SYNCPIPE: $(cat "$CTMP/syncpipe")"
 		local pid
 		pid=$(cat "$CTMP/$name.pid")
+		# `start` may return before the init has exec'd (runc's does: its init still holds the Go runtime's
+		# epoll fd and pipe for a moment, which a loaded machine makes long enough to see).
+		retry 100 0.05 comm_is "$pid" sleep || fail "$name: the init never exec'd sleep: $(cat "/proc/$pid/comm")"
 		[ "$(ls "/proc/$pid/fd" | sort -n | tr '\n' ' ')" = "0 1 2 " ] ||
 			fail "$name: the container has fds other than stdio: $(ls -l "/proc/$pid/fd")"
 		! tr '\0' '\n' <"/proc/$pid/environ" | grep -q '^_OCI_' || fail "$name: _OCI_ variables reached the container"

@@ -26,7 +26,7 @@ check_host() {
 	local now
 	now=$(host_snapshot)
 	if [ "$now" != "$host_before" ]; then
-		echo "HOST CHANGED during '$last_section':"
+		echo "HOST CHANGED during '$last_section'${lane_pid:+ (or by the tests of the second lane, beside it)}:"
 		diff <(echo "$host_before") <(echo "$now")
 		failed=$((failed + 1))
 		failures+=("host /dev changed during $last_section")

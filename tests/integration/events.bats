@@ -34,6 +34,12 @@ count_events() {
 	grep -c "\"type\":\"$1\"" "$TMP/events" || true
 }
 
+# Whether process $1 holds an OOM watch: an eventfd registered with cgroup v1's cgroup.event_control, or an
+# inotify fd on cgroup v2's memory.events.
+oom_watch_open() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -qE 'anon_inode:(\[eventfd\]|inotify)'
+}
+
 # count_at_least N COMMAND...: COMMAND prints a number of at least N.
 count_at_least() {
 	local n=$1 got
@@ -58,8 +64,8 @@ count_at_least() {
 	"$HUSK" --root "$ROOT" events --interval 1h "$ID" >"$TMP/events" 2>"$TMP/events.err" 3>&- &
 	events_pid=$!
 	BACKGROUND_PIDS+=("$events_pid")
-	# The watch starts counting when it is open; give it that moment before the first kill.
-	sleep 0.5
+	# The watch counts from when it is open: no kill before then (runc's watch is the same kind of fd).
+	retry 200 0.05 oom_watch_open "$events_pid" || fail "events never opened its OOM watch: $(cat "$TMP/events.err")"
 	touch "$TMP/shared/go"
 	retry 300 0.05 test -e "$TMP/shared/done" || fail "the children did not finish: $(cat "$TMP/shared/rc" 2>/dev/null)"
 	[ "$(grep -c '^137$' "$TMP/shared/rc")" -eq "$kills" ] || fail "children: $(cat "$TMP/shared/rc")"
@@ -87,7 +93,9 @@ count_at_least() {
 	"$HUSK" --root "$ROOT" events --interval 1h "$ID" >"$TMP/events" 2>"$TMP/events.err" 3>&- &
 	events_pid=$!
 	BACKGROUND_PIDS+=("$events_pid")
-	sleep 0.3
+	# Set up (its start-up's syscalls are not the loop's) and asleep before the count starts.
+	retry 200 0.05 oom_watch_open "$events_pid" || fail "events never opened its OOM watch: $(cat "$TMP/events.err")"
+	retry 100 0.05 test "$(proc_state "$events_pid")" = S
 	# Two idle seconds: the loop is blocked in one poll(), not waking up every slice.
 	timeout -s INT 2 strace -f -c -o "$TMP/strace" -p "$events_pid" || true
 	calls=$(awk '$NF == "total" { print $4 }' "$TMP/strace")

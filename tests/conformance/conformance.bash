@@ -110,6 +110,11 @@ cmdline_of() {
 	tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null
 }
 
+# Whether process $1's command line (as cmdline_of prints it) is $2.
+cmdline_is() {
+	[ "$(cmdline_of "$1")" = "$2" ]
+}
+
 # A process that is gone or a zombie waiting for its reaper.
 process_gone() {
 	! kill -0 "$1" 2>/dev/null || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]

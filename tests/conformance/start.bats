@@ -34,6 +34,8 @@ teardown() { husk_teardown; }
 	pid=$(container_pid)
 	husk start "$ID"
 	retry 100 0.05 test -s "$TMP/shared/count"
+	# The shell has written its line; wait for its exec of sleep too, so that what follows compares like with like.
+	retry 100 0.05 cmdline_is "$pid" "sleep 600 " || fail "the program never exec'd sleep: $(cmdline_of "$pid")"
 	run husk start "$ID"
 	[ "$status" -ne 0 ] || fail "a second start succeeded"
 	sleep 0.2

@@ -282,7 +282,12 @@ inspect() {
 	assert_status 0
 	[ "$(inspect frozen '{{.State.Status}}')" = running ]
 	[ "$(cat "$freezer/freezer.state")" = THAWED ]
-	retry 50 0.05 test "$(cat "$merged/tmp/n")" != "$n2"
+	retry 50 0.05 file_is_not "$merged/tmp/n" "$n2" || fail "counter did not move after unpause: $(cat "$merged/tmp/n")"
+}
+
+# Whether file $1 holds something other than $2 (for retry, which runs its command anew each time).
+file_is_not() {
+	[ "$(cat "$1" 2>/dev/null)" != "$2" ]
 }
 
 @test "podman: restart runs the container again with a new init" {

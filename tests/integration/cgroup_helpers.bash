@@ -137,6 +137,11 @@ proc_state() {
 	sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1
 }
 
+# Whether process $1's state is $2 (for retry, which runs its command anew each time).
+proc_state_is() {
+	[ "$(proc_state "$1" 2>/dev/null)" = "$2" ]
+}
+
 # A whole-disk block device of the host ("MAJ:MIN"), for blockIO throttle rules; empty when there is none.
 host_block_device() {
 	local dev

@@ -95,7 +95,7 @@ count_at_least() {
 	BACKGROUND_PIDS+=("$events_pid")
 	# Set up (its start-up's syscalls are not the loop's) and asleep before the count starts.
 	retry 200 0.05 oom_watch_open "$events_pid" || fail "events never opened its OOM watch: $(cat "$TMP/events.err")"
-	retry 100 0.05 test "$(proc_state "$events_pid")" = S
+	retry 100 0.05 proc_state_is "$events_pid" S
 	# Two idle seconds: the loop is blocked in one poll(), not waking up every slice.
 	timeout -s INT 2 strace -f -c -o "$TMP/strace" -p "$events_pid" || true
 	calls=$(awk '$NF == "total" { print $4 }' "$TMP/strace")
@@ -117,7 +117,7 @@ count_at_least() {
 	# Asleep once the loop is done (a busy CI machine may take its time over it).
 	local pid
 	pid=$(container_pid)
-	retry 600 0.1 test "$(proc_state "$pid")" = S ||
+	retry 600 0.1 proc_state_is "$pid" S ||
 		fail "container process $pid never slept: $(cat "/proc/$pid/comm" "/proc/$pid/stat" 2>&1)"
 	sleep 0.2
 	ev=$(stats_event)

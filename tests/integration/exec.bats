@@ -394,12 +394,17 @@ init_cgroup_dirs() {
 	[ "$status" -ne 0 ] || fail "the process ran anyway"
 }
 
+# Whether `ps --format json` of the container prints $1 (for retry, which runs its command anew each time).
+ps_is() {
+	[ "$(husk ps --format json "$ID")" = "$1" ]
+}
+
 @test "exec: a --pid-file that cannot be written fails and leaves no process behind" {
 	start_container
 	run husk exec -d --pid-file "$TMP/no/such/dir/exec.pid" "$ID" sleep 600 </dev/null
 	[ "$status" -ne 0 ] || fail "exec with an unwritable pid file succeeded"
 	assert_output_contains "$TMP/no/such/dir/"
-	retry 20 0.05 test "$(husk ps --format json "$ID")" = "[$INIT_PID]" ||
+	retry 20 0.05 ps_is "[$INIT_PID]" ||
 		fail "process left behind: $(husk ps --format json "$ID")"
 }
 

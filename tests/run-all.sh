@@ -64,13 +64,11 @@ meson_suite() {
 section "unit tests"
 meson_suite "$build" unit unit
 
-lane_dir=$(mktemp -d)
-trap 'rm -rf "$lane_dir"' EXIT
 section "unit tests under ASan+UBSan"
 # clang: gcc's libubsan ignores log_path, and tests/asan-integration.sh finds reports by their log files.
 if [ -f "$asan/build.ninja" ] || CC=clang meson setup "$asan" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null; then
 	if ninja -C "$asan" >/dev/null; then
-		echo yes >"$lane_dir/asan.built"
+		asan_built=yes
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 meson_suite "$asan" unit unit-asan
 	else
 		ninja -C "$asan" | tail -n 30
@@ -78,7 +76,6 @@ if [ -f "$asan/build.ninja" ] || CC=clang meson setup "$asan" -Db_sanitize=addre
 		failures+=("asan build")
 	fi
 fi
-[ -e "$lane_dir/asan.built" ] || echo no >"$lane_dir/asan.built"
 
 # A second lane runs in the background from here on, beside the sections below: the integration suite again under
 # ASan+UBSan, then the cgroup v2 VM. One after the other, every section took 29 minutes with one of this machine's
@@ -99,14 +96,14 @@ asan_side=()
 for f in tests/integration/*.bats; do
 	[ "$f" = tests/integration/rootless.bats ] || asan_side+=("$f")
 done
-lane_start=$(date +%s)
+lane_dir=$(mktemp -d) lane_start=$(date +%s)
 # Its own session, so that an interrupted run takes the whole lane (bats, vm-run.sh, qemu) down with it.
 BUILD=$build VM_TIMEOUT=1500 \
 	VM_FILTER='^(cgroups|check|systemd):|^checkpoint: the container is saved|^events: N OOM|unlimited memory|^rootless: (cgroup v2|systemd):' \
 	setsid bash -c '
-	dir=$1 asan=$2
-	shift 2
-	if [ "$(cat "$dir/asan.built")" = yes ]; then
+	dir=$1 asan=$2 asan_built=$3
+	shift 3
+	if [ "$asan_built" = yes ]; then
 		bash tests/asan-integration.sh "$asan" "$@" >"$dir/asan.out" 2>&1 </dev/null
 		echo $? >"$dir/asan.status"
 	fi
@@ -115,7 +112,7 @@ BUILD=$build VM_TIMEOUT=1500 \
 		tests/integration/rootless.bats tests/integration/systemd.bats tests/integration/checkpoint.bats \
 		>"$dir/vm.out" 2>&1 </dev/null
 	echo $? >"$dir/vm.status"
-	date +%s >"$dir/vm.end"' sh "$lane_dir" "$asan" "${asan_side[@]}" &
+	date +%s >"$dir/vm.end"' sh "$lane_dir" "$asan" "${asan_built:-no}" "${asan_side[@]}" &
 lane_pid=$!
 trap 'kill -- -"$lane_pid" 2>/dev/null; rm -rf "$lane_dir"' EXIT
 
@@ -225,7 +222,7 @@ lane_result() {
 }
 section "second lane: integration under ASan+UBSan (bats), rootless.bats excepted"
 while [ ! -e "$lane_dir/asan.end" ] && kill -0 "$lane_pid" 2>/dev/null; do sleep 1; done
-if [ "$(cat "$lane_dir/asan.built")" = yes ]; then
+if [ "${asan_built:-no}" = yes ]; then
 	echo "(took $(($(cat "$lane_dir/asan.end" 2>/dev/null || date +%s) - lane_start))s)"
 	lane_result integration-asan asan
 else

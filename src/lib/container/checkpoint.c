@@ -258,8 +258,7 @@ static int dump(const struct husk_runtime *rt, const struct husk_state *state, c
         _cleanup_free_ char *log_path = NULL;
         if (asprintf(&log_path, "%s/dump.log", log_dir) < 0)
                 return husk_error_set(err, ENOMEM, "checkpoint");
-        husk_criu_add(&a, rt->criu ? rt->criu : "criu");
-        husk_criu_add(&a, o->pre_dump ? "pre-dump" : "dump");
+        husk_criu_add_command(&a, rt, o->pre_dump ? "pre-dump" : "dump");
         husk_criu_add(&a, "--tree");
         husk_criu_addf(&a, "%d", (int)state->pid);
         husk_criu_add(&a, "--images-dir");

@@ -8,6 +8,12 @@
 
 #include "util/path.h"
 
+void husk_criu_add_command(struct husk_criu_args *a, const struct husk_runtime *rt, const char *command)
+{
+        husk_criu_add(a, rt->criu ? rt->criu : "criu");
+        husk_criu_add(a, command);
+}
+
 int husk_criu_check_choices(const struct husk_criu_options *o, struct husk_error **err)
 {
         struct husk_criu_args scratch = {0};

@@ -12,6 +12,10 @@
  * restore gives criu the caller's own pipes for those that were pipes. */
 #define HUSK_CRIU_DESCRIPTORS "descriptors.json"
 
+/* The criu binary (--criu, else `criu` on PATH) and its command (dump, restore...): the first two
+ * arguments. */
+void husk_criu_add_command(struct husk_criu_args *a, const struct husk_runtime *rt, const char *command);
+
 /* The flags that take a value from a fixed set, checked before anything is made. */
 int husk_criu_check_choices(const struct husk_criu_options *o, struct husk_error **err);
 

@@ -17,6 +17,7 @@
 #include "container/forward.h"
 #include "linux/criu.h"
 #include "linux/hooks.h"
+#include "linux/proc.h"
 #include "linux/selfprotect.h"
 #include "util/cleanup.h"
 #include "util/io.h"
@@ -93,12 +94,11 @@ static int criu_setup(struct husk_criu_args *a, void *data)
                 if (r < 0)
                         return r;
         }
-        _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
         char lines[8192];
-        ssize_t n = fd < 0 ? -1 : read(fd, lines, sizeof(lines) - 1);
+        _cleanup_error_ struct husk_error *read_err = NULL;
+        ssize_t n = husk_proc_read("self/cgroup", lines, sizeof(lines), &read_err);
         if (n < 0)
-                return -errno;
-        lines[n] = '\0';
+                return (int)n;
         add_cgroups(a, rs->l->spec, lines);
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
             mount(rs->l->rootfs, rs->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -270,8 +270,7 @@ static int add_hooks(struct husk_criu_args *a, struct restore *rs, struct husk_e
 static int add_options(struct husk_criu_args *a, struct restore *rs, const char *log_path, struct husk_error **err)
 {
         const struct husk_restore_options *o = rs->o;
-        husk_criu_add(a, rs->l->rt->criu ? rs->l->rt->criu : "criu");
-        husk_criu_add(a, "restore");
+        husk_criu_add_command(a, rs->l->rt, "restore");
         husk_criu_add(a, "--images-dir");
         husk_criu_add(a, o->criu.image_path);
         husk_criu_add(a, "--log-file");

@@ -595,8 +595,15 @@ int husk_cgroup_open(const char *path, bool rootless, struct husk_cgroup **ret, 
         }
         if (cg->layout == HUSK_CGROUP_V2 && cg->hierarchies[cg->unified].fd >= 0) {
                 r = read_v2_controllers(cg->hierarchies[cg->unified].fd, &cg->v2_controllers, err);
-                if (r < 0)
+                /* ENODEV: removed after the open (systemd collects an emptied scope at any moment): as
+                 * absent as one that was never there. */
+                if (r == -ENODEV) {
+                        cg_error_clear(err);
+                        close(cg->hierarchies[cg->unified].fd);
+                        cg->hierarchies[cg->unified].fd = -1;
+                } else if (r < 0) {
                         return r;
+                }
         }
         *ret = TAKE_PTR(cg);
         return 0;

@@ -285,6 +285,20 @@ cache_mkdir_profile() {
 	assert_status 0
 }
 
+@test "seccomp cache: the first container of a state root that does not exist yet fills the cache" {
+	husk_only "husk's compiled-filter cache"
+	set_numbered_profile 122
+	set_args true
+	local root=$TMP/new/root
+	run --separate-stderr "$HUSK" --debug --root "$root" run --bundle "$BUNDLE" "$ID-1" </dev/null
+	assert_status 0
+	[[ "$stderr" == *"seccomp filter compiled"* ]] || fail "no compile on the first run: $stderr"
+	[ "$(stat -c %a "$root")" = 700 ] || fail "root mode $(stat -c %a "$root")"
+	run --separate-stderr "$HUSK" --debug --root "$root" run --bundle "$BUNDLE" "$ID-2" </dev/null
+	assert_status 0
+	[[ "$stderr" == *"seccomp filter from the cache"* ]] || fail "the second run compiled again: $stderr"
+}
+
 @test "seccomp cache: an entry whose program was damaged in place is ignored and rebuilt" {
 	husk_only "husk's compiled-filter cache"
 	cache_mkdir_profile

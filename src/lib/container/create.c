@@ -391,6 +391,13 @@ static int compile_seccomp(struct husk_launch *l, struct husk_error **err)
         _cleanup_free_ char *cache = NULL;
         if (asprintf(&cache, "%s/.seccomp-cache", l->root) < 0)
                 return husk_error_set(err, ENOMEM, "linux.seccomp");
+        /* The cache lives in the state root: a new root's first container fills it too. */
+        _cleanup_error_ struct husk_error *root_err = NULL;
+        if (husk_state_root_create(l->root, &root_err) < 0) {
+                husk_debug("seccomp cache not used: %s", root_err->msg);
+                free(cache);
+                cache = NULL;
+        }
         bool hit = false;
         int r = husk_seccomp_compile_cached(&l->spec->linux_.seccomp, cache, &l->seccomp, &hit, err);
         if (r == 0)

@@ -42,7 +42,7 @@ int husk_id_validate(const char *id, struct husk_error **err)
         return 0;
 }
 
-static int mkdir_root(const char *root, struct husk_error **err)
+int husk_state_root_create(const char *root, struct husk_error **err)
 {
         if (mkdir(root, 0700) == 0 || errno == EEXIST)
                 return 0;
@@ -67,7 +67,7 @@ static int mkdir_root(const char *root, struct husk_error **err)
 
 int husk_state_dir_create(const char *root, const char *id, int *ret_dirfd, struct husk_error **err)
 {
-        int r = mkdir_root(root, err);
+        int r = husk_state_root_create(root, err);
         if (r < 0)
                 return r;
         _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -50,9 +50,10 @@ const char *husk_status_name(enum husk_status status);
 /* Ids: non-empty, at most 1024 bytes, no '/', not "." or "..", no NUL or control characters. */
 int husk_id_validate(const char *id, struct husk_error **err);
 
-/* Create <root>/<id> exclusively and lock it; "container `id` already exists" when taken. */
 /* The state root itself (0700, missing parents 0755), as runc makes --root on first use. */
 int husk_state_root_create(const char *root, struct husk_error **err);
+
+/* Create <root>/<id> exclusively and lock it; "container `id` already exists" when taken. */
 int husk_state_dir_create(const char *root, const char *id, int *ret_dirfd, struct husk_error **err);
 
 /* Open (and, with lock, flock) <root>/<id>; "container `id` does not exist" when absent. */

@@ -167,11 +167,19 @@ ratio() {
 	awk -v a="$1" -v b="$2" -v d="${3:-2}" \
 		'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.*f", d, a / b }'
 }
-# rotated LIST...: the list rotated by $round (so that no entry always follows the same one)
-rotated() {
+# shuffled LIST...: the list in an order of its own for each $round (the same for a round number in every
+# run). A rotation would keep every entry behind the same neighbour, and what a runtime leaves the kernel to
+# tear down (network namespaces, cgroups, RCU callbacks) still runs during the next one: each entry would
+# always pay for the same predecessor's leftovers.
+shuffled() {
 	local -a list=("$@")
-	local n=${#list[@]} j
-	for ((j = 0; j < n; j++)); do echo "${list[$(((round + j) % n))]}"; done
+	local i j tmp_entry
+	RANDOM=$((round + 1))
+	for ((i = ${#list[@]} - 1; i > 0; i--)); do
+		j=$((RANDOM % (i + 1)))
+		tmp_entry=${list[i]} list[i]=${list[j]} list[j]=$tmp_entry
+	done
+	printf '%s\n' "${list[@]}"
 }
 # timed FILE COMMAND...: run COMMAND, append its wall time in ms to FILE; fails with COMMAND
 timed() {
@@ -213,7 +221,7 @@ done
 log "run: $warmup warmup + $runs rounds of ${entries[*]}"
 for ((round = 0; round < warmup + runs; round++)); do
 	[ $round -ne "$warmup" ] || rm -f "$tmp"/run.*
-	for name in $(rotated "${entries[@]}"); do run_entry "$name"; done
+	for name in $(shuffled "${entries[@]}"); do run_entry "$name"; done
 done
 
 # --- steps ---------------------------------------------------------------------------------------------
@@ -229,7 +237,7 @@ wait_stopped() {
 if [ "$step_runs" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
 	log "steps: $step_runs rounds of create, start, delete"
 	for ((round = 0; round < step_runs; round++)); do
-		for name in $(rotated "${names[@]}"); do
+		for name in $(shuffled "${names[@]}"); do
 			next_id
 			timed "$tmp/step.$name.create" runtime "$name" create --bundle "$tmp/bundle" "$id"
 			timed "$tmp/step.$name.start" runtime "$name" start "$id"
@@ -247,7 +255,7 @@ if [ "$exec_runs" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
 		runtime "$name" start "exec-$name" </dev/null >/dev/null 2>>"$tmp/errors.log"
 	done
 	for ((round = 0; round < exec_runs + 2; round++)); do
-		for name in $(rotated "${names[@]}"); do
+		for name in $(shuffled "${names[@]}"); do
 			timed "$tmp/exec.$name" runtime "$name" exec "exec-$name" /bin/true
 		done
 		[ $round -ne 1 ] || rm -f "$tmp"/exec.* # two warmup rounds
@@ -270,7 +278,7 @@ if [ "$par_rounds" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
 	log "parallel: $par_rounds rounds of $par_count containers, $par_jobs at a time"
 	seq "$par_count" >"$tmp/par.ids"
 	for ((round = 0; round < par_rounds; round++)); do
-		for name in $(rotated "${names[@]}"); do
+		for name in $(shuffled "${names[@]}"); do
 			c0=$(cpu_busy_ms)
 			timed "$tmp/par.$name" xargs -a "$tmp/par.ids" -P "$par_jobs" -I{} "${cmd[$name]}" \
 				--root "$state/root-$name" run --bundle "$tmp/bundle" "par$round-{}" ||
@@ -289,7 +297,7 @@ gnu_time=$(command -v /usr/bin/time || true)
 if [ "$rss_runs" -gt 0 ] && [ -n "$gnu_time" ] && [ ${#names[@]} -gt 0 ]; then
 	log "peak RSS: $rss_runs rounds of run under GNU time"
 	for ((round = 0; round < rss_runs; round++)); do
-		for name in $(rotated "${names[@]}"); do
+		for name in $(shuffled "${names[@]}"); do
 			next_id
 			"$gnu_time" -f %M -o "$tmp/rss.last" "${cmd[$name]}" --root "$state/root-$name" run \
 				--bundle "$tmp/bundle" "$id" </dev/null >/dev/null 2>>"$tmp/errors.log"

@@ -60,6 +60,7 @@ setup_file() {
 	PODMAN="podman --root $CTMP/storage --runroot $CTMP/run --tmpdir $CTMP/libpod --runtime $HUSK"
 	export PODMAN
 
+	snapshot_husk_root
 	make_rootfs_tar "$CTMP/rootfs.tar"
 	$PODMAN import --change 'CMD ["sh"]' "$CTMP/rootfs.tar" "$IMAGE" >/dev/null
 }
@@ -68,7 +69,29 @@ teardown_file() {
 	remove_all_containers
 	[ -z "${PODMAN:-}" ] || $PODMAN rmi -af >/dev/null 2>&1 || true
 	[ -n "${CGROUP_PARENT:-}" ] && remove_cgroup_tree "$CGROUP_PARENT"
+	restore_husk_root
 	clients_teardown_tmp
+}
+
+# husk's default root keeps podman's default seccomp profile, compiled, in its cache: the files leave with
+# the tests, and so do the directories if the tests made them.
+snapshot_husk_root() {
+	local d
+	for d in /run/husk /run/husk/.seccomp-cache; do
+		[ ! -d "$d" ] || echo "$d"
+	done >"$CTMP/husk-root.dirs"
+	ls -A /run/husk/.seccomp-cache 2>/dev/null >"$CTMP/husk-root.cache" || true
+}
+
+restore_husk_root() {
+	[ -f "${CTMP:-}/husk-root.dirs" ] || return 0
+	local f d
+	for f in $(ls -A /run/husk/.seccomp-cache 2>/dev/null); do
+		grep -qxF -- "$f" "$CTMP/husk-root.cache" || rm -f "/run/husk/.seccomp-cache/$f"
+	done
+	for d in /run/husk/.seccomp-cache /run/husk; do
+		grep -qxF -- "$d" "$CTMP/husk-root.dirs" || rmdir "$d" 2>/dev/null || true
+	done
 }
 
 teardown() {

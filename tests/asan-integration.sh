@@ -51,7 +51,7 @@ if ! grep -q __asan_init "$husk"; then
 	echo "$0: $husk is not built with -Db_sanitize=address,undefined" >&2
 	exit 2
 fi
-if readelf -d "$husk" | grep -q 'NEEDED.*libubsan'; then
+if grep -q 'NEEDED.*libubsan' <<<"$(readelf -d "$husk")"; then
 	echo "$0: $husk is built with gcc, whose UBSan reports would be missed; use CC=clang meson setup" >&2
 	exit 2
 fi

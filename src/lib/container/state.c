@@ -67,10 +67,14 @@ int husk_state_root_create(const char *root, struct husk_error **err)
 
 int husk_state_dir_create(const char *root, const char *id, int *ret_dirfd, struct husk_error **err)
 {
-        int r = husk_state_root_create(root, err);
-        if (r < 0)
-                return r;
+        /* The root exists on every run but a root's first: opened first, made only when missing. */
         _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r;
+        if (rootfd < 0 && errno == ENOENT) {
+                if ((r = husk_state_root_create(root, err)) < 0)
+                        return r;
+                rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        }
         if (rootfd < 0)
                 return husk_error_set(err, errno, "open state root `%s`", root);
         if (mkdirat(rootfd, id, 0711) < 0) {

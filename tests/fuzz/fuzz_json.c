@@ -46,10 +46,10 @@ static void compare(const char *text, size_t size, size_t flags)
 static void compare_deferring(const char *text, size_t size, size_t flags)
 {
         static const char *const paths[][4] = {{"a", NULL}, {"a", "b", NULL}, {"linux", "seccomp", "syscalls", NULL}};
-        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        for (size_t i = 0; i < 2 * sizeof(paths) / sizeof(paths[0]); i++) {
                 json_error_t want, got;
-                bool parsed, found;
-                if (!json_deferring_agrees(text, size, flags, paths[i], &want, &got, &parsed, &found))
+                bool parsed, found, skip = i % 2;
+                if (!json_deferring_agrees(text, size, flags, paths[i / 2], skip, &want, &got, &parsed, &found))
                         differ(found ? "deferring: different trees or text" : "deferring: different results", flags,
                                &want, &got);
         }

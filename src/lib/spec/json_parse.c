@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /*
  * jansson 2.14 reads its input a byte at a time through a function pointer, copies every token
@@ -74,6 +77,7 @@ struct parser {
          * on its path (the index of the key it is to match, -1 when it is off the path) */
         struct husk_json_deferred *deferred;
         int level;
+        bool skip; /* deferred->skip, kept only without flags */
 };
 
 /* ---- characters ---- */
@@ -573,6 +577,107 @@ static int scan_word(struct parser *ps)
         return token;
 }
 
+/* ---- arrays passed over unchecked (husk_json_deferred.skip) ---- */
+
+/*
+ * Only strings (to their closing quote, a backslash escaping the byte after it) and square brackets
+ * are followed: on valid JSON that finds the parser's end of an array, and nothing else is checked.
+ */
+struct skip_state {
+        size_t depth; /* open brackets */
+        bool in_string, escaped;
+};
+
+/* Follow [p, end) a byte at a time: the byte after the array's closing bracket, or NULL when not there. */
+static const char *skip_bytes(const char *p, const char *end, struct skip_state *st)
+{
+        for (; p < end; p++) {
+                char c = *p;
+                if (st->escaped) {
+                        st->escaped = false;
+                } else if (st->in_string) {
+                        st->escaped = c == '\\';
+                        st->in_string = c != '"';
+                } else if (c == '"') {
+                        st->in_string = true;
+                } else if (c == '[') {
+                        st->depth++;
+                } else if (c == ']' && --st->depth == 0) {
+                        return p + 1;
+                }
+        }
+        return NULL;
+}
+
+#ifdef __SSE2__
+/* For 64 bytes at p, bit i set where p[i] is a quote, a backslash, a square bracket. */
+struct masks64 {
+        uint64_t quotes, backslashes, brackets;
+};
+
+static struct masks64 find_masks64(const char *p)
+{
+        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+        const __m128i open = _mm_set1_epi8('['), close = _mm_set1_epi8(']');
+        struct masks64 m = {0};
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+                int shift = 16 * i;
+                m.quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << shift;
+                m.backslashes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash)) << shift;
+                __m128i b = _mm_or_si128(_mm_cmpeq_epi8(v, open), _mm_cmpeq_epi8(v, close));
+                m.brackets |= (uint64_t)(uint16_t)_mm_movemask_epi8(b) << shift;
+        }
+        return m;
+}
+
+/* Bit i is the parity of bits 0..i: set inside a string when bits mark its quotes. */
+static uint64_t prefix_xor(uint64_t m)
+{
+        m ^= m << 1;
+        m ^= m << 2;
+        m ^= m << 4;
+        m ^= m << 8;
+        m ^= m << 16;
+        m ^= m << 32;
+        return m;
+}
+#endif
+
+/*
+ * The end of the array that starts at p ('['), or NULL when it has none. 64 bytes at a time where
+ * SSE2 is there: without a backslash in a block, the bytes inside strings are those after an odd
+ * number of quotes, and only the brackets outside them are looked at.
+ */
+static const char *skip_array(const char *p, const char *end)
+{
+        struct skip_state st = {0};
+#ifdef __SSE2__
+        while (end - p >= 64) {
+                struct masks64 m = find_masks64(p);
+                if (st.escaped || m.backslashes) {
+                        const char *q = skip_bytes(p, p + 64, &st);
+                        if (q)
+                                return q;
+                } else {
+                        uint64_t inside = prefix_xor(m.quotes) ^ (st.in_string ? ~UINT64_C(0) : 0);
+                        uint64_t brackets = m.brackets & ~inside;
+                        st.in_string = inside >> 63;
+                        for (; brackets; brackets &= brackets - 1) {
+                                int i = __builtin_ctzll(brackets);
+                                if (p[i] == '[')
+                                        st.depth++;
+                                else if (--st.depth == 0)
+                                        return p + i + 1;
+                        }
+                }
+                p += 64;
+        }
+#endif
+        return skip_bytes(p, end, &st);
+}
+
 /* Indentation is most of a pretty-printed document: runs of spaces go 8 bytes at a time. */
 static const char *skip_space(const char *p, const char *end)
 {
@@ -735,7 +840,15 @@ static json_t *parse_object(struct parser *ps, bool build)
                                 defer = ps->token == '[';
                 }
                 size_t value_start = (size_t)(ps->tok_start - ps->buf);
-                json_t *value = parse_value(ps, build && !defer);
+                const char *skipped_end = defer && ps->skip ? skip_array(ps->tok_start, ps->end) : NULL;
+                json_t *value;
+                if (skipped_end) {
+                        ps->p = skipped_end;
+                        ps->deferred->skipped++;
+                        value = json_null();
+                } else {
+                        value = parse_value(ps, build && !defer);
+                }
                 ps->level = -1;
                 if (!value) {
                         free(key_copy);
@@ -744,6 +857,7 @@ static json_t *parse_object(struct parser *ps, bool build)
                 int r = 0;
                 if (defer) {
                         ps->deferred->found = true;
+                        ps->deferred->found_skipped = skipped_end != NULL;
                         ps->deferred->start = value_start;
                         ps->deferred->end = (size_t)(ps->p - ps->buf);
                         json_object_deln(object, key, key_len); /* an earlier value of this name is replaced */
@@ -907,7 +1021,8 @@ json_t *husk_json_loadb_deferring(const char *buf, size_t len, size_t flags, str
 {
         seed_hashes();
         if (deferred) {
-                deferred->found = false;
+                deferred->found = deferred->found_skipped = false;
+                deferred->skipped = 0;
                 if (!deferred->path[0] || (flags & JSON_REJECT_DUPLICATES))
                         deferred = NULL; /* the whole document, or a tree whose keys must all be checked */
         }
@@ -938,6 +1053,7 @@ json_t *husk_json_loadb_deferring(const char *buf, size_t len, size_t flags, str
             .error = error,
             .deferred = deferred,
             .level = deferred ? 0 : -1,
+            .skip = deferred && deferred->skip && flags == 0,
         };
         json_t *root = parse_json(&ps);
         free(ps.scratch);

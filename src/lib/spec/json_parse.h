@@ -22,10 +22,19 @@ json_t *husk_json_loadb(const char *buf, size_t len, size_t flags, json_error_t 
  * objects all the way): the tree lacks that member and buf[start..end) is its text. The last member of a
  * name counts, as in the tree: found is false when the path's last value is not an array, or is replaced
  * by a later member of the same name on the path. Not done with JSON_REJECT_DUPLICATES.
+ *
+ * With `skip`, an array at the path is not even checked: its end is found by following its strings and
+ * brackets only, and `skipped` counts the arrays passed over so (found_skipped: the one found was). The
+ * result is then what husk_json_loadb gives only if those arrays are valid JSON; the caller must know
+ * that (it checked the same text before) or parse again without skip. An error can also come from
+ * after an array that is not valid, where husk_json_loadb would have stopped earlier. Flags other than
+ * 0 turn skip off: under JSON_ALLOW_NUL a text's validity is not its own.
  */
 struct husk_json_deferred {
         const char *const *path;
-        bool found;
+        bool skip;
+        bool found, found_skipped;
+        size_t skipped;
         size_t start, end;
 };
 

@@ -68,15 +68,17 @@ static void print_input(const char *text, size_t len)
 /* husk_json_loadb_deferring on text agrees with jansson (tests/lib/json-deferring.h), else the test fails. */
 static void agree_deferring(const char *text, size_t len, size_t flags, const char *const *path)
 {
-        json_error_t want, got;
-        bool parsed, found;
-        if (json_deferring_agrees(text, len, flags, path, &want, &got, &parsed, &found))
-                return;
-        print_input(text, len);
-        fprintf(stderr, "  flags 0x%zx, deferring %s%s%s: jansson %s [%s], husk [%s]%s\n", flags, path[0],
-                path[1] ? "." : "", path[1] ? path[1] : "", parsed ? "parsed" : "failed", want.text, got.text,
-                found ? ", found" : "");
-        fail();
+        for (int skip = 0; skip < 2; skip++) {
+                json_error_t want, got;
+                bool parsed, found;
+                if (json_deferring_agrees(text, len, flags, path, skip, &want, &got, &parsed, &found))
+                        continue;
+                print_input(text, len);
+                fprintf(stderr, "  flags 0x%zx, deferring %s%s%s%s: jansson %s [%s], husk [%s]%s\n", flags, path[0],
+                        path[1] ? "." : "", path[1] ? path[1] : "", skip ? " (skip)" : "", parsed ? "parsed" : "failed",
+                        want.text, got.text, found ? ", found" : "");
+                fail();
+        }
 }
 
 /* The paths agree() also defers: at the root, one level down, and the config's seccomp rules. */
@@ -484,6 +486,147 @@ static char *read_file(const char *name, size_t *ret_len)
         return buf;
 }
 
+/* ---- arrays passed over unchecked ---- */
+
+struct gen {
+        char *buf;
+        size_t len, cap;
+        uint64_t seed;
+};
+
+static unsigned gen_random(struct gen *g, unsigned n)
+{
+        g->seed = g->seed * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+        return (unsigned)(g->seed >> 33) % n;
+}
+
+static void gen_put(struct gen *g, const char *s)
+{
+        size_t n = strlen(s);
+        if (g->len + n + 1 > g->cap) {
+                g->cap = (g->len + n + 1) * 2;
+                g->buf = realloc(g->buf, g->cap);
+                assert_non_null(g->buf);
+        }
+        memcpy(g->buf + g->len, s, n + 1);
+        g->len += n;
+}
+
+/* A string whose bytes and escapes are the ones the skipper must follow: quotes, backslashes, brackets. */
+static void gen_string(struct gen *g)
+{
+        static const char *const parts[] = {
+            "a",       "[",    "]",   "{",       "}",       ",",   ":",        " ",
+            "\\\"",    "\\\\", "\\/", "\\u005b", "\\u005D", "\\n", "\xc3\xa9", "\xe2\x82\xac",
+            "\\\\\\\""};
+        gen_put(g, "\"");
+        for (unsigned n = gen_random(g, 24); n > 0; n--)
+                gen_put(g, parts[gen_random(g, sizeof(parts) / sizeof(parts[0]))]);
+        gen_put(g, "\"");
+}
+
+static void gen_value(struct gen *g, int depth)
+{
+        unsigned kind = depth > 4 ? gen_random(g, 3) : gen_random(g, 6);
+        if (kind == 0) {
+                gen_string(g);
+        } else if (kind == 1) {
+                static const char *const scalars[] = {"1", "-2.5e3", "true", "false", "null", "0"};
+                gen_put(g, scalars[gen_random(g, sizeof(scalars) / sizeof(scalars[0]))]);
+        } else if (kind == 2 || kind == 3) {
+                gen_put(g, "[");
+                for (unsigned n = gen_random(g, 6), i = 0; i < n; i++) {
+                        gen_put(g, i ? ", " : "");
+                        gen_value(g, depth + 1);
+                }
+                gen_put(g, "]");
+        } else {
+                gen_put(g, "{");
+                for (unsigned n = gen_random(g, 5), i = 0; i < n; i++) {
+                        gen_put(g, i ? ",\n  " : "");
+                        gen_string(g);
+                        gen_put(g, ": ");
+                        gen_value(g, depth + 1);
+                }
+                gen_put(g, "}");
+        }
+}
+
+/*
+ * Arrays long enough for the 64-byte blocks, at every offset in a block, with quotes, escapes and
+ * brackets inside strings on and across block edges: passed over, each ends where the parser's does
+ * (agree compares the trees and the deferred text). A byte changed here and there makes invalid JSON,
+ * whose result must still be jansson's unless an array was passed over.
+ */
+static void test_skipping(void **state)
+{
+        (void)state;
+        struct gen g = {.seed = 1};
+        for (int round = 0; round < 400; round++) {
+                g.len = 0;
+                gen_put(&g, "{\"pad\": \"");
+                for (int pad = round % 64; pad > 0; pad--)
+                        gen_put(&g, "x");
+                gen_put(&g, "\", \"a\": [");
+                for (unsigned n = 1 + gen_random(&g, 12), i = 0; i < n; i++) {
+                        gen_put(&g, i ? ",\n    " : "");
+                        gen_value(&g, 0);
+                }
+                gen_put(&g, "], \"z\": [1]}");
+                assert_true(agree(g.buf, g.len, 0));
+                for (int k = 0; k < 4; k++) {
+                        size_t at = gen_random(&g, (unsigned)g.len);
+                        char saved = g.buf[at];
+                        static const char bytes[] = "\"\\[]{},: 1\x00\x80";
+                        g.buf[at] = bytes[gen_random(&g, sizeof(bytes) - 1)];
+                        agree(g.buf, g.len, 0);
+                        g.buf[at] = saved;
+                }
+        }
+        free(g.buf);
+}
+
+/* What skip leaves unchecked, and where it is off. */
+static void test_skip_contract(void **state)
+{
+        (void)state;
+        static const char *const path[] = {"a", NULL};
+        static const char text[] = "{\"a\": [1 2, {:}], \"b\": 3}";
+        json_error_t e;
+        struct husk_json_deferred d = {.path = path, .skip = true};
+        json_t *v = husk_json_loadb_deferring(text, sizeof(text) - 1, 0, &d, &e);
+        assert_non_null(v); /* the array is not JSON, and only its brackets were followed */
+        assert_true(d.found && d.found_skipped);
+        assert_int_equal(d.skipped, 1);
+        assert_int_equal(d.start, 6);
+        assert_int_equal(d.end, 16);
+        assert_int_equal(json_integer_value(json_object_get(v, "b")), 3);
+        json_decref(v);
+
+        /* under JSON_ALLOW_NUL the array is checked */
+        d = (struct husk_json_deferred){.path = path, .skip = true};
+        assert_null(husk_json_loadb_deferring(text, sizeof(text) - 1, JSON_ALLOW_NUL, &d, &e));
+        assert_int_equal(d.skipped, 0);
+        assert_string_equal(e.text, "']' expected near '2'");
+
+        /* an array with no end is parsed (and refused) as without skip */
+        static const char open[] = "{\"a\": [\"]\", [1]";
+        d = (struct husk_json_deferred){.path = path, .skip = true};
+        assert_null(husk_json_loadb_deferring(open, sizeof(open) - 1, 0, &d, &e));
+        assert_int_equal(d.skipped, 0);
+        assert_string_equal(e.text, "']' expected near end of file");
+
+        /* each array passed over counts, the replaced one too */
+        static const char twice[] = "{\"a\": [1], \"a\": [2]}";
+        d = (struct husk_json_deferred){.path = path, .skip = true};
+        v = husk_json_loadb_deferring(twice, sizeof(twice) - 1, 0, &d, &e);
+        assert_non_null(v);
+        assert_int_equal(d.skipped, 2);
+        assert_true(d.found && d.found_skipped);
+        assert_int_equal(d.start, 16);
+        json_decref(v);
+}
+
 /* Real configs, and every prefix of one: each cut is an error somewhere else in the lexer. */
 static void test_configs(void **state)
 {
@@ -554,6 +697,8 @@ int main(void)
             cmocka_unit_test(test_error_texts),
             cmocka_unit_test(test_values),
             cmocka_unit_test(test_depth),
+            cmocka_unit_test(test_skipping),
+            cmocka_unit_test(test_skip_contract),
             cmocka_unit_test(test_configs),
             cmocka_unit_test(test_arguments),
             cmocka_unit_test(test_allocation_failures),

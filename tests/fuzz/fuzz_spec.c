@@ -1,4 +1,5 @@
 /* libFuzzer target: config.json, a process object and a resources object through the spec parser. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,13 +58,49 @@ static void check_spec(const struct husk_spec *spec)
                                 abort();
 }
 
+static bool rules_unknown(const struct husk_seccomp *seccomp, void *data)
+{
+        (void)seccomp;
+        ++*(int *)data;
+        return false;
+}
+
+/*
+ * A parse that passes over the seccomp rules and is then told they are unknown reads the document
+ * again: it must end as husk_spec_parse did, with the same message, or the same rules' text.
+ */
+static void check_rules_unknown(const char *text, size_t size, const struct husk_spec *spec,
+                                const struct husk_error *err)
+{
+        int calls = 0;
+        const struct husk_spec_parse_options opts = {.rules_known = rules_unknown, .data = &calls};
+        struct husk_spec *again = NULL;
+        struct husk_error *again_err = NULL;
+        int r = husk_spec_parse_with(text, size, "config.json", &opts, &again, &again_err);
+        if ((r == 0) != (spec != NULL) || calls > 1)
+                abort();
+        if (spec) {
+                const struct husk_seccomp *a = &spec->linux_.seccomp, *b = &again->linux_.seccomp;
+                if (!a->syscalls_json != !b->syscalls_json ||
+                    (a->syscalls_json && (a->syscalls_json_len != b->syscalls_json_len ||
+                                          memcmp(a->syscalls_json, b->syscalls_json, a->syscalls_json_len) != 0)))
+                        abort();
+                husk_spec_free(again);
+        } else if (err && again_err && strcmp(err->msg, again_err->msg) != 0) {
+                abort();
+        }
+        husk_error_free(again_err);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         const char *text = (const char *)data;
         struct husk_error *err = NULL;
 
         struct husk_spec *spec = NULL;
-        if (husk_spec_parse(text, size, "config.json", &spec, &err) == 0) {
+        int parsed = husk_spec_parse(text, size, "config.json", &spec, &err);
+        check_rules_unknown(text, size, parsed == 0 ? spec : NULL, err);
+        if (parsed == 0) {
                 /* the seccomp rules, left as text, as building a filter loads them */
                 if (husk_seccomp_load_syscalls(&spec->linux_.seccomp, &err) == 0) {
                         if (spec->linux_.seccomp.syscalls_json)

@@ -88,7 +88,7 @@ static int resolve_paths(struct husk_launch *l, struct husk_error **err)
         _cleanup_free_ char *config = NULL;
         if (asprintf(&config, "%s/config.json", l->bundle) < 0)
                 return husk_error_set(err, ENOMEM, "bundle");
-        int r = husk_spec_load_text(config, &l->spec, &l->config_text, &l->config_len, err);
+        int r = husk_spec_load_text(config, NULL, &l->spec, &l->config_text, &l->config_len, err);
         if (r < 0)
                 return r;
         if (l->opts->edit_spec && (r = l->opts->edit_spec(l->spec, l->opts->edit_spec_data, err)) < 0)

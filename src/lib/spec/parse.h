@@ -6,10 +6,10 @@
 
 /*
  * Load text and run parse on its root object; the reader and the tree live only for the call. With
- * defer_path (member names, NULL-ended) the array there is not built: the reader's `deferred` says
- * where its text is (husk_json_loadb_deferring).
+ * deferred (its path and skip set) the array at that path is not built: the reader's `deferred` says
+ * where its text is (husk_json_loadb_deferring), and so does *deferred after the call.
  */
-int spec_parse_document(const char *text, size_t len, const char *source, const char *const *defer_path,
+int spec_parse_document(const char *text, size_t len, const char *source, struct husk_json_deferred *deferred,
                         struct husk_error **err,
                         int (*parse)(const struct json_reader *r, const json_t *doc, void *ret), void *ret);
 

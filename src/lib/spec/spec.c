@@ -132,14 +132,13 @@ static int parse_spec(const struct json_reader *r, const json_t *doc, struct hus
         return 0;
 }
 
-int spec_parse_document(const char *text, size_t len, const char *source, const char *const *defer_path,
+int spec_parse_document(const char *text, size_t len, const char *source, struct husk_json_deferred *deferred,
                         struct husk_error **err,
                         int (*parse)(const struct json_reader *r, const json_t *doc, void *ret), void *ret)
 {
         if (!text && len > 0)
                 return husk_error_set(err, EINVAL, "%s: no text", source);
-        struct husk_json_deferred deferred = {.path = defer_path};
-        struct json_reader r = {.source = source, .err = err, .deferred = defer_path ? &deferred : NULL};
+        struct json_reader r = {.source = source, .err = err, .deferred = deferred};
         json_t *doc = NULL;
         /* The tree lives only for this call: its values come from an arena dropped whole at the end. */
         struct json_arena arena;
@@ -159,7 +158,28 @@ static int parse_spec_document(const struct json_reader *r, const json_t *doc, v
         return parse_spec(r, doc, ret);
 }
 
-int husk_spec_parse(const char *text, size_t len, const char *source, struct husk_spec **ret, struct husk_error **err)
+/* A parse that only reads the JSON (the tree is dropped unread). */
+static int check_only(const struct json_reader *r, const json_t *doc, void *ret)
+{
+        (void)r;
+        (void)doc;
+        (void)ret;
+        return 0;
+}
+
+/*
+ * Whether the rules' arrays the parse passed over unchecked are vouched for: one array, the one the
+ * seccomp object holds, and the caller's hook knows its text.
+ */
+static bool skipped_rules_known(const struct husk_json_deferred *d, const struct husk_spec *spec,
+                                const struct husk_spec_parse_options *opts)
+{
+        const struct husk_seccomp *sc = &spec->linux_.seccomp;
+        return d->skipped == 1 && d->found_skipped && sc->syscalls_json && opts->rules_known(sc, opts->data);
+}
+
+int husk_spec_parse_with(const char *text, size_t len, const char *source, const struct husk_spec_parse_options *opts,
+                         struct husk_spec **ret, struct husk_error **err)
 {
         if (!source)
                 source = "config.json";
@@ -168,13 +188,40 @@ int husk_spec_parse(const char *text, size_t len, const char *source, struct hus
                 return husk_error_set(err, ENOMEM, "%s: parse", source);
         /* podman's seccomp profile is most of a config: its rules are parsed only when a filter is built */
         static const char *const syscalls[] = {"linux", "seccomp", "syscalls", NULL};
-        int e = spec_parse_document(text, len, source, syscalls, err, parse_spec_document, spec);
+        struct husk_json_deferred deferred = {.path = syscalls, .skip = opts && opts->rules_known};
+        struct husk_error *first = NULL;
+        int e = spec_parse_document(text, len, source, &deferred, &first, parse_spec_document, spec);
+        /*
+         * Rules passed over unchecked: unless the hook vouches for them, the document is read once more
+         * with every byte checked. Its error, if any, is the one a checked first pass would have stopped
+         * at, before any error the first pass found (in the fields, or after rules that are not JSON).
+         * Out of memory is out of memory either way.
+         */
+        if (deferred.skipped > 0 && (e >= 0 ? !skipped_rules_known(&deferred, spec, opts) : e != -ENOMEM)) {
+                struct husk_json_deferred checked = {.path = syscalls};
+                struct husk_error *syntax = NULL;
+                int c = spec_parse_document(text, len, source, &checked, &syntax, check_only, NULL);
+                if (c < 0) {
+                        husk_error_free(first);
+                        first = syntax;
+                        e = c;
+                }
+        }
         if (e < 0) {
+                if (err && !*err)
+                        *err = first;
+                else
+                        husk_error_free(first);
                 husk_spec_free(spec);
                 return e;
         }
         *ret = spec;
         return 0;
+}
+
+int husk_spec_parse(const char *text, size_t len, const char *source, struct husk_spec **ret, struct husk_error **err)
+{
+        return husk_spec_parse_with(text, len, source, NULL, ret, err);
 }
 
 static int parse_process_document(const struct json_reader *r, const json_t *doc, void *ret)
@@ -268,15 +315,15 @@ static int read_file(const char *path, const char *source, char **ret, size_t *r
         return 0;
 }
 
-int husk_spec_load_text(const char *path, struct husk_spec **ret, char **ret_text, size_t *ret_len,
-                        struct husk_error **err)
+int husk_spec_load_text(const char *path, const struct husk_spec_parse_options *opts, struct husk_spec **ret,
+                        char **ret_text, size_t *ret_len, struct husk_error **err)
 {
         const char *slash = strrchr(path, '/');
         const char *source = slash && slash[1] ? slash + 1 : path;
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
         JSON_TRY(read_file(path, source, &text, &len, err));
-        JSON_TRY(husk_spec_parse(text, len, source, ret, err));
+        JSON_TRY(husk_spec_parse_with(text, len, source, opts, ret, err));
         if (ret_text) {
                 *ret_text = TAKE_PTR(text);
                 *ret_len = len;
@@ -286,7 +333,7 @@ int husk_spec_load_text(const char *path, struct husk_spec **ret, char **ret_tex
 
 int husk_spec_load(const char *path, struct husk_spec **ret, struct husk_error **err)
 {
-        return husk_spec_load_text(path, ret, NULL, NULL, err);
+        return husk_spec_load_text(path, NULL, ret, NULL, NULL, err);
 }
 
 void husk_spec_free(struct husk_spec *spec)

@@ -447,11 +447,28 @@ struct husk_spec {
  * JSON null is the same as an absent field, as with runc (Go's decoder).
  */
 int husk_spec_parse(const char *text, size_t len, const char *source, struct husk_spec **ret, struct husk_error **err);
+
+/*
+ * A caller that knows rules: rules_known(seccomp, data) is asked, once the config is read, whether
+ * seccomp->syscalls_json is a text that an earlier husk_spec_parse of the same husk read in full at
+ * the same place, so that it is valid JSON (the seccomp cache: an entry is stored only after its
+ * rules were parsed). Then the parse never checks those rules' bytes and only finds where they end;
+ * otherwise it reads the document again, checked, and fails exactly as husk_spec_parse does.
+ */
+struct husk_spec_parse_options {
+        bool (*rules_known)(const struct husk_seccomp *seccomp, void *data);
+        void *data;
+};
+/* husk_spec_parse with options (NULL: none). */
+int husk_spec_parse_with(const char *text, size_t len, const char *source, const struct husk_spec_parse_options *opts,
+                         struct husk_spec **ret, struct husk_error **err);
+
 /* Read the file with one read (regular files) and parse it; the prefix is its base name. */
 int husk_spec_load(const char *path, struct husk_spec **ret, struct husk_error **err);
-/* The same, also handing back the text it parsed (NUL-terminated, the caller's to free). */
-int husk_spec_load_text(const char *path, struct husk_spec **ret, char **ret_text, size_t *ret_len,
-                        struct husk_error **err);
+/* The same with options (may be NULL), also handing back the text it parsed (NUL-terminated, the
+ * caller's to free). */
+int husk_spec_load_text(const char *path, const struct husk_spec_parse_options *opts, struct husk_spec **ret,
+                        char **ret_text, size_t *ret_len, struct husk_error **err);
 
 /* Parse a process object alone (exec --process FILE) with the same rules; the prefix names the document. */
 int husk_process_parse(const char *text, size_t len, const char *source, struct husk_process **ret,

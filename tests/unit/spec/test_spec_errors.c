@@ -414,6 +414,17 @@ static void test_malformed(void **state)
         parse_fails("{\"ociVersion\": \"1\", \"a\": 12345678901234567890, \"b\": \"\\u0000\"}",
                     "config.json: line 1, column 60: \\u0000 is not allowed");
 
+        /* Seccomp rules that are not JSON, which a parse told that rules are unknown (parse_fails tries
+         * that too) first passes over: the error is where the rules break, before any later one. */
+#define RULES(x)                                                                                                       \
+        "{\"ociVersion\":\"1.0.0\"," x "\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
+        parse_fails(RULES("\"hostname\":5,") "[1 2]}}}", "config.json: line 1, column 103: ']' expected near '2'");
+        parse_fails(RULES("") "[]}}, x}", "config.json: line 1, column 93: string or '}' expected near 'x'");
+        parse_fails(RULES("") "[\"a\tb\"]}},\"hostname\":5}",
+                    "config.json: line 1, column 89: control character 0x9 near '\"a'");
+        parse_fails(RULES("") "[\"]\"}]}}}", "config.json: line 1, column 91: ']' expected near '}'");
+        parse_fails(RULES("") "[\"\xff\"]}}}", "config.json: line 1, column 88: unable to decode byte 0xff near '\"'");
+
         /* not NUL-terminated: only len bytes are read */
         const char text[] = "{\"ociVersion\":\"1.0.0\"}garbage";
         struct husk_spec *spec = NULL;
@@ -423,6 +434,49 @@ static void test_malformed(void **state)
         assert_int_equal(husk_spec_parse(NULL, 0, "x.json", &spec, &err), -EINVAL);
         assert_string_equal(err->msg, "x.json: line 1, column 0: '[' or '{' expected near end of file");
         husk_error_free(err);
+}
+
+/* The hook is asked only about the one rules' array the seccomp object holds, and trusted. */
+static void test_rules_hook(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *text;
+                int calls;
+        } hooked[] = {
+            {RULES("") "[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}]}}}", 1},
+            {RULES("") "[]}}}", 1},
+            {"{\"ociVersion\":\"1.0.0\",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"}}}", 0},
+            /* replaced: by null, by another array (two were passed over), with the whole seccomp object */
+            {RULES("") "[],\"syscalls\":null}}}", 0},
+            {RULES("") "[],\"syscalls\":[]}}}", 0},
+            {RULES("") "[]},\"seccomp\":null}}", 0},
+            /* not passed over where the text holds long literals (parsed with JSON_ALLOW_NUL then) */
+            {RULES("\"x\":123456789012345678901,") "[]}}}", 0},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(hooked); i++) {
+                for (int known = 0; known < 2; known++) {
+                        struct rules_hook hook = {.known = known};
+                        const struct husk_spec_parse_options opts = {.rules_known = rules_hook_answer, .data = &hook};
+                        struct husk_spec *spec = NULL;
+                        struct husk_error *err = NULL;
+                        const char *text = hooked[i].text;
+                        assert_int_equal(husk_spec_parse_with(text, strlen(text), NULL, &opts, &spec, &err), 0);
+                        assert_int_equal(hook.calls, hooked[i].calls);
+                        husk_spec_free(spec);
+                }
+        }
+
+        /* a hook that vouches is believed: rules that are not JSON are not looked at */
+        const char *text = RULES("") "[1 2, {:}]}}}";
+        struct rules_hook hook = {.known = true};
+        const struct husk_spec_parse_options opts = {.rules_known = rules_hook_answer, .data = &hook};
+        struct husk_spec *spec = NULL;
+        struct husk_error *err = NULL;
+        assert_int_equal(husk_spec_parse_with(text, strlen(text), NULL, &opts, &spec, &err), 0);
+        assert_int_equal(hook.calls, 1);
+        assert_string_equal(spec->linux_.seccomp.syscalls_json, "{\"syscalls\":[1 2, {:}]}");
+        husk_spec_free(spec);
 }
 
 /* Deep nesting is refused by jansson, not by the C stack. */
@@ -449,7 +503,7 @@ static void test_deep_nesting(void **state)
 int main(void)
 {
         size_t n = ARRAY_SIZE(cases);
-        struct CMUnitTest *tests = calloc(n + 2, sizeof(*tests));
+        struct CMUnitTest *tests = calloc(n + 3, sizeof(*tests));
         assert_non_null(tests);
         for (size_t i = 0; i < n; i++) {
                 tests[i].name = cases[i].message;
@@ -460,7 +514,9 @@ int main(void)
         tests[n].test_func = test_malformed;
         tests[n + 1].name = "deep_nesting";
         tests[n + 1].test_func = test_deep_nesting;
-        int r = _cmocka_run_group_tests("spec_errors", tests, n + 2, NULL, NULL);
+        tests[n + 2].name = "rules_hook";
+        tests[n + 2].test_func = test_rules_hook;
+        int r = _cmocka_run_group_tests("spec_errors", tests, n + 3, NULL, NULL);
         free(tests);
         return r;
 }

@@ -53,6 +53,17 @@ static int parse_spec(const char *text, size_t len, void **ret, struct husk_erro
         return parse_all(text, len, NULL, (struct husk_spec **)ret, err);
 }
 
+/* The same through husk_spec_parse_with, whose hook knows the rules or not. */
+static int parse_spec_known(const char *text, size_t len, void **ret, struct husk_error **err)
+{
+        return parse_all_with(text, len, NULL, &(struct rules_hook){.known = true}, (struct husk_spec **)ret, err);
+}
+
+static int parse_spec_unknown(const char *text, size_t len, void **ret, struct husk_error **err)
+{
+        return parse_all_with(text, len, NULL, &(struct rules_hook){.known = false}, (struct husk_spec **)ret, err);
+}
+
 static int parse_process(const char *text, size_t len, void **ret, struct husk_error **err)
 {
         return husk_process_parse(text, len, NULL, (struct husk_process **)ret, err);
@@ -120,6 +131,21 @@ static void test_podman_seccomp(void **state)
         size_t len;
         char *text = read_data("podman-seccomp.json", &len);
         fail_each_allocation(text, len, parse_spec, free_spec, 0);
+        /* rules passed over, then vouched for or parsed again */
+        fail_each_allocation(text, len, parse_spec_known, free_spec, 0);
+        fail_each_allocation(text, len, parse_spec_unknown, free_spec, 0);
+        free(text);
+}
+
+/* A syntax error in the rules, found only when the document is read again. */
+static void test_rules_syntax_error(void **state)
+{
+        size_t len;
+        char *text = read_data("podman-seccomp.json", &len);
+        char *bad = strstr(text, "\"accept4\",");
+        assert_non_null(bad);
+        bad[strlen("\"accept4\"")] = ' ';
+        fail_each_allocation(text, len, parse_spec_unknown, free_spec, -EINVAL);
         free(text);
 }
 
@@ -172,6 +198,7 @@ int main(int argc, char **argv)
             cmocka_unit_test(test_full_config),
             cmocka_unit_test(test_podman_seccomp),
             cmocka_unit_test(test_late_error),
+            cmocka_unit_test(test_rules_syntax_error),
             cmocka_unit_test(test_process),
         };
         return cmocka_run_group_tests(tests, setup, NULL);

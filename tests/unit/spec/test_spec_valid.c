@@ -10,20 +10,36 @@
 #include "spec_test.h"
 #include "../../lib/tmpdir-fixture.h"
 
+/* How often parse_data's hooks were asked about rules they could vouch for (the last file's). */
+static int hook_calls;
+
 static struct husk_spec *parse_data(const char *name)
 {
         size_t len;
         char *text = read_data(name, &len);
-        struct husk_spec *spec = NULL;
-        struct husk_error *err = NULL;
-        int r = parse_all(text, len, name, &spec, &err);
-        free(text);
-        if (r < 0) {
-                print_error("%s\n", err->msg);
-                husk_error_free(err);
-                fail();
+        /* with a hook that knows the rules, one that does not, then none (the spec returned) */
+        struct rules_hook hooks[] = {{.known = true}, {.known = false}};
+        for (size_t i = 0;; i++) {
+                struct rules_hook *hook = i < ARRAY_SIZE(hooks) ? &hooks[i] : NULL;
+                struct husk_spec *spec = NULL;
+                struct husk_error *err = NULL;
+                int r = parse_all_with(text, len, name, hook, &spec, &err);
+                if (r < 0) {
+                        print_error("%s%s\n", err->msg, hook ? " (with a hook)" : "");
+                        husk_error_free(err);
+                        fail();
+                }
+                if (hook) {
+                        /* not asked without rules, nor where long literals keep them checked */
+                        assert_true(hook->calls <= (spec->linux_.seccomp.syscalls_len > 0));
+                        husk_spec_free(spec);
+                        continue;
+                }
+                assert_int_equal(hooks[0].calls, hooks[1].calls);
+                hook_calls = hooks[0].calls;
+                free(text);
+                return spec;
         }
-        return spec;
 }
 
 static size_t strv_len(char **v)
@@ -453,6 +469,7 @@ static void test_generated_configs(void **state)
 static void test_podman_seccomp(void **state)
 {
         struct husk_spec *spec = parse_data("podman-seccomp.json");
+        assert_int_equal(hook_calls, 1); /* its rules were passed over */
         const struct husk_seccomp *s = &spec->linux_.seccomp;
         assert_int_equal(s->default_action, HUSK_SECCOMP_ERRNO);
         assert_int_equal(s->default_errno_ret, ENOSYS);

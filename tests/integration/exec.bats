@@ -127,6 +127,23 @@ proc_status() {
 	[ "$status" -ne 0 ] || fail "sethostname was not filtered"
 }
 
+@test "exec: the container's seccomp filter comes from the cache, and is compiled again when the cache is gone" {
+	husk_only "husk's compiled-filter cache"
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["sethostname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	start_container
+	for cache in kept removed; do
+		[ "$cache" = kept ] || rm -rf "$ROOT/.seccomp-cache"
+		run --separate-stderr husk --debug exec "$ID" hostname changed </dev/null
+		[ "$status" -ne 0 ] || fail "cache $cache: sethostname was not filtered"
+		if [ "$cache" = kept ]; then
+			[[ "$stderr" == *"taken from the cache"* ]] || fail "the filter create cached was not used: $stderr"
+		else
+			[[ "$stderr" != *"taken from the cache"* ]] || fail "a filter came from a removed cache: $stderr"
+		fi
+	done
+}
+
 @test "exec: the config's rlimits, capabilities, user and cwd apply" {
 	update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 777, "hard": 888}]
 		| .process.user = {"uid": 0, "gid": 100, "additionalGids": [7]} | .process.cwd = "/tmp"'

@@ -345,6 +345,34 @@ cache_mkdir_profile() {
 	[[ "$stderr" == *"Disk quota exceeded"* ]] || fail "not EDQUOT (122): $stderr"
 }
 
+# A read of config.json that finds a cached filter for its profile only finds where the rules end; rules that are
+# not JSON are never cached, so their error must be the one the full parse gives, with or without a cache.
+@test "seccomp cache: rules that are not JSON fail at their line and column whether or not the cache holds the profile" {
+	husk_only "husk's compiled-filter cache and its parse error format"
+	cache_mkdir_profile
+	[ "$(cache_entries)" -eq 1 ]
+	cp "$BUNDLE/config.json" "$TMP/good.json"
+	# a missing comma between the two names, and a config.json that is otherwise the same
+	sed -i 's/"mkdir",/"mkdir"/' "$BUNDLE/config.json"
+	! cmp -s "$BUNDLE/config.json" "$TMP/good.json" || fail "the config was not changed"
+	local line
+	line=$(grep -n '"mkdir"$' "$BUNDLE/config.json" | cut -d: -f1)
+	for cache in kept removed; do
+		[ "$cache" = kept ] || rm -rf "$ROOT/.seccomp-cache"
+		run --separate-stderr husk create --bundle "$BUNDLE" "$ID-bad" </dev/null
+		assert_status 1
+		[[ "$stderr" == *"config.json: line $((line + 1)), column "*": ']' expected near '\"mkdirat\"'"* ]] ||
+			fail "cache $cache: $stderr"
+		[ ! -e "$ROOT/$ID-bad" ] || fail "cache $cache: a state dir was left"
+	done
+	# the valid profile still runs, compiled again and cached
+	cp "$TMP/good.json" "$BUNDLE/config.json"
+	run --separate-stderr husk --debug run --bundle "$BUNDLE" "$ID-2" </dev/null
+	assert_status 0
+	[[ "$stderr" == *"seccomp filter compiled"* ]] || fail "$stderr"
+	[ "$(kv rc)" = 1 ] || fail "mkdir was not denied"
+}
+
 # ---- LSM fields on a host without the LSM -------------------------------------------------------------------------
 # runc 1.1.5 refuses all three: selinuxLabel when it validates the config, apparmorProfile in its init (writing
 # attr/exec fails with EINVAL), mountLabel when the kernel rejects `context=` on the first tmpfs mount (EINVAL).

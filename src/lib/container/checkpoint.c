@@ -317,7 +317,7 @@ int husk_container_checkpoint(const struct husk_runtime *rt, const char *id, con
         if (state->status != HUSK_STATUS_RUNNING && state->status != HUSK_STATUS_PAUSED)
                 return husk_error_set(err, 0, "container `%s` is not running: %s", id, husk_status_name(state->status));
         _cleanup_(husk_spec_freep) struct husk_spec *spec = NULL;
-        r = husk_state_read_config(dirfd, &spec, err);
+        r = husk_state_read_config(dirfd, NULL, &spec, err);
         if (r < 0)
                 return husk_error_wrap(err, "config of `%s`", id);
         if (spec->process.terminal)

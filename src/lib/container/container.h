@@ -28,7 +28,8 @@ struct husk_create_options {
         bool keep;                  /* run --keep: do not delete after exit */
 
         /* Called once config.json is parsed, before anything on the host changes: front ends
-         * that extend the config (run_oci's --bind_mount, the shim) edit the spec here. */
+         * that extend the config (run_oci's --bind_mount, the shim) edit the spec here. Not
+         * linux.seccomp: its filter may have been taken from the cache while the config was read. */
         int (*edit_spec)(struct husk_spec *spec, void *data, struct husk_error **err);
         void *edit_spec_data;
 };

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "container/ns-relay.h"
+#include "container/seccomp-lookup.h"
 #include "container/sync.h"
 #include "husk-config.h"
 #include "linux/hooks.h"
@@ -88,7 +89,10 @@ static int resolve_paths(struct husk_launch *l, struct husk_error **err)
         _cleanup_free_ char *config = NULL;
         if (asprintf(&config, "%s/config.json", l->bundle) < 0)
                 return husk_error_set(err, ENOMEM, "bundle");
-        int r = husk_spec_load_text(config, NULL, &l->spec, &l->config_text, &l->config_len, err);
+        struct husk_seccomp_lookup lookup = {.root = l->root};
+        const struct husk_spec_parse_options opts = {.rules_known = husk_seccomp_rules_cached, .data = &lookup};
+        int r = husk_spec_load_text(config, &opts, &l->spec, &l->config_text, &l->config_len, err);
+        l->seccomp = lookup.filter; /* a filter the config's profile has in the cache (compile_seccomp) */
         if (r < 0)
                 return r;
         if (l->opts->edit_spec && (r = l->opts->edit_spec(l->spec, l->opts->edit_spec_data, err)) < 0)
@@ -388,8 +392,12 @@ static int compile_seccomp(struct husk_launch *l, struct husk_error **err)
 {
         if (!l->spec->linux_.seccomp.present)
                 return 0;
-        _cleanup_free_ char *cache = NULL;
-        if (asprintf(&cache, "%s/.seccomp-cache", l->root) < 0)
+        if (l->seccomp) {
+                husk_debug("seccomp filter from the cache");
+                return 0;
+        }
+        _cleanup_free_ char *cache = husk_seccomp_cache_dir(l->root);
+        if (!cache)
                 return husk_error_set(err, ENOMEM, "linux.seccomp");
         /* The cache lives in the state root: a new root's first container fills it too. */
         _cleanup_error_ struct husk_error *root_err = NULL;

@@ -32,7 +32,7 @@ static int kill_and_wait(const struct husk_state *state, struct husk_error **err
 static int remove_intel_rdt(int dirfd, const struct husk_state *state, struct husk_error **err)
 {
         _cleanup_(husk_spec_freep) struct husk_spec *spec = NULL;
-        int r = husk_state_read_config(dirfd, &spec, err);
+        int r = husk_state_read_config(dirfd, NULL, &spec, err);
         if (r < 0)
                 return husk_error_wrap(err, "linux.intelRdt of `%s`", state->id);
         return husk_intel_rdt_remove(&spec->linux_.intel_rdt, state->id, err);

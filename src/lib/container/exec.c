@@ -23,6 +23,7 @@
 #include "container/lifecycle.h"
 #include "container/process.h"
 #include "container/ns-relay.h"
+#include "container/seccomp-lookup.h"
 #include "container/sync.h"
 #include "linux/keyring.h"
 #include "linux/namespaces.h"
@@ -206,9 +207,12 @@ static int read_process_file(const char *path, char **ret, size_t *ret_len, stru
 }
 
 /* The process to run: from --process, or the container's with the command line's changes. */
-static int build_process(struct exec_ctx *c, int dirfd, struct husk_error **err)
+static int build_process(struct exec_ctx *c, const char *root, int dirfd, struct husk_error **err)
 {
-        int r = husk_state_read_config(dirfd, &c->spec, err);
+        struct husk_seccomp_lookup lookup = {.root = root};
+        const struct husk_spec_parse_options opts = {.rules_known = husk_seccomp_rules_cached, .data = &lookup};
+        int r = husk_state_read_config(dirfd, &opts, &c->spec, err);
+        c->seccomp = lookup.filter; /* the container's filter, when the cache has it */
         if (r < 0)
                 return husk_error_wrap(err, "read the container's config");
         if (!c->opts->process_file)
@@ -510,7 +514,7 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
          * husk binary until then: nothing of the container may live beside it. */
         if (c->state->status == HUSK_STATUS_CREATED && husk_selfprotect_pid_exposed(c->state->pid))
                 return husk_error_set(err, EAGAIN, "container `%s` is being started by `run`: exec when it runs", id);
-        if ((r = build_process(c, dirfd, err)) < 0)
+        if ((r = build_process(c, root, dirfd, err)) < 0)
                 return r;
         const struct husk_process *p = &c->spec->process;
         if (p->terminal && !c->opts->console_socket && c->opts->detach)
@@ -529,9 +533,9 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
         if (c->state->cgroup_path &&
             (r = husk_cgroup_open(c->state->cgroup_path, c->state->rootless, &c->cgroup, err)) < 0)
                 return r;
-        if (c->spec->linux_.seccomp.present) {
-                _cleanup_free_ char *cache = NULL;
-                if (asprintf(&cache, "%s/.seccomp-cache", root) < 0)
+        if (c->spec->linux_.seccomp.present && !c->seccomp) {
+                _cleanup_free_ char *cache = husk_seccomp_cache_dir(root);
+                if (!cache)
                         return husk_error_set(err, ENOMEM, "linux.seccomp");
                 if ((r = husk_seccomp_compile_cached(&c->spec->linux_.seccomp, cache, &c->seccomp, NULL, err)) < 0)
                         return r;

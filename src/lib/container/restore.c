@@ -474,7 +474,7 @@ int husk_container_restore_action(const struct husk_runtime *rt, const char *id,
         if (r < 0)
                 return r;
         _cleanup_(husk_spec_freep) struct husk_spec *spec = NULL;
-        r = husk_state_read_config(dirfd, &spec, err);
+        r = husk_state_read_config(dirfd, NULL, &spec, err);
         if (r < 0)
                 return r;
         state->pid = init_pid;

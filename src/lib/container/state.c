@@ -530,9 +530,10 @@ char *husk_timestamp_now(void)
         return strdup(buf);
 }
 
-int husk_state_read_config(int dirfd, struct husk_spec **ret, struct husk_error **err)
+int husk_state_read_config(int dirfd, const struct husk_spec_parse_options *opts, struct husk_spec **ret,
+                           struct husk_error **err)
 {
         char path[64];
         snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, HUSK_CONFIG_COPY);
-        return husk_spec_load(path, ret, err);
+        return husk_spec_load_text(path, opts, ret, NULL, NULL, err);
 }

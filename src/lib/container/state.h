@@ -69,8 +69,9 @@ int husk_state_write_cgroup(int dirfd, const char *path, struct husk_error **err
 int husk_state_read_cgroup(int dirfd, char **ret);
 int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct husk_error **err);
 
-/* The config the container was created from (HUSK_CONFIG_COPY), parsed. */
-int husk_state_read_config(int dirfd, struct husk_spec **ret, struct husk_error **err);
+/* The config the container was created from (HUSK_CONFIG_COPY), parsed (opts: husk_spec_parse_with's, may be NULL). */
+int husk_state_read_config(int dirfd, const struct husk_spec_parse_options *opts, struct husk_spec **ret,
+                           struct husk_error **err);
 
 /* Open (and with lock, flock) <root>/<id>, read its state and derive the status. */
 int husk_state_load(const char *root, const char *id, bool lock, int *ret_dirfd, struct husk_state **ret,

@@ -334,15 +334,69 @@ static void cache_prune(int dir_fd, const char *keep)
         closedir(dir);
 }
 
-static int open_cache_dir(const char *cache_dir)
+static int open_cache_dir(const char *cache_dir, bool create)
 {
         int fd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT) {
+        if (fd < 0 && errno == ENOENT && create) {
                 if (mkdir(cache_dir, 0700) < 0 && errno != EEXIST)
                         return -errno;
                 fd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         }
         return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The key of cfg and, when the cache can be used, its open directory (made when missing, with create)
+ * and the entry's name; a cache that cannot is logged (debug) and leaves *dir_fd at -1. Fails only when
+ * the key cannot be built.
+ */
+static int cache_open(const struct husk_seccomp *cfg, const char *cache_dir, bool create, struct buf *key, int *dir_fd,
+                      char name[static 64])
+{
+        *dir_fd = -1;
+        int r = canonical_key(cfg, key);
+        if (r < 0) {
+                if (cache_dir)
+                        husk_debug("seccomp cache not used: the profile is larger than the cache takes (%u bytes)",
+                                   CACHE_MAX_KEY);
+                return r;
+        }
+        if (!cache_dir)
+                return 0;
+        snprintf(name, 64, "%016" PRIx64 ".bpf", hash64(key->data, key->len));
+        *dir_fd = open_cache_dir(cache_dir, create);
+        if (*dir_fd < 0)
+                husk_debug("seccomp cache `%s` not used: %s", cache_dir, strerror(-*dir_fd));
+        return 0;
+}
+
+/* cache_lookup, then the kernel flags the entry needs: 1 and *ret on a usable hit, 0 on a miss. */
+static int cache_get(const struct husk_seccomp *cfg, const char *cache_dir, int dir_fd, const char *name,
+                     const struct buf *key, struct husk_seccomp_filter **ret, struct husk_error **err)
+{
+        _cleanup_(husk_seccomp_filter_freep) struct husk_seccomp_filter *cached = NULL;
+        if (cache_lookup(dir_fd, name, key, &cached) <= 0)
+                return 0;
+        int r = husk_seccomp_kernel_flags(cfg, cached->listener, &cached->flags, err);
+        if (r < 0)
+                return r;
+        husk_debug("seccomp filter `%s/%s` taken from the cache", cache_dir, name);
+        *ret = TAKE_PTR(cached);
+        return 1;
+}
+
+int husk_seccomp_cache_get(const struct husk_seccomp *cfg, const char *cache_dir, struct husk_seccomp_filter **ret)
+{
+        struct buf key = {0};
+        _cleanup_free_ uint8_t *key_data = NULL;
+        _cleanup_close_ int dir_fd = -1;
+        char name[64];
+        int r = cache_open(cfg, cache_dir, false, &key, &dir_fd, name);
+        key_data = key.data;
+        if (r < 0 || dir_fd < 0)
+                return 0;
+        _cleanup_error_ struct husk_error *ignored = NULL;
+        return cache_get(cfg, cache_dir, dir_fd, name, &key, ret, &ignored) > 0;
 }
 
 int husk_seccomp_compile_cached(struct husk_seccomp *cfg, const char *cache_dir, struct husk_seccomp_filter **ret,
@@ -352,30 +406,16 @@ int husk_seccomp_compile_cached(struct husk_seccomp *cfg, const char *cache_dir,
                 *ret_cache_hit = false;
         struct buf key = {0};
         _cleanup_free_ uint8_t *key_data = NULL;
-        int r = canonical_key(cfg, &key);
-        key_data = key.data;
         _cleanup_close_ int dir_fd = -1;
         char name[64];
-        if (r < 0 && cache_dir)
-                husk_debug("seccomp cache not used: the profile is larger than the cache takes (%u bytes)", CACHE_MAX_KEY);
-        if (r == 0 && cache_dir) {
-                snprintf(name, sizeof(name), "%016" PRIx64 ".bpf", hash64(key.data, key.len));
-                dir_fd = open_cache_dir(cache_dir);
-                if (dir_fd < 0)
-                        husk_debug("seccomp cache `%s` not used: %s", cache_dir, strerror(-dir_fd));
-        }
-
-        if (dir_fd >= 0) {
-                _cleanup_(husk_seccomp_filter_freep) struct husk_seccomp_filter *cached = NULL;
-                if (cache_lookup(dir_fd, name, &key, &cached) > 0) {
-                        r = husk_seccomp_kernel_flags(cfg, cached->listener, &cached->flags, err);
-                        if (r < 0)
-                                return r;
-                        husk_debug("seccomp filter `%s/%s` taken from the cache", cache_dir, name);
-                        if (ret_cache_hit)
+        int r = cache_open(cfg, cache_dir, true, &key, &dir_fd, name);
+        key_data = key.data;
+        if (r == 0 && dir_fd >= 0) {
+                r = cache_get(cfg, cache_dir, dir_fd, name, &key, ret, err);
+                if (r != 0) {
+                        if (r > 0 && ret_cache_hit)
                                 *ret_cache_hit = true;
-                        *ret = TAKE_PTR(cached);
-                        return 0;
+                        return r < 0 ? r : 0;
                 }
         }
 

@@ -64,6 +64,13 @@ int husk_seccomp_compile_cached(struct husk_seccomp *cfg, const char *cache_dir,
                                 bool *ret_cache_hit, struct husk_error **err);
 
 /*
+ * Only the lookup of husk_seccomp_compile_cached, for a profile whose rules may still be unread: 1 and
+ * *ret on a hit, 0 on a miss or anything that keeps the cache from being used (the cache directory
+ * is not made). A hit means this husk compiled the same rules' text before, so it was valid then.
+ */
+int husk_seccomp_cache_get(const struct husk_seccomp *cfg, const char *cache_dir, struct husk_seccomp_filter **ret);
+
+/*
  * Load the filter into the calling process with one seccomp(SECCOMP_SET_MODE_FILTER) call
  * (plus SECCOMP_FILTER_FLAG_NEW_LISTENER when a rule uses SCMP_ACT_NOTIFY). Call it in the
  * container init as late as possible before execve. The kernel needs no_new_privs or

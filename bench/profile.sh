@@ -26,7 +26,8 @@ trap 'rm -rf "$tmp"' EXIT
 # symbol_source FILE: the file nm should read, and nm's flag for the dynamic table when nothing better exists.
 symbol_source() {
 	local file=$1 id debug
-	id=$(readelf -nW "$file" 2>/dev/null | awk '/Build ID:/ { print $NF; exit }')
+	# every reader below reads to the end: under pipefail, a writer killed by SIGPIPE would fail the script
+	id=$(readelf -nW "$file" 2>/dev/null | awk '/Build ID:/ && id == "" { id = $NF } END { print id }')
 	debug=/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
 	if [ -n "$id" ] && [ -f "$debug" ]; then
 		echo "$debug"
@@ -86,6 +87,6 @@ echo
 echo "top $top functions by self instructions:"
 # the runtime's two paths (the binary and its protected view) are one object: add their lines up
 awk -F'\t' '{ k = $2 "\t" $3; c[k] += $1; n[k] += $4 } END { for (k in c) printf "%.0f\t%s\t%.0f\n", c[k], k, n[k] }' \
-	"$tmp/functions" | sort -t$'\t' -k1,1rn | head -n "$top" |
+	"$tmp/functions" | sort -t$'\t' -k1,1rn | awk -v top="$top" 'NR <= top' |
 	awk -F'\t' -v t="$total" 'BEGIN { printf "%12s %7s %7s  %-12s %s\n", "self", "%", "calls", "object", "function" }
 		{ printf "%12.0f %6.2f%% %7s  %-12s %s\n", $1, 100 * $1 / t, $4 ? $4 : "-", $2, $3 }'

@@ -118,7 +118,7 @@ add_runtime() {
 		return
 	fi
 	names+=("$name")
-	log "$name: $path ($("$path" --version 2>/dev/null | head -n1))"
+	log "$name: $path ($("$path" --version 2>/dev/null | sed -n 1p))"
 	if [ -d "$tmp/bundle-seccomp" ]; then
 		if checked "$name" "$tmp/bundle-seccomp" "check-seccomp-$name"; then
 			cmd[$name-seccomp]=$path
@@ -228,7 +228,7 @@ done
 wait_stopped() {
 	local name=$1 id=$2 i
 	for ((i = 0; i < 5000; i++)); do
-		runtime "$name" state "$id" 2>/dev/null | grep -q '"stopped"' && return 0
+		[[ $(runtime "$name" state "$id" 2>/dev/null) == *'"stopped"'* ]] && return 0
 		sleep 0.001
 	done
 	echo "bench: $name container $id did not stop" >&2

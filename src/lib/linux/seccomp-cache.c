@@ -345,58 +345,67 @@ static int open_cache_dir(const char *cache_dir, bool create)
         return fd < 0 ? -errno : fd;
 }
 
-/*
- * The key of cfg and, when the cache can be used, its open directory (made when missing, with create)
- * and the entry's name; a cache that cannot is logged (debug) and leaves *dir_fd at -1. Fails only when
- * the key cannot be built.
- */
-static int cache_open(const struct husk_seccomp *cfg, const char *cache_dir, bool create, struct buf *key, int *dir_fd,
-                      char name[static 64])
+/* A profile's place in the cache: its key, the cache directory (-1: not used) and the entry's name. */
+struct cache_slot {
+        const char *dir;
+        struct buf key;
+        int dir_fd;
+        char name[64];
+};
+
+static void cache_slot_done(struct cache_slot *s)
 {
-        *dir_fd = -1;
-        int r = canonical_key(cfg, key);
+        free(s->key.data);
+        if (s->dir_fd >= 0)
+                close(s->dir_fd);
+}
+
+/*
+ * cfg's slot in the cache at dir (NULL: none): its key and, when the cache can be used, its open
+ * directory (made when missing, with create); a cache that cannot is logged (debug) and leaves dir_fd
+ * at -1. Fails only when the key cannot be built.
+ */
+static int cache_open(const struct husk_seccomp *cfg, const char *dir, bool create, struct cache_slot *s)
+{
+        *s = (struct cache_slot){.dir = dir, .dir_fd = -1};
+        int r = canonical_key(cfg, &s->key);
         if (r < 0) {
-                if (cache_dir)
+                if (dir)
                         husk_debug("seccomp cache not used: the profile is larger than the cache takes (%u bytes)",
                                    CACHE_MAX_KEY);
                 return r;
         }
-        if (!cache_dir)
+        if (!dir)
                 return 0;
-        snprintf(name, 64, "%016" PRIx64 ".bpf", hash64(key->data, key->len));
-        *dir_fd = open_cache_dir(cache_dir, create);
-        if (*dir_fd < 0)
-                husk_debug("seccomp cache `%s` not used: %s", cache_dir, strerror(-*dir_fd));
+        snprintf(s->name, sizeof(s->name), "%016" PRIx64 ".bpf", hash64(s->key.data, s->key.len));
+        s->dir_fd = open_cache_dir(dir, create);
+        if (s->dir_fd < 0)
+                husk_debug("seccomp cache `%s` not used: %s", dir, strerror(-s->dir_fd));
         return 0;
 }
 
 /* cache_lookup, then the kernel flags the entry needs: 1 and *ret on a usable hit, 0 on a miss. */
-static int cache_get(const struct husk_seccomp *cfg, const char *cache_dir, int dir_fd, const char *name,
-                     const struct buf *key, struct husk_seccomp_filter **ret, struct husk_error **err)
+static int cache_get(const struct husk_seccomp *cfg, const struct cache_slot *s, struct husk_seccomp_filter **ret,
+                     struct husk_error **err)
 {
         _cleanup_(husk_seccomp_filter_freep) struct husk_seccomp_filter *cached = NULL;
-        if (cache_lookup(dir_fd, name, key, &cached) <= 0)
+        if (s->dir_fd < 0 || cache_lookup(s->dir_fd, s->name, &s->key, &cached) <= 0)
                 return 0;
         int r = husk_seccomp_kernel_flags(cfg, cached->listener, &cached->flags, err);
         if (r < 0)
                 return r;
-        husk_debug("seccomp filter `%s/%s` taken from the cache", cache_dir, name);
+        husk_debug("seccomp filter `%s/%s` taken from the cache", s->dir, s->name);
         *ret = TAKE_PTR(cached);
         return 1;
 }
 
 int husk_seccomp_cache_get(const struct husk_seccomp *cfg, const char *cache_dir, struct husk_seccomp_filter **ret)
 {
-        struct buf key = {0};
-        _cleanup_free_ uint8_t *key_data = NULL;
-        _cleanup_close_ int dir_fd = -1;
-        char name[64];
-        int r = cache_open(cfg, cache_dir, false, &key, &dir_fd, name);
-        key_data = key.data;
-        if (r < 0 || dir_fd < 0)
+        _cleanup_(cache_slot_done) struct cache_slot slot = {.dir_fd = -1};
+        if (cache_open(cfg, cache_dir, false, &slot) < 0)
                 return 0;
         _cleanup_error_ struct husk_error *ignored = NULL;
-        return cache_get(cfg, cache_dir, dir_fd, name, &key, ret, &ignored) > 0;
+        return cache_get(cfg, &slot, ret, &ignored) > 0;
 }
 
 int husk_seccomp_compile_cached(struct husk_seccomp *cfg, const char *cache_dir, struct husk_seccomp_filter **ret,
@@ -404,31 +413,24 @@ int husk_seccomp_compile_cached(struct husk_seccomp *cfg, const char *cache_dir,
 {
         if (ret_cache_hit)
                 *ret_cache_hit = false;
-        struct buf key = {0};
-        _cleanup_free_ uint8_t *key_data = NULL;
-        _cleanup_close_ int dir_fd = -1;
-        char name[64];
-        int r = cache_open(cfg, cache_dir, true, &key, &dir_fd, name);
-        key_data = key.data;
-        if (r == 0 && dir_fd >= 0) {
-                r = cache_get(cfg, cache_dir, dir_fd, name, &key, ret, err);
-                if (r != 0) {
-                        if (r > 0 && ret_cache_hit)
-                                *ret_cache_hit = true;
-                        return r < 0 ? r : 0;
-                }
+        _cleanup_(cache_slot_done) struct cache_slot slot = {.dir_fd = -1};
+        int r = cache_open(cfg, cache_dir, true, &slot);
+        if (r == 0 && (r = cache_get(cfg, &slot, ret, err)) != 0) {
+                if (r > 0 && ret_cache_hit)
+                        *ret_cache_hit = true;
+                return r < 0 ? r : 0;
         }
 
         _cleanup_(husk_seccomp_filter_freep) struct husk_seccomp_filter *filter = NULL;
         r = husk_seccomp_compile(cfg, &filter, err);
         if (r < 0)
                 return r;
-        if (dir_fd >= 0) {
-                r = cache_store(dir_fd, name, &key, filter);
+        if (slot.dir_fd >= 0) {
+                r = cache_store(slot.dir_fd, slot.name, &slot.key, filter);
                 if (r < 0)
-                        husk_debug("seccomp cache: write `%s/%s`: %s", cache_dir, name, strerror(-r));
+                        husk_debug("seccomp cache: write `%s/%s`: %s", cache_dir, slot.name, strerror(-r));
                 else
-                        cache_prune(dir_fd, name);
+                        cache_prune(slot.dir_fd, slot.name);
         }
         *ret = TAKE_PTR(filter);
         return 0;

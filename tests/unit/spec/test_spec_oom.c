@@ -137,28 +137,29 @@ static void test_podman_seccomp(void **state)
         free(text);
 }
 
+/* fail_each_allocation on a data file with its first `find` overwritten by `bad` (as long). */
+static void fail_each_allocation_broken(const char *name, const char *find, const char *bad, parse_fn parse)
+{
+        size_t len;
+        char *text = read_data(name, &len);
+        char *at = strstr(text, find);
+        assert_non_null(at);
+        assert_int_equal(strlen(bad), strlen(find));
+        memcpy(at, bad, strlen(bad));
+        fail_each_allocation(text, len, parse, free_spec, -EINVAL);
+        free(text);
+}
+
 /* A syntax error in the rules, found only when the document is read again. */
 static void test_rules_syntax_error(void **state)
 {
-        size_t len;
-        char *text = read_data("podman-seccomp.json", &len);
-        char *bad = strstr(text, "\"accept4\",");
-        assert_non_null(bad);
-        bad[strlen("\"accept4\"")] = ' ';
-        fail_each_allocation(text, len, parse_spec_unknown, free_spec, -EINVAL);
-        free(text);
+        fail_each_allocation_broken("podman-seccomp.json", "\"accept4\",", "\"accept4\" ", parse_spec_unknown);
 }
 
 /* An error late in the document frees everything parsed before it, also when allocations fail. */
 static void test_late_error(void **state)
 {
-        size_t len;
-        char *text = read_data("full.json", &len);
-        char *bad = strstr(text, "\"MPOL_INTERLEAVE\"");
-        assert_non_null(bad);
-        memcpy(bad, "\"MPOL_INTERLEAVX\"", 17);
-        fail_each_allocation(text, len, parse_spec, free_spec, -EINVAL);
-        free(text);
+        fail_each_allocation_broken("full.json", "\"MPOL_INTERLEAVE\"", "\"MPOL_INTERLEAVX\"", parse_spec);
 }
 
 static void test_process(void **state)

@@ -178,8 +178,13 @@ inspect() {
 	assert_output_contains "does not exist"
 }
 
+# podman 4.3 puts no process.consoleSize in config.json: conmon sizes the pty when podman's attach sends
+# the caller's size, which can come after the container's first command has run (a CI run once saw
+# `stty size` find 0 rows). The container waits up to 5 s for the size to arrive.
 @test "podman: run -t gives the container a terminal with the caller's window size" {
-	run script -qec "stty cols 97 rows 31; $PODMAN run --rm -t --cgroup-parent $CGROUP_PARENT $IMAGE sh -c 'tty; stty size; [ -t 0 ] && echo stdin-is-a-tty'" /dev/null </dev/null
+	local probe='tty; i=0; until [ "$(stty size 2>/dev/null)" = "31 97" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+		stty size; [ -t 0 ] && echo stdin-is-a-tty'
+	run script -qec "stty cols 97 rows 31; $PODMAN run --rm -t --cgroup-parent $CGROUP_PARENT $IMAGE sh -c '$probe'" /dev/null </dev/null
 	assert_status 0
 	output=$(tr -d '\r\0' <<<"$output")
 	assert_output_contains "/dev/pts/"

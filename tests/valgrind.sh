@@ -17,6 +17,8 @@ declare -A skip=(
 	[procattr_sysctls]="valgrind 3.19 lacks openat2"
 	# clone3 (a user namespace for the mappings) and mount_setattr are unknown to valgrind 3.19.
 	[linux-idmap-mount]="valgrind 3.19 lacks clone3 and mount_setattr"
+	# clone3 with CLONE_VM, and a child running on the caller's stack, are beyond valgrind 3.19.
+	[linux-vfork]="valgrind 3.19 lacks clone3"
 	# The test re-executes /proc/self/exe, which under valgrind is valgrind's own tool binary.
 	[spec-oom]="re-executes /proc/self/exe"
 )

@@ -65,7 +65,7 @@ mkdir "$logs/seen"
 # One prefix for both: in clang's combined runtime the options parsed last set the log path of both.
 export ASAN_OPTIONS="log_path=$logs/report:detect_leaks=1:halt_on_error=1:abort_on_error=0:strict_string_checks=1"
 export UBSAN_OPTIONS="log_path=$logs/report:halt_on_error=1:print_stacktrace=1"
-export LSAN_OPTIONS="report_objects=1"
+export LSAN_OPTIONS="report_objects=1:print_suppressions=0:suppressions=$PWD/tests/lsan.supp"
 export HUSK="$husk" CHECKER="$checker" RECVTTY="$build/tests/checker/recvtty" HUSK_SANITIZED=1
 export BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-180}"
 export RELIABILITY_TRIALS="${RELIABILITY_TRIALS:-10}" RELIABILITY_CYCLES="${RELIABILITY_CYCLES:-50}"

@@ -148,6 +148,9 @@ assert_in_container_cgroups() {
 @test "trampoline: exec refuses a container whose init still runs the host's husk, until it has exec'd" {
 	# The window between the init's ready and run's start: held open by a FIFO where run writes its
 	# --pid-file (husk writes <file>.husk-tmp, then renames it), which blocks until someone reads it.
+	# A createRuntime hook keeps the init out of husk's memory, where there would be no such window
+	# (the next test).
+	update_config '.hooks.createRuntime = [{"path": "/bin/true"}]'
 	set_args sleep 60
 	mkfifo "$TMP/pid.husk-tmp"
 	"$HUSK" --root "$ROOT" run --pid-file "$TMP/pid" --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
@@ -160,4 +163,55 @@ assert_in_container_cgroups() {
 	wait_for_status running
 	run husk exec "$ID" true </dev/null
 	assert_status 0
+}
+
+assert_shares_memory() {
+	grep -q "the init runs in husk's memory until its exec" "$TMP/log" || fail "the init did not share husk's memory"
+}
+
+@test "trampoline: run's init shares husk's memory until its exec, which comes before anyone sees its pid" {
+	set_args sleep 60
+	mkfifo "$TMP/pid.husk-tmp"
+	"$HUSK" --root "$ROOT" --debug --log "$TMP/log" run --pid-file "$TMP/pid" --bundle "$BUNDLE" "$ID" \
+		</dev/null >/dev/null 2>&1 &
+	BACKGROUND_PIDS+=($!)
+	wait_for_status created
+	assert_trampoline
+	assert_shares_memory
+	local pid
+	pid=$(container_pid)
+	[[ "$(readlink "/proc/$pid/exe")" != "$(readlink -f "$HUSK")" ]] || fail "the init runs the host binary"
+	timeout 10 cat "$TMP/pid.husk-tmp" >/dev/null
+	wait_for_status running
+	run husk exec "$ID" true </dev/null
+	assert_status 0
+}
+
+@test "trampoline: an error in the set-up of an init in husk's memory reaches husk, and nothing is left" {
+	update_config '.mounts += [{"destination": "/data", "type": "bind", "source": "/nonexistent-husk-source",
+		"options": ["rbind"]}]'
+	debug_run /bin/true
+	[ "$status" -ne 0 ] || fail "a bind mount of a missing source succeeded"
+	assert_shares_memory
+	assert_output_contains '/nonexistent-husk-source'
+	assert_no_trace
+	# And the process's own exit status is run's.
+	update_config '.mounts |= map(select(.destination != "/data"))'
+	rm -f "$TMP/log"
+	EXPECT=-7 debug_run sh -c 'exit 7'
+	assert_shares_memory
+	assert_no_trace
+}
+
+@test "trampoline: the init stays out of husk's memory when husk has work between its clone and its start" {
+	local change
+	for change in '.hooks.createRuntime = [{"path": "/bin/true"}]' '.process.oomScoreAdj = 0'; do
+		update_config "$change"
+		debug_run /bin/checker pid
+		assert_status 0
+		assert_trampoline
+		! grep -q "the init runs in husk's memory" "$TMP/log" || fail "shared husk's memory with $change"
+		update_config 'del(.hooks) | del(.process.oomScoreAdj)'
+		rm -f "$TMP/log"
+	done
 }

@@ -30,6 +30,7 @@
 #include "linux/rootfs.h"
 #include "linux/seccomp-filter.h"
 #include "linux/selfprotect.h"
+#include "linux/vfork.h"
 #include "linux/sysctls.h"
 #include "linux/terminal.h"
 #include "linux/userns.h"
@@ -284,6 +285,59 @@ static int spawn_in_joined_userns(struct husk_launch *l, struct husk_clone_args 
         return husk_ns_relay_wait(&relay, intermediate, &l->pid, &l->pidfd, err);
 }
 
+/* husk_clone3_in_cgroup, or its husk_clone3_vfork when fn is set. */
+static pid_t clone_in_cgroup(struct husk_clone_args *args, const struct husk_cgroup *cg, int (*fn)(void *),
+                             void *arg)
+{
+        pid_t pid = fn ? husk_clone3_vfork(args, fn, arg) : husk_clone3(args);
+        /* Refused moves are fatal where the cgroup holds limits or was asked for; elsewhere (hybrid's
+         * controller-less cgroup2, rootless without cgroupsPath) the process stays where husk is, as with runc. */
+        if (pid < 0 && (errno == EACCES || errno == EPERM) && (args->flags & CLONE_INTO_CGROUP) && cg &&
+            husk_cgroup_join_optional(cg)) {
+                const char *path = husk_cgroup_path(cg);
+                husk_debug("not placed in cgroup `%.*s` of the cgroup2 hierarchy (%s): %s", (int)strcspn(path, "\n"),
+                           path, strerror(errno),
+                           husk_cgroup_clone_places_all(cg) ? "rootless, not delegated" : "it has no controllers here");
+                args->flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+                args->cgroup = 0;
+                pid = fn ? husk_clone3_vfork(args, fn, arg) : husk_clone3(args);
+        }
+        return pid;
+}
+
+/*
+ * Whether the init may run in husk's memory until its exec (linux/vfork.h), which spares the copy of
+ * husk's page tables and the copy-on-write faults on both sides after it. Only when:
+ *  - its last exec in husk's image is the trampoline's (protect.c: `run` in the foreground, a new
+ *    pid namespace, no user namespace...);
+ *  - it needs nothing from husk before then, since husk waits meanwhile: nothing husk does between
+ *    clone3 and GO (id maps, oom_score_adj, network devices, Intel RDT, a systemd unit, prestart
+ *    and createRuntime hooks), no terminal or seccomp listener for husk to take, no START to wait
+ *    for (husk_init_main reads neither GO nor START then);
+ *  - it changes nothing husk keeps using: it works on a copy of the launch and reads the spec, but
+ *    takes idmapped trees out of their set, and drops the v1 hierarchies a rootless init may not join
+ *    from the cgroup handle.
+ */
+static bool init_may_share_memory(const struct husk_launch *l)
+{
+        const struct husk_spec *spec = l->spec;
+        const struct husk_linux *lx = &spec->linux_;
+        const struct husk_hooks *hooks = &spec->hooks;
+        return l->trampoline_fd >= 0 && l->foreground && !l->late_pid_join && !l->ns.has[HUSK_NS_USER] &&
+               !spec->process.terminal && !l->opts->console_socket && !spec->process.has_oom_score_adj &&
+               !lx->net_devices_len && !lx->intel_rdt.present && !l->systemd.name && !hooks->prestart.len &&
+               !hooks->create_runtime.len && !hooks->create_container.len && !hooks->start_container.len &&
+               !(l->seccomp && husk_seccomp_filter_has_listener(l->seccomp)) && !l->idmap_mounts &&
+               !l->rt->rootless && husk_vfork_usable();
+}
+
+/* The init's start in husk's memory: its set-up changes its launch, so it works on a copy. */
+static int init_in_shared_memory(void *arg)
+{
+        struct husk_launch copy = *(const struct husk_launch *)arg;
+        husk_init_main(&copy);
+}
+
 static int spawn_init(struct husk_launch *l, struct husk_error **err)
 {
         int cgroup_fd = l->cgroup ? husk_cgroup_clone_fd(l->cgroup) : -1;
@@ -314,7 +368,10 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
                 if (r < 0)
                         return r;
         } else {
-                pid_t pid = husk_clone3_in_cgroup(&args, l->cgroup);
+                l->shares_memory = init_may_share_memory(l);
+                if (l->shares_memory)
+                        husk_debug("the init runs in husk's memory until its exec");
+                pid_t pid = clone_in_cgroup(&args, l->cgroup, l->shares_memory ? init_in_shared_memory : NULL, l);
                 if (pid < 0)
                         return husk_error_set(err, errno, "clone the container init (flags %#llx)",
                                               (unsigned long long)args.flags);
@@ -339,20 +396,7 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
 
 pid_t husk_clone3_in_cgroup(struct husk_clone_args *args, const struct husk_cgroup *cg)
 {
-        pid_t pid = husk_clone3(args);
-        /* Refused moves are fatal where the cgroup holds limits or was asked for; elsewhere (hybrid's
-         * controller-less cgroup2, rootless without cgroupsPath) the process stays where husk is, as with runc. */
-        if (pid < 0 && (errno == EACCES || errno == EPERM) && (args->flags & CLONE_INTO_CGROUP) && cg &&
-            husk_cgroup_join_optional(cg)) {
-                const char *path = husk_cgroup_path(cg);
-                husk_debug("not placed in cgroup `%.*s` of the cgroup2 hierarchy (%s): %s", (int)strcspn(path, "\n"),
-                           path, strerror(errno),
-                           husk_cgroup_clone_places_all(cg) ? "rootless, not delegated" : "it has no controllers here");
-                args->flags &= ~(uint64_t)CLONE_INTO_CGROUP;
-                args->cgroup = 0;
-                pid = husk_clone3(args);
-        }
-        return pid;
+        return clone_in_cgroup(args, cg, NULL, NULL);
 }
 
 int husk_dirfd_socket_path(int dirfd, const char *name, char *buf, size_t len)
@@ -492,6 +536,9 @@ static int hand_over_seccomp_listener(struct husk_launch *l, int fd_in_init, str
  */
 static int send_go(struct husk_launch *l, struct husk_error **err)
 {
+        /* Set up and gone to the trampoline already. */
+        if (l->shares_memory)
+                return 0;
         _cleanup_free_ char *payload = NULL;
         if (l->spec->hooks.create_container.len || l->spec->hooks.start_container.len) {
                 struct husk_state seen = l->state;

@@ -45,6 +45,9 @@ struct husk_launch {
         unsigned long ns_unshare; /* new namespaces left out of clone3: the init unshares them (init_setup) */
         /* a pid namespace joined by path only once the init's set-up is done (init.c: hand_over_to_init) */
         bool late_pid_join;
+        /* the init runs in husk's memory until it execs the trampoline, husk waiting meanwhile
+         * (create.c: init_may_share_memory): no GO for it to wait for, nor START */
+        bool shares_memory;
         int saved_pid_ns, saved_time_ns; /* the parent's own, restored after clone3 */
 
         int console_fd;         /* connected --console-socket, -1 when none */

@@ -16,7 +16,8 @@
 /* Release init over the sync socket; EOF means execve succeeded (the socket is close-on-exec). */
 static int start_foreground(struct husk_launch *l, struct husk_error **err)
 {
-        int r = husk_sync_send(l->sync_parent, HUSK_SYNC_START, 0, NULL, 0, err);
+        /* An init in husk's memory did not wait for it (create.c: init_may_share_memory). */
+        int r = l->shares_memory ? 0 : husk_sync_send(l->sync_parent, HUSK_SYNC_START, 0, NULL, 0, err);
         if (r < 0)
                 return r;
         return husk_sync_wait_exec(l->sync_parent, err);

@@ -30,10 +30,10 @@
 #include "linux/rootfs.h"
 #include "linux/seccomp-filter.h"
 #include "linux/selfprotect.h"
-#include "linux/vfork.h"
 #include "linux/sysctls.h"
 #include "linux/terminal.h"
 #include "linux/userns.h"
+#include "linux/vfork.h"
 #include "util/cleanup.h"
 #include "util/io.h"
 #include "util/syscalls.h"
@@ -286,8 +286,7 @@ static int spawn_in_joined_userns(struct husk_launch *l, struct husk_clone_args 
 }
 
 /* husk_clone3_in_cgroup, or its husk_clone3_vfork when fn is set. */
-static pid_t clone_in_cgroup(struct husk_clone_args *args, const struct husk_cgroup *cg, int (*fn)(void *),
-                             void *arg)
+static pid_t clone_in_cgroup(struct husk_clone_args *args, const struct husk_cgroup *cg, int (*fn)(void *), void *arg)
 {
         pid_t pid = fn ? husk_clone3_vfork(args, fn, arg) : husk_clone3(args);
         /* Refused moves are fatal where the cgroup holds limits or was asked for; elsewhere (hybrid's
@@ -327,8 +326,8 @@ static bool init_may_share_memory(const struct husk_launch *l)
                !spec->process.terminal && !l->opts->console_socket && !spec->process.has_oom_score_adj &&
                !lx->net_devices_len && !lx->intel_rdt.present && !l->systemd.name && !hooks->prestart.len &&
                !hooks->create_runtime.len && !hooks->create_container.len && !hooks->start_container.len &&
-               !(l->seccomp && husk_seccomp_filter_has_listener(l->seccomp)) && !l->idmap_mounts &&
-               !l->rt->rootless && husk_vfork_usable();
+               !(l->seccomp && husk_seccomp_filter_has_listener(l->seccomp)) && !l->idmap_mounts && !l->rt->rootless &&
+               husk_vfork_usable();
 }
 
 /* The init's start in husk's memory: its set-up changes its launch, so it works on a copy. */

@@ -215,3 +215,21 @@ assert_shares_memory() {
 		rm -f "$TMP/log"
 	done
 }
+
+@test "trampoline: husk's own data is whole after an init in its memory: poststart and poststop get the state" {
+	# The init sets up a config with many values (env, mounts) in husk's memory; the hooks then run
+	# from husk with what husk kept: its spec, its state.
+	local hook='[{"path": "/bin/sh", "args": ["sh", "-c", "cat >>\"$0\"; echo >>\"$0\"", "'"$TMP"'/hooks"]}]'
+	update_config ".hooks.poststart = $hook | .hooks.poststop = $hook |
+		.process.env += [range(200) | \"V\(.)=value-\(.)\"] |
+		.mounts += [range(20) | {destination: \"/t\(.)\", type: \"tmpfs\", source: \"tmpfs\", options: [\"size=64k\"]}]"
+	debug_run sh -c 'echo "$V199"; grep -c " /t[0-9]* tmpfs " /proc/self/mounts'
+	assert_status 0
+	assert_shares_memory
+	[ "$output" = "value-199
+20" ] || fail "env or mounts: $output"
+	[ "$(wc -l <"$TMP/hooks")" -eq 2 ] || fail "hooks ran $(wc -l <"$TMP/hooks") times: $(cat "$TMP/hooks")"
+	jq -e -s --arg id "$ID" --arg bundle "$BUNDLE" 'map(.status) == ["running", "stopped"] and
+		all(.[]; .id == $id and .bundle == $bundle) and .[0].pid > 0' "$TMP/hooks" >/dev/null ||
+		fail "the hooks' states: $(cat "$TMP/hooks")"
+}

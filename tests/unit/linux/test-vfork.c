@@ -21,11 +21,22 @@
 
 static volatile int shared_step;
 
-static int wait_status(pid_t pid)
+/* husk_clone3_vfork as a plain child (SIGCHLD at its exit): its pid. */
+static pid_t spawn(int (*fn)(void *), void *arg)
+{
+        struct husk_clone_args args = {.exit_signal = SIGCHLD};
+        pid_t pid = husk_clone3_vfork(&args, fn, arg);
+        assert_true(pid > 0);
+        return pid;
+}
+
+/* Reaps pid, which must have exited rather than been killed: its exit code. */
+static int exit_code(pid_t pid)
 {
         int status = 0;
         assert_int_equal(waitpid(pid, &status, 0), pid);
-        return status;
+        assert_true(WIFEXITED(status));
+        return WEXITSTATUS(status);
 }
 
 /* Writes, sleeps, writes again and returns 7: the caller sees both writes, so it waited for the exit. */
@@ -46,15 +57,11 @@ static void test_caller_waits_for_exit_in_shared_memory(void **state)
                 skip();
         int local = 0;
         shared_step = 0;
-        struct husk_clone_args args = {.exit_signal = SIGCHLD};
-        pid_t pid = husk_clone3_vfork(&args, write_sleep_write, &local);
-        assert_true(pid > 0);
+        pid_t pid = spawn(write_sleep_write, &local);
         /* Both writes, the last after a sleep: the caller was held until the child exited. */
         assert_int_equal(shared_step, 2);
         assert_int_equal(local, 1);
-        int status = wait_status(pid);
-        assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 7);
+        assert_int_equal(exit_code(pid), 7);
 }
 
 struct exec_args {
@@ -83,20 +90,16 @@ static void test_caller_resumes_at_exec(void **state)
         assert_true(saved_stdin >= 0);
         assert_int_equal(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
         struct exec_args a = {0};
-        struct husk_clone_args args = {.exit_signal = SIGCHLD};
-        pid_t pid = husk_clone3_vfork(&args, mark_then_exec, &a);
+        pid_t pid = spawn(mark_then_exec, &a);
         assert_int_equal(dup2(saved_stdin, STDIN_FILENO), STDIN_FILENO);
         close(saved_stdin);
-        assert_true(pid > 0);
         assert_int_equal(a.step_before_exec, 1);
         /* The shell is still waiting on the pipe: the caller resumed at the exec, not at the exit. */
         assert_int_equal(waitpid(pid, NULL, WNOHANG), 0);
         assert_int_equal(write(p[1], "go\n", 3), 3);
         close(p[0]);
         close(p[1]);
-        int status = wait_status(pid);
-        assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 3);
+        assert_int_equal(exit_code(pid), 3);
 }
 
 /* Closes the fd it is given: in its own fd table, not the caller's. */
@@ -112,12 +115,7 @@ static void test_fd_table_is_the_childs(void **state)
                 skip();
         int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         assert_true(fd >= 0);
-        struct husk_clone_args args = {.exit_signal = SIGCHLD};
-        pid_t pid = husk_clone3_vfork(&args, close_fd, &fd);
-        assert_true(pid > 0);
-        int status = wait_status(pid);
-        assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 0);
+        assert_int_equal(exit_code(spawn(close_fd, &fd)), 0);
         assert_true(fcntl(fd, F_GETFD) >= 0);
         close(fd);
 }
@@ -162,12 +160,7 @@ static void test_child_stack_grows(void **state)
         (void)state;
         if (!husk_vfork_usable())
                 skip();
-        struct husk_clone_args args = {.exit_signal = SIGCHLD};
-        pid_t pid = husk_clone3_vfork(&args, deep_stack, NULL);
-        assert_true(pid > 0);
-        int status = wait_status(pid);
-        assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 0);
+        assert_int_equal(exit_code(spawn(deep_stack, NULL)), 0);
 }
 
 int main(void)

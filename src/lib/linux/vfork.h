@@ -12,8 +12,8 @@ bool husk_vfork_usable(void);
 
 /*
  * clone3 with args (its flags plus CLONE_VM | CLONE_VFORK; its stack fields are ours to set): the
- * child calls fn(arg) on a stack of its own, in the caller's memory, and exits with fn's value if fn
- * returns. The caller waits until the child has exec'd or exited, so no fork copies the caller's
+ * child calls fn(arg) in the caller's memory, on the caller's stack below the caller's frame, and
+ * exits with fn's value if fn returns. The caller waits until the child has exec'd or exited, so no fork copies the caller's
  * page tables and neither side takes a copy-on-write fault afterwards.
  *
  * What the child writes in memory, the caller sees: the child must work on copies of what it means

@@ -165,8 +165,13 @@ assert_in_container_cgroups() {
 	assert_status 0
 }
 
+# Whether the last debug_run's init ran in husk's memory (create.c: init_may_share_memory).
+shares_memory() {
+	grep -q "the init runs in husk's memory until its exec" "$TMP/log"
+}
+
 assert_shares_memory() {
-	grep -q "the init runs in husk's memory until its exec" "$TMP/log" || fail "the init did not share husk's memory"
+	shares_memory || fail "the init did not share husk's memory"
 }
 
 @test "trampoline: run's init shares husk's memory until its exec, which comes before anyone sees its pid" {
@@ -210,7 +215,7 @@ assert_shares_memory() {
 		debug_run /bin/checker pid
 		assert_status 0
 		assert_trampoline
-		! grep -q "the init runs in husk's memory" "$TMP/log" || fail "shared husk's memory with $change"
+		! shares_memory || fail "shared husk's memory with $change"
 		update_config 'del(.hooks) | del(.process.oomScoreAdj)'
 		rm -f "$TMP/log"
 	done

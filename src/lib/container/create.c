@@ -285,10 +285,16 @@ static int spawn_in_joined_userns(struct husk_launch *l, struct husk_clone_args 
         return husk_ns_relay_wait(&relay, intermediate, &l->pid, &l->pidfd, err);
 }
 
-/* husk_clone3_in_cgroup, or its husk_clone3_vfork when fn is set. */
+/* husk_clone3 (fork-like), or husk_clone3_vfork running fn(arg) when fn is set. */
+static pid_t clone_with(struct husk_clone_args *args, int (*fn)(void *), void *arg)
+{
+        return fn ? husk_clone3_vfork(args, fn, arg) : husk_clone3(args);
+}
+
+/* husk_clone3_in_cgroup, with clone_with's fn. */
 static pid_t clone_in_cgroup(struct husk_clone_args *args, const struct husk_cgroup *cg, int (*fn)(void *), void *arg)
 {
-        pid_t pid = fn ? husk_clone3_vfork(args, fn, arg) : husk_clone3(args);
+        pid_t pid = clone_with(args, fn, arg);
         /* Refused moves are fatal where the cgroup holds limits or was asked for; elsewhere (hybrid's
          * controller-less cgroup2, rootless without cgroupsPath) the process stays where husk is, as with runc. */
         if (pid < 0 && (errno == EACCES || errno == EPERM) && (args->flags & CLONE_INTO_CGROUP) && cg &&
@@ -299,7 +305,7 @@ static pid_t clone_in_cgroup(struct husk_clone_args *args, const struct husk_cgr
                            husk_cgroup_clone_places_all(cg) ? "rootless, not delegated" : "it has no controllers here");
                 args->flags &= ~(uint64_t)CLONE_INTO_CGROUP;
                 args->cgroup = 0;
-                pid = fn ? husk_clone3_vfork(args, fn, arg) : husk_clone3(args);
+                pid = clone_with(args, fn, arg);
         }
         return pid;
 }
@@ -307,12 +313,13 @@ static pid_t clone_in_cgroup(struct husk_clone_args *args, const struct husk_cgr
 /*
  * Whether the init may run in husk's memory until its exec (linux/vfork.h), which spares the copy of
  * husk's page tables and the copy-on-write faults on both sides after it. Only when:
- *  - its last exec in husk's image is the trampoline's (protect.c: `run` in the foreground, a new
- *    pid namespace, no user namespace...);
+ *  - its last exec in husk's image is the trampoline's, which protect.c grants only to `run` in the
+ *    foreground with a new pid namespace, no user namespace and no createContainer or
+ *    startContainer hook (those conditions are not asked again here);
  *  - it needs nothing from husk before then, since husk waits meanwhile: nothing husk does between
- *    clone3 and GO (id maps, oom_score_adj, network devices, Intel RDT, a systemd unit, prestart
- *    and createRuntime hooks), no terminal or seccomp listener for husk to take, no START to wait
- *    for (husk_init_main reads neither GO nor START then);
+ *    clone3 and GO (oom_score_adj, network devices, Intel RDT, a systemd unit, prestart and
+ *    createRuntime hooks), no terminal (nor, with it, a console socket) or seccomp listener for
+ *    husk to take, no START to wait for (husk_init_main reads neither GO nor START then);
  *  - it changes nothing husk keeps using: it works on a copy of the launch and reads the spec, but
  *    takes idmapped trees out of their set, and drops the v1 hierarchies a rootless init may not join
  *    from the cgroup handle.
@@ -322,12 +329,10 @@ static bool init_may_share_memory(const struct husk_launch *l)
         const struct husk_spec *spec = l->spec;
         const struct husk_linux *lx = &spec->linux_;
         const struct husk_hooks *hooks = &spec->hooks;
-        return l->trampoline_fd >= 0 && l->foreground && !l->late_pid_join && !l->ns.has[HUSK_NS_USER] &&
-               !spec->process.terminal && !l->opts->console_socket && !spec->process.has_oom_score_adj &&
+        return l->trampoline_fd >= 0 && !spec->process.terminal && !spec->process.has_oom_score_adj &&
                !lx->net_devices_len && !lx->intel_rdt.present && !l->systemd.name && !hooks->prestart.len &&
-               !hooks->create_runtime.len && !hooks->create_container.len && !hooks->start_container.len &&
-               !(l->seccomp && husk_seccomp_filter_has_listener(l->seccomp)) && !l->idmap_mounts && !l->rt->rootless &&
-               husk_vfork_usable();
+               !hooks->create_runtime.len && !(l->seccomp && husk_seccomp_filter_has_listener(l->seccomp)) &&
+               !l->idmap_mounts && !l->rt->rootless && husk_vfork_usable();
 }
 
 /* The init's start in husk's memory: its set-up changes its launch, so it works on a copy. */

@@ -99,10 +99,6 @@ bool husk_vfork_usable(void)
 
 pid_t husk_clone3_vfork(struct husk_clone_args *args, int (*fn)(void *), void *arg)
 {
-        if (!husk_vfork_usable()) {
-                errno = ENOTSUP;
-                return -1;
-        }
 #if HAVE_VFORK_RAW
         struct husk_clone_args a = *args;
         a.flags |= CLONE_VM | CLONE_VFORK;
@@ -114,6 +110,7 @@ pid_t husk_clone3_vfork(struct husk_clone_args *args, int (*fn)(void *), void *a
         return (pid_t)r;
 #else
         (void)args, (void)fn, (void)arg;
+        errno = ENOTSUP;
         return -1;
 #endif
 }

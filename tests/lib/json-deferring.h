@@ -15,7 +15,8 @@
  * errors, *parsed whether jansson parsed the text, *found whether a member was deferred.
  * With skip (arrays at the path passed over unchecked) the same holds for text jansson parses, and
  * for text it refuses as long as no array was passed over (its caller parses again otherwise); arrays
- * are passed over only where flags are 0, and then the one found always is when jansson parses text.
+ * are passed over only where flags are 0, and then the one found always is when jansson parses text,
+ * unless it holds a NUL (checked then: jansson drops a NUL after a number uncounted).
  */
 static inline bool json_deferring_agrees(const char *text, size_t len, size_t flags, const char *const *path, bool skip,
                                          json_error_t *want, json_error_t *got, bool *parsed, bool *found)
@@ -28,7 +29,7 @@ static inline bool json_deferring_agrees(const char *text, size_t len, size_t fl
         /* arrays are passed over only when asked, and then every valid one is */
         bool sane = d.skipped == 0 || (skip && flags == 0);
         if (a && b && d.found && skip && flags == 0)
-                sane = sane && d.found_skipped;
+                sane = sane && (d.found_skipped || memchr(text + d.start, '\0', d.end - d.start));
         if (!sane) {
                 json_decref(a);
                 json_decref(b);

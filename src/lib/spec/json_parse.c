@@ -586,13 +586,21 @@ static int scan_word(struct parser *ps)
 struct skip_state {
         size_t depth; /* open brackets */
         bool in_string, escaped;
+        /* a NUL was met: jansson drops one after a number or a word without counting it, which only
+         * a checked parse follows, so the array is not passed over */
+        bool refused;
 };
 
-/* Follow [p, end) a byte at a time: the byte after the array's closing bracket, or NULL when not there. */
+/* Follow [p, end) a byte at a time: the byte after the array's closing bracket, or NULL when not there
+ * (or refused). */
 static const char *skip_bytes(const char *p, const char *end, struct skip_state *st)
 {
         for (; p < end; p++) {
                 char c = *p;
+                if (c == '\0') {
+                        st->refused = true;
+                        return NULL;
+                }
                 if (st->escaped) {
                         st->escaped = false;
                 } else if (st->in_string) {
@@ -610,14 +618,15 @@ static const char *skip_bytes(const char *p, const char *end, struct skip_state 
 }
 
 #ifdef __SSE2__
-/* For 64 bytes at p, bit i set where p[i] is a quote, a backslash, a square bracket. */
+/* For 64 bytes at p, bit i set where p[i] is a quote, a square bracket, or a byte that makes the
+ * block one to follow a byte at a time (a backslash, a NUL). */
 struct masks64 {
-        uint64_t quotes, backslashes, brackets;
+        uint64_t quotes, bytewise, brackets;
 };
 
 static struct masks64 find_masks64(const char *p)
 {
-        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), nul = _mm_setzero_si128();
         const __m128i open = _mm_set1_epi8('['), close = _mm_set1_epi8(']');
         struct masks64 m = {0};
 #pragma GCC unroll 4
@@ -625,7 +634,8 @@ static struct masks64 find_masks64(const char *p)
                 __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
                 int shift = 16 * i;
                 m.quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << shift;
-                m.backslashes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash)) << shift;
+                __m128i slow = _mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(v, nul));
+                m.bytewise |= (uint64_t)(uint16_t)_mm_movemask_epi8(slow) << shift;
                 __m128i b = _mm_or_si128(_mm_cmpeq_epi8(v, open), _mm_cmpeq_epi8(v, close));
                 m.brackets |= (uint64_t)(uint16_t)_mm_movemask_epi8(b) << shift;
         }
@@ -646,9 +656,9 @@ static uint64_t prefix_xor(uint64_t m)
 #endif
 
 /*
- * The end of the array that starts at p ('['), or NULL when it has none. 64 bytes at a time where
- * SSE2 is there: without a backslash in a block, the bytes inside strings are those after an odd
- * number of quotes, and only the brackets outside them are looked at.
+ * The end of the array that starts at p ('['), or NULL when it has none or holds a NUL. 64 bytes at
+ * a time where SSE2 is there: without a backslash (or NUL) in a block, the bytes inside strings are
+ * those after an odd number of quotes, and only the brackets outside them are looked at.
  */
 static const char *skip_array(const char *p, const char *end)
 {
@@ -656,9 +666,9 @@ static const char *skip_array(const char *p, const char *end)
 #ifdef __SSE2__
         while (end - p >= 64) {
                 struct masks64 m = find_masks64(p);
-                if (st.escaped || m.backslashes) {
+                if (st.escaped || m.bytewise) {
                         const char *q = skip_bytes(p, p + 64, &st);
-                        if (q)
+                        if (q || st.refused)
                                 return q;
                 } else {
                         uint64_t inside = prefix_xor(m.quotes) ^ (st.in_string ? ~UINT64_C(0) : 0);

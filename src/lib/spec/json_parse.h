@@ -28,7 +28,8 @@ json_t *husk_json_loadb(const char *buf, size_t len, size_t flags, json_error_t 
  * result is then what husk_json_loadb gives only if those arrays are valid JSON; the caller must know
  * that (it checked the same text before) or parse again without skip. An error can also come from
  * after an array that is not valid, where husk_json_loadb would have stopped earlier. Flags other than
- * 0 turn skip off: under JSON_ALLOW_NUL a text's validity is not its own.
+ * 0 turn skip off: under JSON_ALLOW_NUL a text's validity is not its own. An array holding a NUL byte is
+ * always checked: jansson drops a NUL after a number or a word without counting it in positions.
  */
 struct husk_json_deferred {
         const char *const *path;

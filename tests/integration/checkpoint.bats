@@ -36,10 +36,16 @@ counter_config() {
 # take): stdin from a sleep, stdout and stderr into $TMP/$1.out. $1: the id, the rest: the command. The
 # helpers are named ckpt-helper-<id> (their argv[0]) for teardown to find.
 piped() {
-	local id=$1
+	local id=$1 status=0
 	shift
 	husk "$@" "$id" < <(exec -a "ckpt-helper-$id" sleep 1000 >/dev/null 2>&1 3>&-) \
-		> >(exec -a "ckpt-helper-$id" cat >>"$TMP/$id.out" 2>/dev/null 3>&-) 2>&1 3>&-
+		> >(exec -a "ckpt-helper-$id" cat >>"$TMP/$id.out" 2>/dev/null 3>&-) 2>&1 3>&- || status=$?
+	# husk's error is in the file, not in bats' output: show it (once cat has copied it) when it failed
+	if [ "$status" -ne 0 ]; then
+		sleep 0.2
+		echo "husk $* $id: exit $status: $(tail -n 5 "$TMP/$id.out" 2>/dev/null)" >&2
+	fi
+	return "$status"
 }
 
 # The number the container $1 last wrote, read inside it.

@@ -270,19 +270,27 @@ fi
 # /proc/stat: kworkers and softirqs included, idle and steal not) from the batch's start until 0.3 s after
 # its end (the kernel still tears down namespaces and cgroups then), per container. The batch is CPU-bound on
 # this 2-core VM, so this is where the wall time goes, with less of the VM's noise.
+# Also the steal time over the batch alone (/proc/stat: time the hypervisor ran something else while this VM's
+# vCPUs had work): it is part of the batch's wall time but not of any runtime's doing, and it is what makes the
+# wall time of one round differ from the next by up to half.
 clk_tck=$(getconf CLK_TCK)
 cpu_busy_ms() {
 	awk -v hz="$clk_tck" '$1 == "cpu" { printf "%d\n", ($2 + $3 + $4 + $7 + $8) * 1000 / hz; exit }' /proc/stat
+}
+cpu_steal_ms() {
+	awk -v hz="$clk_tck" '$1 == "cpu" { printf "%d\n", $9 * 1000 / hz; exit }' /proc/stat
 }
 if [ "$par_rounds" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
 	log "parallel: $par_rounds rounds of $par_count containers, $par_jobs at a time"
 	seq "$par_count" >"$tmp/par.ids"
 	for ((round = 0; round < par_rounds; round++)); do
 		for name in $(shuffled "${names[@]}"); do
-			c0=$(cpu_busy_ms)
+			c0=$(cpu_busy_ms) s0=$(cpu_steal_ms)
 			timed "$tmp/par.$name" xargs -a "$tmp/par.ids" -P "$par_jobs" -I{} "${cmd[$name]}" \
 				--root "$state/root-$name" run --bundle "$tmp/bundle" "par$round-{}" ||
 				echo "bench: parallel round $round of $name failed" >&2
+			s1=$(cpu_steal_ms)
+			echo $((s1 - s0)) >>"$tmp/parsteal.$name"
 			sleep 0.3
 			c1=$(cpu_busy_ms)
 			awk -v a="$c0" -v b="$c1" -v n="$par_count" 'BEGIN { printf "%.2f\n", (b - a) / n }' >>"$tmp/parcpu.$name"
@@ -362,7 +370,7 @@ if [ "$insn_runs" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
 fi
 
 # --- report --------------------------------------------------------------------------------------------
-for f in "$tmp"/run.* "$tmp"/step.* "$tmp"/exec.* "$tmp"/par.* "$tmp"/parcpu.* "$tmp"/rss.* "$tmp"/mem.* "$tmp"/insn.* \
+for f in "$tmp"/run.* "$tmp"/step.* "$tmp"/exec.* "$tmp"/par.* "$tmp"/parcpu.* "$tmp"/parsteal.* "$tmp"/rss.* "$tmp"/mem.* "$tmp"/insn.* \
 	"$tmp"/cpuid.*; do
 	case "${f##*/}" in rss.last | insn.out | par.ids) continue ;; esac
 	[ ! -f "$f" ] || cp "$f" "$results/"
@@ -415,6 +423,7 @@ val() { # val KIND NAME: the summary value of a metric for one entry, or -
 	exec) median "$tmp/exec.$2" ;;
 	par) median "$tmp/par.$2" ;;
 	parcpu) median "$tmp/parcpu.$2" ;;
+	parsteal) median "$tmp/parsteal.$2" ;;
 	cpuid) median "$tmp/cpuid.$2" | sed 's/\.00$//' ;;
 	rss) median "$tmp/rss.$2" | sed 's/\.00$//' ;;
 	mem) if [ -s "$tmp/mem.$2" ]; then cat "$tmp/mem.$2"; else echo -; fi ;;
@@ -466,6 +475,8 @@ row() { # row LABEL KIND UNIT RATIO-KIND TARGET-TEXT LIMIT
 	if [ -n "$(ls "$tmp"/parcpu.* 2>/dev/null)" ]; then
 		echo "CPU time per container in the parallel batch (whole machine, median): husk $(val parcpu husk)," \
 			"crun $(val parcpu crun), runc $(val parcpu runc) ms; husk/crun $(ratio "$(val parcpu husk)" "$(val parcpu crun)" 2)"
+		echo "Steal time during the parallel batch (both vCPUs, median ms; the hypervisor's other work, inside the wall" \
+			"time above): husk $(val parsteal husk), crun $(val parsteal crun), runc $(val parsteal runc)"
 	fi
 	if [ -n "$(ls "$tmp"/cpuid.* 2>/dev/null)" ]; then
 		echo "CPUID instructions in one run (each a VM exit): husk $(val cpuid husk), crun $(val cpuid crun)"

@@ -8,7 +8,7 @@
 #   BENCH_WARMUP=5     uncounted rounds first
 #   BENCH_STEPS=30     rounds of create, start, delete timed one by one
 #   BENCH_EXEC=50      rounds of `exec /bin/true` into a running container
-#   BENCH_PAR=7        rounds of BENCH_PAR_COUNT=100 containers run BENCH_PAR_JOBS=8 at a time
+#   BENCH_PAR=15       rounds of BENCH_PAR_COUNT=100 containers run BENCH_PAR_JOBS=8 at a time
 #   BENCH_RSS=10       rounds of `run` under GNU time for the peak RSS
 #   BENCH_MEM_TRIES=2  runs per memory limit probed (all must succeed)
 #   BENCH_INSN=1       single-stepped runs counting instructions (husk, crun), 0 to skip
@@ -23,7 +23,7 @@ runs=${BENCH_N:-100}
 warmup=${BENCH_WARMUP:-5}
 step_runs=${BENCH_STEPS:-30}
 exec_runs=${BENCH_EXEC:-50}
-par_rounds=${BENCH_PAR:-7}
+par_rounds=${BENCH_PAR:-15}
 par_count=${BENCH_PAR_COUNT:-100}
 par_jobs=${BENCH_PAR_JOBS:-8}
 rss_runs=${BENCH_RSS:-10}

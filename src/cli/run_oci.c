@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "container/container.h"
 #include "container/forward.h"
+#include "container/state.h"
 #include "linux/intermediate.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -327,17 +328,37 @@ static int parse(struct run_oci *o, int argc, char **argv, bool *ret_help, struc
 }
 
 /*
- * As run_oci: stdout and stderr go to DIR/<id>.<local time>, so husk's messages, the hooks'
- * output and the container's (it inherits them) all land in that file.
+ * When this process started, in seconds since the epoch: its start in /proc/self/stat (clock
+ * ticks of CLOCK_BOOTTIME) plus where CLOCK_BOOTTIME's zero lies on the wall clock. A process keeps
+ * its start time across execve, so when husk executes itself again (selfprotect) both images name
+ * the same log file; the time of each call differed whenever a second boundary fell between them.
+ * The time of the call when /proc cannot tell.
+ */
+static time_t process_start_time(void)
+{
+        uint64_t ticks = husk_proc_start_time(getpid());
+        long hz = sysconf(_SC_CLK_TCK);
+        struct timespec real, boot;
+        if (ticks == 0 || hz <= 0 || clock_gettime(CLOCK_REALTIME, &real) < 0 ||
+            clock_gettime(CLOCK_BOOTTIME, &boot) < 0)
+                return time(NULL);
+        int64_t zero_ns = ((int64_t)real.tv_sec - boot.tv_sec) * 1000000000 + (real.tv_nsec - boot.tv_nsec);
+        int64_t start_ns = zero_ns + (int64_t)ticks * (1000000000 / hz);
+        return (time_t)(start_ns / 1000000000);
+}
+
+/*
+ * As run_oci: stdout and stderr go to DIR/<id>.<local time run_oci started>, so husk's messages,
+ * the hooks' output and the container's (it inherits them) all land in that file.
  */
 static int setup_log_dir(struct run_oci *o, struct husk_error **err)
 {
         if (mkdir(o->log_dir, 0755) < 0 && errno != EEXIST)
                 return husk_error_set(err, errno, "--log_dir: create `%s`", o->log_dir);
         char stamp[32];
-        time_t now = time(NULL);
+        time_t started = process_start_time();
         struct tm tm;
-        if (!localtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm) == 0)
+        if (!localtime_r(&started, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm) == 0)
                 return husk_error_set(err, EINVAL, "--log_dir: format the time");
         _cleanup_free_ char *path = NULL;
         if (asprintf(&path, "%s/%s.%s", o->log_dir, o->id, stamp) < 0)

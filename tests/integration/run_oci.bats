@@ -187,6 +187,31 @@ devpts_without_gid() {
 	[[ "$(cat "$logs/$ID-missing".*)" == *"level=error"*"does not exist"* ]]
 }
 
+@test "run_oci: the log file is named by the time the process started, which a re-exec of husk keeps" {
+	# Not a foreground run (a prestart hook), so husk re-executes itself from a protected view of its
+	# binary and sets the log up again. Both images must name the same file: the time of each call
+	# gave two files whenever a second boundary fell between them. The process starts 2.5 s before
+	# run_oci's code runs (exec keeps the start time), which tells a start-time name from a call-time one.
+	update_config '.hooks = {"prestart": [{"path": "/bin/true"}]}'
+	set_args true
+	logs=$TMP/logs
+	local t0
+	t0=$(date +%s)
+	run --separate-stderr bash -c 'sleep 2.5; exec "$@"' sh "$RUN_OCI" --root "$ROOT" -l "$logs" run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	files=("$logs"/*)
+	[ "${#files[@]}" -eq 1 ] || fail "log files: ${files[*]}"
+	[ "$(grep -c 'selfprotect: running from' "${files[0]}")" -eq 1 ] || fail "no re-exec of husk: $(cat "${files[0]}")"
+	local stamp
+	stamp=${files[0]##*/"$ID".}
+	# /proc counts the start in clock ticks (10 ms): the name may be a second before t0's
+	local t
+	for t in $((t0 - 1)) "$t0" $((t0 + 1)); do
+		[ "$stamp" != "$(date -d "@$t" +%Y%m%d-%H%M%S)" ] || return 0
+	done
+	fail "log file $stamp is not named by the start at $(date -d "@$t0" +%Y%m%d-%H%M%S)"
+}
+
 @test "run_oci: start leaves the container running; destroy is refused until kill stopped it" {
 	update_config '.hooks = {"poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "echo stopped >> '"$TMP"'/shared/poststop"]}]}'
 	set_args sleep 600

@@ -274,25 +274,22 @@ fi
 # vCPUs had work): it is part of the batch's wall time but not of any runtime's doing, and it is what makes the
 # wall time of one round differ from the next by up to half.
 clk_tck=$(getconf CLK_TCK)
-cpu_busy_ms() {
-	awk -v hz="$clk_tck" '$1 == "cpu" { printf "%d\n", ($2 + $3 + $4 + $7 + $8) * 1000 / hz; exit }' /proc/stat
-}
-cpu_steal_ms() {
-	awk -v hz="$clk_tck" '$1 == "cpu" { printf "%d\n", $9 * 1000 / hz; exit }' /proc/stat
+cpu_ms() { # the machine's busy and steal ms so far, on one line
+	awk -v hz="$clk_tck" '$1 == "cpu" { printf "%d %d\n", ($2 + $3 + $4 + $7 + $8) * 1000 / hz, $9 * 1000 / hz; exit }' /proc/stat
 }
 if [ "$par_rounds" -gt 0 ] && [ ${#names[@]} -gt 0 ]; then
 	log "parallel: $par_rounds rounds of $par_count containers, $par_jobs at a time"
 	seq "$par_count" >"$tmp/par.ids"
 	for ((round = 0; round < par_rounds; round++)); do
 		for name in $(shuffled "${names[@]}"); do
-			c0=$(cpu_busy_ms) s0=$(cpu_steal_ms)
+			read -r c0 s0 < <(cpu_ms)
 			timed "$tmp/par.$name" xargs -a "$tmp/par.ids" -P "$par_jobs" -I{} "${cmd[$name]}" \
 				--root "$state/root-$name" run --bundle "$tmp/bundle" "par$round-{}" ||
 				echo "bench: parallel round $round of $name failed" >&2
-			s1=$(cpu_steal_ms)
+			read -r _ s1 < <(cpu_ms)
 			echo $((s1 - s0)) >>"$tmp/parsteal.$name"
 			sleep 0.3
-			c1=$(cpu_busy_ms)
+			read -r c1 _ < <(cpu_ms)
 			awk -v a="$c0" -v b="$c1" -v n="$par_count" 'BEGIN { printf "%.2f\n", (b - a) / n }' >>"$tmp/parcpu.$name"
 		done
 	done

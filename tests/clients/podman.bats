@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # podman (through conmon) drives husk: run, exec, stop, rm, tty, resources, user, caps, read-only rootfs,
-# network none, logs, inspect, pause/unpause, restart.
+# network none, logs, inspect, pause/unpause, restart, a pod sharing namespaces, checkpoint/restore.
 #
 # podman's storage, run root, tmpdir, events log and locks live under $CTMP; its containers.conf ($CONTAINERS_CONF)
 # is docs/podman.md's snippet plus what a throwaway test store needs. The image is imported offline from the busybox
@@ -102,6 +102,7 @@ teardown() {
 remove_all_containers() {
 	local id
 	[ -n "${PODMAN:-}" ] || return 0
+	$PODMAN pod rm -af -t 0 >/dev/null 2>&1 || true
 	for id in $($PODMAN ps -aq --no-trunc 2>/dev/null); do
 		$PODMAN rm -f -t 0 "$id" >/dev/null 2>&1 || true
 		"$HUSK" delete --force "$id" >/dev/null 2>&1 || true
@@ -331,6 +332,48 @@ file_is_not() {
 	[ "$("$HUSK" state "$id" | jq .pid)" = "$pid2" ]
 	run pm logs again
 	[ "$(grep -c started <<<"$output")" = 2 ] || fail "expected two starts in the log"
+}
+
+# A pod is how podman (and a Kubernetes node) shares namespaces: its infra container makes them, and each member's
+# config.json names them by path (/proc/INFRA/ns/...), which husk joins with setns.
+@test "podman: a pod's members join the infra container's network, IPC and UTS namespaces by path" {
+	# A pause image of our own (podman's default one is built with catatonit, which is not installed).
+	pm import --change 'ENTRYPOINT ["sleep", "600"]' "$CTMP/rootfs.tar" localhost/husk-pause:test >/dev/null 2>&1
+	run pm pod create --name pod1 --cgroup-parent "$CGROUP_PARENT" --infra-image localhost/husk-pause:test \
+		--share net,ipc,uts --hostname podhost --network none
+	assert_status 0
+	run pm_run -d --pod pod1 --name member "$IMAGE" sleep 600
+	assert_status 0
+	local member_id=$output infra infra_pid member_pid ns
+	infra=$(pm pod inspect --format '{{.InfraContainerID}}' pod1)
+	infra_pid=$(inspect "$infra" '{{.State.Pid}}')
+	member_pid=$(inspect member '{{.State.Pid}}')
+	[ "$("$HUSK" state "$member_id" | jq .pid)" = "$member_pid" ] || fail "podman and husk disagree on the pid"
+	for ns in net ipc uts; do
+		[ "$(readlink "/proc/$member_pid/ns/$ns")" = "$(readlink "/proc/$infra_pid/ns/$ns")" ] ||
+			fail "the member is not in the infra container's $ns namespace"
+		[ "$(readlink "/proc/$member_pid/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ] ||
+			fail "the pod's $ns namespace is the host's"
+	done
+	# Not shared: each container has a PID namespace of its own.
+	[ "$(readlink "/proc/$member_pid/ns/pid")" != "$(readlink "/proc/$infra_pid/ns/pid")" ] ||
+		fail "the member shares the infra container's PID namespace, which the pod does not share"
+	run pm exec member hostname
+	[ "$output" = podhost ] || fail "hostname in the pod: $output"
+	# A POSIX message queue one member makes, another member sees: /dev/mqueue shows the IPC namespace that was
+	# current when husk mounted it, so husk joined the pod's before it mounted.
+	run pm exec member touch /dev/mqueue/husk-pod-q
+	assert_status 0
+	run pm_run --rm --pod pod1 "$IMAGE" ls /dev/mqueue
+	assert_status 0
+	[ "$output" = husk-pod-q ] || fail "the second member does not see the first one's message queue: $output"
+
+	run pm pod rm -f -t 0 pod1
+	assert_status 0
+	run "$HUSK" state "$member_id"
+	[ "$status" -ne 0 ] || fail "husk still has the member after pod rm"
+	run "$HUSK" state "$infra"
+	[ "$status" -ne 0 ] || fail "husk still has the infra container after pod rm"
 }
 
 # Has container ckpt counted to $1 in /tmp/count?

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # podman (through conmon) drives husk: run, exec, stop, rm, tty, resources, user, caps, read-only rootfs,
-# network none, logs, inspect, pause/unpause, restart, a pod sharing namespaces, checkpoint/restore.
+# network none, logs, inspect, pause/unpause, restart, a pod sharing namespaces, --device, checkpoint/restore.
 #
 # podman's storage, run root, tmpdir, events log and locks live under $CTMP; its containers.conf ($CONTAINERS_CONF)
 # is docs/podman.md's snippet plus what a throwaway test store needs. The image is imported offline from the busybox
@@ -240,6 +240,17 @@ inspect() {
 	run pm_run --rm "$IMAGE" sh -c 'touch /tmp/f && chown 65534 /tmp/f && echo chowned'
 	assert_status 0
 	assert_output_contains chowned
+}
+
+# podman 4.3 writes the host node's whole st_mode as the device's fileMode (S_IFCHR | 0666 = 8630).
+@test "podman: --device adds the host's device node under another name" {
+	run pm_run --rm --device /dev/null:/dev/hostnull "$IMAGE" sh -c 'checker stat /dev/hostnull; echo hi >/dev/hostnull && echo written'
+	assert_status 0
+	assert_output_contains "type=char"
+	assert_output_contains "major=1"
+	assert_output_contains "minor=3"
+	assert_output_contains "mode=0666"
+	assert_output_contains "written"
 }
 
 @test "podman: --read-only makes the root read-only, /tmp stays writable" {

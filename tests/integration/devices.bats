@@ -63,6 +63,22 @@ teardown() { husk_teardown; }
 	[ "$(kv mode "$loop")" = 0600 ]
 }
 
+# podman 4 writes the host node's st_mode as fileMode (S_IFCHR | 0660 = 8624); a Go program may write
+# os.FileMode (ModeDevice | 0600 = 67109248). runc and crun take both: only the permission bits make the mode.
+@test "devices: fileMode with the file type bits of st_mode or of Go's os.FileMode" {
+	update_config '.linux.devices = [
+		{"path": "/dev/stnull", "type": "c", "major": 1, "minor": 3, "fileMode": 8624},
+		{"path": "/dev/goloop", "type": "b", "major": 7, "minor": 0, "fileMode": 67109248}]'
+	container_run sh -c 'echo "== stnull"; checker stat /dev/stnull; echo "== goloop"; checker stat /dev/goloop'
+	assert_status 0
+	null=$(printf '%s\n' "$output" | sed -n '/^== stnull$/,/^== goloop$/p')
+	loop=$(printf '%s\n' "$output" | sed -n '/^== goloop$/,$p')
+	[ "$(kv type "$null")" = char ]
+	[ "$(kv mode "$null")" = 0660 ]
+	[ "$(kv type "$loop")" = block ]
+	[ "$(kv mode "$loop")" = 0600 ]
+}
+
 @test "devices: a linux.devices entry in a subdirectory of /dev" {
 	update_config '.linux.devices = [{"path": "/dev/sub/dir/null2", "type": "c", "major": 1, "minor": 3, "fileMode": 438}]'
 	container_run checker stat /dev/sub/dir/null2

@@ -1,9 +1,11 @@
 /* The linux object: namespaces, id maps, devices, timeOffsets, netDevices, sysctl, masked and read-only
  * paths, rootfs propagation, intelRdt, personality and memoryPolicy (resources and seccomp have files of their own). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
 
 #include "spec/parse.h"
 #include "util/cleanup.h"
@@ -158,6 +160,28 @@ static int parse_time_offsets(const struct json_reader *r, const struct json_pat
         return 0;
 }
 
+static const char *file_type_name(mode_t fmt)
+{
+        switch (fmt) {
+        case S_IFBLK:
+                return "block device";
+        case S_IFCHR:
+                return "character device";
+        case S_IFIFO:
+                return "fifo";
+        case S_IFDIR:
+                return "directory";
+        case S_IFREG:
+                return "regular file";
+        case S_IFLNK:
+                return "symbolic link";
+        case S_IFSOCK:
+                return "socket";
+        default:
+                return "file of no known type";
+        }
+}
+
 static int parse_device(const struct json_reader *r, const struct json_path *path, const json_t *v,
                         struct husk_device *dev)
 {
@@ -185,10 +209,19 @@ static int parse_device(const struct json_reader *r, const struct json_path *pat
         if (!JSON_TRY_GET(json_get_i64(r, path, v, "minor", 0, DEVICE_MINOR_MAX, &dev->minor)) && needs_number)
                 return json_fail_missing(r, path, "minor");
 
+        /* The permission bits make the node's mode. Generators also send the file type: podman 4 the host node's
+         * st_mode (S_IFCHR | 0666), a Go program os.FileMode's type bits (above bit 16), both of which runc and
+         * crun take. `type` says what to make; a file type in the S_IFMT bits that says otherwise is refused. */
         uint64_t mode;
-        if (JSON_TRY_GET(json_get_u64(r, path, v, "fileMode", 07777, &mode))) {
+        if (JSON_TRY_GET(json_get_u64(r, path, v, "fileMode", UINT32_MAX, &mode))) {
+                mode_t fmt = (mode_t)mode & S_IFMT;
+                if (fmt != 0 && fmt != (dev->type == 'b' ? S_IFBLK : dev->type == 'p' ? S_IFIFO : S_IFCHR)) {
+                        struct json_path p = JSON_PATH_KEY(path, "fileMode");
+                        return json_fail(r, &p, "%" PRIu64 " (0%" PRIo64 ") is the mode of a %s, not of type \"%c\"",
+                                         mode, mode, file_type_name(fmt), dev->type);
+                }
                 dev->has_file_mode = true;
-                dev->file_mode = (mode_t)mode;
+                dev->file_mode = (mode_t)mode & 07777;
         }
         uint32_t id;
         if (JSON_TRY_GET(json_get_u32(r, path, v, "uid", &id))) {

@@ -234,8 +234,9 @@ static void test_full_linux(void **state)
         assert_int_equal(l->devices[2].type, 'u');
         assert_int_equal(l->devices[2].major, 4095);
         assert_int_equal(l->devices[2].minor, 1048575);
-        assert_int_equal(l->devices[2].file_mode, 07777);
+        assert_int_equal(l->devices[2].file_mode, 07777); /* of Go's os.FileMode 0x4200000 | 07777 */
         assert_int_equal(l->devices[3].type, 'p');
+        assert_int_equal(l->devices[3].file_mode, 0644); /* of S_IFIFO | 0644, a node's st_mode */
 
         assert_int_equal(l->net_devices_len, 2);
         assert_string_equal(l->net_devices[0].host_name, "eth1");

@@ -28,6 +28,20 @@ expect_config_error() {
 	expect_config_error 'process.rlimits[1].type: unknown rlimit "RLIMIT_FOO"'
 }
 
+# Both refuse masked paths without a mount namespace; husk refuses mounts too (below), runc would make them in
+# the caller's mount namespace and leave them there.
+@test "config: without a mount namespace, linux.maskedPaths is refused" {
+	update_config '.linux.namespaces |= map(select(.type != "mount")) | .mounts = []'
+	expect_config_error 'linux.maskedPaths: needs a mount namespace, and linux.namespaces has none'
+}
+
+@test "config: without a mount namespace, mounts are refused rather than made in the host's mount namespace" {
+	husk_only "runc mounts into its caller's mount namespace"
+	update_config '.linux.namespaces |= map(select(.type != "mount")) | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+	expect_config_error 'mounts: needs a mount namespace, and linux.namespaces has none'
+	[ "$(findmnt -rn -o TARGET | grep -c "^$BUNDLE")" = 0 ] || fail "mounts left under the bundle"
+}
+
 @test "config: unknown namespace type" {
 	update_config '.linux.namespaces[0].type = "foo"'
 	expect_config_error 'linux.namespaces[0].type: unknown namespace type "foo"'

@@ -48,6 +48,26 @@ has_time_ns() {
 	done
 }
 
+# Without a mount namespace the process is chrooted into the rootfs; what needs no mount still happens:
+# sysctls (through the host's /proc, which shows the init's own namespaces) and a missing cwd made.
+@test "namespaces: without a mount namespace the process runs chrooted in the rootfs, with its sysctls and cwd" {
+	skip_on_runc "applies sysctls through the container's /proc, which has nothing mounted here"
+	update_config '.linux.namespaces |= map(select(.type != "mount")) | .mounts = [] | .linux.maskedPaths = [] |
+		.linux.readonlyPaths = [] | .root.readonly = false | .process.cwd = "/made/here" |
+		.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	set_args sh -c 'pwd; sleep 600'
+	husk_run_detached
+	local pid
+	pid=$(container_pid)
+	retry 100 0.05 grep -q /made/here "$TMP/$ID.out" || fail "pwd: $(cat "$TMP/$ID.out" "$TMP/$ID.err")"
+	[ "$(readlink "/proc/$pid/root")" = "$(cd "$BUNDLE/rootfs" && pwd -P)" ] || fail "root: $(readlink "/proc/$pid/root")"
+	[ -d "$BUNDLE/rootfs/made/here" ] || fail "cwd not made in the rootfs"
+	[ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ] || fail "a mount namespace of its own"
+	own_net_ns "$pid" || fail "the host's network namespace"
+	[ "$(nsenter -t "$pid" -n cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "sysctl not applied"
+	[ "$(findmnt -rn -o TARGET | grep -c "^$BUNDLE")" = 0 ] || fail "mounts under the bundle"
+}
+
 @test "namespaces: pid namespace makes the process pid 1" {
 	container_run sh -c 'echo pid=$$'
 	assert_status 0

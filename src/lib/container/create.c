@@ -473,6 +473,27 @@ static int check_terminal_options(struct husk_launch *l, struct husk_error **err
         return 0;
 }
 
+/*
+ * Without a mount namespace the init chroots into the rootfs and mounts nothing: mounts made there would
+ * be the host's, and nothing would remove them. What needs a mount is refused rather than left undone.
+ */
+static int check_mount_namespace(const struct husk_spec *spec, struct husk_error **err)
+{
+        if (husk_spec_namespace(spec, HUSK_NS_MOUNT))
+                return 0;
+        const struct husk_linux *lx = &spec->linux_;
+        const char *field = spec->mounts_len                              ? "mounts"
+                            : lx->masked_paths && lx->masked_paths[0]     ? "linux.maskedPaths"
+                            : lx->readonly_paths && lx->readonly_paths[0] ? "linux.readonlyPaths"
+                            : lx->devices_len                             ? "linux.devices"
+                            : lx->has_rootfs_propagation                  ? "linux.rootfsPropagation"
+                            : spec->root.readonly                         ? "root.readonly"
+                                                                          : NULL;
+        if (!field)
+                return 0;
+        return husk_error_set(err, 0, "config.json: %s: needs a mount namespace, and linux.namespaces has none", field);
+}
+
 /* What the parent does for the init before releasing it: network devices, Intel RDT. */
 static int setup_from_parent(struct husk_launch *l, struct husk_error **err)
 {
@@ -634,6 +655,9 @@ int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
         if (r < 0)
                 return r;
         r = check_terminal_options(l, err);
+        if (r < 0)
+                return r;
+        r = check_mount_namespace(l->spec, err);
         if (r < 0)
                 return r;
         r = husk_launch_systemd_plan(l, err);

@@ -135,9 +135,15 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
         if (r < 0)
                 return r;
         if (!mount_ns) {
+                /* create.c refused what would need a mount. The host's /proc/sys shows our namespaces. */
+                r = husk_sysctl_apply(&spec->linux_.sysctl, l->ns.has[HUSK_NS_NETWORK], l->ns.has[HUSK_NS_IPC],
+                                      l->ns.has[HUSK_NS_UTS], err);
+                if (r < 0)
+                        return r;
                 if (chroot(l->rootfs) < 0 || chdir("/") < 0)
                         return husk_error_set(err, errno, "chroot `%s`", l->rootfs);
-                return 0;
+                r = setup_terminal(l, err);
+                return r < 0 ? r : ensure_cwd(&spec->process, err);
         }
         r = husk_rootfs_enter(&cfg, err);
         if (r < 0)

@@ -78,3 +78,5 @@ int cli_criu_hook(struct cli_global *g, int argc, char **argv, struct husk_error
 
 /* Exit status a command wants (run returns the container's); set by the command. */
 extern int cli_exit_status;
+/* husk's exit status when the command fails (1, but for exec). */
+extern int cli_failure_status;

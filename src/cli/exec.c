@@ -92,6 +92,8 @@ int cli_exec(struct cli_global *g, int argc, char **argv, struct husk_error **er
         o.env = env.items;
         o.caps = caps.items;
         o.cgroups = cgroups.items;
+        /* As runc and crun do: a process that could not be run exits 255, a status processes seldom use. */
+        cli_failure_status = 255;
         int status = 0;
         r = husk_container_exec(&g->rt, argv[0], &o, &status, err);
         if (r < 0)

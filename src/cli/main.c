@@ -14,6 +14,7 @@
 #include "util/log.h"
 
 int cli_exit_status = 0;
+int cli_failure_status = 1;
 
 static const struct {
         const char *name;
@@ -162,7 +163,7 @@ int main(int argc, char **argv)
                         husk_log(HUSK_LOG_ERROR, "%s", msg ? msg : "error");
                 fprintf(stderr, "husk: %s\n", msg ? msg : "error");
                 husk_error_free(err);
-                return 1;
+                return cli_failure_status;
         }
         fflush(stdout);
         return cli_exit_status;

@@ -526,6 +526,11 @@ subreaper_sequence() {
 		[ "$status" -eq 5 ] || fail "$name: exec exit status $status"
 		run rt "$name" exec "$id" sh -c 'kill -9 $$'
 		[ "$status" -eq 137 ] || fail "$name: exec killed by SIGKILL: $status"
+		# An exec that cannot run its process exits 255, not a status the process could have given.
+		run rt "$name" exec "$id" /nonexistent
+		[ "$status" -eq 255 ] || fail "$name: exec of a missing program: $status"
+		run rt "$name" exec "nope-$id" true
+		[ "$status" -eq 255 ] || fail "$name: exec in a missing container: $status"
 		run rt "$name" state "nope-$id"
 		[ "$status" -eq 1 ] || fail "$name: state of a missing container: $status"
 	done

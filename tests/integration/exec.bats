@@ -327,6 +327,12 @@ init_cgroup_dirs() {
 		assert_status 0
 		echo "$output" | grep -q ':memory:.*/other$' || fail "memory is not in other: $output"
 		echo "$output" | grep -q ':pids:.*/sub$' || fail "pids is not in sub: $output"
+		# "/" is the container's cgroup itself (runc takes it too)
+		run husk exec --cgroup sub --cgroup memory:/ "$ID" cat /proc/self/cgroup </dev/null
+		assert_status 0
+		[ "$(grep ':memory:' <<<"$output")" = "$(grep ':memory:' "/proc/$INIT_PID/cgroup")" ] ||
+			fail "memory is not the container's cgroup: $output"
+		echo "$output" | grep -q ':pids:.*/sub$' || fail "pids is not in sub: $output"
 	fi
 	run husk exec --cgroup missing "$ID" touch /tmp/ran </dev/null
 	[ "$status" -ne 0 ] || fail "a sub-cgroup that does not exist was accepted"

@@ -818,9 +818,9 @@ int husk_cgroup_enter_sub(struct husk_cgroup *cg, pid_t pid, char *const *subs, 
                 }
                 int fd = h->fd;
                 _cleanup_close_ int sub_fd = -1;
+                while (sub && *sub == '/') /* "/" is the container's cgroup itself */
+                        sub++;
                 if (sub && *sub) {
-                        while (*sub == '/')
-                                sub++;
                         struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
                                                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
                         sub_fd = (int)syscall(SYS_openat2, h->fd, sub, &how, sizeof(how));

@@ -1,4 +1,4 @@
-/* Signal names and numbers as `kill` accepts them: KILL, SIGKILL, 9, RTMIN+3. */
+/* Signal names and numbers as `kill` accepts them: KILL, SIGKILL, 9, RTMIN+3, and 0 (no signal, a check). */
 #include "cli.h"
 
 #include <ctype.h>
@@ -38,7 +38,8 @@ int cli_parse_signal(const char *text, struct husk_error **err)
 {
         int n;
         if (isdigit((unsigned char)text[0])) {
-                if (parse_number(text, &n) == 0 && n > 0 && n < NSIG)
+                /* 0 as in kill(2): only whether the init is there (runc and crun take it) */
+                if (parse_number(text, &n) == 0 && n < NSIG)
                         return n;
                 return husk_error_set(err, 0, "kill: invalid signal `%s`", text);
         }

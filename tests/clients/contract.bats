@@ -308,7 +308,7 @@ assert_bare_pid_file() {
 	assert_output_contains "not running"
 }
 
-@test "contract: kill ID 9 and kill ID 15 take signal numbers, kill --all reaches every process" {
+@test "contract: kill ID 9, 15 and 0 take signal numbers, kill --all reaches every process" {
 	local name id
 	for name in "${RUNTIMES[@]}"; do
 		id=$(cid "$name")
@@ -321,9 +321,15 @@ assert_bare_pid_file() {
 
 		update_sleeper_args "$name" sleep 1000
 		rt_start_sleeper "$name"
+		# Signal 0 only asks whether the container's init is there.
+		run rt "$name" kill "$id" 0
+		assert_status 0
+		[ "$(rt "$name" state "$id" | jq -r .status)" = running ] || fail "$name: signal 0 stopped the container"
 		run rt "$name" kill "$id" 9
 		assert_status 0
 		retry 100 0.05 status_is "$name" "$id" stopped
+		run rt "$name" kill "$id" 0
+		[ "$status" -ne 0 ] || fail "$name: signal 0 to a stopped container succeeded"
 		rt "$name" delete "$id"
 
 		# --all with a shared pid namespace (no pid ns of its own): every process gets the signal.

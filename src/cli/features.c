@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cgroup/cgroup.h"
+#include "husk-commit.h"
 #include "husk-config.h"
 #include "spec/spec.h"
 #include "util/cleanup.h"

@@ -8,6 +8,7 @@
 #include "cgroup_commands.h"
 #include "check.h"
 #include "cli.h"
+#include "husk-commit.h"
 #include "husk-config.h"
 #include "run_oci.h"
 #include "util/cleanup.h"

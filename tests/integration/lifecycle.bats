@@ -362,6 +362,12 @@ teardown() { husk_teardown; }
 	[[ "${lines[0]}" =~ ^husk\ version\ [0-9]+\.[0-9]+\.[0-9]+ ]]
 	[[ "${lines[1]}" =~ ^commit:\ [0-9a-z]+ ]]
 	[[ "${lines[2]}" =~ ^spec:\ 1\.2\. ]]
+	# A husk built in this checkout names the commit checked out at its build, not at meson's configure.
+	local repo head
+	repo=$(git -C "$BATS_TEST_DIRNAME" rev-parse --show-toplevel 2>/dev/null) || return 0
+	[[ "$HUSK" == "$repo"/* ]] || return 0
+	head=$(git -C "$repo" rev-parse --short HEAD)
+	[ "${lines[1]}" = "commit: $head" ] || fail "${lines[1]}, but the checkout is at $head"
 }
 
 @test "--help: lists the subcommands and exits 0" {

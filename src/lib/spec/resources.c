@@ -156,9 +156,10 @@ static int parse_pids(const struct json_reader *r, const struct json_path *paren
         if (!JSON_TRY_GET(json_get_object(r, parent, obj, "pids", &v)))
                 return 0;
         struct json_path path = JSON_PATH_KEY(parent, "pids");
-        if (!JSON_TRY_GET(json_get_i64(r, &path, v, "limit", INT64_MIN, INT64_MAX, &res->pids_limit)))
-                return json_fail_missing(r, &path, "limit");
-        res->has_pids_limit = true;
+        /* REQUIRED up to runtime-spec 1.2, optional since 1.3; runc and crun take an empty pids object as
+         * nothing to set. */
+        if (JSON_TRY_GET(json_get_i64(r, &path, v, "limit", INT64_MIN, INT64_MAX, &res->pids_limit)))
+                res->has_pids_limit = true;
         return 0;
 }
 

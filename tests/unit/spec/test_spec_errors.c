@@ -277,7 +277,6 @@ static const struct error_case cases[] = {
     {RES("'cpu':{'idle':'x'}"), "linux.resources.cpu.idle: expected an integer, got a string"},
     {RES("'cpu':{'realtimePeriod':-1}"), "linux.resources.cpu.realtimePeriod: -1 is out of range " U64_RANGE},
     {RES("'cpu':{'burst':true}"), "linux.resources.cpu.burst: expected an integer, got a boolean"},
-    {RES("'pids':{}"), "linux.resources.pids.limit: missing required field"},
     {RES("'pids':{'limit':'max'}"), "linux.resources.pids.limit: expected an integer, got a string"},
     {RES("'blockIO':{'weight':65536}"), "linux.resources.blockIO.weight: 65536 is out of range (0..65535)"},
     {RES("'blockIO':{'leafWeight':-1}"), "linux.resources.blockIO.leafWeight: -1 is out of range (0..65535)"},

@@ -858,6 +858,12 @@ static void test_resources_parse(void **state)
         husk_resources_freep(&r);
         assert_null(r);
 
+        /* pids.limit is optional since runtime-spec 1.3: an empty pids object sets nothing */
+        text = "{\"pids\":{}}";
+        assert_int_equal(husk_resources_parse(text, strlen(text), NULL, &r, &err), 0);
+        assert_false(r->has_pids_limit);
+        husk_resources_freep(&r);
+
         text = "{\"memory\":{\"limit\":\"1\"}}";
         assert_int_equal(husk_resources_parse(text, strlen(text), NULL, &r, &err), -EINVAL);
         assert_string_equal(err->msg, "resources.json: memory.limit: expected an integer, got a string");

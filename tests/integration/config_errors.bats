@@ -42,6 +42,14 @@ expect_config_error() {
 	[ "$(findmnt -rn -o TARGET | grep -c "^$BUNDLE")" = 0 ] || fail "mounts left under the bundle"
 }
 
+# (uid_t)-1 is "leave unchanged" to setresuid(): taken, it would leave the process running as root (as crun does).
+@test "config: uid and gid 4294967295 are refused, not left to run the process as root" {
+	update_config '.process.user.uid = 4294967295'
+	expect_config_error 'process.user.uid: 4294967295 is out of range (0..4294967294)'
+	update_config '.process.user.uid = 1000 | .process.user.gid = 4294967295'
+	expect_config_error 'process.user.gid: 4294967295 is out of range (0..4294967294)'
+}
+
 @test "config: unknown namespace type" {
 	update_config '.linux.namespaces[0].type = "foo"'
 	expect_config_error 'linux.namespaces[0].type: unknown namespace type "foo"'

@@ -223,14 +223,14 @@ static int parse_device(const struct json_reader *r, const struct json_path *pat
                 dev->has_file_mode = true;
                 dev->file_mode = (mode_t)mode & 07777;
         }
-        uint32_t id;
-        if (JSON_TRY_GET(json_get_u32(r, path, v, "uid", &id))) {
+        uint64_t id;
+        if (JSON_TRY_GET(json_get_u64(r, path, v, "uid", HUSK_ID_MAX, &id))) {
                 dev->has_uid = true;
-                dev->uid = id;
+                dev->uid = (uid_t)id;
         }
-        if (JSON_TRY_GET(json_get_u32(r, path, v, "gid", &id))) {
+        if (JSON_TRY_GET(json_get_u64(r, path, v, "gid", HUSK_ID_MAX, &id))) {
                 dev->has_gid = true;
-                dev->gid = id;
+                dev->gid = (gid_t)id;
         }
         return 0;
 }

@@ -71,11 +71,12 @@ static int parse_user(const struct json_reader *r, const struct json_path *paren
         if (!JSON_TRY_GET(json_get_object(r, parent, obj, "user", &v)))
                 return 0;
         struct json_path path = JSON_PATH_KEY(parent, "user");
-        uint32_t id;
-        if (JSON_TRY_GET(json_get_u32(r, &path, v, "uid", &id)))
-                user->uid = id;
-        if (JSON_TRY_GET(json_get_u32(r, &path, v, "gid", &id)))
-                user->gid = id;
+        /* Up to 4294967294: (uid_t)-1 is "leave unchanged" to setresuid(), so the process would stay root. */
+        uint64_t id;
+        if (JSON_TRY_GET(json_get_u64(r, &path, v, "uid", HUSK_ID_MAX, &id)))
+                user->uid = (uid_t)id;
+        if (JSON_TRY_GET(json_get_u64(r, &path, v, "gid", HUSK_ID_MAX, &id)))
+                user->gid = (gid_t)id;
         uint64_t umask_value;
         if (JSON_TRY_GET(json_get_u64(r, &path, v, "umask", 0777, &umask_value))) {
                 user->has_umask = true;
@@ -88,7 +89,7 @@ static int parse_user(const struct json_reader *r, const struct json_path *paren
                 for (size_t i = 0; i < n; i++) {
                         struct json_path p = JSON_PATH_INDEX(&gids_path, i);
                         uint64_t gid;
-                        JSON_TRY(json_read_u64(r, &p, json_array_get(gids, i), UINT32_MAX, &gid));
+                        JSON_TRY(json_read_u64(r, &p, json_array_get(gids, i), HUSK_ID_MAX, &gid));
                         user->additional_gids[i] = (gid_t)gid;
                         user->additional_gids_len = i + 1;
                 }

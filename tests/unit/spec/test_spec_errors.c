@@ -21,6 +21,8 @@
 
 #define U64_RANGE "(0..18446744073709551615)"
 #define U32_RANGE "(0..4294967295)"
+/* uids and gids: (uid_t)-1 is "unchanged" to the kernel */
+#define ID_RANGE "(0..4294967294)"
 #define I64_RANGE "(-9223372036854775808..9223372036854775807)"
 
 struct error_case {
@@ -62,12 +64,15 @@ static const struct error_case cases[] = {
     {PROC("'consoleSize':{'width':1}"), "process.consoleSize.height: missing required field"},
     {PROC("'consoleSize':{'height':65536,'width':1}"), "process.consoleSize.height: 65536 is out of range (0..65535)"},
     {PROC("'consoleSize':[]"), "process.consoleSize: expected an object, got an array"},
-    {PROC("'user':{'uid':-1}"), "process.user.uid: -1 is out of range " U32_RANGE},
-    {PROC("'user':{'uid':4294967296}"), "process.user.uid: 4294967296 is out of range " U32_RANGE},
+    {PROC("'user':{'uid':-1}"), "process.user.uid: -1 is out of range " ID_RANGE},
+    {PROC("'user':{'uid':4294967295}"), "process.user.uid: 4294967295 is out of range " ID_RANGE},
+    {PROC("'user':{'gid':4294967295}"), "process.user.gid: 4294967295 is out of range " ID_RANGE},
     {PROC("'user':{'gid':1.0}"), "process.user.gid: expected an integer, got a fractional number"},
     {PROC("'user':{'gid':'0'}"), "process.user.gid: expected an integer, got a string"},
     {PROC("'user':{'umask':512}"), "process.user.umask: 512 is out of range (0..511)"},
-    {PROC("'user':{'additionalGids':[1,-2]}"), "process.user.additionalGids[1]: -2 is out of range " U32_RANGE},
+    {PROC("'user':{'additionalGids':[1,-2]}"), "process.user.additionalGids[1]: -2 is out of range " ID_RANGE},
+    {PROC("'user':{'additionalGids':[4294967295]}"),
+     "process.user.additionalGids[0]: 4294967295 is out of range " ID_RANGE},
     {PROC("'user':{'additionalGids':{}}"), "process.user.additionalGids: expected an array, got an object"},
     {PROC("'user':{'username':1}"), "process.user.username: expected a string, got an integer"},
     {PROC("'user':1"), "process.user: expected an object, got an integer"},
@@ -206,8 +211,8 @@ static const struct error_case cases[] = {
     {DEV("'fileMode':25014"), "linux.devices[0].fileMode: 25014 (060666) is the mode of a block device, not of type 'c'"},
     {DEV("'fileMode':-1"), "linux.devices[0].fileMode: -1 is out of range " U32_RANGE},
     {DEV("'fileMode':4294967296"), "linux.devices[0].fileMode: 4294967296 is out of range " U32_RANGE},
-    {DEV("'uid':-1"), "linux.devices[0].uid: -1 is out of range " U32_RANGE},
-    {DEV("'gid':4294967296"), "linux.devices[0].gid: 4294967296 is out of range " U32_RANGE},
+    {DEV("'uid':-1"), "linux.devices[0].uid: -1 is out of range " ID_RANGE},
+    {DEV("'gid':4294967295"), "linux.devices[0].gid: 4294967295 is out of range " ID_RANGE},
     {LINUX("'netDevices':{'eth0':{'name':'a/b'}}"), "linux.netDevices['eth0'].name: invalid network device name 'a/b'"},
     {LINUX("'netDevices':{'eth0':{'name':'a b'}}"), "linux.netDevices['eth0'].name: invalid network device name 'a b'"},
     {LINUX("'netDevices':{'this-name-is-too-long':{}}"),

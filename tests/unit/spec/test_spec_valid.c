@@ -58,7 +58,7 @@ static void test_full_process(void **state)
         assert_int_equal(p->user.umask, 022);
         assert_int_equal(p->user.additional_gids_len, 2);
         assert_int_equal(p->user.additional_gids[0], 5);
-        assert_int_equal(p->user.additional_gids[1], 4294967295u);
+        assert_int_equal(p->user.additional_gids[1], 4294967294u);
         assert_string_equal(p->user.username, "u");
         assert_int_equal(strv_len(p->args), 3);
         assert_string_equal(p->args[2], "echo \"hi\"");
@@ -563,7 +563,7 @@ static void test_big_integers(void **state)
         parse_fails("{\"ociVersion\":\"1.0.0\",\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],\"user\":{\"uid\":"
                     "123456789012345678901234567890123456789012345678901234567890}}}",
                     "config.json: process.user.uid: 12345678901234567890123456789012345678901234... is out of range "
-                    "(0..4294967295)");
+                    "(0..4294967294)");
         /* a big literal where a string belongs */
         parse_fails("{\"ociVersion\":\"1.0.0\",\"hostname\":99999999999999999999}",
                     "config.json: hostname: expected a string, got an integer");

@@ -20,7 +20,7 @@ static int parse_gids(const char *text, gid_t **ret, size_t *ret_len, struct hus
                 errno = 0;
                 unsigned long v = strtoul(tok, &end, 10);
                 gid_t *grown = realloc(gids, (n + 1) * sizeof(gid_t));
-                if (!grown || errno || *end || end == tok || v > UINT32_MAX - 1) {
+                if (!grown || errno || *end || end == tok || v > HUSK_ID_MAX) {
                         free(grown ? grown : gids);
                         return husk_error_set(err, 0, "exec --additional-gids: invalid gid `%s`", tok);
                 }

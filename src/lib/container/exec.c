@@ -113,13 +113,13 @@ static int parse_user(const char *text, struct husk_user *user, struct husk_erro
         char *end;
         errno = 0;
         unsigned long uid = strtoul(text, &end, 10);
-        if (errno || end == text || (*end && *end != ':') || uid > UINT32_MAX - 1)
+        if (errno || end == text || (*end && *end != ':') || uid > HUSK_ID_MAX)
                 return husk_error_set(err, 0, "exec --user: `%s` is not UID[:GID]", text);
         user->uid = (uid_t)uid;
         if (*end == ':') {
                 const char *g = end + 1;
                 unsigned long gid = strtoul(g, &end, 10);
-                if (errno || end == g || *end || gid > UINT32_MAX - 1)
+                if (errno || end == g || *end || gid > HUSK_ID_MAX)
                         return husk_error_set(err, 0, "exec --user: `%s` is not UID[:GID]", text);
                 user->gid = (gid_t)gid;
         }

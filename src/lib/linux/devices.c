@@ -36,18 +36,6 @@ static const struct {
     {"stderr", "/proc/self/fd/2"},
 };
 
-static mode_t device_kind(char type)
-{
-        switch (type) {
-        case 'b':
-                return S_IFBLK;
-        case 'p':
-                return S_IFIFO;
-        default:
-                return S_IFCHR; /* 'c' and 'u' */
-        }
-}
-
 /*
  * The object named `name` in dir_fd to bind onto: a file or node already there (which the
  * runtime may have made for a mapped root that cannot create it in the rootfs's /dev), or a new
@@ -117,7 +105,7 @@ static int make_node(int dir_fd, const char *name, mode_t mode, dev_t dev, bool 
 
 static int create_device(const struct husk_device *d, int dir_fd, const char *name, bool bind, bool replace)
 {
-        mode_t kind = device_kind(d->type);
+        mode_t kind = husk_device_kind(d->type);
         mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
         dev_t dev = kind == S_IFIFO ? 0 : makedev((unsigned)d->major, (unsigned)d->minor);
         int r = bind ? -EPERM : make_node(dir_fd, name, kind | perm, dev, replace);

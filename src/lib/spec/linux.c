@@ -215,7 +215,7 @@ static int parse_device(const struct json_reader *r, const struct json_path *pat
         uint64_t mode;
         if (JSON_TRY_GET(json_get_u64(r, path, v, "fileMode", UINT32_MAX, &mode))) {
                 mode_t fmt = (mode_t)mode & S_IFMT;
-                if (fmt != 0 && fmt != (dev->type == 'b' ? S_IFBLK : dev->type == 'p' ? S_IFIFO : S_IFCHR)) {
+                if (fmt != 0 && fmt != husk_device_kind(dev->type)) {
                         struct json_path p = JSON_PATH_KEY(path, "fileMode");
                         return json_fail(r, &p, "%" PRIu64 " (0%" PRIo64 ") is the mode of a %s, not of type \"%c\"",
                                          mode, mode, file_type_name(fmt), dev->type);

@@ -13,9 +13,6 @@ int spec_parse_document(const char *text, size_t len, const char *source, struct
                         struct husk_error **err,
                         int (*parse)(const struct json_reader *r, const json_t *doc, void *ret), void *ret);
 
-/* The largest uid or gid a config may name: (uid_t)-1 means "leave unchanged" to setresuid(), fchown()... */
-#define HUSK_ID_MAX (UINT32_MAX - 1)
-
 /* A name of an enumeration in the config and the value it stands for. */
 struct spec_name {
         const char *name;

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "util/error.h"
@@ -193,6 +194,16 @@ struct husk_device {
         bool has_gid;
         gid_t gid;
 };
+
+/* The file type a device of this type is: 'b' a block device, 'p' a fifo, 'c' and 'u' a character device. */
+static inline mode_t husk_device_kind(char type)
+{
+        return type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+}
+
+/* The largest uid or gid a config or a command line may name: (uid_t)-1 is "leave unchanged" to
+ * setresuid(), fchown()... */
+#define HUSK_ID_MAX (UINT32_MAX - 1)
 
 struct husk_time_offset {
         bool present;

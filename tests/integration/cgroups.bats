@@ -375,6 +375,31 @@ run_with_resources() {
 	wait_for_status stopped
 }
 
+marker_alive() { [ -n "$(pids_with_marker "$1")" ]; }
+not() { ! "$@"; }
+
+# containerd's shim, once an init without a pid namespace of its own has exited, runs `kill --all ID 9` for
+# what it left behind: runc and crun signal the cgroup then, and so must husk.
+@test "kill --all: reaches what a stopped container's init left behind (no pid namespace)" {
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	local marker="left-behind-$ID"
+	set_args sh -c "sh -c 'sleep 600; : $marker' & exec true"
+	husk_run_detached
+	wait_for_status stopped
+	retry 100 0.05 marker_alive "$marker" || fail "the background process is not there"
+
+	husk kill --all "$ID" KILL
+	retry 100 0.05 not marker_alive "$marker" || fail "kill --all left the background process"
+	run husk kill "$ID" KILL
+	assert_status 1
+	assert_output_contains "container not running"
+	# nothing left: still fine, as in runc
+	husk kill --all "$ID" KILL
+	husk delete "$ID"
+	husk kill --all "$ID" KILL 2>/dev/null && fail "kill --all of a deleted container succeeded"
+	true
+}
+
 @test "events --stats: one runc-shaped stats event" {
 	run_with_resources '{"memory": {"limit": 104857600}, "pids": {"limit": 42}}'
 	run --separate-stderr husk events --stats "$ID"

@@ -248,9 +248,10 @@ assert_no_cgroup() {
 	fi
 }
 
-# Processes whose command line mentions the string (used to find leftover container processes by a marker).
+# Processes whose command line mentions the marker (a basic regex; to find leftover container processes). Its
+# first character goes in brackets, so that grep's own command line does not match.
 pids_with_marker() {
-	grep -lsa -- "$1" /proc/[0-9]*/cmdline 2>/dev/null | awk -F/ -v self=$$ '$3 != self { print $3 }'
+	grep -lsa -e "[${1:0:1}]${1:1}" /proc/[0-9]*/cmdline 2>/dev/null | awk -F/ -v self=$$ '$3 != self { print $3 }'
 }
 
 # Print $output for a failing assertion.

@@ -37,10 +37,21 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
         if (r < 0)
                 return r;
         /* runc's words: containerd's shim maps "container not running" to "process already finished". */
-        if (state->status == HUSK_STATUS_STOPPED || state->status == HUSK_STATUS_CREATING)
+        if (state->status == HUSK_STATUS_CREATING || (state->status == HUSK_STATUS_STOPPED && !all))
                 return husk_error_set(err, 0, "container not running");
-        if (all)
-                return signal_all(state, sig, err);
+        /* --all on a stopped container reaches what its init left behind: without a pid namespace of
+         * its own nothing else ends those processes, and containerd's shim kills them so once the init
+         * has exited. A cgroup already gone holds nothing. */
+        if (all) {
+                if (state->status == HUSK_STATUS_STOPPED && !state->cgroup_path)
+                        return 0;
+                r = signal_all(state, sig, err);
+                if (r < 0 && state->status == HUSK_STATUS_STOPPED && *err && (*err)->errnum == ENOENT) {
+                        husk_error_freep(err);
+                        return 0;
+                }
+                return r;
+        }
         /* Open a pidfd, then re-check the start time: the signal cannot reach a reused pid. */
         _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
         if (pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)

@@ -134,6 +134,26 @@ teardown() { husk_teardown; }
 	assert_output_contains "must map container id 0"
 }
 
+@test "userns: a process user the maps do not cover is refused up front, naming the field" {
+	update_config '.process.user = {"uid": 5000, "gid": 0}'
+	container_run true
+	[ "$status" -ne 0 ] || fail "an unmapped uid was accepted"
+	assert_no_trace
+	[ "$RUNTIME" = husk ] || return 0 # the messages are husk's
+	assert_output_contains "process.user.uid: 5000 is not mapped by linux.uidMappings"
+
+	update_config '.process.user = {"uid": 1005, "gid": 2000}'
+	container_run true
+	[ "$status" -ne 0 ] || fail "an unmapped gid was accepted"
+	assert_output_contains "process.user.gid: 2000 is not mapped by linux.gidMappings"
+
+	update_config '.process.user = {"uid": 0, "gid": 0, "additionalGids": [5, 1999, 2000]}'
+	container_run true
+	[ "$status" -ne 0 ] || fail "an unmapped additional gid was accepted"
+	assert_output_contains "process.user.additionalGids[2]: 2000 is not mapped by linux.gidMappings"
+	assert_no_trace
+}
+
 @test "userns: a bundle the mapped root cannot reach fails with a message saying why" {
 	husk_only "message text"
 	chmod 0700 "$TMP"

@@ -156,6 +156,26 @@ static int check_helper_ranges(const struct id_kind *k, const struct husk_id_map
         return 0;
 }
 
+/* Whether every id of process.user is mapped: one that is not would only fail at setresuid, as EINVAL. */
+static int check_user_mapped(const struct husk_spec *spec, struct husk_error **err)
+{
+        const struct husk_linux *lx = &spec->linux_;
+        const struct husk_user *user = &spec->process.user;
+        if (husk_userns_host_id(&lx->uid_mappings, user->uid) < 0)
+                return husk_error_set(err, 0, "config.json: process.user.uid: %u is not mapped by linux.uidMappings",
+                                      (unsigned)user->uid);
+        if (husk_userns_host_id(&lx->gid_mappings, user->gid) < 0)
+                return husk_error_set(err, 0, "config.json: process.user.gid: %u is not mapped by linux.gidMappings",
+                                      (unsigned)user->gid);
+        for (size_t i = 0; i < user->additional_gids_len; i++)
+                if (husk_userns_host_id(&lx->gid_mappings, user->additional_gids[i]) < 0)
+                        return husk_error_set(err, 0,
+                                              "config.json: process.user.additionalGids[%zu]: %u is not mapped by "
+                                              "linux.gidMappings",
+                                              i, (unsigned)user->additional_gids[i]);
+        return 0;
+}
+
 int husk_userns_plan(const struct husk_spec *spec, struct husk_userns_plan *ret, struct husk_error **err)
 {
         const struct husk_linux *lx = &spec->linux_;
@@ -163,8 +183,12 @@ int husk_userns_plan(const struct husk_spec *spec, struct husk_userns_plan *ret,
         if (lx->uid_mappings.len == 0 || lx->gid_mappings.len == 0)
                 return husk_error_set(err, 0, "config.json: linux.uidMappings and linux.gidMappings: both are "
                                               "required with a new user namespace");
+        /* The init sets the container up as the namespace's root (see init.c). */
+        if (husk_userns_host_id(&lx->uid_mappings, 0) < 0 || husk_userns_host_id(&lx->gid_mappings, 0) < 0)
+                return husk_error_set(err, 0, "config.json: linux.uidMappings and linux.gidMappings must map "
+                                              "container id 0 (the container's root sets it up)");
         if (geteuid() == 0)
-                return 0;
+                return check_user_mapped(spec, err);
         struct id_kind uk = uid_kind(), gk = gid_kind();
         int r;
         if (!only_own_id(&lx->uid_mappings, uk.own)) {
@@ -186,7 +210,7 @@ int husk_userns_plan(const struct husk_spec *spec, struct husk_userns_plan *ret,
                                               "(installs newgidmap's package uidmap)",
                                               gk.subids);
         }
-        return 0;
+        return check_user_mapped(spec, err);
 }
 
 static char *format_map(const struct husk_id_mappings *maps, char sep)

@@ -375,6 +375,42 @@ run_with_resources() {
 	wait_for_status stopped
 }
 
+# runc freezes the cgroup while it signals it; a list read and then signalled lets forks in between escape.
+@test "kill --all: no process forks past it (the cgroup is frozen while it is signalled)" {
+	update_config '.linux.namespaces |= map(select(.type != "pid")) | .linux.resources.pids = {"limit": 1000}'
+	# Sleeps first, then forkers: the list (in pid order) has the forkers after the sleeps, and they go on
+	# forking while those are being signalled.
+	set_args sh -c 'for i in $(seq 200); do sleep 600 & done; for i in 1 2 3 4; do (while :; do sleep 600 & done) & done; echo > /dev/shm/forking; wait'
+	husk_run_detached
+	retry 200 0.05 husk exec "$ID" test -e /dev/shm/forking
+	husk kill --all "$ID" KILL
+	retry 100 0.05 cgroup_empty || fail "processes forked past kill --all: $(husk ps -f json "$ID" | head -c 300)"
+}
+
+@test "kill --all: a paused container stays paused for a signal it handles, and SIGKILL ends it" {
+	skip_on_runc "1.1 thaws a paused container after kill --all, whatever the signal"
+	add_shared_dir
+	set_args sh -c 'trap "echo term >> /shared/term" TERM; echo > /shared/ready; while :; do sleep 0.05; done'
+	husk_run_detached
+	retry 100 0.05 test -e "$TMP/shared/ready"
+	husk pause "$ID"
+	husk kill --all "$ID" TERM
+	sleep 0.3
+	[ "$(container_status)" = paused ] || fail "kill --all thawed the container: $(container_status)"
+	[ ! -e "$TMP/shared/term" ] || fail "a frozen process ran its handler"
+	husk resume "$ID"
+	retry 100 0.05 test -s "$TMP/shared/term" || fail "the signal was lost"
+
+	husk pause "$ID"
+	husk kill --all "$ID" KILL
+	wait_for_status stopped
+}
+
+cgroup_empty() {
+	run husk ps -f json "$ID"
+	[ "$status" -eq 0 ] && { [ "$output" = null ] || [ "$output" = "[]" ]; }
+}
+
 marker_alive() { [ -n "$(pids_with_marker "$1")" ]; }
 not() { ! "$@"; }
 

@@ -127,11 +127,19 @@ int husk_cgroup_path_is_frozen(const char *path, bool *ret);
 /* Pids in the cgroup and its descendants (for ps, kill --all); caller frees *ret. */
 int husk_cgroup_pids(struct husk_cgroup *cg, pid_t **ret, size_t *ret_len, struct husk_error **err);
 
+/*
+ * Send sig to every process in the cgroup and its descendants (kill --all, and the leftovers destroy kills).
+ * The cgroup is frozen while the list is read and signalled, so that no process forks past it, then thawed;
+ * one that was frozen already (paused) stays so, except for SIGKILL, which frozen v1 tasks only act on once
+ * thawed. SIGKILL on cgroup v2 goes through cgroup.kill. The caller's own pid is skipped.
+ */
+int husk_cgroup_signal_all(struct husk_cgroup *cg, int sig, struct husk_error **err);
+
 /* Was the OOM killer triggered in this cgroup (memory.events oom_kill, memory.oom_control)? */
 int husk_cgroup_oom_killed(struct husk_cgroup *cg, bool *ret, struct husk_error **err);
 
 /*
- * Kill what is left (v2 cgroup.kill, else freeze, SIGKILL, thaw), then remove the cgroup and any
+ * Kill what is left (husk_cgroup_signal_all with SIGKILL), then remove the cgroup and any
  * sub-cgroups in every hierarchy, retrying with a short backoff while busy. Directories already
  * gone are fine. The parents of the container's cgroup stay, as with runc.
  */

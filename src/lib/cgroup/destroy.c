@@ -11,57 +11,12 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
-#include "util/log.h"
 
 static void sleep_ms(long ms)
 {
         struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
                 ;
-}
-
-/* Kill every process left in the cgroup tree; freezing first so none can fork while we read the list. */
-static int kill_leftovers(struct husk_cgroup *cg, struct husk_error **err)
-{
-        if (cg->layout == HUSK_CGROUP_V2) {
-                int fd = cg->hierarchies[cg->unified].fd;
-                if (fd < 0)
-                        return 0;
-                /* cgroup.kill (5.14+) kills the whole subtree atomically. */
-                if (cg_write(fd, "cgroup.kill", "1", NULL) == 0)
-                        return 0;
-        }
-        struct cg_hierarchy *h = cg_hierarchy_of(cg, CG_FREEZER);
-        if (!h || h->fd < 0)
-                h = cg_hierarchy_of(cg, CG_PIDS);
-        if (!h || h->fd < 0) {
-                for (size_t i = 0; i < cg->hierarchies_len && (!h || h->fd < 0); i++)
-                        h = &cg->hierarchies[i];
-        }
-        if (!h || h->fd < 0)
-                return 0;
-
-        _cleanup_free_ pid_t *pids = NULL;
-        size_t len = 0, cap = 0;
-        int r = cg_collect_pids(h->fd, &pids, &len, &cap, err);
-        if (r < 0)
-                return r;
-        if (len == 0)
-                return 0;
-        bool frozen = cg_freezer_set(cg, true, NULL) == 0;
-        if (frozen) {
-                len = 0;
-                r = cg_collect_pids(h->fd, &pids, &len, &cap, err);
-                if (r < 0)
-                        return r;
-        }
-        pid_t self = getpid();
-        for (size_t i = 0; i < len; i++)
-                if (pids[i] != self && kill(pids[i], SIGKILL) < 0 && errno != ESRCH)
-                        husk_debug("cgroup: kill %d: %m", (int)pids[i]);
-        if (frozen)
-                (void)cg_freezer_set(cg, false, NULL);
-        return 0;
 }
 
 /* rmdir every descendant of the directory `fd` (a container may make sub-cgroups), deepest first. */
@@ -97,7 +52,7 @@ static int remove_children(int fd, int depth)
 
 int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err)
 {
-        int r = kill_leftovers(cg, err);
+        int r = husk_cgroup_signal_all(cg, SIGKILL, err);
         if (r < 0)
                 cg_error_clear(err); /* removal below reports what really matters: a busy cgroup */
 
@@ -131,7 +86,7 @@ int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err)
                                 break;
                         }
                         if (waited == 0 || waited >= 200)
-                                (void)kill_leftovers(cg, NULL);
+                                (void)husk_cgroup_signal_all(cg, SIGKILL, NULL);
                         sleep_ms(delay);
                         waited += delay;
                         delay = delay < 64 ? delay * 2 : 64;

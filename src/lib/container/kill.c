@@ -17,15 +17,7 @@ static int signal_all(const struct husk_state *state, int sig, struct husk_error
         int r = husk_cgroup_open(state->cgroup_path, state->rootless, &cg, err);
         if (r < 0)
                 return r;
-        _cleanup_free_ pid_t *pids = NULL;
-        size_t n = 0;
-        r = husk_cgroup_pids(cg, &pids, &n, err);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++)
-                if (kill(pids[i], sig) < 0 && errno != ESRCH)
-                        return husk_error_set(err, errno, "kill pid %d", pids[i]);
-        return 0;
+        return husk_cgroup_signal_all(cg, sig, err);
 }
 
 int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, bool all, struct husk_error **err)

@@ -243,3 +243,22 @@ task_status_is() {
 	assert_status 0
 	assert_output_contains "pids.current"
 }
+
+@test "containerd: a container sharing another's pid namespace leaves nothing running once its init exits" {
+	# The shim runs `kill --all ID 9` when such an init exits (nothing else ends the processes it leaves);
+	# husk refused it for a stopped container until session 18, and they ran on until the task was deleted.
+	run crun_ -d "$IMAGE" pidhost sh -c 'while :; do sleep 0.1; done'
+	assert_status 0
+	local host_init
+	host_init=$(hk state pidhost | jq .pid)
+	run crun_ -d --with-ns "pid:/proc/$host_init/ns/pid" "$IMAGE" member \
+		sh -c "sh -c 'sleep 700; : left-by-member' & sleep 0.5; exit 0"
+	assert_status 0
+	retry 100 0.1 task_status_is member STOPPED || fail "member: $(task_status member)"
+	retry 100 0.05 not_running left-by-member || fail "the member's background process outlived its init"
+	[ "$(task_status pidhost)" = RUNNING ] || fail "the pid namespace's owner was hit: $(task_status pidhost)"
+}
+
+not_running() {
+	[ -z "$(pids_with_arg "$1")" ]
+}

@@ -159,7 +159,11 @@ stop_pid() {
 
 # Pids of processes whose command line contains string $1.
 pids_with_arg() {
-	grep -lsaF -- "$1" /proc/[0-9]*/cmdline 2>/dev/null | awk -F/ -v self=$$ '$3 != self { print $3 }'
+	# As a regex whose first character is in brackets: grep's own command line, which holds the pattern,
+	# does not match it then.
+	local rest
+	rest=$(printf '%s' "${1:1}" | sed 's/[][\.*^$]/\\&/g')
+	grep -lsa -e "[${1:0:1}]$rest" /proc/[0-9]*/cmdline 2>/dev/null | awk -F/ -v self=$$ '$3 != self { print $3 }'
 }
 
 clients_teardown_tmp() {

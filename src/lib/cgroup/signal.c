@@ -32,9 +32,10 @@ int husk_cgroup_signal_all(struct husk_cgroup *cg, int sig, struct husk_error **
                 len = 0;
                 r = husk_cgroup_pids(cg, &pids, &len, err);
         }
+        /* One process the caller may not signal (rootless) does not spare the others: the first error is kept. */
         pid_t self = getpid();
-        for (size_t i = 0; r == 0 && i < len; i++)
-                if (pids[i] != self && kill(pids[i], sig) < 0 && errno != ESRCH)
+        for (size_t i = 0; i < len; i++)
+                if (pids[i] != self && kill(pids[i], sig) < 0 && errno != ESRCH && r == 0)
                         r = husk_error_set(err, errno, "kill pid %d", (int)pids[i]);
         /* A task frozen by the v1 freezer dies of SIGKILL only once thawed; the container is going anyway. */
         if (froze || (was_frozen && sig == SIGKILL))

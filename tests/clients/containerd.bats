@@ -258,7 +258,3 @@ task_status_is() {
 	retry 100 0.05 not_running left-by-member || fail "the member's background process outlived its init"
 	[ "$(task_status pidhost)" = RUNNING ] || fail "the pid namespace's owner was hit: $(task_status pidhost)"
 }
-
-not_running() {
-	[ -z "$(pids_with_arg "$1")" ]
-}

@@ -166,6 +166,11 @@ pids_with_arg() {
 	grep -lsa -e "[${1:0:1}]$rest" /proc/[0-9]*/cmdline 2>/dev/null | awk -F/ -v self=$$ '$3 != self { print $3 }'
 }
 
+# No process has string $1 in its command line.
+not_running() {
+	[ -z "$(pids_with_arg "$1")" ]
+}
+
 clients_teardown_tmp() {
 	[ -n "${CTMP:-}" ] && [ -d "$CTMP" ] || return 0
 	unmount_under "$CTMP"

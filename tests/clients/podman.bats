@@ -387,6 +387,21 @@ file_is_not() {
 	[ "$status" -ne 0 ] || fail "husk still has the infra container after pod rm"
 }
 
+@test "podman: a container in another's PID namespace leaves nothing running once its init exits" {
+	run pm_run -d --name pidhost "$IMAGE" sleep 600
+	assert_status 0
+	run pm_run -d --name member --pid container:pidhost "$IMAGE" \
+		sh -c "sh -c 'sleep 700; : left-by-member' & sleep 0.5; exit 0"
+	assert_status 0
+	retry 100 0.1 member_exited || fail "member: $(inspect member '{{.State.Status}}')"
+	retry 100 0.05 not_running left-by-member || fail "the member's background process outlived its init"
+	[ "$(inspect pidhost '{{.State.Status}}')" = running ] || fail "the PID namespace's owner was hit"
+}
+
+member_exited() {
+	[ "$(inspect member '{{.State.Status}}')" = exited ]
+}
+
 # Has container ckpt counted to $1 in /tmp/count?
 ckpt_counted() {
 	[ "$(pm exec ckpt cat /tmp/count 2>/dev/null || echo 0)" -ge "$1" ]

@@ -246,7 +246,7 @@ task_status_is() {
 
 @test "containerd: a container sharing another's pid namespace leaves nothing running once its init exits" {
 	# The shim runs `kill --all ID 9` when such an init exits (nothing else ends the processes it leaves);
-	# husk refused it for a stopped container until session 18, and they ran on until the task was deleted.
+	# husk once refused it for a stopped container, and they ran on until the task was deleted.
 	run crun_ -d "$IMAGE" pidhost sh -c 'while :; do sleep 0.1; done'
 	assert_status 0
 	local host_init

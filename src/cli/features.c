@@ -72,17 +72,19 @@ int cli_features(struct cli_global *g, int argc, char **argv, struct husk_error 
         enum husk_cgroup_layout layout = 0;
         husk_cgroup_detect_layout(&layout, NULL);
 
+        /* potentiallyUnsafeConfigAnnotations: the config annotations husk acts on that name host files. */
         json_t *doc = json_pack(
                 "{s:s,s:s,s:o,s:o,s:{s:o,s:o,s:{s:b,s:b,s:b,s:b,s:b},s:{s:b,s:o,s:o,s:o,s:o,s:o},"
-                "s:{s:b},s:{s:b},s:{s:b},s:{s:{s:b}}},s:{s:s,s:s}}",
+                "s:{s:b},s:{s:b},s:{s:b,s:b},s:{s:{s:b}},s:{s:b}},s:{s:s,s:s},s:[s]}",
                 "ociVersionMin", "1.0.0", "ociVersionMax", HUSK_SPEC_VERSION, "hooks", strings(hooks),
                 "mountOptions", strings(mount_options), "linux", "namespaces", strings(namespaces), "capabilities",
                 caps, "cgroup", "v1", 1, "v2", 1, "systemd", 1, "systemdUser", 1, "rdma", 1, "seccomp",
                 "enabled", 1, "actions", strings(seccomp_actions), "operators", strings(seccomp_operators),
                 "archs", strings(seccomp_archs), "knownFlags", strings(seccomp_flags), "supportedFlags",
                 strings(seccomp_flags), "apparmor", "enabled", 1, "selinux", "enabled", 1, "intelRdt", "enabled",
-                1, "mountExtensions", "idmap", "enabled", 1, "annotations", "io.github.husk.version", HUSK_VERSION,
-                "io.github.husk.commit", HUSK_COMMIT);
+                1, "schemata", 1, "mountExtensions", "idmap", "enabled", 1, "netDevices", "enabled", 1,
+                "annotations", "io.github.husk.version", HUSK_VERSION, "io.github.husk.commit", HUSK_COMMIT,
+                "potentiallyUnsafeConfigAnnotations", "org.criu.config");
         if (!doc)
                 return husk_error_set(err, ENOMEM, "features");
         _cleanup_free_ char *text = json_dumps(doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER);

@@ -344,6 +344,10 @@ teardown() { husk_teardown; }
 	jq -e '.ociVersionMin == "1.0.0"' <<<"$output"
 	jq -e '.ociVersionMax | startswith("1.2")' <<<"$output"
 	jq -e '.linux.namespaces | index("time")' <<<"$output"
+	# runtime-spec features: linux.netDevices and intelRdt.schemata (husk moves netDevices and writes
+	# schemata), and the annotations husk acts on that name host files (criu's config file).
+	jq -e '.linux.netDevices.enabled == true and .linux.intelRdt.schemata == true' <<<"$output"
+	jq -e '.potentiallyUnsafeConfigAnnotations == ["org.criu.config"]' <<<"$output"
 }
 
 @test "--version: name, commit and spec lines" {

@@ -378,11 +378,14 @@ run_with_resources() {
 # runc freezes the cgroup while it signals it; a list read and then signalled lets forks in between escape.
 @test "kill --all: no process forks past it (the cgroup is frozen while it is signalled)" {
 	update_config '.linux.namespaces |= map(select(.type != "pid")) | .linux.resources.pids = {"limit": 1000}'
+	add_shared_dir
 	# Sleeps first, then forkers: the list (in pid order) has the forkers after the sleeps, and they go on
-	# forking while those are being signalled.
-	set_args sh -c 'for i in $(seq 200); do sleep 600 & done; for i in 1 2 3 4; do (while :; do sleep 600 & done) & done; echo > /dev/shm/forking; wait'
+	# forking while those are being signalled. (Not `husk exec` to see that they run: at the pids limit,
+	# an exec cannot join the cgroup.)
+	set_args sh -c 'for i in $(seq 200); do sleep 600 & done; for i in 1 2 3 4; do (while :; do sleep 600 & done) & done; echo > /shared/forking; wait'
 	husk_run_detached
-	retry 200 0.05 husk exec "$ID" test -e /dev/shm/forking
+	retry 200 0.05 test -e "$TMP/shared/forking"
+	sleep 0.2
 	husk kill --all "$ID" KILL
 	retry 100 0.05 cgroup_empty || fail "processes forked past kill --all: $(husk ps -f json "$ID" | head -c 300)"
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cgroup/cgroup.h"
+#include "container/criu-opts.h"
 #include "husk-commit.h"
 #include "husk-config.h"
 #include "spec/spec.h"
@@ -84,7 +85,7 @@ int cli_features(struct cli_global *g, int argc, char **argv, struct husk_error 
                 strings(seccomp_flags), "apparmor", "enabled", 1, "selinux", "enabled", 1, "intelRdt", "enabled",
                 1, "schemata", 1, "mountExtensions", "idmap", "enabled", 1, "netDevices", "enabled", 1,
                 "annotations", "io.github.husk.version", HUSK_VERSION, "io.github.husk.commit", HUSK_COMMIT,
-                "potentiallyUnsafeConfigAnnotations", "org.criu.config");
+                "potentiallyUnsafeConfigAnnotations", HUSK_CRIU_CONFIG_ANNOTATION);
         if (!doc)
                 return husk_error_set(err, ENOMEM, "features");
         _cleanup_free_ char *text = json_dumps(doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER);

@@ -72,7 +72,7 @@ int husk_criu_empty_ns(struct husk_criu_args *a, const char *ns, struct husk_err
 void husk_criu_config_file(struct husk_criu_args *a, const struct husk_spec *spec)
 {
         for (size_t i = 0; i < spec->annotations.len; i++)
-                if (strcmp(spec->annotations.items[i].key, "org.criu.config") == 0) {
+                if (strcmp(spec->annotations.items[i].key, HUSK_CRIU_CONFIG_ANNOTATION) == 0) {
                         const char *file = spec->annotations.items[i].value;
                         if (file && *file) {
                                 husk_criu_add(a, "--config");

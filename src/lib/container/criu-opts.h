@@ -29,6 +29,9 @@ int husk_criu_cgroups_mode(struct husk_criu_args *a, const char *mode, struct hu
 /* --empty-ns: "network" only, as runc (criu can leave only that one empty). */
 int husk_criu_empty_ns(struct husk_criu_args *a, const char *ns, struct husk_error **err);
 
+/* The config annotation naming a criu configuration file on the host (as runc's). */
+#define HUSK_CRIU_CONFIG_ANNOTATION "org.criu.config"
+
 /* runc's configuration file for criu: the annotation org.criu.config (empty: none), else
  * /etc/criu/runc.conf when it exists. */
 void husk_criu_config_file(struct husk_criu_args *a, const struct husk_spec *spec);

@@ -9,15 +9,25 @@
 #include "util/cleanup.h"
 #include "util/syscalls.h"
 
+/*
+ * Every process in the container's cgroup. For a stopped container that is what its init left behind:
+ * without a pid namespace of its own nothing else ends those processes, and containerd's shim kills them
+ * so once the init has exited. No cgroup, or one already gone, holds nothing then.
+ */
 static int signal_all(const struct husk_state *state, int sig, struct husk_error **err)
 {
+        bool stopped = state->status == HUSK_STATUS_STOPPED;
         if (!state->cgroup_path)
-                return husk_error_set(err, 0, "kill --all: container `%s` has no cgroup", state->id);
+                return stopped ? 0 : husk_error_set(err, 0, "kill --all: container `%s` has no cgroup", state->id);
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         int r = husk_cgroup_open(state->cgroup_path, state->rootless, &cg, err);
-        if (r < 0)
-                return r;
-        return husk_cgroup_signal_all(cg, sig, err);
+        if (r == 0)
+                r = husk_cgroup_signal_all(cg, sig, err);
+        if (r < 0 && stopped && *err && (*err)->errnum == ENOENT) {
+                husk_error_freep(err);
+                return 0;
+        }
+        return r;
 }
 
 int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, bool all, struct husk_error **err)
@@ -31,19 +41,8 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
         /* runc's words: containerd's shim maps "container not running" to "process already finished". */
         if (state->status == HUSK_STATUS_CREATING || (state->status == HUSK_STATUS_STOPPED && !all))
                 return husk_error_set(err, 0, "container not running");
-        /* --all on a stopped container reaches what its init left behind: without a pid namespace of
-         * its own nothing else ends those processes, and containerd's shim kills them so once the init
-         * has exited. A cgroup already gone holds nothing. */
-        if (all) {
-                if (state->status == HUSK_STATUS_STOPPED && !state->cgroup_path)
-                        return 0;
-                r = signal_all(state, sig, err);
-                if (r < 0 && state->status == HUSK_STATUS_STOPPED && *err && (*err)->errnum == ENOENT) {
-                        husk_error_freep(err);
-                        return 0;
-                }
-                return r;
-        }
+        if (all)
+                return signal_all(state, sig, err);
         /* Open a pidfd, then re-check the start time: the signal cannot reach a reused pid. */
         _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
         if (pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)

@@ -45,6 +45,18 @@ teardown() { husk_teardown; }
 	[ "$output" = "$(printf 'type=dir\ntype=dir\ntype=dir')" ]
 }
 
+@test "devices: a node made for the host's console (c 5:1) cannot be opened, one for c 1:3 can" {
+	# runc does not allow 5:1 either; crun does. With CAP_MKNOD a container could otherwise reach the host's console.
+	update_config '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"]
+		| .process.capabilities.permitted += ["CAP_MKNOD"]'
+	container_run sh -c 'checker mknod /dev/hostconsole c 5 1; checker mknod /dev/null2 c 1 3
+		(: </dev/hostconsole && echo console=opened) 2>&1; (: </dev/null2 && echo null2=opened) 2>&1'
+	assert_status 0
+	[ "${lines[0]}" = mknod=ok ] && [ "${lines[1]}" = mknod=ok ] || fail "mknod failed: $output"
+	[[ "${lines[2]}" == *"Operation not permitted"* ]] || fail "the host's console opened: $output"
+	[ "${lines[3]}" = null2=opened ] || fail "an allowed node did not open: $output"
+}
+
 @test "devices: linux.devices with fileMode, uid and gid" {
 	update_config '.linux.devices = [
 		{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 416, "uid": 1000, "gid": 100},

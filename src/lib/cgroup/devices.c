@@ -8,14 +8,16 @@
 #include "util/cleanup.h"
 
 /*
- * What runc 1.1 (and crun) always allow after the spec's rules, so a container without explicit rules
- * still has the standard /dev nodes: mknod of anything, null, random, full, tty, zero, urandom, console,
- * ptys, ptmx and tun.
+ * What runc 1.1 always allows after the spec's rules, so a container without explicit rules still has the
+ * standard /dev nodes: mknod of anything, null, random, full, tty, zero, urandom, ptys, ptmx and tun.
+ * Not the host's console (c 5:1), which crun also allows: no container has that node (/dev/console is
+ * the container's own pty when it has a terminal), so the rule only served a process that makes one
+ * with mknod to reach the host's console.
  */
 static const struct husk_device_cgroup_rule default_rules[] = {
-    {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},    {true, 'c', 1, 3, "rwm"}, {true, 'c', 1, 8, "rwm"},
-    {true, 'c', 1, 7, "rwm"}, {true, 'c', 5, 0, "rwm"},    {true, 'c', 1, 5, "rwm"}, {true, 'c', 1, 9, "rwm"},
-    {true, 'c', 5, 1, "rwm"}, {true, 'c', 136, -1, "rwm"}, {true, 'c', 5, 2, "rwm"}, {true, 'c', 10, 200, "rwm"},
+    {true, 'c', -1, -1, "m"},    {true, 'b', -1, -1, "m"}, {true, 'c', 1, 3, "rwm"},    {true, 'c', 1, 8, "rwm"},
+    {true, 'c', 1, 7, "rwm"},    {true, 'c', 5, 0, "rwm"}, {true, 'c', 1, 5, "rwm"},    {true, 'c', 1, 9, "rwm"},
+    {true, 'c', 136, -1, "rwm"}, {true, 'c', 5, 2, "rwm"}, {true, 'c', 10, 200, "rwm"},
 };
 
 static int rule_check(const struct husk_device_cgroup_rule *rule, size_t index, struct husk_error **err)

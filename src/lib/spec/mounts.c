@@ -154,6 +154,59 @@ static int append_data(const struct json_reader *r, struct husk_mount *m, size_t
         return 0;
 }
 
+static void apply_option(struct husk_mount *m, const struct mount_option *opt)
+{
+        switch (opt->kind) {
+        case OPT_NONE:
+                break;
+        case OPT_FLAG_SET:
+                m->flags |= opt->value;
+                m->clear_flags &= ~opt->value;
+                break;
+        case OPT_FLAG_CLEAR:
+                m->flags &= ~opt->value;
+                m->clear_flags |= opt->value;
+                break;
+        case OPT_ATTR_SET:
+                m->rec_attr_set |= opt->value;
+                m->rec_attr_clr &= ~(uint64_t)opt->value;
+                break;
+        case OPT_ATTR_CLEAR:
+                m->rec_attr_set &= ~(uint64_t)opt->value;
+                m->rec_attr_clr |= opt->value;
+                break;
+        case OPT_ATIME_SET:
+        case OPT_ATIME_UNDO:
+                apply_atime(m, opt->kind, opt->value);
+                break;
+        case OPT_PROPAGATION:
+        case OPT_RPROPAGATION:
+                m->propagation = (enum husk_propagation)opt->value;
+                m->propagation_recursive = opt->kind == OPT_RPROPAGATION;
+                break;
+        case OPT_BIND:
+                m->bind = true;
+                m->flags |= MS_BIND;
+                break;
+        case OPT_RBIND:
+                m->bind = m->recursive = true;
+                m->flags |= MS_BIND | MS_REC;
+                break;
+        case OPT_IDMAP:
+                m->idmap = true;
+                break;
+        case OPT_RIDMAP:
+                m->idmap = m->idmap_recursive = true;
+                break;
+        case OPT_LOOP:
+                m->loop = true;
+                break;
+        case OPT_TMPCOPYUP:
+                m->tmpcopyup = true;
+                break;
+        }
+}
+
 static int apply_options(const struct json_reader *r, struct husk_mount *m)
 {
         size_t data_len = 0;
@@ -161,59 +214,10 @@ static int apply_options(const struct json_reader *r, struct husk_mount *m)
                 if (**o == '\0')
                         continue;
                 const struct mount_option *opt = find_option(*o);
-                if (!opt) {
+                if (opt)
+                        apply_option(m, opt);
+                else
                         JSON_TRY(append_data(r, m, &data_len, *o));
-                        continue;
-                }
-                switch (opt->kind) {
-                case OPT_NONE:
-                        break;
-                case OPT_FLAG_SET:
-                        m->flags |= opt->value;
-                        m->clear_flags &= ~opt->value;
-                        break;
-                case OPT_FLAG_CLEAR:
-                        m->flags &= ~opt->value;
-                        m->clear_flags |= opt->value;
-                        break;
-                case OPT_ATTR_SET:
-                        m->rec_attr_set |= opt->value;
-                        m->rec_attr_clr &= ~(uint64_t)opt->value;
-                        break;
-                case OPT_ATTR_CLEAR:
-                        m->rec_attr_set &= ~(uint64_t)opt->value;
-                        m->rec_attr_clr |= opt->value;
-                        break;
-                case OPT_ATIME_SET:
-                case OPT_ATIME_UNDO:
-                        apply_atime(m, opt->kind, opt->value);
-                        break;
-                case OPT_PROPAGATION:
-                case OPT_RPROPAGATION:
-                        m->propagation = (enum husk_propagation)opt->value;
-                        m->propagation_recursive = opt->kind == OPT_RPROPAGATION;
-                        break;
-                case OPT_BIND:
-                        m->bind = true;
-                        m->flags |= MS_BIND;
-                        break;
-                case OPT_RBIND:
-                        m->bind = m->recursive = true;
-                        m->flags |= MS_BIND | MS_REC;
-                        break;
-                case OPT_IDMAP:
-                        m->idmap = true;
-                        break;
-                case OPT_RIDMAP:
-                        m->idmap = m->idmap_recursive = true;
-                        break;
-                case OPT_LOOP:
-                        m->loop = true;
-                        break;
-                case OPT_TMPCOPYUP:
-                        m->tmpcopyup = true;
-                        break;
-                }
         }
         return 0;
 }
@@ -283,4 +287,35 @@ void spec_mounts_free(struct husk_mount *mounts, size_t len)
                 spec_id_mappings_clear(&m->gid_mappings);
         }
         free(mounts);
+}
+
+int husk_spec_append_bind_mount(struct husk_spec *spec, const char *source, const char *destination,
+                                const char *const *options, struct husk_error **err)
+{
+        size_t n = 0;
+        while (options[n])
+                n++;
+        struct husk_mount *mounts = realloc(spec->mounts, (spec->mounts_len + 1) * sizeof(*mounts));
+        if (!mounts)
+                return husk_error_set(err, ENOMEM, "add a bind mount on `%s`", destination);
+        spec->mounts = mounts;
+        /* Counted at once: a half-built entry is still freed with the spec. */
+        struct husk_mount *m = &spec->mounts[spec->mounts_len++];
+        *m = (struct husk_mount){0};
+        m->destination = strdup(destination);
+        m->type = strdup("bind");
+        m->source = strdup(source);
+        m->options = calloc(n + 1, sizeof(*m->options));
+        if (!m->destination || !m->type || !m->source || !m->options)
+                return husk_error_set(err, ENOMEM, "add a bind mount on `%s`", destination);
+        for (size_t i = 0; i < n; i++) {
+                const struct mount_option *opt = find_option(options[i]);
+                if (!opt)
+                        return husk_error_set(err, EINVAL, "bind mount on `%s`: unknown option `%s`", destination,
+                                              options[i]);
+                if (!(m->options[i] = strdup(options[i])))
+                        return husk_error_set(err, ENOMEM, "add a bind mount on `%s`", destination);
+                apply_option(m, opt);
+        }
+        return 0;
 }

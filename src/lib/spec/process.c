@@ -323,3 +323,27 @@ void spec_process_clear(struct husk_process *process)
         free(process->exec_cpu_affinity.final);
         *process = (struct husk_process){0};
 }
+
+int husk_spec_env_set(struct husk_spec *spec, const char *entry, struct husk_error **err)
+{
+        size_t key = strcspn(entry, "=") + 1, n = 0;
+        char *copy = strdup(entry);
+        if (!copy)
+                return husk_error_set(err, ENOMEM, "process.env: set %.*s", (int)key - 1, entry);
+        char ***env = &spec->process.env;
+        for (; *env && (*env)[n]; n++)
+                if (strncmp((*env)[n], entry, key) == 0) {
+                        free((*env)[n]);
+                        (*env)[n] = copy;
+                        return 0;
+                }
+        char **grown = realloc(*env, (n + 2) * sizeof(char *));
+        if (!grown) {
+                free(copy);
+                return husk_error_set(err, ENOMEM, "process.env: set %.*s", (int)key - 1, entry);
+        }
+        grown[n] = copy;
+        grown[n + 1] = NULL;
+        *env = grown;
+        return 0;
+}

@@ -133,6 +133,7 @@ struct husk_mount {
         bool idmap_recursive;        /* ridmap */
         bool loop;                   /* run_oci: source is an image file */
         bool tmpcopyup;              /* runc/crun extension: copy what is under the tmpfs mountpoint into it */
+        bool source_made_later;      /* not in config.json: a directory husk makes in the state dir (NOTIFY_SOCKET) */
         bool copy_symlink_only_mode; /* reserved */
         char *data;                  /* other options (mode=755, size=...) joined with ',' (NULL when none) */
         struct husk_id_mappings uid_mappings;
@@ -503,6 +504,15 @@ void husk_resources_freep(struct husk_resources **resources);
 const char *husk_ns_type_name(enum husk_ns_type type); /* "pid", "network", ... */
 int husk_ns_type_from_name(const char *name);          /* "pid" -> HUSK_NS_PID; -1 when unknown */
 const struct husk_namespace *husk_spec_namespace(const struct husk_spec *spec, enum husk_ns_type type);
+
+/* Set NAME=VALUE (entry) in process.env, replacing an earlier NAME. */
+int husk_spec_env_set(struct husk_spec *spec, const char *entry, struct husk_error **err);
+
+/* Append the mount {"type": "bind", "source": SOURCE, "destination": DESTINATION, "options": OPTIONS} as the
+ * parser reads it, for front ends that add mounts (run_oci's --bind_mount, NOTIFY_SOCKET). OPTIONS: a
+ * NULL-terminated list of mount options without data ("bind", "ro", "nosuid", ...). */
+int husk_spec_append_bind_mount(struct husk_spec *spec, const char *source, const char *destination,
+                                const char *const *options, struct husk_error **err);
 int husk_capability_from_name(const char *name); /* "CAP_CHOWN" -> 0; -1 when unknown */
 const char *husk_capability_name(int cap);       /* NULL when unknown */
 int husk_capability_last_known(void);            /* highest CAP_* number husk knows */

@@ -639,6 +639,56 @@ static void test_mount_data_options(void **state)
         husk_spec_free(spec);
 }
 
+/* husk_spec_append_bind_mount makes what the parser makes of the same entry; an option with data is refused. */
+static void test_append_bind_mount(void **state)
+{
+        (void)state;
+        struct husk_spec *parsed = parse_ok("{\"ociVersion\":\"1.0.0\",\"mounts\":[{\"destination\":\"/d\","
+                                            "\"type\":\"bind\",\"source\":\"/s\",\"options\":"
+                                            "[\"rbind\",\"ro\",\"nosuid\",\"rslave\"]}]}");
+        struct husk_spec *spec = parse_ok("{\"ociVersion\":\"1.0.0\"}");
+        static const char *const options[] = {"rbind", "ro", "nosuid", "rslave", NULL};
+        struct husk_error *err = NULL;
+        assert_int_equal(husk_spec_append_bind_mount(spec, "/s", "/d", options, &err), 0);
+        assert_int_equal(spec->mounts_len, 1);
+        const struct husk_mount *a = &parsed->mounts[0], *b = &spec->mounts[0];
+        assert_string_equal(b->destination, a->destination);
+        assert_string_equal(b->source, a->source);
+        assert_string_equal(b->type, a->type);
+        assert_int_equal(strv_len(b->options), 4);
+        assert_string_equal(b->options[3], "rslave");
+        assert_int_equal(b->flags, a->flags);
+        assert_true(b->bind && b->recursive);
+        assert_int_equal(b->propagation, a->propagation);
+        assert_int_equal(b->propagation_recursive, a->propagation_recursive);
+        static const char *const with_data[] = {"bind", "mode=755", NULL};
+        assert_int_equal(husk_spec_append_bind_mount(spec, "/s", "/e", with_data, &err), -EINVAL);
+        assert_non_null(strstr(err->msg, "unknown option `mode=755`"));
+        husk_error_freep(&err);
+        husk_spec_free(parsed);
+        husk_spec_free(spec);
+}
+
+/* husk_spec_env_set appends a new name and replaces an existing one in place. */
+static void test_env_set(void **state)
+{
+        (void)state;
+        struct husk_spec *spec = parse_ok("{\"ociVersion\":\"1.0.0\",\"process\":{\"cwd\":\"/\",\"args\":"
+                                          "[\"sh\"],\"env\":[\"A=1\",\"AB=2\"]}}");
+        struct husk_error *err = NULL;
+        assert_int_equal(husk_spec_env_set(spec, "A=3", &err), 0);
+        assert_int_equal(husk_spec_env_set(spec, "C=", &err), 0);
+        assert_int_equal(strv_len(spec->process.env), 3);
+        assert_string_equal(spec->process.env[0], "A=3");
+        assert_string_equal(spec->process.env[1], "AB=2");
+        assert_string_equal(spec->process.env[2], "C=");
+        husk_spec_free(spec);
+        spec = parse_ok("{\"ociVersion\":\"1.0.0\",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"]}}");
+        assert_int_equal(husk_spec_env_set(spec, "X=y", &err), 0);
+        assert_int_equal(strv_len(spec->process.env), 1);
+        husk_spec_free(spec);
+}
+
 static void test_rootfs_propagation_forms(void **state)
 {
         static const struct {
@@ -897,6 +947,8 @@ int main(void)
             cmocka_unit_test(test_unknown_fields_ignored),
             cmocka_unit_test(test_mount_atime_forms),
             cmocka_unit_test(test_mount_data_options),
+            cmocka_unit_test(test_append_bind_mount),
+            cmocka_unit_test(test_env_set),
             cmocka_unit_test(test_rootfs_propagation_forms),
             cmocka_unit_test(test_memory_policy_modes),
             cmocka_unit_test(test_scheduler_and_ioprio_names),

@@ -52,35 +52,18 @@ static unsigned int listen_fds(void)
         return (unsigned int)n;
 }
 
-/* Set NAME=VALUE in env, replacing an existing NAME. */
-static int env_set(char ***env, const char *entry, struct husk_error **err)
-{
-        size_t key = strcspn(entry, "=") + 1, n = 0;
-        char *copy = strdup(entry);
-        if (!copy)
-                return husk_error_set(err, ENOMEM, "socket activation");
-        for (; *env && (*env)[n]; n++)
-                if (strncmp((*env)[n], entry, key) == 0) {
-                        free((*env)[n]);
-                        (*env)[n] = copy;
-                        return 0;
-                }
-        char **grown = realloc(*env, (n + 2) * sizeof(char *));
-        if (!grown) {
-                free(copy);
-                return husk_error_set(err, ENOMEM, "socket activation");
-        }
-        grown[n] = copy;
-        grown[n + 1] = NULL;
-        *env = grown;
-        return 0;
-}
-
 static int add_activation_env(struct husk_spec *spec, void *data, struct husk_error **err)
 {
         struct activation *a = data;
-        int r = env_set(&spec->process.env, a->env_fds, err);
-        return r < 0 ? r : env_set(&spec->process.env, "LISTEN_PID=1", err);
+        int r = husk_spec_env_set(spec, a->env_fds, err);
+        return r < 0 ? r : husk_spec_env_set(spec, "LISTEN_PID=1", err);
+}
+
+/* runc's NOTIFY_SOCKET: read from the environment, empty meaning none. */
+static const char *notify_socket(void)
+{
+        const char *s = getenv("NOTIFY_SOCKET");
+        return s && *s ? s : NULL;
 }
 
 static void socket_activation(struct husk_create_options *o, struct activation *a)
@@ -116,6 +99,7 @@ int cli_create(struct cli_global *g, int argc, char **argv, struct husk_error **
                 return r;
         struct activation activation;
         socket_activation(&o, &activation);
+        o.notify_socket = notify_socket();
         r = husk_container_create(&g->rt, argv[0], &o, err);
         return r < 0 ? cli_wrap(err, "create", argv[0]) : 0;
 }
@@ -134,7 +118,7 @@ int cli_start(struct cli_global *g, int argc, char **argv, struct husk_error **e
         int r = cli_expect_args("start", n, 1, 1, "container id", err);
         if (r < 0)
                 return r;
-        r = husk_container_start(&g->rt, argv[0], err);
+        r = husk_container_start(&g->rt, argv[0], notify_socket(), err);
         return r < 0 ? cli_wrap(err, "start", argv[0]) : 0;
 }
 
@@ -167,6 +151,7 @@ int cli_run(struct cli_global *g, int argc, char **argv, struct husk_error **err
                 return r;
         struct activation activation;
         socket_activation(&o, &activation);
+        o.notify_socket = notify_socket();
         int status = 0;
         r = husk_container_run(&g->rt, argv[0], &o, &status, err);
         if (r < 0)

@@ -399,25 +399,13 @@ static int append_args(struct husk_spec *spec, const struct run_oci *o, struct h
         return 0;
 }
 
-/* What the config parser makes of {"type": "bind", "source": S, "destination": D, "options": ["bind"]}. */
 static int append_bind_mounts(struct husk_spec *spec, const struct run_oci *o, struct husk_error **err)
 {
-        if (!o->binds_len)
-                return 0;
-        struct husk_mount *mounts = realloc(spec->mounts, (spec->mounts_len + o->binds_len) * sizeof(*mounts));
-        if (!mounts)
-                return husk_error_set(err, ENOMEM, "add --bind_mount");
-        spec->mounts = mounts;
+        static const char *const options[] = {"bind", NULL};
         for (size_t i = 0; i < o->binds_len; i++) {
-                /* Counted at once: a half-built entry is still freed with the spec. */
-                struct husk_mount *m = &spec->mounts[spec->mounts_len++];
-                *m = (struct husk_mount){.bind = true, .flags = MS_BIND};
-                m->destination = strdup(o->binds[i].destination);
-                m->type = strdup("bind");
-                m->source = strdup(o->binds[i].source);
-                m->options = calloc(2, sizeof(*m->options));
-                if (!m->destination || !m->type || !m->source || !m->options || !(m->options[0] = strdup("bind")))
-                        return husk_error_set(err, ENOMEM, "add --bind_mount");
+                int r = husk_spec_append_bind_mount(spec, o->binds[i].source, o->binds[i].destination, options, err);
+                if (r < 0)
+                        return husk_error_wrap(err, "--bind_mount");
         }
         return 0;
 }
@@ -533,7 +521,7 @@ static int command_run(struct run_oci *o, int *ret_status, struct husk_error **e
                 goto out;
         pidfd = r = open_init_pidfd(o, err);
         if (r >= 0)
-                r = husk_container_start(&o->rt, o->id, err);
+                r = husk_container_start(&o->rt, o->id, NULL, err);
         if (r < 0) {
                 discard(o);
                 goto out;
@@ -541,7 +529,7 @@ static int command_run(struct run_oci *o, int *ret_status, struct husk_error **e
         husk_info("container `%s` running", o->id);
         if (o->sigstop_when_ready)
                 raise(SIGSTOP);
-        *ret_status = husk_wait_forwarding(pidfd, sfd, -1);
+        *ret_status = husk_wait_forwarding(pidfd, sfd, -1, NULL);
         husk_info("container `%s` exited with status %d", o->id, *ret_status);
         husk_intermediate_mounts_unmount(o->intermediate);
         r = husk_container_delete(&o->rt, o->id, false, err);

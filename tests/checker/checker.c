@@ -20,8 +20,10 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/xattr.h>
@@ -447,6 +449,37 @@ static int cmd_stat(int argc, char **argv)
                         printf("target=%s\n", target);
                 }
         }
+        return 0;
+}
+
+/* notify MESSAGE: send MESSAGE (\n for newlines) to $NOTIFY_SOCKET as sd_notify does; notify=ok or notify=<ERRNO>. */
+static int cmd_notify(int argc, char **argv)
+{
+        (void)argc;
+        const char *path = getenv("NOTIFY_SOCKET");
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        if (!path || strlen(path) >= sizeof(addr.sun_path)) {
+                printf("notify=no-socket\n");
+                return 0;
+        }
+        strcpy(addr.sun_path, path);
+        char msg[1024];
+        size_t n = 0;
+        for (const char *p = argv[1]; *p && n < sizeof(msg) - 1; p++) {
+                if (p[0] == '\\' && p[1] == 'n') {
+                        msg[n++] = '\n';
+                        p++;
+                } else {
+                        msg[n++] = *p;
+                }
+        }
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || sendto(fd, msg, n, MSG_NOSIGNAL, (struct sockaddr *)&addr, sizeof(addr)) != (ssize_t)n) {
+                printf("notify=%s\n", errno_name(errno));
+                return 0;
+        }
+        close(fd);
+        printf("notify=ok\n");
         return 0;
 }
 
@@ -888,6 +921,7 @@ static const struct command commands[] = {
         {"cwd", 0, 0, cmd_cwd, "cwd                   working directory"},
         {"stat", 1, 2, cmd_stat, "stat [-L] PATH        type mode uid gid major minor size [target]"},
         {"write", 1, 1, cmd_write, "write PATH            write=ok or write=ERRNO"},
+        {"notify", 1, 1, cmd_notify, "notify MESSAGE        send MESSAGE (\\n: newline) to $NOTIFY_SOCKET"},
         {"cgroup", 0, 0, cmd_cgroup, "cgroup                cgroup.<controller>=path"},
         {"sysctl", 1, 1, cmd_sysctl, "sysctl NAME           NAME=value"},
         {"hostname", 0, 0, cmd_hostname, "hostname              hostname domainname"},

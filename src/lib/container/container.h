@@ -26,6 +26,9 @@ struct husk_create_options {
         int preserve_fds;           /* fds 3 .. 3+N-1 pass to the container */
         bool detach;                /* run -d */
         bool keep;                  /* run --keep: do not delete after exit */
+        /* The caller's NOTIFY_SOCKET (runc reads it from the environment): the container gets a socket of
+         * its own at /run/notify/notify.sock, and run passes its READY=1 on (notify.h). NULL: none. */
+        const char *notify_socket;
 
         /* Called once config.json is parsed, before anything on the host changes: front ends
          * that extend the config (run_oci's --bind_mount, the shim) edit the spec here. Not
@@ -40,7 +43,10 @@ const char *husk_runtime_root(const struct husk_runtime *rt);
 
 int husk_container_create(const struct husk_runtime *rt, const char *id, const struct husk_create_options *opts,
                           struct husk_error **err);
-int husk_container_start(const struct husk_runtime *rt, const char *id, struct husk_error **err);
+/* notify_socket: the caller's NOTIFY_SOCKET, or NULL. With it, and a container created with one, start
+ * returns once the container said READY=1 (passed on there) or its init exited. */
+int husk_container_start(const struct husk_runtime *rt, const char *id, const char *notify_socket,
+                         struct husk_error **err);
 
 /*
  * create + start + wait: returns the container's exit status in *ret_status (128+N for signal N),

@@ -1,5 +1,6 @@
 /* create: the parent side of making a container, up to init waiting for start. */
 #include "container/lifecycle.h"
+#include "container/notify.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -641,7 +642,7 @@ int husk_launch_load(struct husk_launch *l, struct husk_error **err)
 {
         l->dirfd = l->exec_listen_fd = l->start_conn = l->sync_parent = l->sync_child = l->pidfd = -1;
         l->console_fd = l->terminal_master = l->saved_pid_ns = l->saved_time_ns = l->pidfd_socket = -1;
-        l->trampoline_fd = -1;
+        l->trampoline_fd = l->notify_fd = -1;
         for (int i = 0; i < HUSK_NS_COUNT; i++)
                 l->ns.join_fd[i] = -1;
 
@@ -659,6 +660,9 @@ int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
                 return r;
         r = check_mount_namespace(l->spec, err);
         if (r < 0)
+                return r;
+        if (l->opts->notify_socket &&
+            (r = husk_notify_edit_spec(l->spec, l->opts->notify_socket, l->root, l->id, err)) < 0)
                 return r;
         r = husk_launch_systemd_plan(l, err);
         if (r < 0)
@@ -710,6 +714,14 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         r = husk_launch_copy_config(l, err);
         if (r < 0)
                 goto fail;
+        /* The mount source of /run/notify; the foreground run's init may say READY=1 at once. */
+        if (l->opts->notify_socket) {
+                r = husk_notify_make_dir(l->dirfd, err);
+                if (r == 0 && l->foreground)
+                        r = husk_notify_listen(l->dirfd, &l->notify_fd, err);
+                if (r < 0)
+                        goto fail;
+        }
         /* With --systemd-cgroup, systemd makes the cgroup around the init, once it exists. */
         if (!l->systemd.name) {
                 r = husk_cgroup_create(l->spec, l->id, l->rt->rootless, &l->cgroup, err);
@@ -839,9 +851,9 @@ void husk_launch_abort(struct husk_launch *l)
 
 void husk_launch_release(struct husk_launch *l)
 {
-        int *fds[] = {&l->dirfd,        &l->exec_listen_fd, &l->start_conn,      &l->sync_parent,
-                      &l->sync_child,   &l->pidfd,          &l->console_fd,      &l->terminal_master,
-                      &l->saved_pid_ns, &l->saved_time_ns, &l->pidfd_socket,    &l->trampoline_fd};
+        int *fds[] = {&l->dirfd,        &l->exec_listen_fd, &l->start_conn,      &l->sync_parent,  &l->sync_child,
+                      &l->pidfd,        &l->console_fd,     &l->terminal_master, &l->saved_pid_ns, &l->saved_time_ns,
+                      &l->pidfd_socket, &l->trampoline_fd,  &l->notify_fd};
         for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
                 if (*fds[i] >= 0)
                         close(*fds[i]);

@@ -609,7 +609,7 @@ int husk_container_exec(const struct husk_runtime *rt, const char *id, const str
                 goto out;
         }
         if (!opts->detach)
-                *ret_status = husk_wait_forwarding(c.child_pidfd, sfd, c.terminal_master);
+                *ret_status = husk_wait_forwarding(c.child_pidfd, sfd, c.terminal_master, NULL);
 out:
         if (sfd >= 0) {
                 close(sfd);

@@ -14,7 +14,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "container/notify.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 #include "util/syscalls.h"
 
 /*
@@ -136,13 +138,26 @@ static bool flush_pending(int master, struct pending *p)
         return true;
 }
 
+/* The container said READY=1: tell the caller once, then stop listening (later messages are not passed on). */
+static void relay_notify(const struct husk_notify_relay *notify, struct pollfd *pfd)
+{
+        if (husk_notify_read_ready(notify->sock) != 1)
+                return;
+        _cleanup_error_ struct husk_error *err = NULL;
+        if (husk_notify_host(notify->host_socket, notify->main_pid, false, &err) < 0) {
+                _cleanup_free_ char *msg = husk_error_format(err);
+                husk_warn("%s", msg ? msg : "NOTIFY_SOCKET: READY=1 not passed on");
+        }
+        pfd->fd = -1;
+}
+
 /*
  * Forward signals to the process until it exits and, with a terminal, proxy the caller's stdio
  * to the pty (SIGWINCH becomes a resize of the pty instead). Writes to the pty never block: a
  * process busy writing output it cannot get rid of would otherwise never read the input husk is
  * stuck writing. Returns the process's exit status.
  */
-static int forward_until_exit(int pidfd, int sfd, int master)
+static int forward_until_exit(int pidfd, int sfd, int master, const struct husk_notify_relay *notify)
 {
         bool master_open = master >= 0, stdin_open = master >= 0;
         struct pending input; /* not zeroed: 16 KiB, four pages of stack to fault in for nothing */
@@ -151,15 +166,16 @@ static int forward_until_exit(int pidfd, int sfd, int master)
                 copy_window_size(STDIN_FILENO, master);
                 fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
         }
-        struct pollfd pfd[4] = {
+        struct pollfd pfd[5] = {
             {.fd = pidfd, .events = POLLIN},
             {.fd = sfd, .events = POLLIN},
+            [4] = {.fd = notify ? notify->sock : -1, .events = POLLIN},
         };
         while (true) {
                 pfd[2] = (struct pollfd){.fd = master_open ? master : -1,
                                          .events = (short)(POLLIN | (input.len ? POLLOUT : 0))};
                 pfd[3] = (struct pollfd){.fd = stdin_open && !input.len ? STDIN_FILENO : -1, .events = POLLIN};
-                if (poll(pfd, 4, -1) < 0) {
+                if (poll(pfd, 5, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
@@ -189,6 +205,8 @@ static int forward_until_exit(int pidfd, int sfd, int master)
                 }
                 if (!master_open)
                         input.off = input.len = 0;
+                if (pfd[4].revents & POLLIN)
+                        relay_notify(notify, &pfd[4]);
                 if (pfd[0].revents & POLLIN)
                         break;
         }
@@ -202,7 +220,7 @@ static int forward_until_exit(int pidfd, int sfd, int master)
         return status_of(&info);
 }
 
-int husk_wait_forwarding(int pidfd, int signal_fd, int terminal_master)
+int husk_wait_forwarding(int pidfd, int signal_fd, int terminal_master, const struct husk_notify_relay *notify)
 {
         struct termios saved;
         bool raw = terminal_master >= 0 && tcgetattr(STDIN_FILENO, &saved) == 0;
@@ -211,7 +229,7 @@ int husk_wait_forwarding(int pidfd, int signal_fd, int terminal_master)
                 cfmakeraw(&t);
                 tcsetattr(STDIN_FILENO, TCSANOW, &t);
         }
-        int status = forward_until_exit(pidfd, signal_fd, terminal_master);
+        int status = forward_until_exit(pidfd, signal_fd, terminal_master, notify);
         if (raw)
                 tcsetattr(STDIN_FILENO, TCSANOW, &saved);
         return status;

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <stdbool.h>
 
+struct husk_notify_relay;
+
 /* The signals forwarded to the container, as runc: every asynchronous one but SIGCHLD and SIGPIPE
  * (SIGHUP, SIGINT, SIGTERM, SIGUSR1, job control, SIGRTMIN..SIGRTMAX...). */
 void husk_forward_signal_set(sigset_t *set);
@@ -22,7 +24,8 @@ int husk_forward_signals_block(sigset_t *ret_old);
 
 /*
  * Forward signals from signal_fd to the process until it exits and, with a terminal master,
- * proxy stdin/stdout to it in raw mode (SIGWINCH resizes the pty). Returns the exit status,
+ * proxy stdin/stdout to it in raw mode (SIGWINCH resizes the pty). With notify (may be NULL; its
+ * sock -1), pass the container's first READY=1 on to notify->host_socket. Returns the exit status,
  * 128+N when killed by signal N.
  */
-int husk_wait_forwarding(int pidfd, int signal_fd, int terminal_master);
+int husk_wait_forwarding(int pidfd, int signal_fd, int terminal_master, const struct husk_notify_relay *notify);

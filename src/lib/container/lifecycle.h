@@ -53,6 +53,7 @@ struct husk_launch {
         int console_fd;         /* connected --console-socket, -1 when none */
         int pidfd_socket;       /* connected --pidfd-socket, -1 when none */
         int terminal_master;    /* pty master sent back by init for `run` to proxy, -1 when none */
+        int notify_fd;          /* foreground run with NOTIFY_SOCKET: the container's socket (notify.h), else -1 */
 
         pid_t pid;              /* the init process */
         int pidfd;

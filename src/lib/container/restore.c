@@ -449,7 +449,7 @@ int husk_container_restore(const struct husk_runtime *rt, const char *id, const 
                 /* Others (kill, state, delete) may act on the container while it runs. */
                 close(l.dirfd);
                 l.dirfd = -1;
-                *ret_status = husk_wait_forwarding(l.pidfd, sfd, -1);
+                *ret_status = husk_wait_forwarding(l.pidfd, sfd, -1, NULL);
                 r = husk_launch_cleanup_after_exit(&l, err);
         }
         husk_launch_release(&l);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "container/forward.h"
+#include "container/notify.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
 #include "util/cleanup.h"
@@ -65,7 +66,7 @@ static int run_detached(const struct husk_runtime *rt, const char *id, const str
         int r = husk_container_create(rt, id, opts, err);
         if (r < 0)
                 return r;
-        r = husk_container_start(rt, id, err);
+        r = husk_container_start(rt, id, opts->notify_socket, err);
         if (r < 0) {
                 _cleanup_error_ struct husk_error *ignored = NULL;
                 husk_container_delete(rt, id, true, &ignored);
@@ -117,7 +118,10 @@ int husk_container_run(const struct husk_runtime *rt, const char *id, const stru
         /* Others (kill, state, delete) may act on the container while it runs. */
         close(l.dirfd);
         l.dirfd = -1;
-        *ret_status = husk_wait_forwarding(l.pidfd, sfd, l.terminal_master);
+        /* husk stays the process to watch: it forwards signals and reports the exit. */
+        const struct husk_notify_relay notify = {
+            .sock = l.notify_fd, .host_socket = opts->notify_socket, .main_pid = getpid()};
+        *ret_status = husk_wait_forwarding(l.pidfd, sfd, l.terminal_master, &notify);
         if (!opts->keep)
                 r = husk_launch_cleanup_after_exit(&l, err);
 out:

@@ -1,4 +1,4 @@
-/* start: release a created container's init through its exec socket, then run poststart hooks. */
+/* start: release a created container's init through its exec socket, run poststart hooks, relay READY=1. */
 #include "container/lifecycle.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "container/notify.h"
 #include "container/sync.h"
 #include "linux/hooks.h"
 #include "util/cleanup.h"
@@ -30,7 +31,17 @@ static int release_init(int dirfd, const char *id, struct husk_error **err)
         return husk_sync_wait_exec(sock, err);
 }
 
-int husk_container_start(const struct husk_runtime *rt, const char *id, struct husk_error **err)
+/* After the init was released: wait for the container's READY=1 without holding the state dir's lock. */
+static int relay_ready(int sock, const struct husk_state *state, const char *notify_socket, struct husk_error **err)
+{
+        _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
+        if (pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)
+                return 0; /* gone already: nothing will say READY=1 */
+        return husk_notify_relay_ready(sock, pidfd, state->pid, notify_socket, err);
+}
+
+int husk_container_start(const struct husk_runtime *rt, const char *id, const char *notify_socket,
+                         struct husk_error **err)
 {
         const char *root = husk_runtime_root(rt);
         _cleanup_close_ int dirfd = -1;
@@ -51,6 +62,11 @@ int husk_container_start(const struct husk_runtime *rt, const char *id, struct h
         case HUSK_STATUS_CREATING:
                 return husk_error_set(err, 0, "cannot start a container that is still being created");
         }
+        /* Bound before the process runs, which may say READY=1 at once. */
+        _cleanup_close_ int notify_fd = -1;
+        if (notify_socket && ((r = husk_notify_check_host(notify_socket, err)) < 0 ||
+                              (r = husk_notify_listen(dirfd, &notify_fd, err)) < 0))
+                return r;
         r = release_init(dirfd, id, err);
         /* Whatever happened, the container is no longer "created". */
         unlinkat(dirfd, HUSK_EXEC_SOCKET, 0);
@@ -65,5 +81,8 @@ int husk_container_start(const struct husk_runtime *rt, const char *id, struct h
                 _cleanup_free_ char *json = husk_launch_state_json(state, HUSK_STATUS_RUNNING);
                 husk_hooks_run_warn(&state->poststart, "poststart", json);
         }
-        return 0;
+        if (notify_fd < 0)
+                return 0;
+        close(TAKE_FD(dirfd));
+        return relay_ready(notify_fd, state, notify_socket, err);
 }

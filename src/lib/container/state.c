@@ -128,6 +128,9 @@ int husk_state_dir_remove(const char *root, const char *id, int dirfd, struct hu
         for (size_t i = 0; i < ARRAY_SIZE(files); i++)
                 if (unlinkat(dirfd, files[i], 0) < 0 && errno != ENOENT)
                         return husk_error_set(err, errno, "remove `%s/%s/%s`", root, id, files[i]);
+        if ((unlinkat(dirfd, HUSK_NOTIFY_SOCKET, 0) < 0 && errno != ENOENT) ||
+            (unlinkat(dirfd, HUSK_NOTIFY_DIR, AT_REMOVEDIR) < 0 && errno != ENOENT))
+                return husk_error_set(err, errno, "remove `%s/%s/%s`", root, id, HUSK_NOTIFY_DIR);
         _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return husk_error_set(err, errno, "open state root `%s`", root);

@@ -23,6 +23,9 @@ enum husk_status {
 #define HUSK_CGROUP_FILE "cgroup"
 /* The config the container was created from, for exec's defaults (the bundle may change). */
 #define HUSK_CONFIG_COPY "config.json"
+/* NOTIFY_SOCKET (notify.h): the directory bound on the container's /run/notify, and its socket. */
+#define HUSK_NOTIFY_DIR "notify"
+#define HUSK_NOTIFY_SOCKET HUSK_NOTIFY_DIR "/notify.sock"
 
 struct husk_state {
         char *oci_version;

@@ -255,8 +255,11 @@ static void make_mount_points(const struct husk_rootfs_config *cfg, int root_fd,
                         if (source[0] != '/' && asprintf(&absolute, "%s/%s", cfg->bundle, source) >= 0)
                                 source = absolute;
                         struct stat st;
-                        if (source[0] != '/' || stat(source, &st) < 0)
-                                continue; /* the init names a missing source */
+                        if (source[0] != '/' || stat(source, &st) < 0) {
+                                if (!m->source_made_later)
+                                        continue; /* the init names a missing source */
+                                st.st_mode = S_IFDIR;
+                        }
                         file = !S_ISDIR(st.st_mode);
                 }
                 make_owned(mr, root_fd, m->destination, file, file ? 0644 : 0755, "mount point");

@@ -31,27 +31,18 @@ int main(int argc, char **argv)
                 return 2;
         }
         bool hold = argc == 4;
-        struct sockaddr_un addr = {.sun_family = AF_UNIX};
-        if (strlen(argv[1]) >= sizeof(addr.sun_path)) {
-                fprintf(stderr, "sdnotify: socket path too long\n");
-                return 2;
-        }
-        strcpy(addr.sun_path, argv[1]);
         int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         int one = 1;
         if (sock < 0 || setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
                 return die("socket");
         /* Bound under a temporary name and renamed: whoever sees SOCKET can send to it. */
-        char tmp[sizeof(addr.sun_path) + 8];
-        snprintf(tmp, sizeof(tmp), "%s.tmp", argv[1]);
-        struct sockaddr_un tmp_addr = {.sun_family = AF_UNIX};
-        if (strlen(tmp) >= sizeof(tmp_addr.sun_path)) {
+        struct sockaddr_un tmp = {.sun_family = AF_UNIX};
+        if ((size_t)snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.tmp", argv[1]) >= sizeof(tmp.sun_path)) {
                 fprintf(stderr, "sdnotify: socket path too long\n");
                 return 2;
         }
-        strcpy(tmp_addr.sun_path, tmp);
-        unlink(tmp);
-        if (bind(sock, (struct sockaddr *)&tmp_addr, sizeof(tmp_addr)) < 0 || rename(tmp, argv[1]) < 0)
+        unlink(tmp.sun_path);
+        if (bind(sock, (struct sockaddr *)&tmp, sizeof(tmp)) < 0 || rename(tmp.sun_path, argv[1]) < 0)
                 return die("bind");
         for (;;) {
                 struct pollfd pfd = {.fd = sock, .events = POLLIN};

@@ -189,15 +189,15 @@ int husk_notify_relay_ready(int sock, int init_pidfd, pid_t init_pid, const char
                                 continue;
                         return husk_error_set(err, errno, "NOTIFY_SOCKET: poll");
                 }
-                if ((pfd[0].revents & POLLIN) && husk_notify_read_ready(sock) == 1)
+                /* A datagram a wake-up; once the init exited, all it left (a READY=1 just before counts). */
+                bool exited = pfd[1].revents & (POLLIN | POLLHUP);
+                int k;
+                do
+                        k = husk_notify_read_ready(sock);
+                while (k == 0 && exited);
+                if (k == 1)
                         return husk_notify_host(host_socket, init_pid, true, err);
-                if (pfd[1].revents & (POLLIN | POLLHUP)) {
-                        /* A READY=1 sent just before the init exited still counts. */
-                        int k;
-                        while ((k = husk_notify_read_ready(sock)) == 0)
-                                ;
-                        if (k == 1)
-                                return husk_notify_host(host_socket, init_pid, true, err);
+                if (exited) {
                         husk_debug("NOTIFY_SOCKET: the init exited before READY=1");
                         return 0;
                 }

@@ -513,6 +513,7 @@ int husk_spec_env_set(struct husk_spec *spec, const char *entry, struct husk_err
  * NULL-terminated list of mount options without data ("bind", "ro", "nosuid", ...). */
 int husk_spec_append_bind_mount(struct husk_spec *spec, const char *source, const char *destination,
                                 const char *const *options, struct husk_error **err);
+
 int husk_capability_from_name(const char *name); /* "CAP_CHOWN" -> 0; -1 when unknown */
 const char *husk_capability_name(int cap);       /* NULL when unknown */
 int husk_capability_last_known(void);            /* highest CAP_* number husk knows */

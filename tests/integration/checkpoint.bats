@@ -173,7 +173,8 @@ wait_count() {
 	mkdir -p "$TMP/first" "$TMP/second"
 	update_config '.mounts += [{"destination": "/data", "type": "bind", "source": $src, "options": ["rbind", "rw"]}]' \
 		--arg src "$TMP/first"
-	set_args sh -c 'cd /data; i=0; while true; do i=$((i+1)); echo $i >/dev/shm/count; echo $i >count; sleep 0.1; done'
+	# count is replaced by a rename, never truncated: the host reads a number, not the moment between.
+	set_args sh -c 'cd /data; i=0; while true; do i=$((i+1)); echo $i >/dev/shm/count; echo $i >count.new; mv count.new count; sleep 0.1; done'
 	piped "$ID" run -d --bundle "$BUNDLE"
 	wait_count "$ID" 3
 	husk checkpoint --image-path "$TMP/image" "$ID"

@@ -82,18 +82,21 @@ static int merge_env(struct husk_process *p, char **extra, struct husk_error **e
                 m++;
         if (m == 0)
                 return 0;
-        char **v = calloc(n + m + 1, sizeof(char *));
+        /* Every copy is made before the first of p->env's strings is freed: a failure leaves p->env whole. */
+        _cleanup_strv_ char **dups = calloc(m + 1, sizeof(char *));
+        char **v = dups ? calloc(n + m + 1, sizeof(char *)) : NULL;
         if (!v)
                 return husk_error_set(err, ENOMEM, "exec --env");
+        for (size_t i = 0; i < m; i++)
+                if (!(dups[i] = strdup(extra[i]))) {
+                        free(v);
+                        return husk_error_set(err, ENOMEM, "exec --env");
+                }
         memcpy(v, p->env, n * sizeof(char *));
         for (size_t i = 0; i < m; i++) {
                 const char *eq = strchr(extra[i], '=');
                 size_t key = eq ? (size_t)(eq - extra[i]) : strlen(extra[i]);
-                char *dup = strdup(extra[i]);
-                if (!dup) {
-                        free(v);
-                        return husk_error_set(err, ENOMEM, "exec --env");
-                }
+                char *dup = TAKE_PTR(dups[i]);
                 size_t k = 0;
                 while (k < n && !(strncmp(v[k], extra[i], key) == 0 && v[k][key] == '='))
                         k++;

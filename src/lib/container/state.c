@@ -165,38 +165,48 @@ static json_t *hooks_to_json(const struct husk_hook_list *list)
         return arr;
 }
 
-static char **strv_from_json(json_t *arr)
+/* A copy of a string array; *oom is set when a copy was due and could not be made. */
+static char **strv_from_json(json_t *arr, bool *oom)
 {
         if (!json_is_array(arr))
                 return NULL;
         size_t n = json_array_size(arr);
         char **v = calloc(n + 1, sizeof(char *));
-        if (!v)
+        if (!v) {
+                *oom = true;
                 return NULL;
+        }
         for (size_t i = 0; i < n; i++) {
                 const char *s = json_string_value(json_array_get(arr, i));
-                v[i] = strdup(s ? s : "");
+                if (!(v[i] = strdup(s ? s : ""))) {
+                        strv_free(v);
+                        *oom = true;
+                        return NULL;
+                }
         }
         return v;
 }
 
-static void hooks_from_json(json_t *arr, struct husk_hook_list *list)
+static void hooks_from_json(json_t *arr, struct husk_hook_list *list, bool *oom)
 {
         size_t n = json_array_size(arr);
         if (!json_is_array(arr) || n == 0)
                 return;
         list->items = calloc(n, sizeof(struct husk_hook));
-        if (!list->items)
+        if (!list->items) {
+                *oom = true;
                 return;
+        }
         for (size_t i = 0; i < n; i++) {
                 json_t *o = json_array_get(arr, i);
                 const char *path = json_string_value(json_object_get(o, "path"));
                 if (!path)
                         continue;
                 struct husk_hook *h = &list->items[list->len++];
-                h->path = strdup(path);
-                h->args = strv_from_json(json_object_get(o, "args"));
-                h->env = strv_from_json(json_object_get(o, "env"));
+                if (!(h->path = strdup(path)))
+                        *oom = true;
+                h->args = strv_from_json(json_object_get(o, "args"), oom);
+                h->env = strv_from_json(json_object_get(o, "env"), oom);
                 json_t *t = json_object_get(o, "timeout");
                 if (json_is_integer(t)) {
                         h->has_timeout = true;
@@ -283,10 +293,14 @@ int husk_state_read_cgroup(int dirfd, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
-static char *dup_string(json_t *o, const char *key)
+/* A copy of o's string `key`, NULL when it has none; *oom is set when the copy could not be made. */
+static char *dup_string(json_t *o, const char *key, bool *oom)
 {
         const char *s = json_string_value(json_object_get(o, key));
-        return s ? strdup(s) : NULL;
+        char *copy = s ? strdup(s) : NULL;
+        if (s && !copy)
+                *oom = true;
+        return copy;
 }
 
 int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct husk_error **err)
@@ -341,26 +355,29 @@ int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct h
                 json_decref(o);
                 return husk_error_set(err, ENOMEM, "read state");
         }
-        s->oci_version = dup_string(o, "ociVersion");
-        s->id = dup_string(o, "id");
-        if (!s->id)
-                s->id = strdup(id);
+        bool oom = false;
+        s->oci_version = dup_string(o, "ociVersion", &oom);
+        s->id = dup_string(o, "id", &oom);
+        if (!s->id && !(s->id = strdup(id)))
+                oom = true;
         s->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
         s->pid_start_time = (uint64_t)json_integer_value(json_object_get(o, "pidStartTime"));
-        s->bundle = dup_string(o, "bundle");
-        s->rootfs = dup_string(o, "rootfs");
-        s->created = dup_string(o, "created");
+        s->bundle = dup_string(o, "bundle", &oom);
+        s->rootfs = dup_string(o, "rootfs", &oom);
+        s->created = dup_string(o, "created", &oom);
         s->owner_uid = (uid_t)json_integer_value(json_object_get(o, "owner"));
-        s->cgroup_path = dup_string(o, "cgroupPath");
+        s->cgroup_path = dup_string(o, "cgroupPath", &oom);
         s->rootless = json_is_true(json_object_get(o, "rootless"));
         s->foreground = json_is_true(json_object_get(o, "foreground"));
         s->no_pivot = json_is_true(json_object_get(o, "noPivot"));
         s->intel_rdt = json_is_true(json_object_get(o, "intelRdt"));
-        s->session_keyring = dup_string(o, "sessionKeyring");
-        s->systemd_unit = dup_string(o, "systemdUnit");
+        s->session_keyring = dup_string(o, "sessionKeyring", &oom);
+        s->systemd_unit = dup_string(o, "systemdUnit", &oom);
         json_t *ann = json_object_get(o, "annotations");
         size_t n = json_object_size(ann);
-        if (n && (s->annotations.items = calloc(n, sizeof(struct husk_kv)))) {
+        if (n && !(s->annotations.items = calloc(n, sizeof(struct husk_kv))))
+                oom = true;
+        if (s->annotations.items) {
                 const char *key;
                 json_t *value;
                 json_object_foreach(ann, key, value)
@@ -368,11 +385,18 @@ int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct h
                         struct husk_kv *kv = &s->annotations.items[s->annotations.len++];
                         kv->key = strdup(key);
                         kv->value = strdup(json_string_value(value) ? json_string_value(value) : "");
+                        if (!kv->key || !kv->value)
+                                oom = true;
                 }
         }
-        hooks_from_json(json_object_get(o, "poststart"), &s->poststart);
-        hooks_from_json(json_object_get(o, "poststop"), &s->poststop);
+        hooks_from_json(json_object_get(o, "poststart"), &s->poststart, &oom);
+        hooks_from_json(json_object_get(o, "poststop"), &s->poststop, &oom);
         json_decref(o);
+        /* Half a state would run hooks without their arguments, or lose the bundle: all or nothing. */
+        if (oom) {
+                husk_state_free(s);
+                return husk_error_set(err, ENOMEM, "read `%s` of container `%s`", HUSK_STATE_FILE, id);
+        }
         s->status = s->pid > 0 ? HUSK_STATUS_RUNNING : HUSK_STATUS_CREATING;
         *ret = s;
         return 0;

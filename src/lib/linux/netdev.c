@@ -286,7 +286,7 @@ static int move_one(struct nl_sock *host, struct nl_sock *target, int netns_fd, 
 {
         const char *host_name = dev->host_name;
         const char *new_name = dev->name && *dev->name ? dev->name : host_name;
-        char text[256];
+        char text[256] = "";
         int r;
 
         if (!host_name || !valid_ifname(host_name))

@@ -50,6 +50,23 @@ teardown() { husk_teardown; }
 	[[ "$output" != *host-visible* ]]
 }
 
+# runc#1962's reproducer: the kernel lets a new user namespace mount proc only where a fully visible one is already
+# in the mount namespace, and under --no-pivot the host's /proc and /sys stay there, below the chroot.
+@test "rootfs: --no-pivot leaves no host proc or sysfs, so a user namespace cannot mount an unmasked proc" {
+	update_config '.process.capabilities.bounding += ["CAP_SETFCAP"] | .process.capabilities.permitted += ["CAP_SETFCAP"]'
+	set_args sh -c 'grep -E " - (proc|sysfs) " /proc/self/mountinfo | awk "\$4 == \"/\"" | wc -l
+		unshare -mrpf sh -c "mount -t proc none /proc && echo mounted"; echo "unshare=$?"'
+	run husk run --no-pivot --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	# whole proc and sysfs mounts: the container's own /proc and /sys only
+	[ "${lines[0]}" = 2 ] || fail "whole proc and sysfs mounts in the container: ${lines[0]}"
+	[[ "$output" == *"unshare=1"* ]] || fail "the user namespace mounted a proc: $output"
+	[[ "$output" != *mounted* ]]
+	# the host keeps its own
+	findmnt -n -t proc /proc >/dev/null
+	findmnt -n -t sysfs /sys >/dev/null
+}
+
 @test "rootfs: root.readonly makes / read-only" {
 	update_config '.root.readonly = true'
 	container_run sh -c 'checker write /newfile; checker mountinfo /'

@@ -89,8 +89,64 @@ int husk_rootfs_prepare(const struct husk_rootfs_config *cfg, struct husk_error 
         return husk_devices_setup(cfg, root_fd, err);
 }
 
+/* Is `path` `dir` or below it? */
+static bool path_within(const char *path, const char *dir)
+{
+        size_t n = strlen(dir);
+        while (n > 1 && dir[n - 1] == '/')
+                n--;
+        return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/' || (n == 1 && dir[0] == '/'));
+}
+
+/*
+ * --no-pivot keeps the host's mount tree in the container's namespace, under the chroot. A whole proc or
+ * sysfs there would let the container mount a fresh, unmasked one in a user namespace of its own: the
+ * kernel allows that when the namespace already holds a fully visible instance (mount_too_revealing).
+ * So each host proc and sysfs mount outside the rootfs goes, unmounted as a slave (nothing propagates
+ * to the host); one that is locked (inherited into a user namespace) is covered by an empty tmpfs.
+ */
+static int drop_host_proc_sysfs(const char *rootfs, struct husk_error **err)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        if (!f)
+                return husk_error_set(err, errno, "--no-pivot: open `/proc/self/mountinfo`");
+        _cleanup_free_ char *line = NULL, *gone = NULL;
+        size_t cap = 0;
+        while (getline(&line, &cap, f) > 0) {
+                /* "<id> <parent> <major:minor> <root> <mount point> <options> [tags...] - <type> ..." */
+                char root[4096], mountpoint[4096], type[64];
+                const char *sep = strstr(line, " - ");
+                if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mountpoint) != 2 ||
+                    sscanf(sep + 3, "%63s", type) != 1)
+                        continue;
+                if (strcmp(root, "/") != 0 || (strcmp(type, "proc") != 0 && strcmp(type, "sysfs") != 0))
+                        continue;
+                husk_path_unescape_mountinfo(mountpoint);
+                /* The container's own, and those already gone with a mount above them. */
+                if (path_within(mountpoint, rootfs) || (gone && path_within(mountpoint, gone)))
+                        continue;
+                if (mount(NULL, mountpoint, NULL, MS_SLAVE | MS_REC, NULL) < 0 && errno != EINVAL)
+                        return husk_error_set(err, errno, "--no-pivot: make the host's `%s` a slave", mountpoint);
+                if (umount2(mountpoint, MNT_DETACH) == 0) {
+                        free(gone);
+                        if (!(gone = strdup(mountpoint)))
+                                return husk_error_set(err, ENOMEM, "--no-pivot");
+                        continue;
+                }
+                if (errno != EINVAL && errno != EPERM)
+                        return husk_error_set(err, errno, "--no-pivot: unmount the host's `%s`", mountpoint);
+                if (mount("tmpfs", mountpoint, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0 &&
+                    errno != ENOENT) /* nothing left there to hide */
+                        return husk_error_set(err, errno, "--no-pivot: cover the host's `%s`", mountpoint);
+        }
+        return 0;
+}
+
 static int move_root(const char *rootfs, struct husk_error **err)
 {
+        int r = drop_host_proc_sysfs(rootfs, err);
+        if (r < 0)
+                return r;
         if (chdir(rootfs) < 0)
                 return husk_error_set(err, errno, "chdir to rootfs `%s`", rootfs);
         if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)

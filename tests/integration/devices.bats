@@ -57,6 +57,21 @@ teardown() { husk_teardown; }
 	[ "${lines[3]}" = null2=opened ] || fail "an allowed node did not open: $output"
 }
 
+# runc's dev.bats "[device cgroup deny]": linux.devices makes the node, linux.resources.devices decides who opens it.
+@test "devices: a linux.devices node the device rules deny cannot be opened; allowed, it can" {
+	update_config '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11}]
+		| .linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+	# write-only: /dev/kmsg asks for no capability then; nothing is written
+	container_run sh -c 'checker stat /dev/kmsg | grep ^type=; (: >/dev/kmsg && echo kmsg=opened) 2>&1; true'
+	assert_status 0
+	[ "${lines[0]}" = type=char ] || fail "no /dev/kmsg node: $output"
+	[[ "${lines[1]}" == *"Operation not permitted"* ]] || fail "the denied node opened: $output"
+	update_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]'
+	container_run sh -c '(: >/dev/kmsg && echo kmsg=opened) 2>&1'
+	assert_status 0
+	[ "$output" = kmsg=opened ] || fail "the allowed node did not open: $output"
+}
+
 @test "devices: linux.devices with fileMode, uid and gid" {
 	update_config '.linux.devices = [
 		{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 416, "uid": 1000, "gid": 100},

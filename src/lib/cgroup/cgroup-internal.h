@@ -113,8 +113,8 @@ struct cg_device_rules {
         struct husk_device_cgroup_rule *items;
         size_t len;
 };
-int cg_device_rules_build(const struct husk_resources *r, const struct husk_device *devices, size_t devices_len,
-                          bool with_defaults, struct cg_device_rules *ret, struct husk_error **err);
+int cg_device_rules_build(const struct husk_resources *r, bool with_defaults, struct cg_device_rules *ret,
+                          struct husk_error **err);
 void cg_device_rules_free(struct cg_device_rules *rules);
 int cg_devices_v1_apply(int dirfd, const struct cg_device_rules *rules, struct husk_error **err);
 int cg_devices_bpf_apply(int dirfd, const struct cg_device_rules *rules, struct husk_error **err);

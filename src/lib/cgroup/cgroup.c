@@ -458,8 +458,7 @@ static int create_cgroup(const struct husk_spec *spec, const char *given, const 
                         e += sprintf(e, "%s+%s", e == enable ? "" : " ", tok);
         }
 
-        r = cg_device_rules_build(res, spec && spec->has_linux ? spec->linux_.devices : NULL,
-                                  spec && spec->has_linux ? spec->linux_.devices_len : 0, true, &rules, err);
+        r = cg_device_rules_build(res, true, &rules, err);
         if (r < 0)
                 goto out;
 
@@ -740,7 +739,7 @@ int husk_cgroup_apply(struct husk_cgroup *cg, const struct husk_resources *resou
         struct cg_device_rules rules = {0};
         bool with_devices = resources && resources->devices_len > 0;
         if (with_devices) {
-                int r = cg_device_rules_build(resources, NULL, 0, false, &rules, err);
+                int r = cg_device_rules_build(resources, false, &rules, err);
                 if (r < 0)
                         return r;
         }

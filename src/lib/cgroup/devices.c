@@ -1,4 +1,8 @@
-/* The effective device-cgroup rule list: the spec's rules, runc's default allowed devices, then linux.devices. */
+/*
+ * The effective device-cgroup rule list: the spec's rules, then runc's default allowed devices. Not the nodes of
+ * linux.devices, as in runc: a config lists a node there and allows it in linux.resources.devices (podman, Docker
+ * and containerd write both), and one that denies it must stay denied.
+ */
 #include "cgroup/cgroup-internal.h"
 
 #include <errno.h>
@@ -34,11 +38,11 @@ static int rule_check(const struct husk_device_cgroup_rule *rule, size_t index, 
         return 0;
 }
 
-int cg_device_rules_build(const struct husk_resources *r, const struct husk_device *devices, size_t devices_len,
-                          bool with_defaults, struct cg_device_rules *ret, struct husk_error **err)
+int cg_device_rules_build(const struct husk_resources *r, bool with_defaults, struct cg_device_rules *ret,
+                          struct husk_error **err)
 {
         size_t spec_len = r ? r->devices_len : 0;
-        size_t cap = spec_len + (with_defaults ? ARRAY_SIZE(default_rules) : 0) + devices_len;
+        size_t cap = spec_len + (with_defaults ? ARRAY_SIZE(default_rules) : 0);
         struct husk_device_cgroup_rule *items = calloc(cap ? cap : 1, sizeof(*items));
         if (!items)
                 return husk_error_set(err, ENOMEM, "allocate device rules");
@@ -57,19 +61,6 @@ int cg_device_rules_build(const struct husk_resources *r, const struct husk_devi
         if (with_defaults)
                 for (size_t i = 0; i < ARRAY_SIZE(default_rules); i++)
                         items[n++] = default_rules[i];
-        for (size_t i = 0; i < devices_len; i++) {
-                const struct husk_device *d = &devices[i];
-                /* Fifos need no device rule; 'u' (unbuffered) is a character device. */
-                if (d->type != 'c' && d->type != 'u' && d->type != 'b')
-                        continue;
-                items[n++] = (struct husk_device_cgroup_rule){
-                    .allow = true,
-                    .type = d->type == 'b' ? 'b' : 'c',
-                    .major = d->major,
-                    .minor = d->minor,
-                    .access = "rwm",
-                };
-        }
         *ret = (struct cg_device_rules){.items = items, .len = n};
         return 0;
 }

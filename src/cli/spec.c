@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/magic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "husk-config.h"
@@ -50,27 +53,41 @@ static json_t *id_map(unsigned int host_id)
         return json_pack("[{s:i,s:I,s:i}]", "containerID", 0, "hostID", (json_int_t)host_id, "size", 1);
 }
 
+/* The template's namespaces without `type`. */
+static void drop_namespace(json_t *spec, const char *type)
+{
+        json_t *linux_ = json_object_get(spec, "linux");
+        json_t *ns = json_object_get(linux_, "namespaces"), *kept = json_array();
+        size_t i;
+        json_t *v;
+        json_array_foreach (ns, i, v)
+                if (strcmp(json_string_value(json_object_get(v, "type")), type) != 0)
+                        json_array_append(kept, v);
+        json_object_set_new(linux_, "namespaces", kept);
+}
+
+/* As runc's: a cgroup namespace only where cgroup v2 is all there is at /sys/fs/cgroup. */
+static bool cgroup2_unified(void)
+{
+        struct statfs fs;
+        return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
 /* What `runc spec --rootless` changes: a user namespace mapping the caller, no network or cgroup
  * namespace work that needs privileges, /sys bound from the host, no device cgroup rules. */
 static void make_rootless(json_t *spec)
 {
         json_t *linux_ = json_object_get(spec, "linux");
         json_object_del(linux_, "resources");
-        json_t *ns = json_object_get(linux_, "namespaces"), *kept = json_array();
-        size_t i;
-        json_t *v;
-        json_array_foreach(ns, i, v)
-        {
-                const char *type = json_string_value(json_object_get(v, "type"));
-                if (strcmp(type, "network") != 0 && strcmp(type, "cgroup") != 0)
-                        json_array_append(kept, v);
-        }
-        json_array_append_new(kept, json_pack("{s:s}", "type", "user"));
-        json_object_set_new(linux_, "namespaces", kept);
+        drop_namespace(spec, "network");
+        drop_namespace(spec, "cgroup");
+        json_array_append_new(json_object_get(linux_, "namespaces"), json_pack("{s:s}", "type", "user"));
         json_object_set_new(linux_, "uidMappings", id_map(geteuid()));
         json_object_set_new(linux_, "gidMappings", id_map(getegid()));
 
         json_t *mounts = json_object_get(spec, "mounts"), *new_mounts = json_array();
+        size_t i;
+        json_t *v;
         json_array_foreach(mounts, i, v)
         {
                 const char *dst = json_string_value(json_object_get(v, "destination"));
@@ -120,6 +137,8 @@ int cli_spec(struct cli_global *g, int argc, char **argv, struct husk_error **er
                 return husk_error_set(err, EINVAL, "spec: built-in template");
         if (rootless)
                 make_rootless(spec);
+        else if (!cgroup2_unified())
+                drop_namespace(spec, "cgroup");
         _cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(8) | JSON_PRESERVE_ORDER);
         json_decref(spec);
         _cleanup_free_ char *path = NULL;

@@ -317,6 +317,20 @@ teardown() { husk_teardown; }
 	jq -e .ociVersion "$TMP/spec2/config.json"
 }
 
+# runc's rule: tools that add a cgroup namespace to `runc spec`'s config on a v1 or hybrid host (runc's own
+# delete.bats does) would otherwise get a duplicate namespace.
+@test "spec: a cgroup namespace only where /sys/fs/cgroup is cgroup v2 alone, as runc" {
+	mkdir "$TMP/spec"
+	husk spec --bundle "$TMP/spec"
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		jq -e '[.linux.namespaces[].type] | index("cgroup") != null' "$TMP/spec/config.json"
+	else
+		jq -e '[.linux.namespaces[].type] | index("cgroup") == null' "$TMP/spec/config.json"
+	fi
+	jq -e '[.linux.namespaces[].type] | sort == (["ipc", "mount", "network", "pid", "uts"] + (if index("cgroup") then ["cgroup"] else [] end) | sort)' \
+		"$TMP/spec/config.json"
+}
+
 @test "spec: --rootless adds a user namespace with id mappings" {
 	mkdir "$TMP/spec"
 	cd "$TMP/spec"

@@ -119,6 +119,26 @@ has_option() {
 	[ "$(kv write)" = ok ]
 }
 
+# runc#3952: a tmpfs on an image's directory keeps that directory's mode, a 0755 /run does not become 1777.
+@test "mounts: tmpfs without mode= takes the mode of the directory it covers, special bits included" {
+	skip_on_runc "1.1.5 chmods every tmpfs to the covered directory's mode after mounting, over mode= too (runc#3952)"
+	mkdir -p "$BUNDLE/rootfs/run" "$BUNDLE/rootfs/all"
+	chmod 0755 "$BUNDLE/rootfs/run"
+	chmod 'a=rwx,ug+s,+t' "$BUNDLE/rootfs/all"
+	add_mount /run tmpfs tmpfs nosuid nodev
+	add_mount /all tmpfs tmpfs noexec
+	add_mount /new/dir tmpfs tmpfs
+	add_mount /given tmpfs tmpfs mode=0711
+	mkdir -p "$BUNDLE/rootfs/given" && chmod 0755 "$BUNDLE/rootfs/given"
+	container_run sh -c 'for d in /run /all /new/dir /given; do stat -c "%n %a %A" $d; done'
+	assert_status 0
+	[ "${lines[0]}" = "/run 755 drwxr-xr-x" ] || fail "$output"
+	[ "${lines[1]}" = "/all 7777 drwsrwsrwt" ] || fail "$output"
+	# a mount point husk had to make: tmpfs's own mode; an explicit mode= wins
+	[ "${lines[2]}" = "/new/dir 1777 drwxrwxrwt" ] || fail "$output"
+	[ "${lines[3]}" = "/given 711 drwx--x--x" ] || fail "$output"
+}
+
 @test "mounts: ro, nosuid, nodev, noexec, noatime show in mountinfo" {
 	add_mount /m1 tmpfs tmpfs ro nosuid nodev noexec noatime
 	add_mount /m2 tmpfs tmpfs rw strictatime

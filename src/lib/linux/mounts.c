@@ -368,14 +368,49 @@ static int mount_idmapped(const struct husk_rootfs_config *cfg, const struct hus
         return attach_bind(m, root_fd, tree, m->source, err);
 }
 
+/* Does the comma-separated mount data name option `key` ("mode=...")? */
+static bool data_has_option(const char *data, const char *key)
+{
+        size_t n = strlen(key);
+        for (const char *p = data; p && *p; p += strcspn(p, ","), p += *p == ',')
+                if (strncmp(p, key, n) == 0)
+                        return true;
+        return false;
+}
+
+/*
+ * A tmpfs without mode= on a directory the rootfs already has takes that directory's mode, setuid, setgid
+ * and sticky bits included, as with runc (a tmpfs on an image's 0755 /run stays 0755, not tmpfs's 1777).
+ * *ret is the data to mount with, or NULL to keep it.
+ */
+static int tmpfs_mode_from_mountpoint(const struct husk_mount *m, int root_fd, const char *data, char **ret)
+{
+        *ret = NULL;
+        if (!m->type || strcmp(m->type, "tmpfs") != 0 || data_has_option(data, "mode="))
+                return 0;
+        _cleanup_close_ int fd = husk_path_open_in_root(root_fd, m->destination, O_PATH | O_DIRECTORY, 0, NULL);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return 0; /* made below: tmpfs's own mode */
+        bool has_data = data && *data;
+        if (asprintf(ret, "mode=%04o%s%s", (unsigned)(st.st_mode & 07777), has_data ? "," : "", has_data ? data : "") <
+            0)
+                return -ENOMEM;
+        return 0;
+}
+
 int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
                   struct husk_error **err)
 {
         const char *source = m->source ? m->source : m->type;
-        _cleanup_free_ char *labelled = NULL;
+        _cleanup_free_ char *labelled = NULL, *with_mode = NULL;
         if (data_with_label(cfg, m, &labelled) < 0)
                 return husk_error_set(err, ENOMEM, "mount `%s` on `%s`", source, m->destination);
         const char *data = labelled ? labelled : m->data;
+        if (tmpfs_mode_from_mountpoint(m, root_fd, data, &with_mode) < 0)
+                return husk_error_set(err, ENOMEM, "mount `%s` on `%s`", source, m->destination);
+        if (with_mode)
+                data = with_mode;
 
         _cleanup_close_ int dst = needs_plain_directory(m) ? open_plain_directory(root_fd, m->destination, err)
                                                            : husk_path_mkdir_all_in_root(root_fd, m->destination, 0755, err);

@@ -139,6 +139,23 @@ has_option() {
 	[ "${lines[3]}" = "/given 711 drwx--x--x" ] || fail "$output"
 }
 
+# runc's mounts.bats "[ro /dev mount]": the nodes, links and mount points under /dev are made before it turns
+# read-only, and so for a read-only tmpfs holding another mount.
+@test "mounts: a read-only /dev tmpfs still gets its devices, pts and shm; a read-only tmpfs holds a nested mount" {
+	update_config '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)'
+	add_mount /data tmpfs tmpfs ro
+	add_mount /data/inner tmpfs tmpfs
+	container_run sh -c 'checker mountinfo /dev | grep ^mount_options=; checker stat /dev/null | grep ^type=
+		checker stat /dev/pts | grep ^type=; checker stat /dev/shm | grep ^type=; checker write /dev/newfile
+		checker mountinfo /data | grep ^mount_options=; checker write /data/x; checker write /data/inner/y'
+	assert_status 0
+	[[ "${lines[0]}" == mount_options=ro,* ]] || fail "/dev is not read-only: $output"
+	[ "${lines[1]}" = type=char ] && [ "${lines[2]}" = type=dir ] && [ "${lines[3]}" = type=dir ] || fail "$output"
+	[ "${lines[4]}" = write=EROFS ] || fail "/dev took a file: $output"
+	[[ "${lines[5]}" == mount_options=ro,* ]] || fail "/data is not read-only: $output"
+	[ "${lines[6]}" = write=EROFS ] && [ "${lines[7]}" = write=ok ] || fail "$output"
+}
+
 @test "mounts: ro, nosuid, nodev, noexec, noatime show in mountinfo" {
 	add_mount /m1 tmpfs tmpfs ro nosuid nodev noexec noatime
 	add_mount /m2 tmpfs tmpfs rw strictatime

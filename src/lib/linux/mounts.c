@@ -420,15 +420,16 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
         }
 
         bool proc_in_pidns = cfg->proc_in_pidns && strcmp(m->type, "proc") == 0;
+        unsigned long flags = husk_mount_ro_deferred(m) ? m->flags & ~MS_RDONLY : m->flags;
         /* The common case is one mount(2): the kernel parses data exactly as for runc and crun. */
         if (m->propagation == HUSK_PROPAGATION_NONE && !m->rec_attr_set && !m->rec_attr_clr && !proc_in_pidns) {
-                int r = husk_mount_fs_onto(source, m->type, m->flags, data, dst);
+                int r = husk_mount_fs_onto(source, m->type, flags, data, dst);
                 if (r < 0)
                         return husk_error_set(err, -r, "mount `%s` on `%s`", source, m->destination);
                 return 0;
         }
         /* Attributes for the whole tree and propagation need a handle on the new mount itself. */
-        _cleanup_close_ int mnt = husk_mount_fs_create_in(m->type, source, m->flags & ~OPERATION_FLAGS, data,
+        _cleanup_close_ int mnt = husk_mount_fs_create_in(m->type, source, flags & ~OPERATION_FLAGS, data,
                                                           proc_in_pidns ? cfg->proc_pidns_fd : -1, err);
         if (mnt < 0) {
                 husk_error_wrap(err, "mount `%s` on `%s`", source, m->destination);
@@ -449,6 +450,13 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
 bool husk_mount_made_outside(const struct husk_mount *m)
 {
         return m->loop || m->perform_in_intermediate_namespace;
+}
+
+bool husk_mount_ro_deferred(const struct husk_mount *m)
+{
+        return (m->flags & MS_RDONLY) && m->type && !m->bind && !husk_mount_made_outside(m) &&
+               strcmp(m->type, "bind") != 0 &&
+               (strcmp(m->type, "tmpfs") == 0 || husk_mount_destination_is(m->destination, "/dev"));
 }
 
 /* spec.mounts[index]: the index finds the idmapped tree prepared for it. */

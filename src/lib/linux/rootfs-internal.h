@@ -68,6 +68,10 @@ bool husk_mount_destination_within(const char *path, const char *dir);
  * namespace (intermediate.h), never by the container's init. */
 bool husk_mount_made_outside(const struct husk_mount *m);
 
+/* A read-only tmpfs, or read-only /dev: mounted writable, since nodes and mount points are made in it, and made
+ * read-only by husk_rootfs_finalize (runc's order). */
+bool husk_mount_ro_deferred(const struct husk_mount *m);
+
 /* A `cgroup` or `cgroup2` entry of spec.mounts onto dst_fd (mount-cgroup.c). */
 int husk_mount_cgroup(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
                       struct husk_error **err);

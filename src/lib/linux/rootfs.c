@@ -89,15 +89,6 @@ int husk_rootfs_prepare(const struct husk_rootfs_config *cfg, struct husk_error 
         return husk_devices_setup(cfg, root_fd, err);
 }
 
-/* Is `path` `dir` or below it? */
-static bool path_within(const char *path, const char *dir)
-{
-        size_t n = strlen(dir);
-        while (n > 1 && dir[n - 1] == '/')
-                n--;
-        return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/' || (n == 1 && dir[0] == '/'));
-}
-
 /*
  * --no-pivot keeps the host's mount tree in the container's namespace, under the chroot. A whole proc or
  * sysfs there would let the container mount a fresh, unmasked one in a user namespace of its own: the
@@ -123,7 +114,8 @@ static int drop_host_proc_sysfs(const char *rootfs, struct husk_error **err)
                         continue;
                 husk_path_unescape_mountinfo(mountpoint);
                 /* The container's own, and those already gone with a mount above them. */
-                if (path_within(mountpoint, rootfs) || (gone && path_within(mountpoint, gone)))
+                if (husk_mount_destination_within(mountpoint, rootfs) ||
+                    (gone && husk_mount_destination_within(mountpoint, gone)))
                         continue;
                 if (mount(NULL, mountpoint, NULL, MS_SLAVE | MS_REC, NULL) < 0 && errno != EINVAL)
                         return husk_error_set(err, errno, "--no-pivot: make the host's `%s` a slave", mountpoint);
@@ -205,6 +197,15 @@ int husk_rootfs_finalize(const struct husk_rootfs_config *cfg, struct husk_error
         int r = husk_masked_apply(spec, root_fd, err);
         if (r < 0)
                 return r;
+        for (size_t i = 0; i < spec->mounts_len; i++) {
+                const struct husk_mount *m = &spec->mounts[i];
+                if (!husk_mount_ro_deferred(m))
+                        continue;
+                _cleanup_close_ int fd = husk_path_open_in_root(root_fd, m->destination, O_PATH | O_DIRECTORY, 0, NULL);
+                r = fd < 0 ? fd : husk_mount_setattr(fd, false, MOUNT_ATTR_RDONLY, 0, 0);
+                if (r < 0)
+                        return husk_error_set(err, -r, "make `%s` read-only", m->destination);
+        }
         if (spec->root.readonly) {
                 r = husk_mount_setattr(root_fd, false, MOUNT_ATTR_RDONLY, 0, 0);
                 if (r < 0)

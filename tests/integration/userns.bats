@@ -162,6 +162,28 @@ teardown() { husk_teardown; }
 	assert_output_contains "not reachable by the container's root"
 }
 
+# runc's userns.bats "with 2 inaccessible mounts": the runtime opens the sources on the host, as root, so a
+# bind source the mapped root could not reach (a 0700 directory of the host's root) still mounts.
+@test "userns: bind sources the mapped root cannot reach are opened by the runtime (run and exec)" {
+	for n in 1 2; do
+		mkdir -p "$TMP/private-$n/dir"
+		echo "secret-$n" >"$TMP/private-$n/dir/file"
+		chmod 0700 "$TMP/private-$n"
+	done
+	mkdir -p "$BUNDLE/rootfs/mnt/one" "$BUNDLE/rootfs/mnt/two"
+	update_config '.mounts += [{"destination": "/mnt/one", "type": "bind", "source": $a, "options": ["bind", "ro"]},
+		{"destination": "/mnt/two", "type": "bind", "source": $b, "options": ["rbind"]}]' \
+		--arg a "$TMP/private-1/dir" --arg b "$TMP/private-2/dir"
+	set_args sh -c 'cat /mnt/one/file /mnt/two/file; checker write /mnt/one/x; exec sleep 100'
+	husk_run_detached "$ID"
+	run husk exec "$ID" sh -c 'cat /mnt/one/file /mnt/two/file; stat -c %u:%g /mnt/two/file'
+	assert_status 0
+	[ "$output" = "$(printf 'secret-1\nsecret-2\n65534:65534')" ] || fail "$output"
+	# control: the mapped root's host ids cannot reach the sources themselves
+	run setpriv --reuid 100000 --regid 200000 --clear-groups cat "$TMP/private-1/dir/file"
+	[ "$status" -ne 0 ] || fail "the source was reachable: $output"
+}
+
 @test "userns: a user namespace without maps is refused" {
 	husk_only "message text"
 	update_config 'del(.linux.uidMappings)'

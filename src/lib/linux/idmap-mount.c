@@ -1,4 +1,5 @@
-/* Idmapped mounts: the detached trees the runtime makes on the host for the init to attach (idmap-mount.h). */
+/* Idmapped mounts, and the binds of a container with a user namespace: the detached trees the runtime makes on the
+ * host for the init to attach (idmap-mount.h). */
 #include "linux/idmap-mount.h"
 
 #include <errno.h>
@@ -20,7 +21,7 @@
 #define LAST_VALID_ID 4294967294ULL /* (uid_t)-1 is no id */
 
 struct husk_idmap_mounts {
-        int *trees; /* per index of spec.mounts: the tree, -1 for entries not idmapped (or taken) */
+        int *trees; /* per index of spec.mounts: the tree, -1 for entries not made here (or taken) */
         size_t len;
         int *open; /* the fds still in trees, ascending */
         size_t open_len;
@@ -55,6 +56,19 @@ bool husk_mount_is_idmapped(const struct husk_mount *m)
 static bool is_bind(const struct husk_mount *m)
 {
         return m->bind || (m->type && strcmp(m->type, "bind") == 0);
+}
+
+/*
+ * A plain bind of a container with a user namespace, whose source the runtime opens: the container's root is a
+ * host id that a source such as a 0700 directory of the host's root does not let in (runc opens them on the host
+ * too). Not a source inside the rootfs: what earlier entries mount there is only in the container's view.
+ */
+static bool bind_opened_on_host(const struct husk_spec *spec, const struct husk_mount *m, const char *rootfs)
+{
+        if (!husk_spec_namespace(spec, HUSK_NS_USER) || !is_bind(m) || husk_mount_is_idmapped(m) ||
+            husk_mount_made_outside(m) || !m->source)
+                return false;
+        return m->source[0] != '/' || !rootfs || !husk_mount_destination_within(m->source, rootfs);
 }
 
 static bool overlap(uint32_t a, uint32_t a_size, uint32_t b, uint32_t b_size)
@@ -230,23 +244,28 @@ static unsigned long tree_propagation(const struct husk_spec *spec)
         return flag ? flag : MS_SLAVE;
 }
 
-/* Clone the source, idmap it and shape it as husk_mount_bind would, all detached: nothing is visible yet. */
+/*
+ * Clone the source, idmap it (userns_fd >= 0) and shape it as husk_mount_bind would, all detached: nothing is
+ * visible yet.
+ */
 static int make_tree(const struct husk_spec *spec, size_t index, const char *bundle, int userns_fd,
                      struct husk_error **err)
 {
         const struct husk_mount *m = &spec->mounts[index];
+        const char *what = userns_fd >= 0 ? "idmapped bind mount" : "bind mount";
         _cleanup_free_ char *absolute = NULL;
         const char *source = m->source;
         if (source[0] != '/') {
                 if (asprintf(&absolute, "%s/%s", bundle ? bundle : ".", source) < 0)
-                        return husk_error_set(err, ENOMEM, "idmapped bind mount `%s` on `%s`", source, m->destination);
+                        return husk_error_set(err, ENOMEM, "%s `%s` on `%s`", what, source, m->destination);
                 source = absolute;
         }
         _cleanup_close_ int tree = husk_mount_clone_path(source, m->recursive);
         if (tree < 0)
-                return husk_error_set(err, -tree, "idmapped bind mount `%s` on `%s`", source, m->destination);
+                return husk_error_set(err, -tree, "%s `%s` on `%s`", what, source, m->destination);
         struct mount_attr idmap = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
-        if (mount_setattr(tree, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0), &idmap, sizeof(idmap)) < 0)
+        if (userns_fd >= 0 &&
+            mount_setattr(tree, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0), &idmap, sizeof(idmap)) < 0)
                 return idmap_error(errno, m, source, err);
         struct mount_attr a = husk_mount_attr_from_flags(m->flags, m->clear_flags);
         int r = 0;
@@ -255,15 +274,13 @@ static int make_tree(const struct husk_spec *spec, size_t index, const char *bun
         if (r == 0 && (m->rec_attr_set || m->rec_attr_clr))
                 r = husk_mount_setattr(tree, true, m->rec_attr_set, m->rec_attr_clr, 0);
         if (r < 0)
-                return husk_error_set(err, -r, "idmapped bind mount `%s` on `%s`: set mount attributes", source,
-                                      m->destination);
+                return husk_error_set(err, -r, "%s `%s` on `%s`: set mount attributes", what, source, m->destination);
         /* A clone of a shared host mount joins its peer group: without this, what the container mounts
          * under it would appear on the host. */
         r = husk_mount_setattr(tree, true, 0, 0, tree_propagation(spec));
         if (r < 0)
-                return husk_error_set(err, -r, "idmapped bind mount `%s` on `%s`: set propagation", source,
-                                      m->destination);
-        husk_debug("idmapped %s for %s", source, m->destination);
+                return husk_error_set(err, -r, "%s `%s` on `%s`: set propagation", what, source, m->destination);
+        husk_debug("%s %s for %s, made on the host", what, source, m->destination);
         return TAKE_FD(tree);
 }
 
@@ -287,13 +304,17 @@ static void insert_sorted(struct husk_idmap_mounts *set, int fd)
         set->open[i] = fd;
 }
 
-int husk_idmap_mounts_prepare(const struct husk_spec *spec, const char *bundle, int joined_userns_fd,
-                              struct husk_idmap_mounts **ret, struct husk_error **err)
+int husk_idmap_mounts_prepare(const struct husk_spec *spec, const char *bundle, const char *rootfs,
+                              int joined_userns_fd, struct husk_idmap_mounts **ret, struct husk_error **err)
 {
         *ret = NULL;
         size_t count = 0;
         /* Every entry is checked before any process or mount is made. */
         for (size_t i = 0; i < spec->mounts_len; i++) {
+                if (bind_opened_on_host(spec, &spec->mounts[i], rootfs)) {
+                        count++;
+                        continue;
+                }
                 if (!husk_mount_is_idmapped(&spec->mounts[i]))
                         continue;
                 int r = check_entry(spec, i, err);
@@ -314,6 +335,17 @@ int husk_idmap_mounts_prepare(const struct husk_spec *spec, const char *bundle, 
         struct userns_cache cache = {0};
         int r = 0;
         for (size_t i = 0; i < spec->mounts_len && r == 0; i++) {
+                if (bind_opened_on_host(spec, &spec->mounts[i], rootfs)) {
+                        /* Best effort: where the runtime cannot make it (no privilege over its mount
+                         * namespace, a missing source), the init tries and names the reason. */
+                        _cleanup_error_ struct husk_error *ignored = NULL;
+                        int tree = make_tree(spec, i, bundle, -1, &ignored);
+                        if (tree >= 0) {
+                                set->trees[i] = tree;
+                                insert_sorted(set, tree);
+                        }
+                        continue;
+                }
                 if (!husk_mount_is_idmapped(&spec->mounts[i]))
                         continue;
                 int userns = userns_for(spec, i, joined_userns_fd, &cache, err);

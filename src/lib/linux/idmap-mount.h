@@ -42,10 +42,12 @@ int husk_idmap_check_mappings(const struct husk_id_mappings *maps, const char *w
  * a user namespace to take them from when none are given, husk running as root) and make its
  * tree. joined_userns_fd: the user namespace the container joins (linux.namespaces path),
  * -1 to open the path from spec when there is one. Bind sources that are relative resolve
- * against `bundle`. *ret is NULL when spec has no idmapped entry. On failure nothing is left.
+ * against `bundle`. With a user namespace, the plain bind entries' trees are made here too (their sources opened
+ * with the runtime's credentials, as runc does), except those with a source inside `rootfs`; one that cannot be
+ * made is left to the init. *ret is NULL when there is no tree. On failure nothing is left.
  */
-int husk_idmap_mounts_prepare(const struct husk_spec *spec, const char *bundle, int joined_userns_fd,
-                              struct husk_idmap_mounts **ret, struct husk_error **err);
+int husk_idmap_mounts_prepare(const struct husk_spec *spec, const char *bundle, const char *rootfs,
+                              int joined_userns_fd, struct husk_idmap_mounts **ret, struct husk_error **err);
 
 /*
  * The tree of spec.mounts[index], for one idmapped entry made where the caller already has

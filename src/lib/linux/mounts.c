@@ -466,8 +466,13 @@ static int mount_entry(const struct husk_rootfs_config *cfg, size_t index, int r
         const char *type = m->type;
         if (husk_mount_is_idmapped(m))
                 return mount_idmapped(cfg, m, index, root_fd, err);
-        if (m->bind || (type && strcmp(type, "bind") == 0))
+        if (m->bind || (type && strcmp(type, "bind") == 0)) {
+                /* With a user namespace, the tree the runtime made on the host, when it could (idmap-mount.h). */
+                _cleanup_close_ int tree = husk_idmap_mounts_take(cfg->idmap_mounts, index);
+                if (tree >= 0)
+                        return attach_bind(m, root_fd, tree, m->source, err);
                 return husk_mount_bind(cfg, m, root_fd, m->source, m->recursive, err);
+        }
         if (!type)
                 return husk_error_set(err, EINVAL, "mount on `%s`: no type and no bind option", m->destination);
         /* sysfs belongs to the network namespace: without our own, a user namespace may only bind the host's. */

@@ -327,7 +327,7 @@ int husk_rootfs_prepare_host(const struct husk_rootfs_config *cfg, int joined_us
                              struct husk_idmap_mounts **ret_idmap_mounts, struct husk_error **err)
 {
         /* First what can fail: a bad idmapped entry must leave nothing behind. */
-        int r = husk_idmap_mounts_prepare(cfg->spec, cfg->bundle, joined_userns_fd, ret_idmap_mounts, err);
+        int r = husk_idmap_mounts_prepare(cfg->spec, cfg->bundle, cfg->rootfs, joined_userns_fd, ret_idmap_mounts, err);
         if (r < 0)
                 return r;
         const struct husk_spec *spec = cfg->spec;

@@ -180,6 +180,36 @@ teardown() { husk_teardown; }
 	assert_output_contains "not running"
 }
 
+# runc 1.2's kill.bats "KILL [host pidns]" and "[host pidns + init gone]": without a pid namespace of its own the
+# init's death ends nothing else, so SIGKILL goes to the whole cgroup.
+@test "kill: SIGKILL without a pid namespace of its own ends every process, also once the init is gone" {
+	skip_on_runc "1.1.5 signals the init only (runc 1.2 kills the whole cgroup)"
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	local marker="kill-all-$ID"
+	set_args sh -c "sh -c 'sleep 600; : $marker' & exec sleep 600"
+	husk_run_detached
+	husk exec -d "$ID" sh -c "sleep 600; : $marker-exec"
+	retry 100 0.05 test -n "$(pids_with_marker "$marker-exec")" || fail "the exec'd process is not there"
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	retry 100 0.05 test -z "$(pids_with_marker "$marker")" || fail "left behind: $(pids_with_marker "$marker")"
+	husk delete "$ID"
+
+	# the init killed from outside first: the container is stopped, its other processes are not
+	set_args sh -c "sh -c 'sleep 600; : $marker' & exec sleep 600"
+	husk_run_detached
+	retry 100 0.05 test -n "$(pids_with_marker "$marker")" || fail "the background process is not there"
+	kill -9 "$(husk state "$ID" | jq -r .pid)"
+	wait_for_status stopped
+	[ -n "$(pids_with_marker "$marker")" ] || fail "the background process went with the init"
+	husk kill "$ID" KILL
+	retry 100 0.05 test -z "$(pids_with_marker "$marker")" || fail "left behind: $(pids_with_marker "$marker")"
+	# other signals still go to the init only, and a stopped container has none
+	run husk kill "$ID" TERM
+	assert_status 1
+	assert_output_contains "container not running"
+}
+
 @test "delete: a running container is refused without --force" {
 	set_args sleep 600
 	husk_run_detached

@@ -144,6 +144,8 @@ void husk_launch_fill_state(struct husk_launch *l)
         s->foreground = l->foreground;
         s->no_pivot = l->opts->no_pivot;
         s->intel_rdt = l->spec->linux_.intel_rdt.present;
+        const struct husk_namespace *pidns = husk_spec_namespace(l->spec, HUSK_NS_PID);
+        s->shared_pidns = !pidns || pidns->path;
         s->poststart = l->spec->hooks.poststart;
         s->poststop = l->spec->hooks.poststop;
         s->status = HUSK_STATUS_CREATING;

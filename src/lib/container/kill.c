@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/log.h"
 #include "util/syscalls.h"
 
 /*
@@ -38,11 +39,26 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
         int r = husk_state_load(root, id, false, &dirfd, &state, err);
         if (r < 0)
                 return r;
+        /*
+         * In a pid namespace of its own the init's death takes every other process with it. Without one
+         * (the host's, or one joined by path) SIGKILL goes to the whole cgroup, as with runc 1.2, also once
+         * the init is gone: otherwise what the container started outlives it.
+         */
+        bool whole_cgroup = !all && sig == SIGKILL && state->shared_pidns && state->status != HUSK_STATUS_CREATING;
         /* runc's words: containerd's shim maps "container not running" to "process already finished". */
-        if (state->status == HUSK_STATUS_CREATING || (state->status == HUSK_STATUS_STOPPED && !all))
+        if (state->status == HUSK_STATUS_CREATING || (state->status == HUSK_STATUS_STOPPED && !all && !whole_cgroup))
                 return husk_error_set(err, 0, "container not running");
         if (all)
                 return signal_all(state, sig, err);
+        if (whole_cgroup) {
+                r = signal_all(state, sig, err);
+                /* Rootless without a cgroup of its own: the init at least, as runc does. */
+                if (r == 0 || state->status == HUSK_STATUS_STOPPED)
+                        return r;
+                husk_warn("kill `%s`: every process of the container could not be reached: %s", id,
+                          err && *err && (*err)->msg ? (*err)->msg : "no cgroup");
+                husk_error_freep(err);
+        }
         /* Open a pidfd, then re-check the start time: the signal cannot reach a reused pid. */
         _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
         if (pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)

@@ -242,6 +242,8 @@ int husk_state_write(int dirfd, const struct husk_state *s, struct husk_error **
         json_object_set_new(o, "foreground", json_boolean(s->foreground));
         json_object_set_new(o, "noPivot", json_boolean(s->no_pivot));
         json_object_set_new(o, "intelRdt", json_boolean(s->intel_rdt));
+        if (s->shared_pidns)
+                json_object_set_new(o, "sharedPidns", json_true());
         if (s->session_keyring)
                 json_object_set_new(o, "sessionKeyring", json_string(s->session_keyring));
         if (s->systemd_unit)
@@ -371,6 +373,7 @@ int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct h
         s->foreground = json_is_true(json_object_get(o, "foreground"));
         s->no_pivot = json_is_true(json_object_get(o, "noPivot"));
         s->intel_rdt = json_is_true(json_object_get(o, "intelRdt"));
+        s->shared_pidns = json_is_true(json_object_get(o, "sharedPidns"));
         s->session_keyring = dup_string(o, "sessionKeyring", &oom);
         s->systemd_unit = dup_string(o, "systemdUnit", &oom);
         json_t *ann = json_object_get(o, "annotations");

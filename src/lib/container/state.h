@@ -43,6 +43,7 @@ struct husk_state {
         bool foreground;          /* created by `run` without --detach: released by run itself, not `start` */
         bool no_pivot;            /* --no-pivot: exec must chroot to the init's root */
         bool intel_rdt;           /* linux.intelRdt was applied: delete removes its groups */
+        bool shared_pidns;        /* no pid namespace of its own: SIGKILL goes to every process of its cgroup */
         char *session_keyring;    /* the container's session keyring, which exec joins; NULL: --no-new-keyring */
         char *systemd_unit;       /* --systemd-cgroup: the container's scope unit, stopped by delete */
         struct husk_hook_list poststart, poststop; /* the hooks that run after create has returned */

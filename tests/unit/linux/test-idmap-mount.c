@@ -35,7 +35,7 @@ static char *prepare_error(const char *json)
         _cleanup_(husk_spec_freep) struct husk_spec *spec = parse(json);
         struct husk_idmap_mounts *set = NULL;
         struct husk_error *err = NULL;
-        int r = husk_idmap_mounts_prepare(spec, "/", -1, &set, &err);
+        int r = husk_idmap_mounts_prepare(spec, "/", NULL, -1, &set, &err);
         husk_idmap_mounts_free(set);
         if (r == 0)
                 return NULL;
@@ -140,7 +140,7 @@ static void test_prepare_refuses(void **state)
         _cleanup_(husk_spec_freep) struct husk_spec *spec =
             parse("{\"ociVersion\": \"1.2.0\", \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\"}]}");
         struct husk_idmap_mounts *set = (struct husk_idmap_mounts *)1;
-        assert_int_equal(husk_idmap_mounts_prepare(spec, "/", -1, &set, NULL), 0);
+        assert_int_equal(husk_idmap_mounts_prepare(spec, "/", NULL, -1, &set, NULL), 0);
         assert_null(set);
 }
 
@@ -179,7 +179,7 @@ static int make_trees(void *arg)
         _cleanup_(husk_spec_freep) struct husk_spec *spec = parse(json);
         struct husk_idmap_mounts *set = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        if (husk_idmap_mounts_prepare(spec, tc->dir, -1, &set, &err) < 0) {
+        if (husk_idmap_mounts_prepare(spec, tc->dir, NULL, -1, &set, &err) < 0) {
                 CHECK(false, "prepare: %s: %s", err->msg, strerror(err->errnum));
                 return check_failures;
         }

@@ -205,6 +205,21 @@ EOF
 	[ "$status" -ne 0 ] || fail "exec in a missing cwd succeeded"
 }
 
+# runc enters the cwd before the user switch and the capability drop, with every capability (runc's
+# "exec --user with no access to cwd": the default capabilities lack CAP_DAC_OVERRIDE).
+@test "exec: --user 0 enters a cwd only the config's user may enter, before its capabilities are dropped" {
+	chown 42 "$BUNDLE/rootfs/root"
+	chmod 0700 "$BUNDLE/rootfs/root"
+	update_config '.process.cwd = "/root" | .process.user = {"uid": 42, "gid": 42}'
+	start_container
+	run --separate-stderr husk exec --user 0 "$ID" checker cwd </dev/null
+	assert_status 0
+	[ "$(kv cwd)" = /root ] || fail "cwd"
+	run --separate-stderr husk exec "$ID" checker cwd </dev/null
+	assert_status 0
+	[ "$(kv cwd)" = /root ] || fail "cwd as the config's user"
+}
+
 @test "exec: -e/--env overrides a config variable and adds new ones (repeatable)" {
 	start_container
 	run --separate-stderr husk exec -e TERM=dumb -e NEW=1 -e OTHER=a=b "$ID" checker env </dev/null
@@ -215,6 +230,25 @@ EOF
 	[ "$(kv PATH)" = /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ] || fail "config PATH lost"
 	run --separate-stderr husk exec --env TERM=vt100 "$ID" checker env TERM </dev/null
 	[ "$(kv TERM)" = vt100 ] || fail "--env not applied"
+}
+
+# As for the container's process (process.bats): one entry per name, where it first appears, with its last value.
+@test "exec: a name set twice (config, --process, -e) is set once with its last value; HOME= set last comes from passwd" {
+	update_config '.process.env = ["ONE=two", "PATH=/bin", "ONE=", "HOME=/override", "HOME="]'
+	start_container
+	run --separate-stderr husk exec "$ID" checker env </dev/null
+	assert_status 0
+	[ "$output" = "$(printf '%s\n' ONE= PATH=/bin HOME=/root)" ] || fail "config env"
+	run --separate-stderr husk exec -e ONE=three -e NEW=1 -e NEW=2 "$ID" checker env </dev/null
+	assert_status 0
+	[ "$output" = "$(printf '%s\n' ONE=three PATH=/bin HOME=/root NEW=2)" ] || fail "with -e"
+	echo '{"args": ["/bin/checker", "env"], "cwd": "/", "env": ["A=1", "B=2", "A=3", "HOME=/x", "HOME="]}' >"$TMP/process.json"
+	run --separate-stderr husk exec -p "$TMP/process.json" "$ID" </dev/null
+	assert_status 0
+	[ "$output" = "$(printf '%s\n' A=3 B=2 HOME=/root)" ] || fail "--process env"
+	run husk exec -e NOEQUALS "$ID" true </dev/null
+	[ "$status" -ne 0 ] || fail "an entry without = was accepted"
+	[ "$(container_status)" = running ]
 }
 
 @test "exec: HOME comes from the container's /etc/passwd for the exec'd user" {
@@ -269,6 +303,17 @@ EOF
 	done
 	run --separate-stderr husk exec -c CAP_SYS_CHROOT "$ID" checker caps </dev/null
 	[[ "$(kv CapEff_names)" == *cap_sys_chroot* ]] || fail "-c not applied"
+}
+
+@test "exec: a file only CAP_DAC_OVERRIDE lets the user execute runs with --cap CAP_DAC_OVERRIDE" {
+	start_container
+	chown 0 "$BUNDLE/rootfs/bin/busybox"
+	chmod 0744 "$BUNDLE/rootfs/bin/busybox"
+	run husk exec --user 1000 "$ID" /bin/echo hello </dev/null
+	[ "$status" -ne 0 ] || fail "ran without CAP_DAC_OVERRIDE"
+	run --separate-stderr husk exec --user 1000 --cap CAP_DAC_OVERRIDE "$ID" /bin/echo hello </dev/null
+	assert_status 0
+	[ "$output" = hello ] || fail "unexpected output"
 }
 
 @test "exec: --cap with an unknown capability fails (husk: runc warns and ignores it)" {

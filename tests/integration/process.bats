@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# The container process: args, env, cwd, user and groups, umask, rlimits, capabilities, no_new_privs, fds and
-# signal state, oom_score_adj, scheduler, ioprio, personality.
+# The container process: args, env, cwd, user and groups, umask, rlimits, capabilities, no_new_privs, fds (and
+# who owns stdio) and signal state, oom_score_adj, scheduler, ioprio, personality.
 
 load helpers
 
@@ -24,6 +24,34 @@ has_cap_sys_resource() {
 	container_run /bin/nonexistent
 	[ "$status" -ne 0 ]
 	assert_output_contains nonexistent
+}
+
+# runc 1.1 looks the file up with the user's effective ids and capabilities (faccessat2 AT_EACCESS), as execve
+# checks it: access(2) would ask for the user's ids alone.
+@test "process: a file only CAP_DAC_OVERRIDE lets the user execute runs; one without an execute bit fails" {
+	chown 0 "$BUNDLE/rootfs/bin/busybox"
+	chmod 0744 "$BUNDLE/rootfs/bin/busybox"
+	update_config '.process.user = {"uid": 1000, "gid": 100}'
+	container_run /bin/echo hello
+	[ "$status" -ne 0 ] || fail "ran without CAP_DAC_OVERRIDE"
+	update_config '(.process.capabilities | .bounding, .effective, .permitted, .inheritable, .ambient) += ["CAP_DAC_OVERRIDE"]'
+	ID=$ID-c container_run /bin/echo hello
+	assert_status 0
+	[ "$output" = hello ] || fail "unexpected output"
+	# PATH lookup too
+	ID=$ID-p container_run echo hello
+	assert_status 0
+	# effective but not ambient: the exec of the program still has it (runc's start_hello.bats case)
+	update_config '(.process.capabilities | .inheritable, .ambient) -= ["CAP_DAC_OVERRIDE"]'
+	ID=$ID-e container_run /bin/echo hello
+	assert_status 0
+	[ "$output" = hello ] || fail "unexpected output"
+	# No execute bit at all: not even CAP_DAC_OVERRIDE runs it, and the error names the file.
+	chmod 0644 "$BUNDLE/rootfs/bin/busybox"
+	ID=$ID-n container_run /bin/echo hello
+	[ "$status" -ne 0 ] || fail "a file without an execute bit ran"
+	assert_output_contains /bin/echo
+	[ "$RUNTIME" != husk ] || assert_output_contains "Permission denied"
 }
 
 @test "process: args[0] is looked up in PATH from process.env" {
@@ -82,6 +110,35 @@ has_cap_sys_resource() {
 	[ "$(grep -c '^HOME=' <<<"$output")" = 1 ] || fail "HOME set twice"
 }
 
+# runc 1.1 sets process.env one entry after the other (os.Setenv): a name keeps the place where it first appears
+# and takes the value it has last.
+@test "process: a name set twice in process.env is set once, where it first appears, with its last value" {
+	update_config '.process.env = ["ONE=two", "B=1", "ONE=", "PATH=/usr/bin:/bin", "B=2"]'
+	container_run checker env
+	assert_status 0
+	[ "$output" = "$(printf '%s\n' ONE= B=2 PATH=/usr/bin:/bin HOME=/root)" ] || fail "environment"
+}
+
+@test "process: HOME set twice, last empty, is set once from /etc/passwd" {
+	update_config '.process.env = ["HOME=/override", "PATH=/bin", "HOME="]'
+	container_run checker env
+	assert_status 0
+	[ "$output" = "$(printf '%s\n' HOME=/root PATH=/bin)" ] || fail "environment"
+}
+
+@test "process: an env entry that is not NAME=VALUE, or has no name, fails the start" {
+	update_config '.process.env = ["PATH=/bin", "NOEQUALS"]'
+	container_run true
+	[ "$status" -ne 0 ] || fail "started with an entry without ="
+	[ "$RUNTIME" != husk ] || assert_output_contains 'process.env: `NOEQUALS` is not NAME=VALUE'
+	assert_no_trace
+	update_config '.process.env = ["PATH=/bin", "=value"]'
+	ID=$ID-e container_run true
+	[ "$status" -ne 0 ] || fail "started with an empty name"
+	[ "$RUNTIME" != husk ] || assert_output_contains 'process.env: `=value`: the name is empty'
+	assert_no_trace "$ID-e"
+}
+
 @test "process: a FIFO at /etc/passwd neither hangs the start nor gives a HOME but /" {
 	husk_only "runc blocks opening it"
 	rm "$BUNDLE/rootfs/etc/passwd"
@@ -112,6 +169,35 @@ has_cap_sys_resource() {
 	run husk_create
 	[ "$status" -ne 0 ]
 	assert_no_trace
+}
+
+# runc enters the cwd as root with every capability, before the user switch and the capability drop; only
+# when that is refused does it try again, as the user.
+@test "process: cwd is entered as root before the user switch, and again as the user when root may not" {
+	chown 0:0 "$BUNDLE/rootfs/root"
+	chmod 0700 "$BUNDLE/rootfs/root"
+	update_config '.process.cwd = "/root" | .process.user = {"uid": 42, "gid": 42}'
+	container_run checker cwd
+	assert_status 0
+	[ "$(kv cwd)" = /root ] || fail "a cwd only root may enter"
+
+	# In a user namespace whose root is host 100000: the directory's owner is not mapped, so root's capabilities
+	# do not apply to it, and only its group (container gid 7) may enter.
+	chmod 0755 "$TMP"
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 1000}]
+		| .process.cwd = "/work" | .process.user = {"uid": 42, "gid": 7}'
+	mkdir "$BUNDLE/rootfs/work"
+	chown 5000:200007 "$BUNDLE/rootfs/work"
+	chmod 0770 "$BUNDLE/rootfs/work"
+	ID=$ID-u container_run checker cwd
+	assert_status 0
+	[ "$(kv cwd)" = /work ] || fail "a cwd only the user may enter"
+	update_config '.process.user = {"uid": 42, "gid": 8}'
+	ID=$ID-n container_run checker cwd
+	[ "$status" -ne 0 ] || fail "entered a cwd neither root nor the user may enter"
+	assert_output_contains /work
 }
 
 @test "process: user uid and gid" {
@@ -227,6 +313,22 @@ has_cap_sys_resource() {
 	container_run checker seccomp
 	assert_status 0
 	[ "$(kv no_new_privs)" = 0 ]
+}
+
+# runc's fixStdioPermissions: the user owns its stdio pipes, so that it can open them again (/dev/stdout). runc
+# chowns a host file given as stdio too; husk leaves whatever has a place on the host as it is.
+@test "process: stdio pipes belong to process.user.uid, which can reopen /dev/stdout; a host file keeps its owner" {
+	update_config '.process.user = {"uid": 1000, "gid": 100}'
+	container_run sh -c 'echo reopened >/dev/stdout && stat -L -c "stdout=%u" /proc/self/fd/1'
+	assert_status 0
+	assert_output_contains reopened
+	[ "$(kv stdout)" = 1000 ] || fail "stdout belongs to $(kv stdout)"
+	[ "$RUNTIME" = husk ] || return 0
+	set_args sh -c 'echo written'
+	: >"$TMP/out"
+	husk run -d --bundle "$BUNDLE" "$ID-f" </dev/null >"$TMP/out" 2>&1 3>&-
+	retry 100 0.05 grep -q written "$TMP/out"
+	[ "$(stat -c %u:%g "$TMP/out")" = 0:0 ] || fail "the host file now belongs to $(stat -c %u:%g "$TMP/out")"
 }
 
 @test "process: only stdin, stdout and stderr are open" {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# process.terminal: the pty through --console-socket (create, run -d, exec -t), consoleSize, /dev/console, and the
-# foreground proxy of the caller's terminal (run, exec -t) with its size, SIGWINCH, exit status and restored modes.
+# process.terminal: the pty through --console-socket (create, run -d, exec -t), consoleSize, /dev/console, its owner,
+# and the foreground proxy of the caller's terminal (run, exec -t) with its size, SIGWINCH, exit status, onlcr and
+# the caller's terminal modes while it runs and after.
 
 load helpers
 
@@ -240,4 +241,94 @@ start_console_socket_with_input() {
 	[ "$status" -eq 0 ] || fail "exec -t exited $status (137: stuck and killed)"
 	[ "$(tr -d '\r' <"$TMP/output" | tail -n1)" = done ] || fail "the process did not get all its input"
 	[ "$(tr -d '\r' <"$TMP/output" | grep -c '^[A-Za-z0-9+/=]\{76\}$')" -ge $((lines - 1)) ] || fail "echo lost"
+}
+
+# What the container writes, as bytes: husk's stdout is a file, its stdin the terminal it makes raw.
+@test "terminal: run in the foreground: the pty adds no \\r to the process's newlines (runc clears onlcr)" {
+	set_args printf 'one\ntwo\n'
+	in_pty '"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" >"$TMP/out"'
+	assert_status 0
+	printf 'one\ntwo\n' >"$TMP/expected"
+	cmp "$TMP/expected" "$TMP/out" || fail "bytes: $(od -c "$TMP/out")"
+}
+
+@test "terminal: exec -t: the pty adds no \\r to the process's newlines (runc clears onlcr)" {
+	update_config '.process.terminal = false'
+	set_args sleep 600
+	husk_run_detached
+	in_pty '"$HUSK" --root "$ROOT" exec -t "$ID" printf "one\ntwo\n" >"$TMP/out"'
+	assert_status 0
+	printf 'one\ntwo\n' >"$TMP/expected"
+	cmp "$TMP/expected" "$TMP/out" || fail "bytes: $(od -c "$TMP/out")"
+}
+
+# The caller's terminal while the container runs: raw input, but output processing (opost) stays on, so that
+# the process's "\n" still shows as a new line there.
+@test "terminal: run in the foreground and exec -t: the caller's terminal is raw but keeps output processing" {
+	add_shared_dir
+	set_args sh -c 'echo > /shared/ready; i=0; while [ ! -e /shared/go ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done'
+	# shellcheck disable=SC2016
+	local watch='for i in $(seq 100); do [ -e "$TMP/shared/ready" ] && break; sleep 0.05; done
+		echo "modes=$(stty -a </dev/tty | tr " ;" "\n\n" | grep -x -e "-\?opost" -e "-\?icanon" -e "-\?echo" | tr "\n" " ")"
+		touch "$TMP/shared/go"; wait $pid'
+	in_pty '"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/tty & pid=$!
+		'"$watch"
+	assert_status 0
+	[ "$(kv modes)" = "opost -icanon -echo " ] || fail "modes while run relays: $(kv modes)"
+
+	update_config '.process.terminal = false'
+	set_args sleep 600
+	ID=$ID-x husk_run_detached
+	rm -f "$TMP/shared/ready" "$TMP/shared/go"
+	in_pty '"$HUSK" --root "$ROOT" exec -t "$ID-x" sh -c '\''echo > /shared/ready; i=0; while [ ! -e /shared/go ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done'\'' </dev/tty & pid=$!
+		'"$watch"
+	assert_status 0
+	[ "$(kv modes)" = "opost -icanon -echo " ] || fail "modes while exec -t relays: $(kv modes)"
+}
+
+# The receiver of the master decides about onlcr (containerd keeps it, runc's recvtty clears it): the runtime
+# leaves the pty as the kernel makes it, "\n" -> "\r\n". recvtty does not touch it.
+@test "terminal: with --console-socket the pty keeps onlcr (run -d, exec -t)" {
+	set_args printf 'one\ntwo\n'
+	start_console_socket
+	husk_run_detached "$ID" --console-socket "$TMP/console.sock"
+	wait "$RECVTTY_PID" || true
+	printf 'one\r\ntwo\r\n' >"$TMP/expected"
+	cmp "$TMP/expected" "$TMP/tty.out" || fail "run -d bytes: $(od -c "$TMP/tty.out")"
+
+	update_config '.process.terminal = false'
+	set_args sleep 600
+	ID=$ID-x husk_run_detached
+	rm -f "$TMP/console.sock" # the first recvtty's, gone: the next must not be taken for it
+	start_console_socket
+	husk exec -t -d --console-socket "$TMP/console.sock" "$ID-x" printf 'one\ntwo\n' </dev/null
+	wait "$RECVTTY_PID" || true
+	cmp "$TMP/expected" "$TMP/tty.out" || fail "exec -t bytes: $(od -c "$TMP/tty.out")"
+}
+
+# runc's fixStdioPermissions: the user owns its terminal; the group is the devpts mount's gid=5 (tty), untouched.
+@test "terminal: the pty belongs to process.user.uid and keeps the tty group (run, create, exec -t)" {
+	update_config '.process.user = {"uid": 1000, "gid": 100}'
+	set_args sh -c 'stat -L -c "owner=%u:%g" /proc/self/fd/0'
+	in_pty '"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID"'
+	assert_status 0
+	[ "$(kv owner)" = 1000:5 ] || fail "run: the pty belongs to $(kv owner)"
+
+	start_console_socket
+	husk_create "$ID-c" --console-socket "$TMP/console.sock"
+	husk start "$ID-c"
+	wait_console_output
+	output=$console
+	[ "$(kv owner)" = 1000:5 ] || fail "create: the pty belongs to $(kv owner)"
+
+	update_config '.process.terminal = false'
+	set_args sleep 600
+	ID=$ID-x husk_run_detached
+	in_pty '"$HUSK" --root "$ROOT" exec -t "$ID-x" stat -L -c "owner=%u:%g" /proc/self/fd/0'
+	assert_status 0
+	[ "$(kv owner)" = 1000:5 ] || fail "exec -t: the pty belongs to $(kv owner)"
+	in_pty '"$HUSK" --root "$ROOT" exec -t -u 1234:1234 "$ID-x" stat -L -c "owner=%u:%g" /proc/self/fd/0'
+	[ "$(kv owner)" = 1234:5 ] || fail "exec -t -u 1234: the pty belongs to $(kv owner)"
+	in_pty '"$HUSK" --root "$ROOT" exec -t -u 0 "$ID-x" stat -L -c "owner=%u:%g" /proc/self/fd/0'
+	[ "$(kv owner)" = 0:5 ] || fail "exec -t -u 0: the pty belongs to $(kv owner)"
 }

@@ -72,7 +72,8 @@ static int replace_strv(char ***dst, char **src, struct husk_error **err)
         return 0;
 }
 
-/* -e NAME=VALUE replaces NAME in the config's env, or is appended. */
+/* -e entries go after the config's env, as runc appends them: the last value of a name is the one the
+ * process gets (husk_user_env). */
 static int merge_env(struct husk_process *p, char **extra, struct husk_error **err)
 {
         size_t n = 0, m = 0;
@@ -82,7 +83,7 @@ static int merge_env(struct husk_process *p, char **extra, struct husk_error **e
                 m++;
         if (m == 0)
                 return 0;
-        /* Every copy is made before the first of p->env's strings is freed: a failure leaves p->env whole. */
+        /* Every copy is made before p->env changes: a failure leaves it whole. */
         _cleanup_strv_ char **dups = calloc(m + 1, sizeof(char *));
         char **v = dups ? calloc(n + m + 1, sizeof(char *)) : NULL;
         if (!v)
@@ -93,19 +94,8 @@ static int merge_env(struct husk_process *p, char **extra, struct husk_error **e
                         return husk_error_set(err, ENOMEM, "exec --env");
                 }
         memcpy(v, p->env, n * sizeof(char *));
-        for (size_t i = 0; i < m; i++) {
-                const char *eq = strchr(extra[i], '=');
-                size_t key = eq ? (size_t)(eq - extra[i]) : strlen(extra[i]);
-                char *dup = TAKE_PTR(dups[i]);
-                size_t k = 0;
-                while (k < n && !(strncmp(v[k], extra[i], key) == 0 && v[k][key] == '='))
-                        k++;
-                if (k < n)
-                        free(v[k]);
-                else
-                        n++;
-                v[k] = dup;
-        }
+        memcpy(v + n, dups, m * sizeof(char *));
+        free(TAKE_PTR(dups)); /* the strings are v's now */
         free(p->env);
         p->env = v;
         return 0;
@@ -339,7 +329,8 @@ _Noreturn static void exec_child(struct exec_ctx *c)
         if (p->terminal) {
                 _cleanup_close_ int master = -1, peer = -1;
                 if ((r = husk_terminal_open(p, &master, &peer, &err)) < 0 ||
-                    (r = husk_terminal_make_stdio(peer, &err)) < 0)
+                    (r = husk_terminal_make_stdio(peer, &err)) < 0 ||
+                    (c->console_fd < 0 && (r = husk_terminal_clear_onlcr(master, &err)) < 0))
                         goto fail;
                 r = c->console_fd >= 0 ? husk_send_fd(c->console_fd, master, "/dev/ptmx", &err)
                                        : husk_sync_send_fd(c->sync_child, HUSK_SYNC_TERMINAL, master, &err);

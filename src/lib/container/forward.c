@@ -225,8 +225,11 @@ int husk_wait_forwarding(int pidfd, int signal_fd, int terminal_master, const st
         struct termios saved;
         bool raw = terminal_master >= 0 && tcgetattr(STDIN_FILENO, &saved) == 0;
         if (raw) {
+                /* Raw input, but output processing stays (as runc's console.SetRaw): the pty does not
+                 * translate "\n" (husk_terminal_clear_onlcr), the caller's terminal does. */
                 struct termios t = saved;
                 cfmakeraw(&t);
+                t.c_oflag |= OPOST;
                 tcsetattr(STDIN_FILENO, TCSANOW, &t);
         }
         int status = forward_until_exit(pidfd, signal_fd, terminal_master, notify);

@@ -97,7 +97,9 @@ static int setup_terminal(struct husk_launch *l, struct husk_error **err)
                 l->console_fd = -1;
                 return r;
         }
-        return husk_sync_send_fd(l->sync_child, HUSK_SYNC_TERMINAL, master, err);
+        /* husk relays it (husk_wait_forwarding): set before the process can write anything. */
+        r = husk_terminal_clear_onlcr(master, err);
+        return r < 0 ? r : husk_sync_send_fd(l->sync_child, HUSK_SYNC_TERMINAL, master, err);
 }
 
 static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs, struct husk_error **err)

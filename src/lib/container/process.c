@@ -72,26 +72,48 @@ static int join_memory_cgroup(const struct husk_process_setup *s, struct husk_er
         return s->memory_cgroup_fd && s->trampoline_fd < 0 ? husk_cgroup_enter_memory(s->memory_cgroup_fd, err) : 0;
 }
 
+/*
+ * runc's order: chdir into process.cwd while still root with every capability, so that a cwd the
+ * user cannot enter (root's home for a service user) works; only when that is refused
+ * (EACCES/EPERM), again as the user (a directory root of a user namespace cannot reach but the
+ * user can), before its capabilities are set. *ret_retry tells whether the second try is due.
+ */
+static int enter_cwd(const char *cwd, bool *ret_retry, struct husk_error **err)
+{
+        *ret_retry = false;
+        if (chdir(cwd) == 0)
+                return 0;
+        if (errno != EACCES && errno != EPERM)
+                return husk_error_set(err, errno, "process.cwd: chdir `%s`", cwd);
+        *ret_retry = true;
+        return 0;
+}
+
 int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err)
 {
         const struct husk_process *p = s->process;
-        /* First: as root, before a seccomp filter that might refuse the reads. */
-        int r = husk_user_home_env(p, &s->env, err);
+        /* First: as root, before a seccomp filter that might refuse the reads or the chown. */
+        int r = husk_user_env(p, &s->env, err);
         if (r < 0)
+                return r;
+        if ((r = husk_user_chown_stdio(p, err)) < 0)
                 return r;
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return husk_error_set(err, errno, "process.noNewPrivileges");
         if (husk_process_seccomp_early(s) &&
             ((r = join_memory_cgroup(s, err)) < 0 || (r = install_seccomp(s, err)) < 0))
                 return r;
+        bool retry_cwd;
+        if ((r = enter_cwd(p->cwd, &retry_cwd, err)) < 0)
+                return r;
         if ((r = husk_caps_keep_for_setuid(err)) < 0)
                 return r;
         if ((r = husk_user_switch(&p->user, s->setgroups_allowed, err)) < 0)
                 return r;
+        if (retry_cwd && chdir(p->cwd) < 0)
+                return husk_error_set(err, errno, "process.cwd: chdir `%s`", p->cwd);
         if ((r = husk_caps_apply(&p->capabilities, err)) < 0)
                 return r;
-        if (chdir(p->cwd) < 0)
-                return husk_error_set(err, errno, "process.cwd: chdir `%s`", p->cwd);
         /* A cwd reached through a leaked fd would be outside the root (CVE-2024-21626). */
         /* The kernel prefixes such a path with "(unreachable)" and glibc turns that into ENOENT; the
          * buffer must hold the whole path, or getcwd fails with ERANGE before anything is checked. */

@@ -17,16 +17,16 @@ struct husk_process_setup {
         int exec_error_fd;       /* with the trampoline: where it reports a failed execve */
         int *memory_cgroup_fd;   /* v1 memory cgroup not joined yet (husk_cgroup_enter_self), NULL or -1 when none */
         bool setgroups_allowed;  /* false in a user namespace whose setgroups is "deny" */
-        char **env;              /* process.env with HOME added (husk_process_become_user), NULL: as it is */
+        char **env;              /* process.env as the process gets it (husk_process_become_user), NULL: as it is */
 };
 
 /* As root of the container: oom_score_adj, rlimits, personality, scheduler, memory policy,
  * initial cpu affinity, LSM exec labels. */
 int husk_process_prepare(const struct husk_process_setup *s, struct husk_error **err);
 
-/* HOME when process.env has none, no_new_privs, seccomp when it must be early, uid/gid/groups,
- * capabilities, cwd, umask; resolves args[0] in the container's PATH so a missing program fails
- * before start. */
+/* The environment (one entry per name, HOME), the owner of stdio, no_new_privs, seccomp when it
+ * must be early, cwd (entered before the user switch, as runc), uid/gid/groups, capabilities, umask;
+ * resolves args[0] in the container's PATH so a missing program fails before start. */
 int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err);
 
 /* Whether the filter is loaded in husk_process_become_user rather than right before execve. */

@@ -68,6 +68,11 @@ static const char *trampoline_refused(const struct husk_launch *l)
                 return "an AppArmor profile or SELinux label";
         if (!seccomp_allows_trampoline(l->seccomp))
                 return "the seccomp filter may refuse execveat, fcntl or write";
+        /* A user other than root keeps only its ambient capabilities across the trampoline's own exec:
+         * the program's exec would lose, say, the CAP_DAC_OVERRIDE that lets it run a 0744 file. */
+        const struct husk_capabilities *caps = &spec->process.capabilities;
+        if (spec->process.user.uid != 0 && (caps->effective & ~caps->ambient))
+                return "effective capabilities of a user other than root that are not ambient";
         return NULL;
 }
 

@@ -16,18 +16,34 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static bool is_executable_file(const char *path)
+/*
+ * 0 when path is a regular file execve would run for us, else a negative errno. With our effective
+ * ids and capabilities (faccessat2 AT_EACCESS), as execve checks: access(2) asks for the real ids
+ * and, for a user but root, no capabilities at all, so it refuses a file only CAP_DAC_OVERRIDE lets
+ * the user run. Without faccessat2 (before Linux 5.8, or refused by seccomp): an execute bit is
+ * enough, and execve itself has the last word.
+ */
+static int check_executable(const char *path)
 {
         struct stat st;
-        return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+        if (stat(path, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EACCES;
+        if (syscall(SYS_faccessat2, AT_FDCWD, path, X_OK, AT_EACCESS) == 0)
+                return 0;
+        if (errno != ENOSYS && errno != EPERM)
+                return -errno;
+        return st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH) ? 0 : -EACCES;
 }
 
 int husk_exec_resolve(const struct husk_process *process, char **ret_path, struct husk_error **err)
 {
         const char *arg0 = process->args[0];
         if (strchr(arg0, '/')) {
-                if (!is_executable_file(arg0))
-                        return husk_error_set(err, errno ? errno : EACCES, "exec: `%s`", arg0);
+                int r = check_executable(arg0);
+                if (r < 0)
+                        return husk_error_set(err, -r, "exec: `%s`", arg0);
                 *ret_path = strdup(arg0);
                 return *ret_path ? 0 : husk_error_set(err, ENOMEM, "exec");
         }
@@ -42,7 +58,7 @@ int husk_exec_resolve(const struct husk_process *process, char **ret_path, struc
                 /* An empty element means the current directory, as execvp treats it. */
                 if (asprintf(&candidate, "%.*s%s%s", (int)(end - p), p, end == p ? "" : "/", arg0) < 0)
                         return husk_error_set(err, ENOMEM, "exec");
-                if (is_executable_file(candidate)) {
+                if (check_executable(candidate) == 0) {
                         *ret_path = TAKE_PTR(candidate);
                         return 0;
                 }

@@ -86,6 +86,17 @@ int husk_terminal_open(const struct husk_process *process, int *ret_master, int 
         return 0;
 }
 
+int husk_terminal_clear_onlcr(int fd, struct husk_error **err)
+{
+        struct termios t;
+        if (tcgetattr(fd, &t) < 0)
+                return husk_error_set(err, errno, "process.terminal: get the pty's modes");
+        t.c_oflag &= ~(tcflag_t)ONLCR;
+        if (tcsetattr(fd, TCSANOW, &t) < 0)
+                return husk_error_set(err, errno, "process.terminal: clear onlcr");
+        return 0;
+}
+
 int husk_terminal_make_controlling(int fd, struct husk_error **err)
 {
         if (ioctl(fd, TIOCSCTTY, 0) < 0)

@@ -18,6 +18,14 @@ int husk_fd_socket_connect(const char *path, const char *what, int *ret_fd, stru
  */
 int husk_terminal_open(const struct husk_process *process, int *ret_master, int *ret_peer, struct husk_error **err);
 
+/*
+ * Turn off the pty's "\n" -> "\r\n" translation (fd: either end), as runc does for a pty it relays
+ * itself: what the process writes reaches husk's stdout byte for byte, and the caller's terminal,
+ * kept with output processing, shows it as usual. A pty handed to a --console-socket is left as
+ * the kernel makes it: its receiver decides.
+ */
+int husk_terminal_clear_onlcr(int fd, struct husk_error **err);
+
 /* Make the peer the controlling terminal (the caller is a session leader) and fds 0, 1, 2. */
 int husk_terminal_make_stdio(int peer, struct husk_error **err);
 

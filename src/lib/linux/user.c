@@ -1,14 +1,16 @@
-/* The container process's identity: groups, gid, uid, umask, HOME. */
+/* The container process's identity: groups, gid, uid, umask, its environment and the owner of its stdio. */
 #include "linux/user.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -29,6 +31,29 @@ int husk_user_switch(const struct husk_user *user, bool setgroups_allowed, struc
                 return husk_error_set(err, errno, "process.user.gid: setresgid %u", user->gid);
         if (setresuid(user->uid, user->uid, user->uid) < 0)
                 return husk_error_set(err, errno, "process.user.uid: setresuid %u", user->uid);
+        return 0;
+}
+
+int husk_user_chown_stdio(const struct husk_process *process, struct husk_error **err)
+{
+        for (int fd = 0; fd < 3; fd++) {
+                struct stat st;
+                struct statfs fs;
+                if (fstat(fd, &st) < 0 || fstatfs(fd, &fs) < 0) {
+                        if (errno == EBADF)
+                                continue;
+                        return husk_error_set(err, errno, "stdio: stat fd %d", fd);
+                }
+                bool pty = process->terminal && S_ISCHR(st.st_mode) && fs.f_type == DEVPTS_SUPER_MAGIC;
+                bool pipe = S_ISFIFO(st.st_mode) && fs.f_type == PIPEFS_MAGIC;
+                if ((!pty && !pipe) || st.st_uid == process->user.uid)
+                        continue;
+                /* The group stays: devpts gives the pty its gid= option's (tty), as runc leaves it. EINVAL: the
+                 * uid is not mapped; EPERM: the owner is not (a pipe of the host's, in a user namespace). */
+                if (fchown(fd, process->user.uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+                        return husk_error_set(err, errno, "stdio: chown fd %d to process.user.uid %u", fd,
+                                              process->user.uid);
+        }
         return 0;
 }
 
@@ -98,31 +123,94 @@ static int read_passwd(char **ret, struct husk_error **err)
         return 0;
 }
 
-int husk_user_home_env(const struct husk_process *process, char ***ret_env, struct husk_error **err)
-{
-        *ret_env = NULL;
-        size_t n = 0;
-        for (char **e = process->env; e && *e; e++, n++)
-                if (strncmp(*e, "HOME=", 5) == 0 && (*e)[5])
-                        return 0;
+/* One entry of process.env: the name is the text before its first '='. */
+struct env_entry {
+        char *text;
+        size_t name_len;
+        size_t index;
+};
 
-        _cleanup_free_ char *passwd = NULL;
-        int r = read_passwd(&passwd, err);
-        if (r < 0)
-                return r;
-        const char *home = passwd ? passwd_home(passwd, process->user.uid) : NULL;
-        const char *value = home && *home ? home : "/";
-        _cleanup_free_ char **env = calloc(n + 2, sizeof(*env));
-        _cleanup_free_ char *entry = malloc(strlen("HOME=") + strlen(value) + 1);
-        if (!env || !entry)
-                return husk_error_set(err, ENOMEM, "process.env: HOME");
-        strcpy(stpcpy(entry, "HOME="), value);
+static int compare_env_entries(const void *a, const void *b)
+{
+        const struct env_entry *x = a, *y = b;
+        size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+        int c = memcmp(x->text, y->text, n);
+        if (c)
+                return c;
+        if (x->name_len != y->name_len)
+                return x->name_len < y->name_len ? -1 : 1;
+        return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static bool same_name(const struct env_entry *a, const struct env_entry *b)
+{
+        return a->name_len == b->name_len && memcmp(a->text, b->text, a->name_len) == 0;
+}
+
+/*
+ * process.env as runc 1.1 sets it (os.Setenv of each entry in turn): one entry per name, where the
+ * name first appears, with the value it has last. *ret_env has room for one entry more.
+ */
+static int dedup_env(char **env, size_t n, char ***ret_env, size_t *ret_len, struct husk_error **err)
+{
+        _cleanup_free_ struct env_entry *entries = calloc(n ? n : 1, sizeof(*entries));
+        _cleanup_free_ char **out = calloc(n + 2, sizeof(*out));
+        if (!entries || !out)
+                return husk_error_set(err, ENOMEM, "process.env");
+        for (size_t i = 0; i < n; i++) {
+                const char *eq = strchr(env[i], '=');
+                if (!eq)
+                        return husk_error_set(err, 0, "process.env: `%s` is not NAME=VALUE", env[i]);
+                if (eq == env[i])
+                        return husk_error_set(err, 0, "process.env: `%s`: the name is empty", env[i]);
+                entries[i] = (struct env_entry){.text = env[i], .name_len = (size_t)(eq - env[i]), .index = i};
+        }
+        /* Sorted by name, then position: each run of one name goes to the slot of its first entry. */
+        qsort(entries, n, sizeof(*entries), compare_env_entries);
+        for (size_t i = 0, last; i < n; i = last + 1) {
+                for (last = i; last + 1 < n && same_name(&entries[i], &entries[last + 1]); last++)
+                        ;
+                out[entries[i].index] = entries[last].text;
+        }
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
-                if (strncmp(process->env[i], "HOME=", 5) != 0) /* an empty HOME= is replaced */
-                        env[k++] = process->env[i];
-        env[k++] = TAKE_PTR(entry);
-        env[k] = NULL;
+                if (out[i])
+                        out[k++] = out[i];
+        memset(out + k, 0, (n - k) * sizeof(*out));
+        *ret_len = k;
+        *ret_env = TAKE_PTR(out);
+        return 0;
+}
+
+int husk_user_env(const struct husk_process *process, char ***ret_env, struct husk_error **err)
+{
+        size_t n = 0;
+        while (process->env && process->env[n])
+                n++;
+        _cleanup_free_ char **env = NULL;
+        size_t len = 0;
+        int r = dedup_env(process->env, n, &env, &len, err);
+        if (r < 0)
+                return r;
+        size_t home = 0;
+        while (home < len && strncmp(env[home], "HOME=", 5) != 0)
+                home++;
+        if (home == len || !env[home][5]) {
+                /* Missing or empty: runc sets it from the user's passwd entry, in the empty one's place. */
+                _cleanup_free_ char *passwd = NULL;
+                r = read_passwd(&passwd, err);
+                if (r < 0)
+                        return r;
+                const char *dir = passwd ? passwd_home(passwd, process->user.uid) : NULL;
+                const char *value = dir && *dir ? dir : "/";
+                char *entry = malloc(strlen("HOME=") + strlen(value) + 1);
+                if (!entry)
+                        return husk_error_set(err, ENOMEM, "process.env: HOME");
+                strcpy(stpcpy(entry, "HOME="), value);
+                env[home] = entry;
+                if (home == len)
+                        env[++len] = NULL;
+        }
         *ret_env = TAKE_PTR(env);
         return 0;
 }

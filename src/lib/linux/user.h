@@ -1,4 +1,4 @@
-/* The container process's identity: groups, gid, uid, umask, HOME. */
+/* The container process's identity: groups, gid, uid, umask, its environment and the owner of its stdio. */
 #pragma once
 
 #include <stdbool.h>
@@ -15,11 +15,23 @@ int husk_user_switch(const struct husk_user *user, bool setgroups_allowed, struc
 void husk_user_umask(const struct husk_user *user);
 
 /*
- * process.env plus HOME when it has none (or an empty one), as runc and crun add it: the home
- * directory of process.user.uid in the container's /etc/passwd (the first entry with that uid),
- * else "/". *ret_env is NULL when process.env is to be used as it is, else a new array (free the
- * array and its last string only: the others are process.env's). Call in the container's root
- * before the user switch; the file is parsed here, never through NSS (which would load the
- * container's libraries into husk), and reached without magic links.
+ * The process's stdio that exists nowhere but as its fds, owned by process.user.uid as runc's
+ * fixStdioPermissions makes it (so that the user can reopen it, e.g. as /dev/stdout, and own its
+ * terminal): the pty of process.terminal and pipes. The group is left alone (the pty keeps the tty
+ * group of devpts' gid= option). Unlike runc, never what has a place on the host (a file, a device,
+ * a named FIFO, the caller's own terminal) handed over as stdio: no host path changes owner. An id
+ * the user namespace cannot map is left as it is. Call as root, before the user switch.
  */
-int husk_user_home_env(const struct husk_process *process, char ***ret_env, struct husk_error **err);
+int husk_user_chown_stdio(const struct husk_process *process, struct husk_error **err);
+
+/*
+ * process.env as runc 1.1 gives it to the process, in a new array (free the array and the HOME
+ * entry when it was added; the other strings are process.env's): one entry per name, at the place
+ * where the name first appears, with the value it has last; an entry that is not NAME=VALUE, or
+ * whose name is empty, is an error. A HOME that is missing or empty is set, in the empty one's
+ * place or at the end, to the home directory of process.user.uid in the container's /etc/passwd
+ * (the first entry with that uid), else "/". Call in the container's root before the user switch;
+ * the file is parsed here, never through NSS (which would load the container's libraries into
+ * husk), and reached without magic links.
+ */
+int husk_user_env(const struct husk_process *process, char ***ret_env, struct husk_error **err);

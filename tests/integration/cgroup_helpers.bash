@@ -154,3 +154,53 @@ host_block_device() {
 	done
 	return 0
 }
+
+# cg_freezer_dir CGROUP: the host directory of the absolute cgroup path CGROUP that freezes it: v1's freezer
+# hierarchy (hybrid too: that is where runc and husk look), or cgroup2's.
+cg_freezer_dir() {
+	if cg_v2; then echo "/sys/fs/cgroup$1"; else echo "/sys/fs/cgroup/freezer$1"; fi
+}
+
+# cg_set_frozen DIR 1|0: freeze or thaw a cgroup directory as another manager would (cgroup.freeze where the
+# directory is a cgroup2 one, else freezer.state).
+cg_set_frozen() {
+	if [ -e "$1/cgroup.freeze" ]; then
+		echo "$2" >"$1/cgroup.freeze"
+	elif [ "$2" = 1 ]; then
+		echo FROZEN >"$1/freezer.state"
+	else
+		echo THAWED >"$1/freezer.state"
+	fi
+}
+
+# cg_dir_frozen DIR: the cgroup directory is frozen by its own request (not through an ancestor).
+cg_dir_frozen() {
+	if [ -e "$1/cgroup.freeze" ]; then
+		[ "$(cat "$1/cgroup.freeze")" = 1 ]
+	else
+		[ "$(cat "$1/freezer.state")" = FROZEN ] && [ "$(cat "$1/freezer.self_freezing")" = 1 ]
+	fi
+}
+
+# cg_thaw_named PREFIX: thaw every cgroup whose name starts with PREFIX (parents first), so that what a test froze
+# can be killed and removed by the teardown, even when the test failed.
+cg_thaw_named() {
+	local dir
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$1*" 2>/dev/null | sort |
+		while read -r dir; do
+			if [ -e "$dir/cgroup.freeze" ]; then
+				echo 0 >"$dir/cgroup.freeze" 2>/dev/null || true
+			elif [ -e "$dir/freezer.state" ]; then
+				echo THAWED >"$dir/freezer.state" 2>/dev/null || true
+			fi
+		done
+}
+
+# cg_v1_hierarchies: the directories of the mounted v1 hierarchies (named ones like name=systemd included).
+cg_v1_hierarchies() {
+	local dir
+	for dir in /sys/fs/cgroup/*/; do
+		[ "$(stat -fc %T "$dir")" = cgroupfs ] && echo "${dir%/}"
+	done
+	return 0
+}

@@ -105,7 +105,8 @@ int cg_hugetlb_apply(int fd, const struct husk_resources *r, bool v2, struct hus
 int cg_rdma_apply(int fd, const struct husk_resources *r, struct husk_error **err);
 /* The `unified` map, written to the cgroup2 hierarchy (v2 or hybrid). */
 int cg_unified_apply(struct husk_cgroup *cg, const struct husk_kv_list *unified, struct husk_error **err);
-/* v1: cpuset.cpus/mems of a new cgroup start empty; copy them from the parent so tasks can join. */
+/* v1: cpuset.cpus/mems of a new cgroup (or one made by others with plain mkdir) are empty: copy the parent's
+ * into those that are, so that tasks can join (child_new: the child is known to be new, skip reading it). */
 int cg_v1_cpuset_inherit(int parent_fd, int child_fd, bool child_new, struct husk_error **err);
 
 /* Device rules: the effective list (spec rules, then runc's default allowed devices, then linux.devices). */
@@ -147,6 +148,13 @@ int cg_discover_hierarchies(struct husk_cgroup *cg, char ***ret_own, struct husk
 
 /* Pids in a cgroup directory and its descendants (appends to *pids). */
 int cg_collect_pids(int dirfd, pid_t **pids, size_t *len, size_t *cap, struct husk_error **err);
+
+/*
+ * Before husk_cgroup_create makes anything: an error ("container's cgroup unexpectedly frozen", as runc says)
+ * when the container's cgroup exists frozen, or would be frozen once made (a frozen ancestor), in the v1 freezer
+ * hierarchy or a cgroup2 one. The init would hang in it until someone thawed it.
+ */
+int cg_check_not_frozen(struct husk_cgroup *cg, struct husk_error **err);
 
 /* Freeze or thaw one driver's cgroup, waiting until the kernel reports the state. */
 int cg_freezer_set(struct husk_cgroup *cg, bool frozen, struct husk_error **err);

@@ -185,7 +185,6 @@ static int hierarchy_create(struct husk_cgroup *cg, struct cg_hierarchy *h, cons
                         return husk_error_set(err, ENAMETOOLONG, "cgroup name too long in `%s`", h->path);
                 memcpy(comp, p, n);
                 comp[n] = '\0';
-                bool last = *end == '\0';
                 if (v2)
                         v2_enable_controllers(fd, enable);
                 bool created = false;
@@ -200,7 +199,9 @@ static int hierarchy_create(struct husk_cgroup *cg, struct cg_hierarchy *h, cons
                 if (child < 0)
                         return husk_error_set(err, errno, "open `%s`",
                                               cg_display(h, h->path, upto, shown, sizeof(shown)));
-                if (cpuset && (created || last)) {
+                /* Every level, as runc's cpusetEnsureParent: one made by another with plain mkdir (a pod's) is
+                 * empty too, and no task may join below it until filled from above. */
+                if (cpuset) {
                         int r = cg_v1_cpuset_inherit(fd, child, created, err);
                         if (r < 0) {
                                 close(child);
@@ -457,6 +458,11 @@ static int create_cgroup(const struct husk_spec *spec, const char *given, const 
                 for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
                         e += sprintf(e, "%s+%s", e == enable ? "" : " ", tok);
         }
+
+        /* An init joining a frozen cgroup would hang there (as runc, refused before anything is made). A process
+         * systemd placed is in its cgroup already. */
+        if (!placed && (r = cg_check_not_frozen(cg, err)) < 0)
+                goto out;
 
         r = cg_device_rules_build(res, true, &rules, err);
         if (r < 0)

@@ -32,7 +32,10 @@ enum husk_cgroup_layout husk_cgroup_layout(const struct husk_cgroup *cg);
  * delegated: its first missing directory creatable and the caller inside the delegated subtree
  * (cgroup.procs of the common ancestor writable), else the error says what is missing
  * ("cgroup `/a/b` is not delegated to uid 1000: ..."); without cgroupsPath and limits the cgroup
- * is skipped instead. On failure nothing is left behind.
+ * is skipped instead. A cgroup found frozen, or below a frozen one, is refused before anything is made
+ * ("container's cgroup unexpectedly frozen", as runc): the init would hang in it. On v1, every level of the
+ * path whose cpuset.cpus or cpuset.mems is empty (made by others with plain mkdir) is filled from the one above,
+ * as runc does; those values stay. On failure nothing is left behind.
  */
 int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless, struct husk_cgroup **ret,
                        struct husk_error **err);

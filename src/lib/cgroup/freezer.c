@@ -101,6 +101,80 @@ int cg_freezer_set(struct husk_cgroup *cg, bool frozen, struct husk_error **err)
         return v1_set(h->fd, frozen, err);
 }
 
+/*
+ * Whether the cgroup directory `fd` freezes what joins it: v1's freezer.state (which includes a frozen ancestor)
+ * is not THAWED, or cgroup2's cgroup.freeze (its own request only) is 1. `state` gets the file's text; a
+ * file the kernel lacks (no freezer, cgroup2 before 5.2) or a directory gone meanwhile reads as thawed.
+ */
+static int dir_freezes(int fd, bool unified, char *state, size_t size, bool *ret, struct husk_error **err)
+{
+        const char *file = unified ? "cgroup.freeze" : "freezer.state";
+        ssize_t n = cg_read(fd, file, state, size, err);
+        if (n == -ENOENT || n == -ENODEV || cg_is_permission_error((int)n)) {
+                cg_error_clear(err);
+                *ret = false;
+                return 0;
+        }
+        if (n < 0)
+                return (int)n;
+        *ret = unified ? strcmp(state, "1") == 0 : strcmp(state, "THAWED") != 0;
+        return 0;
+}
+
+int cg_check_not_frozen(struct husk_cgroup *cg, struct husk_error **err)
+{
+        for (size_t i = 0; i < cg->hierarchies_len; i++) {
+                struct cg_hierarchy *h = &cg->hierarchies[i];
+                if (!h->unified && !(h->controllers & CG_BIT(CG_FREEZER)))
+                        continue;
+                _cleanup_free_ char *path = strdup(h->path);
+                if (!path)
+                        return husk_error_set(err, ENOMEM, "allocate");
+                /* From the cgroup up: on v1 the deepest that exists tells (its state has its ancestors'); cgroup2's
+                 * cgroup.freeze is each one's own request, so every ancestor is asked. The root never freezes. */
+                for (bool leaf = true; strcmp(cg_inner_rel(path), ".") != 0; leaf = false) {
+                        _cleanup_close_ int fd =
+                            openat(h->mount_fd, cg_inner_rel(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                        if (fd >= 0) {
+                                char state[64];
+                                bool frozen = false;
+                                int r = dir_freezes(fd, h->unified, state, sizeof(state), &frozen, err);
+                                if (r < 0) {
+                                        char shown[4200];
+                                        return husk_error_wrap(err, "`%s`",
+                                                               cg_display(h, path, INT_MAX, shown, sizeof(shown)));
+                                }
+                                if (frozen) {
+                                        char shown[4200], self[8] = "";
+                                        /* v1 shows an ancestor's freeze in a child's state: say which it is. */
+                                        bool inherited =
+                                            !h->unified &&
+                                            cg_read(fd, "freezer.self_freezing", self, sizeof(self), NULL) > 0 &&
+                                            strcmp(self, "0") == 0;
+                                        return husk_error_set(err, 0,
+                                                              "container's cgroup unexpectedly frozen: `%s` of "
+                                                              "`%s`%s is `%s`%s; thaw it first",
+                                                              h->unified ? "cgroup.freeze" : "freezer.state",
+                                                              cg_display(h, path, INT_MAX, shown, sizeof(shown)),
+                                                              leaf ? "" : " (an ancestor)", state,
+                                                              inherited ? " (frozen by an ancestor)" : "");
+                                }
+                                if (!h->unified)
+                                        break;
+                        } else if (errno != ENOENT && !cg_is_permission_error(-errno)) {
+                                char shown[4200];
+                                return husk_error_set(err, errno, "open `%s`",
+                                                      cg_display(h, path, INT_MAX, shown, sizeof(shown)));
+                        }
+                        char *slash = strrchr(path, '/');
+                        if (!slash)
+                                break;
+                        slash[slash == path ? 1 : 0] = '\0';
+                }
+        }
+        return 0;
+}
+
 int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error **err)
 {
         int r = cg_freezer_set(cg, frozen, err);

@@ -112,11 +112,30 @@ static void assert_whole(const struct husk_state *s)
         assert_int_equal(s->poststop.items[0].timeout, 5);
 }
 
+/* The state directory of one test, removed by the teardown even when an assertion failed. */
+struct state_dir {
+        char root[64];
+        int dirfd;
+};
+
+static int setup_dir(void **state)
+{
+        static struct state_dir dir;
+        dir.dirfd = make_state_dir(dir.root, sizeof(dir.root));
+        *state = &dir;
+        return 0;
+}
+
+static int teardown_dir(void **state)
+{
+        struct state_dir *dir = *state;
+        remove_state_dir(dir->root, dir->dirfd);
+        return 0;
+}
+
 static void test_each_allocation_fails_whole(void **state)
 {
-        (void)state;
-        char root[64];
-        int dirfd = make_state_dir(root, sizeof(root));
+        int dirfd = ((struct state_dir *)*state)->dirfd;
         /* Once whole and once failed first, so that what glibc sets up on first use is not counted. */
         for (long n = -1; n <= 0; n++) {
                 struct husk_state *s = NULL;
@@ -158,14 +177,13 @@ static void test_each_allocation_fails_whole(void **state)
                         fail();
                 }
         }
-        remove_state_dir(root, dirfd);
 }
 
 int main(void)
 {
         json_set_alloc_funcs(__real_malloc, free);
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_each_allocation_fails_whole),
+            cmocka_unit_test_setup_teardown(test_each_allocation_fails_whole, setup_dir, teardown_dir),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

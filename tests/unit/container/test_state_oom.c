@@ -25,29 +25,9 @@
  * Linked with -Wl,--wrap= for malloc, calloc, realloc and strdup: the calls of husk's code land here.
  * jansson keeps the real allocator (json_set_alloc_funcs below): the test is about the state reader.
  */
-void *__real_malloc(size_t size);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t size);
+FAIL_ALLOC_WRAPPERS
 char *__real_strdup(const char *s);
-void *__wrap_malloc(size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t size);
 char *__wrap_strdup(const char *s);
-
-void *__wrap_malloc(size_t size)
-{
-        return fail_now() ? NULL : __real_malloc(size);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-        return fail_now() ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t size)
-{
-        return fail_now() ? NULL : __real_realloc(p, size);
-}
 
 char *__wrap_strdup(const char *s)
 {

@@ -12,27 +12,7 @@
  * because jansson 2.14 does not survive them (json_loadb can crash, and lex_save silently drops a
  * character of a token when its buffer cannot grow). The heap comparison still covers its objects.
  */
-void *__real_malloc(size_t size);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t size);
-void *__wrap_malloc(size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t size);
-
-void *__wrap_malloc(size_t size)
-{
-        return fail_now() ? NULL : __real_malloc(size);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-        return fail_now() ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t size)
-{
-        return fail_now() ? NULL : __real_realloc(p, size);
-}
+FAIL_ALLOC_WRAPPERS
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CHECK_HEAP 0 /* LeakSanitizer checks at exit instead */

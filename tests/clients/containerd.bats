@@ -20,8 +20,8 @@ setup_file() {
 	export CTMP
 	NS=husk-clients-$(basename "$CTMP" | cut -d. -f2 | tr 'A-Z' 'a-z')
 	export NS
-	# ctr keeps its fifos in /run/containerd/fifo and the shim its socket in /run/containerd/s: note whether
-	# those exist so teardown removes only what this file made.
+	# The shim keeps its socket in /run/containerd/s (and ctr its fifos in /run/containerd/fifo unless told
+	# otherwise, as below): note whether those exist so teardown removes only what this file made.
 	[ -d /run/containerd ] || touch "$CTMP/.made-run-containerd"
 	cat >"$CTMP/config.toml" <<-EOF
 		version = 2
@@ -56,7 +56,8 @@ setup_file() {
 	make_oci_archive "$CTMP/rootfs.tar" "$CTMP/image.tar" "$IMAGE"
 	c image import "$CTMP/image.tar" >/dev/null
 	# One string, usable inside `script -c`.
-	CTR_RUN="ctr --address $CTMP/containerd.sock --namespace $NS run --runc-binary $HUSK --runc-root $CTMP/runc"
+	# ctr's fifos in the file's own directory: a detached exec's are never removed by ctr.
+	CTR_RUN="ctr --address $CTMP/containerd.sock --namespace $NS run --fifo-dir $CTMP/fifo --runc-binary $HUSK --runc-root $CTMP/runc"
 	export CTR_RUN
 }
 
@@ -147,14 +148,14 @@ task_status_is() {
 	init=$(c task ls | awk '$1 == "svc" { print $2 }')
 	[ "$(hk state svc | jq .pid)" = "$init" ]
 
-	run c task exec --exec-id e1 svc sh -c 'echo exec says hi; id -u'
+	run c task exec --fifo-dir "$CTMP/fifo" --exec-id e1 svc sh -c 'echo exec says hi; id -u'
 	assert_status 0
 	assert_output_contains "exec says hi"
-	run c task exec --exec-id e2 svc sh -c 'exit 6'
+	run c task exec --fifo-dir "$CTMP/fifo" --exec-id e2 svc sh -c 'exit 6'
 	assert_status 6
 
 	# A detached exec shows up in task ps next to the init (the shim runs husk ps --format json).
-	c task exec --detach --exec-id e3 svc sleep 321
+	c task exec --fifo-dir "$CTMP/fifo" --detach --exec-id e3 svc sleep 321
 	local sleeper ps
 	sleeper=$(pgrep -xf 'sleep 321')
 	[ "$(readlink "/proc/$sleeper/ns/pid")" = "$(readlink "/proc/$init/ns/pid")" ] || fail "exec outside the pid ns"

@@ -381,21 +381,25 @@ static bool data_has_option(const char *data, const char *key)
 /*
  * A tmpfs without mode= on a directory the rootfs already has takes that directory's mode, setuid, setgid
  * and sticky bits included, as with runc (a tmpfs on an image's 0755 /run stays 0755, not tmpfs's 1777).
- * *ret is the data to mount with, or NULL to keep it.
+ * *ret is the data to mount with, or NULL to keep it; *ret_dst the directory, found here, or -1 when it is
+ * still to be made (then tmpfs's own mode applies).
  */
-static int tmpfs_mode_from_mountpoint(const struct husk_mount *m, int root_fd, const char *data, char **ret)
+static int tmpfs_mode_from_mountpoint(const struct husk_mount *m, int root_fd, const char *data, char **ret,
+                                      int *ret_dst)
 {
         *ret = NULL;
+        *ret_dst = -1;
         if (!m->type || strcmp(m->type, "tmpfs") != 0 || data_has_option(data, "mode="))
                 return 0;
         _cleanup_close_ int fd = husk_path_open_in_root(root_fd, m->destination, O_PATH | O_DIRECTORY, 0, NULL);
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0)
-                return 0; /* made below: tmpfs's own mode */
+                return 0;
         bool has_data = data && *data;
         if (asprintf(ret, "mode=%04o%s%s", (unsigned)(st.st_mode & 07777), has_data ? "," : "", has_data ? data : "") <
             0)
                 return -ENOMEM;
+        *ret_dst = TAKE_FD(fd);
         return 0;
 }
 
@@ -407,13 +411,15 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
         if (data_with_label(cfg, m, &labelled) < 0)
                 return husk_error_set(err, ENOMEM, "mount `%s` on `%s`", source, m->destination);
         const char *data = labelled ? labelled : m->data;
-        if (tmpfs_mode_from_mountpoint(m, root_fd, data, &with_mode) < 0)
+        _cleanup_close_ int dst = -1;
+        if (tmpfs_mode_from_mountpoint(m, root_fd, data, &with_mode, &dst) < 0)
                 return husk_error_set(err, ENOMEM, "mount `%s` on `%s`", source, m->destination);
         if (with_mode)
                 data = with_mode;
 
-        _cleanup_close_ int dst = needs_plain_directory(m) ? open_plain_directory(root_fd, m->destination, err)
-                                                           : husk_path_mkdir_all_in_root(root_fd, m->destination, 0755, err);
+        if (dst < 0)
+                dst = needs_plain_directory(m) ? open_plain_directory(root_fd, m->destination, err)
+                                               : husk_path_mkdir_all_in_root(root_fd, m->destination, 0755, err);
         if (dst < 0) {
                 husk_error_wrap(err, "mount `%s` on `%s`", source, m->destination);
                 return dst;

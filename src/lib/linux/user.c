@@ -38,15 +38,19 @@ int husk_user_chown_stdio(const struct husk_process *process, struct husk_error 
 {
         for (int fd = 0; fd < 3; fd++) {
                 struct stat st;
-                struct statfs fs;
-                if (fstat(fd, &st) < 0 || fstatfs(fd, &fs) < 0) {
+                if (fstat(fd, &st) < 0) {
                         if (errno == EBADF)
                                 continue;
                         return husk_error_set(err, errno, "stdio: stat fd %d", fd);
                 }
-                bool pty = process->terminal && S_ISCHR(st.st_mode) && fs.f_type == DEVPTS_SUPER_MAGIC;
-                bool pipe = S_ISFIFO(st.st_mode) && fs.f_type == PIPEFS_MAGIC;
-                if ((!pty && !pipe) || st.st_uid == process->user.uid)
+                /* The filesystem is asked only of what could need a chown (a root process's usually does not). */
+                bool chr = process->terminal && S_ISCHR(st.st_mode);
+                if ((!chr && !S_ISFIFO(st.st_mode)) || st.st_uid == process->user.uid)
+                        continue;
+                struct statfs fs;
+                if (fstatfs(fd, &fs) < 0)
+                        return husk_error_set(err, errno, "stdio: stat the filesystem of fd %d", fd);
+                if (fs.f_type != (chr ? DEVPTS_SUPER_MAGIC : PIPEFS_MAGIC))
                         continue;
                 /* The group stays: devpts gives the pty its gid= option's (tty), as runc leaves it. EINVAL: the
                  * uid is not mapped; EPERM: the owner is not (a pipe of the host's, in a user namespace). */

@@ -5,18 +5,24 @@
  * (CVE-2019-5736: a program that is /proc/self/exe, or names it as its interpreter) finds
  * this copy, not the binary on the host.
  *
- * usage (from husk only): ERRFD JOINFD PATH ARGV0 [ARGS...]
+ * usage (from husk only): ERRFD JOINFD STARTFD PATH ARGV0 [ARGS...]
  * ERRFD is the init's sync socket, open across the exec that started us: made close-on-exec again,
  * so that its EOF tells husk that PATH runs; if PATH cannot be exec'd, the error goes there as
  * HUSK_SYNC_ERROR (as the init would send it), and we exit 127. JOINFD ("-" for none) is the
  * `tasks` file of the container's v1 memory cgroup: "0" written there moves us in just before the
  * execve, so that only PATH's memory is charged to the container, not ours.
+ * STARTFD ("-" for none) is the listening exec socket of a created container: we are its init
+ * waiting for `start`. We make ourselves non-dumpable, join the memory cgroup (a created init is in
+ * all its cgroups; what we charged before stays husk's), say HUSK_SYNC_READY on ERRFD and close it
+ * (`create` returns), then take connections until one says HUSK_SYNC_START: that connection is
+ * where a failed execve is reported, and its EOF tells `start` that PATH runs.
  *
  * Freestanding: no libc, so that the copy is a few kilobytes and its exec costs next to nothing.
  */
 #include <asm/unistd.h>
 #include <linux/errno.h>
 #include <linux/fcntl.h>
+#include <linux/prctl.h>
 #include <stddef.h>
 
 #include "container/sync.h"
@@ -26,6 +32,13 @@ static long sys3(long nr, long a, long b, long c)
 {
         long ret;
         __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+        return ret;
+}
+static long sys4(long nr, long a, long b, long c, long d)
+{
+        long ret;
+        register long r10 __asm__("r10") = d;
+        __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
         return ret;
 }
 __asm__(".text\n"
@@ -46,6 +59,16 @@ static long sys3(long nr, long a, long b, long c)
         __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
         return x0;
 }
+static long sys4(long nr, long a, long b, long c, long d)
+{
+        register long x8 __asm__("x8") = nr;
+        register long x0 __asm__("x0") = a;
+        register long x1 __asm__("x1") = b;
+        register long x2 __asm__("x2") = c;
+        register long x3 __asm__("x3") = d;
+        __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+        return x0;
+}
 __asm__(".text\n"
         ".global _start\n"
         "_start:\n"
@@ -58,6 +81,7 @@ __asm__(".text\n"
 #endif
 
 #define ERROR_TEXT_MAX 4096
+#define SOCK_CLOEXEC O_CLOEXEC /* as the kernel defines it; not in its uapi headers */
 
 __attribute__((noreturn)) static void leave(void)
 {
@@ -103,18 +127,64 @@ static long parse_fd(const char *p)
         return fd;
 }
 
+/*
+ * A created container's init waiting for `start` (STARTFD): returns the connection that said
+ * HUSK_SYNC_START, where the rest goes. Until then, the only thing of ours that the container's
+ * other processes (`exec`) could reach is the listening socket: non-dumpable, we are not theirs to
+ * ptrace or to open /proc/1/fd of, and /proc/1/exe is this sealed copy.
+ */
+static long wait_for_start(long sync_fd, long *join_fd, long start_fd, const char *path)
+{
+        long r = sys3(__NR_prctl, PR_SET_DUMPABLE, 0, 0);
+        if (r == 0)
+                r = sys3(__NR_fcntl, start_fd, F_SETFD, FD_CLOEXEC);
+        if (r < 0) {
+                report(sync_fd, -r, "wait for start, then exec", path);
+                leave();
+        }
+        if (*join_fd >= 0) {
+                r = sys3(__NR_write, *join_fd, (long)"0", 1);
+                if (r <= 0) {
+                        report(sync_fd, r ? -r : EIO, "join the memory cgroup, then exec", path);
+                        leave();
+                }
+                sys3(__NR_close, *join_fd, 0, 0);
+                *join_fd = -1;
+        }
+        struct husk_sync_header h = {.type = HUSK_SYNC_READY};
+        if (sys3(__NR_write, sync_fd, (long)&h, sizeof(h)) != (long)sizeof(h))
+                leave();
+        sys3(__NR_close, sync_fd, 0, 0);
+        for (;;) {
+                long conn = sys4(__NR_accept4, start_fd, 0, 0, SOCK_CLOEXEC);
+                if (conn == -EINTR || conn == -ECONNABORTED)
+                        continue;
+                if (conn < 0)
+                        leave(); /* nobody to tell: `start` finds the init gone */
+                /* A record longer than the header is truncated to it: only an empty START will do. */
+                r = sys3(__NR_read, conn, (long)&h, sizeof(h));
+                if (r == (long)sizeof(h) && h.type == HUSK_SYNC_START && h.len == 0) {
+                        sys3(__NR_close, start_fd, 0, 0);
+                        return conn;
+                }
+                sys3(__NR_close, conn, 0, 0); /* a peer that went away before saying start */
+        }
+}
+
 __attribute__((noreturn, used)) void trampoline_main(long *sp);
 __attribute__((noreturn, used)) void trampoline_main(long *sp)
 {
         long argc = sp[0];
         char **argv = (char **)(sp + 1);
         char **envp = argv + argc + 1;
-        if (argc < 4)
+        if (argc < 5)
                 leave();
-        long fd = parse_fd(argv[0]), join_fd = parse_fd(argv[1]);
-        const char *path = argv[2];
-        if (fd < 0 || join_fd < -1)
+        long fd = parse_fd(argv[0]), join_fd = parse_fd(argv[1]), start_fd = parse_fd(argv[2]);
+        const char *path = argv[3];
+        if (fd < 0 || join_fd < -1 || start_fd < -1)
                 leave();
+        if (start_fd >= 0)
+                fd = wait_for_start(fd, &join_fd, start_fd, path);
         /* Not closed on exec, the socket would reach the container's process and husk would wait for
          * it to exit: no exec then. */
         long r = sys3(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
@@ -133,7 +203,7 @@ __attribute__((noreturn, used)) void trampoline_main(long *sp)
                         leave();
                 }
         }
-        r = sys3(__NR_execve, (long)path, (long)(argv + 3), (long)envp);
+        r = sys3(__NR_execve, (long)path, (long)(argv + 4), (long)envp);
         report(fd, -r, "exec", path);
         leave();
 }

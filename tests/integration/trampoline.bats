@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # How the container's first process is kept from reaching the host's husk binary (CVE-2019-5736): through the
-# sealed exec trampoline for `run` in the foreground, by running husk from a protected view of its binary
-# otherwise (src/lib/container/protect.c says when and why). The attacks themselves are in security/cve.bats.
+# sealed exec trampoline (for `create`, the init waits for start in it), by running husk from a protected view
+# of its binary otherwise (src/lib/container/protect.c says when and why). The attacks themselves are in security/cve.bats.
 
 load helpers
 
@@ -122,13 +122,106 @@ assert_in_container_cgroups() {
 	[ "$(kv seccomp)" = 2 ] || fail "no filter in the process"
 }
 
-@test "trampoline: not for create, whose init may wait for start: husk re-executes itself" {
-	set_args sleep 60
-	"$HUSK" --root "$ROOT" --debug --log "$TMP/log" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
-	assert_reexec_because "not \`run\` in the foreground"
+# The created container's init, waiting for start.
+created_init() {
+	"$HUSK" --root "$ROOT" --debug --log "$TMP/log" create --bundle "$BUNDLE" "$ID" </dev/null \
+		>"$TMP/out" 2>&1 3>&-
+}
+
+@test "trampoline: a created init waits for start in it: sealed, a few pages, non-dumpable, no fd but the exec socket" {
+	set_args /bin/checker fds
+	created_init
+	assert_trampoline
+	assert_shares_memory
 	local pid
 	pid=$(container_pid)
-	[[ "$(readlink "/proc/$pid/exe")" != "$(readlink -f "$HUSK")" ]] || fail "the waiting init runs the host binary"
+	[[ "$(readlink "/proc/$pid/exe")" == /memfd:husk-trampoline* ]] || fail "the waiting init: $(readlink "/proc/$pid/exe")"
+	run sh -c "echo x >>/proc/$pid/exe"
+	[ "$status" -ne 0 ] || fail "the waiting init's binary was written"
+	local rss
+	rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status")
+	[ "$rss" -le 64 ] || fail "the waiting init holds $rss KiB"
+	# Its fds: stdio and the listening exec socket, nothing of husk's (log, state dir, cgroups, the sync socket).
+	local fds
+	fds=($(ls "/proc/$pid/fd" | sort -n))
+	[ "${#fds[@]}" -eq 4 ] && [ "${fds[*]:0:3}" = "0 1 2" ] && [[ "$(readlink "/proc/$pid/fd/${fds[3]}")" == socket:* ]] ||
+		fail "the waiting init's fds: $(ls -l "/proc/$pid/fd")"
+	# A process exec'd beside it (root of the container, without CAP_SYS_PTRACE) cannot look into it.
+	run husk exec "$ID" cat /proc/1/environ
+	[ "$status" -ne 0 ] || fail "the container read the waiting init's environment: $output"
+	assert_output_contains "Permission denied"
+	husk start "$ID"
+	wait_for_status stopped
+	# The program has none of them either.
+	[ "$(kv fds "$(cat "$TMP/out")")" = "0,1,2" ] || fail "fds open in the container's process: $(cat "$TMP/out")"
+}
+
+@test "trampoline: start of a created init that cannot exec its program reports why, and the container stops" {
+	printf 'not a program\0\1\2' >"$BUNDLE/rootfs/bad"
+	chmod 0755 "$BUNDLE/rootfs/bad"
+	set_args /bad
+	created_init
+	assert_trampoline
+	run husk start "$ID"
+	[ "$status" -ne 0 ] || fail "a program the kernel cannot exec started"
+	assert_output_contains 'exec `/bad`: Exec format error'
+	wait_for_status stopped
+	husk delete "$ID"
+	assert_no_trace
+}
+
+@test "trampoline: a created init takes no start but START: other peers of its exec socket leave it waiting" {
+	set_args echo started
+	created_init
+	assert_trampoline
+	local sock=$ROOT/$ID/exec.sock
+	# One that connects and leaves, one that says something else, one whose START carries a payload.
+	python3 - "$sock" <<'PY'
+import socket, struct, sys
+for msg in (None, struct.pack("<IiI", 1, 0, 0), struct.pack("<IiI", 5, 0, 3) + b"abc"):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    if msg:
+        s.send(msg)
+    s.close()
+PY
+	sleep 0.2
+	status_is created || fail "the container is $(container_status)"
+	[ ! -s "$TMP/out" ] || fail "the program ran: $(cat "$TMP/out")"
+	husk start "$ID"
+	wait_for_status stopped
+	[ "$(cat "$TMP/out")" = started ] || fail "the program's output: $(cat "$TMP/out")"
+}
+
+@test "trampoline: not for create when the filter may refuse what the waiting init calls: husk re-executes itself" {
+	local name
+	for name in accept4 prctl; do
+		update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": [$n],
+			"action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}' --arg n "$name"
+		set_args sleep 60
+		created_init
+		assert_reexec_because "the seccomp filter may refuse prctl, accept4, read or close"
+		local pid
+		pid=$(container_pid)
+		[[ "$(readlink "/proc/$pid/exe")" != "$(readlink -f "$HUSK")" ]] || fail "the waiting init runs the host binary"
+		husk delete -f "$ID"
+		rm -f "$TMP/log"
+		# `run` in the foreground does not wait: the trampoline will do there.
+		debug_run true
+		assert_status 0
+		assert_trampoline
+		rm -f "$TMP/log"
+	done
+}
+
+@test "trampoline: with podman's default seccomp profile a created init waits in it" {
+	update_config '.linux.seccomp = $p[0].linux.seccomp' --slurpfile p "$REPO_DIR/tests/unit/spec/data/podman-seccomp.json"
+	set_args /bin/checker seccomp
+	created_init
+	assert_trampoline
+	husk start "$ID"
+	wait_for_status stopped
+	[ "$(kv seccomp "$(cat "$TMP/out")")" = 2 ] || fail "no filter in the process: $(cat "$TMP/out")"
 }
 
 @test "trampoline: not with hooks that run inside the container before the exec" {

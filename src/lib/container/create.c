@@ -316,13 +316,14 @@ static pid_t clone_in_cgroup(struct husk_clone_args *args, const struct husk_cgr
 /*
  * Whether the init may run in husk's memory until its exec (linux/vfork.h), which spares the copy of
  * husk's page tables and the copy-on-write faults on both sides after it. Only when:
- *  - its last exec in husk's image is the trampoline's, which protect.c grants only to `run` in the
- *    foreground with a new pid namespace, no user namespace and no createContainer or
- *    startContainer hook (those conditions are not asked again here);
+ *  - its last exec in husk's image is the trampoline's, which protect.c grants only with a new pid
+ *    namespace, no user namespace and no createContainer or startContainer hook (those conditions
+ *    are not asked again here);
  *  - it needs nothing from husk before then, since husk waits meanwhile: nothing husk does between
  *    clone3 and GO (oom_score_adj, network devices, Intel RDT, a systemd unit, prestart and
  *    createRuntime hooks), no terminal (nor, with it, a console socket) or seccomp listener for
- *    husk to take, no START to wait for (husk_init_main reads neither GO nor START then);
+ *    husk to take (husk_init_main reads neither GO nor START then: a foreground `run`'s init execs
+ *    the trampoline at once, and a created one's trampoline waits for `start` itself);
  *  - it changes nothing husk keeps using: it works on a copy of the launch and reads the spec, but
  *    takes idmapped trees out of their set, and drops the v1 hierarchies a rootless init may not join
  *    from the cgroup handle.

@@ -401,6 +401,7 @@ _Noreturn void husk_init_main(struct husk_launch *l)
                 .sync_fd = l->sync_child,
                 .trampoline_fd = l->trampoline_fd,
                 .exec_error_fd = l->sync_child,
+                .start_fd = -1,
                 .memory_cgroup_fd = &memory_cgroup_fd,
                 .setgroups_allowed = true,
         };
@@ -408,11 +409,18 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         if (r < 0)
                 goto fail;
         /* Seen from outside (a `create` is ready), the init is in every cgroup of the container. A
-         * foreground `run` is released at once: it joins at its exec (husk_process_exec). */
-        if (!l->foreground && (r = husk_cgroup_enter_memory(&memory_cgroup_fd, &err)) < 0)
+         * foreground `run` is released at once: it joins at its exec (husk_process_exec), and so does
+         * a created init's trampoline, before it says READY (what its exec charged stays husk's). */
+        if (!l->foreground && l->trampoline_fd < 0 && (r = husk_cgroup_enter_memory(&memory_cgroup_fd, &err)) < 0)
                 goto fail;
         /* From here husk may exit: init must outlive it. */
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        /* A created container's init waits for `start` in the trampoline (protect.c), which says READY. */
+        if (!l->foreground && l->trampoline_fd >= 0) {
+                setup.start_fd = l->exec_listen_fd;
+                husk_process_exec(&setup, exec_path, 3 + l->opts->preserve_fds, &err);
+                goto fail;
+        }
         r = husk_sync_send(l->sync_child, HUSK_SYNC_READY, 0, NULL, 0, &err);
         if (r < 0)
                 goto fail;

@@ -142,7 +142,7 @@ int husk_process_exec(const struct husk_process_setup *s, const char *exec_path,
         char *const *env = s->env ? s->env : s->process->env ? s->process->env : (char *[]){NULL};
         if (s->trampoline_fd >= 0)
                 return husk_trampoline_exec(s->trampoline_fd, s->exec_error_fd,
-                                            s->memory_cgroup_fd ? *s->memory_cgroup_fd : -1, exec_path,
+                                            s->memory_cgroup_fd ? *s->memory_cgroup_fd : -1, s->start_fd, exec_path,
                                             s->process->args, env, err);
         execve(exec_path, s->process->args, env);
         return husk_error_set(err, errno, "exec `%s`", exec_path);

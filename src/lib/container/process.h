@@ -15,6 +15,7 @@ struct husk_process_setup {
         int sync_fd;             /* where a seccomp listener fd number is reported, -1 when none */
         int trampoline_fd;       /* exec through this sealed husk-trampoline (protect.c), -1 when not */
         int exec_error_fd;       /* with the trampoline: where it reports a failed execve */
+        int start_fd;            /* with the trampoline: the exec socket it waits on for `start`, -1 when none */
         int *memory_cgroup_fd;   /* v1 memory cgroup not joined yet (husk_cgroup_enter_self), NULL or -1 when none */
         bool setgroups_allowed;  /* false in a user namespace whose setgroups is "deny" */
         char **env;              /* process.env as the process gets it (husk_process_become_user), NULL: as it is */

@@ -6,11 +6,11 @@
  * The trampoline: the init, a clone of husk, execs a sealed memfd copy of husk-trampoline, which
  * execs the container's program. During that last execve /proc/self/exe is the sealed copy, so a
  * program that is /proc/self/exe, or names it as its interpreter, gets the copy. That covers the
- * final execve; until it, the init runs the host binary, so nothing of the container may see the
- * init before then. That holds only when:
- *  - `run` in the foreground: the init is released as soon as it is ready (after `create`, it
- *    could wait for `start` for as long as anyone likes, and `exec` would put container programs
- *    beside it; exec refuses to enter a created container whose init runs the host binary);
+ * final execve; until the init execs the trampoline it runs the host binary, so nothing of the
+ * container may see the init before then. That holds only when:
+ *  - the init execs the trampoline as soon as it is set up: at once after a foreground `run`'s
+ *    START, and, after `create`, to wait there for `start` (the trampoline says READY, so `create`
+ *    returns, and `exec` may enter, only once the init runs the sealed copy);
  *  - its pid namespace is its own, new one: no other process lives there;
  *  - no user namespace: the init must be non-dumpable from birth (with one of its own it stays
  *    dumpable until its maps are written, and a joined one has other members);
@@ -18,15 +18,20 @@
  *    the init before it execs;
  *  - no AppArmor profile or SELinux label: they would apply to the trampoline's exec, and the
  *    container's policy would then have to allow the domain to exec its own program;
- *  - the seccomp filter, loaded before the init's exec, certainly allows execveat, fcntl(F_SETFD)
- *    and write (the trampoline's calls) whatever their fds.
+ *  - the seccomp filter, loaded before the init's exec, certainly allows the trampoline's calls
+ *    whatever their fds: execveat, fcntl(F_SETFD) and write, and to wait for `start`, prctl
+ *    (PR_SET_DUMPABLE), close, accept4 and read; and, after `create`, has no listener (husk takes
+ *    it from the init before `run` says START, but a created init execs the trampoline at once).
  * The saving is the re-exec of husk (about half a millisecond: the execve of the static binary, the
- * overlay it runs from, its start-up again).
+ * overlay it runs from, its start-up again), and, for `create`, a waiting init of a few pages instead
+ * of husk's.
  */
 #include "container/lifecycle.h"
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "linux/seccomp-filter.h"
@@ -49,14 +54,26 @@ static bool seccomp_allows_trampoline(const struct husk_seccomp_filter *filter)
                husk_seccomp_filter_allows(filter, SYS_write, none, 0);
 }
 
+/* And what the trampoline of a created container does while it waits for `start`. */
+static bool seccomp_allows_waiting(const struct husk_seccomp_filter *filter)
+{
+        if (!filter)
+                return true;
+        const uint64_t not_dumpable[6] = {[0] = PR_SET_DUMPABLE, [1] = 0};
+        const uint64_t accept_args[6] = {[1] = 0, [2] = 0, [3] = SOCK_CLOEXEC};
+        const uint64_t none[6] = {0};
+        return husk_seccomp_filter_allows(filter, SYS_prctl, not_dumpable, 1U << 0 | 1U << 1) &&
+               husk_seccomp_filter_allows(filter, SYS_accept4, accept_args, 1U << 1 | 1U << 2 | 1U << 3) &&
+               husk_seccomp_filter_allows(filter, SYS_read, none, 0) &&
+               husk_seccomp_filter_allows(filter, SYS_close, none, 0);
+}
+
 /* Why the trampoline would not be enough for this container, NULL when it is. */
 static const char *trampoline_refused(const struct husk_launch *l)
 {
         const struct husk_spec *spec = l->spec;
         if (!husk_trampoline_built())
                 return "no trampoline for this architecture";
-        if (!l->foreground)
-                return "not `run` in the foreground";
         if (!(l->ns.new_flags & CLONE_NEWPID))
                 return "no new pid namespace";
         if (l->ns.has[HUSK_NS_USER])
@@ -68,6 +85,12 @@ static const char *trampoline_refused(const struct husk_launch *l)
                 return "an AppArmor profile or SELinux label";
         if (!seccomp_allows_trampoline(l->seccomp))
                 return "the seccomp filter may refuse execveat, fcntl or write";
+        if (!l->foreground && !seccomp_allows_waiting(l->seccomp))
+                return "the seccomp filter may refuse prctl, accept4, read or close";
+        /* husk takes the listener from the init (pidfd_getfd) while `run`'s init waits for START; a
+         * created one would be gone to the trampoline, the fd closed. */
+        if (!l->foreground && l->seccomp && husk_seccomp_filter_has_listener(l->seccomp))
+                return "a seccomp listener for husk to take from the init";
         /* A user other than root keeps only its ambient capabilities across the trampoline's own exec:
          * the program's exec would lose, say, the CAP_DAC_OVERRIDE that lets it run a 0744 file. */
         const struct husk_capabilities *caps = &spec->process.capabilities;

@@ -40,29 +40,38 @@ int husk_trampoline_open(struct husk_error **err)
 #endif
 }
 
-int husk_trampoline_exec(int trampoline_fd, int error_fd, int join_fd, const char *path, char *const argv[],
-                         char *const envp[], struct husk_error **err)
+/* Keep fd open across the trampoline's exec (on = true), or close it on exec again. */
+static int keep_open(int fd, bool on)
+{
+        return fd < 0 ? 0 : fcntl(fd, F_SETFD, on ? 0 : FD_CLOEXEC);
+}
+
+int husk_trampoline_exec(int trampoline_fd, int error_fd, int join_fd, int start_fd, const char *path,
+                         char *const argv[], char *const envp[], struct husk_error **err)
 {
         size_t argc = 0;
         while (argv[argc])
                 argc++;
-        char error_text[16], join_text[16] = "-";
+        char error_text[16], join_text[16] = "-", start_text[16] = "-";
         snprintf(error_text, sizeof(error_text), "%d", error_fd);
         if (join_fd >= 0)
                 snprintf(join_text, sizeof(join_text), "%d", join_fd);
-        _cleanup_free_ char **targv = calloc(argc + 4, sizeof(char *));
+        if (start_fd >= 0)
+                snprintf(start_text, sizeof(start_text), "%d", start_fd);
+        _cleanup_free_ char **targv = calloc(argc + 5, sizeof(char *));
         if (!targv)
                 return husk_error_set(err, ENOMEM, "exec `%s`", path);
         targv[0] = error_text;
         targv[1] = join_text;
-        targv[2] = (char *)path;
-        memcpy(targv + 3, argv, argc * sizeof(char *));
-        if (fcntl(error_fd, F_SETFD, 0) < 0 || (join_fd >= 0 && fcntl(join_fd, F_SETFD, 0) < 0))
+        targv[2] = start_text;
+        targv[3] = (char *)path;
+        memcpy(targv + 4, argv, argc * sizeof(char *));
+        if (keep_open(error_fd, true) < 0 || keep_open(join_fd, true) < 0 || keep_open(start_fd, true) < 0)
                 return husk_error_set(err, errno, "exec `%s`: keep the trampoline's fds open", path);
         syscall(SYS_execveat, trampoline_fd, "", targv, envp, AT_EMPTY_PATH);
         int saved = errno;
-        (void)fcntl(error_fd, F_SETFD, FD_CLOEXEC);
-        if (join_fd >= 0)
-                (void)fcntl(join_fd, F_SETFD, FD_CLOEXEC);
+        (void)keep_open(error_fd, false);
+        (void)keep_open(join_fd, false);
+        (void)keep_open(start_fd, false);
         return husk_error_set(err, saved, "exec `%s` through the trampoline", path);
 }

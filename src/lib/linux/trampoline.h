@@ -18,7 +18,10 @@ int husk_trampoline_open(struct husk_error **err);
  * trampoline makes it close-on-exec again, and reports its own failed execve there as the init
  * would. join_fd, when >= 0, is a cgroup `tasks` file the trampoline writes "0" to before its
  * execve (kept open for it the same way): the trampoline's own memory is then not charged there.
+ * start_fd, when >= 0, is a created container's listening exec socket (kept open the same way): the
+ * trampoline says HUSK_SYNC_READY on error_fd, closes it and waits there for `start`'s
+ * HUSK_SYNC_START, whose connection then takes error_fd's part.
  * Returns only on failure.
  */
-int husk_trampoline_exec(int trampoline_fd, int error_fd, int join_fd, const char *path, char *const argv[],
-                         char *const envp[], struct husk_error **err);
+int husk_trampoline_exec(int trampoline_fd, int error_fd, int join_fd, int start_fd, const char *path,
+                         char *const argv[], char *const envp[], struct husk_error **err);

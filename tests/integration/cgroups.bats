@@ -381,6 +381,37 @@ run_with_resources() {
 	[ "$(container_status)" = running ]
 }
 
+# A cgroup that already holds someone else's process: kill --all and delete would signal it too (runc 1.2: "container's
+# cgroup is not empty").
+@test "cgroups: create and run refuse a pre-existing cgroup that holds a process, and leave both as they were" {
+	skip_on_runc "1.1 only warns (1.2 refuses)"
+	local cg=/$ID dir cmd pid
+	dir=$(cg_freezer_dir "$cg")
+	update_config '.linux.cgroupsPath = $p' --arg p "$cg"
+	set_args sleep 600
+	mkdir "$dir"
+	sleep 600 </dev/null >/dev/null 2>&1 3>&- &
+	pid=$!
+	BACKGROUND_PIDS+=("$pid")
+	echo "$pid" >"$dir/cgroup.procs"
+	for cmd in "run -d" create; do
+		# shellcheck disable=SC2086
+		run_bounded $cmd --bundle "$BUNDLE" "$ID"
+		[ "$status" -eq 1 ] || fail "$cmd in an occupied cgroup: exit $status"
+		assert_output_contains "container's cgroup is not empty: \`$dir\` holds 1 process (pid $pid)"
+		[ ! -e "$ROOT/$ID" ] || fail "$cmd left its state dir"
+		kill -0 "$pid" || fail "$cmd killed the process it found"
+		[ "$(cat "$dir/cgroup.procs")" = "$pid" ] || fail "the cgroup holds: $(cat "$dir/cgroup.procs")"
+		[ "$(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$ID" 2>/dev/null)" = "$dir" ] ||
+			fail "$cmd left cgroups: $(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$ID")"
+	done
+	# Emptied, the same cgroup takes the container.
+	kill "$pid"
+	wait "$pid" || true
+	husk_run_detached
+	[ "$(container_status)" = running ]
+}
+
 @test "cgroups: create refuses a cgroup below a frozen parent, made or not" {
 	skip_on_runc "1.1 checks the container's own cgroup only (freezer.self_freezing, cgroup.freeze): the init hangs"
 	local parent=/$ID-parent dir

@@ -156,5 +156,9 @@ int cg_collect_pids(int dirfd, pid_t **pids, size_t *len, size_t *cap, struct hu
  */
 int cg_check_not_frozen(struct husk_cgroup *cg, struct husk_error **err);
 
+/* After husk_cgroup_create made what was missing: an error when a hierarchy's cgroup existed already and holds a
+ * process (occupied.c). */
+int cg_check_unoccupied(struct husk_cgroup *cg, struct husk_error **err);
+
 /* Freeze or thaw one driver's cgroup, waiting until the kernel reports the state. */
 int cg_freezer_set(struct husk_cgroup *cg, bool frozen, struct husk_error **err);

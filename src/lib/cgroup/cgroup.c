@@ -499,6 +499,9 @@ static int create_cgroup(const struct husk_spec *spec, const char *given, const 
                         goto out;
                 }
         }
+        /* A process systemd placed is in its cgroup already. */
+        if (!placed && (r = cg_check_unoccupied(cg, err)) < 0)
+                goto out;
         if (cg->layout == HUSK_CGROUP_V2 && cg->hierarchies[cg->unified].fd >= 0) {
                 r = read_v2_controllers(cg->hierarchies[cg->unified].fd, &cg->v2_controllers, err);
                 if (r < 0)

@@ -320,6 +320,24 @@ scan_while_entering() {
 	[ "$(kv write)" != ok ] || fail "the runtime binary was opened for writing"
 }
 
+# The init of a created container waits for `start` for as long as anyone likes, and `exec` may put processes
+# beside it meanwhile: one holding CAP_SYS_PTRACE scans for the runtime's exe, keeps an O_PATH fd on what it finds
+# and reopens it for writing while the container is started (the original exploit waited for the runtime to exit
+# and its binary to be no longer busy).
+@test "CVE-2019-5736: a process exec'd beside a created container's waiting init never writes the runtime" {
+	prepare_5736
+	local c='["CAP_SYS_PTRACE"]'
+	update_config '.process.capabilities.bounding += $c | .process.capabilities.effective += $c |
+		.process.capabilities.permitted += $c' --argjson c "$c"
+	set_args sleep 60
+	rt_copy create --bundle "$BUNDLE" "$ID"
+	rt_copy exec --detach --cap CAP_SYS_PTRACE "$ID" /bin/cve-attacker exe-scan "$RT_TARGET" "$RT_NAME" 3 /shared/scan
+	sleep 1
+	rt_copy start "$ID"
+	assert_runtime_intact "$TMP/shared/scan"
+	[ "$(kv write)" != ok ] || fail "the runtime binary was opened for writing"
+}
+
 @test "CVE-2019-5736: the container init's /proc/self/exe cannot be written even by the host's root" {
 	husk_only "husk's choice of protection (runc 1.1 uses a sealed memfd)"
 	set_args sleep 60

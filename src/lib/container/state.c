@@ -400,6 +400,13 @@ int husk_state_read(int dirfd, const char *id, struct husk_state **ret, struct h
                 husk_state_free(s);
                 return husk_error_set(err, ENOMEM, "read `%s` of container `%s`", HUSK_STATE_FILE, id);
         }
+        /* No pid yet: a create that stopped (killed, say) before it wrote the state again may have made the cgroup,
+         * and an init may live in it. The cgroup is recorded on its own as soon as it exists (husk_state_write_cgroup):
+         * delete --force finds what to kill there. */
+        if (s->pid == 0 && !s->cgroup_path && husk_state_read_cgroup(dirfd, &s->cgroup_path) == -ENOMEM) {
+                husk_state_free(s);
+                return husk_error_set(err, ENOMEM, "read `%s` of container `%s`", HUSK_CGROUP_FILE, id);
+        }
         s->status = s->pid > 0 ? HUSK_STATUS_RUNNING : HUSK_STATUS_CREATING;
         *ret = s;
         return 0;

@@ -189,6 +189,32 @@ EOF
 	[ -z "$st" ] || [ "$st" = stopped ] || fail "status $st"
 }
 
+@test "hooks: startContainer hooks run under the container's seccomp filter, late or early" {
+	skip_on_runc "1.1 runs them before a noNewPrivileges filter (1.2 after it)"
+	# A program in the container's root, from its image: it must not run where the container's own process
+	# could not. mkdir is what the filter denies; the hook says whether it could make its directory.
+	printf '#!/bin/sh\nmkdir /hooklog/d && rmdir /hooklog/d && echo made >/hooklog/mkdir || echo refused >/hooklog/mkdir\n' \
+		>"$BUNDLE/rootfs/bin/mkdirhook"
+	chmod 0755 "$BUNDLE/rootfs/bin/mkdirhook"
+	add_hook startContainer '{"path": "/bin/mkdirhook"}'
+	local nnp
+	for nnp in true false; do
+		update_config 'del(.linux.seccomp) | .process.noNewPrivileges = $n' --argjson n "$nnp"
+		rm -f "$TMP/hooklog/mkdir"
+		container_run true
+		assert_status 0
+		[ "$(cat "$TMP/hooklog/mkdir")" = made ] ||
+			fail "noNewPrivileges=$nnp: without a filter the hook could not mkdir"
+		update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir",
+			"mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+		rm -f "$TMP/hooklog/mkdir"
+		container_run true
+		assert_status 0
+		[ "$(cat "$TMP/hooklog/mkdir")" = refused ] ||
+			fail "noNewPrivileges=$nnp: the hook ran outside the filter: $(cat "$TMP/hooklog/mkdir")"
+	done
+}
+
 @test "hooks: a failing poststart hook only warns" {
 	skip_on_runc "1.1 treats a poststart failure as fatal (create fails) where runtime-spec 1.2 says warn (runc#1710)"
 	printf '#!/bin/sh\nexit 1\n' >"$TMP/failhook"

@@ -427,9 +427,14 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         r = wait_for_start(l, &err);
         if (r < 0)
                 goto fail;
-        r = husk_hooks_run(&l->spec->hooks.start_container, "startContainer", hs.created, &err);
-        if (r < 0)
-                goto fail;
+        if (l->spec->hooks.start_container.len) {
+                /* Programs in the container's namespaces, likely from its image: under its seccomp filter. */
+                r = husk_process_seal(&setup, 3 + l->opts->preserve_fds, &err);
+                if (r == 0)
+                        r = husk_hooks_run(&l->spec->hooks.start_container, "startContainer", hs.created, &err);
+                if (r < 0)
+                        goto fail;
+        }
         if (l->start_conn >= 0)
                 setup.exec_error_fd = l->start_conn;
         husk_process_exec(&setup, exec_path, 3 + l->opts->preserve_fds, &err);

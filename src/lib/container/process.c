@@ -125,10 +125,11 @@ int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path,
         return husk_exec_resolve(p, ret_exec_path, err);
 }
 
-int husk_process_exec(const struct husk_process_setup *s, const char *exec_path, int first_closed_fd,
-                      struct husk_error **err)
+int husk_process_seal(struct husk_process_setup *s, int first_closed_fd, struct husk_error **err)
 {
         int r;
+        if (s->sealed)
+                return 0;
         /* Before a late filter, which may not allow close_range: every fd opened after this one is
          * O_CLOEXEC (the seccomp listener too). */
         if ((r = husk_exec_cloexec_from(first_closed_fd, err)) < 0)
@@ -136,6 +137,15 @@ int husk_process_exec(const struct husk_process_setup *s, const char *exec_path,
         if ((r = join_memory_cgroup(s, err)) < 0)
                 return r;
         if (s->seccomp && !husk_process_seccomp_early(s) && (r = install_seccomp(s, err)) < 0)
+                return r;
+        s->sealed = true;
+        return 0;
+}
+
+int husk_process_exec(struct husk_process_setup *s, const char *exec_path, int first_closed_fd, struct husk_error **err)
+{
+        int r;
+        if ((r = husk_process_seal(s, first_closed_fd, err)) < 0)
                 return r;
         if ((r = husk_cpu_affinity_final(s->process, err)) < 0)
                 return r;

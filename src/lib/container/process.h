@@ -19,6 +19,7 @@ struct husk_process_setup {
         int *memory_cgroup_fd;   /* v1 memory cgroup not joined yet (husk_cgroup_enter_self), NULL or -1 when none */
         bool setgroups_allowed;  /* false in a user namespace whose setgroups is "deny" */
         char **env;              /* process.env as the process gets it (husk_process_become_user), NULL: as it is */
+        bool sealed;             /* husk_process_seal has run */
 };
 
 /* As root of the container: oom_score_adj, rlimits, personality, scheduler, memory policy,
@@ -33,8 +34,12 @@ int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path,
 /* Whether the filter is loaded in husk_process_become_user rather than right before execve. */
 bool husk_process_seccomp_early(const struct husk_process_setup *s);
 
-/* Late seccomp, final cpu affinity, close-on-exec for every fd >= first_closed_fd, execve.
- * The memory cgroup still to join is joined first, or by the trampoline right before its execve.
- * Returns only on failure. */
-int husk_process_exec(const struct husk_process_setup *s, const char *exec_path, int first_closed_fd,
+/* Close-on-exec for every fd >= first_closed_fd, the memory cgroup still to join (unless the trampoline joins
+ * it, right before its execve), the late seccomp filter: what comes right before the exec, or before
+ * startContainer hooks, which run under the container's filter (as with runc 1.2: a program the container
+ * could have put there must not run unfiltered). Once only. */
+int husk_process_seal(struct husk_process_setup *s, int first_closed_fd, struct husk_error **err);
+
+/* husk_process_seal (when not done yet), final cpu affinity, execve. Returns only on failure. */
+int husk_process_exec(struct husk_process_setup *s, const char *exec_path, int first_closed_fd,
                       struct husk_error **err);

@@ -118,7 +118,8 @@ add_runtime() {
 		return
 	fi
 	names+=("$name")
-	log "$name: $path ($("$path" --version 2>/dev/null | sed -n 1p))"
+	# With its state root here: crun --version makes its default one, /run/crun, otherwise.
+	log "$name: $path ($("$path" --root "$state/root-$name" --version 2>/dev/null | sed -n 1p))"
 	if [ -d "$tmp/bundle-seccomp" ]; then
 		if checked "$name" "$tmp/bundle-seccomp" "check-seccomp-$name"; then
 			cmd[$name-seccomp]=$path

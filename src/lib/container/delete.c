@@ -43,7 +43,9 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
 {
         husk_state_refresh(dirfd, state);
         if (state->status != HUSK_STATUS_STOPPED && state->status != HUSK_STATUS_CREATING) {
-                if (!force)
+                /* A created container goes without --force, as with runc and crun, though runtime-spec says delete
+                 * must fail there: containerd's shim deletes a task that never started without it. */
+                if (!force && state->status != HUSK_STATUS_CREATED)
                         return husk_error_set(err, 0, "cannot delete container `%s` that is not stopped: %s", id,
                                               husk_status_name(state->status));
                 int r = kill_and_wait(state, err);

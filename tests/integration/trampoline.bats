@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # How the container's first process is kept from reaching the host's husk binary (CVE-2019-5736): through the
 # sealed exec trampoline (for `create`, the init waits for start in it), by running husk from a protected view
-# of its binary otherwise (src/lib/container/protect.c says when and why). The attacks themselves are in security/cve.bats.
+# of its binary otherwise (src/lib/container/protect.c says when and why). The attacks themselves are in
+# security/cve.bats.
 
 load helpers
 
@@ -135,7 +136,8 @@ created_init() {
 	assert_shares_memory
 	local pid
 	pid=$(container_pid)
-	[[ "$(readlink "/proc/$pid/exe")" == /memfd:husk-trampoline* ]] || fail "the waiting init: $(readlink "/proc/$pid/exe")"
+	[[ "$(readlink "/proc/$pid/exe")" == /memfd:husk-trampoline* ]] ||
+		fail "the waiting init: $(readlink "/proc/$pid/exe")"
 	run sh -c "echo x >>/proc/$pid/exe"
 	[ "$status" -ne 0 ] || fail "the waiting init's binary was written"
 	local rss
@@ -144,8 +146,8 @@ created_init() {
 	# Its fds: stdio and the listening exec socket, nothing of husk's (log, state dir, cgroups, the sync socket).
 	local fds
 	fds=($(ls "/proc/$pid/fd" | sort -n))
-	[ "${#fds[@]}" -eq 4 ] && [ "${fds[*]:0:3}" = "0 1 2" ] && [[ "$(readlink "/proc/$pid/fd/${fds[3]}")" == socket:* ]] ||
-		fail "the waiting init's fds: $(ls -l "/proc/$pid/fd")"
+	[ "${#fds[@]}" -eq 4 ] && [ "${fds[*]:0:3}" = "0 1 2" ] &&
+		[[ "$(readlink "/proc/$pid/fd/${fds[3]}")" == socket:* ]] || fail "the waiting init's fds: $(ls -l "/proc/$pid/fd")"
 	# A process exec'd beside it (root of the container, without CAP_SYS_PTRACE) cannot look into it.
 	run husk exec "$ID" cat /proc/1/environ
 	[ "$status" -ne 0 ] || fail "the container read the waiting init's environment: $output"

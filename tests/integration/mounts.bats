@@ -139,6 +139,55 @@ has_option() {
 	[ "${lines[3]}" = "/given 711 drwx--x--x" ] || fail "$output"
 }
 
+# tmpcopyup (runc and crun; podman puts it on every --tmpfs): the tmpfs starts with a copy of the directory it
+# covers, modes (runc#3991: not the umask's), owners, special bits and nested directories kept; a symlink is
+# copied as a symlink, never followed to what it points at on the host or in the rootfs.
+@test "mounts: tmpfs with tmpcopyup starts with a copy of the directory it covers" {
+	skip_on_runc "1.1.5 copies no fifo, then fails to lchown the copy it did not make"
+	local d=$BUNDLE/rootfs/dir1
+	mkdir -p "$d/dir2/deep" "$BUNDLE/rootfs/plain"
+	chmod 0777 "$d/dir2"
+	echo deep >"$d/dir2/deep/x"
+	printf 'secret' >"$d/f"
+	chown 1000:1001 "$d/f"
+	chmod 4755 "$d/f"
+	ln -s /etc/hostname "$d/link"
+	mkfifo "$d/fifo"
+	echo kept >"$BUNDLE/rootfs/plain/file"
+	add_mount /dir1 tmpfs tmpfs tmpcopyup nosuid
+	add_mount /plain tmpfs tmpfs
+	container_run sh -c 'grep " /dir1 tmpfs " /proc/self/mounts >/dev/null && echo mounted
+		cd /dir1 && stat -c "%n %a %u:%g %F" dir2 dir2/deep dir2/deep/x f link fifo; cat dir2/deep/x f; echo
+		readlink link; ls -A /plain | wc -l; echo new >/dir1/dir2/y && cat /dir1/dir2/y'
+	assert_status 0
+	[ "$output" = "mounted
+dir2 777 0:0 directory
+dir2/deep 755 0:0 directory
+dir2/deep/x 644 0:0 regular file
+f 4755 1000:1001 regular file
+link 777 0:0 symbolic link
+fifo 644 0:0 fifo
+deep
+secret
+/etc/hostname
+0
+new" ] || fail "$output"
+	# The image's own files are untouched: the copy went into the tmpfs.
+	[ ! -e "$d/dir2/y" ] || fail "a write reached the rootfs"
+	[ "$(stat -c %a "$d/dir2")" = 777 ]
+}
+
+@test "mounts: tmpcopyup that does not fit the tmpfs fails create, naming the file, and leaves nothing" {
+	mkdir -p "$BUNDLE/rootfs/big"
+	head -c 200000 /dev/zero >"$BUNDLE/rootfs/big/blob"
+	add_mount /big tmpfs tmpfs tmpcopyup size=64k
+	set_args true
+	run husk create --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "create succeeded"
+	[ "$RUNTIME" != husk ] || assert_output_contains 'tmpcopyup: copy `blob`: No space left on device'
+	assert_no_trace
+}
+
 # runc's mounts.bats "[ro /dev mount]": the nodes, links and mount points under /dev are made before it turns
 # read-only, and so for a read-only tmpfs holding another mount.
 @test "mounts: a read-only /dev tmpfs still gets its devices, pts and shm; a read-only tmpfs holds a nested mount" {

@@ -1,5 +1,6 @@
 /* spec.mounts: bind and filesystem mounts onto destinations resolved inside the rootfs; run_oci's intermediate ones. */
 #include "linux/rootfs-internal.h"
+#include "linux/copyup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -427,20 +428,25 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
 
         bool proc_in_pidns = cfg->proc_in_pidns && strcmp(m->type, "proc") == 0;
         unsigned long flags = husk_mount_ro_deferred(m) ? m->flags & ~MS_RDONLY : m->flags;
+        bool copyup = m->tmpcopyup && strcmp(m->type, "tmpfs") == 0;
         /* The common case is one mount(2): the kernel parses data exactly as for runc and crun. */
-        if (m->propagation == HUSK_PROPAGATION_NONE && !m->rec_attr_set && !m->rec_attr_clr && !proc_in_pidns) {
+        if (m->propagation == HUSK_PROPAGATION_NONE && !m->rec_attr_set && !m->rec_attr_clr && !proc_in_pidns &&
+            !copyup) {
                 int r = husk_mount_fs_onto(source, m->type, flags, data, dst);
                 if (r < 0)
                         return husk_error_set(err, -r, "mount `%s` on `%s`", source, m->destination);
                 return 0;
         }
-        /* Attributes for the whole tree and propagation need a handle on the new mount itself. */
+        /* Attributes for the whole tree, propagation and tmpcopyup need a handle on the new mount itself. */
         _cleanup_close_ int mnt = husk_mount_fs_create_in(m->type, source, flags & ~OPERATION_FLAGS, data,
                                                           proc_in_pidns ? cfg->proc_pidns_fd : -1, err);
         if (mnt < 0) {
                 husk_error_wrap(err, "mount `%s` on `%s`", source, m->destination);
                 return mnt;
         }
+        /* Filled while nothing can see it: it covers the directory only once attached. */
+        if (copyup && husk_copyup(dst, mnt, err) < 0)
+                return husk_error_wrap(err, "mount `%s` on `%s`", source, m->destination);
         int r = 0;
         if (m->rec_attr_set || m->rec_attr_clr)
                 r = husk_mount_setattr(mnt, true, m->rec_attr_set, m->rec_attr_clr, 0);

@@ -261,6 +261,20 @@ inspect() {
 	assert_output_contains "tmp-ok"
 }
 
+@test "podman: --tmpfs over an image directory starts with the image's files (tmpcopyup)" {
+	# podman adds tmpcopyup to every --tmpfs (notmpcopyup turns it off): the config husk gets asks for the copy.
+	run pm_run --rm --tmpfs /etc "$IMAGE" sh -c 'grep -c "^root:" /etc/passwd; grep " /etc tmpfs " /proc/self/mounts |
+		wc -l; echo x >/etc/new && echo writable'
+	assert_status 0
+	[ "$output" = "1
+1
+writable" ] || fail "$output"
+	# Without it only what podman mounts there itself (hosts, hostname, resolv.conf).
+	run pm_run --rm --tmpfs /etc:notmpcopyup "$IMAGE" sh -c 'test -e /etc/passwd && echo copied || echo empty'
+	assert_status 0
+	[ "$output" = empty ] || fail "notmpcopyup: $output"
+}
+
 @test "podman: --network none leaves only the loopback interface" {
 	run pm_run --rm --network none "$IMAGE" sh -c 'ls /sys/class/net; tail -n +3 /proc/net/dev | cut -d: -f1'
 	assert_status 0

@@ -102,15 +102,10 @@ static int copy_node(struct copyup *c, int dst_dir, const char *name, const stru
                 }
                 return fail(c, errno, "create the node");
         }
-        _cleanup_close_ int fd = openat(dst_dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return fail(c, errno, "open");
-        /* fchown and fchmod refuse an O_PATH fd: through its /proc/self/fd link, which is this very node. */
-        char link[64];
-        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-        if (fchownat(AT_FDCWD, link, st->st_uid, st->st_gid, 0) < 0 && errno != EINVAL)
+        /* By name: the tmpfs is not attached yet, nobody else can swap the node for a symlink. */
+        if (fchownat(dst_dir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL)
                 return fail(c, errno, "chown");
-        if (fchmodat(AT_FDCWD, link, st->st_mode & 07777, 0) < 0)
+        if (fchmodat(dst_dir, name, st->st_mode & 07777, 0) < 0)
                 return fail(c, errno, "chmod");
         return 0;
 }

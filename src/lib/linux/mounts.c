@@ -1,6 +1,5 @@
 /* spec.mounts: bind and filesystem mounts onto destinations resolved inside the rootfs; run_oci's intermediate ones. */
 #include "linux/rootfs-internal.h"
-#include "linux/copyup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "linux/copyup.h"
 #include "linux/idmap-mount.h"
 #include "linux/intermediate.h"
 #include "linux/loop.h"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/path.h"
 
 static void sleep_ms(long ms)
 {
@@ -24,14 +25,9 @@ static int remove_children(int fd, int depth)
 {
         if (depth > 64)
                 return -ELOOP;
-        int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dup_fd < 0)
+        DIR *dir = husk_opendir_at(fd);
+        if (!dir)
                 return -errno;
-        DIR *dir = fdopendir(dup_fd);
-        if (!dir) {
-                close(dup_fd);
-                return -errno;
-        }
         int ret = 0;
         struct dirent *de;
         while ((de = readdir(dir))) {

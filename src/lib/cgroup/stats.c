@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/path.h"
 
 /* A whole control file of any size (cgroup.procs, memory.stat); the caller frees *ret. */
 static int read_all(int dirfd, const char *file, char **ret, struct husk_error **err)
@@ -71,14 +72,9 @@ int cg_collect_pids(int dirfd, pid_t **pids, size_t *len, size_t *cap, struct hu
         }
 
         /* Sub-cgroups the container made itself hold its processes too. */
-        int dup_fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dup_fd < 0)
+        DIR *dir = husk_opendir_at(dirfd);
+        if (!dir)
                 return husk_error_set(err, errno, "open cgroup directory");
-        DIR *dir = fdopendir(dup_fd);
-        if (!dir) {
-                close(dup_fd);
-                return husk_error_set(err, errno, "open cgroup directory");
-        }
         struct dirent *de;
         while ((de = readdir(dir))) {
                 if (de->d_type != DT_DIR || de->d_name[0] == '.')

@@ -21,6 +21,7 @@
 
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/path.h"
 
 #define COPYUP_MAX_DEPTH 128
 
@@ -144,14 +145,9 @@ static int copy_entry(struct copyup *c, int src_dir, int dst_dir, const char *na
 
 static int copy_dir(struct copyup *c, int src_dir, int dst_dir, int depth)
 {
-        int dup_fd = openat(src_dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dup_fd < 0)
+        DIR *dir = husk_opendir_at(src_dir);
+        if (!dir)
                 return fail(c, errno, "open");
-        DIR *dir = fdopendir(dup_fd);
-        if (!dir) {
-                close(dup_fd);
-                return fail(c, errno, "open");
-        }
         int r = 0;
         size_t base = c->len;
         struct dirent *de;

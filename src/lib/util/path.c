@@ -397,3 +397,17 @@ void husk_path_unescape_mountinfo(char *s)
         }
         *out = '\0';
 }
+
+DIR *husk_opendir_at(int dirfd)
+{
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+        DIR *dir = fdopendir(fd);
+        if (!dir) {
+                int saved = errno;
+                close(fd);
+                errno = saved;
+        }
+        return dir;
+}

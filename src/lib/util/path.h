@@ -1,6 +1,7 @@
 /* Path resolution and creation confined to a directory tree (openat2 RESOLVE_IN_ROOT). */
 #pragma once
 
+#include <dirent.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -72,3 +73,7 @@ char *husk_path_clean(const char *path);
 
 /* Undo the octal escapes of a mountinfo field (`\040` is a space) in place. */
 void husk_path_unescape_mountinfo(char *s);
+
+/* A directory stream of its own on the directory dirfd (any fd on it, O_PATH too), which stays the caller's:
+ * NULL with errno set on failure. */
+DIR *husk_opendir_at(int dirfd);

@@ -127,13 +127,30 @@ static long parse_fd(const char *p)
         return fd;
 }
 
+/* "0" into the memory cgroup's `tasks` file JOINFD (none when < 0), which is then closed on exec, not left to
+ * the program: write and fcntl only, the calls protect.c checks the filter allows in both uses. */
+static void join_memory_cgroup(long report_fd, long join_fd, const char *path)
+{
+        if (join_fd < 0)
+                return;
+        long r = sys3(__NR_write, join_fd, (long)"0", 1);
+        if (r == 0)
+                r = -EIO;
+        if (r > 0)
+                r = sys3(__NR_fcntl, join_fd, F_SETFD, FD_CLOEXEC);
+        if (r < 0) {
+                report(report_fd, -r, "join the memory cgroup, then exec", path);
+                leave();
+        }
+}
+
 /*
  * A created container's init waiting for `start` (STARTFD): returns the connection that said
  * HUSK_SYNC_START, where the rest goes. Until then, the only thing of ours that the container's
  * other processes (`exec`) could reach is the listening socket: non-dumpable, we are not theirs to
  * ptrace or to open /proc/1/fd of, and /proc/1/exe is this sealed copy.
  */
-static long wait_for_start(long sync_fd, long *join_fd, long start_fd, const char *path)
+static long wait_for_start(long sync_fd, long join_fd, long start_fd, const char *path)
 {
         long r = sys3(__NR_prctl, PR_SET_DUMPABLE, 0, 0);
         if (r == 0)
@@ -142,15 +159,9 @@ static long wait_for_start(long sync_fd, long *join_fd, long start_fd, const cha
                 report(sync_fd, -r, "wait for start, then exec", path);
                 leave();
         }
-        if (*join_fd >= 0) {
-                r = sys3(__NR_write, *join_fd, (long)"0", 1);
-                if (r <= 0) {
-                        report(sync_fd, r ? -r : EIO, "join the memory cgroup, then exec", path);
-                        leave();
-                }
-                sys3(__NR_close, *join_fd, 0, 0);
-                *join_fd = -1;
-        }
+        join_memory_cgroup(sync_fd, join_fd, path);
+        if (join_fd >= 0) /* and gone while we wait: a host cgroupfs file is nothing to keep beside the container */
+                sys3(__NR_close, join_fd, 0, 0);
         struct husk_sync_header h = {.type = HUSK_SYNC_READY};
         if (sys3(__NR_write, sync_fd, (long)&h, sizeof(h)) != (long)sizeof(h))
                 leave();
@@ -183,8 +194,10 @@ __attribute__((noreturn, used)) void trampoline_main(long *sp)
         const char *path = argv[3];
         if (fd < 0 || join_fd < -1 || start_fd < -1)
                 leave();
-        if (start_fd >= 0)
-                fd = wait_for_start(fd, &join_fd, start_fd, path);
+        if (start_fd >= 0) {
+                fd = wait_for_start(fd, join_fd, start_fd, path);
+                join_fd = -1;
+        }
         /* Not closed on exec, the socket would reach the container's process and husk would wait for
          * it to exit: no exec then. */
         long r = sys3(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
@@ -192,17 +205,7 @@ __attribute__((noreturn, used)) void trampoline_main(long *sp)
                 report(fd, -r, "exec", path);
                 leave();
         }
-        if (join_fd >= 0) {
-                r = sys3(__NR_write, join_fd, (long)"0", 1);
-                if (r == 0)
-                        r = -EIO;
-                if (r > 0) /* and not left to the program */
-                        r = sys3(__NR_fcntl, join_fd, F_SETFD, FD_CLOEXEC);
-                if (r < 0) {
-                        report(fd, -r, "join the memory cgroup, then exec", path);
-                        leave();
-                }
-        }
+        join_memory_cgroup(fd, join_fd, path);
         r = sys3(__NR_execve, (long)path, (long)(argv + 4), (long)envp);
         report(fd, -r, "exec", path);
         leave();

@@ -408,15 +408,16 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         int r = init_setup(l, &setup, &hs, &exec_path, &err);
         if (r < 0)
                 goto fail;
+        /* A created container's init waits for `start` in the trampoline (protect.c), which says READY. */
+        bool trampoline_waits = !l->foreground && l->trampoline_fd >= 0;
         /* Seen from outside (a `create` is ready), the init is in every cgroup of the container. A
          * foreground `run` is released at once: it joins at its exec (husk_process_exec), and so does
-         * a created init's trampoline, before it says READY (what its exec charged stays husk's). */
-        if (!l->foreground && l->trampoline_fd < 0 && (r = husk_cgroup_enter_memory(&memory_cgroup_fd, &err)) < 0)
+         * a waiting trampoline, before it says READY (what its exec charged stays husk's). */
+        if (!l->foreground && !trampoline_waits && (r = husk_cgroup_enter_memory(&memory_cgroup_fd, &err)) < 0)
                 goto fail;
         /* From here husk may exit: init must outlive it. */
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-        /* A created container's init waits for `start` in the trampoline (protect.c), which says READY. */
-        if (!l->foreground && l->trampoline_fd >= 0) {
+        if (trampoline_waits) {
                 setup.start_fd = l->exec_listen_fd;
                 husk_process_exec(&setup, exec_path, 3 + l->opts->preserve_fds, &err);
                 goto fail;

@@ -2,31 +2,13 @@
 #include "container/lifecycle.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "linux/hooks.h"
 #include "linux/intelrdt.h"
-#include <stdio.h>
 #include "util/cleanup.h"
 #include "util/syscalls.h"
 #include "util/log.h"
-
-/* SIGKILL the init and wait until it is gone (reaped by whoever its parent is). */
-static int kill_and_wait(const struct husk_state *state, struct husk_error **err)
-{
-        _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
-        if (pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)
-                return 0;
-        if (husk_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
-                return husk_error_set(err, errno, "kill container `%s`", state->id);
-        struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-        while (poll(&pfd, 1, 10000) < 0 && errno == EINTR)
-                ;
-        return 0;
-}
 
 /* The resctrl groups live outside the cgroup: their config is in the state dir's config copy. */
 static int remove_intel_rdt(int dirfd, const struct husk_state *state, struct husk_error **err)
@@ -48,7 +30,7 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
                 if (!force && state->status != HUSK_STATUS_CREATED)
                         return husk_error_set(err, 0, "cannot delete container `%s` that is not stopped: %s", id,
                                               husk_status_name(state->status));
-                int r = kill_and_wait(state, err);
+                int r = husk_container_kill_init_wait(state, err);
                 if (r < 0)
                         return r;
         }

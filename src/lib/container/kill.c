@@ -2,6 +2,7 @@
 #include "container/lifecycle.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -9,6 +10,20 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/syscalls.h"
+
+int husk_container_kill_init_wait(const struct husk_state *state, struct husk_error **err)
+{
+        _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
+        if (pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)
+                return 0;
+        if (husk_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
+                return husk_error_set(err, errno, "kill container `%s`", state->id);
+        /* Readable once it has exited, whoever its parent is and whenever that parent reaps it. */
+        struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+        while (poll(&pfd, 1, 10000) < 0 && errno == EINTR)
+                ;
+        return 0;
+}
 
 /*
  * Every process in the container's cgroup. For a stopped container that is what its init left behind:

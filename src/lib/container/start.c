@@ -71,10 +71,9 @@ int husk_container_start(const struct husk_runtime *rt, const char *id, const ch
         /* Whatever happened, the container is no longer "created". */
         unlinkat(dirfd, HUSK_EXEC_SOCKET, 0);
         if (r < 0) {
-                /* The spec: a failed startContainer hook stops the container. */
-                _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
-                if (pidfd >= 0 && husk_proc_start_time(state->pid) == state->pid_start_time)
-                        husk_pidfd_send_signal(pidfd, SIGKILL);
+                /* The spec: a failed startContainer hook stops the container; `state` says so once start returns. */
+                _cleanup_error_ struct husk_error *kill_err = NULL;
+                husk_container_kill_init_wait(state, &kill_err);
                 return r;
         }
         if (state->poststart.len) {

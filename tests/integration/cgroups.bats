@@ -574,9 +574,6 @@ cgroup_empty() {
 	[ "$status" -eq 0 ] && { [ "$output" = null ] || [ "$output" = "[]" ]; }
 }
 
-marker_alive() { [ -n "$(pids_with_marker "$1")" ]; }
-not() { ! "$@"; }
-
 # containerd's shim, once an init without a pid namespace of its own has exited, runs `kill --all ID 9` for
 # what it left behind: runc and crun signal the cgroup then, and so must husk.
 @test "kill --all: reaches what a stopped container's init left behind (no pid namespace)" {

@@ -254,6 +254,10 @@ pids_with_marker() {
 	grep -lsa -e "[${1:0:1}]${1:1}" /proc/[0-9]*/cmdline 2>/dev/null | awk -F/ -v self=$$ '$3 != self { print $3 }'
 }
 
+# For retry, which runs its command again each try (a "$(...)" in its arguments would be read only once).
+marker_alive() { [ -n "$(pids_with_marker "$1")" ]; }
+not() { ! "$@"; }
+
 # Print $output for a failing assertion.
 fail() {
 	echo "$@" >&2

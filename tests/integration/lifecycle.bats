@@ -189,21 +189,21 @@ teardown() { husk_teardown; }
 	set_args sh -c "sh -c 'sleep 600; : $marker' & exec sleep 600"
 	husk_run_detached
 	husk exec -d "$ID" sh -c "sleep 600; : $marker-exec"
-	retry 100 0.05 test -n "$(pids_with_marker "$marker-exec")" || fail "the exec'd process is not there"
+	retry 100 0.05 marker_alive "$marker-exec" || fail "the exec'd process is not there"
 	husk kill "$ID" KILL
 	wait_for_status stopped
-	retry 100 0.05 test -z "$(pids_with_marker "$marker")" || fail "left behind: $(pids_with_marker "$marker")"
+	retry 100 0.05 not marker_alive "$marker" || fail "left behind: $(pids_with_marker "$marker")"
 	husk delete "$ID"
 
 	# the init killed from outside first: the container is stopped, its other processes are not
 	set_args sh -c "sh -c 'sleep 600; : $marker' & exec sleep 600"
 	husk_run_detached
-	retry 100 0.05 test -n "$(pids_with_marker "$marker")" || fail "the background process is not there"
+	retry 100 0.05 marker_alive "$marker" || fail "the background process is not there"
 	kill -9 "$(husk state "$ID" | jq -r .pid)"
 	wait_for_status stopped
 	[ -n "$(pids_with_marker "$marker")" ] || fail "the background process went with the init"
 	husk kill "$ID" KILL
-	retry 100 0.05 test -z "$(pids_with_marker "$marker")" || fail "left behind: $(pids_with_marker "$marker")"
+	retry 100 0.05 not marker_alive "$marker" || fail "left behind: $(pids_with_marker "$marker")"
 	# other signals still go to the init only, and a stopped container has none
 	run husk kill "$ID" TERM
 	assert_status 1

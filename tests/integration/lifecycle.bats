@@ -68,6 +68,29 @@ teardown() { husk_teardown; }
 	[ "$(container_pid)" = "$pid" ]
 }
 
+@test "lifecycle: a created container's exec socket is its owner's alone, whatever the caller's umask" {
+	husk_only "husk's exec socket (runc waits on a fifo, 0622)"
+	# Another user can reach the state dir here (0711, as runc's), so only the socket's mode keeps it from
+	# connecting and starting the container, or keeping `start` from it.
+	chmod 0711 "$TMP"
+	chmod 0755 "$ROOT"
+	set_args echo started
+	local mask
+	mask=$(umask)
+	umask 000
+	husk_create
+	umask "$mask"
+	local sock=$ROOT/$ID/exec.sock
+	[ "$(stat -c %a "$sock")" = 600 ] || fail "exec.sock has mode $(stat -c %a "$sock")"
+	run setpriv --reuid 65534 --regid 65534 --clear-groups /usr/bin/python3 -c '
+import socket, sys
+socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$sock"
+	[ "$status" -ne 0 ] && [[ "$output" == *PermissionError* ]] || fail "another user could connect ($status)"
+	[ "$(container_status)" = created ]
+	husk start "$ID"
+	wait_for_status stopped
+}
+
 @test "lifecycle: start of a running container fails" {
 	set_args sleep 600
 	husk_create

@@ -422,8 +422,10 @@ static int listen_exec_socket(struct husk_launch *l, struct husk_error **err)
         l->exec_listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (l->exec_listen_fd < 0)
                 return husk_error_set(err, errno, "create exec socket");
+        /* Only `start`, run by whoever made the container, connects: 0600 whatever the caller's umask, set
+         * before listen() so that no connection is taken while it is wider. */
         if (bind(l->exec_listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-            listen(l->exec_listen_fd, 4) < 0)
+            fchmodat(l->dirfd, HUSK_EXEC_SOCKET, 0600, 0) < 0 || listen(l->exec_listen_fd, 4) < 0)
                 return husk_error_set(err, errno, "listen on `%s/%s/%s`", l->root, l->id, HUSK_EXEC_SOCKET);
         return 0;
 }

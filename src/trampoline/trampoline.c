@@ -12,10 +12,11 @@
  * `tasks` file of the container's v1 memory cgroup: "0" written there moves us in just before the
  * execve, so that only PATH's memory is charged to the container, not ours.
  * STARTFD ("-" for none) is the listening exec socket of a created container: we are its init
- * waiting for `start`. We make ourselves non-dumpable, join the memory cgroup (a created init is in
- * all its cgroups; what we charged before stays husk's), say HUSK_SYNC_READY on ERRFD and close it
- * (`create` returns), then take connections until one says HUSK_SYNC_START: that connection is
- * where a failed execve is reported, and its EOF tells `start` that PATH runs.
+ * waiting for `start`. We make ourselves non-dumpable, end on SIGTERM, SIGINT, SIGHUP and SIGQUIT (as
+ * runc's waiting init does), join the memory cgroup (a created init is in all its cgroups; what we
+ * charged before stays husk's), say HUSK_SYNC_READY on ERRFD and close it (`create` returns), then
+ * take connections until one says HUSK_SYNC_START: that connection is where a failed execve is
+ * reported, and its EOF tells `start` that PATH runs.
  *
  * Freestanding: no libc, so that the copy is a few kilobytes and its exec costs next to nothing.
  */
@@ -48,6 +49,10 @@ __asm__(".text\n"
         "  mov %rsp, %rdi\n"
         "  and $-16, %rsp\n"
         "  call trampoline_main\n"
+        "  hlt\n"
+        "sigreturn:\n"
+        "  mov $15, %eax\n" /* __NR_rt_sigreturn */
+        "  syscall\n"
         "  hlt\n");
 #elif defined(__aarch64__)
 static long sys3(long nr, long a, long b, long c)
@@ -75,10 +80,16 @@ __asm__(".text\n"
         "  mov x29, #0\n"
         "  mov x0, sp\n"
         "  bl trampoline_main\n"
+        "  brk #0\n"
+        "sigreturn:\n"
+        "  mov x8, #139\n" /* __NR_rt_sigreturn */
+        "  svc 0\n"
         "  brk #0\n");
 #else
 #error "husk-trampoline: no syscall glue for this architecture"
 #endif
+
+void sigreturn(void); /* in the _start glue above: never reached, as stop() does not return */
 
 #define ERROR_TEXT_MAX 4096
 #define SOCK_CLOEXEC O_CLOEXEC /* as the kernel defines it; not in its uapi headers */
@@ -144,6 +155,42 @@ static void join_memory_cgroup(long report_fd, long join_fd, const char *path)
         }
 }
 
+/* The kernel's struct sigaction for rt_sigaction on x86_64 and arm64, and its sigset_t. */
+struct kernel_sigaction {
+        void (*handler)(int);
+        unsigned long flags;
+        void (*restorer)(void);
+        unsigned long mask;
+};
+#define SA_RESTORER 0x04000000UL
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGTERM 15
+
+__attribute__((noreturn)) static void stop(int sig)
+{
+        for (;;)
+                sys3(__NR_exit_group, 128 + sig, 0, 0);
+}
+
+/*
+ * As runc's waiting `runc init` does, end on SIGTERM, SIGINT, SIGHUP and SIGQUIT (so `kill ID` stops a
+ * created container), with 128+N. Being pid 1 of its pid namespace, with the default dispositions we
+ * would ignore them all. The program's execve resets these to the default again.
+ */
+static long end_on_stop_signals(void)
+{
+        static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+        struct kernel_sigaction act = {.handler = stop, .flags = SA_RESTORER, .restorer = sigreturn};
+        for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+                long r = sys4(__NR_rt_sigaction, sigs[i], (long)&act, 0, sizeof(act.mask));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /*
  * A created container's init waiting for `start` (STARTFD): returns the connection that said
  * HUSK_SYNC_START, where the rest goes. Until then, the only thing of ours that the container's
@@ -155,6 +202,8 @@ static long wait_for_start(long sync_fd, long join_fd, long start_fd, const char
         long r = sys3(__NR_prctl, PR_SET_DUMPABLE, 0, 0);
         if (r == 0)
                 r = sys3(__NR_fcntl, start_fd, F_SETFD, FD_CLOEXEC);
+        if (r == 0)
+                r = end_on_stop_signals();
         if (r < 0) {
                 report(sync_fd, -r, "wait for start, then exec", path);
                 leave();

@@ -203,6 +203,27 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	assert_output_contains "not running"
 }
 
+# runc's waiting `runc init` (Go) exits on these and only these; crun's ignores them all, as pid 1 does by default.
+@test "kill: TERM, INT, HUP and QUIT end a created container, as they end runc's waiting init; USR1 does not" {
+	set_args echo started
+	local sig id
+	for sig in TERM INT HUP QUIT; do
+		id=$ID-$sig
+		husk_create "$id"
+		husk kill "$id" "$sig"
+		wait_for_status stopped "$id" || fail "$sig: the container is $(container_status "$id")"
+		[ ! -s "$TMP/$id.out" ] || fail "$sig: the program ran: $(cat "$TMP/$id.out")"
+		husk delete "$id"
+	done
+	husk_create
+	husk kill "$ID" USR1
+	sleep 0.3
+	[ "$(container_status)" = created ] || fail "USR1: the container is $(container_status)"
+	husk start "$ID"
+	wait_for_status stopped
+	[ "$(cat "$TMP/$ID.out")" = started ] || fail "after start: $(cat "$TMP/$ID.out")"
+}
+
 # runc 1.2's kill.bats "KILL [host pidns]" and "[host pidns + init gone]": without a pid namespace of its own the
 # init's death ends nothing else, so SIGKILL goes to the whole cgroup.
 @test "kill: SIGKILL without a pid namespace of its own ends every process, also once the init is gone" {

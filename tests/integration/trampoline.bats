@@ -195,14 +195,31 @@ PY
 	[ "$(cat "$TMP/out")" = started ] || fail "the program's output: $(cat "$TMP/out")"
 }
 
+@test "trampoline: the waiting init ends on TERM, whether it is the trampoline or husk re-executed" {
+	set_args echo started
+	created_init
+	assert_trampoline
+	husk kill "$ID" TERM
+	wait_for_status stopped || fail "trampoline: the container is $(container_status)"
+	husk delete "$ID"
+	rm -f "$TMP/log"
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["accept4"],
+		"action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	created_init
+	assert_reexec_because "the seccomp filter may refuse"
+	husk kill "$ID" TERM
+	wait_for_status stopped || fail "re-executed: the container is $(container_status)"
+	[ ! -s "$TMP/out" ] || fail "the program ran: $(cat "$TMP/out")"
+}
+
 @test "trampoline: not for create when the filter may refuse what the waiting init calls: husk re-executes itself" {
 	local name
-	for name in accept4 prctl; do
+	for name in accept4 prctl rt_sigaction; do
 		update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": [$n],
 			"action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}' --arg n "$name"
 		set_args sleep 60
 		created_init
-		assert_reexec_because "the seccomp filter may refuse prctl, accept4, read or close"
+		assert_reexec_because "the seccomp filter may refuse prctl, accept4, read, close or rt_sigaction"
 		local pid
 		pid=$(container_pid)
 		[[ "$(readlink "/proc/$pid/exe")" != "$(readlink -f "$HUSK")" ]] || fail "the waiting init runs the host binary"

@@ -198,6 +198,26 @@ static int hand_over_to_init(struct husk_launch *l, struct husk_error **err)
         _exit(0);
 }
 
+static void stop_on_signal(int sig)
+{
+        _exit(128 + sig);
+}
+
+/*
+ * A created init waiting for `start` ends on SIGTERM, SIGINT, SIGHUP and SIGQUIT, with 128+N, as runc's
+ * waiting `runc init` does (and the trampoline when it waits): as pid 1 of its pid namespace, with the
+ * default dispositions it would ignore `kill ID`. The program's execve resets them.
+ */
+static int end_on_stop_signals(struct husk_error **err)
+{
+        static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+        struct sigaction sa = {.sa_handler = stop_on_signal};
+        for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+                if (sigaction(sigs[i], &sa, NULL) < 0)
+                        return husk_error_set(err, errno, "handle signal %d while waiting for start", sigs[i]);
+        return 0;
+}
+
 /* Wait for `run`'s START on the sync socket, or for `start` on the exec socket (kept in start_conn
  * so that a later failure reaches the caller of start). */
 static int wait_for_start(struct husk_launch *l, struct husk_error **err)
@@ -422,6 +442,8 @@ _Noreturn void husk_init_main(struct husk_launch *l)
                 husk_process_exec(&setup, exec_path, 3 + l->opts->preserve_fds, &err);
                 goto fail;
         }
+        if (!l->foreground && (r = end_on_stop_signals(&err)) < 0)
+                goto fail;
         r = husk_sync_send(l->sync_child, HUSK_SYNC_READY, 0, NULL, 0, &err);
         if (r < 0)
                 goto fail;

@@ -20,8 +20,9 @@
  *    container's policy would then have to allow the domain to exec its own program;
  *  - the seccomp filter, loaded before the init's exec, certainly allows the trampoline's calls
  *    whatever their fds: execveat, fcntl(F_SETFD) and write, and to wait for `start`, prctl
- *    (PR_SET_DUMPABLE), close, accept4 and read; and, after `create`, has no listener (husk takes
- *    it from the init before `run` says START, but a created init execs the trampoline at once).
+ *    (PR_SET_DUMPABLE), rt_sigaction (for the signals that end a waiting init), close, accept4 and
+ *    read; and, after `create`, has no listener (husk takes it from the init before `run` says
+ *    START, but a created init execs the trampoline at once).
  * The saving is the re-exec of husk (about half a millisecond: the execve of the static binary, the
  * overlay it runs from, its start-up again), and, for `create`, a waiting init of a few pages instead
  * of husk's.
@@ -30,6 +31,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -62,6 +64,12 @@ static bool seccomp_allows_waiting(const struct husk_seccomp_filter *filter)
         const uint64_t not_dumpable[6] = {[0] = PR_SET_DUMPABLE, [1] = 0};
         const uint64_t accept_args[6] = {[1] = 0, [2] = 0, [3] = SOCK_CLOEXEC};
         const uint64_t none[6] = {0};
+        static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+        for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+                const uint64_t handle[6] = {[0] = (uint64_t)stop_signals[i], [2] = 0, [3] = 8};
+                if (!husk_seccomp_filter_allows(filter, SYS_rt_sigaction, handle, 1U << 0 | 1U << 2 | 1U << 3))
+                        return false;
+        }
         return husk_seccomp_filter_allows(filter, SYS_prctl, not_dumpable, 1U << 0 | 1U << 1) &&
                husk_seccomp_filter_allows(filter, SYS_accept4, accept_args, 1U << 1 | 1U << 2 | 1U << 3) &&
                husk_seccomp_filter_allows(filter, SYS_read, none, 0) &&
@@ -86,7 +94,7 @@ static const char *trampoline_refused(const struct husk_launch *l)
         if (!seccomp_allows_trampoline(l->seccomp))
                 return "the seccomp filter may refuse execveat, fcntl or write";
         if (!l->foreground && !seccomp_allows_waiting(l->seccomp))
-                return "the seccomp filter may refuse prctl, accept4, read or close";
+                return "the seccomp filter may refuse prctl, accept4, read, close or rt_sigaction";
         /* husk takes the listener from the init (pidfd_getfd) while `run`'s init waits for START; a
          * created one would be gone to the trampoline, the fd closed. */
         if (!l->foreground && l->seccomp && husk_seccomp_filter_has_listener(l->seccomp))

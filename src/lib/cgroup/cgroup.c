@@ -832,6 +832,11 @@ int husk_cgroup_enter_sub(struct husk_cgroup *cg, pid_t pid, char *const *subs, 
                         struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
                                                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
                         sub_fd = (int)syscall(SYS_openat2, h->fd, sub, &how, sizeof(how));
+                        /* RESOLVE_BENEATH says EXDEV for a path that climbs out, RESOLVE_NO_SYMLINKS ELOOP. */
+                        if (sub_fd < 0 && (errno == EXDEV || errno == ELOOP))
+                                return husk_error_set(err, 0, "exec --cgroup: bad sub cgroup path `%s`: it leads out of "
+                                                              "the container's cgroup `%s/%s%s`, or through a symlink",
+                                                      sub, CGROUP_ROOT, h->mount, h->path);
                         if (sub_fd < 0)
                                 return husk_error_set(err, errno, "exec --cgroup: `%s` in `%s/%s%s`", sub, CGROUP_ROOT,
                                                       h->mount, h->path);

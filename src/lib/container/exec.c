@@ -501,8 +501,8 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
                 return husk_error_set(err, 0, "cannot exec in a paused container (use --ignore-paused)");
         if (c->opts->cgroups && !c->state->cgroup_path)
                 return husk_error_set(err, 0, "exec --cgroup: container `%s` has no cgroup", id);
-        c->pidfd = husk_pidfd_open(c->state->pid);
-        if (c->pidfd < 0 || husk_proc_start_time(c->state->pid) != c->state->pid_start_time)
+        c->pidfd = husk_state_init_pidfd(c->state);
+        if (c->pidfd < 0)
                 return husk_error_set(err, 0, "container `%s` is not running", id);
         /* The init of a foreground `run` that execs through the trampoline (protect.c) runs the host's
          * husk binary until then: nothing of the container may live beside it. */

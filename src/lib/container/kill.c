@@ -13,8 +13,8 @@
 
 int husk_container_kill_init_wait(const struct husk_state *state, struct husk_error **err)
 {
-        _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
-        if (pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)
+        _cleanup_close_ int pidfd = husk_state_init_pidfd(state);
+        if (pidfd < 0)
                 return 0;
         if (husk_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
                 return husk_error_set(err, errno, "kill container `%s`", state->id);
@@ -74,9 +74,9 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
                           err && *err && (*err)->msg ? (*err)->msg : "no cgroup");
                 husk_error_freep(err);
         }
-        /* Open a pidfd, then re-check the start time: the signal cannot reach a reused pid. */
-        _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
-        if (pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)
+        /* The signal cannot reach a reused pid. */
+        _cleanup_close_ int pidfd = husk_state_init_pidfd(state);
+        if (pidfd < 0)
                 return husk_error_set(err, 0, "container not running");
         if (husk_pidfd_send_signal(pidfd, sig) < 0)
                 return husk_error_set(err, errno, "send signal %d to container `%s`", sig, id);

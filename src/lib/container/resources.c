@@ -204,9 +204,9 @@ int husk_container_watch_open(const struct husk_runtime *rt, const char *id, str
         int r = open_live_cgroup(rt, id, false, NULL, &dirfd, &state, &w->cgroup, err);
         if (r < 0)
                 return r;
-        /* The pidfd, then the start time again: a pid reused since the refresh is not the init. */
-        w->pidfd = husk_pidfd_open(state->pid);
-        if (w->pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)
+        /* A pid reused since the refresh is not the init. */
+        w->pidfd = husk_state_init_pidfd(state);
+        if (w->pidfd < 0)
                 return husk_error_set(err, 0, "container `%s` is not running", id);
         /* Only OOM kills from now on are events. */
         r = husk_cgroup_oom_notifier_open(w->cgroup, &w->oom, err);

@@ -33,8 +33,8 @@ static int release_init(int dirfd, const char *id, struct husk_error **err)
 /* After the init was released: wait for the container's READY=1 without holding the state dir's lock. */
 static int relay_ready(int sock, const struct husk_state *state, const char *notify_socket, struct husk_error **err)
 {
-        _cleanup_close_ int pidfd = husk_pidfd_open(state->pid);
-        if (pidfd < 0 || husk_proc_start_time(state->pid) != state->pid_start_time)
+        _cleanup_close_ int pidfd = husk_state_init_pidfd(state);
+        if (pidfd < 0)
                 return 0; /* gone already: nothing will say READY=1 */
         return husk_notify_relay_ready(sock, pidfd, state->pid, notify_socket, err);
 }

@@ -14,6 +14,7 @@
 #include "spec/json_parse.h"
 #include "util/cleanup.h"
 #include "util/io.h"
+#include "util/syscalls.h"
 #include "util/timestamp.h"
 
 static const char *const status_names[] = {
@@ -425,6 +426,16 @@ int husk_state_load(const char *root, const char *id, bool lock, int *ret_dirfd,
         husk_state_refresh(dirfd, *ret);
         *ret_dirfd = TAKE_FD(dirfd);
         return 0;
+}
+
+int husk_state_init_pidfd(const struct husk_state *state)
+{
+        int pidfd = husk_pidfd_open(state->pid);
+        if (pidfd >= 0 && husk_proc_start_time(state->pid) != state->pid_start_time) {
+                close(pidfd);
+                return -1;
+        }
+        return pidfd;
 }
 
 uint64_t husk_proc_start_time(pid_t pid)

@@ -89,6 +89,10 @@ char *husk_state_oci_json(const struct husk_state *state, bool pretty);
 /* The same with an owner (runc's `list -f json` names the user; `state` leaves it empty). */
 char *husk_state_oci_json_owner(const struct husk_state *state, const char *owner, bool pretty);
 
+/* A pidfd on the container's init, or -1 when that process is gone: opened first, then its start time checked
+ * again, so that the fd never refers to another process that got the pid since. */
+int husk_state_init_pidfd(const struct husk_state *state);
+
 /* Start time of a live pid, 0 when the process is gone or a zombie. */
 uint64_t husk_proc_start_time(pid_t pid);
 

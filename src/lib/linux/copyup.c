@@ -173,8 +173,5 @@ static int copy_dir(struct copyup *c, int src_dir, int dst_dir, int depth)
 int husk_copyup(int src_dir, int dst_dir, struct husk_error **err)
 {
         struct copyup c = {.err = err};
-        _cleanup_close_ int in = openat(src_dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (in < 0)
-                return fail(&c, errno, "open");
-        return copy_dir(&c, in, dst_dir, 0);
+        return copy_dir(&c, src_dir, dst_dir, 0);
 }

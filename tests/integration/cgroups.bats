@@ -302,6 +302,31 @@ run_with_resources() {
 	done
 }
 
+# Since Linux 6.2 joining a cpuset no longer resets a task's CPU mask: one set with sched_setaffinity (taskset, a
+# systemd unit's CPUAffinity=) is kept, intersected with the new cpuset. So the container process asks for all CPUs
+# before it joins, and runs where its cpuset allows, not where husk's caller was pinned. Pinned to CPU 0 of a
+# cpuset that has both, it must get both (a cpuset without the pinned CPU would hide the bug: the kernel falls
+# back to the whole cpuset when the intersection is empty).
+@test "cgroups: the container runs on its cpuset's CPUs, not on those husk's caller was pinned to (run and exec)" {
+	skip_on_runc "1.1 hands its caller's CPU affinity to the container (runc fixed that in 2025, its #4858)"
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	local all
+	all=$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status)
+	taskset -pc 0 "$BASHPID" >/dev/null
+	[ "$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status)" = 0 ]
+
+	container_run checker status Cpus_allowed_list
+	assert_status 0
+	[ "$(kv Cpus_allowed_list)" = "$all" ] || fail "run: the container runs on $(kv Cpus_allowed_list), not $all"
+
+	set_args sleep 600
+	husk_run_detached
+	[ "$(awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$(container_pid)/status")" = "$all" ] || fail "run -d: not on $all"
+	run husk exec "$ID" checker status Cpus_allowed_list </dev/null
+	assert_status 0
+	[ "$(kv Cpus_allowed_list)" = "$all" ] || fail "exec: the process runs on $(kv Cpus_allowed_list), not $all"
+}
+
 @test "pause and resume: the freezer stops every process, state and list say paused" {
 	set_args sh -c 'sleep 600 & exec sleep 601'
 	husk_run_detached

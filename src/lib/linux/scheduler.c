@@ -12,6 +12,7 @@
 
 #include "linux/idlist.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 
 /* Far above any NR_CPUS; bounds what a config can make us allocate. */
 #define MAX_CPU_ID (1u << 16)
@@ -97,11 +98,27 @@ static bool is_set(const char *s)
         return s && s[strspn(s, " \t\n")] != '\0';
 }
 
+/* Every CPU any kernel can have (NR_CPUS is at most 8192); the kernel reads the first cpumask_size() bytes. A
+ * mask any shorter would leave out the CPUs above it (runc's 1024-bit one did). */
+#define RESET_CPUS 8192
+static const unsigned long all_cpus[RESET_CPUS / (8 * sizeof(unsigned long))] = {
+    [0 ... RESET_CPUS / (8 * sizeof(unsigned long)) - 1] = ~0UL};
+
+static int reset_affinity(void)
+{
+        return sched_setaffinity(0, sizeof(all_cpus), (const cpu_set_t *)all_cpus);
+}
+
 int husk_cpu_affinity_initial(const struct husk_process *p, struct husk_error **err)
 {
-        if (!is_set(p->exec_cpu_affinity.initial))
+        if (is_set(p->exec_cpu_affinity.initial))
+                return set_affinity(p->exec_cpu_affinity.initial, "process.execCPUAffinity.initial", err);
+        if (is_set(p->exec_cpu_affinity.final))
                 return 0;
-        return set_affinity(p->exec_cpu_affinity.initial, "process.execCPUAffinity.initial", err);
+        /* Neither given: the mask husk's caller had (taskset, systemd's CPUAffinity=) is not the container's. */
+        if (reset_affinity() < 0)
+                husk_warn("could not reset the CPU affinity inherited from husk's caller: %s", strerror(errno));
+        return 0;
 }
 
 int husk_cpu_affinity_final(const struct husk_process *p, struct husk_error **err)
@@ -110,19 +127,9 @@ int husk_cpu_affinity_final(const struct husk_process *p, struct husk_error **er
                 return set_affinity(p->exec_cpu_affinity.final, "process.execCPUAffinity.final", err);
         if (!is_set(p->exec_cpu_affinity.initial))
                 return 0;
-        /* Undo the transient initial mask: all CPUs, which the kernel narrows to the cgroup's cpuset. */
-        long ncpus = sysconf(_SC_NPROCESSORS_CONF);
-        size_t n = ncpus > 0 ? (size_t)ncpus : CPU_SETSIZE;
-        if (n < CPU_SETSIZE)
-                n = CPU_SETSIZE;
-        cpu_set_t *set = CPU_ALLOC(n);
-        if (!set)
-                return husk_error_set(err, ENOMEM, "process.execCPUAffinity");
-        size_t size = CPU_ALLOC_SIZE(n);
-        memset(set, 0xff, size);
-        int r = 0;
-        if (sched_setaffinity(0, size, set) < 0)
-                r = husk_error_set(err, errno, "process.execCPUAffinity: reset the CPU affinity after the initial one");
-        CPU_FREE(set);
-        return r;
+        /* Undo the transient initial mask. */
+        if (reset_affinity() < 0)
+                return husk_error_set(err, errno,
+                                      "process.execCPUAffinity: reset the CPU affinity after the initial one");
+        return 0;
 }

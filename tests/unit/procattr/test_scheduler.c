@@ -125,28 +125,45 @@ static void test_cpu_affinity(void **state)
         assert_child_ok(child_affinity, NULL);
 }
 
-static void test_nothing_set_is_noop(void **state)
+/* Neither initial nor final: the mask husk's caller gave it (taskset) is replaced by all CPUs, once. */
+static int child_inherited_reset(void *arg)
 {
-        (void)state;
+        (void)arg;
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         struct husk_process p = {0};
         struct husk_error *err = NULL;
-        cpu_set_t before, after;
-        assert_int_equal(sched_getaffinity(0, sizeof(before), &before), 0);
-        assert_int_equal(husk_sched_apply(&p, &err), 0);
-        assert_int_equal(husk_cpu_affinity_initial(&p, &err), 0);
-        assert_int_equal(husk_cpu_affinity_final(&p, &err), 0);
-        assert_int_equal(sched_getaffinity(0, sizeof(after), &after), 0);
-        assert_true(CPU_EQUAL(&before, &after));
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(0, &set);
+        CHILD_CHECK(sched_setaffinity(0, sizeof(set), &set) == 0, "setaffinity {0}");
+        CHILD_CHECK(husk_sched_apply(&p, &err) == 0, "%s", error_text(err));
+        CHILD_CHECK(husk_cpu_affinity_initial(&p, &err) == 0, "%s", error_text(err));
+        CHILD_CHECK(sched_getaffinity(0, sizeof(set), &set) == 0, "getaffinity");
+        CHILD_CHECK(cpu_count_set(&set) == ncpu, "after reset %d CPUs, expected %ld", cpu_count_set(&set), ncpu);
+        /* final has nothing to undo */
+        CPU_ZERO(&set);
+        CPU_SET(0, &set);
+        CHILD_CHECK(sched_setaffinity(0, sizeof(set), &set) == 0, "setaffinity {0}");
+        CHILD_CHECK(husk_cpu_affinity_final(&p, &err) == 0, "%s", error_text(err));
+        CHILD_CHECK(sched_getaffinity(0, sizeof(set), &set) == 0, "getaffinity");
+        CHILD_CHECK(cpu_count_set(&set) == 1, "final changed the affinity with nothing set");
+        return 0;
+}
+
+static void test_nothing_set_resets_inherited(void **state)
+{
+        (void)state;
+        assert_child_ok(child_inherited_reset, NULL);
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_batch_nice_ioprio),
-                cmocka_unit_test(test_fifo_priority),
-                cmocka_unit_test(test_errors),
-                cmocka_unit_test(test_cpu_affinity),
-                cmocka_unit_test(test_nothing_set_is_noop),
+            cmocka_unit_test(test_batch_nice_ioprio),
+            cmocka_unit_test(test_fifo_priority),
+            cmocka_unit_test(test_errors),
+            cmocka_unit_test(test_cpu_affinity),
+            cmocka_unit_test(test_nothing_set_resets_inherited),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -208,7 +208,7 @@ int husk_hooks_run(const struct husk_hook_list *hooks, const char *stage, const 
                 husk_debug("running %s hook #%zu `%s`", stage, i, hooks->items[i].path);
                 int r = run_one(&hooks->items[i], state_json, err);
                 if (r < 0)
-                        return husk_error_wrap(err, "%s hook #%zu", stage, i);
+                        return husk_error_wrap(err, "error running %s hook #%zu", stage, i); /* runc 1.2's words */
         }
         return 0;
 }

@@ -91,7 +91,7 @@ static int setup_logging(struct cli_global *g, struct husk_error **err)
 static int parse_rootless(struct cli_global *g, const char *value, struct husk_error **err)
 {
         if (!value || strcmp(value, "auto") == 0)
-                g->rt.rootless = geteuid() != 0;
+                g->rt.rootless = husk_runtime_rootless_auto(g->rt.systemd_cgroup);
         else if (strcmp(value, "true") == 0)
                 g->rt.rootless = true;
         else if (strcmp(value, "false") == 0)

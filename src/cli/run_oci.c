@@ -573,7 +573,7 @@ static int command_destroy(struct run_oci *o, struct husk_error **err)
 
 int run_oci_main(int argc, char **argv)
 {
-        struct run_oci o = {.rt.rootless = geteuid() != 0};
+        struct run_oci o = {.rt.rootless = husk_runtime_rootless_auto(false)};
         struct husk_error *err = NULL;
         int status = 0;
         bool help = false;

@@ -159,6 +159,38 @@ user_run() {
 	[ ! -e "$XDG/husk/$ID" ] || fail "state left behind"
 }
 
+# Rootless podman runs the runtime as root of a user namespace podman made (with only the user's own id mapped when
+# /etc/subuid has no range for it, setgroups then denied), and gives the container no user namespace of its own.
+# runc's rules make that rootless: the state under $XDG_RUNTIME_DIR, cgroups only where delegated, and no
+# setgroups. unshare -r makes such a namespace; each call a new one, so state, kill and delete come from other
+# namespaces of the same user, as podman's commands would from a restarted podman.
+as_userns_root() {
+	as_user env -u USER unshare --user --map-root-user "$@"
+}
+
+@test "rootless: as root of a user namespace that is not the host's (rootless podman), husk is rootless" {
+	update_config 'del(.linux.uidMappings, .linux.gidMappings) | .linux.namespaces |= map(select(.type != "user"))'
+	set_args sh -c 'cat /proc/self/uid_map /proc/self/setgroups; id -u; sleep 100'
+	chown "$RL_USER:" "$BUNDLE/config.json"
+	as_userns_root "$HUSK" run --detach --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/run.out" 2>&1 3>&- ||
+		fail "run: $(cat "$TMP/run.out")"
+	[ -f "$XDG/husk/$ID/state.json" ] || fail "no state under $XDG/husk: $(ls -A /run/husk 2>/dev/null)"
+	[ ! -e "/run/husk/$ID" ] || fail "state in /run/husk"
+	run as_userns_root "$HUSK" state "$ID"
+	assert_status 0
+	[ "$(printf '%s' "$output" | jq -r .status)" = running ] || fail "$output"
+	retry 100 0.05 grep -q '^0$' "$TMP/run.out"
+	# podman's namespace, not one of the container's: the user's id is root there, and setgroups stays denied
+	lines_=$(tr -s ' ' <"$TMP/run.out" | sed 's/^ //')
+	[ "$(printf '%s\n' "$lines_" | sed -n 1p)" = "0 $RL_UID 1" ] || fail "$lines_"
+	[ "$(printf '%s\n' "$lines_" | sed -n 2p)" = deny ] || fail "$lines_"
+	run as_userns_root "$HUSK" kill "$ID" KILL
+	assert_status 0
+	run as_userns_root "$HUSK" delete --force "$ID"
+	assert_status 0
+	[ ! -e "$XDG/husk/$ID" ] || fail "state left behind"
+}
+
 @test "rootless: devices are bind-mounted and proc, devpts, /dev/shm, mqueue mounted" {
 	user_run sh -c '
 		echo data > /dev/null && echo null=ok

@@ -40,16 +40,33 @@
 #include "util/syscalls.h"
 #include "util/log.h"
 
-
+/*
+ * runc's choice: $XDG_RUNTIME_DIR/husk for an unprivileged caller, and for root of a user namespace other
+ * than the host's (rootless podman runs the runtime so) unless $USER says root; else /run/husk.
+ */
 const char *husk_runtime_default_root(void)
 {
         static char buf[PATH_MAX];
-        if (geteuid() == 0)
-                return "/run/husk";
         const char *xdg = getenv("XDG_RUNTIME_DIR");
-        if (xdg && *xdg && snprintf(buf, sizeof(buf), "%s/husk", xdg) < (int)sizeof(buf))
+        if (!xdg || !*xdg)
+                return "/run/husk";
+        if (geteuid() == 0) {
+                const char *user = getenv("USER");
+                if ((user && strcmp(user, "root") == 0) || !husk_userns_nested())
+                        return "/run/husk";
+        }
+        if (snprintf(buf, sizeof(buf), "%s/husk", xdg) < (int)sizeof(buf))
                 return buf;
         return "/run/husk";
+}
+
+bool husk_runtime_rootless_auto(bool systemd_cgroup)
+{
+        if (geteuid() != 0)
+                return true;
+        /* Root of a user namespace cannot be sure of any cgroup (runc: cgroupfs only; with systemd the
+         * manager delegates what it gives). */
+        return !systemd_cgroup && husk_userns_nested();
 }
 
 const char *husk_runtime_root(const struct husk_runtime *rt)

@@ -517,7 +517,10 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
                 return husk_error_set(err, 0, "exec --console-socket needs --tty");
         inherit_window_size(c);
         c->ns_flags = namespaces_of(c->spec);
-        c->setgroups_allowed = !(c->ns_flags & CLONE_NEWUSER) || husk_userns_setgroups_allowed(c->state->pid);
+        /* A rootless husk may itself be in a user namespace that denies setgroups (rootless podman without
+         * /etc/subgid ranges), with no user namespace of the container's own. */
+        c->setgroups_allowed =
+            !((c->ns_flags & CLONE_NEWUSER) || rt->rootless) || husk_userns_setgroups_allowed(c->state->pid);
         if (c->state->no_pivot) {
                 char path[64];
                 snprintf(path, sizeof(path), "/proc/%d/root", c->state->pid);

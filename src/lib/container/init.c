@@ -318,8 +318,10 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
         if (l->late_pid_join && (r = hand_over_to_init(l, err)) < 0)
                 return r;
         /* A gid map written without newgidmap by an unprivileged user denies setgroups; so may a
-         * joined user namespace. */
-        if (l->ns.has[HUSK_NS_USER] && !husk_userns_setgroups_allowed(0)) {
+         * joined user namespace, or that of a rootless husk when the container has none of its own
+         * (rootless podman: husk runs as root of a user namespace podman made, with a single-id map
+         * when the user has no /etc/subgid range). */
+        if ((l->ns.has[HUSK_NS_USER] || l->rt->rootless) && !husk_userns_setgroups_allowed(0)) {
                 setup->setgroups_allowed = false;
                 if (spec->process.user.additional_gids_len)
                         return husk_error_set(err, EPERM,

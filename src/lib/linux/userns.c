@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -475,4 +476,13 @@ int64_t husk_userns_host_id(const struct husk_id_mappings *maps, uint32_t id)
                         return (int64_t)m->host_id + (id - m->container_id);
         }
         return -1;
+}
+
+/* PROC_USER_INIT_INO of the kernel's include/linux/proc_ns.h: fixed since Linux 3.8. */
+#define USER_NS_INIT_INO 0xEFFFFFFDU
+
+bool husk_userns_nested(void)
+{
+        struct stat st;
+        return stat("/proc/self/ns/user", &st) == 0 && st.st_ino != USER_NS_INIT_INO;
 }

@@ -65,5 +65,12 @@ void husk_userns_child_stop(struct husk_userns_child *c);
 /* Write maps to /proc/<pid>/<file> ("uid_map", "gid_map") directly, in the one write the kernel takes. */
 int husk_userns_write_map(pid_t pid, const char *file, const struct husk_id_mappings *maps, struct husk_error **err);
 
+/*
+ * Whether the caller runs in a user namespace other than the initial (host's) one, as under rootless
+ * podman, which runs the runtime as root of its own user namespace: /proc/self/ns/user is then not the
+ * kernel's fixed inode of the initial namespace (one stat, no file read). false when /proc cannot tell.
+ */
+bool husk_userns_nested(void);
+
 /* The id in the caller's user namespace that `id` in a namespace with these maps stands for, or -1. */
 int64_t husk_userns_host_id(const struct husk_id_mappings *maps, uint32_t id);

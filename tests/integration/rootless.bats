@@ -624,3 +624,39 @@ sdu_ctl() {
 	[ -z "$(sdu_ctl list-units --all --plain --no-legend "$unit")" ] || fail "unit left: $(sdu_ctl status "$unit")"
 	[ ! -e "$dir" ] || fail "$dir left behind"
 }
+
+# Rootless podman with its systemd cgroup manager: husk, root of podman's user namespace, gets --systemd-cgroup
+# and must use the user's own manager (through $XDG_RUNTIME_DIR/systemd/private), not the system's.
+@test "rootless: systemd: as root of a user namespace that is not the host's, --systemd-cgroup uses the user's manager" {
+	start_user_manager
+	update_config 'del(.linux.uidMappings, .linux.gidMappings) | .linux.namespaces |= map(select(.type != "user"))'
+	set_args sleep 100
+	chown "$RL_USER:" "$BUNDLE/config.json"
+	sdu_husk_userns run -d --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/run.out" 2>&1 3>&- ||
+		fail "run: $(cat "$TMP/run.out")"
+	local unit=husk-$ID.scope pid cgroup
+	pid=$(sdu_husk_userns state "$ID" | jq -r .pid)
+	[ "$(sdu_ctl show -P ActiveState "$unit")" = active ] || fail "unit $unit: $(sdu_ctl status "$unit" 2>&1)"
+	cgroup=$(sdu_ctl show -P ControlGroup "$unit")
+	[[ "$cgroup" == "/$SDU_NAME/user.slice/$unit" ]] || fail "ControlGroup: $cgroup"
+	grep -qx "0::$cgroup" "/proc/$pid/cgroup" || fail "init $pid not in $cgroup: $(cat "/proc/$pid/cgroup")"
+	sdu_husk_userns kill "$ID" KILL
+	for _ in $(seq 1 100); do
+		[ "$(sdu_husk_userns state "$ID" | jq -r .status)" = stopped ] && break
+		sleep 0.05
+	done
+	run sdu_husk_userns delete "$ID"
+	assert_status 0
+	[ -z "$(sdu_ctl list-units --all --plain --no-legend "$unit")" ] || fail "unit left: $(sdu_ctl status "$unit")"
+}
+
+# sdu_husk, as root of a new user namespace of the user's (a new one each call, as podman's commands after a
+# restart of its pause process), without --root: the default is the user's.
+sdu_husk_userns() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	sh -c 'for d in $1; do echo $$ >"$d/cgroup.procs"; done; shift; exec "$@"' - "${SDU_CALLER[*]}" \
+		nsenter --mount="/proc/$SDU_PID/ns/mnt" -- setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
+		--inh-caps=-all env -u USER HOME=/nonexistent XDG_RUNTIME_DIR="/run/user/$RL_UID" \
+		unshare --user --map-root-user "$HUSK" --systemd-cgroup "$@"
+}
+

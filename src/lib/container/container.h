@@ -38,7 +38,8 @@ struct husk_create_options {
 };
 
 const char *husk_runtime_default_root(void);
-/* --rootless auto: an unprivileged caller, or root of a user namespace other than the host's (runc's rule). */
+/* --rootless auto: an unprivileged caller, or root of a user namespace other than the host's (with
+ * systemd_cgroup: unless $USER is root), runc's rule. */
 bool husk_runtime_rootless_auto(bool systemd_cgroup);
 /* rt->root, or the default. */
 const char *husk_runtime_root(const struct husk_runtime *rt);

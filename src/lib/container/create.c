@@ -40,21 +40,21 @@
 #include "util/syscalls.h"
 #include "util/log.h"
 
-/*
- * runc's choice: $XDG_RUNTIME_DIR/husk for an unprivileged caller, and for root of a user namespace other
- * than the host's (rootless podman runs the runtime so) unless $USER says root; else /run/husk.
- */
+/* Root of a user namespace other than the host's that is not root itself: rootless podman runs the runtime so
+ * (with $USER its user's name, or none); a system container's root says USER=root (runc's test). */
+static bool userns_root_of_user(void)
+{
+        const char *user = getenv("USER");
+        return !(user && strcmp(user, "root") == 0) && husk_userns_nested();
+}
+
+/* runc's choice: $XDG_RUNTIME_DIR/husk for an unprivileged caller and for a user's userns root, else /run/husk. */
 const char *husk_runtime_default_root(void)
 {
         static char buf[PATH_MAX];
         const char *xdg = getenv("XDG_RUNTIME_DIR");
-        if (!xdg || !*xdg)
+        if (!xdg || !*xdg || (geteuid() == 0 && !userns_root_of_user()))
                 return "/run/husk";
-        if (geteuid() == 0) {
-                const char *user = getenv("USER");
-                if ((user && strcmp(user, "root") == 0) || !husk_userns_nested())
-                        return "/run/husk";
-        }
         if (snprintf(buf, sizeof(buf), "%s/husk", xdg) < (int)sizeof(buf))
                 return buf;
         return "/run/husk";
@@ -64,9 +64,10 @@ bool husk_runtime_rootless_auto(bool systemd_cgroup)
 {
         if (geteuid() != 0)
                 return true;
-        /* Root of a user namespace cannot be sure of any cgroup (runc: cgroupfs only; with systemd the
-         * manager delegates what it gives). */
-        return !systemd_cgroup && husk_userns_nested();
+        /* cgroupfs: root of any other user namespace cannot count on a cgroup (runc). systemd: the user's own
+         * manager, unless the namespace is a system container's, whose systemd is root's (runc asks the user
+         * bus for its owner; $USER tells the same here without a bus round trip). */
+        return systemd_cgroup ? userns_root_of_user() : husk_userns_nested();
 }
 
 const char *husk_runtime_root(const struct husk_runtime *rt)

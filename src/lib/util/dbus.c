@@ -647,7 +647,7 @@ static int read_auth_line(struct husk_dbus *bus, char *line, size_t size, struct
         return husk_error_set(err, EPROTO, "d-bus: authentication answer too long");
 }
 
-int husk_dbus_connect(const char *path, struct husk_dbus **ret, struct husk_error **err)
+int husk_dbus_connect(const char *path, bool name_uid, struct husk_dbus **ret, struct husk_error **err)
 {
         struct sockaddr_un addr = {.sun_family = AF_UNIX};
         if (strlen(path) >= sizeof(addr.sun_path))
@@ -661,20 +661,28 @@ int husk_dbus_connect(const char *path, struct husk_dbus **ret, struct husk_erro
                 return husk_error_set(err, errno, "d-bus: socket");
         if (connect(bus->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
                 return husk_error_set(err, errno, "d-bus: connect to `%s`", path);
-        /* SASL EXTERNAL: the server checks SO_PEERCRED against the uid we name, in hex of its decimal text. */
-        char uid[16], hex[33] = "", auth[64];
+        /* SASL EXTERNAL: the server checks SO_PEERCRED against the uid we name, in hex of its decimal text. With
+         * none named it asks for one (DATA), and an empty answer has sd-bus take SO_PEERCRED's as it is; the
+         * answer goes with the AUTH, as systemd's own clients send it. */
+        char uid[16], hex[34] = "", auth[64];
         snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());
-        for (size_t i = 0; uid[i]; i++)
-                snprintf(hex + 2 * i, sizeof(hex) - 2 * i, "%02x", (unsigned char)uid[i]);
+        for (size_t i = 0; name_uid && uid[i]; i++)
+                snprintf(hex + 1 + 2 * i, sizeof(hex) - 1 - 2 * i, "%02x", (unsigned char)uid[i]);
+        if (name_uid)
+                hex[0] = ' ';
+        else
+                strcpy(hex, "\r\nDATA");
         /* BEGIN goes with AUTH, as sd-bus's own clients send it: systemd's server reads both at once and
          * is running before our first message. Sent after OK, BEGIN may reach it in one read with that
          * message, which systemd 252 then leaves unread until more data comes (seen: a call never answered). */
-        int n = snprintf(auth, sizeof(auth), "%cAUTH EXTERNAL %s\r\nBEGIN\r\n", 0, hex);
+        int n = snprintf(auth, sizeof(auth), "%cAUTH EXTERNAL%s\r\nBEGIN\r\n", 0, hex);
         int r = send_all(bus, auth, (size_t)n, err);
         if (r < 0)
                 return r;
         char line[256];
         r = read_auth_line(bus, line, sizeof(line), err);
+        if (r == 0 && !name_uid && strcmp(line, "DATA") == 0)
+                r = read_auth_line(bus, line, sizeof(line), err);
         if (r < 0)
                 return r;
         if (strncmp(line, "OK ", 3) != 0)

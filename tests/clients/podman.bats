@@ -359,6 +359,27 @@ file_is_not() {
 	[ "$(grep -c started <<<"$output")" = 2 ] || fail "expected two starts in the log"
 }
 
+# podman build runs each RUN step through buildah's own use of the runtime: create --bundle --pid-file, start,
+# state until stopped, delete. Its bundles go under $TMPDIR, here $CTMP.
+@test "podman: build runs each RUN step as a husk container and commits what it wrote" {
+	mkdir -p "$CTMP/build"
+	cat >"$CTMP/build/Containerfile" <<-EOF
+		FROM $IMAGE
+		RUN echo written by a RUN step >/built && echo "step shell is pid \$\$"
+		RUN test -f /built && echo second step sees it
+	EOF
+	run env TMPDIR="$CTMP/tmp" $PODMAN build --cgroup-parent "$CGROUP_PARENT" --network host -t localhost/husk-built:test \
+		"$CTMP/build"
+	assert_status 0
+	assert_output_contains "second step sees it"
+	# the step ran as pid 1 of a pid namespace of its own
+	assert_output_contains "step shell is pid 1"
+	run pm_run --rm localhost/husk-built:test cat /built
+	assert_status 0
+	[ "$output" = "written by a RUN step" ]
+	pm rmi localhost/husk-built:test >/dev/null
+}
+
 # A pod is how podman (and a Kubernetes node) shares namespaces: its infra container makes them, and each member's
 # config.json names them by path (/proc/INFRA/ns/...), which husk joins with setns.
 @test "podman: a pod's members join the infra container's network, IPC and UTS namespaces by path" {

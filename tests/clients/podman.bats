@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # podman (through conmon) drives husk: run, exec, stop, rm, tty, resources, user, caps, read-only rootfs,
-# network none, logs, inspect, pause/unpause, restart, a pod sharing namespaces, --device, checkpoint/restore.
+# network none, build (RUN steps), logs, inspect, pause/unpause, restart, a pod sharing namespaces, --device, checkpoint/restore.
 #
 # podman's storage, run root, tmpdir, events log and locks live under $CTMP; its containers.conf ($CONTAINERS_CONF)
 # is docs/podman.md's snippet plus what a throwaway test store needs. The image is imported offline from the busybox

@@ -20,6 +20,8 @@ setup_file() {
 		skip "podman cannot run here: $CLIENTS_MISSING not installed and tests/clients/setup.sh could not install it"
 	fi
 	[ "$(id -un "$RL_UID" 2>/dev/null)" = nobody ] || skip "no user nobody (uid $RL_UID) to run podman as"
+	setpriv --reuid="$RL_UID" --regid="$RL_UID" --clear-groups unshare --user true 2>/dev/null ||
+		skip "this kernel lets no unprivileged user make a user namespace (kernel.unprivileged_userns_clone)"
 	CTMP=$(mktemp -d /tmp/husk-podman-rootless.XXXXXX)
 	export CTMP
 	chmod 0755 "$CTMP"

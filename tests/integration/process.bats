@@ -370,6 +370,20 @@ has_cap_sys_resource() {
 	[ "$(kv nice)" = 5 ]
 }
 
+# SCHED_DEADLINE needs the task's CPU mask to span its root domain: the mask of a pinned caller (taskset) must be
+# gone before the scheduler is set, or sched_setattr fails with EPERM.
+@test "process: SCHED_DEADLINE, with husk's caller pinned to one CPU" {
+	skip_on_runc "1.1 does not support process.scheduler (added in 1.2)"
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	update_config '.process.scheduler = {"policy": "SCHED_DEADLINE", "runtime": 10000000, "deadline": 30000000,
+		"period": 30000000}'
+	taskset -pc 0 "$BASHPID" >/dev/null
+	container_run checker sched
+	assert_status 0
+	[ "$(kv policy)" = SCHED_DEADLINE ]
+	[ "$(kv cpus)" != 0 ] || fail "the container kept its caller's pin"
+}
+
 @test "process: ioPriority" {
 	skip_on_runc "1.1 does not support process.ioPriority (added in 1.2)"
 	update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}'

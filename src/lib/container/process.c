@@ -32,11 +32,12 @@ int husk_process_prepare(const struct husk_process_setup *s, struct husk_error *
                 return r;
         if (s->personality && s->personality->present && (r = husk_personality_apply(s->personality, err)) < 0)
                 return r;
+        /* Before the scheduler: SCHED_DEADLINE needs a mask spanning the root domain, not a caller's pin. */
+        if ((r = husk_cpu_affinity_initial(p, err)) < 0)
+                return r;
         if ((r = husk_sched_apply(p, err)) < 0)
                 return r;
         if (s->memory_policy && s->memory_policy->present && (r = husk_mempolicy_apply(s->memory_policy, err)) < 0)
-                return r;
-        if ((r = husk_cpu_affinity_initial(p, err)) < 0)
                 return r;
         return husk_lsm_apply(p, err);
 }

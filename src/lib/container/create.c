@@ -40,8 +40,9 @@
 #include "util/syscalls.h"
 #include "util/log.h"
 
-/* Root of a user namespace other than the host's that is not root itself: rootless podman runs the runtime so
- * (with $USER its user's name, or none); a system container's root says USER=root (runc's test). */
+/* husk is root of a user namespace other than the host's, and $USER does not say root: a user's namespace, as
+ * rootless podman runs the runtime in (USER is the user's name, or unset); a system container's root has
+ * USER=root (runc's test too). */
 static bool userns_root_of_user(void)
 {
         const char *user = getenv("USER");

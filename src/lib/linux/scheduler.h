@@ -21,10 +21,11 @@ int husk_sched_apply(const struct husk_process *p, struct husk_error **err);
  *    CPUs (the kernel keeps what the cgroup's cpuset allows): kernels >= 6.2 otherwise keep
  *    the initial mask across the cgroup move.
  * When neither is set, husk_cpu_affinity_initial asks for all CPUs too, so the container does
- * not inherit the affinity of husk's caller (as runc since its fix #4858 of 2025, crun since 1.9.2): since 6.2 a mask
- * set with sched_setaffinity survives moves into other cpusets, intersected with each. The kernel
- * remembers the all-CPUs request, so joining the container's cpuset afterwards narrows the
- * process to exactly that cpuset. A failure there is only logged (the inherited mask stays).
+ * not inherit the affinity of husk's caller (as runc since its fix #4858 of 2025, crun since
+ * 1.9.2): since 6.2 a mask set with sched_setaffinity survives moves into other cpusets,
+ * intersected with each. The kernel remembers the all-CPUs request, so joining the container's
+ * cpuset afterwards narrows the process to exactly that cpuset. A failure there is only logged
+ * (the inherited mask stays).
  */
 int husk_cpu_affinity_initial(const struct husk_process *p, struct husk_error **err);
 int husk_cpu_affinity_final(const struct husk_process *p, struct husk_error **err);

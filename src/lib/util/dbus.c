@@ -664,18 +664,18 @@ int husk_dbus_connect(const char *path, bool name_uid, struct husk_dbus **ret, s
         /* SASL EXTERNAL: the server checks SO_PEERCRED against the uid we name, in hex of its decimal text. With
          * none named it asks for one (DATA), and an empty answer has sd-bus take SO_PEERCRED's as it is; the
          * answer goes with the AUTH, as systemd's own clients send it. */
-        char uid[16], hex[34] = "", auth[64];
-        snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());
-        for (size_t i = 0; name_uid && uid[i]; i++)
-                snprintf(hex + 1 + 2 * i, sizeof(hex) - 1 - 2 * i, "%02x", (unsigned char)uid[i]);
-        if (name_uid)
-                hex[0] = ' ';
-        else
-                strcpy(hex, "\r\nDATA");
+        char identity[40] = "\r\nDATA", auth[64];
+        if (name_uid) {
+                char uid[16];
+                snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());
+                identity[0] = ' ';
+                for (size_t i = 0; uid[i]; i++)
+                        snprintf(identity + 1 + 2 * i, sizeof(identity) - 1 - 2 * i, "%02x", (unsigned char)uid[i]);
+        }
         /* BEGIN goes with AUTH, as sd-bus's own clients send it: systemd's server reads both at once and
          * is running before our first message. Sent after OK, BEGIN may reach it in one read with that
          * message, which systemd 252 then leaves unread until more data comes (seen: a call never answered). */
-        int n = snprintf(auth, sizeof(auth), "%cAUTH EXTERNAL%s\r\nBEGIN\r\n", 0, hex);
+        int n = snprintf(auth, sizeof(auth), "%cAUTH EXTERNAL%s\r\nBEGIN\r\n", 0, identity);
         int r = send_all(bus, auth, (size_t)n, err);
         if (r < 0)
                 return r;

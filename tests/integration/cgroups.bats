@@ -437,6 +437,27 @@ run_with_resources() {
 	[ "$(container_status)" = running ]
 }
 
+# A build tool or pod manager may name its own parent cgroup as the container's (buildah does, given a cgroup
+# parent). On v1 the kernel then refuses the device rules' first write (deny all) with a bare EINVAL once that
+# cgroup has children: husk says why, and leaves what it found (runc 1.1 removes the child cgroups too).
+@test "cgroups: v1: a cgroupsPath that has child cgroups is refused, saying why, and left as it was" {
+	cg_v2 && skip "cgroup v1 only: v2 filters devices with BPF, which children do not hinder"
+	skip_on_runc "1.1 removes the child cgroups it found there"
+	local cg=/$ID h
+	update_config '.linux.cgroupsPath = $p' --arg p "$cg"
+	for h in $(cg_v1_hierarchies); do
+		mkdir -p "$h$cg/$ID-kid"
+	done
+	container_run true
+	[ "$status" -ne 0 ] || fail "run succeeded"
+	assert_output_contains "cgroup v1 refuses to narrow the device rules of a cgroup that has child cgroups (\`$ID-kid\`)"
+	assert_output_contains "linux.cgroupsPath"
+	[ ! -e "$ROOT/$ID" ] || fail "run left its state dir"
+	for h in $(cg_v1_hierarchies); do
+		[ -d "$h$cg/$ID-kid" ] || fail "$h$cg/$ID-kid was removed"
+	done
+}
+
 @test "cgroups: create refuses a cgroup below a frozen parent, made or not" {
 	skip_on_runc "1.1 checks the container's own cgroup only (freezer.self_freezing, cgroup.freeze): the init hangs"
 	local parent=/$ID-parent dir

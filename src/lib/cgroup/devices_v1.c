@@ -1,14 +1,17 @@
 /* cgroup v1 device controller: the rule list written to devices.deny / devices.allow. */
 #include "cgroup/cgroup-internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/path.h"
 
 static bool all_access(const char *access)
 {
@@ -33,6 +36,21 @@ static int write_rule(int fd, const char *file, const char *value, struct husk_e
         return 0;
 }
 
+/* The name of a child cgroup of dirfd, or NULL. */
+static char *first_child(int dirfd)
+{
+        DIR *d = husk_opendir_at(dirfd);
+        if (!d)
+                return NULL;
+        char *name = NULL;
+        struct dirent *e;
+        while (!name && (e = readdir(d)))
+                if (e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                        name = strdup(e->d_name);
+        closedir(d);
+        return name;
+}
+
 int cg_devices_v1_apply(int dirfd, const struct cg_device_rules *rules, struct husk_error **err)
 {
         /* Each write is one rule, so one open per file serves them all. */
@@ -44,9 +62,20 @@ int cg_devices_v1_apply(int dirfd, const struct cg_device_rules *rules, struct h
                 return husk_error_set(err, errno, "open `devices.deny`");
 
         /* Start from deny-all, as runc does, so the list reads the same on v1 and in the v2 BPF program. */
-        int r = write_rule(deny, "devices.deny", "a", err);
-        if (r < 0)
-                return r;
+        if (write(deny, "a", 1) < 0) {
+                int errnum = errno;
+                /* The kernel refuses to narrow a cgroup that has children (a pod's or a build's parent named
+                 * as the container's own cgroup): say so, the errno alone says nothing. */
+                _cleanup_free_ char *child = errnum == EINVAL ? first_child(dirfd) : NULL;
+                if (child)
+                        return husk_error_set(err, errnum,
+                                              "write `devices.deny` = `a`: cgroup v1 refuses to narrow the device "
+                                              "rules of a cgroup that has child cgroups (`%s`): give the container "
+                                              "a cgroup of its own (linux.cgroupsPath)",
+                                              child);
+                return husk_error_set(err, errnum, "write `devices.deny` = `a`");
+        }
+        int r;
         for (size_t i = 0; i < rules->len; i++) {
                 const struct husk_device_cgroup_rule *rule = &rules->items[i];
                 /* The kernel reads "a" as all devices with all access: a partial one becomes c and b rules. */

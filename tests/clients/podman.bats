@@ -360,7 +360,9 @@ file_is_not() {
 }
 
 # podman build runs each RUN step through buildah's own use of the runtime: create --bundle --pid-file, start,
-# state until stopped, delete. Its bundles go under $TMPDIR, here $CTMP.
+# state until stopped, delete. Its bundles go under $TMPDIR, here $CTMP. buildah makes a --cgroup-parent the RUN
+# container's own cgroup, so it gets one below this file's parent, which holds conmon's cgroup (on v1 a cgroup
+# with children cannot take device rules).
 @test "podman: build runs each RUN step as a husk container and commits what it wrote" {
 	mkdir -p "$CTMP/build"
 	cat >"$CTMP/build/Containerfile" <<-EOF
@@ -368,7 +370,8 @@ file_is_not() {
 		RUN echo written by a RUN step >/built && echo "step shell is pid \$\$"
 		RUN test -f /built && echo second step sees it
 	EOF
-	run env TMPDIR="$CTMP/tmp" $PODMAN build --cgroup-parent "$CGROUP_PARENT" --network host -t localhost/husk-built:test \
+	run env TMPDIR="$CTMP/tmp" $PODMAN build --cgroup-parent "$CGROUP_PARENT/build" --network host \
+		-t localhost/husk-built:test \
 		"$CTMP/build"
 	assert_status 0
 	assert_output_contains "second step sees it"

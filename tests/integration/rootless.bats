@@ -590,6 +590,20 @@ sdu_ctl() {
 		env XDG_RUNTIME_DIR="/run/user/$RL_UID" systemctl --user --no-pager "$@"
 }
 
+# sdu_kill_delete RUNNER: KILL the container through RUNNER (sdu_husk or sdu_husk_userns), wait until it is
+# stopped, delete it, and check that its scope is gone from the user's manager.
+sdu_kill_delete() {
+	local runner=$1 unit=husk-$ID.scope
+	"$runner" kill "$ID" KILL
+	for _ in $(seq 1 100); do
+		[ "$("$runner" state "$ID" | jq -r .status)" = stopped ] && break
+		sleep 0.05
+	done
+	run "$runner" delete "$ID"
+	assert_status 0
+	[ -z "$(sdu_ctl list-units --all --plain --no-legend "$unit")" ] || fail "unit left: $(sdu_ctl status "$unit")"
+}
+
 @test "rootless: systemd: --systemd-cgroup puts the container in a scope of the user's own manager, delegated to it" {
 	start_user_manager
 	local v2=false
@@ -614,14 +628,7 @@ sdu_ctl() {
 		[ "$(cat "$dir/pids.max")" = 17 ] || fail "pids.max: $(cat "$dir/pids.max")"
 		[ "$(sdu_ctl show -P MemoryMax "$unit")" = 67108864 ]
 	fi
-	sdu_husk kill "$ID" KILL
-	for _ in $(seq 1 100); do
-		[ "$(sdu_husk state "$ID" | jq -r .status)" = stopped ] && break
-		sleep 0.05
-	done
-	run sdu_husk delete "$ID"
-	assert_status 0
-	[ -z "$(sdu_ctl list-units --all --plain --no-legend "$unit")" ] || fail "unit left: $(sdu_ctl status "$unit")"
+	sdu_kill_delete sdu_husk
 	[ ! -e "$dir" ] || fail "$dir left behind"
 }
 
@@ -640,14 +647,7 @@ sdu_ctl() {
 	cgroup=$(sdu_ctl show -P ControlGroup "$unit")
 	[[ "$cgroup" == "/$SDU_NAME/user.slice/$unit" ]] || fail "ControlGroup: $cgroup"
 	grep -qx "0::$cgroup" "/proc/$pid/cgroup" || fail "init $pid not in $cgroup: $(cat "/proc/$pid/cgroup")"
-	sdu_husk_userns kill "$ID" KILL
-	for _ in $(seq 1 100); do
-		[ "$(sdu_husk_userns state "$ID" | jq -r .status)" = stopped ] && break
-		sleep 0.05
-	done
-	run sdu_husk_userns delete "$ID"
-	assert_status 0
-	[ -z "$(sdu_ctl list-units --all --plain --no-legend "$unit")" ] || fail "unit left: $(sdu_ctl status "$unit")"
+	sdu_kill_delete sdu_husk_userns
 }
 
 # sdu_husk, as root of a new user namespace of the user's (a new one each call, as podman's commands after a

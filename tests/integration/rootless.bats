@@ -659,4 +659,3 @@ sdu_husk_userns() {
 		--inh-caps=-all env -u USER HOME=/nonexistent XDG_RUNTIME_DIR="/run/user/$RL_UID" \
 		unshare --user --map-root-user "$HUSK" --systemd-cgroup "$@"
 }
-

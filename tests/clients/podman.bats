@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # podman (through conmon) drives husk: run, exec, stop, rm, tty, resources, user, caps, read-only rootfs,
-# network none, build (RUN steps), logs, inspect, pause/unpause, restart, a pod sharing namespaces, --device, checkpoint/restore.
+# network none, build (RUN steps), logs, inspect, pause/unpause, restart, a pod sharing namespaces, --device,
+# checkpoint/restore.
 #
 # podman's storage, run root, tmpdir, events log and locks live under $CTMP; its containers.conf ($CONTAINERS_CONF)
 # is docs/podman.md's snippet plus what a throwaway test store needs. The image is imported offline from the busybox
@@ -371,8 +372,7 @@ file_is_not() {
 		RUN test -f /built && echo second step sees it
 	EOF
 	run env TMPDIR="$CTMP/tmp" $PODMAN build --cgroup-parent "$CGROUP_PARENT/build" --network host \
-		-t localhost/husk-built:test \
-		"$CTMP/build"
+		-t localhost/husk-built:test "$CTMP/build"
 	assert_status 0
 	assert_output_contains "second step sees it"
 	# the step ran as pid 1 of a pid namespace of its own

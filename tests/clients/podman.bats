@@ -139,7 +139,7 @@ inspect() {
 	# podman prints "<runtime>: <msg>" with msg from the JSON log; without JSON it would repeat husk's stderr
 	# prefix ("<runtime>: husk: create ...").
 	assert_output_contains "$HUSK: create \`"
-	assert_output_contains "exec: \`/nonexistent\`: No such file or directory"
+	assert_output_contains "exec: \`/nonexistent\`: no such file or directory"
 	[[ "$output" != *"husk: husk:"* ]] || fail "podman fell back to stderr: husk did not write the JSON log"
 }
 

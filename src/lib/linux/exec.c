@@ -1,6 +1,7 @@
 /* The last steps of the container init: find the program, close fds, execve. */
 #include "linux/exec.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,13 +38,26 @@ static int check_executable(const char *path)
         return st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH) ? 0 : -EACCES;
 }
 
+/*
+ * The program cannot be run: errno's text as Go, and so runc, prints it (strerror with a lower-case first
+ * letter), since clients match those words case-sensitively: docker's CLI exits 127 for "no such file or
+ * directory" and 126 for "permission denied", else 125.
+ */
+static int cannot_exec(const char *arg0, int errnum, struct husk_error **err)
+{
+        char text[128];
+        snprintf(text, sizeof(text), "%s", strerror(errnum));
+        text[0] = (char)tolower((unsigned char)text[0]);
+        return husk_error_set(err, 0, "exec: `%s`: %s", arg0, text);
+}
+
 int husk_exec_resolve(const struct husk_process *process, char **ret_path, struct husk_error **err)
 {
         const char *arg0 = process->args[0];
         if (strchr(arg0, '/')) {
                 int r = check_executable(arg0);
                 if (r < 0)
-                        return husk_error_set(err, -r, "exec: `%s`", arg0);
+                        return cannot_exec(arg0, -r, err);
                 *ret_path = strdup(arg0);
                 return *ret_path ? 0 : husk_error_set(err, ENOMEM, "exec");
         }

@@ -169,7 +169,7 @@ set_old_profile() {
 		"syscalls": [{"names": ["sendmsg"], "action": "SCMP_ACT_ERRNO"}]}'
 	container_run /garbage
 	[ "$status" -ne 0 ] || fail "a non-executable entrypoint ran"
-	[[ "$output" == *"Exec format error"* ]] || fail "the exec error was lost: $output"
+	[[ "$output" == *"exec format error"* ]] || fail "the exec error was lost: $output"
 }
 
 @test "seccomp: --debug says which syscalls get ENOSYS" {

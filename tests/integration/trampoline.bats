@@ -58,7 +58,7 @@ assert_reexec_because() {
 	debug_run /bad
 	[ "$status" -ne 0 ] || fail "a program the kernel cannot exec ran"
 	assert_trampoline
-	assert_output_contains 'exec `/bad`: Exec format error'
+	assert_output_contains 'exec `/bad`: exec format error'
 	assert_no_trace
 }
 
@@ -166,7 +166,7 @@ created_init() {
 	assert_trampoline
 	run husk start "$ID"
 	[ "$status" -ne 0 ] || fail "a program the kernel cannot exec started"
-	assert_output_contains 'exec `/bad`: Exec format error'
+	assert_output_contains 'exec `/bad`: exec format error'
 	wait_for_status stopped
 	husk delete "$ID"
 	assert_no_trace

@@ -156,5 +156,6 @@ int husk_process_exec(struct husk_process_setup *s, const char *exec_path, int f
                                             s->memory_cgroup_fd ? *s->memory_cgroup_fd : -1, s->start_fd, exec_path,
                                             s->process->args, env, err);
         execve(exec_path, s->process->args, env);
-        return husk_error_set(err, errno, "exec `%s`", exec_path);
+        char text[128];
+        return husk_error_set(err, 0, "exec `%s`: %s", exec_path, husk_errno_text_go(errno, text, sizeof(text)));
 }

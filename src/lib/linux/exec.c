@@ -1,7 +1,6 @@
 /* The last steps of the container init: find the program, close fds, execve. */
 #include "linux/exec.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -38,17 +37,11 @@ static int check_executable(const char *path)
         return st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH) ? 0 : -EACCES;
 }
 
-/*
- * The program cannot be run: errno's text as Go, and so runc, prints it (strerror with a lower-case first
- * letter), since clients match those words case-sensitively: docker's CLI exits 127 for "no such file or
- * directory" and 126 for "permission denied", else 125.
- */
+/* The program cannot be run: errno's words as runc prints them, which clients match (husk_errno_text_go). */
 static int cannot_exec(const char *arg0, int errnum, struct husk_error **err)
 {
         char text[128];
-        snprintf(text, sizeof(text), "%s", strerror(errnum));
-        text[0] = (char)tolower((unsigned char)text[0]);
-        return husk_error_set(err, 0, "exec: `%s`: %s", arg0, text);
+        return husk_error_set(err, 0, "exec: `%s`: %s", arg0, husk_errno_text_go(errnum, text, sizeof(text)));
 }
 
 int husk_exec_resolve(const struct husk_process *process, char **ret_path, struct husk_error **err)

@@ -70,6 +70,14 @@ void husk_error_freep(struct husk_error **err)
         *err = NULL;
 }
 
+const char *husk_errno_text_go(int errnum, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s", strerror(errnum));
+        if (size && buf[0] >= 'A' && buf[0] <= 'Z')
+                buf[0] = (char)(buf[0] - 'A' + 'a');
+        return buf;
+}
+
 char *husk_error_format(const struct husk_error *err)
 {
         char *out = NULL;

@@ -8,7 +8,8 @@
  * usage (from husk only): ERRFD JOINFD STARTFD PATH ARGV0 [ARGS...]
  * ERRFD is the init's sync socket, open across the exec that started us: made close-on-exec again,
  * so that its EOF tells husk that PATH runs; if PATH cannot be exec'd, the error goes there as
- * HUSK_SYNC_ERROR (as the init would send it), and we exit 127. JOINFD ("-" for none) is the
+ * HUSK_SYNC_EXEC_ERROR (HUSK_SYNC_ERROR for a failure before the execve, as the init would send
+ * it), and we exit 127. JOINFD ("-" for none) is the
  * `tasks` file of the container's v1 memory cgroup: "0" written there moves us in just before the
  * execve, so that only PATH's memory is charged to the container, not ours.
  * STARTFD ("-" for none) is the listening exec socket of a created container: we are its init
@@ -107,8 +108,9 @@ static size_t append(char *buf, size_t at, const char *s)
         return at;
 }
 
-/* One record on the SEQPACKET socket: the header, then WHAT `PATH` ("exec `PATH`": the init's own wording). */
-static void report(long fd, long errnum, const char *what, const char *path)
+/* One record of TYPE on the SEQPACKET socket: the header, then WHAT `PATH` ("exec `PATH`": the init's own
+ * wording); HUSK_SYNC_EXEC_ERROR for a failed execve of PATH, HUSK_SYNC_ERROR for anything before it. */
+static void report(long fd, unsigned type, long errnum, const char *what, const char *path)
 {
         struct {
                 struct husk_sync_header h;
@@ -118,7 +120,7 @@ static void report(long fd, long errnum, const char *what, const char *path)
         len = append(msg.text, len, " `");
         len = append(msg.text, len, path);
         len = append(msg.text, len, "`");
-        msg.h.type = HUSK_SYNC_ERROR;
+        msg.h.type = type;
         msg.h.errnum = (int)errnum;
         msg.h.len = (unsigned)len;
         sys3(__NR_write, fd, (long)&msg, (long)(sizeof(msg.h) + len));
@@ -150,7 +152,7 @@ static void join_memory_cgroup(long report_fd, long join_fd, const char *path)
         if (r > 0)
                 r = sys3(__NR_fcntl, join_fd, F_SETFD, FD_CLOEXEC);
         if (r < 0) {
-                report(report_fd, -r, "join the memory cgroup, then exec", path);
+                report(report_fd, HUSK_SYNC_ERROR, -r, "join the memory cgroup, then exec", path);
                 leave();
         }
 }
@@ -205,7 +207,7 @@ static long wait_for_start(long sync_fd, long join_fd, long start_fd, const char
         if (r == 0)
                 r = end_on_stop_signals();
         if (r < 0) {
-                report(sync_fd, -r, "wait for start, then exec", path);
+                report(sync_fd, HUSK_SYNC_ERROR, -r, "wait for start, then exec", path);
                 leave();
         }
         join_memory_cgroup(sync_fd, join_fd, path);
@@ -251,11 +253,11 @@ __attribute__((noreturn, used)) void trampoline_main(long *sp)
          * it to exit: no exec then. */
         long r = sys3(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
         if (r < 0) {
-                report(fd, -r, "exec", path);
+                report(fd, HUSK_SYNC_ERROR, -r, "exec", path);
                 leave();
         }
         join_memory_cgroup(fd, join_fd, path);
         r = sys3(__NR_execve, (long)path, (long)(argv + 4), (long)envp);
-        report(fd, -r, "exec", path);
+        report(fd, HUSK_SYNC_EXEC_ERROR, -r, "exec", path);
         leave();
 }

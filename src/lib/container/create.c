@@ -653,6 +653,7 @@ static int talk_to_init(struct husk_launch *l, struct husk_error **err)
                 case HUSK_SYNC_HOOKS_DONE:
                 case HUSK_SYNC_START:
                 case HUSK_SYNC_ERROR:
+                case HUSK_SYNC_EXEC_ERROR:
                         r = husk_error_set(err, EPROTO, "unexpected message %u from the container init", msg.type);
                         break;
                 }

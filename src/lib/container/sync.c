@@ -32,6 +32,8 @@ static const char *type_name(enum husk_sync_type t)
                 return "init-pid";
         case HUSK_SYNC_ERROR:
                 return "error";
+        case HUSK_SYNC_EXEC_ERROR:
+                return "exec-error";
         }
         return "unknown";
 }
@@ -134,13 +136,11 @@ int husk_sync_recv(int fd, struct husk_sync_msg *ret, struct husk_error **err)
                 return husk_error_set(err, n < 0 ? errno : EPROTO, "receive sync message");
         buf[total] = '\0';
         char *payload = buf + sizeof(h);
-        if (h.type == HUSK_SYNC_ERROR) {
-                /* The trampoline's failed execve of the program: errno's words as for one not found (linux/exec.c). */
-                char text[128];
-                if (h.errnum > 0 && strncmp(payload, "exec `", 6) == 0)
-                        return husk_error_set(err, 0, "%s: %s", payload,
-                                              husk_errno_text_go(h.errnum, text, sizeof(text)));
+        if (h.type == HUSK_SYNC_ERROR)
                 return husk_error_set(err, h.errnum, "%s", payload);
+        if (h.type == HUSK_SYNC_EXEC_ERROR) {
+                char text[128];
+                return husk_error_set(err, 0, "%s: %s", payload, husk_errno_text_go(h.errnum, text, sizeof(text)));
         }
         if (h.len && !(ret->payload = strdup(payload)))
                 return husk_error_set(err, ENOMEM, "receive sync message");

@@ -16,6 +16,8 @@ enum husk_sync_type {
         HUSK_SYNC_SECCOMP_FD,    /* init -> parent: errnum holds the listener fd number (pidfd_getfd) */
         HUSK_SYNC_ERROR,         /* either way: errnum + message, then the sender gives up */
         HUSK_SYNC_INIT_PID,      /* init -> parent: errnum holds the pid of the init that takes over (init.c) */
+        HUSK_SYNC_EXEC_ERROR,    /* trampoline -> parent: its execve of the program failed: errnum + "exec `PATH`",
+                                  * whose errno is worded as runc's (husk_errno_text_go); then it gives up */
 };
 
 struct husk_sync_header {

@@ -483,6 +483,11 @@ int64_t husk_userns_host_id(const struct husk_id_mappings *maps, uint32_t id)
 
 bool husk_userns_nested(void)
 {
-        struct stat st;
-        return stat("/proc/self/ns/user", &st) == 0 && st.st_ino != USER_NS_INIT_INO;
+        /* Asked at start-up, before any setns, for --rootless and for the default root: one stat per process. */
+        static int nested = -1;
+        if (nested < 0) {
+                struct stat st;
+                nested = stat("/proc/self/ns/user", &st) == 0 && st.st_ino != USER_NS_INIT_INO;
+        }
+        return nested;
 }

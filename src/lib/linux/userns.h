@@ -68,7 +68,8 @@ int husk_userns_write_map(pid_t pid, const char *file, const struct husk_id_mapp
 /*
  * Whether the caller runs in a user namespace other than the initial (host's) one, as under rootless
  * podman, which runs the runtime as root of its own user namespace: /proc/self/ns/user is then not the
- * kernel's fixed inode of the initial namespace (one stat, no file read). false when /proc cannot tell.
+ * kernel's fixed inode of the initial namespace (one stat per process, no file read). false when /proc
+ * cannot tell.
  */
 bool husk_userns_nested(void);
 

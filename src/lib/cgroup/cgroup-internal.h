@@ -1,6 +1,7 @@
 /* Shared state and helpers of the cgroup drivers (not part of the public interface). */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,6 +87,8 @@ int cg_check_usage_below(int dirfd, const char *usage_file, int64_t limit, struc
 /* Value of `key` in a flat-keyed file ("oom_kill 3" lines); -ENOENT when the key is absent. */
 int cg_read_key_u64(int dirfd, const char *file, const char *key, uint64_t *ret, struct husk_error **err);
 bool cg_file_exists(int dirfd, const char *file);
+/* The next child cgroup in a stream of a cgroup directory (a directory, not . or ..), or NULL at its end. */
+struct dirent *cg_next_child(DIR *dir);
 /* A permission error that RootlessCgroups ignores. */
 bool cg_is_permission_error(int r);
 

@@ -30,9 +30,7 @@ static int remove_children(int fd, int depth)
                 return -errno;
         int ret = 0;
         struct dirent *de;
-        while ((de = readdir(dir))) {
-                if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
+        while ((de = cg_next_child(dir))) {
                 _cleanup_close_ int child = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (child >= 0) {
                         int r = remove_children(child, depth + 1);

@@ -42,11 +42,8 @@ static char *first_child(int dirfd)
         DIR *d = husk_opendir_at(dirfd);
         if (!d)
                 return NULL;
-        char *name = NULL;
-        struct dirent *e;
-        while (!name && (e = readdir(d)))
-                if (e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                        name = strdup(e->d_name);
+        struct dirent *e = cg_next_child(d);
+        char *name = e ? strdup(e->d_name) : NULL;
         closedir(d);
         return name;
 }

@@ -121,6 +121,15 @@ bool cg_file_exists(int dirfd, const char *file)
         return faccessat(dirfd, file, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+struct dirent *cg_next_child(DIR *dir)
+{
+        struct dirent *de;
+        while ((de = readdir(dir)))
+                if (de->d_type == DT_DIR && strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        return de;
+        return NULL;
+}
+
 bool cg_is_permission_error(int r)
 {
         return r == -EPERM || r == -EACCES || r == -EROFS;

@@ -23,6 +23,9 @@ static const struct cli_option *find_short(const struct cli_option *options, cha
         return NULL;
 }
 
+/* Errors start with the command's name, `exec: ...`; a global flag's with nothing. */
+#define CMD(command) (command) ? (command) : "", (command) ? ": " : ""
+
 static int set_value(const char *command, const struct cli_option *o, const char *value, struct husk_error **err)
 {
         switch (o->kind) {
@@ -32,7 +35,8 @@ static int set_value(const char *command, const struct cli_option *o, const char
                 else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
                         *(bool *)o->target = false;
                 else
-                        return husk_error_set(err, 0, "%s: --%s: invalid boolean `%s`", command, o->long_name, value);
+                        return husk_error_set(err, 0, "%s%s--%s: invalid boolean `%s`", CMD(command), o->long_name,
+                                              value);
                 return 0;
         case CLI_STRING:
                 *(const char **)o->target = value;
@@ -41,7 +45,7 @@ static int set_value(const char *command, const struct cli_option *o, const char
                 struct cli_list *l = o->target;
                 char **grown = realloc(l->items, (l->len + 2) * sizeof(char *));
                 if (!grown)
-                        return husk_error_set(err, ENOMEM, "%s: --%s", command, o->long_name);
+                        return husk_error_set(err, ENOMEM, "%s%s--%s", CMD(command), o->long_name);
                 l->items = grown;
                 l->items[l->len++] = (char *)value;
                 l->items[l->len] = NULL;
@@ -52,7 +56,8 @@ static int set_value(const char *command, const struct cli_option *o, const char
                 errno = 0;
                 long v = strtol(value, &end, 10);
                 if (errno || *end || end == value || v < 0 || v > INT_MAX)
-                        return husk_error_set(err, 0, "%s: --%s: invalid number `%s`", command, o->long_name, value);
+                        return husk_error_set(err, 0, "%s%s--%s: invalid number `%s`", CMD(command), o->long_name,
+                                              value);
                 *(int *)o->target = (int)v;
                 return 0;
         }
@@ -96,15 +101,15 @@ int cli_parse(const char *command, int argc, char **argv, const struct cli_optio
                         o = find_short(options, arg[1]);
                 if (!o) {
                         free(positional);
-                        return husk_error_set(err, 0, "%s: unknown flag `%s` (see `husk %s --help`)", command, arg,
-                                              command);
+                        return husk_error_set(err, 0, "%s%sunknown flag `%s` (see `husk %s%s--help`)", CMD(command),
+                                              arg, command ? command : "", command ? " " : "");
                 }
                 if (o->kind != CLI_BOOL && !value) {
                         if (i + 1 >= argc) {
                                 free(positional);
                                 /* runc's (urfave/cli's) words: podman probes `restore --lsm-mount-context`
                                  * for them to tell whether the runtime can restore into a pod. */
-                                return husk_error_set(err, 0, "%s: flag needs an argument: %s", command, arg);
+                                return husk_error_set(err, 0, "%s%sflag needs an argument: %s", CMD(command), arg);
                         }
                         value = argv[++i];
                 }

@@ -39,6 +39,7 @@ struct cli_option {
  * booleans with optional `=true|false`, and `--` to end flags. With permute, flags may follow
  * positional arguments; without, the first positional ends the flags (exec, kill).
  * Returns the index of the first positional argument in argv (argv is reordered), or < 0.
+ * command names the command in errors; NULL for husk's global flags.
  */
 int cli_parse(const char *command, int argc, char **argv, const struct cli_option *options, bool permute,
               struct husk_error **err);

@@ -117,7 +117,7 @@ static int dispatch(struct cli_global *g, int argc, char **argv, struct husk_err
                 {"help", 'h', CLI_BOOL, &show_help, ""},
                 {0},
         };
-        int n = cli_parse("husk", argc - 1, argv + 1, options, false, err);
+        int n = cli_parse(NULL, argc - 1, argv + 1, options, false, err);
         if (n < 0)
                 return n;
         if (show_version) {

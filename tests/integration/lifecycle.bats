@@ -474,3 +474,15 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	run "$HUSK" --root "$ROOT" no-such-verb
 	[ "$status" -ne 0 ]
 }
+
+@test "an unknown flag is named once, with the help that lists the flags" {
+	husk_only "husk's wording"
+	run --separate-stderr "$HUSK" --root "$ROOT" --no-such-flag list
+	[ "$status" -ne 0 ] || fail "an unknown global flag was accepted"
+	[ "$stderr" = 'husk: unknown flag `--no-such-flag` (see `husk --help`)' ] || fail "global: $stderr"
+	run --separate-stderr "$HUSK" --root "$ROOT" list --no-such-flag
+	[ "$status" -ne 0 ] || fail "an unknown list flag was accepted"
+	[ "$stderr" = 'husk: list: unknown flag `--no-such-flag` (see `husk list --help`)' ] || fail "list: $stderr"
+	run --separate-stderr "$HUSK" --debug=maybe --root "$ROOT" list
+	[ "$stderr" = 'husk: --debug: invalid boolean `maybe`' ] || fail "boolean: $stderr"
+}

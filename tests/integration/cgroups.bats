@@ -458,6 +458,33 @@ run_with_resources() {
 	done
 }
 
+# Someone moved the init into a freezer cgroup of their own and froze it (crun's test_simple_delete does): SIGKILL
+# waits for a thaw. delete --force cannot finish then; it says which process holds the cgroup, within one wait
+# (it waited 3s per hierarchy), and keeps the container so that a delete after the thaw removes everything.
+@test "cgroups: v1: delete --force of an init frozen in another freezer cgroup fails naming it, and works once thawed" {
+	cg_v2 && skip "cgroup v1 only: a cgroup2 process is in one cgroup, which holds the freezer too"
+	skip_on_runc "1.1 says \"container init still running\", without naming the process"
+	local elsewhere=/sys/fs/cgroup/freezer/$ID-elsewhere pid
+	set_args sleep 600
+	husk_run_detached
+	pid=$(container_pid)
+	mkdir "$elsewhere"
+	echo "$pid" >"$elsewhere/cgroup.procs"
+	cg_set_frozen "$elsewhere" 1
+	local t0=$SECONDS
+	run_bounded delete --force "$ID"
+	[ "$status" -eq 1 ] || fail "delete --force of a frozen init: exit $status: $output"
+	[ $((SECONDS - t0)) -lt 19 ] || fail "delete --force took $((SECONDS - t0))s"
+	assert_output_contains "Device or resource busy"
+	assert_output_contains "(process $pid is still in it)"
+	[ -d "$ROOT/$ID" ] || fail "the failed delete removed the container's state"
+	cg_set_frozen "$elsewhere" 0
+	run_bounded delete --force "$ID"
+	[ "$status" -eq 0 ] || fail "delete --force after the thaw: exit $status: $output"
+	rmdir "$elsewhere"
+	assert_no_trace
+}
+
 @test "cgroups: create refuses a cgroup below a frozen parent, made or not" {
 	skip_on_runc "1.1 checks the container's own cgroup only (freezer.self_freezing, cgroup.freeze): the init hangs"
 	local parent=/$ID-parent dir

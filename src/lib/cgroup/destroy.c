@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,18 @@ static int remove_children(int fd, int depth)
         return ret;
 }
 
+/* For a busy cgroup's error: the first process still in it, which SIGKILL did not end (or ""). */
+static const char *holder(int fd, int e, char *text, size_t size)
+{
+        char buf[24] = "";
+        _cleanup_close_ int procs = e == EBUSY ? openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+        if (procs < 0 || read(procs, buf, sizeof(buf) - 1) <= 0 || buf[0] < '1' || buf[0] > '9')
+                return "";
+        buf[strcspn(buf, "\n")] = '\0';
+        snprintf(text, size, " (process %s is still in it)", buf);
+        return text;
+}
+
 int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err)
 {
         int r = husk_cgroup_signal_all(cg, SIGKILL, err);
@@ -51,6 +64,9 @@ int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err)
                 cg_error_clear(err); /* removal below reports what really matters: a busy cgroup */
 
         int ret = 0;
+        /* One wait for the whole cgroup, not one per hierarchy: what holds one holds them all (a process
+         * frozen in someone else's freezer cgroup cannot die until it is thawed). */
+        long waited = 0;
         for (size_t i = 0; i < cg->hierarchies_len; i++) {
                 struct cg_hierarchy *h = &cg->hierarchies[i];
                 const char *rel = h->path ? cg_inner_rel(h->path) : ".";
@@ -63,7 +79,7 @@ int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err)
                                 continue;
                 }
                 /* Processes take a moment to leave after SIGKILL: retry with a short backoff while busy. */
-                long delay = 1, waited = 0;
+                long delay = 1;
                 for (;;) {
                         if (unlinkat(h->mount_fd, rel, AT_REMOVEDIR) == 0 || errno == ENOENT)
                                 break;
@@ -73,10 +89,11 @@ int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err)
                                 break;
                         int e = errno;
                         if (e != EBUSY || waited >= 3000) {
-                                char shown[4200];
+                                char shown[4200], held[64];
                                 if (ret == 0)
-                                        ret = husk_error_set(err, e, "rmdir `%s`",
-                                                             cg_display(h, h->path, INT_MAX, shown, sizeof(shown)));
+                                        ret = husk_error_set(err, e, "rmdir `%s`%s",
+                                                             cg_display(h, h->path, INT_MAX, shown, sizeof(shown)),
+                                                             holder(h->fd, e, held, sizeof(held)));
                                 break;
                         }
                         if (waited == 0 || waited >= 200)

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -814,6 +815,32 @@ static int cmd_signals(int argc, char **argv)
         return 0;
 }
 
+/*
+ * Map N private anonymous 2MB huge pages: mmap=ok or mmap=ERRNO (the kernel reserves the pages here, and a
+ * reservation limit fails it). Then touch each (touched=ok; a fault limit kills with SIGBUS instead), or with
+ * `hold` keep the reservation untouched and wait.
+ */
+static int cmd_hugetlb(int argc, char **argv)
+{
+        long pages = strtol(argv[1], NULL, 10);
+        size_t len = (size_t)pages * 2 * 1024 * 1024;
+        char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+        if (p == MAP_FAILED) {
+                printf("mmap=%s\n", errno_name(errno));
+                return 0;
+        }
+        printf("mmap=ok\n");
+        fflush(stdout);
+        if (argc > 2 && strcmp(argv[2], "hold") == 0) {
+                for (;;)
+                        pause();
+        }
+        for (size_t off = 0; off < len; off += 2 * 1024 * 1024)
+                p[off] = 1;
+        printf("touched=ok\n");
+        return 0;
+}
+
 static int cmd_status(int argc, char **argv)
 {
         return print_status_field(argv[1]);
@@ -941,6 +968,7 @@ static const struct command commands[] = {
         {"keyring", 0, 0, cmd_keyring, "keyring               keyring.id, .perm, .name of the session keyring"},
         {"status", 1, 1, cmd_status, "status FIELD          FIELD=value from /proc/self/status"},
         {"fcaps-inheritable", 2, 2, cmd_fcaps_inheritable, "fcaps-inheritable PATH CAP  file caps CAP+ei on PATH"},
+        {"hugetlb", 1, 2, cmd_hugetlb, "hugetlb N [hold]      map N 2MB huge pages: mmap=ok|ERRNO, touched=ok"},
         {"proc-pidns", 0, 0, cmd_proc_pidns, "proc-pidns            proc_pidns=yes when procfs takes a pidns option"},
 };
 

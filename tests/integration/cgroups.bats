@@ -176,6 +176,68 @@ run_with_resources() {
 	[ "$(container_status)" = running ]
 }
 
+# hugetlb for containers: a v1 hierarchy of its own, or cgroup2's controller. On this project's hybrid host it is
+# in no v1 hierarchy (only in cgroup2), where husk, like runc, cannot use it; the cgroup v2 VM has it.
+cg_hugetlb_available() {
+	if cg_v2; then grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers; else [ -d /sys/fs/cgroup/hugetlb ]; fi
+}
+
+# assert_hugetlb_limit BYTES: the 2MB fault limit, and the reservation limit where the kernel has one (5.7+).
+assert_hugetlb_limit() {
+	local dir fault rsvd
+	dir=$(cg_dir hugetlb)
+	if cg_v2; then
+		fault=hugetlb.2MB.max rsvd=hugetlb.2MB.rsvd.max
+	else
+		fault=hugetlb.2MB.limit_in_bytes rsvd=hugetlb.2MB.rsvd.limit_in_bytes
+	fi
+	[ "$(cat "$dir/$fault")" = "$1" ] || fail "$fault: $(cat "$dir/$fault"), expected $1"
+	if [ -e "$dir/$rsvd" ]; then
+		[ "$(cat "$dir/$rsvd")" = "$1" ] || fail "$rsvd: $(cat "$dir/$rsvd"), expected $1"
+	else
+		echo "# no $rsvd: this kernel does not account hugetlb reservations (5.7+)" >&3
+	fi
+}
+
+# runtime-spec 1.1+: the limit applies to reservations where the kernel accounts them, so that mmap fails instead
+# of the process dying of SIGBUS when it first touches pages it reserved above the limit (runc 1.1.10+ writes both).
+@test "cgroups: hugepageLimits limit hugetlb faults and reservations, at create and on update -r" {
+	cg_hugetlb_available || skip "no hugetlb controller for containers here (this hybrid host has it in cgroup2 only)"
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "this machine has no 2MB huge pages"
+	run_with_resources '{"hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}]}'
+	assert_hugetlb_limit 4194304
+	echo '{"hugepageLimits": [{"pageSize": "2MB", "limit": 8388608}]}' >"$TMP/resources.json"
+	husk update -r "$TMP/resources.json" "$ID"
+	assert_hugetlb_limit 8388608
+}
+
+# What the reservation limit is for. Two huge pages are reserved host-wide (vm.nr_hugepages), so only on a
+# throw-away host: the cgroup v2 VM (tests/vm/run-cgroup-v2.sh) says so with HUSK_TEST_DISPOSABLE_HOST=1.
+@test "cgroups: hugepageLimits: mmap beyond the limit fails (no SIGBUS on first touch), stats count reservations" {
+	cg_hugetlb_available || skip "no hugetlb controller for containers here (this hybrid host has it in cgroup2 only)"
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "this machine has no 2MB huge pages"
+	[ "${HUSK_TEST_DISPOSABLE_HOST:-}" = 1 ] ||
+		skip "reserves huge pages for the whole host (vm.nr_hugepages): only where HUSK_TEST_DISPOSABLE_HOST=1 (the VM)"
+	echo 2 >/proc/sys/vm/nr_hugepages
+	[ "$(cat /proc/sys/vm/nr_hugepages)" -ge 2 ] || skip "the kernel could not set aside 2 huge pages"
+	[ "$(printf '5.7\n%s\n' "$(uname -r)" | sort -V | head -1)" = 5.7 ] ||
+		skip "kernel $(uname -r) does not account hugetlb reservations (5.7+)"
+	update_config '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 2097152}]'
+	container_run checker hugetlb 2
+	assert_status 0
+	assert_output_contains "mmap=ENOMEM"
+	container_run checker hugetlb 1
+	assert_status 0
+	assert_output_contains "touched=ok"
+	# Reserved and not touched: only reservation accounting sees it (the fault counter reads 0).
+	set_args checker hugetlb 1 hold
+	husk_run_detached
+	retry 50 0.1 grep -q "mmap=ok" "$TMP/$ID.out"
+	run --separate-stderr husk events --stats "$ID"
+	assert_status 0
+	jq -e '.data.hugetlb["2MB"].usage == 2097152' <<<"$output" || fail "hugetlb stats: $output"
+}
+
 @test "cgroups: update -r takes linux.resources JSON from a file and from stdin" {
 	add_shared_dir
 	set_args sh -c 'while :; do echo x >/dev/null || echo denied >/shared/denied; sleep 0.05; done'

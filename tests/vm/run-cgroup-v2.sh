@@ -61,7 +61,8 @@ tap=$(mktemp "${TMPDIR:-/tmp}/cgv2-tap.XXXXXX")
 trap 'rm -f "$tap"' EXIT
 start=$(date +%s)
 # In the guest: fail loudly if it is not pure v2 (the tests would quietly test v1 paths otherwise).
-bash "$VM_RUN" "${shares[@]}" --timeout "$VM_TIMEOUT" -- env HUSK="$HUSK" CHECKER="$CHECKER" bash -c '
+# HUSK_TEST_DISPOSABLE_HOST: the guest is thrown away, so tests may change kernel-wide settings there.
+bash "$VM_RUN" "${shares[@]}" --timeout "$VM_TIMEOUT" -- env HUSK="$HUSK" CHECKER="$CHECKER" HUSK_TEST_DISPOSABLE_HOST=1 bash -c '
 	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || { echo "not a pure cgroup v2 guest" >&2; exit 3; }
 	cd "$0" && exec bats "$@"' "$REPO" ${VM_FILTER:+-f "$VM_FILTER"} "${files[@]}" | tee "$tap"
 rc=${PIPESTATUS[0]}

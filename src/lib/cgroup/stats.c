@@ -517,18 +517,21 @@ static int hugetlb_stats(int fd, bool v2, struct husk_cgroup_stats *s, struct hu
                 struct husk_cgroup_hugetlb_stats *h = &n[s->hugetlb_len++];
                 *h = (struct husk_cgroup_hugetlb_stats){0};
                 snprintf(h->page_size, sizeof(h->page_size), "%s", size);
+                /* Reservations where the kernel accounts them (5.7+): what hugepageLimits limit (as runc). */
                 char file[64];
+                snprintf(file, sizeof(file), v2 ? "hugetlb.%s.rsvd.current" : "hugetlb.%s.rsvd.usage_in_bytes", size);
+                const char *rsvd = cg_file_exists(fd, file) ? ".rsvd" : "";
                 if (v2) {
-                        snprintf(file, sizeof(file), "hugetlb.%s.current", size);
+                        snprintf(file, sizeof(file), "hugetlb.%s%s.current", size, rsvd);
                         h->usage = counter(fd, file);
                         snprintf(file, sizeof(file), "hugetlb.%s.events", size);
                         h->failcnt = key_or_zero(fd, file, "max");
                 } else {
-                        snprintf(file, sizeof(file), "hugetlb.%s.usage_in_bytes", size);
+                        snprintf(file, sizeof(file), "hugetlb.%s%s.usage_in_bytes", size, rsvd);
                         h->usage = counter(fd, file);
-                        snprintf(file, sizeof(file), "hugetlb.%s.max_usage_in_bytes", size);
+                        snprintf(file, sizeof(file), "hugetlb.%s%s.max_usage_in_bytes", size, rsvd);
                         h->max_usage = counter(fd, file);
-                        snprintf(file, sizeof(file), "hugetlb.%s.failcnt", size);
+                        snprintf(file, sizeof(file), "hugetlb.%s%s.failcnt", size, rsvd);
                         h->failcnt = counter(fd, file);
                 }
         }

@@ -263,6 +263,11 @@ static bool valid_page_size(const char *s)
         return s && *s && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 && strlen(s) < 32;
 }
 
+/*
+ * runtime-spec 1.1+: the limit is on reservations where the kernel accounts them (5.7+, the `rsvd` files),
+ * else on faults. Both are written, as runc does: a limit on faults alone lets mmap reserve more than the
+ * limit, and the process then dies of SIGBUS on first touch instead of seeing mmap fail.
+ */
 int cg_hugetlb_apply(int fd, const struct husk_resources *r, bool v2, struct husk_error **err)
 {
         for (size_t i = 0; i < r->hugepage_limits_len; i++) {
@@ -270,12 +275,16 @@ int cg_hugetlb_apply(int fd, const struct husk_resources *r, bool v2, struct hus
                 if (!valid_page_size(h->page_size))
                         return husk_error_set(err, EINVAL, "hugepageLimits: invalid page size `%s`",
                                               h->page_size ? h->page_size : "");
-                char file[64];
+                char file[64], rsvd[64];
                 snprintf(file, sizeof(file), v2 ? "hugetlb.%s.max" : "hugetlb.%s.limit_in_bytes", h->page_size);
+                snprintf(rsvd, sizeof(rsvd), v2 ? "hugetlb.%s.rsvd.max" : "hugetlb.%s.rsvd.limit_in_bytes",
+                         h->page_size);
                 if (!cg_file_exists(fd, file))
                         return husk_error_set(err, ENOENT, "hugepageLimits: page size `%s` is not supported (no `%s`)",
                                               h->page_size, file);
                 int ret = write_u64(fd, file, h->limit, err);
+                if (ret == 0 && cg_file_exists(fd, rsvd))
+                        ret = write_u64(fd, rsvd, h->limit, err);
                 if (ret < 0)
                         return ret;
         }

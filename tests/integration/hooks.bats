@@ -127,6 +127,38 @@ EOF
 	[[ "$out" != *HUSK_TEST_LEAK* ]] || fail "the runtime's environment leaked into the hook: $out"
 }
 
+# runc and crun run a hook without `env` with the runtime's environment, and hooks rely on it (PATH to find their
+# tools: NVIDIA's and podman's OCI hooks). Inside the container nothing of the caller's environment is passed on.
+@test "hooks: without env a hook inherits the runtime's environment outside the container, and gets none inside" {
+	cat >"$TMP/envdump" <<'EOF'
+#!/bin/sh
+env >"$2/env.$1"
+EOF
+	chmod 0755 "$TMP/envdump"
+	cp "$TMP/envdump" "$BUNDLE/rootfs/bin/envdump"
+	local stage out
+	for stage in prestart createRuntime createContainer poststart poststop; do
+		add_hook "$stage" "$(jq -n --arg p "$TMP/envdump" --arg s "$stage" --arg d "$TMP/hooklog" \
+			'{"path": $p, "args": ["envdump", $s, $d]}')"
+	done
+	add_hook startContainer '{"path": "/bin/envdump", "args": ["envdump", "startContainer", "/hooklog"]}'
+	export HUSK_TEST_HOOK_ENV="from the caller"
+	set_args true
+	husk_create
+	husk start "$ID"
+	wait_for_status stopped
+	husk delete "$ID"
+	for stage in prestart createRuntime poststart poststop; do
+		out=$(cat "$TMP/hooklog/env.$stage") || fail "the $stage hook did not run"
+		[ "$(kv HUSK_TEST_HOOK_ENV "$out")" = "from the caller" ] || fail "$stage: $out"
+		[ "$(kv PATH "$out")" = "$PATH" ] || fail "$stage: $out"
+	done
+	for stage in createContainer startContainer; do
+		out=$(cat "$TMP/hooklog/env.$stage") || fail "the $stage hook did not run"
+		[[ "$out" != *HUSK_TEST_HOOK_ENV* ]] || fail "the caller's environment reached the $stage hook: $out"
+	done
+}
+
 @test "hooks: a hook running past its timeout is killed and create fails" {
 	cat >"$TMP/slowhook" <<EOF
 #!/bin/sh

@@ -144,6 +144,22 @@ teardown() { husk_teardown; }
 	[ "$(domainname)" = "$host_before" ]
 }
 
+# Both spellings of one setting, with different values: one would silently win (runc lets the sysctl win, husk let
+# the field win). Refused as crun refuses it, and as husk refuses kernel.hostname; the same value twice is fine.
+@test "rootfs: a kernel.domainname sysctl that contradicts domainname is refused, naming both; an equal one runs" {
+	skip_on_runc "1.1 ignores domainname; 1.2 lets the sysctl win"
+	update_config '.domainname = "example.org" | .linux.sysctl = {"kernel.domainname": "other.org"}'
+	set_args true
+	run husk_create
+	[ "$status" -ne 0 ] || fail "the contradiction was accepted"
+	assert_output_contains 'linux.sysctl: `kernel.domainname` (`other.org`) conflicts with the `domainname` field (`example.org`)'
+	assert_no_trace
+	update_config '.linux.sysctl = {"kernel/domainname": "example.org"}'
+	container_run checker hostname
+	assert_status 0
+	[ "$(kv domainname)" = example.org ] || fail "$output"
+}
+
 @test "rootfs: hostname without a uts namespace is an error" {
 	update_config '.hostname = "box1" | .linux.namespaces |= map(select(.type != "uts"))'
 	set_args true

@@ -93,6 +93,22 @@ int husk_sysctl_validate(const struct husk_kv_list *sysctl, bool net_private, bo
         return 0;
 }
 
+int husk_sysctl_check_domainname(const struct husk_kv_list *sysctl, const char *domainname, struct husk_error **err)
+{
+        for (size_t i = 0; domainname && *domainname && sysctl && i < sysctl->len; i++) {
+                _cleanup_free_ char *dotted = NULL, *path = NULL;
+                const struct husk_kv *kv = &sysctl->items[i];
+                int r = key_forms(kv->key, &dotted, &path, err);
+                if (r < 0)
+                        return r;
+                const char *value = kv->value ? kv->value : "";
+                if (strcmp(dotted, "kernel.domainname") == 0 && strcmp(value, domainname) != 0)
+                        return husk_error_set(err, 0, "linux.sysctl: `%s` (`%s`) conflicts with the `domainname` field (`%s`)",
+                                              kv->key, value, domainname);
+        }
+        return 0;
+}
+
 int husk_sysctl_apply(const struct husk_kv_list *sysctl, bool net_private, bool ipc_private, bool uts_private,
                       struct husk_error **err)
 {

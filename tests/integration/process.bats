@@ -373,6 +373,24 @@ has_cap_sys_resource() {
 	[ "$(kv nice)" = 5 ]
 }
 
+# With real-time group scheduling (CONFIG_RT_GROUP_SCHED, the v1 cpu controller's cpu.rt_runtime_us) a new cpu
+# cgroup gets no real-time time, and SCHED_FIFO/RR there fails with a bare EPERM: husk says what to set instead.
+@test "process: SCHED_FIFO in a cpu cgroup without real-time time is refused naming realtimeRuntime; with it, it runs" {
+	skip_on_runc "1.1 does not support process.scheduler; 1.2 fails with the kernel's EPERM"
+	[ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no real-time group scheduling here (v1 cpu.rt_runtime_us)"
+	[ "$(cat /sys/fs/cgroup/cpu/cpu.rt_runtime_us)" -gt 10000 ] || skip "the host's cpu cgroup has no real-time time to give"
+	update_config '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 10}'
+	set_args checker sched
+	run husk_create
+	[ "$status" -ne 0 ] || fail "SCHED_FIFO without real-time time was accepted"
+	assert_output_contains "cpu.rt_runtime_us is 0): set linux.resources.cpu.realtimeRuntime"
+	assert_no_trace
+	update_config '.linux.resources.cpu = {"realtimeRuntime": 10000, "realtimePeriod": 1000000}'
+	container_run checker sched
+	assert_status 0
+	[ "$(kv policy)" = SCHED_FIFO ] || fail "$output"
+}
+
 # SCHED_DEADLINE needs the task's CPU mask to span its root domain: the mask of a pinned caller (taskset) must be
 # gone before the scheduler is set, or sched_setattr fails with EPERM.
 @test "process: SCHED_DEADLINE, with husk's caller pinned to one CPU" {

@@ -632,6 +632,13 @@ bool husk_cgroup_clone_places_all(const struct husk_cgroup *cg)
         return cg->layout == HUSK_CGROUP_V2;
 }
 
+bool husk_cgroup_lacks_rt_runtime(struct husk_cgroup *cg)
+{
+        struct cg_hierarchy *h = cg_hierarchy_of(cg, CG_CPU);
+        uint64_t runtime;
+        return h && h->fd >= 0 && cg_read_u64(h->fd, "cpu.rt_runtime_us", &runtime, NULL) == 0 && runtime == 0;
+}
+
 bool husk_cgroup_join_optional(const struct husk_cgroup *cg)
 {
         return cg->layout != HUSK_CGROUP_V2 || (cg->rootless && !cg->explicit_path && !cg->needs_cgroup);

@@ -138,6 +138,12 @@ int husk_cgroup_pids(struct husk_cgroup *cg, pid_t **ret, size_t *ret_len, struc
  */
 int husk_cgroup_signal_all(struct husk_cgroup *cg, int sig, struct husk_error **err);
 
+/*
+ * Does the kernel schedule real-time groups (cpu.rt_runtime_us, v1) and give this cgroup no real-time
+ * time at all? A SCHED_FIFO or SCHED_RR process there gets EPERM.
+ */
+bool husk_cgroup_lacks_rt_runtime(struct husk_cgroup *cg);
+
 /* Was the OOM killer triggered in this cgroup (memory.events oom_kill, memory.oom_control)? */
 int husk_cgroup_oom_killed(struct husk_cgroup *cg, bool *ret, struct husk_error **err);
 

@@ -758,6 +758,16 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
                 r = husk_state_write_cgroup(l->dirfd, l->state.cgroup_path, err);
                 if (r < 0)
                         goto fail;
+                /* Said here, before anything runs: the init would only get a bare EPERM from sched_setattr. */
+                const struct husk_scheduler *sched = &l->spec->process.scheduler;
+                if (sched->present && (sched->policy == SCHED_FIFO || sched->policy == SCHED_RR) &&
+                    husk_cgroup_lacks_rt_runtime(l->cgroup)) {
+                        r = husk_error_set(err, 0,
+                                           "process.scheduler: a real-time policy needs real-time CPU time, and the "
+                                           "container's cpu cgroup has none (cpu.rt_runtime_us is 0): set "
+                                           "linux.resources.cpu.realtimeRuntime");
+                        goto fail;
+                }
         }
         if (!l->foreground) {
                 r = listen_exec_socket(l, err);

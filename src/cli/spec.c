@@ -14,6 +14,11 @@
 #include "husk-config.h"
 #include "util/cleanup.h"
 
+/*
+ * runc 1.1's template, but for two masked paths that Docker (28) and Kubernetes mask by default and runc's
+ * template does not: /proc/interrupts and /sys/devices/virtual/powercap (RAPL energy counters, the
+ * Platypus side channel, CVE-2020-8694).
+ */
 static const char default_spec[] =
         "{\"ociVersion\":\"" HUSK_SPEC_VERSION "\","
         "\"process\":{\"terminal\":true,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],"
@@ -44,8 +49,9 @@ static const char default_spec[] =
         "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
         "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
         "{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
-        "\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/latency_stats\","
-        "\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/scsi\"],"
+        "\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/interrupts\",\"/proc/kcore\",\"/proc/keys\","
+        "\"/proc/latency_stats\",\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\","
+        "\"/sys/devices/virtual/powercap\",\"/proc/scsi\"],"
         "\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/sysrq-trigger\"]}}";
 
 static json_t *id_map(unsigned int host_id)

@@ -405,6 +405,20 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 		"$TMP/spec/config.json"
 }
 
+# Beyond runc 1.1's template: what Docker 28 and Kubernetes also mask. A container made from it runs, with them masked.
+@test "spec: the template masks /proc/interrupts and /sys/devices/virtual/powercap too, and runs" {
+	mkdir "$TMP/spec"
+	husk spec --bundle "$TMP/spec"
+	jq -e '.linux.maskedPaths | index("/proc/interrupts") and index("/sys/devices/virtual/powercap")' \
+		"$TMP/spec/config.json"
+	jq --arg r "$BUNDLE/rootfs" '.root.path = $r | .process.terminal = false | .process.args = ["cat", "/proc/interrupts"]' \
+		"$TMP/spec/config.json" >"$BUNDLE/config.json"
+	grep -q . /proc/interrupts || skip "this host's /proc/interrupts is empty"
+	run --separate-stderr husk run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	[ -z "$output" ] || fail "/proc/interrupts is readable in the container: $output"
+}
+
 @test "spec: --rootless adds a user namespace with id mappings" {
 	mkdir "$TMP/spec"
 	cd "$TMP/spec"

@@ -128,8 +128,9 @@ EOF
 }
 
 # runc and crun run a hook without `env` with the runtime's environment, and hooks rely on it (PATH to find their
-# tools: NVIDIA's and podman's OCI hooks). Inside the container nothing of the caller's environment is passed on.
-@test "hooks: without env a hook inherits the runtime's environment outside the container, and gets none inside" {
+# tools: NVIDIA's and podman's OCI hooks). Inside the container they get the container process's, as with runc:
+# nothing of the caller's environment is passed on there.
+@test "hooks: without env a hook inherits the runtime's environment outside the container, process.env inside" {
 	cat >"$TMP/envdump" <<'EOF'
 #!/bin/sh
 env >"$2/env.$1"
@@ -142,6 +143,7 @@ EOF
 			'{"path": $p, "args": ["envdump", $s, $d]}')"
 	done
 	add_hook startContainer '{"path": "/bin/envdump", "args": ["envdump", "startContainer", "/hooklog"]}'
+	update_config '.process.env += ["HOOK_SEES=process.env"]'
 	export HUSK_TEST_HOOK_ENV="from the caller"
 	set_args true
 	husk_create
@@ -152,9 +154,11 @@ EOF
 		out=$(cat "$TMP/hooklog/env.$stage") || fail "the $stage hook did not run"
 		[ "$(kv HUSK_TEST_HOOK_ENV "$out")" = "from the caller" ] || fail "$stage: $out"
 		[ "$(kv PATH "$out")" = "$PATH" ] || fail "$stage: $out"
+		[[ "$out" != *HOOK_SEES* ]] || fail "$stage got the container's process.env: $out"
 	done
 	for stage in createContainer startContainer; do
 		out=$(cat "$TMP/hooklog/env.$stage") || fail "the $stage hook did not run"
+		[ "$(kv HOOK_SEES "$out")" = process.env ] || fail "$stage: $out"
 		[[ "$out" != *HUSK_TEST_HOOK_ENV* ]] || fail "the caller's environment reached the $stage hook: $out"
 	done
 }

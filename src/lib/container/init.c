@@ -133,7 +133,7 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
                 if (r < 0)
                         return r;
         }
-        r = husk_hooks_run(&spec->hooks.create_container, "createContainer", HUSK_HOOK_IN_CONTAINER, hs->creating, err);
+        r = husk_hooks_run(&spec->hooks.create_container, "createContainer", spec->process.env, hs->creating, err);
         if (r < 0)
                 return r;
         if (!mount_ns) {
@@ -456,7 +456,7 @@ _Noreturn void husk_init_main(struct husk_launch *l)
                 /* Programs in the container's namespaces, likely from its image: under its seccomp filter. */
                 r = husk_process_seal(&setup, 3 + l->opts->preserve_fds, &err);
                 if (r == 0)
-                        r = husk_hooks_run(&l->spec->hooks.start_container, "startContainer", HUSK_HOOK_IN_CONTAINER,
+                        r = husk_hooks_run(&l->spec->hooks.start_container, "startContainer", l->spec->process.env,
                                            hs.created, &err);
                 if (r < 0)
                         goto fail;

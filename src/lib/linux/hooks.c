@@ -17,8 +17,6 @@
 #include "util/syscalls.h"
 #include "util/log.h"
 
-extern char **environ;
-
 #define HOOK_OUTPUT_MAX 4096
 
 struct hook_output {
@@ -88,11 +86,11 @@ static void sigpipe_restore(struct sigpipe_guard *g)
         sigprocmask(SIG_SETMASK, &g->old, NULL);
 }
 
-static int run_one(const struct husk_hook *hook, enum husk_hook_where where, const char *state_json,
+static int run_one(const struct husk_hook *hook, char *const *inherited, const char *state_json,
                    struct husk_error **err)
 {
         static char *const empty[] = {NULL};
-        char *const *env = hook->env ? hook->env : where == HUSK_HOOK_IN_RUNTIME ? environ : empty;
+        char *const *env = hook->env ? hook->env : inherited ? inherited : empty;
         struct sigpipe_guard guard;
         sigpipe_block(&guard);
         int r = run_one_guarded(hook, env, state_json, err);
@@ -207,24 +205,24 @@ static int run_one_guarded(const struct husk_hook *hook, char *const *env, const
         return 0;
 }
 
-int husk_hooks_run(const struct husk_hook_list *hooks, const char *stage, enum husk_hook_where where,
+int husk_hooks_run(const struct husk_hook_list *hooks, const char *stage, char *const *inherited,
                    const char *state_json, struct husk_error **err)
 {
         for (size_t i = 0; i < hooks->len; i++) {
                 husk_debug("running %s hook #%zu `%s`", stage, i, hooks->items[i].path);
-                int r = run_one(&hooks->items[i], where, state_json, err);
+                int r = run_one(&hooks->items[i], inherited, state_json, err);
                 if (r < 0)
                         return husk_error_wrap(err, "error running %s hook #%zu", stage, i); /* runc 1.2's words */
         }
         return 0;
 }
 
-void husk_hooks_run_warn(const struct husk_hook_list *hooks, const char *stage, enum husk_hook_where where,
+void husk_hooks_run_warn(const struct husk_hook_list *hooks, const char *stage, char *const *inherited,
                          const char *state_json)
 {
         for (size_t i = 0; i < hooks->len; i++) {
                 _cleanup_error_ struct husk_error *e = NULL;
-                if (run_one(&hooks->items[i], where, state_json, &e) < 0) {
+                if (run_one(&hooks->items[i], inherited, state_json, &e) < 0) {
                         _cleanup_free_ char *msg = husk_error_format(e);
                         husk_warn("%s hook #%zu: %s", stage, i, msg ? msg : "failed");
                 }

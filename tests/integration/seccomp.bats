@@ -161,6 +161,22 @@ set_old_profile() {
 	[ "$(kv thread)" = 0 ]
 }
 
+# A filter is the container's: one that refuses getcwd or chdir must not stop husk's own set-up, which enters and
+# checks process.cwd (the CVE-2024-21626 check) before an early filter (no_new_privileges false) is in place.
+@test "seccomp: a filter refusing getcwd and chdir applies to the container, not to husk's set-up (early and late)" {
+	skip_on_runc "1.1 enters process.cwd under the container's filter"
+	local nnp
+	for nnp in false true; do
+		update_config '.process.noNewPrivileges = ($n == "true") | .process.cwd = "/tmp" |
+			.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls": [{"names": ["getcwd", "chdir"], "action": "SCMP_ACT_ERRNO"}]}' --arg n "$nnp"
+		container_run sh -c 'cd / 2>/dev/null; echo cd=$?; echo cwd=$(readlink /proc/self/cwd)'
+		assert_status 0
+		[ "$(kv cd)" != 0 ] || fail "noNewPrivileges $nnp: chdir was not refused in the container: $output"
+		[ "$(kv cwd)" = /tmp ] || fail "noNewPrivileges $nnp: $output"
+	done
+}
+
 @test "seccomp: an execve failure is reported even when the filter refuses sendmsg" {
 	# The filter is in place before the final execve; the init's error must still reach the caller.
 	printf 'not an executable\001\002' >"$BUNDLE/rootfs/garbage"

@@ -90,6 +90,25 @@ static int enter_cwd(const char *cwd, bool *ret_retry, struct husk_error **err)
         return 0;
 }
 
+/*
+ * A cwd reached through a leaked fd is outside the root (CVE-2024-21626): the kernel prefixes its path
+ * with "(unreachable)" and glibc turns that into ENOENT. The buffer must hold the whole path, or getcwd
+ * fails with ERANGE before anything is checked. Any other failure is not an answer (a seccomp filter
+ * refusing getcwd): said as such.
+ */
+static int check_cwd_inside_root(const char *cwd, struct husk_error **err)
+{
+        char buf[PATH_MAX];
+        errno = 0;
+        if (getcwd(buf, sizeof(buf)) && buf[0] == '/')
+                return 0;
+        int e = errno;
+        if (e == 0 || e == ENOENT || e == ERANGE || e == ENAMETOOLONG)
+                return husk_error_set(err, e ? e : ENOENT, "process.cwd: `%s` is outside the container root", cwd);
+        return husk_error_set(err, e, "process.cwd: `%s`: getcwd, which checks that it is inside the container root",
+                              cwd);
+}
+
 int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err)
 {
         const struct husk_process *p = s->process;
@@ -101,27 +120,27 @@ int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path,
                 return r;
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return husk_error_set(err, errno, "process.noNewPrivileges");
+        /* The cwd entered and checked before an early seccomp filter, which is the container's and may
+         * refuse chdir or getcwd; only a cwd that needs the user's own access is entered after it. */
+        bool retry_cwd;
+        if ((r = enter_cwd(p->cwd, &retry_cwd, err)) < 0 ||
+            (!retry_cwd && (r = check_cwd_inside_root(p->cwd, err)) < 0))
+                return r;
         if (husk_process_seccomp_early(s) &&
             ((r = join_memory_cgroup(s, err)) < 0 || (r = install_seccomp(s, err)) < 0))
-                return r;
-        bool retry_cwd;
-        if ((r = enter_cwd(p->cwd, &retry_cwd, err)) < 0)
                 return r;
         if ((r = husk_caps_keep_for_setuid(err)) < 0)
                 return r;
         if ((r = husk_user_switch(&p->user, s->setgroups_allowed, err)) < 0)
                 return r;
-        if (retry_cwd && chdir(p->cwd) < 0)
-                return husk_error_set(err, errno, "process.cwd: chdir `%s`", p->cwd);
+        if (retry_cwd) {
+                if (chdir(p->cwd) < 0)
+                        return husk_error_set(err, errno, "process.cwd: chdir `%s`", p->cwd);
+                if ((r = check_cwd_inside_root(p->cwd, err)) < 0)
+                        return r;
+        }
         if ((r = husk_caps_apply(&p->capabilities, err)) < 0)
                 return r;
-        /* A cwd reached through a leaked fd would be outside the root (CVE-2024-21626). */
-        /* The kernel prefixes such a path with "(unreachable)" and glibc turns that into ENOENT; the
-         * buffer must hold the whole path, or getcwd fails with ERANGE before anything is checked. */
-        char buf[PATH_MAX];
-        if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
-                return husk_error_set(err, errno == ERANGE || errno == ENAMETOOLONG ? errno : ENOENT,
-                                      "process.cwd: `%s` is outside the container root", p->cwd);
         husk_user_umask(&p->user);
         return husk_exec_resolve(p, ret_exec_path, err);
 }

@@ -5,15 +5,13 @@
 #include "util/error.h"
 
 /*
- * `inherited`: the environment of a hook without `env` (one with `env` gets exactly that). As runc: in the
- * runtime's namespaces (prestart, createRuntime, poststart, poststop) husk's own, `environ`, since hooks
- * find their tools through PATH; inside the container (createContainer, startContainer) the container
- * process's `process.env`, so nothing of the caller's environment enters the container. NULL: none.
- */
-
-/*
  * Run the hooks of one stage in order; stops at the first failure and returns it, naming the
  * stage and hook index. Output of the hook (stdout and stderr, bounded) is included in the error.
+ * `inherited` is the environment of a hook without `env` (one with `env` gets exactly that). As with
+ * runc: in the runtime's namespaces (prestart, createRuntime, poststart, poststop) husk's own,
+ * `environ`, since hooks find their tools through PATH; inside the container (createContainer,
+ * startContainer) the container process's `process.env`, so nothing of the caller's environment
+ * enters the container. NULL: none.
  */
 int husk_hooks_run(const struct husk_hook_list *hooks, const char *stage, char *const *inherited,
                    const char *state_json, struct husk_error **err);

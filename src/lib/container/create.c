@@ -694,9 +694,7 @@ int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
                 return r;
         r = husk_sysctl_validate(&l->spec->linux_.sysctl, husk_spec_namespace(l->spec, HUSK_NS_NETWORK) != NULL,
                                  husk_spec_namespace(l->spec, HUSK_NS_IPC) != NULL,
-                                 husk_spec_namespace(l->spec, HUSK_NS_UTS) != NULL, err);
-        if (r == 0)
-                r = husk_sysctl_check_domainname(&l->spec->linux_.sysctl, l->spec->domainname, err);
+                                 husk_spec_namespace(l->spec, HUSK_NS_UTS) != NULL, l->spec->domainname, err);
         if (r < 0)
                 return r;
         r = husk_lsm_validate(l->spec, err);

@@ -78,31 +78,20 @@ static int check_key(const char *key, const char *dotted, bool net_private, bool
 }
 
 int husk_sysctl_validate(const struct husk_kv_list *sysctl, bool net_private, bool ipc_private, bool uts_private,
-                         struct husk_error **err)
+                         const char *domainname, struct husk_error **err)
 {
         for (size_t i = 0; sysctl && i < sysctl->len; i++) {
-                _cleanup_free_ char *dotted = NULL, *path = NULL;
-                const char *key = sysctl->items[i].key;
-                int r = key_forms(key, &dotted, &path, err);
-                if (r < 0)
-                        return r;
-                r = check_key(key, dotted, net_private, ipc_private, uts_private, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-int husk_sysctl_check_domainname(const struct husk_kv_list *sysctl, const char *domainname, struct husk_error **err)
-{
-        for (size_t i = 0; domainname && *domainname && sysctl && i < sysctl->len; i++) {
                 _cleanup_free_ char *dotted = NULL, *path = NULL;
                 const struct husk_kv *kv = &sysctl->items[i];
                 int r = key_forms(kv->key, &dotted, &path, err);
                 if (r < 0)
                         return r;
+                r = check_key(kv->key, dotted, net_private, ipc_private, uts_private, err);
+                if (r < 0)
+                        return r;
                 const char *value = kv->value ? kv->value : "";
-                if (strcmp(dotted, "kernel.domainname") == 0 && strcmp(value, domainname) != 0)
+                if (domainname && *domainname && strcmp(dotted, "kernel.domainname") == 0 &&
+                    strcmp(value, domainname) != 0)
                         return husk_error_set(err, 0, "linux.sysctl: `%s` (`%s`) conflicts with the `domainname` field (`%s`)",
                                               kv->key, value, domainname);
         }
@@ -114,7 +103,7 @@ int husk_sysctl_apply(const struct husk_kv_list *sysctl, bool net_private, bool 
 {
         if (!sysctl || sysctl->len == 0)
                 return 0;
-        int r = husk_sysctl_validate(sysctl, net_private, ipc_private, uts_private, err);
+        int r = husk_sysctl_validate(sysctl, net_private, ipc_private, uts_private, NULL, err);
         if (r < 0)
                 return r;
         _cleanup_close_ int proc_root = husk_proc_root_open(err);

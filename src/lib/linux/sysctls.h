@@ -24,12 +24,10 @@
 int husk_sysctl_apply(const struct husk_kv_list *sysctl, bool net_private, bool ipc_private, bool uts_private,
                       struct husk_error **err);
 
-/* The checks alone, for validating a config in the parent before anything is created. */
-int husk_sysctl_validate(const struct husk_kv_list *sysctl, bool net_private, bool ipc_private, bool uts_private,
-                         struct husk_error **err);
-
 /*
- * kernel.domainname set to something else than the `domainname` field: refused, as crun does (one would
+ * The checks alone, for validating a config in the parent before anything is created. With the `domainname`
+ * field (NULL: not checked), a kernel.domainname set to something else is refused too, as crun does (one would
  * silently win; runc lets the sysctl win). The same value in both is accepted.
  */
-int husk_sysctl_check_domainname(const struct husk_kv_list *sysctl, const char *domainname, struct husk_error **err);
+int husk_sysctl_validate(const struct husk_kv_list *sysctl, bool net_private, bool ipc_private, bool uts_private,
+                         const char *domainname, struct husk_error **err);

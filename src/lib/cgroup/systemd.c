@@ -201,15 +201,14 @@ static int wait_job(struct husk_dbus *bus, struct husk_dbus_message *reply, cons
 static int connect_systemd(bool user, struct husk_dbus **ret, struct husk_error **err)
 {
         if (!user)
-                return husk_dbus_connect(SYSTEMD_SOCKET, true, ret, err);
+                return husk_dbus_connect(SYSTEMD_SOCKET, ret, err);
         char path[PATH_MAX];
         const char *runtime = getenv("XDG_RUNTIME_DIR");
         int n = runtime && *runtime ? snprintf(path, sizeof(path), "%s/systemd/private", runtime)
                                     : snprintf(path, sizeof(path), "/run/user/%u/systemd/private", (unsigned)geteuid());
         if (n < 0 || (size_t)n >= sizeof(path))
                 return husk_error_set(err, ENAMETOOLONG, "$XDG_RUNTIME_DIR is too long");
-        /* No uid named: from rootless podman's user namespace husk's is 0, not the user's the manager sees. */
-        return husk_dbus_connect(path, false, ret, err);
+        return husk_dbus_connect(path, ret, err);
 }
 
 /* The Manager's signals (JobRemoved) from now on, kept while other calls wait for their replies. */

@@ -647,7 +647,7 @@ static int read_auth_line(struct husk_dbus *bus, char *line, size_t size, struct
         return husk_error_set(err, EPROTO, "d-bus: authentication answer too long");
 }
 
-int husk_dbus_connect(const char *path, bool name_uid, struct husk_dbus **ret, struct husk_error **err)
+int husk_dbus_connect(const char *path, struct husk_dbus **ret, struct husk_error **err)
 {
         struct sockaddr_un addr = {.sun_family = AF_UNIX};
         if (strlen(path) >= sizeof(addr.sun_path))
@@ -661,27 +661,21 @@ int husk_dbus_connect(const char *path, bool name_uid, struct husk_dbus **ret, s
                 return husk_error_set(err, errno, "d-bus: socket");
         if (connect(bus->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
                 return husk_error_set(err, errno, "d-bus: connect to `%s`", path);
-        /* SASL EXTERNAL: the server checks SO_PEERCRED against the uid we name, in hex of its decimal text. With
-         * none named it asks for one (DATA), and an empty answer has sd-bus take SO_PEERCRED's as it is; the
-         * answer goes with the AUTH, as systemd's own clients send it. */
-        char identity[40] = "\r\nDATA", auth[64];
-        if (name_uid) {
-                char uid[16];
-                snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());
-                identity[0] = ' ';
-                for (size_t i = 0; uid[i]; i++)
-                        snprintf(identity + 1 + 2 * i, sizeof(identity) - 1 - 2 * i, "%02x", (unsigned char)uid[i]);
-        }
-        /* BEGIN goes with AUTH, as sd-bus's own clients send it: systemd's server reads both at once and
-         * is running before our first message. Sent after OK, BEGIN may reach it in one read with that
-         * message, which systemd 252 then leaves unread until more data comes (seen: a call never answered). */
-        int n = snprintf(auth, sizeof(auth), "%cAUTH EXTERNAL%s\r\nBEGIN\r\n", 0, identity);
-        int r = send_all(bus, auth, (size_t)n, err);
+        /*
+         * SASL EXTERNAL naming no uid: the server asks for one (DATA), and the empty answer has sd-bus take the
+         * socket's peer credentials as it sees them. Naming geteuid() would fail from a user namespace (rootless
+         * podman's), whose root is uid 0 to us and the user's uid to the server.
+         * The answer and BEGIN go with AUTH, as sd-bus's own clients send them: systemd's server reads them at
+         * once and is running before our first message. Sent after OK, BEGIN may reach it in one read with that
+         * message, which systemd 252 then leaves unread until more data comes (seen: a call never answered).
+         */
+        static const char auth[] = "\0AUTH EXTERNAL\r\nDATA\r\nBEGIN\r\n";
+        int r = send_all(bus, auth, sizeof(auth) - 1, err);
         if (r < 0)
                 return r;
         char line[256];
         r = read_auth_line(bus, line, sizeof(line), err);
-        if (r == 0 && !name_uid && strcmp(line, "DATA") == 0)
+        if (r == 0 && strcmp(line, "DATA") == 0)
                 r = read_auth_line(bus, line, sizeof(line), err);
         if (r < 0)
                 return r;

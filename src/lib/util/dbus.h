@@ -82,11 +82,11 @@ int husk_dbus_decode(const uint8_t *data, size_t len, struct husk_dbus_message *
 struct husk_dbus;
 
 /*
- * Connect to the unix socket at path and authenticate with SASL EXTERNAL: naming the caller's uid when name_uid,
- * else naming none, so that the server (systemd's sd-bus) takes the socket's peer credentials as it sees them.
- * The latter works from a user namespace, whose root's uid 0 is not the uid the server sees.
+ * Connect to the unix socket at path and authenticate with SASL EXTERNAL naming no uid, so that the server
+ * (systemd's sd-bus) takes the socket's peer credentials as it sees them: the caller's uid, also from a user
+ * namespace, whose root's uid 0 is not the uid the server sees.
  */
-int husk_dbus_connect(const char *path, bool name_uid, struct husk_dbus **ret, struct husk_error **err);
+int husk_dbus_connect(const char *path, struct husk_dbus **ret, struct husk_error **err);
 void husk_dbus_free(struct husk_dbus *bus);
 void husk_dbus_freep(struct husk_dbus **bus);
 

@@ -3,7 +3,8 @@
 # Usage: scripts/install-deps.sh build|test|bench
 set -eu
 build="gcc make meson ninja-build pkg-config python3 libjansson-dev libseccomp-dev"
-test="$build libcmocka-dev bats busybox-static jq clang libclang-rt-14-dev iproute2 util-linux procps e2fsprogs runc uidmap valgrind systemd"
+# iptables: criu's dump locks the container's network with iptables-restore (the checkpoint tests).
+test="$build libcmocka-dev bats busybox-static jq clang libclang-rt-14-dev iproute2 util-linux procps e2fsprogs runc uidmap valgrind systemd iptables"
 bench="$build busybox-static jq runc crun hyperfine time golang-github-containers-common libc6-dbg"
 case "${1:-build}" in
 build) want=$build ;;

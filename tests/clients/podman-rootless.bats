@@ -65,10 +65,11 @@ teardown() {
 	rl rm -af -t 0 >/dev/null 2>&1 || true
 }
 
-# podman as the unprivileged user, with nothing of root's environment.
+# podman as the unprivileged user, with nothing of root's environment, in a directory it can enter (podman
+# re-executes itself in the caller's directory, which can be a clone under /root).
 rl() {
 	setpriv --reuid="$RL_UID" --regid="$RL_UID" --clear-groups --inh-caps=-all \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$CTMP/home" XDG_RUNTIME_DIR="$CTMP/xdg" \
+		env -C / -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$CTMP/home" XDG_RUNTIME_DIR="$CTMP/xdg" \
 		CONTAINERS_CONF="$CTMP/home/containers.conf" podman "$@" </dev/null
 }
 

@@ -22,10 +22,16 @@ setup_file() {
 	useradd --no-create-home --home-dir /nonexistent --shell /bin/sh "$RL_USER"
 	RL_UID=$(id -u "$RL_USER")
 	RL_GID=$(id -g "$RL_USER")
-	export ETC_BACKUP RL_USER RL_UID RL_GID
+	# A copy the user can execute wherever the build tree is (a clone under /root is out of its reach).
+	RL_BIN=$(mktemp -d /tmp/husk-rootless-bin.XXXXXX)
+	chmod 0755 "$RL_BIN"
+	install -m 0755 "$HUSK" "$RL_BIN/husk"
+	HUSK=$RL_BIN/husk
+	export ETC_BACKUP RL_USER RL_UID RL_GID RL_BIN HUSK
 }
 
 teardown_file() {
+	[ -z "${RL_BIN:-}" ] || rm -rf "$RL_BIN"
 	[ -n "${RL_USER:-}" ] || return 0
 	userdel "$RL_USER" 2>/dev/null || true
 	# Restore the contents in place (same inode, mode and owner) and remove what was not there before.

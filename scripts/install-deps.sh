@@ -4,8 +4,9 @@
 set -eu
 build="gcc make meson ninja-build pkg-config python3 libjansson-dev libseccomp-dev"
 # llvm: llvm-symbolizer, without which the sanitizers' reports have no function names and tests/lsan.supp
-# matches nothing. iptables: criu's dump locks the container's network with iptables-restore.
-test="$build libcmocka-dev bats busybox-static jq clang libclang-rt-14-dev llvm iproute2 util-linux procps e2fsprogs runc uidmap valgrind systemd iptables"
+# matches nothing. iptables: criu's dump locks the container's network with iptables-restore. strace: the
+# events test that counts the syscalls of an idle stream.
+test="$build libcmocka-dev bats busybox-static jq clang libclang-rt-14-dev llvm iproute2 util-linux procps e2fsprogs runc uidmap valgrind systemd iptables strace"
 bench="$build busybox-static jq runc crun hyperfine time golang-github-containers-common libc6-dbg"
 case "${1:-build}" in
 build) want=$build ;;

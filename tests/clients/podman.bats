@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # podman (through conmon) drives husk: run, exec, stop, rm, tty, resources, user, caps, read-only rootfs,
 # network none, build (RUN steps), logs, inspect, pause/unpause, restart, a pod sharing namespaces, --device,
-# checkpoint/restore.
+# checkpoint/restore, --privileged, --sysctl/--ulimit, --uidmap, exec -it, --systemd=always.
 #
 # podman's storage, run root, tmpdir, events log and locks live under $CTMP; its containers.conf ($CONTAINERS_CONF)
 # is docs/podman.md's snippet plus what a throwaway test store needs. The image is imported offline from the busybox
@@ -283,6 +283,79 @@ writable" ] || fail "$output"
 	# Its own network namespace, not the host's.
 	run pm_run --rm --network none "$IMAGE" readlink /proc/self/ns/net
 	[ "$output" != "$(readlink /proc/self/ns/net)" ] || fail "host network namespace"
+}
+
+@test "podman: --privileged gives every capability of the caller, the host's devices, no seccomp filter, no masks" {
+	local bnd devices
+	bnd=$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)
+	# Not /dev/console: podman leaves it out (it is the container's terminal when it has one).
+	devices=$(find /dev -maxdepth 1 \( -type c -o -type b \) -printf '%f\n' | grep -vx console | tr '\n' ' ')
+	run pm_run --rm --privileged "$IMAGE" sh -c '
+		grep -E "^(CapEff|Seccomp):" /proc/self/status
+		for d in '"$devices"'; do [ -e "/dev/$d" ] || echo "missing /dev/$d"; done
+		grep -E " /proc/(kcore|keys|sysrq-trigger) " /proc/self/mounts
+		grep " /sys " /proc/self/mounts'
+	assert_status 0
+	assert_output_contains "CapEff:	$bnd"
+	assert_output_contains "Seccomp:	0"
+	[[ "$output" != *missing* ]] || fail "host devices missing in the container"
+	[[ "$output" != *" /proc/"* ]] || fail "a /proc path is masked or read-only"
+	[[ "$output" == *" /sys sysfs rw,"* ]] || fail "/sys is not read-write"
+}
+
+@test "podman: --sysctl and --ulimit reach the container, the host keeps its own values" {
+	local ttl msgmax
+	ttl=$(cat /proc/sys/net/ipv4/ip_default_ttl) msgmax=$(cat /proc/sys/kernel/msgmax)
+	[ "$ttl" != 42 ] && [ "$msgmax" != 4097 ] || skip "the host already has the values the test sets"
+	run pm_run --rm --network none --sysctl net.ipv4.ip_default_ttl=42 --sysctl kernel.msgmax=4097 \
+		--ulimit nofile=100:200 --ulimit nproc=50:60 "$IMAGE" \
+		sh -c 'cat /proc/sys/net/ipv4/ip_default_ttl /proc/sys/kernel/msgmax; ulimit -n; ulimit -Hn; ulimit -u; ulimit -Hu'
+	assert_status 0
+	[ "$(echo $output)" = "42 4097 100 200 50 60" ] || fail "expected ttl 42, msgmax 4097, nofile 100/200, nproc 50/60"
+	[ "$(cat /proc/sys/net/ipv4/ip_default_ttl)" = "$ttl" ] && [ "$(cat /proc/sys/kernel/msgmax)" = "$msgmax" ] ||
+		fail "a sysctl of the container reached the host"
+}
+
+@test "podman: --uidmap runs root's container in a user namespace, the image's files owned by its root" {
+	run pm_run -d --name userns --uidmap 0:100000:65536 --gidmap 0:100000:65536 "$IMAGE" sleep 600
+	assert_status 0
+	run pm exec userns sh -c 'cat /proc/self/uid_map /proc/self/gid_map; stat -c %u:%g /bin /etc; touch /tmp/f; stat -c %u:%g /tmp/f'
+	assert_status 0
+	[ "$(echo $output)" = "0 100000 65536 0 100000 65536 0:0 0:0 0:0" ] || fail "unexpected maps or owners"
+	# Seen from the host, the container's root is uid 100000.
+	local pid
+	pid=$(inspect userns '{{.State.Pid}}')
+	[ "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" = 100000 ] || fail "init is not uid 100000 on the host"
+	[ "$(awk '/^Gid:/ { print $2 }' "/proc/$pid/status")" = 100000 ] || fail "init is not gid 100000 on the host"
+}
+
+@test "podman: exec -it gives the exec'd process a terminal with the caller's window size" {
+	run pm_run -d --name tty-exec "$IMAGE" sleep 600
+	assert_status 0
+	local probe='tty; i=0; until [ "$(stty size 2>/dev/null)" = "27 83" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+		stty size; [ -t 0 ] && echo stdin-is-a-tty; exit 4'
+	run script -qec "stty cols 83 rows 27; $PODMAN exec -it tty-exec sh -c '$probe'" /dev/null </dev/null
+	assert_status 4
+	output=$(tr -d '\r\0' <<<"$output")
+	assert_output_contains "/dev/pts/"
+	assert_output_contains "27 83"
+	assert_output_contains "stdin-is-a-tty"
+}
+
+# On cgroup v1, podman binds the host's name=systemd hierarchy over the container's read-only one, read-write for
+# the container's systemd, and masks its release_agent (the CVE-2022-0492 escape writes there).
+@test "podman: --systemd=always gets tmpfs /run and /tmp, a writable name=systemd cgroup, a masked release_agent" {
+	grep -q ' /sys/fs/cgroup/systemd cgroup .*name=systemd' /proc/self/mounts || skip "cgroup v1 only: no name=systemd hierarchy here"
+	run pm_run -d --name sd --systemd=always "$IMAGE" sleep 600
+	assert_status 0
+	run pm exec sd sh -c 'grep -E " /(run|tmp|sys/fs/cgroup/systemd) " /proc/self/mounts; stat -c %t:%T /sys/fs/cgroup/systemd/release_agent; echo $container'
+	assert_status 0
+	assert_output_contains "tmpfs /run tmpfs rw,"
+	assert_output_contains "tmpfs /tmp tmpfs rw,"
+	assert_output_contains "cgroup /sys/fs/cgroup/systemd cgroup rw,"
+	# /dev/null, major 1 minor 3 (hex).
+	assert_output_contains "1:3"
+	assert_output_contains podman
 }
 
 @test "podman: logs returns what the container wrote on stdout and stderr" {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # containerd's runc shim (io.containerd.runc.v2, the go-runc client) drives husk as its runc binary:
-# ctr run / run -d / run -t, task exec, kill, delete, ps, pause/resume, update, metrics.
+# ctr run / run -d / run -t, task exec (-t), kill, delete, ps, pause/resume, update, metrics, --privileged, --seccomp,
+# --mount.
 #
 # The test file starts its own containerd (root, state, sockets and config.toml under $CTMP; CRI and the other
 # plugins a shim task does not need are disabled) and stops it by pid in teardown_file. The image is an OCI
@@ -203,6 +204,36 @@ task_status_is() {
 	assert_output_contains "/dev/pts/"
 	assert_output_contains "size=22 88"
 	assert_output_contains "stdin-is-a-tty"
+}
+
+@test "containerd: task exec -t gives the exec'd process a terminal with the caller's window size" {
+	run crun_ -d "$IMAGE" tty-exec sleep 600
+	assert_status 0
+	local wait_size='for i in $(seq 50); do s=$(stty size 2>/dev/null); [ -n "$s" ] && [ "$s" != "0 0" ] && break; sleep 0.1; done; echo "size=$s"'
+	run script -qec "stty cols 77 rows 19; ctr --address $CTMP/containerd.sock --namespace $NS task exec --fifo-dir $CTMP/fifo -t --exec-id t1 tty-exec sh -c 'tty; $wait_size; [ -t 0 ] && echo stdin-is-a-tty; exit 7'" /dev/null </dev/null
+	assert_status 7
+	output=$(tr -d '\r\0' <<<"$output")
+	assert_output_contains "/dev/pts/"
+	assert_output_contains "size=19 77"
+	assert_output_contains "stdin-is-a-tty"
+}
+
+@test "containerd: run --privileged, --seccomp and --mount reach the container" {
+	local bnd
+	bnd=$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)
+	mkdir -p "$CTMP/shared" && echo from-host >"$CTMP/shared/file"
+	run crun_ --rm --privileged "$IMAGE" priv sh -c 'grep -E "^(CapEff|Seccomp):" /proc/self/status; [ -c /dev/loop-control ] && echo host-devices'
+	assert_status 0
+	assert_output_contains "CapEff:	$bnd"
+	assert_output_contains "Seccomp:	0"
+	assert_output_contains host-devices
+	# containerd's default seccomp profile, in filter mode (2).
+	run crun_ --rm --seccomp --mount "type=bind,src=$CTMP/shared,dst=/shared,options=rbind:ro" "$IMAGE" sec \
+		sh -c 'grep "^Seccomp:" /proc/self/status; cat /shared/file; touch /shared/new 2>&1 || true'
+	assert_status 0
+	assert_output_contains $'Seccomp:\t2\nfrom-host'
+	assert_output_contains "Read-only file system"
+	[ ! -e "$CTMP/shared/new" ] || fail "the read-only bind was written"
 }
 
 @test "containerd: task pause and resume freeze and thaw the container" {

@@ -105,18 +105,25 @@ static int setup_terminal(struct husk_launch *l, struct husk_error **err)
 static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs, struct husk_error **err)
 {
         const struct husk_spec *spec = l->spec;
+        /* Closed by husk_rootfs_finalize; on a failure before it, by the init's exit. */
+        _cleanup_free_ int *ro_deferred_fds = spec->mounts_len ? malloc(spec->mounts_len * sizeof(int)) : NULL;
+        if (spec->mounts_len && !ro_deferred_fds)
+                return husk_error_set(err, ENOMEM, "set up the rootfs");
+        for (size_t i = 0; i < spec->mounts_len; i++)
+                ro_deferred_fds[i] = -1;
         struct husk_rootfs_config cfg = {
-                .spec = spec,
-                .rootfs = l->rootfs,
-                .bundle = l->bundle,
-                .no_pivot = l->opts->no_pivot,
-                .in_userns = l->ns.has[HUSK_NS_USER],
-                .new_netns = (l->ns.new_flags & CLONE_NEWNET) != 0,
-                .console_path = NULL,
-                .idmap_mounts = l->idmap_mounts,
-                .cgroup_lines = l->cgroup_lines,
-                .proc_in_pidns = l->late_pid_join,
-                .proc_pidns_fd = l->ns.join_fd[HUSK_NS_PID],
+            .spec = spec,
+            .rootfs = l->rootfs,
+            .bundle = l->bundle,
+            .no_pivot = l->opts->no_pivot,
+            .in_userns = l->ns.has[HUSK_NS_USER],
+            .new_netns = (l->ns.new_flags & CLONE_NEWNET) != 0,
+            .console_path = NULL,
+            .idmap_mounts = l->idmap_mounts,
+            .cgroup_lines = l->cgroup_lines,
+            .proc_in_pidns = l->late_pid_join,
+            .proc_pidns_fd = l->ns.join_fd[HUSK_NS_PID],
+            .ro_deferred_fds = ro_deferred_fds,
         };
         bool mount_ns = l->ns.has[HUSK_NS_MOUNT];
         int r;

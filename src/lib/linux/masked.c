@@ -19,7 +19,8 @@
  * Paths are resolved with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: a symlink can only lead
  * to another place in the container's own tree, never to the host. A path that does not
  * exist is skipped (runc does the same); any other failure is an error, because a mask
- * that silently did not happen is a hole.
+ * that silently did not happen is a hole. Each path is resolved from the mount it lies in
+ * (mount-anchor.c), so that a mount point renamed in the rootfs cannot make it "not exist".
  */
 
 struct masks {
@@ -28,9 +29,11 @@ struct masks {
 };
 
 /* The bind source for masked files: refuse anything but the real null device (CVE-2025-31133). */
-static int open_dev_null(int root_fd, struct husk_error **err)
+static int open_dev_null(struct husk_mount_anchors *anchors, struct husk_error **err)
 {
-        _cleanup_close_ int fd = husk_path_open_in_root(root_fd, "/dev/null", O_PATH, RESOLVE_NO_SYMLINKS, err);
+        const char *rest;
+        int from = husk_mount_anchor(anchors, "/dev/null", &rest, err);
+        _cleanup_close_ int fd = from < 0 ? from : husk_path_open_in_root(from, rest, O_PATH, RESOLVE_NO_SYMLINKS, err);
         if (fd < 0) {
                 husk_error_wrap(err, "mask files");
                 return fd;
@@ -43,10 +46,10 @@ static int open_dev_null(int root_fd, struct husk_error **err)
         return TAKE_FD(fd);
 }
 
-static int mask_file(struct masks *masks, int root_fd, int target_fd, struct husk_error **err)
+static int mask_file(struct masks *masks, struct husk_mount_anchors *anchors, int target_fd, struct husk_error **err)
 {
         if (masks->dev_null < 0) {
-                int r = open_dev_null(root_fd, err);
+                int r = open_dev_null(anchors, err);
                 if (r < 0)
                         return r;
                 masks->dev_null = r;
@@ -82,19 +85,22 @@ static int mask_dir(struct masks *masks, const char *mount_label, int target_fd,
         return 0;
 }
 
-static int mask_path(struct masks *masks, const struct husk_spec *spec, int root_fd, const char *path,
-                     struct husk_error **err)
+static int mask_path(struct masks *masks, struct husk_mount_anchors *anchors, const char *path, struct husk_error **err)
 {
+        const char *rest;
+        int from = husk_mount_anchor(anchors, path, &rest, err);
+        if (from < 0)
+                return husk_error_wrap(err, "mask `%s`", path);
         /* O_DIRECTORY first: one syscall tells a directory, and only files need a second open. */
-        _cleanup_close_ int fd = husk_path_open_in_root(root_fd, path, O_PATH | O_DIRECTORY, 0, NULL);
+        _cleanup_close_ int fd = husk_path_open_in_root(from, rest, O_PATH | O_DIRECTORY, 0, NULL);
         bool dir = fd >= 0;
         if (fd == -ENOTDIR)
-                fd = husk_path_open_in_root(root_fd, path, O_PATH, 0, NULL);
+                fd = husk_path_open_in_root(from, rest, O_PATH, 0, NULL);
         if (fd == -ENOENT)
                 return 0;
         if (fd < 0)
                 return husk_error_set(err, -fd, "mask `%s`", path);
-        int r = dir ? mask_dir(masks, spec->linux_.mount_label, fd, err) : mask_file(masks, root_fd, fd, err);
+        int r = dir ? mask_dir(masks, anchors->spec->linux_.mount_label, fd, err) : mask_file(masks, anchors, fd, err);
         if (r < 0) {
                 if (err && *err)
                         husk_error_wrap(err, "mask `%s`", path);
@@ -105,9 +111,13 @@ static int mask_path(struct masks *masks, const struct husk_spec *spec, int root
 }
 
 /* Bind the path on itself, read-only with everything below it, in one detached clone. */
-static int readonly_path(int root_fd, const char *path, struct husk_error **err)
+static int readonly_path(struct husk_mount_anchors *anchors, const char *path, struct husk_error **err)
 {
-        _cleanup_close_ int fd = husk_path_open_in_root(root_fd, path, O_PATH, 0, NULL);
+        const char *rest;
+        int from = husk_mount_anchor(anchors, path, &rest, err);
+        if (from < 0)
+                return husk_error_wrap(err, "make `%s` read-only", path);
+        _cleanup_close_ int fd = husk_path_open_in_root(from, rest, O_PATH, 0, NULL);
         if (fd == -ENOENT)
                 return 0;
         if (fd < 0)
@@ -122,18 +132,18 @@ static int readonly_path(int root_fd, const char *path, struct husk_error **err)
         return 0;
 }
 
-int husk_masked_apply(const struct husk_spec *spec, int root_fd, struct husk_error **err)
+int husk_masked_apply(struct husk_mount_anchors *anchors, struct husk_error **err)
 {
-        husk_strv readonly = spec->linux_.readonly_paths, masked = spec->linux_.masked_paths;
+        husk_strv readonly = anchors->spec->linux_.readonly_paths, masked = anchors->spec->linux_.masked_paths;
         for (size_t i = 0; readonly && readonly[i]; i++) {
-                int r = readonly_path(root_fd, readonly[i], err);
+                int r = readonly_path(anchors, readonly[i], err);
                 if (r < 0)
                         return r;
         }
         struct masks masks = {.dev_null = -1, .tmpfs = -1};
         int r = 0;
         for (size_t i = 0; r == 0 && masked && masked[i]; i++)
-                r = mask_path(&masks, spec, root_fd, masked[i], err);
+                r = mask_path(&masks, anchors, masked[i], err);
         closep(&masks.dev_null);
         closep(&masks.tmpfs);
         return r;

@@ -135,7 +135,7 @@ static int mount_cgroup2(const struct husk_rootfs_config *cfg, const struct husk
         if (!fs.source || strcmp(fs.source, "cgroup") == 0)
                 fs.source = (char *)"cgroup2";
         _cleanup_error_ struct husk_error *mount_err = NULL;
-        int r = husk_mount_fs(cfg, &fs, root_fd, &mount_err);
+        int r = husk_mount_fs(cfg, &fs, root_fd, NULL, &mount_err);
         if (r != -EPERM && r != -EBUSY) {
                 if (r < 0 && err && !*err)
                         *err = TAKE_PTR(mount_err);

@@ -225,7 +225,7 @@ bool husk_mount_destination_is(const char *destination, const char *want)
         }
 }
 
-bool husk_mount_destination_within(const char *path, const char *dir)
+const char *husk_mount_path_below(const char *path, const char *dir)
 {
         const char *a = path, *b = dir;
         for (;;) {
@@ -237,12 +237,17 @@ bool husk_mount_destination_within(const char *path, const char *dir)
                         b += 1 + strspn(b + 1, "/");
                 size_t na = strcspn(a, "/"), nb = strcspn(b, "/");
                 if (nb == 0)
-                        return true;
+                        return a;
                 if (na != nb || strncmp(a, b, na) != 0)
-                        return false;
+                        return NULL;
                 a += na;
                 b += nb;
         }
+}
+
+bool husk_mount_destination_within(const char *path, const char *dir)
+{
+        return husk_mount_path_below(path, dir) != NULL;
 }
 
 /* linux.mountLabel goes to the filesystems whose files the container creates, as runc does. */
@@ -404,7 +409,7 @@ static int tmpfs_mode_from_mountpoint(const struct husk_mount *m, int root_fd, c
         return 0;
 }
 
-int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
+int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd, int *ret_mnt,
                   struct husk_error **err)
 {
         const char *source = m->source ? m->source : m->type;
@@ -431,13 +436,13 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
         bool copyup = m->tmpcopyup && strcmp(m->type, "tmpfs") == 0;
         /* The common case is one mount(2): the kernel parses data exactly as for runc and crun. */
         if (m->propagation == HUSK_PROPAGATION_NONE && !m->rec_attr_set && !m->rec_attr_clr && !proc_in_pidns &&
-            !copyup) {
+            !copyup && !ret_mnt) {
                 int r = husk_mount_fs_onto(source, m->type, flags, data, dst);
                 if (r < 0)
                         return husk_error_set(err, -r, "mount `%s` on `%s`", source, m->destination);
                 return 0;
         }
-        /* Attributes for the whole tree, propagation and tmpcopyup need a handle on the new mount itself. */
+        /* Attributes for the whole tree, propagation, tmpcopyup and the caller need a handle on the new mount. */
         _cleanup_close_ int mnt = husk_mount_fs_create_in(m->type, source, flags & ~OPERATION_FLAGS, data,
                                                           proc_in_pidns ? cfg->proc_pidns_fd : -1, err);
         if (mnt < 0) {
@@ -456,6 +461,8 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
                 r = husk_mount_setattr(mnt, m->propagation_recursive, 0, 0, husk_propagation_flag(m->propagation));
         if (r < 0)
                 return husk_error_set(err, -r, "mount `%s` on `%s`", source, m->destination);
+        if (ret_mnt)
+                *ret_mnt = TAKE_FD(mnt);
         return 0;
 }
 
@@ -492,7 +499,8 @@ static int mount_entry(const struct husk_rootfs_config *cfg, size_t index, int r
                 return husk_mount_bind(cfg, m, root_fd, "/sys", true, err);
         if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)
                 return husk_mount_cgroup(cfg, m, root_fd, err);
-        return husk_mount_fs(cfg, m, root_fd, err);
+        int *held = cfg->ro_deferred_fds && husk_mount_ro_deferred(m) ? &cfg->ro_deferred_fds[index] : NULL;
+        return husk_mount_fs(cfg, m, root_fd, held, err);
 }
 
 static int mount_one(const struct husk_rootfs_config *cfg, size_t index, int root_fd, struct husk_error **err)
@@ -575,7 +583,7 @@ static int mount_loop(const struct husk_rootfs_config *cfg, const struct husk_mo
         husk_debug("loop mount %s (%s) on %s", image, device, m->destination);
         struct husk_mount on_device = *m;
         on_device.source = device;
-        int r = husk_mount_fs(cfg, &on_device, root_fd, err);
+        int r = husk_mount_fs(cfg, &on_device, root_fd, NULL, err);
         if (r < 0)
                 husk_error_wrap(err, "loop image `%s`", image);
         return r;

@@ -47,8 +47,9 @@ int husk_mount_fs_create(const char *type, const char *source, unsigned long fla
 int husk_mount_fs_create_in(const char *type, const char *source, unsigned long flags, const char *data,
                             int pidns_fd, struct husk_error **err);
 
-/* One filesystem entry of spec.mounts (m->type, m->source, options) onto its destination. */
-int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd,
+/* One filesystem entry of spec.mounts (m->type, m->source, options) onto its destination; with
+ * ret_mnt, the new mount's fd there (it is then made with the mount API, never mount(2)). */
+int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd, int *ret_mnt,
                   struct husk_error **err);
 
 /* One bind entry; source (relative: to the bundle) and recursion given apart so callers can substitute. */
@@ -63,6 +64,9 @@ bool husk_mount_destination_is(const char *destination, const char *want);
 
 /* Is `path` `dir` itself or below it, once `//`, `/./` and trailing `/` are cleaned? */
 bool husk_mount_destination_within(const char *path, const char *dir);
+
+/* The rest of `path` below `dir` ("" for `dir` itself, no leading `/`), or NULL when it is not within. */
+const char *husk_mount_path_below(const char *path, const char *dir);
 
 /* A loop or performInIntermediateNamespace entry: made by the runtime in an intermediate mount
  * namespace (intermediate.h), never by the container's init. */
@@ -115,5 +119,19 @@ void husk_devices_prepare_host(const struct husk_spec *spec, int root_fd, struct
 /* Default devices, linux.devices, /dev links and /dev/console (devices.c). */
 int husk_devices_setup(const struct husk_rootfs_config *cfg, int root_fd, struct husk_error **err);
 
+/*
+ * Where a path below the root lies once the config's mounts are made (mount-anchor.c): the fd of the
+ * mount the config made last at a prefix of it, checked to still be that mount, and the rest of the
+ * path below it; root_fd and the whole path when no mount is on the way. The fd is borrowed.
+ */
+struct husk_mount_anchors {
+        const struct husk_spec *spec;
+        int root_fd;
+        int *fds; /* per spec.mounts entry: its mount's root, opened on first use; -1 until then */
+};
+int husk_mount_anchors_init(struct husk_mount_anchors *a, const struct husk_spec *spec, int root_fd);
+void husk_mount_anchors_done(struct husk_mount_anchors *a);
+int husk_mount_anchor(struct husk_mount_anchors *a, const char *path, const char **rest, struct husk_error **err);
+
 /* readonlyPaths then maskedPaths, after pivot_root (masked.c). */
-int husk_masked_apply(const struct husk_spec *spec, int root_fd, struct husk_error **err);
+int husk_masked_apply(struct husk_mount_anchors *anchors, struct husk_error **err);

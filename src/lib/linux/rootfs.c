@@ -194,17 +194,21 @@ int husk_rootfs_finalize(const struct husk_rootfs_config *cfg, struct husk_error
         _cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return husk_error_set(err, errno, "open `/`");
-        int r = husk_masked_apply(spec, root_fd, err);
+        struct husk_mount_anchors anchors;
+        if (husk_mount_anchors_init(&anchors, spec, root_fd) < 0)
+                return husk_error_set(err, ENOMEM, "finish the rootfs");
+        int r = husk_masked_apply(&anchors, err);
+        husk_mount_anchors_done(&anchors);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < spec->mounts_len; i++) {
-                const struct husk_mount *m = &spec->mounts[i];
-                if (!husk_mount_ro_deferred(m))
+        /* Through the mounts themselves, kept when they were made: a mount point can be renamed meanwhile. */
+        for (size_t i = 0; cfg->ro_deferred_fds && i < spec->mounts_len; i++) {
+                if (cfg->ro_deferred_fds[i] < 0)
                         continue;
-                _cleanup_close_ int fd = husk_path_open_in_root(root_fd, m->destination, O_PATH | O_DIRECTORY, 0, NULL);
-                r = fd < 0 ? fd : husk_mount_setattr(fd, false, MOUNT_ATTR_RDONLY, 0, 0);
+                r = husk_mount_setattr(cfg->ro_deferred_fds[i], false, MOUNT_ATTR_RDONLY, 0, 0);
+                closep(&cfg->ro_deferred_fds[i]);
                 if (r < 0)
-                        return husk_error_set(err, -r, "make `%s` read-only", m->destination);
+                        return husk_error_set(err, -r, "make `%s` read-only", spec->mounts[i].destination);
         }
         if (spec->root.readonly) {
                 r = husk_mount_setattr(root_fd, false, MOUNT_ATTR_RDONLY, 0, 0);

@@ -33,6 +33,10 @@ struct husk_rootfs_config {
          * runs outside the container's joined pid namespace (container/init.c) */
         bool proc_in_pidns;
         int proc_pidns_fd;
+        /* per spec.mounts entry, -1 first: the mount of a read-only entry that stays writable until the
+         * rootfs is finished (husk_mount_ro_deferred), kept by husk_rootfs_prepare and made read-only and
+         * closed by husk_rootfs_finalize through the fd, whatever its mount point is called by then */
+        int *ro_deferred_fds;
 };
 
 /* Whether this kernel mounts procfs for another pid namespace (the `pidns` option, Linux 6.x). */

@@ -347,6 +347,13 @@ static pid_t clone_in_cgroup(struct husk_clone_args *args, const struct husk_cgr
  *    takes idmapped trees out of their set, and drops the v1 hierarchies a rootless init may not join
  *    from the cgroup handle.
  */
+/* husk's children go to another time namespace than its own. Some kernels then refuse, with EINVAL, a
+ * child that shares husk's memory, as they refuse a thread: Debian 12's 6.1 does, this host's 6.18 not. */
+static bool time_ns_pending(const struct husk_launch *l)
+{
+        return (l->ns.new_flags & CLONE_NEWTIME) || l->ns.join_fd[HUSK_NS_TIME] >= 0;
+}
+
 static bool init_may_share_memory(const struct husk_launch *l)
 {
         const struct husk_spec *spec = l->spec;
@@ -355,7 +362,7 @@ static bool init_may_share_memory(const struct husk_launch *l)
         return l->trampoline_fd >= 0 && !spec->process.terminal && !spec->process.has_oom_score_adj &&
                !lx->net_devices_len && !lx->intel_rdt.present && !l->systemd.name && !hooks->prestart.len &&
                !hooks->create_runtime.len && !(l->seccomp && husk_seccomp_filter_has_listener(l->seccomp)) &&
-               !l->idmap_mounts && !l->rt->rootless && husk_vfork_usable();
+               !l->idmap_mounts && !l->rt->rootless && !time_ns_pending(l) && husk_vfork_usable();
 }
 
 /* The init's start in husk's memory: its set-up changes its launch, so it works on a copy. */

@@ -356,8 +356,8 @@ init_cgroup_dirs() {
 	while read -r dir; do
 		for sub in sub other; do
 			mkdir -p "$dir/$sub"
-			# a v1 cpuset child starts empty and takes no task until given cpus and mems
-			if [ -f "$dir/cpuset.cpus" ]; then
+			# a v1 cpuset child starts empty and takes no task until given cpus and mems (on v2, empty is the parent's)
+			if [ -f "$dir/cpuset.cpus" ] && [ "$(stat -fc %T "$dir")" != cgroup2fs ]; then
 				cat "$dir/cpuset.cpus" >"$dir/$sub/cpuset.cpus"
 				cat "$dir/cpuset.mems" >"$dir/$sub/cpuset.mems"
 			fi

@@ -249,7 +249,8 @@ new" ] || fail "$output"
 }
 
 @test "mounts: cgroup at /sys/fs/cgroup is read-only" {
-	container_run sh -c 'checker mountinfo /sys/fs/cgroup; echo ---; checker mountinfo /sys/fs/cgroup/memory 2>&1'
+	# No memory mount on cgroup v2: the second command's failure is not the test's (v1 checks its output).
+	container_run sh -c 'checker mountinfo /sys/fs/cgroup; echo ---; checker mountinfo /sys/fs/cgroup/memory 2>&1 || true'
 	assert_status 0
 	first=${output%%---*}
 	second=${output#*---}

@@ -440,6 +440,24 @@ assert_hugetlb_limit() {
 	assert_output_contains "does not exist"
 }
 
+# containerd and docker delete paused containers with --force. Under the v1 freezer a frozen init dies of
+# SIGKILL only once thawed: husk used to signal it, then wait the whole 10 s for it before thawing.
+@test "pause and resume: delete --force of a paused container kills and thaws it at once, leaving nothing" {
+	set_args sh -c 'sleep 600 & exec sleep 601'
+	husk_run_detached
+	local pid
+	pid=$(container_pid)
+	retry 50 0.05 count_at_least 2 wc -l "$(cg_dir pids)/cgroup.procs"
+	husk pause "$ID"
+	[ "$(container_status)" = paused ]
+	run --separate-stderr husk delete --force "$ID"
+	assert_status 0
+	[[ "$stderr" != *"did not exit"* ]] || fail "delete waited for a frozen init: $stderr"
+	# Gone, or dead and not yet reaped by whoever is its parent here.
+	[ ! -e "/proc/$pid" ] || [ "$(proc_state "$pid")" = Z ] || fail "the init $pid is still there"
+	assert_no_trace
+}
+
 # A cgroup someone else made and froze: the init would hang in it (runc: "container's cgroup unexpectedly frozen").
 @test "cgroups: create and run refuse a pre-existing frozen cgroup and leave it as it was" {
 	local cg=/$ID dir cmd

@@ -2,6 +2,7 @@
 #include "container/lifecycle.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "linux/hooks.h"
@@ -30,6 +31,14 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
                 if (!force && state->status != HUSK_STATUS_CREATED)
                         return husk_error_set(err, 0, "cannot delete container `%s` that is not stopped: %s", id,
                                               husk_status_name(state->status));
+                /* Frozen by the v1 freezer, the init dies of SIGKILL only once thawed: the whole cgroup is
+                 * killed and thawed first, or the wait below would run out. The cgroup's removal reports errors. */
+                if (state->status == HUSK_STATUS_PAUSED && state->cgroup_path) {
+                        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+                        _cleanup_error_ struct husk_error *cg_err = NULL;
+                        if (husk_cgroup_open(state->cgroup_path, state->rootless, &cg, &cg_err) == 0)
+                                husk_cgroup_signal_all(cg, SIGKILL, &cg_err);
+                }
                 int r = husk_container_kill_init_wait(state, err);
                 if (r < 0)
                         return r;

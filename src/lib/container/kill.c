@@ -20,8 +20,11 @@ int husk_container_kill_init_wait(const struct husk_state *state, struct husk_er
                 return husk_error_set(err, errno, "kill container `%s`", state->id);
         /* Readable once it has exited, whoever its parent is and whenever that parent reaps it. */
         struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-        while (poll(&pfd, 1, 10000) < 0 && errno == EINTR)
+        int n;
+        while ((n = poll(&pfd, 1, 10000)) < 0 && errno == EINTR)
                 ;
+        if (n == 0)
+                husk_warn("container `%s`: its init did not exit within 10 s of SIGKILL", state->id);
         return 0;
 }
 

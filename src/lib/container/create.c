@@ -332,6 +332,13 @@ static pid_t clone_in_cgroup(struct husk_clone_args *args, const struct husk_cgr
         return pid;
 }
 
+/* husk's children go to another time namespace than its own. Some kernels then refuse, with EINVAL, a
+ * child that shares husk's memory, as they refuse a thread: Debian 12's 6.1 does, this host's 6.18 not. */
+static bool time_ns_pending(const struct husk_launch *l)
+{
+        return (l->ns.new_flags & CLONE_NEWTIME) || l->ns.join_fd[HUSK_NS_TIME] >= 0;
+}
+
 /*
  * Whether the init may run in husk's memory until its exec (linux/vfork.h), which spares the copy of
  * husk's page tables and the copy-on-write faults on both sides after it. Only when:
@@ -345,15 +352,9 @@ static pid_t clone_in_cgroup(struct husk_clone_args *args, const struct husk_cgr
  *    the trampoline at once, and a created one's trampoline waits for `start` itself);
  *  - it changes nothing husk keeps using: it works on a copy of the launch and reads the spec, but
  *    takes idmapped trees out of their set, and drops the v1 hierarchies a rootless init may not join
- *    from the cgroup handle.
+ *    from the cgroup handle;
+ *  - husk's children are born in husk's own time namespace (time_ns_pending).
  */
-/* husk's children go to another time namespace than its own. Some kernels then refuse, with EINVAL, a
- * child that shares husk's memory, as they refuse a thread: Debian 12's 6.1 does, this host's 6.18 not. */
-static bool time_ns_pending(const struct husk_launch *l)
-{
-        return (l->ns.new_flags & CLONE_NEWTIME) || l->ns.join_fd[HUSK_NS_TIME] >= 0;
-}
-
 static bool init_may_share_memory(const struct husk_launch *l)
 {
         const struct husk_spec *spec = l->spec;

@@ -64,8 +64,9 @@ static int copy_data(struct copyup *c, int in, int out, off_t size)
 
 static int copy_file(struct copyup *c, int src_dir, int dst_dir, const char *name, const struct stat *st)
 {
-        /* O_NONBLOCK: should the entry have become a fifo since fstatat, the open does not wait for a writer. */
-        _cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        /* Should the entry have become something else since fstatat: O_NONBLOCK, a fifo's open does not wait for
+         * a writer; O_NOCTTY, a terminal's open does not make it the init's controlling terminal. */
+        _cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         struct stat now;
         if (in < 0 || fstat(in, &now) < 0)
                 return fail(c, errno, "open");

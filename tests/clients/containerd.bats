@@ -196,26 +196,18 @@ task_status_is() {
 }
 
 @test "containerd: ctr run -t gives the container a terminal with the caller's window size" {
-	# ctr sets the window size after the task starts (with runc too): wait for it inside.
-	local wait_size='for i in $(seq 50); do s=$(stty size 2>/dev/null); [ -n "$s" ] && [ "$s" != "0 0" ] && break; sleep 0.1; done; echo "size=$s"'
-	run script -qec "stty cols 88 rows 22; $CTR_RUN --rm -t $IMAGE tty1 sh -c 'tty; $wait_size; [ -t 0 ] && echo stdin-is-a-tty'" /dev/null </dev/null
+	# ctr sets the window size after the task starts (with runc too): the probe waits for it.
+	run_in_pty 22 88 "$CTR_RUN --rm -t $IMAGE tty1 sh -c '$(tty_probe 22 88)'"
 	assert_status 0
-	output=$(tr -d '\r\0' <<<"$output")
-	assert_output_contains "/dev/pts/"
-	assert_output_contains "size=22 88"
-	assert_output_contains "stdin-is-a-tty"
+	assert_tty_output 22 88
 }
 
 @test "containerd: task exec -t gives the exec'd process a terminal with the caller's window size" {
 	run crun_ -d "$IMAGE" tty-exec sleep 600
 	assert_status 0
-	local wait_size='for i in $(seq 50); do s=$(stty size 2>/dev/null); [ -n "$s" ] && [ "$s" != "0 0" ] && break; sleep 0.1; done; echo "size=$s"'
-	run script -qec "stty cols 77 rows 19; ctr --address $CTMP/containerd.sock --namespace $NS task exec --fifo-dir $CTMP/fifo -t --exec-id t1 tty-exec sh -c 'tty; $wait_size; [ -t 0 ] && echo stdin-is-a-tty; exit 7'" /dev/null </dev/null
+	run_in_pty 19 77 "ctr --address $CTMP/containerd.sock --namespace $NS task exec --fifo-dir $CTMP/fifo -t --exec-id t1 tty-exec sh -c '$(tty_probe 19 77 7)'"
 	assert_status 7
-	output=$(tr -d '\r\0' <<<"$output")
-	assert_output_contains "/dev/pts/"
-	assert_output_contains "size=19 77"
-	assert_output_contains "stdin-is-a-tty"
+	assert_tty_output 19 77
 }
 
 @test "containerd: run --privileged, --seccomp and --mount reach the container" {

@@ -202,3 +202,24 @@ assert_output_contains() {
 assert_status() {
 	[ "$status" -eq "$1" ] || fail "expected exit status $1, got $status"
 }
+
+# A shell probe for terminal tests: waits up to 5 s for the window size rows ($1) x cols ($2) to arrive (clients
+# set it after the process starts), then prints its tty, "size=<rows> <cols>", whether stdin is a tty, and exits
+# ${3:-0}. Free of single quotes, so that it fits in sh -c '...'.
+tty_probe() {
+	echo "tty; i=0; until [ \"\$(stty size 2>/dev/null)\" = \"$1 $2\" ] || [ \$i -ge 50 ]; do sleep 0.1; i=\$((i + 1)); done;" \
+		"echo size=\$(stty size); [ -t 0 ] && echo stdin-is-a-tty; exit ${3:-0}"
+}
+
+# run a client's command line ($3) in a pty of rows ($1) x cols ($2); $output without the pty's \r and NULs.
+run_in_pty() {
+	run script -qec "stty cols $2 rows $1; $3" /dev/null </dev/null
+	output=$(tr -d '\r\0' <<<"$output")
+}
+
+# What tty_probe printed: a tty of /dev/pts, the window size rows ($1) x cols ($2), stdin a tty.
+assert_tty_output() {
+	assert_output_contains "/dev/pts/"
+	assert_output_contains "size=$1 $2"
+	assert_output_contains "stdin-is-a-tty"
+}

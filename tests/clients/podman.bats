@@ -184,14 +184,9 @@ inspect() {
 # the caller's size, which can come after the container's first command has run (a CI run once saw
 # `stty size` find 0 rows). The container waits up to 5 s for the size to arrive.
 @test "podman: run -t gives the container a terminal with the caller's window size" {
-	local probe='tty; i=0; until [ "$(stty size 2>/dev/null)" = "31 97" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
-		stty size; [ -t 0 ] && echo stdin-is-a-tty'
-	run script -qec "stty cols 97 rows 31; $PODMAN run --rm -t --cgroup-parent $CGROUP_PARENT $IMAGE sh -c '$probe'" /dev/null </dev/null
+	run_in_pty 31 97 "$PODMAN run --rm -t --cgroup-parent $CGROUP_PARENT $IMAGE sh -c '$(tty_probe 31 97)'"
 	assert_status 0
-	output=$(tr -d '\r\0' <<<"$output")
-	assert_output_contains "/dev/pts/"
-	assert_output_contains "31 97"
-	assert_output_contains "stdin-is-a-tty"
+	assert_tty_output 31 97
 }
 
 @test "podman: --memory sets the memory cgroup limit, podman update changes it" {
@@ -332,14 +327,9 @@ writable" ] || fail "$output"
 @test "podman: exec -it gives the exec'd process a terminal with the caller's window size" {
 	run pm_run -d --name tty-exec "$IMAGE" sleep 600
 	assert_status 0
-	local probe='tty; i=0; until [ "$(stty size 2>/dev/null)" = "27 83" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
-		stty size; [ -t 0 ] && echo stdin-is-a-tty; exit 4'
-	run script -qec "stty cols 83 rows 27; $PODMAN exec -it tty-exec sh -c '$probe'" /dev/null </dev/null
+	run_in_pty 27 83 "$PODMAN exec -it tty-exec sh -c '$(tty_probe 27 83 4)'"
 	assert_status 4
-	output=$(tr -d '\r\0' <<<"$output")
-	assert_output_contains "/dev/pts/"
-	assert_output_contains "27 83"
-	assert_output_contains "stdin-is-a-tty"
+	assert_tty_output 27 83
 }
 
 # On cgroup v1, podman binds the host's name=systemd hierarchy over the container's read-only one, read-write for

@@ -48,15 +48,6 @@ void husk_mount_anchors_done(struct husk_mount_anchors *a)
         a->fds = NULL;
 }
 
-/* ".." would climb out of a mount's root differently than out of the directory it covers. */
-static bool has_dotdot(const char *path)
-{
-        for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
-                if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
-                        return true;
-        return false;
-}
-
 static int open_mount_root(const struct husk_mount *m, int root_fd, struct husk_error **err)
 {
         _cleanup_close_ int fd = husk_path_open_in_root(root_fd, m->destination, O_PATH, 0, err);
@@ -89,14 +80,15 @@ static int open_mount_root(const struct husk_mount *m, int root_fd, struct husk_
 int husk_mount_anchor(struct husk_mount_anchors *a, const char *path, const char **rest, struct husk_error **err)
 {
         *rest = path;
-        if (has_dotdot(path))
+        /* ".." would climb out of a mount's root differently than out of the directory it covers. */
+        if (husk_path_has_dotdot(path))
                 return a->root_fd;
         size_t found = SIZE_MAX;
         const char *below = NULL;
         for (size_t i = 0; i < a->spec->mounts_len; i++) {
                 const char *dst = a->spec->mounts[i].destination;
                 const char *r = dst ? husk_mount_path_below(path, dst) : NULL;
-                if (r && !has_dotdot(dst) && !husk_mount_destination_is(dst, "/")) {
+                if (r && !husk_path_has_dotdot(dst) && !husk_mount_destination_is(dst, "/")) {
                         found = i;
                         below = r;
                 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/path.h"
 
 /* The root directory of every procfs instance has this inode number (fs/proc/root.c). */
 #define PROC_ROOT_INO 1
@@ -24,12 +25,8 @@ static int check_relative_path(const char *path, struct husk_error **err)
         if (!path || !*path || path[0] == '/')
                 return husk_error_set(err, EINVAL, "procfs path `%s` must be relative to /proc", path ? path : "");
         /* RESOLVE_BENEATH would keep ".." inside /proc, but no caller has a reason to use it. */
-        for (const char *p = path; (p = strstr(p, "..")); p += 2) {
-                bool starts = p == path || p[-1] == '/';
-                bool ends = p[2] == '\0' || p[2] == '/';
-                if (starts && ends)
-                        return husk_error_set(err, EINVAL, "procfs path `%s` must not contain `..`", path);
-        }
+        if (husk_path_has_dotdot(path))
+                return husk_error_set(err, EINVAL, "procfs path `%s` must not contain `..`", path);
         return 0;
 }
 

@@ -352,6 +352,14 @@ int husk_path_open_parent_in_root(int root_fd, const char *path, char **ret_name
         return fd;
 }
 
+bool husk_path_has_dotdot(const char *path)
+{
+        for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
+                if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+                        return true;
+        return false;
+}
+
 char *husk_path_clean(const char *path)
 {
         char *out = malloc(strlen(path) + 2);

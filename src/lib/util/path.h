@@ -2,6 +2,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -70,6 +71,9 @@ int husk_path_open_parent_in_root(int root_fd, const char *path, char **ret_name
  * is looked up. The caller frees the result; NULL when out of memory.
  */
 char *husk_path_clean(const char *path);
+
+/* Does `path` have a `..` component? */
+bool husk_path_has_dotdot(const char *path);
 
 /* Undo the octal escapes of a mountinfo field (`\040` is a space) in place. */
 void husk_path_unescape_mountinfo(char *s);

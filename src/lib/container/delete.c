@@ -25,6 +25,10 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
                            struct husk_error **err)
 {
         husk_state_refresh(dirfd, state);
+        /* Its cgroup, opened once for both uses below; a failure is reported, unless it is gone, when removed. */
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        _cleanup_error_ struct husk_error *cg_err = NULL;
+        int cg_r = state->cgroup_path ? husk_cgroup_open(state->cgroup_path, state->rootless, &cg, &cg_err) : 0;
         if (state->status != HUSK_STATUS_STOPPED && state->status != HUSK_STATUS_CREATING) {
                 /* A created container goes without --force, as with runc and crun, though runtime-spec says delete
                  * must fail there: containerd's shim deletes a task that never started without it. */
@@ -33,22 +37,16 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
                                               husk_status_name(state->status));
                 /* Frozen by the v1 freezer, the init dies of SIGKILL only once thawed: the whole cgroup is
                  * killed and thawed first, or the wait below would run out. The cgroup's removal reports errors. */
-                if (state->status == HUSK_STATUS_PAUSED && state->cgroup_path) {
-                        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
-                        _cleanup_error_ struct husk_error *cg_err = NULL;
-                        if (husk_cgroup_open(state->cgroup_path, state->rootless, &cg, &cg_err) == 0)
-                                husk_cgroup_signal_all(cg, SIGKILL, &cg_err);
+                if (state->status == HUSK_STATUS_PAUSED && cg) {
+                        _cleanup_error_ struct husk_error *ignored = NULL;
+                        husk_cgroup_signal_all(cg, SIGKILL, &ignored);
                 }
                 int r = husk_container_kill_init_wait(state, err);
                 if (r < 0)
                         return r;
         }
         if (state->cgroup_path) {
-                _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
-                _cleanup_error_ struct husk_error *cg_err = NULL;
-                int r = husk_cgroup_open(state->cgroup_path, state->rootless, &cg, &cg_err);
-                if (r == 0)
-                        r = husk_cgroup_destroy(cg, &cg_err);
+                int r = cg_r == 0 ? husk_cgroup_destroy(cg, &cg_err) : cg_r;
                 if (r < 0 && cg_err && cg_err->errnum != ENOENT) {
                         *err = TAKE_PTR(cg_err);
                         return husk_error_wrap(err, "remove cgroup of `%s`", id);

@@ -64,14 +64,20 @@ static int copy_data(struct copyup *c, int in, int out, off_t size)
 
 static int copy_file(struct copyup *c, int src_dir, int dst_dir, const char *name, const struct stat *st)
 {
-        /* Should the entry have become something else since fstatat: O_NONBLOCK, a fifo's open does not wait for
-         * a writer; O_NOCTTY, a terminal's open does not make it the init's controlling terminal. */
-        _cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        /* The entry may have become something else since fstatat (a fifo, a device node): it is opened for
+         * reading only once an O_PATH open, which opens nothing, shows it is still a regular file, and then
+         * through that fd, so the file read is the one checked. */
+        _cleanup_close_ int path = openat(src_dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         struct stat now;
-        if (in < 0 || fstat(in, &now) < 0)
+        if (path < 0 || fstat(path, &now) < 0)
                 return fail(c, errno, "open");
         if (!S_ISREG(now.st_mode))
                 return fail(c, EAGAIN, "changed while copied:");
+        char self[64];
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", path);
+        _cleanup_close_ int in = open(self, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+        if (in < 0)
+                return fail(c, errno, "open");
         _cleanup_close_ int out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (out < 0)
                 return fail(c, errno, "create");

@@ -96,6 +96,9 @@ void husk_launch_release(struct husk_launch *l);
 
 /* The container init, in the child of clone3; never returns. */
 _Noreturn void husk_init_main(struct husk_launch *l);
+/* init.c: whether filter certainly lets a created init wait for `start` (the handlers of the signals that end
+ * the wait, accept4 on the exec socket, close): the trampoline's wait makes the same calls. */
+bool husk_init_seccomp_allows_waiting(const struct husk_seccomp_filter *filter);
 
 /* Shared by start and run: the state JSON hooks get, with the status they should see. */
 char *husk_launch_state_json(const struct husk_state *state, enum husk_status status);

@@ -722,6 +722,25 @@ assert_hugetlb_limit() {
 	wait_for_status stopped
 }
 
+# podman kill and docker kill of a paused container send SIGKILL to the init alone (no --all): under the v1
+# freezer it would stay frozen with the signal pending, and podman times out waiting for its exit.
+@test "kill: SIGKILL ends a paused container, a signal it handles leaves it paused" {
+	add_shared_dir
+	set_args sh -c 'trap "echo term >> /shared/term" TERM; echo > /shared/ready; while :; do sleep 0.05; done'
+	husk_run_detached
+	retry 100 0.05 test -e "$TMP/shared/ready"
+	husk pause "$ID"
+	husk kill "$ID" TERM
+	sleep 0.3
+	[ "$(container_status)" = paused ] || fail "kill TERM thawed the container: $(container_status)"
+	[ ! -e "$TMP/shared/term" ] || fail "a frozen process ran its handler"
+
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	husk delete "$ID"
+	assert_no_trace
+}
+
 cgroup_empty() {
 	run husk ps -f json "$ID"
 	[ "$status" -eq 0 ] && { [ "$output" = null ] || [ "$output" = "[]" ]; }

@@ -83,5 +83,15 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
                 return husk_error_set(err, 0, "container not running");
         if (husk_pidfd_send_signal(pidfd, sig) < 0)
                 return husk_error_set(err, errno, "send signal %d to container `%s`", sig, id);
+        /* Frozen by the v1 freezer, a paused init dies of SIGKILL only once thawed (podman kill, docker kill of a
+         * paused container); as with runc. A signal it may handle leaves it paused. */
+        if (sig == SIGKILL && state->status == HUSK_STATUS_PAUSED && state->cgroup_path) {
+                _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+                r = husk_cgroup_open(state->cgroup_path, state->rootless, &cg, err);
+                if (r == 0)
+                        r = husk_cgroup_freeze(cg, false, err);
+                if (r < 0)
+                        return husk_error_wrap(err, "kill `%s`: thaw the paused container", id);
+        }
         return 0;
 }

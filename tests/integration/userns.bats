@@ -203,12 +203,17 @@ teardown() { husk_teardown; }
 		{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs"},
 		{"destination": "/scratch/inner", "type": "bind", "source": $dir, "options": ["bind"]}]' \
 		--arg dir "$TMP/dir" --arg file "$TMP/file"
+	mkdir -m 0750 "$BUNDLE/rootfs/kept"
+	update_config '.mounts += [{"destination": "/kept", "type": "tmpfs", "source": "tmpfs"}]'
 	container_run sh -c 'cat /etc/hostfile; for d in /data/deep /scratch /scratch/inner; do
-		grep -q " $d " /proc/self/mounts && echo "$d=mounted"; done'
+		grep -q " $d " /proc/self/mounts && echo "$d=mounted"; done; stat -c "mode%n=%a" /scratch /kept'
 	assert_status 0
 	assert_output_contains file-content
 	[ "$(kv /data/deep)" = mounted ] && [ "$(kv /scratch)" = mounted ] && [ "$(kv /scratch/inner)" = mounted ] ||
 		fail "$output"
+	# A tmpfs takes the mode of a directory the image has, as with runc; on one made for it here it keeps its own
+	# 1777, as without a user namespace (podman --uidmap --tmpfs /scratch, then a non-root user writing there).
+	[ "$(kv mode/scratch)" = 1777 ] && [ "$(kv mode/kept)" = 750 ] || fail "tmpfs modes: $output"
 	# Made as the container's root would have made them: owned by the host ids its root maps to.
 	for p in data data/deep etc/hostfile scratch; do
 		[ "$(stat -c %u:%g "$BUNDLE/rootfs/$p")" = 100000:200000 ] || fail "$p: $(stat -c %u:%g "$BUNDLE/rootfs/$p")"

@@ -728,7 +728,13 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         /* What the init cannot do inside its user namespace: idmapped mount trees (a bad entry fails
          * here, with nothing made) and the mount points a mapped root could not create in the rootfs. */
         if (l->ns.has[HUSK_NS_MOUNT]) {
-                struct husk_rootfs_config host = {.spec = l->spec, .rootfs = l->rootfs, .bundle = l->bundle};
+                if (l->ns.has[HUSK_NS_USER] && l->spec->mounts_len &&
+                    !(l->mount_points_made = calloc(l->spec->mounts_len, sizeof(bool))))
+                        return husk_error_set(err, ENOMEM, "prepare the rootfs");
+                struct husk_rootfs_config host = {.spec = l->spec,
+                                                  .rootfs = l->rootfs,
+                                                  .bundle = l->bundle,
+                                                  .mount_points_made = l->mount_points_made};
                 r = husk_rootfs_prepare_host(&host, l->ns.join_fd[HUSK_NS_USER], &l->idmap_mounts, err);
                 if (r < 0)
                         return r;
@@ -905,6 +911,8 @@ void husk_launch_release(struct husk_launch *l)
         husk_ns_plan_close(&l->ns);
         husk_seccomp_filter_freep(&l->seccomp);
         husk_idmap_mounts_freep(&l->idmap_mounts);
+        free(l->mount_points_made);
+        l->mount_points_made = NULL;
         husk_cgroup_free(l->cgroup);
         l->cgroup = NULL;
         husk_systemd_unit_clear(&l->systemd);

@@ -125,6 +125,7 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
             .proc_in_pidns = l->late_pid_join,
             .proc_pidns_fd = l->ns.join_fd[HUSK_NS_PID],
             .ro_deferred_fds = ro_deferred_fds,
+            .mount_points_made = l->mount_points_made,
         };
         bool mount_ns = l->ns.has[HUSK_NS_MOUNT];
         int r;

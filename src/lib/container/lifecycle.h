@@ -30,6 +30,7 @@ struct husk_launch {
         struct husk_ns_plan ns;
         struct husk_seccomp_filter *seccomp;  /* compiled (or cached) before clone3 */
         struct husk_idmap_mounts *idmap_mounts; /* made before clone3 (husk_rootfs_prepare_host), inherited by init */
+        bool *mount_points_made; /* per spec.mounts entry, made by husk_rootfs_prepare_host (user namespace) */
         struct husk_cgroup *cgroup;
         struct husk_systemd_unit systemd; /* --systemd-cgroup: the scope to make (name NULL: cgroupfs driver) */
         bool systemd_started;             /* systemd made it: an abort stops it */

@@ -500,6 +500,18 @@ static int mount_entry(const struct husk_rootfs_config *cfg, size_t index, int r
         if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)
                 return husk_mount_cgroup(cfg, m, root_fd, err);
         int *held = cfg->ro_deferred_fds && husk_mount_ro_deferred(m) ? &cfg->ro_deferred_fds[index] : NULL;
+        /* A tmpfs takes the mode of a directory the rootfs has (tmpfs_mode_from_mountpoint), not that of one made
+         * for it on the host for a user namespace: there it keeps tmpfs's own 1777, as without a user namespace. */
+        if (cfg->mount_points_made && cfg->mount_points_made[index] && strcmp(type, "tmpfs") == 0 &&
+            !data_has_option(m->data, "mode=")) {
+                _cleanup_free_ char *data = NULL;
+                bool more = m->data && *m->data;
+                if (asprintf(&data, "mode=1777%s%s", more ? "," : "", more ? m->data : "") < 0)
+                        return husk_error_set(err, ENOMEM, "mount `%s` on `%s`", type, m->destination);
+                struct husk_mount own_mode = *m;
+                own_mode.data = data;
+                return husk_mount_fs(cfg, &own_mode, root_fd, held, err);
+        }
         return husk_mount_fs(cfg, m, root_fd, held, err);
 }
 

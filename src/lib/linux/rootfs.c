@@ -263,22 +263,23 @@ static bool missing_in_root(int root_fd, const char *path)
 }
 
 /* Make the missing path owned by the mapped root. */
-static void make_owned(struct husk_mapped_root *mr, int root_fd, const char *path, bool file, mode_t mode,
+static bool make_owned(struct husk_mapped_root *mr, int root_fd, const char *path, bool file, mode_t mode,
                        const char *what)
 {
         uid_t uid;
         gid_t gid;
         if (!husk_mapped_root_ids(mr, &uid, &gid))
-                return;
+                return false;
         _cleanup_error_ struct husk_error *err = NULL;
         int fd = file ? husk_path_mkfile_in_root_owned(root_fd, path, mode, uid, gid, &err)
                   : husk_path_mkdir_all_in_root_owned(root_fd, path, mode, uid, gid, &err);
         if (fd < 0) {
                 _cleanup_free_ char *msg = husk_error_format(err);
                 husk_debug("%s `%s` not made on the host for the container's root: %s", what, path, msg ? msg : "?");
-                return;
+                return false;
         }
         close(fd);
+        return true;
 }
 
 void husk_mapped_root_make(struct husk_mapped_root *mr, int root_fd, const char *path, bool file, mode_t mode,
@@ -323,7 +324,9 @@ static void make_mount_points(const struct husk_rootfs_config *cfg, int root_fd,
                         }
                         file = !S_ISDIR(st.st_mode);
                 }
-                make_owned(mr, root_fd, m->destination, file, file ? 0644 : 0755, "mount point");
+                if (make_owned(mr, root_fd, m->destination, file, file ? 0644 : 0755, "mount point") &&
+                    cfg->mount_points_made)
+                        cfg->mount_points_made[i] = true;
         }
 }
 

@@ -37,6 +37,9 @@ struct husk_rootfs_config {
          * rootfs is finished (husk_mount_ro_deferred), kept by husk_rootfs_prepare and made read-only and
          * closed by husk_rootfs_finalize through the fd, whatever its mount point is called by then */
         int *ro_deferred_fds;
+        /* per spec.mounts entry, or NULL: its mount point was missing from the rootfs and husk_rootfs_prepare_host
+         * made it (a user namespace), so a tmpfs there keeps its own mode rather than that directory's */
+        bool *mount_points_made;
 };
 
 /* Whether this kernel mounts procfs for another pid namespace (the `pidns` option, Linux 6.x). */

@@ -128,6 +128,27 @@ teardown() { husk_teardown; }
 	[ "${lines[1]}" = write=EROFS ] || fail "the read-only tmpfs is writable: $output"
 }
 
+# podman --security-opt mask=/etc/hostname: the path is itself a mount (podman binds a file there), and so may a
+# read-only path be. Masks and read-only paths resolve from the mount made there, which is a file here.
+@test "rootfs: masked and read-only paths that are themselves mounts of a file or a directory" {
+	echo host-file >"$TMP/file1"
+	echo other >"$TMP/file2"
+	mkdir -p "$TMP/dir1"
+	echo in-dir >"$TMP/dir1/x"
+	update_config '.mounts += [{"destination": "/masked-file", "type": "bind", "source": $f1, "options": ["bind"]},
+		{"destination": "/ro-file", "type": "bind", "source": $f2, "options": ["bind"]},
+		{"destination": "/masked-dir", "type": "bind", "source": $d, "options": ["rbind"]}]
+		| .linux.maskedPaths += ["/masked-file", "/masked-dir"] | .linux.readonlyPaths += ["/ro-file"]' \
+		--arg f1 "$TMP/file1" --arg f2 "$TMP/file2" --arg d "$TMP/dir1"
+	container_run sh -c 'echo "masked-file=$(cat /masked-file)"; echo "masked-dir=$(ls -A /masked-dir)"
+		echo "ro-file=$(cat /ro-file)"; checker write /ro-file'
+	assert_status 0
+	[ "$(kv masked-file)" = "" ] && [ "$(kv masked-dir)" = "" ] || fail "not masked: $output"
+	[ "$(kv ro-file)" = other ] || fail "$output"
+	assert_output_contains write=EROFS
+	[ "$(cat "$TMP/file2")" = other ] || fail "the read-only file was written"
+}
+
 @test "rootfs: rootfsPropagation private" {
 	update_config '.linux.rootfsPropagation = "private"'
 	container_run checker mountinfo /

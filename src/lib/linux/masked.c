@@ -33,7 +33,7 @@ static int open_dev_null(struct husk_mount_anchors *anchors, struct husk_error *
 {
         const char *rest;
         int from = husk_mount_anchor(anchors, "/dev/null", &rest, err);
-        _cleanup_close_ int fd = from < 0 ? from : husk_path_open_in_root(from, rest, O_PATH, RESOLVE_NO_SYMLINKS, err);
+        _cleanup_close_ int fd = from < 0 ? from : husk_mount_anchor_open(from, rest, O_PATH, RESOLVE_NO_SYMLINKS, err);
         if (fd < 0) {
                 husk_error_wrap(err, "mask files");
                 return fd;
@@ -92,10 +92,10 @@ static int mask_path(struct masks *masks, struct husk_mount_anchors *anchors, co
         if (from < 0)
                 return husk_error_wrap(err, "mask `%s`", path);
         /* O_DIRECTORY first: one syscall tells a directory, and only files need a second open. */
-        _cleanup_close_ int fd = husk_path_open_in_root(from, rest, O_PATH | O_DIRECTORY, 0, NULL);
+        _cleanup_close_ int fd = husk_mount_anchor_open(from, rest, O_PATH | O_DIRECTORY, 0, NULL);
         bool dir = fd >= 0;
         if (fd == -ENOTDIR)
-                fd = husk_path_open_in_root(from, rest, O_PATH, 0, NULL);
+                fd = husk_mount_anchor_open(from, rest, O_PATH, 0, NULL);
         if (fd == -ENOENT)
                 return 0;
         if (fd < 0)
@@ -117,7 +117,7 @@ static int readonly_path(struct husk_mount_anchors *anchors, const char *path, s
         int from = husk_mount_anchor(anchors, path, &rest, err);
         if (from < 0)
                 return husk_error_wrap(err, "make `%s` read-only", path);
-        _cleanup_close_ int fd = husk_path_open_in_root(from, rest, O_PATH, 0, NULL);
+        _cleanup_close_ int fd = husk_mount_anchor_open(from, rest, O_PATH, 0, NULL);
         if (fd == -ENOENT)
                 return 0;
         if (fd < 0)

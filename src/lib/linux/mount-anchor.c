@@ -101,6 +101,19 @@ int husk_mount_anchor(struct husk_mount_anchors *a, const char *path, const char
                         return fd;
                 a->fds[found] = fd;
         }
-        *rest = *below ? below : ".";
+        *rest = *below ? below : NULL;
         return a->fds[found];
+}
+
+int husk_mount_anchor_open(int from, const char *rest, uint64_t open_flags, uint64_t resolve_extra,
+                           struct husk_error **err)
+{
+        if (rest)
+                return husk_path_open_in_root(from, rest, open_flags, resolve_extra, err);
+        /* The mount itself, whatever it is: "." would open a directory's alone (a file bound on /etc/hostname). */
+        struct stat st;
+        if ((open_flags & O_DIRECTORY) && fstat(from, &st) == 0 && !S_ISDIR(st.st_mode))
+                return husk_error_set(err, ENOTDIR, "open the mount");
+        int fd = fcntl(from, F_DUPFD_CLOEXEC, 3);
+        return fd < 0 ? husk_error_set(err, errno, "open the mount") : fd;
 }

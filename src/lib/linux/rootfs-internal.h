@@ -122,7 +122,9 @@ int husk_devices_setup(const struct husk_rootfs_config *cfg, int root_fd, struct
 /*
  * Where a path below the root lies once the config's mounts are made (mount-anchor.c): the fd of the
  * mount the config made last at a prefix of it, checked to still be that mount, and the rest of the
- * path below it; root_fd and the whole path when no mount is on the way. The fd is borrowed.
+ * path below it (NULL: the path is that mount's destination); root_fd and the whole path when no mount
+ * is on the way. The fd is borrowed. husk_mount_anchor_open opens the path from there, as
+ * husk_path_open_in_root (util/path.h) does, the mount itself for a NULL rest.
  */
 struct husk_mount_anchors {
         const struct husk_spec *spec;
@@ -132,6 +134,8 @@ struct husk_mount_anchors {
 int husk_mount_anchors_init(struct husk_mount_anchors *a, const struct husk_spec *spec, int root_fd);
 void husk_mount_anchors_done(struct husk_mount_anchors *a);
 int husk_mount_anchor(struct husk_mount_anchors *a, const char *path, const char **rest, struct husk_error **err);
+int husk_mount_anchor_open(int from, const char *rest, uint64_t open_flags, uint64_t resolve_extra,
+                           struct husk_error **err);
 
 /* readonlyPaths then maskedPaths, after pivot_root (masked.c). */
 int husk_masked_apply(struct husk_mount_anchors *anchors, struct husk_error **err);

@@ -163,6 +163,40 @@ EOF
 	done
 }
 
+# runc enters the bundle to create or run a container, and its init the rootfs before the mounts: hooks that read
+# config.json or write beside it by relative path rely on it. start and delete stay where they were started.
+@test "hooks: create and run hooks run in the bundle, createContainer in the rootfs, start's and delete's in the caller's cwd" {
+	cat >"$TMP/cwd-hook" <<-'EOF'
+		#!/bin/sh
+		cat >/dev/null
+		echo "$1=$(pwd -P)" >>"$2"
+	EOF
+	chmod 0755 "$TMP/cwd-hook"
+	local stage
+	for stage in prestart createRuntime createContainer poststart poststop; do
+		add_hook "$stage" "$(jq -n --arg p "$TMP/cwd-hook" --arg s "$stage" --arg l "$LOG" \
+			'{"path": $p, "args": ["cwd-hook", $s, $l]}')"
+	done
+	set_args true
+	local bundle rootfs caller
+	bundle=$(cd "$BUNDLE" && pwd -P)
+	rootfs=$(cd "$BUNDLE/rootfs" && pwd -P)
+	caller=$(cd "$TMP/hooklog" && pwd -P)
+	(cd "$TMP/hooklog" && husk run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1) || fail "run failed"
+	[ "$(kv prestart "$(cat "$LOG")")" = "$bundle" ] && [ "$(kv createRuntime "$(cat "$LOG")")" = "$bundle" ] &&
+		[ "$(kv createContainer "$(cat "$LOG")")" = "$rootfs" ] && [ "$(kv poststart "$(cat "$LOG")")" = "$bundle" ] &&
+		[ "$(kv poststop "$(cat "$LOG")")" = "$bundle" ] || fail "run: $(cat "$LOG")"
+
+	skip_on_runc "1.1 runs poststart hooks during create, in the bundle (runc#1710)"
+	: >"$LOG"
+	(cd "$TMP/hooklog" && husk_create && husk start "$ID") || fail "create or start failed"
+	wait_for_status stopped
+	(cd "$TMP/hooklog" && husk delete "$ID") || fail "delete failed"
+	[ "$(kv prestart "$(cat "$LOG")")" = "$bundle" ] && [ "$(kv createContainer "$(cat "$LOG")")" = "$rootfs" ] &&
+		[ "$(kv poststart "$(cat "$LOG")")" = "$caller" ] && [ "$(kv poststop "$(cat "$LOG")")" = "$caller" ] ||
+		fail "create, start, delete: $(cat "$LOG")"
+}
+
 @test "hooks: a hook running past its timeout is killed and create fails" {
 	cat >"$TMP/slowhook" <<EOF
 #!/bin/sh

@@ -554,10 +554,10 @@ static int setup_from_parent(struct husk_launch *l, struct husk_error **err)
 static int run_create_runtime_hooks(struct husk_launch *l, struct husk_error **err)
 {
         _cleanup_free_ char *json = husk_launch_state_json(&l->state, HUSK_STATUS_CREATING);
-        int r = husk_hooks_run(&l->spec->hooks.prestart, "prestart", environ, json, err);
+        int r = husk_hooks_run(&l->spec->hooks.prestart, "prestart", environ, l->bundle, json, err);
         if (r < 0)
                 return r;
-        return husk_hooks_run(&l->spec->hooks.create_runtime, "createRuntime", environ, json, err);
+        return husk_hooks_run(&l->spec->hooks.create_runtime, "createRuntime", environ, l->bundle, json, err);
 }
 
 static int explain_init_exit(struct husk_launch *l, struct husk_error **err)
@@ -887,7 +887,7 @@ void husk_launch_abort(struct husk_launch *l)
         /* The spec sends a failed create on to delete, which runs poststop hooks. */
         if (l->spec && l->spec->hooks.poststop.len && l->dirfd >= 0) {
                 _cleanup_free_ char *json = husk_launch_state_json(&l->state, HUSK_STATUS_STOPPED);
-                husk_hooks_run_warn(&l->spec->hooks.poststop, "poststop", environ, json);
+                husk_hooks_run_warn(&l->spec->hooks.poststop, "poststop", environ, l->bundle, json);
         }
         if (l->dirfd >= 0) {
                 husk_error_freep(&ignored);

@@ -73,7 +73,7 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
         }
         if (state->poststop.len) {
                 _cleanup_free_ char *json = husk_launch_state_json(state, HUSK_STATUS_STOPPED);
-                husk_hooks_run_warn(&state->poststop, "poststop", environ, json);
+                husk_hooks_run_warn(&state->poststop, "poststop", environ, NULL, json);
         }
         return husk_state_dir_remove(root, id, dirfd, err);
 }

@@ -142,7 +142,8 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
                 if (r < 0)
                         return r;
         }
-        r = husk_hooks_run(&spec->hooks.create_container, "createContainer", spec->process.env, hs->creating, err);
+        r = husk_hooks_run(&spec->hooks.create_container, "createContainer", spec->process.env, l->rootfs, hs->creating,
+                           err);
         if (r < 0)
                 return r;
         if (!mount_ns) {
@@ -516,7 +517,7 @@ _Noreturn void husk_init_main(struct husk_launch *l)
                 r = husk_process_seal(&setup, 3 + l->opts->preserve_fds, &err);
                 if (r == 0)
                         r = husk_hooks_run(&l->spec->hooks.start_container, "startContainer", l->spec->process.env,
-                                           hs.created, &err);
+                                           NULL, hs.created, &err);
                 if (r < 0)
                         goto fail;
         }

@@ -479,9 +479,9 @@ int husk_container_restore_action(const struct husk_runtime *rt, const char *id,
                 return r;
         state->pid = init_pid;
         _cleanup_free_ char *json = husk_launch_state_json(state, HUSK_STATUS_CREATING);
-        r = husk_hooks_run(&spec->hooks.prestart, "prestart", environ, json, err);
+        r = husk_hooks_run(&spec->hooks.prestart, "prestart", environ, state->bundle, json, err);
         if (r == 0)
-                r = husk_hooks_run(&spec->hooks.create_runtime, "createRuntime", environ, json, err);
+                r = husk_hooks_run(&spec->hooks.create_runtime, "createRuntime", environ, state->bundle, json, err);
         if (r < 0) {
                 _cleanup_free_ char *msg = husk_error_format(*err);
                 _cleanup_close_ int fd =

@@ -55,7 +55,7 @@ int husk_launch_cleanup_after_exit(struct husk_launch *l, struct husk_error **er
                 return r;
         if (l->spec->hooks.poststop.len) {
                 _cleanup_free_ char *json = husk_launch_state_json(&l->state, HUSK_STATUS_STOPPED);
-                husk_hooks_run_warn(&l->spec->hooks.poststop, "poststop", environ, json);
+                husk_hooks_run_warn(&l->spec->hooks.poststop, "poststop", environ, l->bundle, json);
         }
         return husk_state_dir_remove(l->root, l->id, dirfd, err);
 }
@@ -113,7 +113,7 @@ int husk_container_run(const struct husk_runtime *rt, const char *id, const stru
         unlinkat(l.dirfd, HUSK_EXEC_SOCKET, 0);
         if (l.spec->hooks.poststart.len) {
                 _cleanup_free_ char *json = husk_launch_state_json(&l.state, HUSK_STATUS_RUNNING);
-                husk_hooks_run_warn(&l.spec->hooks.poststart, "poststart", environ, json);
+                husk_hooks_run_warn(&l.spec->hooks.poststart, "poststart", environ, l.bundle, json);
         }
         /* Others (kill, state, delete) may act on the container while it runs. */
         close(l.dirfd);

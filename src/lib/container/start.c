@@ -77,7 +77,7 @@ int husk_container_start(const struct husk_runtime *rt, const char *id, const ch
         }
         if (state->poststart.len) {
                 _cleanup_free_ char *json = husk_launch_state_json(state, HUSK_STATUS_RUNNING);
-                husk_hooks_run_warn(&state->poststart, "poststart", environ, json);
+                husk_hooks_run_warn(&state->poststart, "poststart", environ, NULL, json);
         }
         if (notify_fd < 0)
                 return 0;

@@ -58,7 +58,7 @@ static const char *one_line(struct hook_output *out)
  * EPIPE, not kill husk. SIGPIPE is blocked meanwhile (an ignored disposition would be
  * inherited by hooks) and a SIGPIPE raised by our write is consumed afterwards.
  */
-static int run_one_guarded(const struct husk_hook *hook, char *const *env, const char *state_json,
+static int run_one_guarded(const struct husk_hook *hook, char *const *env, const char *cwd, const char *state_json,
                            struct husk_error **err);
 
 struct sigpipe_guard {
@@ -86,19 +86,19 @@ static void sigpipe_restore(struct sigpipe_guard *g)
         sigprocmask(SIG_SETMASK, &g->old, NULL);
 }
 
-static int run_one(const struct husk_hook *hook, char *const *inherited, const char *state_json,
+static int run_one(const struct husk_hook *hook, char *const *inherited, const char *cwd, const char *state_json,
                    struct husk_error **err)
 {
         static char *const empty[] = {NULL};
         char *const *env = hook->env ? hook->env : inherited ? inherited : empty;
         struct sigpipe_guard guard;
         sigpipe_block(&guard);
-        int r = run_one_guarded(hook, env, state_json, err);
+        int r = run_one_guarded(hook, env, cwd, state_json, err);
         sigpipe_restore(&guard);
         return r;
 }
 
-static int run_one_guarded(const struct husk_hook *hook, char *const *env, const char *state_json,
+static int run_one_guarded(const struct husk_hook *hook, char *const *env, const char *cwd, const char *state_json,
                            struct husk_error **err)
 {
         int in[2] = {-1, -1}, outp[2] = {-1, -1};
@@ -129,6 +129,10 @@ static int run_one_guarded(const struct husk_hook *hook, char *const *env, const
                 sigprocmask(SIG_SETMASK, &none, NULL);
                 if (dup2(in[0], 0) < 0 || dup2(outp[1], 1) < 0 || dup2(outp[1], 2) < 0)
                         _exit(127);
+                if (cwd && chdir(cwd) < 0) {
+                        dprintf(2, "chdir `%s`: %s", cwd, strerror(errno));
+                        _exit(127);
+                }
                 char *argv0[] = {hook->path, NULL};
                 execve(hook->path, hook->args ? hook->args : argv0, env);
                 dprintf(2, "exec `%s`: %s", hook->path, strerror(errno));
@@ -205,24 +209,24 @@ static int run_one_guarded(const struct husk_hook *hook, char *const *env, const
         return 0;
 }
 
-int husk_hooks_run(const struct husk_hook_list *hooks, const char *stage, char *const *inherited,
+int husk_hooks_run(const struct husk_hook_list *hooks, const char *stage, char *const *inherited, const char *cwd,
                    const char *state_json, struct husk_error **err)
 {
         for (size_t i = 0; i < hooks->len; i++) {
                 husk_debug("running %s hook #%zu `%s`", stage, i, hooks->items[i].path);
-                int r = run_one(&hooks->items[i], inherited, state_json, err);
+                int r = run_one(&hooks->items[i], inherited, cwd, state_json, err);
                 if (r < 0)
                         return husk_error_wrap(err, "error running %s hook #%zu", stage, i); /* runc 1.2's words */
         }
         return 0;
 }
 
-void husk_hooks_run_warn(const struct husk_hook_list *hooks, const char *stage, char *const *inherited,
+void husk_hooks_run_warn(const struct husk_hook_list *hooks, const char *stage, char *const *inherited, const char *cwd,
                          const char *state_json)
 {
         for (size_t i = 0; i < hooks->len; i++) {
                 _cleanup_error_ struct husk_error *e = NULL;
-                if (run_one(&hooks->items[i], inherited, state_json, &e) < 0) {
+                if (run_one(&hooks->items[i], inherited, cwd, state_json, &e) < 0) {
                         _cleanup_free_ char *msg = husk_error_format(e);
                         husk_warn("%s hook #%zu: %s", stage, i, msg ? msg : "failed");
                 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # podman (through conmon) drives husk: run, exec, stop, rm, tty, resources, user, caps, read-only rootfs,
 # network none, build (RUN steps), logs, inspect, pause/unpause, restart, a pod sharing namespaces, --device,
-# checkpoint/restore, --privileged, --sysctl/--ulimit, --uidmap, exec -it, --systemd=always.
+# checkpoint/restore, --privileged, --sysctl/--ulimit, --uidmap, exec -it, --systemd=always, kill of a paused
+# container, masks on bind mounts, --uidmap --tmpfs, a seccomp profile refusing accept4.
 #
 # podman's storage, run root, tmpdir, events log and locks live under $CTMP; its containers.conf ($CONTAINERS_CONF)
 # is docs/podman.md's snippet plus what a throwaway test store needs. The image is imported offline from the busybox
@@ -401,6 +402,47 @@ writable" ] || fail "$output"
 	[ "$(inspect frozen '{{.State.Status}}')" = running ]
 	[ "$(cat "$freezer/freezer.state")" = THAWED ]
 	retry 50 0.05 file_is_not "$merged/tmp/n" "$n2" || fail "counter did not move after unpause: $(cat "$merged/tmp/n")"
+}
+
+# podman kill sends SIGKILL to the init alone: under the v1 freezer a paused init must be thawed for it to act,
+# or podman times out waiting for the exit file and the container is left frozen.
+@test "podman: kill of a paused container ends it with 137" {
+	run pm_run -d --name killed "$IMAGE" sleep 600
+	assert_status 0
+	run pm pause killed
+	assert_status 0
+	run pm kill killed
+	assert_status 0
+	retry 50 0.1 container_state_is killed exited || fail "state: $(inspect killed '{{.State.Status}}')"
+	[ "$(inspect killed '{{.State.ExitCode}}')" = 137 ]
+}
+
+container_state_is() {
+	[ "$(inspect "$1" '{{.State.Status}}')" = "$2" ]
+}
+
+# Three things users ask podman for that husk failed until session 26: a mask on a path podman binds a file to,
+# a tmpfs on a path the image lacks in a user namespace (tmpfs's own 1777, so a non-root user can write), and a
+# seccomp profile recorded under runc, which lists nothing husk's waiting init calls (accept4, recvmsg).
+@test "podman: mask on a bind-mounted file, --uidmap with --tmpfs, a profile without accept4 and recvmsg" {
+	run pm_run --rm --security-opt mask=/etc/hostname "$IMAGE" sh -c 'echo "hostname=$(cat /etc/hostname)"'
+	assert_status 0
+	assert_output_contains "hostname="
+	[ "$(grep '^hostname=' <<<"$output")" = "hostname=" ] || fail "/etc/hostname not masked: $output"
+
+	run pm_run --rm --uidmap 0:100000:65536 --gidmap 0:100000:65536 --tmpfs /scratch -u 1000 "$IMAGE" \
+		sh -c 'stat -c "mode=%a" /scratch; touch /scratch/x && echo write-ok'
+	assert_status 0
+	assert_output_contains "mode=1777"
+	assert_output_contains "write-ok"
+
+	cat >"$CTMP/no-accept.json" <<-'EOF'
+		{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["accept4", "accept", "recvmsg", "recvfrom"],
+		"action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}
+	EOF
+	run pm_run --rm --security-opt seccomp="$CTMP/no-accept.json" "$IMAGE" sh -c 'echo started'
+	assert_status 0
+	assert_output_contains "started"
 }
 
 # Whether file $1 holds something other than $2 (for retry, which runs its command anew each time).

@@ -100,7 +100,7 @@ done
 lane_dir=$(mktemp -d) lane_start=$(date +%s)
 # Its own session, so that an interrupted run takes the whole lane (bats, vm-run.sh, qemu) down with it.
 BUILD=$build VM_TIMEOUT=1500 \
-	VM_FILTER='^(cgroups|check|systemd):|^kill --all: a paused|^checkpoint: the container is saved|^events: N OOM|unlimited memory|^rootless: (cgroup v2|systemd):|^namespaces: (time namespace is new|linux.timeOffsets)' \
+	VM_FILTER='^(cgroups|check|systemd):|^kill( --all)?: (a paused|SIGKILL ends a paused)|^checkpoint: the container is saved|^events: N OOM|unlimited memory|^rootless: (cgroup v2|systemd):|^namespaces: (time namespace is new|linux.timeOffsets)' \
 	setsid bash -c '
 	dir=$1 asan=$2 asan_built=$3
 	shift 3

@@ -192,9 +192,16 @@ EOF
 	(cd "$TMP/hooklog" && husk_create && husk start "$ID") || fail "create or start failed"
 	wait_for_status stopped
 	(cd "$TMP/hooklog" && husk delete "$ID") || fail "delete failed"
-	[ "$(kv prestart "$(cat "$LOG")")" = "$bundle" ] && [ "$(kv createContainer "$(cat "$LOG")")" = "$rootfs" ] &&
-		[ "$(kv poststart "$(cat "$LOG")")" = "$caller" ] && [ "$(kv poststop "$(cat "$LOG")")" = "$caller" ] ||
-		fail "create, start, delete: $(cat "$LOG")"
+	[ "$(kv prestart "$(cat "$LOG")")" = "$bundle" ] && [ "$(kv createRuntime "$(cat "$LOG")")" = "$bundle" ] &&
+		[ "$(kv createContainer "$(cat "$LOG")")" = "$rootfs" ] && [ "$(kv poststart "$(cat "$LOG")")" = "$caller" ] &&
+		[ "$(kv poststop "$(cat "$LOG")")" = "$caller" ] || fail "create, start, delete: $(cat "$LOG")"
+
+	# run --detach is create and start, and runc's enters the bundle for both.
+	: >"$LOG"
+	(cd "$TMP/hooklog" && husk_run_detached) || fail "run --detach failed"
+	wait_for_status stopped
+	[ "$(kv prestart "$(cat "$LOG")")" = "$bundle" ] && [ "$(kv poststart "$(cat "$LOG")")" = "$bundle" ] ||
+		fail "run --detach: $(cat "$LOG")"
 }
 
 @test "hooks: a hook running past its timeout is killed and create fails" {

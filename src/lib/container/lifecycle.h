@@ -97,9 +97,15 @@ void husk_launch_release(struct husk_launch *l);
 
 /* The container init, in the child of clone3; never returns. */
 _Noreturn void husk_init_main(struct husk_launch *l);
-/* init.c: whether filter certainly lets a created init wait for `start` (the handlers of the signals that end
- * the wait, accept4 on the exec socket, close): the trampoline's wait makes the same calls. */
+/* init.c: whether filter certainly allows the calls a created init and the trampoline both make while they
+ * wait for `start`: the handlers of the signals that end the wait, accept4 on the exec socket, close. (The
+ * init's wait also receives and sends on its sockets, the trampoline's prctl and read: each checks those.) */
 bool husk_init_seccomp_allows_waiting(const struct husk_seccomp_filter *filter);
+
+/* husk_container_start, its poststart hooks run in the bundle (`run --detach`, as runc's) or, as `start`'s,
+ * where husk runs. */
+int husk_container_start_hooks_in(const struct husk_runtime *rt, const char *id, const char *notify_socket, bool bundle,
+                                  struct husk_error **err);
 
 /* Shared by start and run: the state JSON hooks get, with the status they should see. */
 char *husk_launch_state_json(const struct husk_state *state, enum husk_status status);

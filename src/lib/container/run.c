@@ -66,7 +66,7 @@ static int run_detached(const struct husk_runtime *rt, const char *id, const str
         int r = husk_container_create(rt, id, opts, err);
         if (r < 0)
                 return r;
-        r = husk_container_start(rt, id, opts->notify_socket, err);
+        r = husk_container_start_hooks_in(rt, id, opts->notify_socket, true, err);
         if (r < 0) {
                 _cleanup_error_ struct husk_error *ignored = NULL;
                 husk_container_delete(rt, id, true, &ignored);

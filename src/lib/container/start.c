@@ -42,6 +42,12 @@ static int relay_ready(int sock, const struct husk_state *state, const char *not
 int husk_container_start(const struct husk_runtime *rt, const char *id, const char *notify_socket,
                          struct husk_error **err)
 {
+        return husk_container_start_hooks_in(rt, id, notify_socket, false, err);
+}
+
+int husk_container_start_hooks_in(const struct husk_runtime *rt, const char *id, const char *notify_socket, bool bundle,
+                                  struct husk_error **err)
+{
         const char *root = husk_runtime_root(rt);
         _cleanup_close_ int dirfd = -1;
         _cleanup_(husk_state_freep) struct husk_state *state = NULL;
@@ -77,7 +83,7 @@ int husk_container_start(const struct husk_runtime *rt, const char *id, const ch
         }
         if (state->poststart.len) {
                 _cleanup_free_ char *json = husk_launch_state_json(state, HUSK_STATUS_RUNNING);
-                husk_hooks_run_warn(&state->poststart, "poststart", environ, NULL, json);
+                husk_hooks_run_warn(&state->poststart, "poststart", environ, bundle ? state->bundle : NULL, json);
         }
         if (notify_fd < 0)
                 return 0;

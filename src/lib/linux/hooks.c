@@ -129,10 +129,9 @@ static int run_one_guarded(const struct husk_hook *hook, char *const *env, const
                 sigprocmask(SIG_SETMASK, &none, NULL);
                 if (dup2(in[0], 0) < 0 || dup2(outp[1], 1) < 0 || dup2(outp[1], 2) < 0)
                         _exit(127);
-                if (cwd && chdir(cwd) < 0) {
-                        dprintf(2, "chdir `%s`: %s", cwd, strerror(errno));
-                        _exit(127);
-                }
+                /* A bundle removed since (poststop) leaves the hook where husk is: it still runs. */
+                if (cwd)
+                        (void)!chdir(cwd);
                 char *argv0[] = {hook->path, NULL};
                 execve(hook->path, hook->args ? hook->args : argv0, env);
                 dprintf(2, "exec `%s`: %s", hook->path, strerror(errno));

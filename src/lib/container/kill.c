@@ -87,11 +87,13 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
          * paused container); as with runc. A signal it may handle leaves it paused. */
         if (sig == SIGKILL && state->status == HUSK_STATUS_PAUSED && state->cgroup_path) {
                 _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
-                r = husk_cgroup_open(state->cgroup_path, state->rootless, &cg, err);
-                if (r == 0)
-                        r = husk_cgroup_freeze(cg, false, err);
-                if (r < 0)
-                        return husk_error_wrap(err, "kill `%s`: thaw the paused container", id);
+                _cleanup_error_ struct husk_error *thaw_err = NULL;
+                if (husk_cgroup_open(state->cgroup_path, state->rootless, &cg, &thaw_err) < 0 ||
+                    husk_cgroup_freeze(cg, false, &thaw_err) < 0) {
+                        _cleanup_free_ char *msg = husk_error_format(thaw_err);
+                        husk_warn("kill `%s`: signal sent, but the paused container could not be thawed: %s", id,
+                                  msg ? msg : "?");
+                }
         }
         return 0;
 }

@@ -488,25 +488,6 @@ static void inherit_window_size(struct exec_ctx *c)
         p->console_width = ws.ws_col;
 }
 
-/*
- * Whether a created container's init waits for `start` before its seccomp filter, as root with every
- * capability (init.c: waits_before_filter): a filter in the config, and neither it nor no_new_privs in
- * force yet. Read from the init itself, as the status is.
- */
-static bool init_waits_unfiltered(const struct exec_ctx *c)
-{
-        if (c->state->status != HUSK_STATUS_CREATED || !c->spec->linux_.seccomp.present)
-                return false;
-        char path[64], buf[8192];
-        snprintf(path, sizeof(path), "/proc/%d/status", (int)c->state->pid);
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return false;
-        buf[n] = '\0';
-        return strstr(buf, "\nNoNewPrivs:\t0\n") && strstr(buf, "\nSeccomp:\t0\n");
-}
-
 static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char *id, struct husk_error **err)
 {
         const char *root = husk_runtime_root(rt);
@@ -529,9 +510,6 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
                 return husk_error_set(err, EAGAIN, "container `%s` is being started by `run`: exec when it runs", id);
         if ((r = build_process(c, root, dirfd, err)) < 0)
                 return r;
-        if (init_waits_unfiltered(c))
-                return husk_error_set(
-                    err, EAGAIN, "container `%s` waits for start before its seccomp filter: exec when it runs", id);
         const struct husk_process *p = &c->spec->process;
         if (p->terminal && !c->opts->console_socket && c->opts->detach)
                 return husk_error_set(err, 0, "exec --tty with --detach needs --console-socket");

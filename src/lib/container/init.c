@@ -365,12 +365,10 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
  * waits for `run`'s START or for `start` in husk's code waits under it: recv and recvmsg on the sync
  * socket, the READY send (sendmsg, or writev where that is refused), and after `create` the handlers
  * of end_on_stop_signals, close and accept4. A profile recorded under runc, whose waiting init opens and
- * writes its exec fifo instead, may refuse those. Such an init waits before the filter, and so before
- * the user switch and the capabilities, which the filter must follow: root with every capability,
- * nothing may reach it meanwhile. So only in a pid namespace of its own (no other process there), and
- * `exec` refuses to enter such a container until it is started (exec.c). What can fail for the
- * config's sake (environment, cwd, args[0]) is still done before READY, and fails `create`. Not with a
- * listener, which husk takes from the init while it waits.
+ * writes its exec fifo instead, may refuse those. Such an init waits before it becomes the user, as
+ * root with the capabilities of its set-up, and after START or `start` loads the filter, switches and
+ * execs as always (its errors then reach `start`). Not with a listener, which husk takes from the
+ * init while it waits.
  */
 static bool waits_before_filter(const struct husk_launch *l, const struct husk_process_setup *setup)
 {
@@ -486,23 +484,10 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         /* A created container's init waits for `start` in the trampoline (protect.c), which says READY. */
         bool trampoline_waits = !l->foreground && l->trampoline_fd >= 0;
         bool wait_first = !l->shares_memory && !trampoline_waits && waits_before_filter(l, &setup);
-        if (wait_first && !(l->ns.new_flags & CLONE_NEWPID)) {
-                husk_error_set(&err, EPERM,
-                               "linux.seccomp: the filter, loaded before the user switch without "
-                               "process.noNewPrivileges, may refuse what the init calls while it waits for start "
-                               "(accept4, recvfrom, recvmsg, sendmsg or writev, close, rt_sigaction), and the "
-                               "container has no pid namespace of its own to wait in unfiltered: allow those calls "
-                               "or set process.noNewPrivileges");
-                goto fail;
-        }
-        if (wait_first) {
+        if (wait_first)
                 husk_debug("the init waits for start before its seccomp filter, which may refuse the waiting");
-                if ((r = husk_process_enter_as_root(&setup, &err)) < 0 ||
-                    (r = husk_exec_resolve(&process, &exec_path, &err)) < 0)
-                        goto fail;
-        } else if ((r = husk_process_become_user(&setup, &exec_path, &err)) < 0) {
+        else if ((r = husk_process_become_user(&setup, &exec_path, &err)) < 0)
                 goto fail;
-        }
         /* Seen from outside (a `create` is ready), the init is in every cgroup of the container. A
          * foreground `run` is released at once: it joins at its exec (husk_process_exec), and so does
          * a waiting trampoline, before it says READY (what its exec charged stays husk's). */
@@ -523,15 +508,10 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         r = wait_for_start(l, &err);
         if (r < 0)
                 goto fail;
-        setup.sync_fd = l->sync_child; /* closed once a created init is waited for */
         if (l->start_conn >= 0)
                 setup.exec_error_fd = l->start_conn;
-        if (wait_first) {
-                /* Resolved again as the user, who may not reach what root found. */
-                free(TAKE_PTR(exec_path));
-                if ((r = husk_process_switch_user(&setup, &exec_path, &err)) < 0)
-                        goto fail;
-        }
+        if (wait_first && (r = husk_process_become_user(&setup, &exec_path, &err)) < 0)
+                goto fail;
         if (l->spec->hooks.start_container.len) {
                 /* Programs in the container's namespaces, likely from its image: under its seccomp filter. */
                 r = husk_process_seal(&setup, 3 + l->opts->preserve_fds, &err);

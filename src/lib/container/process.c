@@ -109,10 +109,10 @@ static int check_cwd_inside_root(const char *cwd, struct husk_error **err)
                               cwd);
 }
 
-int husk_process_enter_as_root(struct husk_process_setup *s, struct husk_error **err)
+int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err)
 {
         const struct husk_process *p = s->process;
-        /* As root, before a seccomp filter that might refuse the reads or the chown. */
+        /* First: as root, before a seccomp filter that might refuse the reads or the chown. */
         int r = husk_user_env(p, &s->env, err);
         if (r < 0)
                 return r;
@@ -122,22 +122,10 @@ int husk_process_enter_as_root(struct husk_process_setup *s, struct husk_error *
                 return husk_error_set(err, errno, "process.noNewPrivileges");
         /* The cwd entered and checked before an early seccomp filter, which is the container's and may
          * refuse chdir or getcwd; only a cwd that needs the user's own access is entered after it. */
-        if ((r = enter_cwd(p->cwd, &s->retry_cwd, err)) < 0 ||
-            (!s->retry_cwd && (r = check_cwd_inside_root(p->cwd, err)) < 0))
+        bool retry_cwd;
+        if ((r = enter_cwd(p->cwd, &retry_cwd, err)) < 0 ||
+            (!retry_cwd && (r = check_cwd_inside_root(p->cwd, err)) < 0))
                 return r;
-        return 0;
-}
-
-int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err)
-{
-        int r = husk_process_enter_as_root(s, err);
-        return r < 0 ? r : husk_process_switch_user(s, ret_exec_path, err);
-}
-
-int husk_process_switch_user(struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err)
-{
-        const struct husk_process *p = s->process;
-        int r;
         if (husk_process_seccomp_early(s) &&
             ((r = join_memory_cgroup(s, err)) < 0 || (r = install_seccomp(s, err)) < 0))
                 return r;
@@ -145,7 +133,7 @@ int husk_process_switch_user(struct husk_process_setup *s, char **ret_exec_path,
                 return r;
         if ((r = husk_user_switch(&p->user, s->setgroups_allowed, err)) < 0)
                 return r;
-        if (s->retry_cwd) {
+        if (retry_cwd) {
                 if (chdir(p->cwd) < 0)
                         return husk_error_set(err, errno, "process.cwd: chdir `%s`", p->cwd);
                 if ((r = check_cwd_inside_root(p->cwd, err)) < 0)

@@ -19,7 +19,6 @@ struct husk_process_setup {
         int *memory_cgroup_fd;   /* v1 memory cgroup not joined yet (husk_cgroup_enter_self), NULL or -1 when none */
         bool setgroups_allowed;  /* false in a user namespace whose setgroups is "deny" */
         char **env;              /* process.env as the process gets it (husk_process_become_user), NULL: as it is */
-        bool retry_cwd;          /* process.cwd is entered again as the user (husk_process_enter_as_root) */
         bool sealed;             /* husk_process_seal has run */
 };
 
@@ -29,16 +28,8 @@ int husk_process_prepare(const struct husk_process_setup *s, struct husk_error *
 
 /* The environment (one entry per name, HOME), the owner of stdio, no_new_privs, seccomp when it
  * must be early, cwd (entered before the user switch, as runc), uid/gid/groups, capabilities, umask;
- * resolves args[0] in the container's PATH so a missing program fails before start. The two halves
- * below, one after the other. */
+ * resolves args[0] in the container's PATH so a missing program fails before start. */
 int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err);
-
-/* What is done as root before any filter: the environment, the owner of stdio, no_new_privs, the cwd
- * entered and checked (or left for husk_process_switch_user when only the user may enter it). */
-int husk_process_enter_as_root(struct husk_process_setup *s, struct husk_error **err);
-
-/* The rest: an early seccomp filter, uid/gid/groups, the cwd retried, capabilities, umask, args[0]. */
-int husk_process_switch_user(struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err);
 
 /* Whether the filter is loaded in husk_process_become_user rather than right before execve. */
 bool husk_process_seccomp_early(const struct husk_process_setup *s);

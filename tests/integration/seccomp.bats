@@ -188,44 +188,6 @@ set_old_profile() {
 	[[ "$output" == *"exec format error"* ]] || fail "the exec error was lost: $output"
 }
 
-# A profile recorded under runc lists what runc's waiting init calls (an open and a write of its exec fifo), not
-# what husk's waits with: accept4 on the exec socket, recvfrom and recvmsg on the sync socket. Without
-# no_new_privileges the filter is loaded before the user switch, so a waiting init would be under it: then it waits
-# first, and drops its capabilities after (the template's AUDIT_WRITE, KILL and NET_BIND_SERVICE stay). Each way
-# of waiting: a created container, `run` detached, and `run` with an oomScoreAdj (written by husk while the init waits
-# for START).
-@test "seccomp: a filter refusing accept4, recvfrom and recvmsg still lets the container be started (early and late)" {
-	local nnp
-	for nnp in false true; do
-		update_config '.process.noNewPrivileges = ($n == "true") | .process.terminal = false |
-			.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
-			"syscalls": [{"names": ["accept4", "accept", "recvfrom", "recvmsg"], "action": "SCMP_ACT_ERRNO",
-			"errnoRet": 38}]}' --arg n "$nnp"
-		set_args sh -c 'echo started; cat /proc/self/status | grep -E "^(Uid|CapEff|Seccomp):"'
-		husk_create || fail "noNewPrivileges $nnp: create failed"
-		run husk start "$ID"
-		assert_status 0
-		wait_for_status stopped
-		grep -qx started "$TMP/$ID.out" || fail "noNewPrivileges $nnp: $(cat "$TMP/$ID.out" "$TMP/$ID.err")"
-		grep -q "^Seccomp:[[:space:]]*2" "$TMP/$ID.out" || fail "noNewPrivileges $nnp: no filter: $(cat "$TMP/$ID.out")"
-		grep -q "^CapEff:[[:space:]]*0000000020000420" "$TMP/$ID.out" ||
-			fail "noNewPrivileges $nnp: capabilities: $(cat "$TMP/$ID.out")"
-		husk delete "$ID"
-
-		husk_run_detached || fail "noNewPrivileges $nnp: run --detach failed"
-		retry 100 0.05 grep -qx started "$TMP/$ID.out"
-		wait_for_status stopped
-		husk delete "$ID"
-
-		update_config '.process.oomScoreAdj = 100'
-		run husk run --bundle "$BUNDLE" "$ID" </dev/null
-		assert_status 0
-		[[ "$output" == *started* ]] || fail "noNewPrivileges $nnp, run: $output"
-		[[ "$output" == *Seccomp:*2* ]] || fail "noNewPrivileges $nnp, run: no filter: $output"
-		update_config 'del(.process.oomScoreAdj)'
-	done
-}
-
 @test "seccomp: --debug says which syscalls get ENOSYS" {
 	husk_only "husk's debug lines"
 	require_x86_64

@@ -22,7 +22,6 @@
 #include "linux/keyring.h"
 #include "linux/loopback.h"
 #include "linux/rootfs.h"
-#include "linux/seccomp-filter.h"
 #include "linux/terminal.h"
 #include "linux/sysctls.h"
 #include "linux/userns.h"
@@ -218,30 +217,14 @@ static void stop_on_signal(int sig)
  * waiting `runc init` does (and the trampoline when it waits): as pid 1 of its pid namespace, with the
  * default dispositions it would ignore `kill ID`. The program's execve resets them.
  */
-static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
-
 static int end_on_stop_signals(struct husk_error **err)
 {
+        static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
         struct sigaction sa = {.sa_handler = stop_on_signal};
-        for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
-                if (sigaction(stop_signals[i], &sa, NULL) < 0)
-                        return husk_error_set(err, errno, "handle signal %d while waiting for start", stop_signals[i]);
+        for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+                if (sigaction(sigs[i], &sa, NULL) < 0)
+                        return husk_error_set(err, errno, "handle signal %d while waiting for start", sigs[i]);
         return 0;
-}
-
-bool husk_init_seccomp_allows_waiting(const struct husk_seccomp_filter *filter)
-{
-        if (!filter)
-                return true;
-        for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++) {
-                const uint64_t handle[6] = {[0] = (uint64_t)stop_signals[i], [2] = 0, [3] = 8};
-                if (!husk_seccomp_filter_allows(filter, SYS_rt_sigaction, handle, 1U << 0 | 1U << 2 | 1U << 3))
-                        return false;
-        }
-        const uint64_t accept_args[6] = {[1] = 0, [2] = 0, [3] = SOCK_CLOEXEC};
-        const uint64_t none[6] = {0};
-        return husk_seccomp_filter_allows(filter, SYS_accept4, accept_args, 1U << 1 | 1U << 2 | 1U << 3) &&
-               husk_seccomp_filter_allows(filter, SYS_close, none, 0);
 }
 
 /* Wait for `run`'s START on the sync socket, or for `start` on the exec socket (kept in start_conn
@@ -274,10 +257,8 @@ static int wait_for_start(struct husk_launch *l, struct husk_error **err)
         }
 }
 
-/* Everything up to the user switch (husk_process_become_user), which the caller does before or after the
- * wait for start (waits_before_filter). */
 static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, struct init_hooks_state *hs,
-                      struct husk_error **err)
+                      char **ret_exec_path, struct husk_error **err)
 {
         const struct husk_spec *spec = l->spec;
 
@@ -357,33 +338,10 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
                                               "user namespace: remove them, or have the gid map written by "
                                               "newgidmap (a range from /etc/subgid)");
         }
-        return husk_process_prepare(setup, err);
-}
-
-/*
- * Without no_new_privileges the filter is loaded before the user switch (process.c), so an init that
- * waits for `run`'s START or for `start` in husk's code waits under it: recv and recvmsg on the sync
- * socket, the READY send (sendmsg, or writev where that is refused), and after `create` the handlers
- * of end_on_stop_signals, close and accept4. A profile recorded under runc, whose waiting init opens and
- * writes its exec fifo instead, may refuse those. Such an init waits before it becomes the user, as
- * root with the capabilities of its set-up, and after START or `start` loads the filter, switches and
- * execs as always (its errors then reach `start`). Not with a listener, which husk takes from the
- * init while it waits.
- */
-static bool waits_before_filter(const struct husk_launch *l, const struct husk_process_setup *setup)
-{
-        const struct husk_seccomp_filter *f = l->seccomp;
-        if (!husk_process_seccomp_early(setup) || husk_seccomp_filter_has_listener(f))
-                return false;
-        const uint64_t peek[6] = {[3] = MSG_PEEK, [4] = 0, [5] = 0};
-        const uint64_t recv_cloexec[6] = {[2] = MSG_CMSG_CLOEXEC};
-        const uint64_t send_nosignal[6] = {[2] = MSG_NOSIGNAL};
-        const uint64_t none[6] = {0};
-        return !husk_seccomp_filter_allows(f, SYS_recvfrom, peek, 1U << 3 | 1U << 4 | 1U << 5) ||
-               !husk_seccomp_filter_allows(f, SYS_recvmsg, recv_cloexec, 1U << 2) ||
-               !(husk_seccomp_filter_allows(f, SYS_sendmsg, send_nosignal, 1U << 2) ||
-                 husk_seccomp_filter_allows(f, SYS_writev, none, 0)) ||
-               (!l->foreground && !husk_init_seccomp_allows_waiting(f));
+        r = husk_process_prepare(setup, err);
+        if (r < 0)
+                return r;
+        return husk_process_become_user(setup, ret_exec_path, err);
 }
 
 static int compare_ints(const void *a, const void *b)
@@ -478,16 +436,11 @@ _Noreturn void husk_init_main(struct husk_launch *l)
                 .memory_cgroup_fd = &memory_cgroup_fd,
                 .setgroups_allowed = true,
         };
-        int r = init_setup(l, &setup, &hs, &err);
+        int r = init_setup(l, &setup, &hs, &exec_path, &err);
         if (r < 0)
                 goto fail;
         /* A created container's init waits for `start` in the trampoline (protect.c), which says READY. */
         bool trampoline_waits = !l->foreground && l->trampoline_fd >= 0;
-        bool wait_first = !l->shares_memory && !trampoline_waits && waits_before_filter(l, &setup);
-        if (wait_first)
-                husk_debug("the init waits for start before its seccomp filter, which may refuse the waiting");
-        else if ((r = husk_process_become_user(&setup, &exec_path, &err)) < 0)
-                goto fail;
         /* Seen from outside (a `create` is ready), the init is in every cgroup of the container. A
          * foreground `run` is released at once: it joins at its exec (husk_process_exec), and so does
          * a waiting trampoline, before it says READY (what its exec charged stays husk's). */
@@ -508,10 +461,6 @@ _Noreturn void husk_init_main(struct husk_launch *l)
         r = wait_for_start(l, &err);
         if (r < 0)
                 goto fail;
-        if (l->start_conn >= 0)
-                setup.exec_error_fd = l->start_conn;
-        if (wait_first && (r = husk_process_become_user(&setup, &exec_path, &err)) < 0)
-                goto fail;
         if (l->spec->hooks.start_container.len) {
                 /* Programs in the container's namespaces, likely from its image: under its seccomp filter. */
                 r = husk_process_seal(&setup, 3 + l->opts->preserve_fds, &err);
@@ -521,6 +470,8 @@ _Noreturn void husk_init_main(struct husk_launch *l)
                 if (r < 0)
                         goto fail;
         }
+        if (l->start_conn >= 0)
+                setup.exec_error_fd = l->start_conn;
         husk_process_exec(&setup, exec_path, 3 + l->opts->preserve_fds, &err);
 fail:
         /* Before start the parent listens on the sync socket; after it, `start` on its connection. */

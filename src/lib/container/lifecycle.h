@@ -97,10 +97,6 @@ void husk_launch_release(struct husk_launch *l);
 
 /* The container init, in the child of clone3; never returns. */
 _Noreturn void husk_init_main(struct husk_launch *l);
-/* init.c: whether filter certainly allows the calls a created init and the trampoline both make while they
- * wait for `start`: the handlers of the signals that end the wait, accept4 on the exec socket, close. (The
- * init's wait also receives and sends on its sockets, the trampoline's prctl and read: each checks those.) */
-bool husk_init_seccomp_allows_waiting(const struct husk_seccomp_filter *filter);
 
 /* husk_container_start, its poststart hooks run in the bundle (`run --detach`, as runc's) or, as `start`'s,
  * where husk runs. */

@@ -31,7 +31,9 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "linux/seccomp-filter.h"
@@ -54,17 +56,24 @@ static bool seccomp_allows_trampoline(const struct husk_seccomp_filter *filter)
                husk_seccomp_filter_allows(filter, SYS_write, none, 0);
 }
 
-/* And what the trampoline of a created container does while it waits for `start`: what the init would (its
- * stop signals, accept4, close), and prctl and read. */
+/* And what the trampoline of a created container does while it waits for `start`. */
 static bool seccomp_allows_waiting(const struct husk_seccomp_filter *filter)
 {
         if (!filter)
                 return true;
         const uint64_t not_dumpable[6] = {[0] = PR_SET_DUMPABLE, [1] = 0};
+        const uint64_t accept_args[6] = {[1] = 0, [2] = 0, [3] = SOCK_CLOEXEC};
         const uint64_t none[6] = {0};
-        return husk_init_seccomp_allows_waiting(filter) &&
-               husk_seccomp_filter_allows(filter, SYS_prctl, not_dumpable, 1U << 0 | 1U << 1) &&
-               husk_seccomp_filter_allows(filter, SYS_read, none, 0);
+        static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+        for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+                const uint64_t handle[6] = {[0] = (uint64_t)stop_signals[i], [2] = 0, [3] = 8};
+                if (!husk_seccomp_filter_allows(filter, SYS_rt_sigaction, handle, 1U << 0 | 1U << 2 | 1U << 3))
+                        return false;
+        }
+        return husk_seccomp_filter_allows(filter, SYS_prctl, not_dumpable, 1U << 0 | 1U << 1) &&
+               husk_seccomp_filter_allows(filter, SYS_accept4, accept_args, 1U << 1 | 1U << 2 | 1U << 3) &&
+               husk_seccomp_filter_allows(filter, SYS_read, none, 0) &&
+               husk_seccomp_filter_allows(filter, SYS_close, none, 0);
 }
 
 /* Why the trampoline would not be enough for this container, NULL when it is. */

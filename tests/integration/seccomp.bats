@@ -188,6 +188,44 @@ set_old_profile() {
 	[[ "$output" == *"exec format error"* ]] || fail "the exec error was lost: $output"
 }
 
+# A profile recorded under runc lists what runc's waiting init calls (an open and a write of its exec fifo), not
+# what husk's waits with: accept4 on the exec socket, recvfrom and recvmsg on the sync socket. Loaded late (with
+# noNewPrivileges, right before execve) it is no matter. Loaded early, before the user switch, it would stop an init
+# that waits for start in husk's code: create says so, naming the calls and the way out, and leaves nothing
+# (husk used to create the container, whose init then died unseen before start). A foreground `run` whose init
+# runs in husk's memory does not wait at all.
+@test "seccomp: a filter refusing accept4 and recvmsg: loaded late it works, loaded early create says why" {
+	update_config '.process.noNewPrivileges = true | .process.terminal = false |
+		.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["accept4", "accept", "recvfrom", "recvmsg"], "action": "SCMP_ACT_ERRNO",
+		"errnoRet": 38}]}'
+	set_args sh -c 'echo started; grep "^Seccomp:" /proc/self/status'
+	husk_create || fail "noNewPrivileges: create failed"
+	husk start "$ID"
+	wait_for_status stopped
+	grep -qx started "$TMP/$ID.out" || fail "noNewPrivileges: $(cat "$TMP/$ID.out" "$TMP/$ID.err")"
+	grep -q "^Seccomp:[[:space:]]*2" "$TMP/$ID.out" || fail "noNewPrivileges: no filter: $(cat "$TMP/$ID.out")"
+	husk delete "$ID"
+
+	update_config '.process.noNewPrivileges = false'
+	container_run sh -c 'echo started; grep "^Seccomp:" /proc/self/status'
+	assert_status 0
+	grep -q "^Seccomp:[[:space:]]*2" <<<"$output" || fail "run: no filter: $output"
+
+	skip_on_runc "runc's init waits on a fifo, which such a profile allows"
+	run husk create --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "created a container whose init cannot wait for start"
+	assert_output_contains "linux.seccomp: the filter may refuse calls the container's init makes while it waits"
+	assert_output_contains "process.noNewPrivileges"
+	assert_no_trace
+	# A foreground run that waits for START (husk writes oom_score_adj meanwhile): the same.
+	update_config '.process.oomScoreAdj = 100'
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "ran a container whose init cannot wait for START"
+	assert_output_contains "process.noNewPrivileges"
+	assert_no_trace
+}
+
 @test "seccomp: --debug says which syscalls get ENOSYS" {
 	husk_only "husk's debug lines"
 	require_x86_64

@@ -718,9 +718,36 @@ int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
         return husk_launch_protect(l, err);
 }
 
+/*
+ * Whether the init waits for `start` (or `run`'s START) in husk's code under a filter loaded before the user
+ * switch (process.c: without no_new_privs, or with a listener): not when the trampoline waits for a created
+ * container, which protect.c has checked the filter lets it do, nor when the init runs in husk's memory,
+ * where nothing waits. Idmapped mounts rule that out too (init_may_share_memory), before they are made.
+ */
+static bool init_waits_filtered(const struct husk_launch *l)
+{
+        if (!l->seccomp || (l->spec->process.no_new_privileges && !husk_seccomp_filter_has_listener(l->seccomp)))
+                return false;
+        if (!l->foreground && l->trampoline_fd >= 0)
+                return false;
+        for (size_t i = 0; i < l->spec->mounts_len; i++)
+                if (husk_mount_is_idmapped(&l->spec->mounts[i]))
+                        return true;
+        return !init_may_share_memory(l);
+}
+
 int husk_launch_create(struct husk_launch *l, struct husk_error **err)
 {
         int r;
+        /* A profile recorded under runc, whose waiting init opens and writes a fifo, may refuse what husk's waits
+         * with: said here, before anything exists, rather than by an init gone without a word before start. */
+        if (init_waits_filtered(l) && !husk_launch_seccomp_allows_init_wait(l))
+                return husk_error_set(err, EPERM,
+                                      "linux.seccomp: the filter may refuse calls the container's init makes while it "
+                                      "waits to be started (recvfrom, recvmsg, sendmsg or writev; after create also "
+                                      "accept4, close, rt_sigaction), and it is loaded before that wait because "
+                                      "process.noNewPrivileges is false or the filter has a listener: allow those "
+                                      "calls, or set process.noNewPrivileges");
         /* Checked before anything exists: a missing newuidmap or /etc/subuid entry is named up front. */
         struct husk_userns_plan userns_plan = {0};
         if ((l->ns.new_flags & CLONE_NEWUSER) && (r = husk_userns_plan(l->spec, &userns_plan, err)) < 0)

@@ -82,6 +82,10 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err);
 
 /* protect.c: the exec trampoline for the init where it suffices, else husk_selfprotect_reexec. */
 int husk_launch_protect(struct husk_launch *l, struct husk_error **err);
+/* protect.c: whether the seccomp filter certainly lets an init wait for `start` (or `run`'s START) in husk's
+ * code: recv and recvmsg, the READY send (sendmsg, or writev where that is refused), and after `create`
+ * the handlers of the signals that end the wait, accept4 and close. */
+bool husk_launch_seccomp_allows_init_wait(const struct husk_launch *l);
 
 /* cgroup-systemd.c, --systemd-cgroup: parse the unit from linux.cgroupsPath (changes nothing); once the
  * init exists, have systemd make its scope and set up cgroupfs there; stop the scope it made (once). */

@@ -285,13 +285,19 @@ new" ] || fail "$output"
 	[ "$(kv pids)" = 77 ] || fail "$output"
 }
 
-@test "mounts: no \`unified\` in /sys/fs/cgroup where the host has no cgroup2 mounted there" {
+# A `cgroup` mount on a v1 or hybrid host shows the v1 hierarchies, as runc's does: not the hybrid host's cgroup2,
+# which systemd in the container would take for a hybrid layout of its own, read-only. Nor, where cgroup2 is not
+# mounted at the host's /sys/fs/cgroup/unified (the hybrid layout with it unmounted, in a mount namespace of this
+# test's own), the host tmpfs's empty directory.
+@test "mounts: no \`unified\` in a cgroup mount's /sys/fs/cgroup on a v1 or hybrid host" {
 	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] || skip "pure cgroup v2 host: no v1 hierarchies to show"
-	[ -d /sys/fs/cgroup/unified ] || skip "no /sys/fs/cgroup/unified directory on this host"
-	# A v1 host whose tmpfs has the directory but nothing mounted on it (the hybrid layout with its
-	# cgroup2 unmounted, in a mount namespace of this test's own): /proc/self/cgroup still lists the
-	# cgroup2 line, but there is no hierarchy to show, only the host tmpfs's empty directory.
 	set_args ls /sys/fs/cgroup
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	echo "$output" | grep -qx memory || fail "no memory hierarchy: $output"
+	! echo "$output" | grep -qx unified || fail "the host's cgroup2 is shown: $output"
+
+	[ -d /sys/fs/cgroup/unified ] || return 0
 	run unshare --mount --propagation private sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh \
 		"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null
 	assert_status 0

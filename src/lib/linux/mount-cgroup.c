@@ -4,12 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -22,9 +20,11 @@
  *   root is the container's cgroup). Where the kernel refuses (EPERM, EBUSY: a user
  *   namespace without a cgroup namespace), bind the container's cgroup2 directory instead.
  * - `cgroup` on a v1 or hybrid host: a tmpfs (mode 755) at the destination and one
- *   directory per hierarchy listed in /proc/self/cgroup (as it reads once the init is in all
+ *   directory per v1 hierarchy listed in /proc/self/cgroup (as it reads once the init is in all
  *   its cgroups: it joins the memory one last, see init.c), named as on the host
- *   (`cpu,cpuacct`, `systemd` for name=systemd, `unified` for the hybrid cgroup2). With a
+ *   (`cpu,cpuacct`, `systemd` for name=systemd). Not the hybrid host's cgroup2, as with runc:
+ *   systemd in the container would take a `unified` there, read-only, for a hybrid layout of its
+ *   own and fail to make its cgroups in it (ask for a `cgroup2` mount to see that hierarchy). With a
  *   cgroup namespace each gets a fresh cgroupfs mount (rooted at the container's cgroup);
  *   without one, a bind of the host's /sys/fs/cgroup/<hierarchy>/<container path>, so the
  *   container never sees its siblings. Comounted controllers get symlinks (`cpu` ->
@@ -160,8 +160,10 @@ static int mount_cgroup2(const struct husk_rootfs_config *cfg, const struct husk
  */
 static int mount_hierarchy(int tmpfs_fd, const struct own_cgroup *e, unsigned long flags, bool cgroupns)
 {
-        const char *dir = e->v2 ? "unified" : e->controllers;
-        if (!e->v2 && strncmp(dir, "name=", 5) == 0 && !strchr(dir, ','))
+        const char *dir = e->controllers;
+        if (e->v2)
+                return 0;
+        if (strncmp(dir, "name=", 5) == 0 && !strchr(dir, ','))
                 dir += 5;
         if (!*dir || strchr(dir, '/') || strcmp(dir, "..") == 0 || strcmp(dir, ".") == 0)
                 return 0;
@@ -171,9 +173,6 @@ static int mount_hierarchy(int tmpfs_fd, const struct own_cgroup *e, unsigned lo
         if (n < 0 || (size_t)n >= sizeof(host))
                 return -ENAMETOOLONG;
         _cleanup_close_ int tree = -1;
-        struct statfs fs;
-        if (e->v2 && (statfs(host, &fs) < 0 || fs.f_type != CGROUP2_SUPER_MAGIC))
-                return 0; /* the cgroup2 line is always there; show it only where the host mounts it */
         if (!cgroupns) {
                 tree = husk_mount_clone_path(host, true);
                 if (tree == -ENOENT)
@@ -188,10 +187,7 @@ static int mount_hierarchy(int tmpfs_fd, const struct own_cgroup *e, unsigned lo
         if (cgroupns) {
                 char target[64 + NAME_MAX];
                 snprintf(target, sizeof(target), "/proc/self/fd/%d/%s", tmpfs_fd, dir);
-                r = mount(e->v2 ? "cgroup2" : "cgroup", target, e->v2 ? "cgroup2" : "cgroup", flags,
-                          e->v2 ? NULL : e->controllers) < 0
-                        ? -errno
-                        : 0;
+                r = mount("cgroup", target, "cgroup", flags, e->controllers) < 0 ? -errno : 0;
         } else {
                 r = move_mount(tree, "", tmpfs_fd, dir, MOVE_MOUNT_F_EMPTY_PATH) < 0 ? -errno : 0;
         }
@@ -199,7 +195,7 @@ static int mount_hierarchy(int tmpfs_fd, const struct own_cgroup *e, unsigned lo
                 return r;
 
         /* Comounted controllers are reachable under each name, as on the host. */
-        if (!e->v2 && strchr(dir, ',')) {
+        if (strchr(dir, ',')) {
                 _cleanup_free_ char *names = strdup(dir);
                 if (!names)
                         return -ENOMEM;
@@ -235,7 +231,7 @@ static int mount_cgroup_v1(const struct husk_rootfs_config *cfg, const struct hu
                 r = mount_hierarchy(tmpfs, &own->items[i], flags, cgroupns);
                 if (r < 0)
                         return husk_error_set(err, -r, "mount `cgroup` on `%s`: hierarchy `%s`", m->destination,
-                                              own->items[i].v2 ? "unified" : own->items[i].controllers);
+                                              own->items[i].controllers);
         }
         /* ro and the rest, for the tmpfs and every hierarchy on it, in one call. */
         struct mount_attr a = husk_mount_attr_from_flags(flags, 0);

@@ -60,9 +60,12 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
         /*
          * In a pid namespace of its own the init's death takes every other process with it. Without one
          * (the host's, or one joined by path) SIGKILL goes to the whole cgroup, as with runc 1.2, also once
-         * the init is gone: otherwise what the container started outlives it.
+         * the init is gone: otherwise what the container started outlives it. So it does to a paused
+         * container (podman and docker kill one with SIGKILL): under the v1 freezer a frozen task acts on
+         * it only once thawed, and husk_cgroup_signal_all thaws after a SIGKILL (runc thaws too).
          */
-        bool whole_cgroup = !all && sig == SIGKILL && state->shared_pidns && state->status != HUSK_STATUS_CREATING;
+        bool whole_cgroup = !all && sig == SIGKILL && (state->shared_pidns || state->status == HUSK_STATUS_PAUSED) &&
+                            state->status != HUSK_STATUS_CREATING;
         /* runc's words: containerd's shim maps "container not running" to "process already finished". */
         if (state->status == HUSK_STATUS_CREATING || (state->status == HUSK_STATUS_STOPPED && !all && !whole_cgroup))
                 return husk_error_set(err, 0, "container not running");
@@ -83,17 +86,5 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
                 return husk_error_set(err, 0, "container not running");
         if (husk_pidfd_send_signal(pidfd, sig) < 0)
                 return husk_error_set(err, errno, "send signal %d to container `%s`", sig, id);
-        /* Frozen by the v1 freezer, a paused init dies of SIGKILL only once thawed (podman kill, docker kill of a
-         * paused container); as with runc. A signal it may handle leaves it paused. */
-        if (sig == SIGKILL && state->status == HUSK_STATUS_PAUSED && state->cgroup_path) {
-                _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
-                _cleanup_error_ struct husk_error *thaw_err = NULL;
-                if (husk_cgroup_open(state->cgroup_path, state->rootless, &cg, &thaw_err) < 0 ||
-                    husk_cgroup_freeze(cg, false, &thaw_err) < 0) {
-                        _cleanup_free_ char *msg = husk_error_format(thaw_err);
-                        husk_warn("kill `%s`: signal sent, but the paused container could not be thawed: %s", id,
-                                  msg ? msg : "?");
-                }
-        }
         return 0;
 }

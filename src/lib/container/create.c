@@ -351,10 +351,19 @@ static bool time_ns_pending(const struct husk_launch *l)
  *    husk to take (husk_init_main reads neither GO nor START then: a foreground `run`'s init execs
  *    the trampoline at once, and a created one's trampoline waits for `start` itself);
  *  - it changes nothing husk keeps using: it works on a copy of the launch and reads the spec, but
- *    takes idmapped trees out of their set, and drops the v1 hierarchies a rootless init may not join
- *    from the cgroup handle;
+ *    takes idmapped trees out of their set (none is made yet when this is decided: asked of the spec),
+ *    and drops the v1 hierarchies a rootless init may not join from the cgroup handle;
  *  - husk's children are born in husk's own time namespace (time_ns_pending).
+ * Decided once, first in husk_launch_create, where the seccomp check needs it too.
  */
+static bool has_idmapped_mounts(const struct husk_spec *spec)
+{
+        for (size_t i = 0; i < spec->mounts_len; i++)
+                if (husk_mount_is_idmapped(&spec->mounts[i]))
+                        return true;
+        return false;
+}
+
 static bool init_may_share_memory(const struct husk_launch *l)
 {
         const struct husk_spec *spec = l->spec;
@@ -363,7 +372,7 @@ static bool init_may_share_memory(const struct husk_launch *l)
         return l->trampoline_fd >= 0 && !spec->process.terminal && !spec->process.has_oom_score_adj &&
                !lx->net_devices_len && !lx->intel_rdt.present && !l->systemd.name && !hooks->prestart.len &&
                !hooks->create_runtime.len && !(l->seccomp && husk_seccomp_filter_has_listener(l->seccomp)) &&
-               !l->idmap_mounts && !l->rt->rootless && !time_ns_pending(l) && husk_vfork_usable();
+               !l->rt->rootless && !time_ns_pending(l) && !has_idmapped_mounts(spec) && husk_vfork_usable();
 }
 
 /* The init's start in husk's memory: its set-up changes its launch, so it works on a copy. */
@@ -403,7 +412,6 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
                 if (r < 0)
                         return r;
         } else {
-                l->shares_memory = init_may_share_memory(l);
                 if (l->shares_memory)
                         husk_debug("the init runs in husk's memory until its exec");
                 pid_t pid = clone_in_cgroup(&args, l->cgroup, l->shares_memory ? init_in_shared_memory : NULL, l);
@@ -722,23 +730,20 @@ int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
  * Whether the init waits for `start` (or `run`'s START) in husk's code under a filter loaded before the user
  * switch (process.c: without no_new_privs, or with a listener): not when the trampoline waits for a created
  * container, which protect.c has checked the filter lets it do, nor when the init runs in husk's memory,
- * where nothing waits. Idmapped mounts rule that out too (init_may_share_memory), before they are made.
+ * where nothing waits.
  */
 static bool init_waits_filtered(const struct husk_launch *l)
 {
         if (!l->seccomp || (l->spec->process.no_new_privileges && !husk_seccomp_filter_has_listener(l->seccomp)))
                 return false;
-        if (!l->foreground && l->trampoline_fd >= 0)
-                return false;
-        for (size_t i = 0; i < l->spec->mounts_len; i++)
-                if (husk_mount_is_idmapped(&l->spec->mounts[i]))
-                        return true;
-        return !init_may_share_memory(l);
+        return !l->shares_memory && (l->foreground || l->trampoline_fd < 0);
 }
 
 int husk_launch_create(struct husk_launch *l, struct husk_error **err)
 {
         int r;
+        /* A joined user namespace has the init cloned by an intermediate (spawn_in_joined_userns). */
+        l->shares_memory = l->ns.join_fd[HUSK_NS_USER] < 0 && init_may_share_memory(l);
         /* A profile recorded under runc, whose waiting init opens and writes a fifo, may refuse what husk's waits
          * with: said here, before anything exists, rather than by an init gone without a word before start. */
         if (init_waits_filtered(l) && !husk_launch_seccomp_allows_init_wait(l))

@@ -511,6 +511,52 @@ ps_is() {
 	assert_output_contains "stopped"
 }
 
+@test "exec: into a container still being created is refused, and so is start (a createRuntime hook tries both)" {
+	# The hook runs while the init is still mounting, before pivot_root: an exec then would join a mount
+	# namespace whose root is still the host's. The init's pid is known (delete --force needs it) by then.
+	cat >"$TMP/try" <<'EOF2'
+#!/bin/sh
+# try HUSK ROOT ID OUT [delete]
+"$1" --root "$2" state "$3" >"$4.state" 2>&1
+"$1" --root "$2" exec "$3" cat /proc/self/mountinfo >"$4.exec" 2>&1
+echo $? >"$4.rc"
+"$1" --root "$2" start "$3" >"$4.start" 2>&1
+echo $? >>"$4.rc"
+if [ "$5" = delete ]; then
+	"$1" --root "$2" delete "$3" >"$4.delete" 2>&1
+	echo $? >>"$4.rc"
+fi
+exit 0
+EOF2
+	chmod 0755 "$TMP/try"
+	# (A husk that waits for the create's lock in start or delete fails the hook by its timeout.) runc's delete
+	# removes the dir of a container that has no state.json yet, and the create fails: husk alone tries it.
+	local del=
+	[ "$RUNTIME" != husk ] || del=delete
+	update_config '.hooks.createRuntime = [{"path": $p, "args": ["try", $h, $r, $id, $o, $d], "timeout": 20}]' \
+		--arg p "$TMP/try" --arg h "$HUSK" --arg r "$ROOT" --arg id "$ID" --arg o "$TMP/out" --arg d "$del"
+	set_args sleep 600
+	husk_create
+	local rcs
+	mapfile -t rcs <"$TMP/out.rc"
+	[ "${rcs[0]}" != 0 ] || fail "exec ran during create: $(head -c 300 "$TMP/out.exec")"
+	[ "${rcs[1]}" != 0 ] || fail "start went ahead during create"
+	if [ "$RUNTIME" = husk ]; then
+		[ "${rcs[2]}" != 0 ] || fail "delete went ahead during create"
+		grep -q '"status": "creating"' "$TMP/out.state" || fail "state during create: $(cat "$TMP/out.state")"
+		local what
+		for what in exec start delete; do
+			grep -q 'still being created' "$TMP/out.$what" || fail "$what said: $(cat "$TMP/out.$what")"
+		done
+	fi
+	# Once create has returned, both work.
+	[ "$(container_status)" = created ]
+	run husk exec "$ID" true </dev/null
+	assert_status 0
+	husk start "$ID"
+	[ "$(container_status)" = running ]
+}
+
 @test "exec: into a container that does not exist says so" {
 	run husk exec nosuchcontainer true </dev/null
 	[ "$status" -ne 0 ] || fail "exec into nothing succeeded"

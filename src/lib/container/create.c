@@ -448,11 +448,12 @@ int husk_dirfd_socket_path(int dirfd, const char *name, char *buf, size_t len)
         return snprintf(buf, len, "/proc/self/fd/%d/%s", dirfd, name) < (int)len ? 0 : -ENAMETOOLONG;
 }
 
-/* The created init waits on this socket; `start` connects and learns how exec went. */
+/* The created init waits on this socket; `start` connects and learns how exec went. It is bound under
+ * HUSK_CREATING_MARK and takes its own name once the init is ready. */
 static int listen_exec_socket(struct husk_launch *l, struct husk_error **err)
 {
         struct sockaddr_un addr = {.sun_family = AF_UNIX};
-        if (husk_dirfd_socket_path(l->dirfd, HUSK_EXEC_SOCKET, addr.sun_path, sizeof(addr.sun_path)) < 0)
+        if (husk_dirfd_socket_path(l->dirfd, HUSK_CREATING_MARK, addr.sun_path, sizeof(addr.sun_path)) < 0)
                 return husk_error_set(err, ENAMETOOLONG, "exec socket path");
         l->exec_listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (l->exec_listen_fd < 0)
@@ -460,8 +461,8 @@ static int listen_exec_socket(struct husk_launch *l, struct husk_error **err)
         /* Only `start`, run by whoever made the container, connects: 0600 whatever the caller's umask, set
          * before listen() so that no connection is taken while it is wider. */
         if (bind(l->exec_listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-            fchmodat(l->dirfd, HUSK_EXEC_SOCKET, 0600, 0) < 0 || listen(l->exec_listen_fd, 4) < 0)
-                return husk_error_set(err, errno, "listen on `%s/%s/%s`", l->root, l->id, HUSK_EXEC_SOCKET);
+            fchmodat(l->dirfd, HUSK_CREATING_MARK, 0600, 0) < 0 || listen(l->exec_listen_fd, 4) < 0)
+                return husk_error_set(err, errno, "listen on `%s/%s/%s`", l->root, l->id, HUSK_CREATING_MARK);
         return 0;
 }
 
@@ -818,11 +819,10 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
                 if (r < 0)
                         goto fail;
         } else {
-                /* `run` releases its init over the sync socket; a plain file at the socket's name
-                 * still makes the status read "created" until then. */
-                int marker = openat(l->dirfd, HUSK_EXEC_SOCKET, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                /* `run` releases its init over the sync socket; a plain file stands in for the socket. */
+                int marker = openat(l->dirfd, HUSK_CREATING_MARK, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
                 if (marker < 0) {
-                        r = husk_error_set(err, errno, "create `%s`", HUSK_EXEC_SOCKET);
+                        r = husk_error_set(err, errno, "create `%s`", HUSK_CREATING_MARK);
                         goto fail;
                 }
                 close(marker);
@@ -879,6 +879,12 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         r = talk_to_init(l, err);
         if (r < 0)
                 goto fail;
+        /* Ready: `start` and `exec` may have it now. Until here the init was still mounting, perhaps before
+         * pivot_root: an exec would have joined a mount namespace that is still the host's. */
+        if (renameat(l->dirfd, HUSK_CREATING_MARK, l->dirfd, HUSK_EXEC_SOCKET) < 0) {
+                r = husk_error_set(err, errno, "rename `%s` to `%s`", HUSK_CREATING_MARK, HUSK_EXEC_SOCKET);
+                goto fail;
+        }
         if (l->opts->pid_file) {
                 r = husk_write_pid_file(l->opts->pid_file, l->pid, err);
                 if (r < 0)

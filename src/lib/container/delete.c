@@ -29,10 +29,11 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *cg_err = NULL;
         int cg_r = state->cgroup_path ? husk_cgroup_open(state->cgroup_path, state->rootless, &cg, &cg_err) : 0;
-        if (state->status != HUSK_STATUS_STOPPED && state->status != HUSK_STATUS_CREATING) {
+        if (state->status != HUSK_STATUS_STOPPED) {
                 /* A created container goes without --force, as with runc and crun, though runtime-spec says delete
-                 * must fail there: containerd's shim deletes a task that never started without it. */
-                if (!force && state->status != HUSK_STATUS_CREATED)
+                 * must fail there: containerd's shim deletes a task that never started without it. Under the
+                 * lock a "creating" one is what a create that died left: its init goes the same way. */
+                if (!force && state->status != HUSK_STATUS_CREATED && state->status != HUSK_STATUS_CREATING)
                         return husk_error_set(err, 0, "cannot delete container `%s` that is not stopped: %s", id,
                                               husk_status_name(state->status));
                 /* Frozen by the v1 freezer, the init dies of SIGKILL only once thawed: the whole cgroup is

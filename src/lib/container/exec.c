@@ -495,8 +495,10 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
         int r = husk_state_load(root, id, false, &dirfd, &c->state, err);
         if (r < 0)
                 return r;
-        if (c->state->status == HUSK_STATUS_STOPPED || c->state->status == HUSK_STATUS_CREATING)
+        if (c->state->status == HUSK_STATUS_STOPPED)
                 return husk_error_set(err, 0, "cannot exec in a stopped container: container `%s` is not running", id);
+        if (c->state->status == HUSK_STATUS_CREATING)
+                return husk_error_set(err, 0, "cannot exec in container `%s`: it is still being created", id);
         if (c->state->status == HUSK_STATUS_PAUSED && !c->opts->ignore_paused)
                 return husk_error_set(err, 0, "cannot exec in a paused container (use --ignore-paused)");
         if (c->opts->cgroups && !c->state->cgroup_path)

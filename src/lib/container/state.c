@@ -111,9 +111,17 @@ int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_di
                 return husk_error_set(err, errno, "open state dir `%s`", path);
         }
         if (lock) {
-                if (flock(fd, LOCK_EX) < 0)
-                        return husk_error_set(err, errno, "lock state dir `%s`", path);
-                /* A delete may have removed the dir while we waited for the lock. */
+                if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                        if (errno != EWOULDBLOCK)
+                                return husk_error_set(err, errno, "lock state dir `%s`", path);
+                        /* Held by a create not done yet, whose hooks may be the ones asking: they would wait for
+                         * ever. */
+                        if (faccessat(fd, HUSK_CREATING_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                                return husk_error_set(err, 0, "container `%s` is still being created", id);
+                        if (flock(fd, LOCK_EX) < 0)
+                                return husk_error_set(err, errno, "lock state dir `%s`", path);
+                }
+                /* A delete may have removed the dir before we had the lock. */
                 struct stat st;
                 if (fstat(fd, &st) < 0 || st.st_nlink == 0)
                         return husk_error_set(err, 0, "container `%s` does not exist", id);
@@ -124,8 +132,8 @@ int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_di
 
 int husk_state_dir_remove(const char *root, const char *id, int dirfd, struct husk_error **err)
 {
-        static const char *const files[] = {HUSK_STATE_FILE, HUSK_STATE_FILE ".tmp", HUSK_EXEC_SOCKET,
-                                            HUSK_CONFIG_COPY, HUSK_CGROUP_FILE};
+        static const char *const files[] = {HUSK_STATE_FILE,    HUSK_STATE_FILE ".tmp", HUSK_EXEC_SOCKET,
+                                            HUSK_CREATING_MARK, HUSK_CONFIG_COPY,       HUSK_CGROUP_FILE};
         for (size_t i = 0; i < ARRAY_SIZE(files); i++)
                 if (unlinkat(dirfd, files[i], 0) < 0 && errno != ENOENT)
                         return husk_error_set(err, errno, "remove `%s/%s/%s`", root, id, files[i]);
@@ -506,6 +514,8 @@ void husk_state_refresh(int dirfd, struct husk_state *s)
         }
         if (faccessat(dirfd, HUSK_EXEC_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                 s->status = HUSK_STATUS_CREATED;
+        else if (faccessat(dirfd, HUSK_CREATING_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                s->status = HUSK_STATUS_CREATING;
         else
                 s->status = HUSK_STATUS_RUNNING;
 }

@@ -19,6 +19,9 @@ enum husk_status {
 #define HUSK_STATE_FILE "state.json"
 /* The created init listens here until `start`; its presence means "created". */
 #define HUSK_EXEC_SOCKET "exec.sock"
+/* The same socket (a plain file for `run`) until the init is ready: its presence means "creating", and
+ * nothing may exec into or start the container yet. Renamed to HUSK_EXEC_SOCKET once the init is ready. */
+#define HUSK_CREATING_MARK "creating"
 /* The resolved cgroup path alone, so delete --force can clean up when state.json is unreadable. */
 #define HUSK_CGROUP_FILE "cgroup"
 /* The config the container was created from, for exec's defaults (the bundle may change). */

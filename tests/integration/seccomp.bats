@@ -226,6 +226,26 @@ set_old_profile() {
 	assert_no_trace
 }
 
+# husk's sync messages go by sendmsg, and by writev where sendmsg fails with an errno: a filter that kills on
+# sendmsg leaves no way round, which create must see before it starts anything.
+@test "seccomp: loaded early, sendmsg refused with an errno falls back on writev; killed on it, run says why" {
+	update_config '.process.noNewPrivileges = false | .process.terminal = false | .process.oomScoreAdj = 100 |
+		.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["sendmsg"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	container_run sh -c 'echo started'
+	assert_status 0
+	assert_output_contains started
+
+	skip_on_runc "runc's init does not call sendmsg"
+	update_config '.linux.seccomp.syscalls[0].action = "SCMP_ACT_KILL" | del(.linux.seccomp.syscalls[0].errnoRet)'
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "ran a container whose init is killed when it says it is ready"
+	assert_output_contains "linux.seccomp: the filter may refuse calls the container's init makes while it waits"
+	assert_output_contains "sendmsg"
+	[[ "$output" != *"killed by signal"* ]] || fail "the init was started and killed: $output"
+	assert_no_trace
+}
+
 @test "seccomp: --debug says which syscalls get ENOSYS" {
 	husk_only "husk's debug lines"
 	require_x86_64

@@ -750,7 +750,8 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         if (init_waits_filtered(l) && !husk_launch_seccomp_allows_init_wait(l))
                 return husk_error_set(err, EPERM,
                                       "linux.seccomp: the filter may refuse calls the container's init makes while it "
-                                      "waits to be started (recvfrom, recvmsg, sendmsg or writev; after create also "
+                                      "waits to be started (recvfrom, recvmsg, sendmsg, or writev if sendmsg fails "
+                                      "with an errno; after create also "
                                       "accept4, close, rt_sigaction), and it is loaded before that wait because "
                                       "process.noNewPrivileges is false or the filter has a listener: allow those "
                                       "calls, or set process.noNewPrivileges");

@@ -29,6 +29,7 @@
  */
 #include "container/lifecycle.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -84,6 +85,18 @@ static bool seccomp_allows_waiting(const struct husk_seccomp_filter *filter)
                husk_seccomp_filter_allows(filter, SYS_read, none, 0);
 }
 
+/* husk_sync_send: sendmsg, or writev where sendmsg fails with an errno that does not mean the peer is gone
+ * (a filter that kills on sendmsg leaves no fallback). */
+static bool allows_sync_send(const struct husk_seccomp_filter *f)
+{
+        const uint64_t send_nosignal[6] = {[2] = MSG_NOSIGNAL};
+        const uint64_t none[6] = {0};
+        if (husk_seccomp_filter_allows(f, SYS_sendmsg, send_nosignal, 1U << 2))
+                return true;
+        int e = husk_seccomp_filter_errno(f, SYS_sendmsg, send_nosignal, 1U << 2);
+        return e && e != EPIPE && e != ECONNRESET && husk_seccomp_filter_allows(f, SYS_writev, none, 0);
+}
+
 bool husk_launch_seccomp_allows_init_wait(const struct husk_launch *l)
 {
         const struct husk_seccomp_filter *f = l->seccomp;
@@ -91,12 +104,8 @@ bool husk_launch_seccomp_allows_init_wait(const struct husk_launch *l)
                 return true;
         const uint64_t peek[6] = {[3] = MSG_PEEK, [4] = 0, [5] = 0};
         const uint64_t recv_cloexec[6] = {[2] = MSG_CMSG_CLOEXEC};
-        const uint64_t send_nosignal[6] = {[2] = MSG_NOSIGNAL};
-        const uint64_t none[6] = {0};
         return husk_seccomp_filter_allows(f, SYS_recvfrom, peek, 1U << 3 | 1U << 4 | 1U << 5) &&
-               husk_seccomp_filter_allows(f, SYS_recvmsg, recv_cloexec, 1U << 2) &&
-               (husk_seccomp_filter_allows(f, SYS_sendmsg, send_nosignal, 1U << 2) ||
-                husk_seccomp_filter_allows(f, SYS_writev, none, 0)) &&
+               husk_seccomp_filter_allows(f, SYS_recvmsg, recv_cloexec, 1U << 2) && allows_sync_send(f) &&
                (l->foreground || allows_accepting_start(f));
 }
 

@@ -90,6 +90,9 @@ bool husk_seccomp_filter_has_listener(const struct husk_seccomp_filter *filter);
  */
 bool husk_seccomp_filter_allows(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
                                 unsigned int known_args);
+/* The errno the filter surely fails syscall nr with (SCMP_ACT_ERRNO), else 0 (same known_args). */
+int husk_seccomp_filter_errno(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
+                              unsigned int known_args);
 /* The BPF program: `*ret_len` instructions of struct sock_filter (8 bytes each). */
 const void *husk_seccomp_filter_bpf(const struct husk_seccomp_filter *filter, size_t *ret_len);
 

@@ -138,8 +138,9 @@ bool husk_seccomp_interpret(const struct sock_filter *p, size_t n, const struct 
         return false; /* fell off the end: the kernel refuses such a program */
 }
 
-bool husk_seccomp_filter_allows(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
-                                unsigned int known_args)
+/* The filter's return for the call, when it depends on nothing unknown. */
+static bool filter_result(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
+                          unsigned int known_args, uint32_t *ret)
 {
         struct seccomp_data d = {.nr = nr, .arch = seccomp_arch_native()};
         /* Words 0 and 1 (nr, arch) are known; the instruction pointer (2, 3) never is. */
@@ -150,9 +151,25 @@ bool husk_seccomp_filter_allows(const struct husk_seccomp_filter *filter, int nr
                 d.args[i] = args[i];
                 known |= 0x3U << (4 + 2 * i);
         }
-        uint32_t ret = 0, loaded = 0;
-        if (!husk_seccomp_interpret(filter->insns, filter->len, &d, &ret, &loaded) || (loaded & ~known))
+        uint32_t loaded = 0;
+        return husk_seccomp_interpret(filter->insns, filter->len, &d, ret, &loaded) && !(loaded & ~known);
+}
+
+bool husk_seccomp_filter_allows(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
+                                unsigned int known_args)
+{
+        uint32_t ret = 0;
+        if (!filter_result(filter, nr, args, known_args, &ret))
                 return false;
         uint32_t action = ret & SECCOMP_RET_ACTION_FULL;
         return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG;
+}
+
+int husk_seccomp_filter_errno(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
+                              unsigned int known_args)
+{
+        uint32_t ret = 0;
+        if (!filter_result(filter, nr, args, known_args, &ret) || (ret & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_ERRNO)
+                return 0;
+        return (int)(ret & SECCOMP_RET_DATA);
 }

@@ -1,5 +1,5 @@
 /*
- * husk_seccomp_filter_allows: what protect.c asks of a compiled filter before it lets the init exec through
+ * husk_seccomp_filter_allows and _errno: what protect.c asks of a compiled filter before it lets the init exec through
  * the trampoline. Real profiles compiled by libseccomp; "allowed" only when no argument it was not told
  * (nor the instruction pointer) can change the answer. (No SCMP_ACT_LOG or NOTIFY rules: libseccomp asks
  * the kernel about those, and valgrind, which runs this test too, knows no seccomp(2).)
@@ -91,12 +91,36 @@ static void test_argument_rules(void **state)
         husk_seccomp_filter_freep(&f);
 }
 
+/* husk_seccomp_filter_errno: the errno of an ERRNO action, 0 for any other action or an answer that depends on
+ * an argument not known. */
+static void test_errno_of_a_refusal(void **state)
+{
+        (void)state;
+        struct husk_seccomp_filter *f = compile(
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+            "{\"names\": [\"sendmsg\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13},"
+            "{\"names\": [\"writev\"], \"action\": \"SCMP_ACT_KILL\"},"
+            "{\"names\": [\"write\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1, \"args\": [{\"index\": 0, "
+            "\"value\": 2, \"op\": \"SCMP_CMP_EQ\"}]}]}");
+        assert_int_equal(husk_seccomp_filter_errno(f, SYS_sendmsg, no_args, 0), 13);
+        assert_false(husk_seccomp_filter_allows(f, SYS_sendmsg, no_args, 0));
+        assert_int_equal(husk_seccomp_filter_errno(f, SYS_writev, no_args, 0), 0);
+        assert_int_equal(husk_seccomp_filter_errno(f, SYS_read, no_args, 0), 0);
+        /* write's fd decides: unknown, no answer; known, the rule's. */
+        assert_int_equal(husk_seccomp_filter_errno(f, SYS_write, no_args, 0), 0);
+        const uint64_t fd2[6] = {[0] = 2};
+        assert_int_equal(husk_seccomp_filter_errno(f, SYS_write, fd2, 1U << 0), 1);
+        assert_int_equal(husk_seccomp_filter_errno(f, SYS_write, no_args, 1U << 0), 0);
+        husk_seccomp_filter_freep(&f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_allow_default_with_denied_execveat),
             cmocka_unit_test(test_deny_default_lists_what_it_allows),
             cmocka_unit_test(test_argument_rules),
+            cmocka_unit_test(test_errno_of_a_refusal),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

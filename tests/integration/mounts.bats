@@ -119,6 +119,18 @@ has_option() {
 	[ "$(kv write)" = ok ]
 }
 
+# runc's option table has acl and noacl (MS_POSIXACL): a filesystem without that option (tmpfs, a bind) ignores it.
+@test "mounts: acl and noacl are mount flags, not data a tmpfs refuses" {
+	add_mount /withacl tmpfs tmpfs acl size=1m
+	add_mount /noacl tmpfs tmpfs noacl
+	mkdir "$TMP/shared"
+	add_mount /bound bind "$TMP/shared" rbind acl
+	container_run sh -c 'for d in /withacl /noacl /bound; do checker mountinfo $d | grep ^fstype=; checker write $d/x; done'
+	assert_status 0
+	[ "$(grep -c '^fstype=tmpfs$' <<<"$output")" = 2 ] || fail "$output"
+	[ "$(grep -c '^write=ok$' <<<"$output")" = 3 ] || fail "$output"
+}
+
 # runc#3952: a tmpfs on an image's directory keeps that directory's mode, a 0755 /run does not become 1777.
 @test "mounts: tmpfs without mode= takes the mode of the directory it covers, special bits included" {
 	skip_on_runc "1.1.5 chmods every tmpfs to the covered directory's mode after mounting, over mode= too (runc#3952)"

@@ -61,6 +61,8 @@ static const struct mount_option mount_options[] = {
     {"loud", OPT_FLAG_CLEAR, MS_SILENT},
     {"iversion", OPT_FLAG_SET, MS_I_VERSION},
     {"noiversion", OPT_FLAG_CLEAR, MS_I_VERSION},
+    {"acl", OPT_FLAG_SET, MS_POSIXACL},
+    {"noacl", OPT_FLAG_CLEAR, MS_POSIXACL},
     {"nosymfollow", OPT_FLAG_SET, MS_NOSYMFOLLOW},
     {"symfollow", OPT_FLAG_CLEAR, MS_NOSYMFOLLOW},
     {"bind", OPT_BIND, 0},

@@ -234,6 +234,11 @@ has_cap_sys_resource() {
 	container_run checker ids
 	assert_status 0
 	[ "$(kv umask)" = 0077 ]
+	# A uint32: above 0777, its permission bits (umask(2) keeps no more), as with runc.
+	update_config '.process.user.umask = 4095'
+	container_run checker ids
+	assert_status 0
+	[ "$(kv umask)" = 0777 ]
 }
 
 @test "process: default umask is 0022" {

@@ -78,9 +78,10 @@ static int parse_user(const struct json_reader *r, const struct json_path *paren
         if (JSON_TRY_GET(json_get_u64(r, &path, v, "gid", HUSK_ID_MAX, &id)))
                 user->gid = (gid_t)id;
         uint64_t umask_value;
-        if (JSON_TRY_GET(json_get_u64(r, &path, v, "umask", 0777, &umask_value))) {
+        /* A uint32 (runtime-spec); umask(2) keeps the permission bits, as runc and crun let it. */
+        if (JSON_TRY_GET(json_get_u64(r, &path, v, "umask", UINT32_MAX, &umask_value))) {
                 user->has_umask = true;
-                user->umask = (mode_t)umask_value;
+                user->umask = (mode_t)(umask_value & 0777);
         }
         if (JSON_TRY_GET(json_get_array(r, &path, v, "additionalGids", &gids))) {
                 struct json_path gids_path = JSON_PATH_KEY(&path, "additionalGids");

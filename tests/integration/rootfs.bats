@@ -149,6 +149,17 @@ teardown() { husk_teardown; }
 	[ "$(cat "$TMP/file2")" = other ] || fail "the read-only file was written"
 }
 
+# A read-only path is read-only beneath it too: a mount below it is no way round.
+@test "rootfs: a read-only path takes the mounts beneath it (/dev: shm and pts)" {
+	skip_on_runc "1.1 makes only the top mount of a read-only path read-only"
+	update_config '.linux.readonlyPaths += ["/dev"]'
+	container_run sh -c 'checker write /dev/x; checker write /dev/shm/x; checker mountinfo /dev/pts | grep ^mount_options='
+	assert_status 0
+	[ "$(grep -c '^write=EROFS$' <<<"$output")" = 2 ] || fail "$output"
+	has_ro=$(kv mount_options | tr , '\n' | grep -cx ro)
+	[ "$has_ro" = 1 ] || fail "/dev/pts: $output"
+}
+
 @test "rootfs: rootfsPropagation private" {
 	update_config '.linux.rootfsPropagation = "private"'
 	container_run checker mountinfo /

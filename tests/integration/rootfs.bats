@@ -175,12 +175,16 @@ teardown() { husk_teardown; }
 	[[ "$(kv propagation)" == *shared:* ]] || fail "propagation $(kv propagation)"
 }
 
-@test "rootfs: rootfsPropagation unbindable" {
+@test "rootfs: rootfsPropagation unbindable, and runbindable for every mount" {
 	skip_on_runc "1.1 bug #1755: an unbindable rootfsPropagation fails the rootfs bind (fixed in 1.2.7/1.3)"
 	update_config '.linux.rootfsPropagation = "unbindable"'
 	container_run checker mountinfo /
 	assert_status 0
 	[[ "$(kv propagation)" == *unbindable* ]] || fail "propagation $(kv propagation)"
+	update_config '.linux.rootfsPropagation = "runbindable"'
+	container_run sh -c 'checker mountinfo /; checker mountinfo /proc'
+	assert_status 0
+	[ "$(grep -c '^propagation=.*unbindable' <<<"$output")" = 2 ] || fail "$output"
 }
 
 @test "rootfs: rootfsPropagation does not leak container mounts to the host" {

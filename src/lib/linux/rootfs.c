@@ -69,6 +69,10 @@ static int make_parent_private(const char *rootfs, struct husk_error **err)
 int husk_rootfs_prepare(const struct husk_rootfs_config *cfg, struct husk_error **err)
 {
         unsigned long propagation = root_propagation(cfg->spec);
+        /* Unbindable, the rootfs could not be bound on itself (nor a host path into it): private until
+         * husk_rootfs_finalize gives the new "/" what was asked. */
+        if (propagation & MS_UNBINDABLE)
+                propagation = (propagation & ~MS_UNBINDABLE) | MS_PRIVATE;
         if (mount(NULL, "/", NULL, propagation, NULL) < 0)
                 return husk_error_set(err, errno, "set propagation of `/`");
         if (may_share(propagation)) {
@@ -188,9 +192,6 @@ int husk_rootfs_enter(const struct husk_rootfs_config *cfg, struct husk_error **
 int husk_rootfs_finalize(const struct husk_rootfs_config *cfg, struct husk_error **err)
 {
         const struct husk_spec *spec = cfg->spec;
-        /* Set again on the new "/": before pivot_root it went to the host's root mount copy. */
-        if (spec->linux_.has_rootfs_propagation && mount(NULL, "/", NULL, root_propagation(spec), NULL) < 0)
-                return husk_error_set(err, errno, "set propagation of `/`");
         _cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return husk_error_set(err, errno, "open `/`");
@@ -215,6 +216,10 @@ int husk_rootfs_finalize(const struct husk_rootfs_config *cfg, struct husk_error
                 if (r < 0)
                         return husk_error_set(err, -r, "make `/` read-only");
         }
+        /* Set again on the new "/": before pivot_root it went to the host's root mount copy. Last: the read-only
+         * paths above are copies of mounts, which an unbindable one cannot give. */
+        if (spec->linux_.has_rootfs_propagation && mount(NULL, "/", NULL, root_propagation(spec), NULL) < 0)
+                return husk_error_set(err, errno, "set propagation of `/`");
         return 0;
 }
 

@@ -72,6 +72,24 @@ has_option() {
 	[ "$(kv bind)" = "" ]
 }
 
+@test "mounts: a directory bound on a file, or a file on a directory, fails saying so and leaves nothing" {
+	mkdir "$TMP/srcdir"
+	echo x >"$TMP/srcfile"
+	touch "$BUNDLE/rootfs/afile"
+	mkdir -p "$BUNDLE/rootfs/adir"
+	add_mount /afile bind "$TMP/srcdir" rbind
+	container_run true
+	[ "$status" -ne 0 ] || fail "a directory covered a file"
+	[ "$RUNTIME" != husk ] || assert_output_contains "\`$TMP/srcdir\` on \`/afile\`: a directory cannot cover a file"
+	assert_no_trace
+	update_config '.mounts[-1] = {"destination": "/adir", "type": "bind", "source": $s, "options": ["rbind"]}' \
+		--arg s "$TMP/srcfile"
+	container_run true
+	[ "$status" -ne 0 ] || fail "a file covered a directory"
+	[ "$RUNTIME" != husk ] || assert_output_contains "\`$TMP/srcfile\` on \`/adir\`: a file cannot cover a directory"
+	assert_no_trace
+}
+
 @test "mounts: relative bind source is relative to the bundle" {
 	mkdir "$BUNDLE/data"
 	echo relative >"$BUNDLE/data/f"

@@ -326,8 +326,16 @@ static int attach_bind(const struct husk_mount *m, int root_fd, int tree, const 
                 return dst;
         }
         int r = husk_mount_attach(tree, dst);
-        if (r < 0)
+        if (r < 0) {
+                /* The kernel's EINVAL says nothing of why: a directory and a file do not cover each other. */
+                struct stat src_st, dst_st;
+                if (fstat(tree, &src_st) == 0 && fstat(dst, &dst_st) == 0 &&
+                    S_ISDIR(src_st.st_mode) != S_ISDIR(dst_st.st_mode))
+                        return husk_error_set(err, 0, "bind mount `%s` on `%s`: %s", source, m->destination,
+                                              S_ISDIR(src_st.st_mode) ? "a directory cannot cover a file"
+                                                                      : "a file cannot cover a directory");
                 return husk_error_set(err, -r, "bind mount `%s` on `%s`", source, m->destination);
+        }
         if (m->propagation != HUSK_PROPAGATION_NONE) {
                 r = husk_mount_setattr(tree, m->propagation_recursive, 0, 0, husk_propagation_flag(m->propagation));
                 if (r < 0)

@@ -511,7 +511,7 @@ ps_is() {
 	assert_output_contains "stopped"
 }
 
-@test "exec: into a container still being created is refused, and so is start (a createRuntime hook tries both)" {
+@test "exec: into a container still being created is refused, and so are start and delete (a createRuntime hook tries)" {
 	# The hook runs while the init is still mounting, before pivot_root: an exec then would join a mount
 	# namespace whose root is still the host's. The init's pid is known (delete --force needs it) by then.
 	cat >"$TMP/try" <<'EOF2'
@@ -524,6 +524,8 @@ echo $? >"$4.rc"
 echo $? >>"$4.rc"
 if [ "$5" = delete ]; then
 	"$1" --root "$2" delete "$3" >"$4.delete" 2>&1
+	echo $? >>"$4.rc"
+	"$1" --root "$2" delete --force "$3" >"$4.force" 2>&1
 	echo $? >>"$4.rc"
 fi
 exit 0
@@ -543,9 +545,10 @@ EOF2
 	[ "${rcs[1]}" != 0 ] || fail "start went ahead during create"
 	if [ "$RUNTIME" = husk ]; then
 		[ "${rcs[2]}" != 0 ] || fail "delete went ahead during create"
+		[ "${rcs[3]}" != 0 ] || fail "delete --force said it deleted a container still being created"
 		grep -q '"status": "creating"' "$TMP/out.state" || fail "state during create: $(cat "$TMP/out.state")"
 		local what
-		for what in exec start delete; do
+		for what in exec start delete force; do
 			grep -q 'still being created' "$TMP/out.$what" || fail "$what said: $(cat "$TMP/out.$what")"
 		done
 	fi

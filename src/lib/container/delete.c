@@ -86,8 +86,9 @@ int husk_container_delete(const struct husk_runtime *rt, const char *id, bool fo
         _cleanup_error_ struct husk_error *open_err = NULL;
         int r = husk_state_dir_open(root, id, true, &dirfd, &open_err);
         if (r < 0) {
-                /* containerd's shim always follows delete with delete --force: a gone container is fine then. */
-                if (force && open_err && open_err->errnum == 0 && husk_id_validate(id, NULL) == 0)
+                /* containerd's shim always follows delete with delete --force: a gone container is fine then. Not
+                 * one still being created (-EBUSY): that create goes on, and says itself how it ends. */
+                if (force && r != -EBUSY && open_err && open_err->errnum == 0 && husk_id_validate(id, NULL) == 0)
                         return 0;
                 *err = TAKE_PTR(open_err);
                 return r;

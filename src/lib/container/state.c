@@ -116,8 +116,10 @@ int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_di
                                 return husk_error_set(err, errno, "lock state dir `%s`", path);
                         /* Held by a create not done yet, whose hooks may be the ones asking: they would wait for
                          * ever. */
-                        if (faccessat(fd, HUSK_CREATING_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-                                return husk_error_set(err, 0, "container `%s` is still being created", id);
+                        if (faccessat(fd, HUSK_CREATING_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+                                husk_error_set(err, 0, "container `%s` is still being created", id);
+                                return -EBUSY;
+                        }
                         if (flock(fd, LOCK_EX) < 0)
                                 return husk_error_set(err, errno, "lock state dir `%s`", path);
                 }

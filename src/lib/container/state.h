@@ -63,7 +63,8 @@ int husk_state_root_create(const char *root, struct husk_error **err);
 /* Create <root>/<id> exclusively and lock it; "container `id` already exists" when taken. */
 int husk_state_dir_create(const char *root, const char *id, int *ret_dirfd, struct husk_error **err);
 
-/* Open (and, with lock, flock) <root>/<id>; "container `id` does not exist" when absent. */
+/* Open (and, with lock, flock) <root>/<id>; "container `id` does not exist" when absent. With lock, -EBUSY
+ * without waiting when a create still holds it ("still being created"). */
 int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_dirfd, struct husk_error **err);
 
 /* Remove the state dir's files and the dir itself. */

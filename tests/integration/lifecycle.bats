@@ -100,6 +100,38 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	[ "$(container_status)" = running ]
 }
 
+# A start killed once it has released the init: the process runs, so the container is running, and neither the next
+# start nor a plain delete may end it (husk's status once read "created" until start's last step, and took the
+# socket left behind for a created container: the next start or delete killed the running process).
+@test "start: killed once the init is released, the container is running, and nothing unasked ends it" {
+	husk_only "kills husk's start at its own wait for the exec (recvfrom)"
+	command -v strace >/dev/null || skip "no strace"
+	set_args sleep 600
+	husk_create
+	local pid
+	pid=$(container_pid)
+	# The first recvfrom of start is its wait for the init's exec, after START went.
+	strace -o /dev/null -e trace=recvfrom -e inject=recvfrom:signal=KILL:when=1 \
+		"$HUSK" --root "$ROOT" start "$ID" </dev/null >/dev/null 2>&1 || true
+	wait_for_status running
+	run husk start "$ID"
+	[ "$status" -ne 0 ] || fail "a second start succeeded"
+	run husk delete "$ID"
+	[ "$status" -ne 0 ] || fail "a plain delete ended a running container"
+	[ "$(container_status)" = running ] && [ "$(container_pid)" = "$pid" ] || fail "the container was ended"
+	[ "$(cat "/proc/$pid/comm")" = sleep ] || fail "the init is $(cat "/proc/$pid/comm")"
+	# A socket left in the exec socket's place with nobody listening (what the old start left): not "created"
+	# for a start to act on; start says so and leaves the process alone.
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).bind(sys.argv[1])' \
+		"$ROOT/$ID/exec.sock"
+	run husk start "$ID"
+	[ "$status" -ne 0 ] || fail "start of a container whose socket nobody listens on succeeded"
+	assert_output_contains "not waiting to be started"
+	[ "$(container_status)" = running ] && [ "$(cat "/proc/$pid/comm")" = sleep ] || fail "start ended the container"
+	run husk exec "$ID" true </dev/null
+	assert_status 0
+}
+
 @test "run: foreground returns the container's exit status" {
 	container_run sh -c 'exit 3'
 	assert_status 3

@@ -104,13 +104,14 @@ int husk_container_run(const struct husk_runtime *rt, const char *id, const stru
         /* Before the process runs: it must see the caller's terminal size from its first instruction. */
         if (l.terminal_master >= 0)
                 husk_forward_window_size(l.terminal_master);
+        /* No longer "created" once START may go: a run killed from here on leaves a container that runs, or an
+         * init that ends as its sync socket closes, never a process running behind a "created" status. */
+        unlinkat(l.dirfd, HUSK_EXEC_SOCKET, 0);
         r = start_foreground(&l, err);
         if (r < 0) {
                 husk_launch_abort(&l);
                 goto out;
         }
-        /* Started: the marker that made the status read "created" goes. */
-        unlinkat(l.dirfd, HUSK_EXEC_SOCKET, 0);
         if (l.spec->hooks.poststart.len) {
                 _cleanup_free_ char *json = husk_launch_state_json(&l.state, HUSK_STATUS_RUNNING);
                 husk_hooks_run_warn(&l.spec->hooks.poststart, "poststart", environ, l.bundle, json);

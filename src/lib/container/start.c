@@ -13,8 +13,11 @@
 #include "util/cleanup.h"
 #include "util/syscalls.h"
 
-/* Connect to the waiting init, say start, and wait for EOF (execve happened) or its error. */
-static int release_init(int dirfd, const char *id, struct husk_error **err)
+/*
+ * Connect to the waiting init, say start, and wait for EOF (execve happened) or its error. *connected says
+ * whether the init took the connection: before that, a failure leaves it as it was.
+ */
+static int release_init(int dirfd, const char *id, bool *connected, struct husk_error **err)
 {
         struct sockaddr_un addr = {.sun_family = AF_UNIX};
         if (husk_dirfd_socket_path(dirfd, HUSK_EXEC_SOCKET, addr.sun_path, sizeof(addr.sun_path)) < 0)
@@ -22,8 +25,22 @@ static int release_init(int dirfd, const char *id, struct husk_error **err)
         _cleanup_close_ int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (sock < 0)
                 return husk_error_set(err, errno, "create socket");
-        if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-                return husk_error_set(err, errno == ECONNREFUSED ? 0 : errno, "container `%s` init is not running", id);
+        if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+                if (errno != ECONNREFUSED)
+                        return husk_error_set(err, errno, "connect to the init of container `%s`", id);
+                /* Nobody listens: the init is gone, or a start that did not finish released it already (the
+                 * socket's name was all it left). Not "created" either way, and nothing here to end. */
+                unlinkat(dirfd, HUSK_EXEC_SOCKET, 0);
+                return husk_error_set(err, 0,
+                                      "container `%s` is not waiting to be started: its init has gone on or "
+                                      "is gone",
+                                      id);
+        }
+        *connected = true;
+        /* No longer "created" before START goes: a start killed from here on leaves a container that runs (or an
+         * init still waiting, which delete --force ends), never a process running behind a "created" status,
+         * which the next start or delete would kill. */
+        unlinkat(dirfd, HUSK_EXEC_SOCKET, 0);
         int r = husk_sync_send(sock, HUSK_SYNC_START, 0, NULL, 0, err);
         if (r < 0)
                 return r;
@@ -72,13 +89,13 @@ int husk_container_start_hooks_in(const struct husk_runtime *rt, const char *id,
         if (notify_socket && ((r = husk_notify_check_host(notify_socket, err)) < 0 ||
                               (r = husk_notify_listen(dirfd, &notify_fd, err)) < 0))
                 return r;
-        r = release_init(dirfd, id, err);
-        /* Whatever happened, the container is no longer "created". */
-        unlinkat(dirfd, HUSK_EXEC_SOCKET, 0);
+        bool connected = false;
+        r = release_init(dirfd, id, &connected, err);
         if (r < 0) {
                 /* The spec: a failed startContainer hook stops the container; `state` says so once start returns. */
                 _cleanup_error_ struct husk_error *kill_err = NULL;
-                husk_container_kill_init_wait(state, &kill_err);
+                if (connected)
+                        husk_container_kill_init_wait(state, &kill_err);
                 return r;
         }
         if (state->poststart.len) {

@@ -69,6 +69,23 @@ assert_gone() {
 	assert_no_trace
 }
 
+# SIGKILL while the cgroups are being made: the path was recorded before the first mkdir, so delete --force finds
+# and removes what was made (husk recorded it only once every hierarchy had it, and the rest leaked).
+@test "cleanup: delete --force removes the cgroups of a create killed while it made them" {
+	husk_only "kills husk's create at its third mkdirat (state dir, then one per hierarchy)"
+	command -v strace >/dev/null || skip "no strace"
+	set_args sleep 600
+	strace -o /dev/null -e trace=mkdirat -e inject=mkdirat:signal=KILL:when=3 \
+		"$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&- || true
+	[ -d "$ROOT/$ID" ] || fail "the create was not killed halfway: no state dir"
+	local made
+	made=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$ID" 2>/dev/null || true)
+	[ -n "$made" ] || fail "the create was killed before it made a cgroup"
+	run husk delete --force "$ID"
+	assert_status 0
+	assert_no_trace
+}
+
 @test "cleanup: delete --force cleans up after a create killed with SIGKILL halfway" {
 	skip_on_runc "1.1 writes no state.json until create finishes, so delete --force of a killed create leaks its cgroup (runc#4534)"
 	# a createRuntime hook holds create in the middle: namespaces and cgroup made, process not yet started

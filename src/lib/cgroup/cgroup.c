@@ -382,7 +382,7 @@ static void own_paths_free(char **own)
  * not write (hybrid's v1 ones).
  */
 static int create_cgroup(const struct husk_spec *spec, const char *given, const char *id, bool rootless, bool placed,
-                         struct husk_cgroup **ret, struct husk_error **err)
+                         const struct husk_cgroup_recorder *recorder, struct husk_cgroup **ret, struct husk_error **err)
 {
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         char **own = NULL;
@@ -467,6 +467,8 @@ static int create_cgroup(const struct husk_spec *spec, const char *given, const 
         r = cg_device_rules_build(res, true, &rules, err);
         if (r < 0)
                 goto out;
+        if (recorder && (r = recorder->record(cg->path_string, recorder->ctx, err)) < 0)
+                goto out;
 
         for (size_t i = 0; i < cg->hierarchies_len; i++) {
                 struct cg_hierarchy *h = &cg->hierarchies[i];
@@ -531,7 +533,14 @@ out:
 int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless, struct husk_cgroup **ret,
                        struct husk_error **err)
 {
-        return create_cgroup(spec, NULL, id, rootless, false, ret, err);
+        return create_cgroup(spec, NULL, id, rootless, false, NULL, ret, err);
+}
+
+int husk_cgroup_create_recorded(const struct husk_spec *spec, const char *id, bool rootless,
+                                const struct husk_cgroup_recorder *recorder, struct husk_cgroup **ret,
+                                struct husk_error **err)
+{
+        return create_cgroup(spec, NULL, id, rootless, false, recorder, ret, err);
 }
 
 int husk_cgroup_create_at(const struct husk_spec *spec, const char *path, bool rootless, struct husk_cgroup **ret,
@@ -539,7 +548,7 @@ int husk_cgroup_create_at(const struct husk_spec *spec, const char *path, bool r
 {
         if (!path || path[0] != '/')
                 return husk_error_set(err, EINVAL, "cgroup `%s`: not an absolute path", path ? path : "");
-        return create_cgroup(spec, path, NULL, rootless, true, ret, err);
+        return create_cgroup(spec, path, NULL, rootless, true, NULL, ret, err);
 }
 
 int husk_cgroup_open(const char *path, bool rootless, struct husk_cgroup **ret, struct husk_error **err)

@@ -40,6 +40,19 @@ enum husk_cgroup_layout husk_cgroup_layout(const struct husk_cgroup *cg);
 int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless, struct husk_cgroup **ret,
                        struct husk_error **err);
 
+/* Called by husk_cgroup_create_recorded with the cgroup's path (as husk_cgroup_path gives it) once it is known,
+ * before any hierarchy is made: a failure ends the create with nothing made. */
+struct husk_cgroup_recorder {
+        int (*record)(const char *path, void *ctx, struct husk_error **err);
+        void *ctx;
+};
+
+/* husk_cgroup_create, saying first where it will make the cgroup: whoever finds the record after a create that
+ * was killed halfway (SIGKILL leaves no time to undo) knows what to remove. */
+int husk_cgroup_create_recorded(const struct husk_spec *spec, const char *id, bool rootless,
+                                const struct husk_cgroup_recorder *recorder, struct husk_cgroup **ret,
+                                struct husk_error **err);
+
 /*
  * The same at an absolute path another manager made and put the container's process in (systemd's
  * scope: --systemd-cgroup), whatever linux.cgroupsPath says: the missing hierarchies are made, limits

@@ -466,6 +466,20 @@ static int listen_exec_socket(struct husk_launch *l, struct husk_error **err)
         return 0;
 }
 
+static int record_cgroup(const char *path, void *ctx, struct husk_error **err)
+{
+        return husk_state_write_cgroup(*(const int *)ctx, path, err);
+}
+
+int husk_launch_cgroup_create(struct husk_launch *l, struct husk_error **err)
+{
+        const struct husk_cgroup_recorder recorder = {.record = record_cgroup, .ctx = &l->dirfd};
+        int r = husk_cgroup_create_recorded(l->spec, l->id, l->rt->rootless, &recorder, &l->cgroup, err);
+        if (r == 0)
+                l->state.cgroup_path = (char *)husk_cgroup_path(l->cgroup);
+        return r;
+}
+
 /* exec takes its defaults from the config the container was made from, not the bundle's now: the
  * text that was parsed, not the file read again (which may have changed since). */
 int husk_launch_copy_config(struct husk_launch *l, struct husk_error **err)
@@ -797,11 +811,7 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         }
         /* With --systemd-cgroup, systemd makes the cgroup around the init, once it exists. */
         if (!l->systemd.name) {
-                r = husk_cgroup_create(l->spec, l->id, l->rt->rootless, &l->cgroup, err);
-                if (r < 0)
-                        goto fail;
-                l->state.cgroup_path = (char *)husk_cgroup_path(l->cgroup);
-                r = husk_state_write_cgroup(l->dirfd, l->state.cgroup_path, err);
+                r = husk_launch_cgroup_create(l, err);
                 if (r < 0)
                         goto fail;
                 /* Said here, before anything runs: the init would only get a bare EPERM from sched_setattr. */

@@ -397,11 +397,7 @@ static int make_container(struct restore *rs, struct husk_error **err)
                 r = husk_launch_copy_config(l, err);
         /* With --systemd-cgroup, systemd makes the cgroup around criu's process (criu_started). */
         if (r == 0 && !l->systemd.name) {
-                r = husk_cgroup_create(l->spec, l->id, l->rt->rootless, &l->cgroup, err);
-                if (r == 0) {
-                        l->state.cgroup_path = (char *)husk_cgroup_path(l->cgroup);
-                        r = husk_state_write_cgroup(l->dirfd, l->state.cgroup_path, err);
-                }
+                r = husk_launch_cgroup_create(l, err);
         }
         return r < 0 ? r : restore_processes(rs, err);
 }

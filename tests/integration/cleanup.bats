@@ -86,6 +86,26 @@ assert_gone() {
 	assert_no_trace
 }
 
+# SIGKILL after the init said it was ready, before the exec socket took its name: the init no longer dies with
+# husk and waits for a start that cannot come. kill reaches it (husk said "container not running"), and delete
+# cleans up.
+@test "cleanup: the init of a create killed once it was ready can be killed, and delete cleans up" {
+	husk_only "kills husk's create at its third renameat (state.json twice, then the exec socket)"
+	command -v strace >/dev/null || skip "no strace"
+	set_args sleep 600
+	strace -o /dev/null -e trace=renameat,renameat2,rename -e inject=renameat,renameat2,rename:signal=KILL:when=3 \
+		"$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&- || true
+	[ -e "$ROOT/$ID/creating" ] || fail "the create was not killed before the exec socket took its name"
+	local pid
+	pid=$(container_pid)
+	[ "$pid" -gt 0 ] && kill -0 "$pid" || fail "no live init left"
+	[ "$(container_status)" = creating ] || fail "status $(container_status)"
+	husk kill "$ID" KILL
+	retry 50 0.1 not kill -0 "$pid"
+	husk delete "$ID"
+	assert_no_trace
+}
+
 @test "cleanup: delete --force cleans up after a create killed with SIGKILL halfway" {
 	skip_on_runc "1.1 writes no state.json until create finishes, so delete --force of a killed create leaks its cgroup (runc#4534)"
 	# a createRuntime hook holds create in the middle: namespaces and cgroup made, process not yet started

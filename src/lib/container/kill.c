@@ -66,8 +66,9 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
          */
         bool whole_cgroup = !all && sig == SIGKILL && (state->shared_pidns || state->status == HUSK_STATUS_PAUSED) &&
                             state->status != HUSK_STATUS_CREATING;
-        /* runc's words: containerd's shim maps "container not running" to "process already finished". */
-        if (state->status == HUSK_STATUS_CREATING || (state->status == HUSK_STATUS_STOPPED && !all && !whole_cgroup))
+        /* runc's words: containerd's shim maps "container not running" to "process already finished". A container
+         * still being created has its init signalled (a create whose husk was killed may have left it waiting). */
+        if (state->status == HUSK_STATUS_STOPPED && !all && !whole_cgroup)
                 return husk_error_set(err, 0, "container not running");
         if (all)
                 return signal_all(state, sig, err);

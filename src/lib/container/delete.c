@@ -84,11 +84,13 @@ int husk_container_delete(const struct husk_runtime *rt, const char *id, bool fo
         const char *root = husk_runtime_root(rt);
         _cleanup_close_ int dirfd = -1;
         _cleanup_error_ struct husk_error *open_err = NULL;
-        int r = husk_state_dir_open(root, id, true, &dirfd, &open_err);
+        /* --force waits for a create still at work, and then deletes what it made (or finds it gone); a plain
+         * delete of a container still being created fails at once. */
+        int r = force ? husk_state_dir_open_wait(root, id, &dirfd, &open_err)
+                      : husk_state_dir_open(root, id, true, &dirfd, &open_err);
         if (r < 0) {
-                /* containerd's shim always follows delete with delete --force: a gone container is fine then. Not
-                 * one still being created (-EBUSY): that create goes on, and says itself how it ends. */
-                if (force && r != -EBUSY && open_err && open_err->errnum == 0 && husk_id_validate(id, NULL) == 0)
+                /* containerd's shim always follows delete with delete --force: a gone container is fine then. */
+                if (force && open_err && open_err->errnum == 0 && husk_id_validate(id, NULL) == 0)
                         return 0;
                 *err = TAKE_PTR(open_err);
                 return r;

@@ -96,7 +96,8 @@ int husk_state_dir_create(const char *root, const char *id, int *ret_dirfd, stru
         return 0;
 }
 
-int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_dirfd, struct husk_error **err)
+static int dir_open(const char *root, const char *id, bool lock, bool wait_for_create, int *ret_dirfd,
+                    struct husk_error **err)
 {
         int r = husk_id_validate(id, err);
         if (r < 0)
@@ -116,7 +117,7 @@ int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_di
                                 return husk_error_set(err, errno, "lock state dir `%s`", path);
                         /* Held by a create not done yet, whose hooks may be the ones asking: they would wait for
                          * ever. */
-                        if (faccessat(fd, HUSK_CREATING_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+                        if (!wait_for_create && faccessat(fd, HUSK_CREATING_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
                                 husk_error_set(err, 0, "container `%s` is still being created", id);
                                 return -EBUSY;
                         }
@@ -130,6 +131,16 @@ int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_di
         }
         *ret_dirfd = TAKE_FD(fd);
         return 0;
+}
+
+int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_dirfd, struct husk_error **err)
+{
+        return dir_open(root, id, lock, false, ret_dirfd, err);
+}
+
+int husk_state_dir_open_wait(const char *root, const char *id, int *ret_dirfd, struct husk_error **err)
+{
+        return dir_open(root, id, true, true, ret_dirfd, err);
 }
 
 int husk_state_dir_remove(const char *root, const char *id, int dirfd, struct husk_error **err)

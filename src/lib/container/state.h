@@ -66,6 +66,8 @@ int husk_state_dir_create(const char *root, const char *id, int *ret_dirfd, stru
 /* Open (and, with lock, flock) <root>/<id>; "container `id` does not exist" when absent. With lock, -EBUSY
  * without waiting when a create still holds it ("still being created"). */
 int husk_state_dir_open(const char *root, const char *id, bool lock, int *ret_dirfd, struct husk_error **err);
+/* Open and lock <root>/<id>, waiting also for a create still at work to end (delete --force). */
+int husk_state_dir_open_wait(const char *root, const char *id, int *ret_dirfd, struct husk_error **err);
 
 /* Remove the state dir's files and the dir itself. */
 int husk_state_dir_remove(const char *root, const char *id, int dirfd, struct husk_error **err);

@@ -69,18 +69,49 @@ assert_gone() {
 	assert_no_trace
 }
 
-# SIGKILL while the cgroups are being made: the path was recorded before the first mkdir, so delete --force finds
-# and removes what was made (husk recorded it only once every hierarchy had it, and the rest leaked).
-@test "cleanup: delete --force removes the cgroups of a create killed while it made them" {
-	husk_only "kills husk's create at its third mkdirat (state dir, then one per hierarchy)"
+# delete --force while a create is at work (a createRuntime hook holds it): it waits for the create to end and
+# then deletes what it made, so that when it says it is done, nothing is left (it once said so at once, and the
+# create went on to make the container).
+@test "cleanup: delete --force during a create waits for it, then leaves nothing" {
+	skip_on_runc "1.1 removes the dir of a container it has no state.json for, and that create then leaks its cgroups"
+	printf '#!/bin/sh\ntouch %s/hook.ran\nsleep 2\n' "$TMP" >"$TMP/slowhook"
+	chmod 0755 "$TMP/slowhook"
+	update_config '.hooks.createRuntime = [{"path": $p}]' --arg p "$TMP/slowhook"
+	set_args sleep 600
+	"$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/create.out" 2>&1 3>&- &
+	local create_pid=$!
+	BACKGROUND_PIDS+=("$create_pid")
+	retry 100 0.05 test -e "$TMP/hook.ran"
+	run husk delete --force "$ID"
+	assert_status 0
+	assert_no_trace
+	wait "$create_pid" || true
+	assert_no_trace
+	[ -z "$(pids_with_marker "$TMP/slowhook")" ] || fail "the hook outlived the create"
+}
+
+# SIGKILL while the cgroup's limits are written: its path was recorded once the hierarchies were made and found
+# free of other processes, so delete --force finds and removes them (husk recorded it only at the end of the
+# cgroup's set-up, and a create killed before that leaked every hierarchy).
+@test "cleanup: delete --force removes the cgroups of a create killed while it set them up" {
+	husk_only "kills husk's create at its first write after the cgroup record (found by a first, traced create)"
 	command -v strace >/dev/null || skip "no strace"
 	set_args sleep 600
-	strace -o /dev/null -e trace=mkdirat -e inject=mkdirat:signal=KILL:when=3 \
+	strace -o "$TMP/probe" -e trace=openat,write \
+		"$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$ID-probe" </dev/null >/dev/null 2>&1 3>&-
+	husk delete --force "$ID-probe"
+	assert_no_trace "$ID-probe"
+	# The record is the first write after the open of <root>/<id>/cgroup; the kill comes at the write after it.
+	local n
+	n=$(awk '/^write\(/ { w++; if (rec == 1) { rec = 2; next } if (rec == 2) { print w; exit } }
+		/^openat\(.*"cgroup", O_WRONLY/ { rec = 1 }' "$TMP/probe")
+	[ -n "$n" ] || fail "no write after the cgroup record: $(grep -c . "$TMP/probe") calls traced"
+	strace -o /dev/null -e trace=write -e inject=write:signal=KILL:when="$n" \
 		"$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&- || true
-	[ -d "$ROOT/$ID" ] || fail "the create was not killed halfway: no state dir"
-	local made
-	made=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$ID" 2>/dev/null || true)
-	[ -n "$made" ] || fail "the create was killed before it made a cgroup"
+	[ -s "$ROOT/$ID/cgroup" ] && [ ! -e "$ROOT/$ID/creating" ] && [ ! -e "$ROOT/$ID/exec.sock" ] ||
+		fail "the create was not killed after the cgroup record: $(ls "$ROOT/$ID" 2>&1)"
+	[ -n "$(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$ID" 2>/dev/null || true)" ] ||
+		fail "no cgroup was made"
 	run husk delete --force "$ID"
 	assert_status 0
 	assert_no_trace

@@ -467,8 +467,6 @@ static int create_cgroup(const struct husk_spec *spec, const char *given, const 
         r = cg_device_rules_build(res, true, &rules, err);
         if (r < 0)
                 goto out;
-        if (recorder && (r = recorder->record(cg->path_string, recorder->ctx, err)) < 0)
-                goto out;
 
         for (size_t i = 0; i < cg->hierarchies_len; i++) {
                 struct cg_hierarchy *h = &cg->hierarchies[i];
@@ -504,6 +502,10 @@ static int create_cgroup(const struct husk_spec *spec, const char *given, const 
         /* A process systemd placed is in its cgroup already. */
         if (!placed && (r = cg_check_unoccupied(cg, err)) < 0)
                 goto out;
+        /* Recorded once no one else's processes can be in it (whoever finds the record may kill what is inside),
+         * before the limits: a create killed from here on leaves a cgroup that delete --force finds. */
+        if (recorder && (r = recorder->record(cg->path_string, recorder->ctx, err)) < 0)
+                goto out;
         if (cg->layout == HUSK_CGROUP_V2 && cg->hierarchies[cg->unified].fd >= 0) {
                 r = read_v2_controllers(cg->hierarchies[cg->unified].fd, &cg->v2_controllers, err);
                 if (r < 0)
@@ -530,15 +532,8 @@ out:
         return r;
 }
 
-int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless, struct husk_cgroup **ret,
-                       struct husk_error **err)
-{
-        return create_cgroup(spec, NULL, id, rootless, false, NULL, ret, err);
-}
-
-int husk_cgroup_create_recorded(const struct husk_spec *spec, const char *id, bool rootless,
-                                const struct husk_cgroup_recorder *recorder, struct husk_cgroup **ret,
-                                struct husk_error **err)
+int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless,
+                       const struct husk_cgroup_recorder *recorder, struct husk_cgroup **ret, struct husk_error **err)
 {
         return create_cgroup(spec, NULL, id, rootless, false, recorder, ret, err);
 }

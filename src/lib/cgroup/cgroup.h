@@ -37,21 +37,17 @@ enum husk_cgroup_layout husk_cgroup_layout(const struct husk_cgroup *cg);
  * path whose cpuset.cpus or cpuset.mems is empty (made by others with plain mkdir) is filled from the one above,
  * as runc does; those values stay. On failure nothing is left behind.
  */
-int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless, struct husk_cgroup **ret,
-                       struct husk_error **err);
-
-/* Called by husk_cgroup_create_recorded with the cgroup's path (as husk_cgroup_path gives it) once it is known,
- * before any hierarchy is made: a failure ends the create with nothing made. */
+/* Called by husk_cgroup_create with the cgroup's path (as husk_cgroup_path gives it) once the cgroup is made
+ * and found free of other processes, before its limits are written: a failure ends the create with nothing
+ * left. Whoever finds the record after a create killed halfway (SIGKILL leaves no time to undo) knows what to
+ * remove. */
 struct husk_cgroup_recorder {
         int (*record)(const char *path, void *ctx, struct husk_error **err);
         void *ctx;
 };
 
-/* husk_cgroup_create, saying first where it will make the cgroup: whoever finds the record after a create that
- * was killed halfway (SIGKILL leaves no time to undo) knows what to remove. */
-int husk_cgroup_create_recorded(const struct husk_spec *spec, const char *id, bool rootless,
-                                const struct husk_cgroup_recorder *recorder, struct husk_cgroup **ret,
-                                struct husk_error **err);
+int husk_cgroup_create(const struct husk_spec *spec, const char *id, bool rootless,
+                       const struct husk_cgroup_recorder *recorder, struct husk_cgroup **ret, struct husk_error **err);
 
 /*
  * The same at an absolute path another manager made and put the container's process in (systemd's

@@ -474,7 +474,7 @@ static int record_cgroup(const char *path, void *ctx, struct husk_error **err)
 int husk_launch_cgroup_create(struct husk_launch *l, struct husk_error **err)
 {
         const struct husk_cgroup_recorder recorder = {.record = record_cgroup, .ctx = &l->dirfd};
-        int r = husk_cgroup_create_recorded(l->spec, l->id, l->rt->rootless, &recorder, &l->cgroup, err);
+        int r = husk_cgroup_create(l->spec, l->id, l->rt->rootless, &recorder, &l->cgroup, err);
         if (r == 0)
                 l->state.cgroup_path = (char *)husk_cgroup_path(l->cgroup);
         return r;
@@ -893,7 +893,8 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         /* Ready: `start` and `exec` may have it now. Until here the init was still mounting, perhaps before
          * pivot_root: an exec would have joined a mount namespace that is still the host's. */
         if (renameat(l->dirfd, HUSK_CREATING_MARK, l->dirfd, HUSK_EXEC_SOCKET) < 0) {
-                r = husk_error_set(err, errno, "rename `%s` to `%s`", HUSK_CREATING_MARK, HUSK_EXEC_SOCKET);
+                r = husk_error_set(err, errno, "rename `%s/%s/%s` to `%s`", l->root, l->id, HUSK_CREATING_MARK,
+                                   HUSK_EXEC_SOCKET);
                 goto fail;
         }
         if (l->opts->pid_file) {

@@ -67,8 +67,8 @@ int husk_launch_load(struct husk_launch *l, struct husk_error **err);
 /* l->state filled from the spec and options (status "creating"); and the config copied to the state dir. */
 void husk_launch_fill_state(struct husk_launch *l);
 int husk_launch_copy_config(struct husk_launch *l, struct husk_error **err);
-/* Make the container's cgroup, its path recorded in the state dir before anything is made (delete --force of a
- * create killed halfway finds it there), and in l->state. */
+/* Make the container's cgroup, its path recorded in the state dir before its limits are written (delete
+ * --force of a create killed halfway finds it there), and in l->state. */
 int husk_launch_cgroup_create(struct husk_launch *l, struct husk_error **err);
 
 /* After the init of a foreground container (run, restore) exited: delete it, as `delete` would. */

@@ -85,8 +85,9 @@ static bool seccomp_allows_waiting(const struct husk_seccomp_filter *filter)
                husk_seccomp_filter_allows(filter, SYS_read, none, 0);
 }
 
-/* husk_sync_send: sendmsg, or writev where sendmsg fails with an errno that does not mean the peer is gone
- * (a filter that kills on sendmsg leaves no fallback). */
+/* husk_sync_send: sendmsg, or writev where sendmsg fails with an errno that does not mean the peer is gone (a
+ * filter that kills on sendmsg leaves no fallback). Not errno 0 (sendmsg "succeeds" and sends nothing), nor EINTR
+ * (sendmsg is tried again for ever). */
 static bool allows_sync_send(const struct husk_seccomp_filter *f)
 {
         const uint64_t send_nosignal[6] = {[2] = MSG_NOSIGNAL};
@@ -94,7 +95,7 @@ static bool allows_sync_send(const struct husk_seccomp_filter *f)
         if (husk_seccomp_filter_allows(f, SYS_sendmsg, send_nosignal, 1U << 2))
                 return true;
         int e = husk_seccomp_filter_errno(f, SYS_sendmsg, send_nosignal, 1U << 2);
-        return e && e != EPIPE && e != ECONNRESET && husk_seccomp_filter_allows(f, SYS_writev, none, 0);
+        return e && e != EINTR && e != EPIPE && e != ECONNRESET && husk_seccomp_filter_allows(f, SYS_writev, none, 0);
 }
 
 bool husk_launch_seccomp_allows_init_wait(const struct husk_launch *l)

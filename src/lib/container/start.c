@@ -32,8 +32,8 @@ static int release_init(int dirfd, const char *id, bool *connected, struct husk_
                  * socket's name was all it left). Not "created" either way, and nothing here to end. */
                 unlinkat(dirfd, HUSK_EXEC_SOCKET, 0);
                 return husk_error_set(err, 0,
-                                      "container `%s` is not waiting to be started: its init has gone on or "
-                                      "is gone",
+                                      "container `%s` is not waiting to be started: its init no longer "
+                                      "listens (started already, or exited)",
                                       id);
         }
         *connected = true;

@@ -188,8 +188,9 @@ int husk_mount_fs_create_in(const char *type, const char *source, unsigned long 
         /* mount(2) hands MS_POSIXACL to the superblock, which a filesystem without that option ignores: "acl"
          * to those that take it (ext4), nothing to the others (tmpfs has ACLs whenever the kernel does). */
         if ((flags & MS_POSIXACL) && fsconfig(fs_fd, FSCONFIG_SET_FLAG, "acl", NULL, 0) < 0) {
-                char ignored[512]; /* the refusal's message, not to be taken for a later error's */
-                (void)!read(fs_fd, ignored, sizeof(ignored));
+                char ignored[512]; /* the log's messages, not to be taken for a later error's */
+                while (read(fs_fd, ignored, sizeof(ignored)) > 0)
+                        ;
         }
         if (data) {
                 int r = fs_config_data(fs_fd, data, err);

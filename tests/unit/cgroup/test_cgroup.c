@@ -45,7 +45,7 @@ static void test_memory(void **state)
         }
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "mem", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "mem", false, NULL, &cg, &err), &err);
         assert_string_equal(husk_cgroup_path(cg), path);
 
         if (v2()) {
@@ -110,7 +110,7 @@ static void test_cpu(void **state)
                                                       .mems = "0"};
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "cpu", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "cpu", false, NULL, &cg, &err), &err);
         if (v2()) {
                 /* runc 1.1's linear conversion: 1 + (512 - 2) * 9999 / 262142. */
                 assert_string_equal(test_read("", path, "cpu.weight"), "20");
@@ -155,7 +155,7 @@ static void test_cpuset_inherited(void **state)
         test_spec_init(&spec, nested);
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "x", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "x", false, NULL, &cg, &err), &err);
         if (!v2()) {
                 const char *cpus = test_read("cpuset", "", "cpuset.cpus");
                 char *root_cpus = strdup(cpus);
@@ -182,7 +182,7 @@ static void test_pids(void **state)
         spec.linux_.resources.pids_limit = 42;
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "pids", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "pids", false, NULL, &cg, &err), &err);
         assert_string_equal(test_read("pids", path, "pids.max"), "42");
         struct husk_resources up = {.present = true, .has_pids_limit = true, .pids_limit = -1};
         test_check(husk_cgroup_apply(cg, &up, &err), &err);
@@ -227,7 +227,7 @@ static void test_blkio(void **state)
             (struct husk_block_io){.present = true, .throttle_read_bps = {.items = &rbps, .len = 1}};
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "blkio", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "blkio", false, NULL, &cg, &err), &err);
         char expect[64];
         if (v2()) {
                 snprintf(expect, sizeof(expect), "%u:%u rbps=1048576 wbps=max riops=max wiops=max", major, minor);
@@ -242,7 +242,7 @@ static void test_blkio(void **state)
         test_spec_init(&spec, test_new_path(path, sizeof(path), "blkio-weight"));
         spec.linux_.resources.block_io = (struct husk_block_io){.present = true, .has_weight = true, .weight = 500};
         struct husk_cgroup *cg2 = NULL;
-        int r = husk_cgroup_create(&spec, "blkio", false, &cg2, &err);
+        int r = husk_cgroup_create(&spec, "blkio", false, NULL, &cg2, &err);
         if (r == 0) {
                 const char *w =
                     v2() ? test_read("", path, "io.bfq.weight") : test_read("blkio", path, "blkio.bfq.weight");
@@ -277,7 +277,7 @@ static void test_enter_and_destroy(void **state)
         test_spec_init(&spec, test_new_path(path, sizeof(path), "enter"));
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "enter", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "enter", false, NULL, &cg, &err), &err);
         /* A cgroup2 cgroup for CLONE_INTO_CGROUP exists on v2 and hybrid hosts, not on pure v1. */
         if (test_layout() == HUSK_CGROUP_V1)
                 assert_int_equal(husk_cgroup_clone_fd(cg), -1);
@@ -418,7 +418,7 @@ static void enter_self(bool defer_memory)
         test_spec_init(&spec, test_new_path(path, sizeof(path), "self"));
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "self", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "self", false, NULL, &cg, &err), &err);
         struct husk_clone_args args = {.exit_signal = SIGCHLD};
         int fd = husk_cgroup_clone_fd(cg);
         if (fd >= 0) {
@@ -464,7 +464,7 @@ static void test_destroy_partial(void **state)
         test_spec_init(&spec, test_new_path(path, sizeof(path), "partial"));
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "partial", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "partial", false, NULL, &cg, &err), &err);
         char dir[256];
         test_dir(dir, sizeof(dir), "memory", path);
         assert_int_equal(rmdir(dir), 0);
@@ -502,7 +502,7 @@ static void test_freeze(void **state)
         test_spec_init(&spec, test_new_path(path, sizeof(path), "freeze"));
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "freeze", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "freeze", false, NULL, &cg, &err), &err);
 
         struct counter *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         assert_true(c != MAP_FAILED);
@@ -568,7 +568,7 @@ static void test_oom(void **state)
         }
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "oom", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "oom", false, NULL, &cg, &err), &err);
         if (v2())
                 assert_string_equal(test_read("", path, "memory.swap.max"), "0");
 
@@ -598,7 +598,7 @@ static void test_stats(void **state)
         spec.linux_.resources.pids_limit = 100;
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "stats", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "stats", false, NULL, &cg, &err), &err);
         struct test_child child = test_spawn(child_pause, NULL);
         test_check(husk_cgroup_enter(cg, child.pid, &err), &err);
         test_release(&child);
@@ -631,7 +631,7 @@ static void test_unavailable_controller(void **state)
                 test_spec_init(&spec, test_new_path(path, sizeof(path), "hugetlb"));
                 spec.linux_.resources.hugepage_limits = &limit;
                 spec.linux_.resources.hugepage_limits_len = 1;
-                assert_true(husk_cgroup_create(&spec, "x", false, &cg, &err) < 0);
+                assert_true(husk_cgroup_create(&spec, "x", false, NULL, &cg, &err) < 0);
                 assert_null(cg);
                 assert_non_null(strstr(err->msg, "cgroup controller `hugetlb` is not available"));
                 assert_false(test_anything_left(path));
@@ -641,7 +641,7 @@ static void test_unavailable_controller(void **state)
                 test_spec_init(&spec, test_new_path(path, sizeof(path), "netcls"));
                 spec.linux_.resources.network =
                     (struct husk_network_resources){.present = true, .has_class_id = true, .class_id = 0x100001};
-                assert_true(husk_cgroup_create(&spec, "x", false, &cg, &err) < 0);
+                assert_true(husk_cgroup_create(&spec, "x", false, NULL, &cg, &err) < 0);
                 assert_null(cg);
                 assert_non_null(strstr(err->msg, "cgroup controller `net_cls` is not available"));
                 assert_false(test_anything_left(path));
@@ -662,7 +662,7 @@ static void test_failure_midway(void **state)
         spec.linux_.resources.cpu = (struct husk_cpu){.present = true, .has_quota = true, .quota = 500};
         _cleanup_error_ struct husk_error *err = NULL;
         struct husk_cgroup *cg = NULL;
-        assert_true(husk_cgroup_create(&spec, "x", false, &cg, &err) < 0);
+        assert_true(husk_cgroup_create(&spec, "x", false, NULL, &cg, &err) < 0);
         assert_null(cg);
         assert_int_equal(err->errnum, EINVAL);
         print_message("error: %s\n", err->msg);
@@ -684,7 +684,7 @@ static void test_path_cleaning(void **state)
         test_spec_init(&spec, messy);
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "x", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "x", false, NULL, &cg, &err), &err);
         assert_string_equal(husk_cgroup_path(cg), want);
         assert_true(test_dir_exists("memory", want));
         test_check(husk_cgroup_destroy(cg, &err), &err);
@@ -692,7 +692,7 @@ static void test_path_cleaning(void **state)
         test_spec_init(&spec, "/a/../..");
         husk_cgroup_free(cg);
         cg = NULL;
-        assert_true(husk_cgroup_create(&spec, "x", false, &cg, &err) < 0);
+        assert_true(husk_cgroup_create(&spec, "x", false, NULL, &cg, &err) < 0);
         assert_non_null(strstr(err->msg, "resolves to"));
         husk_error_freep(&err);
 
@@ -735,7 +735,7 @@ static void test_relative_default(void **state)
         test_spec_init(&spec, NULL);
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, id, false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, id, false, NULL, &cg, &err), &err);
         print_message("path: %s\n", husk_cgroup_path(cg));
 
         char own[512], expect[800];
@@ -770,7 +770,7 @@ static void test_unified(void **state)
         spec.linux_.resources.unified = (struct husk_kv_list){.items = &kv, .len = 1};
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        int r = husk_cgroup_create(&spec, "x", false, &cg, &err);
+        int r = husk_cgroup_create(&spec, "x", false, NULL, &cg, &err);
         if (test_layout() == HUSK_CGROUP_V1) {
                 assert_true(r < 0);
                 return;
@@ -785,7 +785,7 @@ static void test_unified(void **state)
         cg = NULL;
         test_spec_init(&spec, test_new_path(path, sizeof(path), "unified-bad"));
         spec.linux_.resources.unified = (struct husk_kv_list){.items = &kv, .len = 1};
-        assert_true(husk_cgroup_create(&spec, "x", false, &cg, &err) < 0);
+        assert_true(husk_cgroup_create(&spec, "x", false, NULL, &cg, &err) < 0);
         assert_non_null(strstr(err->msg, "invalid key"));
         assert_false(test_anything_left(path));
 }

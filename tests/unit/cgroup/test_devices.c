@@ -58,7 +58,7 @@ static void test_device_rules(void **state)
         spec.linux_.resources.devices_len = ARRAY_SIZE(rules);
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         _cleanup_error_ struct husk_error *err = NULL;
-        test_check(husk_cgroup_create(&spec, "devices", false, &cg, &err), &err);
+        test_check(husk_cgroup_create(&spec, "devices", false, NULL, &cg, &err), &err);
 
         if (test_layout() != HUSK_CGROUP_V2) {
                 const char *list = test_read("devices", path, "devices.list");
@@ -139,7 +139,7 @@ static void test_device_rule_validation(void **state)
         spec.linux_.resources.devices_len = ARRAY_SIZE(rules);
         _cleanup_error_ struct husk_error *err = NULL;
         struct husk_cgroup *cg = NULL;
-        assert_true(husk_cgroup_create(&spec, "x", false, &cg, &err) < 0);
+        assert_true(husk_cgroup_create(&spec, "x", false, NULL, &cg, &err) < 0);
         assert_non_null(strstr(err->msg, "devices[0]"));
         assert_false(test_anything_left(path));
 }

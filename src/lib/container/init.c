@@ -22,6 +22,7 @@
 #include "linux/keyring.h"
 #include "linux/loopback.h"
 #include "linux/rootfs.h"
+#include "linux/seccomp-filter.h"
 #include "linux/terminal.h"
 #include "linux/sysctls.h"
 #include "linux/userns.h"
@@ -217,14 +218,28 @@ static void stop_on_signal(int sig)
  * waiting `runc init` does (and the trampoline when it waits): as pid 1 of its pid namespace, with the
  * default dispositions it would ignore `kill ID`. The program's execve resets them.
  */
+static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+
 static int end_on_stop_signals(struct husk_error **err)
 {
-        static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
         struct sigaction sa = {.sa_handler = stop_on_signal};
-        for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-                if (sigaction(sigs[i], &sa, NULL) < 0)
-                        return husk_error_set(err, errno, "handle signal %d while waiting for start", sigs[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+                if (sigaction(stop_signals[i], &sa, NULL) < 0)
+                        return husk_error_set(err, errno, "handle signal %d while waiting for start", stop_signals[i]);
         return 0;
+}
+
+bool husk_init_seccomp_allows_waiting(const struct husk_seccomp_filter *filter)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++) {
+                const uint64_t handle[6] = {[0] = (uint64_t)stop_signals[i], [2] = 0, [3] = 8};
+                if (!husk_seccomp_filter_allows(filter, SYS_rt_sigaction, handle, 1U << 0 | 1U << 2 | 1U << 3))
+                        return false;
+        }
+        const uint64_t accept_args[6] = {[1] = 0, [2] = 0, [3] = SOCK_CLOEXEC};
+        const uint64_t none[6] = {0};
+        return husk_seccomp_filter_allows(filter, SYS_accept4, accept_args, 1U << 1 | 1U << 2 | 1U << 3) &&
+               husk_seccomp_filter_allows(filter, SYS_close, none, 0);
 }
 
 /* Wait for `run`'s START on the sync socket, or for `start` on the exec socket (kept in start_conn

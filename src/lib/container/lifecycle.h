@@ -89,6 +89,9 @@ int husk_launch_protect(struct husk_launch *l, struct husk_error **err);
  * code: recv and recvmsg, the READY send (sendmsg, or writev where that is refused), and after `create`
  * the handlers of the signals that end the wait, accept4 and close. */
 bool husk_launch_seccomp_allows_init_wait(const struct husk_launch *l);
+/* init.c: whether filter certainly lets a created init wait for `start` (the handlers of the signals that end
+ * the wait, accept4 on the exec socket, close): the trampoline's wait makes the same calls. */
+bool husk_init_seccomp_allows_waiting(const struct husk_seccomp_filter *filter);
 
 /* cgroup-systemd.c, --systemd-cgroup: parse the unit from linux.cgroupsPath (changes nothing); once the
  * init exists, have systemd make its scope and set up cgroupfs there; stop the scope it made (once). */

@@ -32,7 +32,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -57,30 +56,15 @@ static bool seccomp_allows_trampoline(const struct husk_seccomp_filter *filter)
                husk_seccomp_filter_allows(filter, SYS_write, none, 0);
 }
 
-/* What a created init and the trampoline both call while they wait for `start`: the handlers of the signals
- * that end the wait, accept4 on the exec socket, close. */
-static bool allows_accepting_start(const struct husk_seccomp_filter *filter)
-{
-        const uint64_t accept_args[6] = {[1] = 0, [2] = 0, [3] = SOCK_CLOEXEC};
-        const uint64_t none[6] = {0};
-        static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
-        for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
-                const uint64_t handle[6] = {[0] = (uint64_t)stop_signals[i], [2] = 0, [3] = 8};
-                if (!husk_seccomp_filter_allows(filter, SYS_rt_sigaction, handle, 1U << 0 | 1U << 2 | 1U << 3))
-                        return false;
-        }
-        return husk_seccomp_filter_allows(filter, SYS_accept4, accept_args, 1U << 1 | 1U << 2 | 1U << 3) &&
-               husk_seccomp_filter_allows(filter, SYS_close, none, 0);
-}
-
-/* And what the trampoline of a created container does while it waits for `start`: the same, prctl and read. */
+/* And what the trampoline of a created container does while it waits for `start`: what the init would (its
+ * stop signals, accept4, close), and prctl and read. */
 static bool seccomp_allows_waiting(const struct husk_seccomp_filter *filter)
 {
         if (!filter)
                 return true;
         const uint64_t not_dumpable[6] = {[0] = PR_SET_DUMPABLE, [1] = 0};
         const uint64_t none[6] = {0};
-        return allows_accepting_start(filter) &&
+        return husk_init_seccomp_allows_waiting(filter) &&
                husk_seccomp_filter_allows(filter, SYS_prctl, not_dumpable, 1U << 0 | 1U << 1) &&
                husk_seccomp_filter_allows(filter, SYS_read, none, 0);
 }
@@ -107,7 +91,7 @@ bool husk_launch_seccomp_allows_init_wait(const struct husk_launch *l)
         const uint64_t recv_cloexec[6] = {[2] = MSG_CMSG_CLOEXEC};
         return husk_seccomp_filter_allows(f, SYS_recvfrom, peek, 1U << 3 | 1U << 4 | 1U << 5) &&
                husk_seccomp_filter_allows(f, SYS_recvmsg, recv_cloexec, 1U << 2) && allows_sync_send(f) &&
-               (l->foreground || allows_accepting_start(f));
+               (l->foreground || husk_init_seccomp_allows_waiting(f));
 }
 
 /* Why the trampoline would not be enough for this container, NULL when it is. */

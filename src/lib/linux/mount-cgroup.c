@@ -154,15 +154,13 @@ static int mount_cgroup2(const struct husk_rootfs_config *cfg, const struct husk
 }
 
 /*
- * One hierarchy under the tmpfs: a cgroupfs of its own, or a bind of our cgroup on the host.
+ * One v1 hierarchy under the tmpfs: a cgroupfs of its own, or a bind of our cgroup on the host.
  * The tmpfs is ours and fresh, so names in it are used directly; the flags of the binds are
  * set once for the whole tree by the caller.
  */
 static int mount_hierarchy(int tmpfs_fd, const struct own_cgroup *e, unsigned long flags, bool cgroupns)
 {
         const char *dir = e->controllers;
-        if (e->v2)
-                return 0;
         if (strncmp(dir, "name=", 5) == 0 && !strchr(dir, ','))
                 dir += 5;
         if (!*dir || strchr(dir, '/') || strcmp(dir, "..") == 0 || strcmp(dir, ".") == 0)
@@ -228,6 +226,9 @@ static int mount_cgroup_v1(const struct husk_rootfs_config *cfg, const struct hu
                 return husk_error_set(err, -r, "mount `cgroup` on `%s`", m->destination);
 
         for (size_t i = 0; i < own->len; i++) {
+                /* The hybrid host's cgroup2 is not shown (see the top of this file). */
+                if (own->items[i].v2)
+                        continue;
                 r = mount_hierarchy(tmpfs, &own->items[i], flags, cgroupns);
                 if (r < 0)
                         return husk_error_set(err, -r, "mount `cgroup` on `%s`: hierarchy `%s`", m->destination,

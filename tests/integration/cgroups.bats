@@ -852,11 +852,14 @@ cgroup_empty() {
 	fi
 }
 
-@test "limits: a memory hog is OOM-killed at the memory limit and run exits 137" {
+@test "limits: a memory hog is OOM-killed at the memory limit and run exits 137, saying why" {
 	update_config '.linux.resources.memory = {"limit": 33554432}'
 	! cg_swap_accounted || update_config '.linux.resources.memory.swap = 33554432'
 	container_run dd if=/dev/zero of=/dev/null bs=128M count=1
 	assert_status 137
+	# runc and crun say nothing here.
+	[ "$(runtime_name)" != husk ] ||
+		assert_output_contains "the OOM killer ran in its cgroup (linux.resources.memory.limit 33554432 bytes)"
 }
 
 @test "limits: an init OOM-killed while the container is created is reported as OOM" {

@@ -150,7 +150,7 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	assert_no_trace
 }
 
-@test "run: a container killed by signal N makes run exit 128+N" {
+@test "run: a container killed by signal N makes run exit 128+N, and SIGKILL is not taken for OOM" {
 	set_args sleep 600
 	"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/run.out" 2>&1 3>&- &
 	run_pid=$!
@@ -160,6 +160,7 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	rc=0
 	wait "$run_pid" || rc=$?
 	[ "$rc" -eq 137 ] || fail "run exited $rc, want 137: $(cat "$TMP/run.out")"
+	! grep -q OOM "$TMP/run.out" || fail "a plain SIGKILL was reported as OOM: $(cat "$TMP/run.out")"
 }
 
 @test "run: signals sent to the runtime are forwarded to the container" {

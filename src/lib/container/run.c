@@ -60,6 +60,22 @@ int husk_launch_cleanup_after_exit(struct husk_launch *l, struct husk_error **er
         return husk_state_dir_remove(l->root, l->id, dirfd, err);
 }
 
+/* A process the OOM killer ended says nothing itself: 137 alone would leave the caller guessing. */
+static void warn_if_oom_killed(struct husk_launch *l)
+{
+        bool oom = false;
+        _cleanup_error_ struct husk_error *ignored = NULL;
+        if (!l->cgroup || husk_cgroup_oom_killed(l->cgroup, &oom, &ignored) < 0 || !oom)
+                return;
+        const struct husk_memory *m = &l->spec->linux_.resources.memory;
+        if (m->has_limit && m->limit > 0)
+                husk_warn("container `%s` was killed by SIGKILL, and the OOM killer ran in its cgroup "
+                          "(linux.resources.memory.limit %lld bytes)",
+                          l->id, (long long)m->limit);
+        else
+                husk_warn("container `%s` was killed by SIGKILL, and the OOM killer ran in its cgroup", l->id);
+}
+
 static int run_detached(const struct husk_runtime *rt, const char *id, const struct husk_create_options *opts,
                         struct husk_error **err)
 {
@@ -123,6 +139,8 @@ int husk_container_run(const struct husk_runtime *rt, const char *id, const stru
         const struct husk_notify_relay notify = {
             .sock = l.notify_fd, .host_socket = opts->notify_socket, .main_pid = getpid()};
         *ret_status = husk_wait_forwarding(l.pidfd, sfd, l.terminal_master, &notify);
+        if (*ret_status == 128 + SIGKILL)
+                warn_if_oom_killed(&l);
         if (!opts->keep)
                 r = husk_launch_cleanup_after_exit(&l, err);
 out:

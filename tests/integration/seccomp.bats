@@ -244,6 +244,44 @@ set_old_profile() {
 	assert_output_contains "sendmsg"
 	[[ "$output" != *"killed by signal"* ]] || fail "the init was started and killed: $output"
 	assert_no_trace
+	# Without oomScoreAdj the init runs in husk's memory and waits for nothing, but says READY all the same.
+	update_config 'del(.process.oomScoreAdj)'
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "ran a container whose init is killed when it says it is ready"
+	assert_output_contains "sendmsg"
+	[[ "$output" != *"killed by signal"* ]] || fail "the init was started and killed: $output"
+	assert_no_trace
+}
+
+@test "seccomp: loaded early, a profile recorded under runc or under crun lets the init switch user, umask and seal fds" {
+	# After a filter loaded early runc's init calls setgid and setuid and walks /proc/self/fd, crun's calls
+	# setresgid and setresuid; neither calls umask or close_range. A profile recorded under one kills on what
+	# only the other calls.
+	local names
+	for names in '["setresuid", "setresgid", "close_range", "umask"]' '["setuid", "setgid"]'; do
+		[ "$names" != '["setuid", "setgid"]' ] || skip_on_runc "calls setgid and setuid"
+		update_config '.process.noNewPrivileges = false | .process.user = {"uid": 1000, "gid": 1001, "umask": 23} |
+			.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls": [{"names": $names, "action": "SCMP_ACT_KILL_PROCESS"}]}' --argjson names "$names"
+		# The checker reads /proc/self/status: busybox's applets call setgid and setuid themselves, and reading
+		# the umask with umask(2) would be killed.
+		local field want
+		for field in Uid Gid Umask; do
+			container_run checker status "$field"
+			assert_status 0
+			want=$(case $field in Uid) printf '1000\t1000\t1000\t1000' ;; Gid) printf '1001\t1001\t1001\t1001' ;;
+				*) echo 0027 ;; esac)
+			[ "$(kv "$field")" = "$want" ] || fail "$field under a profile killing $names: $output"
+		done
+		# exec's process too.
+		update_config '.process.user = {"uid": 0, "gid": 0}'
+		set_args checker keyring-hold seccomp-test # it waits to be killed
+		husk_run_detached
+		run --separate-stderr husk exec -u 1000:1001 "$ID" checker status Uid </dev/null
+		assert_status 0
+		[ "$(kv Uid)" = "$(printf '1000\t1000\t1000\t1000')" ] || fail "exec's uid under a profile killing $names: $output"
+		husk delete -f "$ID"
+	done
 }
 
 @test "seccomp: --debug says which syscalls get ENOSYS" {

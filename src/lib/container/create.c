@@ -742,16 +742,16 @@ int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
 }
 
 /*
- * Whether the init waits for `start` (or `run`'s START) in husk's code under a filter loaded before the user
- * switch (process.c: without no_new_privs, or with a listener): not when the trampoline waits for a created
- * container, which protect.c has checked the filter lets it do, nor when the init runs in husk's memory,
- * where nothing waits.
+ * Whether the init says READY and waits for `start` (or `run`'s START) in husk's code under a filter loaded
+ * before the user switch (process.c: without no_new_privs, or with a listener): not when the trampoline says
+ * READY and waits for a created container, which protect.c has checked the filter lets it do. An init in
+ * husk's memory says READY and waits for nothing.
  */
 static bool init_waits_filtered(const struct husk_launch *l)
 {
         if (!l->seccomp || (l->spec->process.no_new_privileges && !husk_seccomp_filter_has_listener(l->seccomp)))
                 return false;
-        return !l->shares_memory && (l->foreground || l->trampoline_fd < 0);
+        return l->foreground || l->trampoline_fd < 0;
 }
 
 int husk_launch_create(struct husk_launch *l, struct husk_error **err)

@@ -86,8 +86,8 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err);
 /* protect.c: the exec trampoline for the init where it suffices, else husk_selfprotect_reexec. */
 int husk_launch_protect(struct husk_launch *l, struct husk_error **err);
 /* protect.c: whether the seccomp filter certainly lets an init wait for `start` (or `run`'s START) in husk's
- * code: recv and recvmsg, the READY send (sendmsg, or writev where that is refused), and after `create`
- * the handlers of the signals that end the wait, accept4 and close. */
+ * code: the READY send (sendmsg, or writev where that is refused; all an init in husk's memory does), recv and
+ * recvmsg, and after `create` the handlers of the signals that end the wait, accept4 and close. */
 bool husk_launch_seccomp_allows_init_wait(const struct husk_launch *l);
 /* init.c: whether filter certainly lets a created init wait for `start` (the handlers of the signals that end
  * the wait, accept4 on the exec socket, close): the trampoline's wait makes the same calls. */

@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/close_range.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
@@ -109,6 +111,24 @@ static int check_cwd_inside_root(const char *cwd, struct husk_error **err)
                               cwd);
 }
 
+/*
+ * A filter loaded before the user switch is the container's profile, and one recorded under runc allows its
+ * setgid and setuid, one recorded under crun its setresgid and setresuid: crun's pair only where the filter
+ * allows it and not runc's.
+ */
+static bool switch_with_setres(const struct husk_process_setup *s)
+{
+        if (!husk_process_seccomp_early(s))
+                return false;
+        const struct husk_user *u = &s->process->user;
+        const uint64_t gid[6] = {u->gid, u->gid, u->gid}, uid[6] = {u->uid, u->uid, u->uid};
+        if (husk_seccomp_filter_allows(s->seccomp, SYS_setgid, gid, 1U << 0) &&
+            husk_seccomp_filter_allows(s->seccomp, SYS_setuid, uid, 1U << 0))
+                return false;
+        return husk_seccomp_filter_allows(s->seccomp, SYS_setresgid, gid, 7U) &&
+               husk_seccomp_filter_allows(s->seccomp, SYS_setresuid, uid, 7U);
+}
+
 int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path, struct husk_error **err)
 {
         const struct husk_process *p = s->process;
@@ -118,6 +138,7 @@ int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path,
                 return r;
         if ((r = husk_user_chown_stdio(p, err)) < 0)
                 return r;
+        husk_user_umask(&p->user);
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return husk_error_set(err, errno, "process.noNewPrivileges");
         /* The cwd entered and checked before an early seccomp filter, which is the container's and may
@@ -131,7 +152,7 @@ int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path,
                 return r;
         if ((r = husk_caps_keep_for_setuid(err)) < 0)
                 return r;
-        if ((r = husk_user_switch(&p->user, s->setgroups_allowed, err)) < 0)
+        if ((r = husk_user_switch(&p->user, s->setgroups_allowed, switch_with_setres(s), err)) < 0)
                 return r;
         if (retry_cwd) {
                 if (chdir(p->cwd) < 0)
@@ -141,7 +162,6 @@ int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path,
         }
         if ((r = husk_caps_apply(&p->capabilities, err)) < 0)
                 return r;
-        husk_user_umask(&p->user);
         return husk_exec_resolve(p, ret_exec_path, err);
 }
 
@@ -151,8 +171,12 @@ int husk_process_seal(struct husk_process_setup *s, int first_closed_fd, struct 
         if (s->sealed)
                 return 0;
         /* Before a late filter, which may not allow close_range: every fd opened after this one is
-         * O_CLOEXEC (the seccomp listener too). */
-        if ((r = husk_exec_cloexec_from(first_closed_fd, err)) < 0)
+         * O_CLOEXEC (the seccomp listener too). After an early one, close_range only where it surely
+         * passes: a profile recorded under runc 1.1, which walks /proc/self/fd, may kill on it. */
+        const uint64_t range[6] = {(unsigned)first_closed_fd, ~0U, CLOSE_RANGE_CLOEXEC};
+        bool try_close_range =
+            !husk_process_seccomp_early(s) || husk_seccomp_filter_allows(s->seccomp, SYS_close_range, range, 7U);
+        if ((r = husk_exec_cloexec_from(first_closed_fd, try_close_range, err)) < 0)
                 return r;
         if ((r = join_memory_cgroup(s, err)) < 0)
                 return r;

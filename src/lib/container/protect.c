@@ -89,9 +89,11 @@ bool husk_launch_seccomp_allows_init_wait(const struct husk_launch *l)
                 return true;
         const uint64_t peek[6] = {[3] = MSG_PEEK, [4] = 0, [5] = 0};
         const uint64_t recv_cloexec[6] = {[2] = MSG_CMSG_CLOEXEC};
-        return husk_seccomp_filter_allows(f, SYS_recvfrom, peek, 1U << 3 | 1U << 4 | 1U << 5) &&
-               husk_seccomp_filter_allows(f, SYS_recvmsg, recv_cloexec, 1U << 2) && allows_sync_send(f) &&
-               (l->foreground || husk_init_seccomp_allows_waiting(f));
+        if (!allows_sync_send(f))
+                return false;
+        return l->shares_memory || (husk_seccomp_filter_allows(f, SYS_recvfrom, peek, 1U << 3 | 1U << 4 | 1U << 5) &&
+                                    husk_seccomp_filter_allows(f, SYS_recvmsg, recv_cloexec, 1U << 2) &&
+                                    (l->foreground || husk_init_seccomp_allows_waiting(f)));
 }
 
 /* Why the trampoline would not be enough for this container, NULL when it is. */

@@ -102,9 +102,9 @@ static int cloexec_from_proc(int first, struct husk_error **err)
         return r;
 }
 
-int husk_exec_cloexec_from(int first, struct husk_error **err)
+int husk_exec_cloexec_from(int first, bool try_close_range, struct husk_error **err)
 {
-        if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+        if (try_close_range && syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
                 return 0;
         /* Not in the kernel (CLOSE_RANGE_CLOEXEC is 5.11: EINVAL before), or refused by the container's
          * seccomp profile, which may predate close_range (ENOSYS from the stub, or its default errno,

@@ -19,7 +19,7 @@
 
 #define PASSWD_MAX (16 << 20)
 
-int husk_user_switch(const struct husk_user *user, bool setgroups_allowed, struct husk_error **err)
+int husk_user_switch(const struct husk_user *user, bool setgroups_allowed, bool setres, struct husk_error **err)
 {
         if (setgroups_allowed && setgroups(user->additional_gids_len, user->additional_gids) < 0)
                 return husk_error_set(err, errno, "process.user.additionalGids: setgroups");
@@ -27,10 +27,12 @@ int husk_user_switch(const struct husk_user *user, bool setgroups_allowed, struc
                 return husk_error_set(err, EPERM, "process.user.additionalGids: setgroups is denied in this user namespace");
         if (user->uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 return husk_error_set(err, errno, "keep capabilities across setuid");
-        if (setresgid(user->gid, user->gid, user->gid) < 0)
-                return husk_error_set(err, errno, "process.user.gid: setresgid %u", user->gid);
-        if (setresuid(user->uid, user->uid, user->uid) < 0)
-                return husk_error_set(err, errno, "process.user.uid: setresuid %u", user->uid);
+        if ((setres ? setresgid(user->gid, user->gid, user->gid) : setgid(user->gid)) < 0)
+                return husk_error_set(err, errno, "process.user.gid: %s %u", setres ? "setresgid" : "setgid",
+                                      user->gid);
+        if ((setres ? setresuid(user->uid, user->uid, user->uid) : setuid(user->uid)) < 0)
+                return husk_error_set(err, errno, "process.user.uid: %s %u", setres ? "setresuid" : "setuid",
+                                      user->uid);
         return 0;
 }
 

@@ -7,10 +7,12 @@
 #include "util/error.h"
 
 /*
- * setgroups (unless setgroups is denied in a user namespace), setresgid, setresuid. Capabilities
- * are kept across the switch (PR_SET_KEEPCAPS) so that caps.c can set them afterwards.
+ * setgroups (unless setgroups is denied in a user namespace), then setgid and setuid (runc's calls), or
+ * setresgid and setresuid (crun's) with setres: the same here, where the caller holds CAP_SETGID and
+ * CAP_SETUID, but a seccomp profile loaded before the switch may allow only one pair. Capabilities are kept
+ * across the switch (PR_SET_KEEPCAPS) so that caps.c can set them afterwards.
  */
-int husk_user_switch(const struct husk_user *user, bool setgroups_allowed, struct husk_error **err);
+int husk_user_switch(const struct husk_user *user, bool setgroups_allowed, bool setres, struct husk_error **err);
 
 void husk_user_umask(const struct husk_user *user);
 

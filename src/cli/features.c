@@ -51,8 +51,10 @@ static const char *const seccomp_archs[] = {
         "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",  NULL,
 };
 
+/* TSYNC is taken and has nothing to do: husk's init has one thread. */
 static const char *const seccomp_flags[] = {"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-                                            "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL};
+                                            "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+                                            NULL};
 
 int cli_features(struct cli_global *g, int argc, char **argv, struct husk_error **err)
 {

@@ -80,9 +80,12 @@ static int scmp_action(enum husk_seccomp_action action, bool has_errno_ret, unsi
         if (has_errno_ret && !takes_errno)
                 return husk_error_set(err, 0, "%s: errnoRet is only valid with SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not %s",
                                       where, action_name(action));
-        /* The errno travels in the 16 data bits of the filter's return value. */
-        if (has_errno_ret && errno_ret > 0xffff)
-                return husk_error_set(err, 0, "%s: errnoRet %u is out of range", where, errno_ret);
+        /* The data travels in the 16 low bits of the filter's return value; libseccomp takes an errno below
+         * 4095 only (the kernel's MAX_ERRNO). */
+        unsigned int max = action == HUSK_SECCOMP_ERRNO ? 4094 : 0xffff;
+        if (has_errno_ret && errno_ret > max)
+                return husk_error_set(err, 0, "%s: errnoRet %u is out of range (0-%u for %s)", where, errno_ret, max,
+                                      action_name(action));
         uint16_t data = has_errno_ret ? (uint16_t)errno_ret : EPERM;
         switch (action) {
         case HUSK_SECCOMP_KILL:

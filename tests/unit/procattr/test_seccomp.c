@@ -301,6 +301,17 @@ static void test_compile_errors(void **state)
         struct husk_seccomp cfg = profile(HUSK_SECCOMP_ERRNO, &rule, 1);
         expect_compile_error(&cfg, "linux.seccomp.syscalls[0]: errnoRet is only valid with SCMP_ACT_ERRNO");
 
+        /* libseccomp takes an errno below 4095; TRACE's data is any 16 bits. */
+        rule.action = HUSK_SECCOMP_ERRNO;
+        rule.errno_ret = 4095;
+        cfg = profile(HUSK_SECCOMP_ALLOW, &rule, 1);
+        expect_compile_error(&cfg,
+                             "linux.seccomp.syscalls[0]: errnoRet 4095 is out of range (0-4094 for SCMP_ACT_ERRNO)");
+        rule.action = HUSK_SECCOMP_TRACE;
+        rule.errno_ret = 65536;
+        expect_compile_error(&cfg,
+                             "linux.seccomp.syscalls[0]: errnoRet 65536 is out of range (0-65535 for SCMP_ACT_TRACE)");
+
         cfg = profile(HUSK_SECCOMP_NOTIFY, NULL, 0);
         expect_compile_error(&cfg, "SCMP_ACT_NOTIFY cannot be the default action");
 

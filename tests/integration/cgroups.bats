@@ -852,6 +852,21 @@ cgroup_empty() {
 	fi
 }
 
+@test "limits: a pids.limit of 0 and a classID of 0 ask a new cgroup for nothing (as with runc)" {
+	# No net_cls hierarchy is needed for a classID of 0 (this host has none mounted).
+	update_config '.linux.resources = {"pids": {"limit": 0}, "network": {"classID": 0}}'
+	set_args sleep 600
+	husk_run_detached
+	assert_cg pids pids.max max
+	# What an update does with them is unchanged: 0 leaves a limit, -1 lifts it.
+	husk update --pids-limit 20 "$ID"
+	assert_cg pids pids.max 20
+	husk update --pids-limit 0 "$ID"
+	assert_cg pids pids.max 20
+	husk update --pids-limit -1 "$ID"
+	assert_cg pids pids.max max
+}
+
 @test "limits: a memory hog is OOM-killed at the memory limit and run exits 137, saying why" {
 	update_config '.linux.resources.memory = {"limit": 33554432}'
 	! cg_swap_accounted || update_config '.linux.resources.memory.swap = 33554432'

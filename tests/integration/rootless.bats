@@ -516,6 +516,13 @@ as_user_in() {
 	[ -z "$(ls -A "$XDG/husk")" ] || fail "state left: $(ls -A "$XDG/husk")"
 }
 
+@test "rootless: a pids.limit of 0 and a classID of 0 need no cgroup: a new one has them already (as with runc)" {
+	update_config '.linux.resources = {"pids": {"limit": 0}, "network": {"classID": 0}}'
+	user_run true
+	assert_status 0
+	assert_no_cgroup
+}
+
 @test "rootless: cgroup v2: limits without a delegated cgroup fail, naming what is not delegated" {
 	require_pure_v2
 	husk_only "message text"

@@ -392,8 +392,9 @@ static int create_cgroup(const struct husk_spec *spec, const char *given, const 
         bool delegation_failed = false;
         int r;
 
-        const struct husk_resources *res =
-            spec && spec->has_linux && spec->linux_.resources.present ? &spec->linux_.resources : NULL;
+        struct husk_resources res_copy;
+        const struct husk_resources *res = cg_resources_for_new(
+            spec && spec->has_linux && spec->linux_.resources.present ? &spec->linux_.resources : NULL, &res_copy);
         if (!given)
                 given = spec && spec->has_linux ? spec->linux_.cgroups_path : NULL;
         bool explicit_path = given && *given;

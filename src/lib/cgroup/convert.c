@@ -87,6 +87,18 @@ static bool block_io_is_set(const struct husk_block_io *b)
                b->throttle_read_iops.len > 0 || b->throttle_write_iops.len > 0;
 }
 
+const struct husk_resources *cg_resources_for_new(const struct husk_resources *r, struct husk_resources *copy)
+{
+        bool pids_default = r && r->has_pids_limit && r->pids_limit <= 0;
+        bool class_default = r && r->network.present && r->network.has_class_id && r->network.class_id == 0;
+        if (!pids_default && !class_default)
+                return r;
+        *copy = *r;
+        copy->has_pids_limit = copy->has_pids_limit && !pids_default;
+        copy->network.has_class_id = copy->network.has_class_id && !class_default;
+        return copy;
+}
+
 uint32_t cg_resources_controllers(const struct husk_resources *r, bool v2)
 {
         uint32_t need = 0;

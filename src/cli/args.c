@@ -30,14 +30,21 @@ static int set_value(const char *command, const struct cli_option *o, const char
 {
         switch (o->kind) {
         case CLI_BOOL:
+        case CLI_BOOL_SET: {
+                int on;
                 if (!value || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
-                        *(bool *)o->target = true;
+                        on = 1;
                 else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
-                        *(bool *)o->target = false;
+                        on = 0;
                 else
                         return husk_error_set(err, 0, "%s%s--%s: invalid boolean `%s`", CMD(command), o->long_name,
                                               value);
+                if (o->kind == CLI_BOOL)
+                        *(bool *)o->target = on;
+                else
+                        *(int *)o->target = on;
                 return 0;
+        }
         case CLI_STRING:
                 *(const char **)o->target = value;
                 return 0;
@@ -104,7 +111,7 @@ int cli_parse(const char *command, int argc, char **argv, const struct cli_optio
                         return husk_error_set(err, 0, "%s%sunknown flag `%s` (see `husk %s%s--help`)", CMD(command),
                                               arg, command ? command : "", command ? " " : "");
                 }
-                if (o->kind != CLI_BOOL && !value) {
+                if (o->kind != CLI_BOOL && o->kind != CLI_BOOL_SET && !value) {
                         if (i + 1 >= argc) {
                                 free(positional);
                                 /* runc's (urfave/cli's) words: podman probes `restore --lsm-mount-context`
@@ -138,10 +145,10 @@ void cli_usage(const char *command, const char *synopsis, const char *descriptio
                         char name[64];
                         if (o->short_name)
                                 snprintf(name, sizeof(name), "-%c, --%s%s", o->short_name, o->long_name,
-                                         o->kind == CLI_BOOL ? "" : " VALUE");
+                                         o->kind == CLI_BOOL || o->kind == CLI_BOOL_SET ? "" : " VALUE");
                         else
                                 snprintf(name, sizeof(name), "    --%s%s", o->long_name,
-                                         o->kind == CLI_BOOL ? "" : " VALUE");
+                                         o->kind == CLI_BOOL || o->kind == CLI_BOOL_SET ? "" : " VALUE");
                         printf("  %-28s %s\n", name, o->help);
                 }
         }

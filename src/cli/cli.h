@@ -15,6 +15,7 @@ struct cli_global {
 
 enum cli_option_kind {
         CLI_BOOL,
+        CLI_BOOL_SET, /* a boolean whose absence shows: an int target, 0 or 1 once given, else as the caller set it */
         CLI_STRING,
         CLI_INT,
         CLI_LIST, /* repeatable string: target is a struct cli_list */
@@ -30,7 +31,7 @@ struct cli_option {
         const char *long_name; /* without dashes */
         char short_name;       /* 0 when none */
         enum cli_option_kind kind;
-        void *target;          /* bool *, const char **, int *, struct cli_list * */
+        void *target; /* bool *, int * (CLI_BOOL_SET, CLI_INT), const char **, struct cli_list * */
         const char *help;
 };
 

@@ -34,7 +34,7 @@ static int parse_gids(const char *text, gid_t **ret, size_t *ret_len, struct hus
 
 int cli_exec(struct cli_global *g, int argc, char **argv, struct husk_error **err)
 {
-        struct husk_exec_options o = {0};
+        struct husk_exec_options o = {.no_new_privs = -1};
         struct cli_list env = {0}, caps = {0}, gids = {0}, cgroups = {0};
         bool help = false;
         const struct cli_option options[] = {
@@ -50,7 +50,7 @@ int cli_exec(struct cli_global *g, int argc, char **argv, struct husk_error **er
             {"pid-file", 0, CLI_STRING, &o.pid_file, "write the process pid to this file"},
             {"process-label", 0, CLI_STRING, &o.process_label, "SELinux label of the process"},
             {"apparmor", 0, CLI_STRING, &o.apparmor, "AppArmor profile of the process"},
-            {"no-new-privs", 0, CLI_BOOL, &o.no_new_privs, "set no_new_privs"},
+            {"no-new-privs", 0, CLI_BOOL_SET, &o.no_new_privs, "set (or with =false clear) no_new_privs"},
             {"cap", 'c', CLI_LIST, &caps, "add a capability (repeatable)"},
             {"preserve-fds", 0, CLI_INT, &o.preserve_fds, "pass N extra fds (3 .. 3+N-1)"},
             {"cgroup", 0, CLI_LIST, &cgroups, "join a sub-cgroup: PATH or CTRL[,CTRL]:PATH (repeatable)"},

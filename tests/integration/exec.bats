@@ -290,6 +290,19 @@ EOF
 	[ "$(kv NoNewPrivs)" = 1 ] || fail "--no-new-privs not applied"
 }
 
+@test "exec: --no-new-privs=false clears the config's noNewPrivileges, as runc's does" {
+	update_config '.process.noNewPrivileges = true'
+	start_container
+	run --separate-stderr husk exec "$ID" checker status NoNewPrivs </dev/null
+	[ "$(kv NoNewPrivs)" = 1 ] || fail "the config's noNewPrivileges not applied"
+	run --separate-stderr husk exec --no-new-privs=false "$ID" checker status NoNewPrivs </dev/null
+	assert_status 0
+	[ "$(kv NoNewPrivs)" = 0 ] || fail "--no-new-privs=false did not clear it"
+	run --separate-stderr husk exec --no-new-privs=maybe "$ID" true </dev/null
+	[ "$status" -ne 0 ] || fail "--no-new-privs=maybe was taken"
+	[[ "$stderr" == *"no-new-privs"* ]] || fail "the error does not name the flag: $stderr"
+}
+
 @test "exec: -c/--cap adds a capability" {
 	start_container
 	run --separate-stderr husk exec "$ID" checker caps </dev/null

@@ -161,8 +161,8 @@ static int apply_flags(struct exec_ctx *c, struct husk_error **err)
                         p->capabilities.ambient |= bit;
                 }
         }
-        if (o->no_new_privs)
-                p->no_new_privileges = true;
+        if (o->no_new_privs >= 0)
+                p->no_new_privileges = o->no_new_privs;
         if (o->process_label && (free(p->selinux_label), !(p->selinux_label = strdup(o->process_label))))
                 return husk_error_set(err, ENOMEM, "exec");
         if (o->apparmor && (free(p->apparmor_profile), !(p->apparmor_profile = strdup(o->apparmor))))

@@ -19,7 +19,7 @@ struct husk_exec_options {
         const char *process_label; /* --process-label */
         const char *apparmor;      /* --apparmor */
         bool tty;                  /* -t */
-        bool no_new_privs;         /* --no-new-privs */
+        int no_new_privs;          /* --no-new-privs[=BOOL]: process.noNewPrivileges when >= 0 */
         bool detach;               /* -d */
         bool ignore_paused;        /* --ignore-paused */
         const char *console_socket;

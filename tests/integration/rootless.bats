@@ -220,6 +220,29 @@ as_userns_root() {
 	[ "$output" = 250 ] || fail "$output"
 }
 
+@test "rootless: a bind asking exec, suid, dev or another atime of a noexec, nosuid, nodev source keeps them, saying so" {
+	# The kernel locks an inherited mount's flags in a user namespace: runc keeps them silently.
+	mkdir "$TMP/locked"
+	mount -t tmpfs -o noexec,nosuid,nodev,noatime,mode=0755 tmpfs "$TMP/locked"
+	update_config '.mounts += [{"destination": "/root", "type": "bind", "source": $src,
+		"options": ["rbind", "exec", "suid", "dev"]}]' --arg src "$TMP/locked"
+	local line options
+	user_run cat /proc/self/mounts
+	assert_status 0
+	line=$(grep " /root " <<<"$output")
+	options=,$(cut -d' ' -f4 <<<"$line"),
+	[[ "$options" == *,noexec,* && "$options" == *,nosuid,* && "$options" == *,nodev,* ]] ||
+		fail "the locked flags are not kept: $output"
+	husk_only "runc refuses to change the atime mode"
+	assert_output_contains "keeps nosuid, nodev, noexec of its source: the kernel locks them in a user namespace"
+	update_config '.mounts[-1].options += ["strictatime"]'
+	user_run cat /proc/self/mounts
+	assert_status 0
+	line=$(grep " /root " <<<"$output")
+	[[ ",$(cut -d' ' -f4 <<<"$line")," == *,noatime,* ]] || fail "the locked atime mode is not kept: $output"
+	assert_output_contains "keeps nosuid, nodev, noexec, its atime mode of its source"
+}
+
 @test "rootless: sysfs is bind-mounted when the network namespace is the host's" {
 	update_config '(.mounts[] | select(.destination == "/sys")) |= {"destination": "/sys", "type": "sysfs",
 		"source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]}'

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "linux/copyup.h"
@@ -346,6 +347,49 @@ static int attach_bind(const struct husk_mount *m, int root_fd, int tree, const 
         return 0;
 }
 
+/*
+ * In a user namespace the kernel locks the flags of the mounts it inherited: ro, nosuid, nodev and noexec
+ * cannot be cleared on a bind of one, nor its atime mode changed. As runc, such a bind keeps them, with a
+ * warning naming them; retried only when the tree has one of the flags asked away, or its atime differs.
+ */
+static int keep_locked_attrs(int tree, struct mount_attr *a, const char *source, const char *destination)
+{
+        struct statvfs st;
+        if (fstatvfs(tree, &st) < 0)
+                return -EPERM;
+        static const struct {
+                unsigned long st;
+                uint64_t attr;
+                const char *name;
+        } lockable[] = {{ST_RDONLY, MOUNT_ATTR_RDONLY, "ro"},
+                        {ST_NOSUID, MOUNT_ATTR_NOSUID, "nosuid"},
+                        {ST_NODEV, MOUNT_ATTR_NODEV, "nodev"},
+                        {ST_NOEXEC, MOUNT_ATTR_NOEXEC, "noexec"}};
+        char kept[64] = "";
+        for (size_t i = 0; i < ARRAY_SIZE(lockable); i++) {
+                if ((st.f_flag & lockable[i].st) && (a->attr_clr & lockable[i].attr)) {
+                        a->attr_clr &= ~lockable[i].attr;
+                        snprintf(kept + strlen(kept), sizeof(kept) - strlen(kept), "%s%s", *kept ? ", " : "",
+                                 lockable[i].name);
+                }
+        }
+        uint64_t atime = (st.f_flag & ST_NOATIME)    ? MOUNT_ATTR_NOATIME
+                         : (st.f_flag & ST_RELATIME) ? MOUNT_ATTR_RELATIME
+                                                     : MOUNT_ATTR_STRICTATIME;
+        if ((a->attr_clr & MOUNT_ATTR__ATIME) && (a->attr_set & MOUNT_ATTR__ATIME) != atime) {
+                a->attr_clr &= ~MOUNT_ATTR__ATIME;
+                a->attr_set &= ~MOUNT_ATTR__ATIME;
+                snprintf(kept + strlen(kept), sizeof(kept) - strlen(kept), "%sits atime mode", *kept ? ", " : "");
+        }
+        if (!*kept)
+                return -EPERM;
+        int r = husk_mount_setattr(tree, false, a->attr_set, a->attr_clr, 0);
+        if (r == 0)
+                husk_warn("bind mount `%s` on `%s` keeps %s of its source: the kernel locks them in a user namespace",
+                          source, destination, kept);
+        return r;
+}
+
 int husk_mount_bind(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd, const char *source,
                     bool recursive, struct husk_error **err)
 {
@@ -366,6 +410,8 @@ int husk_mount_bind(const struct husk_rootfs_config *cfg, const struct husk_moun
         int r = 0;
         if (a.attr_set || a.attr_clr)
                 r = husk_mount_setattr(tree, false, a.attr_set, a.attr_clr, 0);
+        if (r == -EPERM)
+                r = keep_locked_attrs(tree, &a, source, m->destination);
         if (r == 0 && (m->rec_attr_set || m->rec_attr_clr))
                 r = husk_mount_setattr(tree, true, m->rec_attr_set, m->rec_attr_clr, 0);
         if (r < 0)

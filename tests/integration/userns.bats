@@ -154,6 +154,16 @@ teardown() { husk_teardown; }
 	assert_no_trace
 }
 
+@test "userns: exec as a user the maps do not cover fails saying the id is not mapped" {
+	set_args sleep 600
+	husk_run_detached
+	run --separate-stderr husk exec -u 5000:0 "$ID" true </dev/null
+	[ "$status" -ne 0 ] || fail "exec as an unmapped uid ran"
+	husk_only "message text"
+	[[ "$stderr" == *"process.user.uid: setuid 5000 (not mapped in the user namespace): Invalid argument"* ]] ||
+		fail "the error does not say the uid is not mapped: $stderr"
+}
+
 @test "userns: a bundle the mapped root cannot reach fails with a message saying why" {
 	husk_only "message text"
 	chmod 0700 "$TMP"

@@ -27,12 +27,13 @@ int husk_user_switch(const struct husk_user *user, bool setgroups_allowed, bool 
                 return husk_error_set(err, EPERM, "process.user.additionalGids: setgroups is denied in this user namespace");
         if (user->uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 return husk_error_set(err, errno, "keep capabilities across setuid");
+        /* EINVAL: the id has no mapping in this user namespace. */
         if ((setres ? setresgid(user->gid, user->gid, user->gid) : setgid(user->gid)) < 0)
-                return husk_error_set(err, errno, "process.user.gid: %s %u", setres ? "setresgid" : "setgid",
-                                      user->gid);
+                return husk_error_set(err, errno, "process.user.gid: %s %u%s", setres ? "setresgid" : "setgid",
+                                      user->gid, errno == EINVAL ? " (not mapped in the user namespace)" : "");
         if ((setres ? setresuid(user->uid, user->uid, user->uid) : setuid(user->uid)) < 0)
-                return husk_error_set(err, errno, "process.user.uid: %s %u", setres ? "setresuid" : "setuid",
-                                      user->uid);
+                return husk_error_set(err, errno, "process.user.uid: %s %u%s", setres ? "setresuid" : "setuid",
+                                      user->uid, errno == EINVAL ? " (not mapped in the user namespace)" : "");
         return 0;
 }
 

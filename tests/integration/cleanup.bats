@@ -132,6 +132,10 @@ assert_gone() {
 	pid=$(container_pid)
 	[ "$pid" -gt 0 ] && kill -0 "$pid" || fail "no live init left"
 	[ "$(container_status)" = creating ] || fail "status $(container_status)"
+	# start says what happened rather than "still being created".
+	run husk start "$ID"
+	[ "$status" -ne 0 ] || fail "started a container whose create did not finish"
+	assert_output_contains "its create did not finish; delete it"
 	husk kill "$ID" KILL
 	retry 50 0.1 not kill -0 "$pid"
 	husk delete "$ID"

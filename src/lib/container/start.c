@@ -82,7 +82,8 @@ int husk_container_start_hooks_in(const struct husk_runtime *rt, const char *id,
         case HUSK_STATUS_PAUSED:
                 return husk_error_set(err, 0, "cannot start an already running container");
         case HUSK_STATUS_CREATING:
-                return husk_error_set(err, 0, "cannot start a container that is still being created");
+                /* We hold the lock that a running create would: the create that made it ended before it was done. */
+                return husk_error_set(err, 0, "cannot start container `%s`: its create did not finish; delete it", id);
         }
         /* Bound before the process runs, which may say READY=1 at once. */
         _cleanup_close_ int notify_fd = -1;

@@ -154,6 +154,24 @@ teardown() { husk_teardown; }
 	assert_no_trace
 }
 
+@test "userns: a gid= or uid= mount option the maps do not cover is refused up front, naming the mount" {
+	update_config '.linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 1}]'
+	local devpts
+	devpts=$(jq '.mounts | map(.type == "devpts") | index(true)' "$BUNDLE/config.json")
+	[ "$(jq -r --argjson i "$devpts" '.mounts[$i].options | index("gid=5") != null' "$BUNDLE/config.json")" = true ] ||
+		fail "the template's devpts has no gid=5"
+	container_run true
+	[ "$status" -ne 0 ] || fail "devpts with an unmapped gid=5 was mounted"
+	assert_no_trace
+	husk_only "message text (runc 1.1 says EINVAL)"
+	assert_output_contains "config.json: mounts[$devpts]: gid=5 in the options of \`devpts\` on \`/dev/pts\` is not mapped by linux.gidMappings"
+	update_config '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["uid=5000"]}]'
+	update_config '.linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 1000}]'
+	container_run true
+	[ "$status" -ne 0 ] || fail "a tmpfs with an unmapped uid=5000 was mounted"
+	assert_output_contains "uid=5000 in the options of \`tmpfs\` on \`/tmp\` is not mapped by linux.uidMappings"
+}
+
 @test "userns: exec as a user the maps do not cover fails saying the id is not mapped" {
 	set_args sleep 600
 	husk_run_detached

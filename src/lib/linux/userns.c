@@ -177,6 +177,32 @@ static int check_user_mapped(const struct husk_spec *spec, struct husk_error **e
         return 0;
 }
 
+/* A uid= or gid= option of a filesystem the init mounts (devpts' gid=5, a tmpfs's uid=) names an id of the
+ * container's user namespace: one the maps do not cover fails the mount with a bare EINVAL. */
+static int check_mount_ids_mapped(const struct husk_spec *spec, struct husk_error **err)
+{
+        const struct husk_linux *lx = &spec->linux_;
+        for (size_t i = 0; i < spec->mounts_len; i++) {
+                const struct husk_mount *m = &spec->mounts[i];
+                for (const char *o = m->data; !m->bind && o && *o; o += strcspn(o, ",") + (o[strcspn(o, ",")] != 0)) {
+                        bool uid = strncmp(o, "uid=", 4) == 0;
+                        if (!uid && strncmp(o, "gid=", 4) != 0)
+                                continue;
+                        char *end;
+                        unsigned long id = strtoul(o + 4, &end, 10);
+                        if (end == o + 4 || (*end && *end != ',') || id > UINT32_MAX)
+                                continue; /* the filesystem's to refuse */
+                        if (husk_userns_host_id(uid ? &lx->uid_mappings : &lx->gid_mappings, (uint32_t)id) < 0)
+                                return husk_error_set(err, 0,
+                                                      "config.json: mounts[%zu]: %.4s%lu in the options of `%s` on "
+                                                      "`%s` is not mapped by linux.%sMappings",
+                                                      i, o, id, m->type ? m->type : "none", m->destination,
+                                                      uid ? "uid" : "gid");
+                }
+        }
+        return 0;
+}
+
 int husk_userns_plan(const struct husk_spec *spec, struct husk_userns_plan *ret, struct husk_error **err)
 {
         const struct husk_linux *lx = &spec->linux_;
@@ -188,10 +214,12 @@ int husk_userns_plan(const struct husk_spec *spec, struct husk_userns_plan *ret,
         if (husk_userns_host_id(&lx->uid_mappings, 0) < 0 || husk_userns_host_id(&lx->gid_mappings, 0) < 0)
                 return husk_error_set(err, 0, "config.json: linux.uidMappings and linux.gidMappings must map "
                                               "container id 0 (the container's root sets it up)");
+        int r = check_mount_ids_mapped(spec, err);
+        if (r < 0)
+                return r;
         if (geteuid() == 0)
                 return check_user_mapped(spec, err);
         struct id_kind uk = uid_kind(), gk = gid_kind();
-        int r;
         if (!only_own_id(&lx->uid_mappings, uk.own)) {
                 ret->uid_helper = true;
                 if ((r = check_helper_ranges(&uk, &lx->uid_mappings, err)) < 0)

@@ -8,24 +8,25 @@
 #include "container/exec.h"
 #include "util/cleanup.h"
 
+/* One -g value: comma-separated gids, none empty. */
 static int parse_gids(const char *text, gid_t **ret, size_t *ret_len, struct husk_error **err)
 {
-        _cleanup_free_ char *copy = strdup(text);
-        if (!copy)
-                return husk_error_set(err, ENOMEM, "exec");
         size_t n = 0;
         gid_t *gids = NULL;
-        for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                char *end;
-                errno = 0;
-                unsigned long v = strtoul(tok, &end, 10);
+        for (const char *tok = text;; tok++) {
+                size_t len = strcspn(tok, ",");
+                uint32_t v;
                 gid_t *grown = realloc(gids, (n + 1) * sizeof(gid_t));
-                if (!grown || errno || *end || end == tok || v > HUSK_ID_MAX) {
+                if (!grown || !husk_exec_parse_id(tok, len, &v)) {
                         free(grown ? grown : gids);
-                        return husk_error_set(err, 0, "exec --additional-gids: invalid gid `%s`", tok);
+                        return husk_error_set(err, 0, "exec --additional-gids: invalid gid `%.*s` in `%s`", (int)len,
+                                              tok, text);
                 }
                 gids = grown;
                 gids[n++] = (gid_t)v;
+                tok += len;
+                if (!*tok)
+                        break;
         }
         *ret = gids;
         *ret_len = n;

@@ -280,6 +280,40 @@ EOF
 	[ "$status" -ne 0 ] || fail "a bad --user was accepted"
 }
 
+@test "exec: -g adds to the config's additionalGids, as runc's does" {
+	update_config '.process.user = {"uid": 0, "gid": 5, "additionalGids": [7, 8]}'
+	start_container
+	run --separate-stderr husk exec -u 1000:9 -g 10 "$ID" checker ids </dev/null
+	assert_status 0
+	[ "$(kv groups)" = 7,8,10 ] || fail "groups: $output"
+	run --separate-stderr husk exec "$ID" checker ids </dev/null
+	[ "$(kv groups)" = 7,8 ] || fail "groups without -g: $output"
+}
+
+@test "exec: -u and -g take decimal ids only: no space, no empty field" {
+	start_container
+	local bad
+	for bad in " 1" "0: 5" ":5" "1-2" "1:"; do
+		run husk exec -u "$bad" "$ID" true </dev/null
+		[ "$status" -ne 0 ] || fail "exec -u '$bad' was taken"
+	done
+	for bad in " 5" "" "1,,2" "1,"; do
+		run husk exec -g "$bad" "$ID" true </dev/null
+		[ "$status" -ne 0 ] || fail "exec -g '$bad' was taken"
+	done
+	run --separate-stderr husk exec -u +7:+8 -g +9 "$ID" checker ids </dev/null
+	assert_status 0
+	[ "$(kv uid)" = 7 ] && [ "$(kv gid)" = 8 ] && [ "$(kv groups)" = 9 ] || fail "+N ids, as Go's Atoi: $output"
+}
+
+@test "exec: an empty --cwd is unset, as runc's: the config's cwd" {
+	update_config '.process.cwd = "/tmp"'
+	start_container
+	run --separate-stderr husk exec --cwd "" "$ID" checker cwd </dev/null
+	assert_status 0
+	[ "$(kv cwd)" = /tmp ] || fail "cwd: $output"
+}
+
 @test "exec: --no-new-privs sets NoNewPrivs" {
 	update_config '.process.noNewPrivileges = false'
 	start_container

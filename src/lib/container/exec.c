@@ -101,21 +101,29 @@ static int merge_env(struct husk_process *p, char **extra, struct husk_error **e
         return 0;
 }
 
+bool husk_exec_parse_id(const char *text, size_t len, uint32_t *ret)
+{
+        size_t i = len > 1 && text[0] == '+';
+        if (i == len)
+                return false;
+        uint64_t v = 0;
+        for (; i < len; i++) {
+                if (text[i] < '0' || text[i] > '9' || (v = v * 10 + (uint64_t)(text[i] - '0')) > HUSK_ID_MAX)
+                        return false;
+        }
+        *ret = (uint32_t)v;
+        return true;
+}
+
 static int parse_user(const char *text, struct husk_user *user, struct husk_error **err)
 {
-        char *end;
-        errno = 0;
-        unsigned long uid = strtoul(text, &end, 10);
-        if (errno || end == text || (*end && *end != ':') || uid > HUSK_ID_MAX)
+        const char *colon = strchr(text, ':');
+        uint32_t uid, gid = user->gid;
+        if (!husk_exec_parse_id(text, colon ? (size_t)(colon - text) : strlen(text), &uid) ||
+            (colon && !husk_exec_parse_id(colon + 1, strlen(colon + 1), &gid)))
                 return husk_error_set(err, 0, "exec --user: `%s` is not UID[:GID]", text);
-        user->uid = (uid_t)uid;
-        if (*end == ':') {
-                const char *g = end + 1;
-                unsigned long gid = strtoul(g, &end, 10);
-                if (errno || end == g || *end || gid > HUSK_ID_MAX)
-                        return husk_error_set(err, 0, "exec --user: `%s` is not UID[:GID]", text);
-                user->gid = (gid_t)gid;
-        }
+        user->uid = uid;
+        user->gid = gid;
         return 0;
 }
 
@@ -128,7 +136,8 @@ static int apply_flags(struct exec_ctx *c, struct husk_error **err)
                 return husk_error_set(err, 0, "exec: no command given (and no --process)");
         if ((r = replace_strv(&p->args, o->args, err)) < 0 || (r = merge_env(p, o->env, err)) < 0)
                 return r;
-        if (o->cwd) {
+        /* Empty is unset, as runc's: `--cwd "$DIR"` with DIR empty. */
+        if (o->cwd && *o->cwd) {
                 if (o->cwd[0] != '/')
                         return husk_error_set(err, 0, "exec --cwd: `%s` is not absolute", o->cwd);
                 free(p->cwd);
@@ -138,13 +147,13 @@ static int apply_flags(struct exec_ctx *c, struct husk_error **err)
         if (o->user && (r = parse_user(o->user, &p->user, err)) < 0)
                 return r;
         if (o->additional_gids_len) {
-                gid_t *g = malloc(o->additional_gids_len * sizeof(gid_t));
+                size_t n = p->user.additional_gids_len;
+                gid_t *g = realloc(p->user.additional_gids, (n + o->additional_gids_len) * sizeof(gid_t));
                 if (!g)
                         return husk_error_set(err, ENOMEM, "exec");
-                memcpy(g, o->additional_gids, o->additional_gids_len * sizeof(gid_t));
-                free(p->user.additional_gids);
+                memcpy(g + n, o->additional_gids, o->additional_gids_len * sizeof(gid_t));
                 p->user.additional_gids = g;
-                p->user.additional_gids_len = o->additional_gids_len;
+                p->user.additional_gids_len = n + o->additional_gids_len;
         }
         for (char **cap = o->caps; cap && *cap; cap++) {
                 int n = husk_capability_from_name(*cap);

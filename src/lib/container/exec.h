@@ -2,6 +2,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "container/container.h"
@@ -13,7 +15,7 @@ struct husk_exec_options {
         char **env;               /* -e: added to (or replacing in) the config's env */
         const char *cwd;          /* --cwd */
         const char *user;         /* -u UID[:GID] */
-        gid_t *additional_gids;   /* -g */
+        gid_t *additional_gids;   /* -g: after the config's, as runc */
         size_t additional_gids_len;
         char **caps;               /* -c: added to bounding, effective, permitted (and ambient, as runc) */
         const char *process_label; /* --process-label */
@@ -39,3 +41,7 @@ struct husk_exec_options {
  */
 int husk_container_exec(const struct husk_runtime *rt, const char *id, const struct husk_exec_options *opts,
                         int *ret_status, struct husk_error **err);
+
+/* A uid or gid of -u or -g: the len bytes at text are decimal digits (a leading + too, as Go's Atoi takes),
+ * at most HUSK_ID_MAX. No space, sign or empty field, which strtoul would let through. */
+bool husk_exec_parse_id(const char *text, size_t len, uint32_t *ret);

@@ -425,6 +425,16 @@ init_cgroup_dirs() {
 		[ "$(grep ':memory:' <<<"$output")" = "$(grep ':memory:' "/proc/$INIT_PID/cgroup")" ] ||
 			fail "memory is not the container's cgroup: $output"
 		echo "$output" | grep -q ':pids:.*/sub$' || fail "pids is not in sub: $output"
+		# A controller the container has not is refused, not skipped; a named hierarchy is name=NAME.
+		run husk exec --cgroup bogus:sub "$ID" true </dev/null
+		[ "$status" -ne 0 ] || fail "an unknown controller was taken"
+		[ "$RUNTIME" != husk ] || assert_output_contains "the container has no cgroup controller \`bogus\`"
+		if [ -d /sys/fs/cgroup/systemd ]; then
+			run husk exec --cgroup name=systemd:sub "$ID" cat /proc/self/cgroup </dev/null
+			assert_status 0
+			echo "$output" | grep -q ':name=systemd:.*/sub$' || fail "name=systemd is not in sub: $output"
+			echo "$output" | grep -q ':pids:.*/sub$' && fail "pids is in sub: $output"
+		fi
 	fi
 	run husk exec --cgroup missing "$ID" touch /tmp/ran </dev/null
 	[ "$status" -ne 0 ] || fail "a sub-cgroup that does not exist was accepted"

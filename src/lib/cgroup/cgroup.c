@@ -799,15 +799,19 @@ void husk_cgroup_freep(struct husk_cgroup **cg)
 }
 
 /* Does a "cpu,cpuacct" hierarchy mount name hold one of the comma-separated controllers? */
+/* Whether a v1 hierarchy mounted as `mount` ("cpu,cpuacct", "systemd") holds one of the comma-separated
+ * controllers ctrls ("cpu", "name=systemd"). */
 static bool mount_has_controller(const char *mount, const char *ctrls, size_t ctrls_len)
 {
         for (const char *c = ctrls; c < ctrls + ctrls_len;) {
                 size_t n = strcspn(c, ",");
                 if (n > (size_t)(ctrls + ctrls_len - c))
                         n = (size_t)(ctrls + ctrls_len - c);
+                const char *name = n > 5 && strncmp(c, "name=", 5) == 0 ? c + 5 : c;
+                size_t name_len = n - (size_t)(name - c);
                 for (const char *m = mount; *m;) {
                         size_t k = strcspn(m, ",");
-                        if (k == n && strncmp(m, c, n) == 0)
+                        if (k == name_len && strncmp(m, name, name_len) == 0)
                                 return true;
                         m += k + (m[k] == ',');
                 }
@@ -816,10 +820,37 @@ static bool mount_has_controller(const char *mount, const char *ctrls, size_t ct
         return false;
 }
 
+/* Every controller a CTRL[,CTRL]:PATH names is one of the container's v1 hierarchies: a typo would leave the
+ * process in the container's own cgroup without a word (runc: "unknown controller"). */
+static int check_sub_controllers(const struct husk_cgroup *cg, char *const *subs, struct husk_error **err)
+{
+        for (char *const *s = subs; s && *s; s++) {
+                const char *colon = strchr(*s, ':');
+                if (!colon || cg->layout == HUSK_CGROUP_V2)
+                        continue;
+                for (const char *c = *s; c < colon; c += strcspn(c, ",:") + 1) {
+                        size_t n = strcspn(c, ",:");
+                        bool found = false;
+                        for (size_t i = 0; n && !found && i < cg->hierarchies_len; i++)
+                                found =
+                                    !cg->hierarchies[i].unified && mount_has_controller(cg->hierarchies[i].mount, c, n);
+                        if (!found)
+                                return husk_error_set(err, 0,
+                                                      "exec --cgroup: `%s`: the container has no cgroup "
+                                                      "controller `%.*s`",
+                                                      *s, (int)n, c);
+                }
+        }
+        return 0;
+}
+
 int husk_cgroup_enter_sub(struct husk_cgroup *cg, pid_t pid, char *const *subs, struct husk_error **err)
 {
         char value[24];
         snprintf(value, sizeof(value), "%d", (int)pid);
+        int r = check_sub_controllers(cg, subs, err);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < cg->hierarchies_len; i++) {
                 struct cg_hierarchy *h = &cg->hierarchies[i];
                 if (h->fd < 0)
@@ -854,7 +885,7 @@ int husk_cgroup_enter_sub(struct husk_cgroup *cg, pid_t pid, char *const *subs, 
                                                       h->mount, h->path);
                         fd = sub_fd;
                 }
-                int r = cg_write(fd, "cgroup.procs", value, err);
+                r = cg_write(fd, "cgroup.procs", value, err);
                 if (r < 0)
                         return husk_error_wrap(err, "join cgroup `%s/%s%s%s%s`", CGROUP_ROOT, h->mount, h->path,
                                                sub && *sub ? "/" : "", sub ? sub : "");

@@ -26,6 +26,7 @@
 #include "container/seccomp-lookup.h"
 #include "container/sync.h"
 #include "linux/keyring.h"
+#include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/seccomp-filter.h"
 #include "linux/selfprotect.h"
@@ -519,7 +520,8 @@ static int prepare(struct exec_ctx *c, const struct husk_runtime *rt, const char
          * husk binary until then: nothing of the container may live beside it. */
         if (c->state->status == HUSK_STATUS_CREATED && husk_selfprotect_pid_exposed(c->state->pid))
                 return husk_error_set(err, EAGAIN, "container `%s` is being started by `run`: exec when it runs", id);
-        if ((r = build_process(c, root, dirfd, err)) < 0)
+        /* An LSM this host has not, said before anything is made (not as a failed keyring label). */
+        if ((r = build_process(c, root, dirfd, err)) < 0 || (r = husk_lsm_validate(c->spec, err)) < 0)
                 return r;
         const struct husk_process *p = &c->spec->process;
         if (p->terminal && !c->opts->console_socket && c->opts->detach)

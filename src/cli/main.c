@@ -1,6 +1,7 @@
 /* husk's entry point: global flags, logging set-up, dispatch to one function per command. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -148,12 +149,28 @@ static int dispatch(struct cli_global *g, int argc, char **argv, struct husk_err
         return husk_error_set(err, 0, "unknown command `%s` (see `husk --help`)", command);
 }
 
+/*
+ * A caller that closed fd 0, 1 or 2 would have husk's next open land there, and the container's stdio be one of
+ * husk's own fds: /dev/null takes each closed one's place (as the Go runtime does for runc). One poll asks all
+ * three; open returns the lowest free fd, the one being filled.
+ */
+static void fill_closed_stdio(void)
+{
+        struct pollfd fds[3] = {{.fd = 0}, {.fd = 1}, {.fd = 2}};
+        if (poll(fds, 3, 0) < 0)
+                return;
+        for (int i = 0; i < 3; i++)
+                if (fds[i].revents & POLLNVAL)
+                        open("/dev/null", O_RDWR);
+}
+
 int main(int argc, char **argv)
 {
         struct cli_global g = {0};
         struct husk_error *err = NULL;
         if (argc < 1)
                 return 1;
+        fill_closed_stdio();
         /* Invoked through the run_oci symlink: ChromeOS run_oci's command line (run_oci.c). */
         if (strcmp(basename(argv[0]), "run_oci") == 0)
                 return run_oci_main(argc, argv);

@@ -306,6 +306,20 @@ EOF
 	[ "$(kv uid)" = 7 ] && [ "$(kv gid)" = 8 ] && [ "$(kv groups)" = 9 ] || fail "+N ids, as Go's Atoi: $output"
 }
 
+@test "exec and run: a stdio fd the caller closed is open in the process (husk: /dev/null), never one of husk's" {
+	start_container
+	run --separate-stderr bash -c '"$1" --root "$2" exec "$3" checker fds <&-' _ "$HUSK" "$ROOT" "$ID"
+	assert_status 0
+	[[ ",$(kv fds)," == *,0,* ]] || fail "exec's stdin is closed: $output"
+	[ "$RUNTIME" != husk ] || [ "$(kv fd.0)" = /dev/null ] || fail "exec's stdin: $output"
+	husk delete -f "$ID"
+	set_args checker fds
+	run --separate-stderr bash -c '"$1" --root "$2" run --bundle "$3" "$4" <&-' _ "$HUSK" "$ROOT" "$BUNDLE" "$ID"
+	assert_status 0
+	[[ ",$(kv fds)," == *,0,* ]] || fail "run's stdin is closed: $output"
+	[ "$RUNTIME" != husk ] || [ "$(kv fd.0)" = /dev/null ] || fail "run's stdin: $output"
+}
+
 @test "exec: an empty --cwd is unset, as runc's: the config's cwd" {
 	update_config '.process.cwd = "/tmp"'
 	start_container

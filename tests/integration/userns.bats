@@ -172,6 +172,26 @@ teardown() { husk_teardown; }
 	assert_output_contains "uid=5000 in the options of \`tmpfs\` on \`/tmp\` is not mapped by linux.uidMappings"
 }
 
+@test "userns: maps the kernel would refuse (overlapping ranges, size 0) are refused up front, naming the entry" {
+	update_config '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000},
+		{"containerID": 500, "hostID": 300000, "size": 10}]'
+	container_run true
+	[ "$status" -ne 0 ] || fail "overlapping container ids were taken"
+	assert_no_trace
+	husk_only "message text (runc 1.1 says EINVAL)"
+	assert_output_contains "config.json: linux.uidMappings[1]: container ids 500-509 overlap those of entry 0"
+	update_config '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 1000},
+			{"containerID": 5000, "hostID": 200010, "size": 1}]'
+	container_run true
+	[ "$status" -ne 0 ] || fail "overlapping host ids were taken"
+	assert_output_contains "config.json: linux.gidMappings[1]: host ids 200010-200010 overlap those of entry 0"
+	update_config '.linux.gidMappings[1].size = 0'
+	container_run true
+	[ "$status" -ne 0 ] || fail "a size of 0 was taken"
+	assert_output_contains "config.json: linux.gidMappings[1]: size must be at least 1"
+}
+
 @test "userns: exec as a user the maps do not cover fails saying the id is not mapped" {
 	set_args sleep 600
 	husk_run_detached

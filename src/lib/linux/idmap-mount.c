@@ -17,9 +17,6 @@
 #include "util/log.h"
 #include "util/syscalls.h"
 
-#define MAX_MAP_RANGES 340          /* UID_GID_MAP_MAX_EXTENTS */
-#define LAST_VALID_ID 4294967294ULL /* (uid_t)-1 is no id */
-
 struct husk_idmap_mounts {
         int *trees; /* per index of spec.mounts: the tree, -1 for entries not made here (or taken) */
         size_t len;
@@ -71,41 +68,6 @@ static bool bind_opened_on_host(const struct husk_spec *spec, const struct husk_
         return m->source[0] != '/' || !rootfs || !husk_mount_destination_within(m->source, rootfs);
 }
 
-static bool overlap(uint32_t a, uint32_t a_size, uint32_t b, uint32_t b_size)
-{
-        return (uint64_t)a < (uint64_t)b + b_size && (uint64_t)b < (uint64_t)a + a_size;
-}
-
-int husk_idmap_check_mappings(const struct husk_id_mappings *maps, const char *what, struct husk_error **err)
-{
-        if (maps->len == 0)
-                return husk_error_set(err, 0, "%s: no ranges", what);
-        if (maps->len > MAX_MAP_RANGES)
-                return husk_error_set(err, 0, "%s: %zu ranges, the kernel takes at most %d", what, maps->len,
-                                      MAX_MAP_RANGES);
-        for (size_t i = 0; i < maps->len; i++) {
-                const struct husk_id_mapping *m = &maps->items[i];
-                if (m->size == 0)
-                        return husk_error_set(err, 0, "%s[%zu]: size must be at least 1", what, i);
-                uint64_t container_last = (uint64_t)m->container_id + m->size - 1;
-                uint64_t host_last = (uint64_t)m->host_id + m->size - 1;
-                if (container_last > LAST_VALID_ID || host_last > LAST_VALID_ID)
-                        return husk_error_set(err, 0, "%s[%zu]: the range ends past the last valid id %llu", what, i,
-                                              LAST_VALID_ID);
-                for (size_t j = 0; j < i; j++) {
-                        const struct husk_id_mapping *o = &maps->items[j];
-                        if (overlap(m->container_id, m->size, o->container_id, o->size))
-                                return husk_error_set(err, 0,
-                                                      "%s[%zu]: container ids %u-%llu overlap those of entry %zu", what,
-                                                      i, m->container_id, (unsigned long long)container_last, j);
-                        if (overlap(m->host_id, m->size, o->host_id, o->size))
-                                return husk_error_set(err, 0, "%s[%zu]: host ids %u-%llu overlap those of entry %zu",
-                                                      what, i, m->host_id, (unsigned long long)host_last, j);
-                }
-        }
-        return 0;
-}
-
 /* Everything that can be said about an entry without touching the system; messages name the entry. */
 static int check_entry(const struct husk_spec *spec, size_t index, struct husk_error **err)
 {
@@ -133,8 +95,8 @@ static int check_entry(const struct husk_spec *spec, size_t index, struct husk_e
                 if (asprintf(&uids, "config.json: mounts[%zu] (`%s`): uidMappings", index, m->destination) < 0 ||
                     asprintf(&gids, "config.json: mounts[%zu] (`%s`): gidMappings", index, m->destination) < 0)
                         return husk_error_set(err, ENOMEM, "config.json: mounts[%zu]", index);
-                int r = husk_idmap_check_mappings(&m->uid_mappings, uids, err);
-                return r < 0 ? r : husk_idmap_check_mappings(&m->gid_mappings, gids, err);
+                int r = husk_userns_check_mappings(&m->uid_mappings, uids, err);
+                return r < 0 ? r : husk_userns_check_mappings(&m->gid_mappings, gids, err);
         }
         const struct husk_namespace *userns = husk_spec_namespace(spec, HUSK_NS_USER);
         if (!userns)

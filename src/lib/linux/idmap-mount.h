@@ -31,13 +31,6 @@ struct husk_idmap_mounts;
 bool husk_mount_is_idmapped(const struct husk_mount *m);
 
 /*
- * Check a list of id mappings as the kernel will (1 to 340 entries, size >= 1, no range past
- * 2^32 - 1, no two ranges overlapping on either side). `what` names the list in the message
- * ("config.json: mounts[3].uidMappings").
- */
-int husk_idmap_check_mappings(const struct husk_id_mappings *maps, const char *what, struct husk_error **err);
-
-/*
  * Check every idmapped entry of spec.mounts (a bind, both mappings or none, valid mappings,
  * a user namespace to take them from when none are given, husk running as root) and make its
  * tree. joined_userns_fd: the user namespace the container joins (linux.namespaces path),

@@ -157,6 +157,44 @@ static int check_helper_ranges(const struct id_kind *k, const struct husk_id_map
         return 0;
 }
 
+#define MAX_MAP_RANGES 340          /* UID_GID_MAP_MAX_EXTENTS */
+#define LAST_VALID_ID 4294967294ULL /* (uid_t)-1 is no id */
+
+static bool overlap(uint32_t a, uint32_t a_size, uint32_t b, uint32_t b_size)
+{
+        return (uint64_t)a < (uint64_t)b + b_size && (uint64_t)b < (uint64_t)a + a_size;
+}
+
+int husk_userns_check_mappings(const struct husk_id_mappings *maps, const char *what, struct husk_error **err)
+{
+        if (maps->len == 0)
+                return husk_error_set(err, 0, "%s: no ranges", what);
+        if (maps->len > MAX_MAP_RANGES)
+                return husk_error_set(err, 0, "%s: %zu ranges, the kernel takes at most %d", what, maps->len,
+                                      MAX_MAP_RANGES);
+        for (size_t i = 0; i < maps->len; i++) {
+                const struct husk_id_mapping *m = &maps->items[i];
+                if (m->size == 0)
+                        return husk_error_set(err, 0, "%s[%zu]: size must be at least 1", what, i);
+                uint64_t container_last = (uint64_t)m->container_id + m->size - 1;
+                uint64_t host_last = (uint64_t)m->host_id + m->size - 1;
+                if (container_last > LAST_VALID_ID || host_last > LAST_VALID_ID)
+                        return husk_error_set(err, 0, "%s[%zu]: the range ends past the last valid id %llu", what, i,
+                                              LAST_VALID_ID);
+                for (size_t j = 0; j < i; j++) {
+                        const struct husk_id_mapping *o = &maps->items[j];
+                        if (overlap(m->container_id, m->size, o->container_id, o->size))
+                                return husk_error_set(err, 0,
+                                                      "%s[%zu]: container ids %u-%llu overlap those of entry %zu", what,
+                                                      i, m->container_id, (unsigned long long)container_last, j);
+                        if (overlap(m->host_id, m->size, o->host_id, o->size))
+                                return husk_error_set(err, 0, "%s[%zu]: host ids %u-%llu overlap those of entry %zu",
+                                                      what, i, m->host_id, (unsigned long long)host_last, j);
+                }
+        }
+        return 0;
+}
+
 /* Whether every id of process.user is mapped: one that is not would only fail at setresuid, as EINVAL. */
 static int check_user_mapped(const struct husk_spec *spec, struct husk_error **err)
 {
@@ -210,12 +248,15 @@ int husk_userns_plan(const struct husk_spec *spec, struct husk_userns_plan *ret,
         if (lx->uid_mappings.len == 0 || lx->gid_mappings.len == 0)
                 return husk_error_set(err, 0, "config.json: linux.uidMappings and linux.gidMappings: both are "
                                               "required with a new user namespace");
+        int r;
+        if ((r = husk_userns_check_mappings(&lx->uid_mappings, "config.json: linux.uidMappings", err)) < 0 ||
+            (r = husk_userns_check_mappings(&lx->gid_mappings, "config.json: linux.gidMappings", err)) < 0)
+                return r;
         /* The init sets the container up as the namespace's root (see init.c). */
         if (husk_userns_host_id(&lx->uid_mappings, 0) < 0 || husk_userns_host_id(&lx->gid_mappings, 0) < 0)
                 return husk_error_set(err, 0, "config.json: linux.uidMappings and linux.gidMappings must map "
                                               "container id 0 (the container's root sets it up)");
-        int r = check_mount_ids_mapped(spec, err);
-        if (r < 0)
+        if ((r = check_mount_ids_mapped(spec, err)) < 0)
                 return r;
         if (geteuid() == 0)
                 return check_user_mapped(spec, err);

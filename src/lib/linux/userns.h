@@ -73,5 +73,12 @@ int husk_userns_write_map(pid_t pid, const char *file, const struct husk_id_mapp
  */
 bool husk_userns_nested(void);
 
+/*
+ * Check a list of id mappings as the kernel will (1 to 340 entries, size >= 1, no range past
+ * 2^32 - 1, no two ranges overlapping on either side). `what` names the list in the message
+ * ("config.json: mounts[3].uidMappings").
+ */
+int husk_userns_check_mappings(const struct husk_id_mappings *maps, const char *what, struct husk_error **err);
+
 /* The id in the caller's user namespace that `id` in a namespace with these maps stands for, or -1. */
 int64_t husk_userns_host_id(const struct husk_id_mappings *maps, uint32_t id);

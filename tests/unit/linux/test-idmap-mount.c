@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "linux/idmap-mount.h"
+#include "linux/userns.h"
 #include "rootfs-fixture.h"
 #include "spec/spec.h"
 #include "util/cleanup.h"
@@ -64,7 +65,7 @@ static char *check(const struct husk_id_mapping *items, size_t len)
 {
         struct husk_id_mappings maps = {(struct husk_id_mapping *)items, len};
         struct husk_error *err = NULL;
-        if (husk_idmap_check_mappings(&maps, "m", &err) == 0)
+        if (husk_userns_check_mappings(&maps, "m", &err) == 0)
                 return NULL;
         char *msg = strdup(err->msg);
         husk_error_free(err);

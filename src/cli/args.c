@@ -99,13 +99,15 @@ int cli_parse(const char *command, int argc, char **argv, const struct cli_optio
                         const char *eq = strchr(name, '=');
                         size_t len = eq ? (size_t)(eq - name) : strlen(name);
                         o = find_long(options, name, len);
-                        if (!o && arg[1] != '-' && !eq && len > 1)
-                                o = NULL;
                         if (o && eq)
                                 value = eq + 1;
                 }
-                if (!o && arg[1] != '-' && arg[2] == '\0')
+                /* -f, and Go's -f=json */
+                if (!o && arg[1] != '-' && (arg[2] == '\0' || arg[2] == '=')) {
                         o = find_short(options, arg[1]);
+                        if (o && arg[2] == '=')
+                                value = arg + 3;
+                }
                 if (!o) {
                         free(positional);
                         return husk_error_set(err, 0, "%s%sunknown flag `%s` (see `husk %s%s--help`)", CMD(command),

@@ -24,14 +24,15 @@ static const char *const hooks[] = {"prestart",       "createRuntime", "createCo
                                     "startContainer", "poststart",     "poststop", NULL};
 
 static const char *const mount_options[] = {
-    "acl",          "async",    "atime",      "bind",        "defaults",   "dev",         "diratime",       "dirsync",
-    "exec",         "iversion", "lazytime",   "loud",        "mand",       "noacl",       "noatime",        "nodev",
-    "nodiratime",   "noexec",   "noiversion", "nolazytime",  "nomand",     "norelatime",  "nostrictatime",  "nosuid",
-    "nosymfollow",  "private",  "ratime",     "rbind",       "rdev",       "rdiratime",   "relatime",       "remount",
-    "rexec",        "rnoatime", "rnodev",     "rnodiratime", "rnoexec",    "rnorelatime", "rnostrictatime", "rnosuid",
-    "rnosymfollow", "ro",       "rprivate",   "rrelatime",   "rro",        "rrw",         "rshared",        "rslave",
-    "rstrictatime", "rsuid",    "rsymfollow", "runbindable", "rw",         "shared",      "silent",         "slave",
-    "strictatime",  "suid",     "symfollow",  "sync",        "unbindable", "idmap",       "ridmap",         NULL,
+    "acl",          "async",    "atime",      "bind",        "defaults",  "dev",         "diratime",       "dirsync",
+    "exec",         "iversion", "lazytime",   "loud",        "mand",      "noacl",       "noatime",        "nodev",
+    "nodiratime",   "noexec",   "noiversion", "nolazytime",  "nomand",    "norelatime",  "nostrictatime",  "nosuid",
+    "nosymfollow",  "private",  "ratime",     "rbind",       "rdev",      "rdiratime",   "relatime",       "remount",
+    "rexec",        "rnoatime", "rnodev",     "rnodiratime", "rnoexec",   "rnorelatime", "rnostrictatime", "rnosuid",
+    "rnosymfollow", "ro",       "rprivate",   "rrelatime",   "rro",       "rrw",         "rshared",        "rslave",
+    "rstrictatime", "rsuid",    "rsymfollow", "runbindable", "rw",        "shared",      "silent",         "slave",
+    "strictatime",  "suid",     "symfollow",  "sync",        "tmpcopyup", "unbindable",  "idmap",          "ridmap",
+    NULL,
 };
 
 static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL};

@@ -614,6 +614,7 @@ assert_hugetlb_limit() {
 		[ "$(container_status)" = paused ]
 		run timeout 10 "$HUSK" --root "$ROOT" start "$ID"
 		[ "$status" -ne 0 ] && [ "$status" -ne 124 ] || fail "start of a paused created container: exit $status"
+		assert_output_contains "paused state" # runc's words (husk said "already running")
 		husk resume "$ID"
 		! cg_frozen
 		[ "$(container_status)" = created ]

@@ -90,6 +90,24 @@ assert_gone() {
 	[ -z "$(pids_with_marker "$TMP/slowhook")" ] || fail "the hook outlived the create"
 }
 
+# A state dir with no state.json in it (a create that has not written it yet, or died before) is no container to
+# state or list, as with runc: husk listed it as "stopped" with an empty `created`, which go-runc cannot decode,
+# so that one such dir lost the whole `list -f json`. delete --force still removes it.
+@test "cleanup: a state dir without its state is no container to state or list; delete --force removes it" {
+	set_args sleep 600
+	husk_run_detached
+	mkdir "$ROOT/$ID-nostate"
+	run husk state "$ID-nostate"
+	[ "$status" -ne 0 ] || fail "state of a dir without state.json: $output"
+	assert_output_contains "does not exist"
+	run --separate-stderr husk list -f json
+	assert_status 0
+	jq -e --arg id "$ID" 'length == 1 and .[0].id == $id and (.[0].created | length > 0)' <<<"$output" >/dev/null ||
+		fail "list: $output"
+	run husk delete --force "$ID-nostate"
+	[ ! -e "$ROOT/$ID-nostate" ] || fail "delete --force left the dir: $output"
+}
+
 # SIGKILL while the cgroup's limits are written: its path was recorded once the hierarchies were made and found
 # free of other processes, so delete --force finds and removes them (husk recorded it only at the end of the
 # cgroup's set-up, and a create killed before that leaked every hierarchy).

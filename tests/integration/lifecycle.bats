@@ -347,6 +347,14 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	[ "$(jq -r '.[0].id' <<<"$output")" = "$ID" ]
 	[ "$(jq -r '.[0].status' <<<"$output")" = created ]
 	[ "$(jq -r '.[0].bundle' <<<"$output")" = "$BUNDLE" ]
+
+	# Go's flag package also takes a one-letter flag as -f=VALUE (and -q=true).
+	run --separate-stderr husk list -f=json
+	assert_status 0
+	[ "$(jq -r '.[0].id' <<<"$output")" = "$ID" ] || fail "list -f=json: $output"
+	run --separate-stderr husk list -q=true
+	assert_status 0
+	[ "$output" = "$ID" ] || fail "list -q=true: $output"
 }
 
 @test "list: an empty root lists nothing" {
@@ -467,7 +475,7 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	assert_status 0
 	jq -e '.ociVersionMin and .ociVersionMax' <<<"$output"
 	jq -e '.hooks | index("prestart") and index("createRuntime") and index("createContainer") and index("startContainer") and index("poststart") and index("poststop")' <<<"$output"
-	jq -e '.mountOptions | index("ro") and index("nosuid") and index("rbind")' <<<"$output"
+	jq -e '.mountOptions | index("ro") and index("nosuid") and index("rbind") and index("tmpcopyup")' <<<"$output"
 	jq -e '.linux.namespaces | index("pid") and index("network") and index("mount") and index("user") and index("cgroup")' <<<"$output"
 	jq -e '(.linux.capabilities | index("CAP_SYS_ADMIN")) != null' <<<"$output"
 }
@@ -483,6 +491,8 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	# schemata), and the annotations husk acts on that name host files (criu's config file).
 	jq -e '.linux.netDevices.enabled == true and .linux.intelRdt.schemata == true' <<<"$output"
 	jq -e '.potentiallyUnsafeConfigAnnotations == ["org.criu.config"]' <<<"$output"
+	# Every seccomp flag the parser takes (TSYNC has nothing to do in a one-thread init).
+	jq -e '.linux.seccomp.knownFlags | index("SECCOMP_FILTER_FLAG_TSYNC") and index("SECCOMP_FILTER_FLAG_LOG")' <<<"$output"
 }
 
 @test "--version: name, commit and spec lines" {

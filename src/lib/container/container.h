@@ -62,7 +62,8 @@ int husk_container_run(const struct husk_runtime *rt, const char *id, const stru
 int husk_container_kill(const struct husk_runtime *rt, const char *id, int signal, bool all, struct husk_error **err);
 int husk_container_delete(const struct husk_runtime *rt, const char *id, bool force, struct husk_error **err);
 
-/* The container's state with its derived status; free with husk_state_free. */
+/* The container's state with its derived status; free with husk_state_free. A state dir without its state
+ * (a create not that far yet, or one that died first) "does not exist". */
 int husk_container_state(const struct husk_runtime *rt, const char *id, struct husk_state **ret,
                          struct husk_error **err);
 

@@ -15,7 +15,19 @@ int husk_container_state(const struct husk_runtime *rt, const char *id, struct h
 {
         const char *root = husk_runtime_root(rt);
         _cleanup_close_ int dirfd = -1;
-        return husk_state_load(root, id, false, &dirfd, ret, err);
+        struct husk_state *s = NULL;
+        int r = husk_state_load(root, id, false, &dirfd, &s, err);
+        if (r < 0)
+                return r;
+        /* A dir without state.json (a create that has not written it yet, or died first) is no container to
+         * show, as with runc: its `created` would be empty, which go-runc cannot decode (a whole `list` lost).
+         * delete --force still finds it. */
+        if (!s->created) {
+                husk_state_free(s);
+                return husk_error_set(err, 0, "container `%s` does not exist", id);
+        }
+        *ret = s;
+        return 0;
 }
 
 static int by_id(const void *a, const void *b)

@@ -79,8 +79,9 @@ int husk_container_start_hooks_in(const struct husk_runtime *rt, const char *id,
         case HUSK_STATUS_STOPPED:
                 return husk_error_set(err, 0, "cannot start a container that has stopped");
         case HUSK_STATUS_RUNNING:
-        case HUSK_STATUS_PAUSED:
                 return husk_error_set(err, 0, "cannot start an already running container");
+        case HUSK_STATUS_PAUSED:
+                return husk_error_set(err, 0, "cannot start a container in the paused state");
         case HUSK_STATUS_CREATING:
                 /* We hold the lock that a running create would: the create that made it ended before it was done. */
                 return husk_error_set(err, 0, "cannot start container `%s`: its create did not finish; delete it", id);

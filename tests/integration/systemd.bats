@@ -290,6 +290,18 @@ cgroup_file() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"--systemd-cgroup"*"systemd is not running"* ]] || fail "$output"
 	assert_no_trace
+	# Only what makes a cgroup needs systemd, as with runc: a client that passes the flag to every command
+	# can still list, state and delete.
+	set_args sleep 600
+	husk_run_detached
+	run "$HUSK" --root "$ROOT" --systemd-cgroup list -q
+	assert_status 0
+	[ "$output" = "$ID" ] || fail "list: $output"
+	run "$HUSK" --root "$ROOT" --systemd-cgroup state "$ID"
+	assert_status 0
+	run "$HUSK" --root "$ROOT" --systemd-cgroup delete -f "$ID"
+	assert_status 0
+	assert_no_trace
 }
 
 # The number container $1 last wrote to /dev/shm/count (0 when it cannot be read).

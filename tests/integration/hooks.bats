@@ -334,6 +334,53 @@ EOF
 	grep -qx 'poststop stopped' "$LOG" || fail "$(cat "$LOG" 2>/dev/null)"
 }
 
+@test "hooks: a poststop hook runs once the container is deleted: it may ask husk about it, or delete it again" {
+	printf '#!/bin/sh\n"$1" --root "$2" state "$3" >%s/state.out 2>&1; echo "state=$?" >>%s/state.out\n"$1" --root "$2" delete -f "$3"; echo "delete=$?" >>%s/state.out\n' \
+		"$TMP" "$TMP" "$TMP" >"$TMP/askhook"
+	chmod 0755 "$TMP/askhook"
+	add_hook poststop "$(jq -n --arg p "$TMP/askhook" --arg h "$HUSK" --arg r "$ROOT" --arg id "$ID" \
+		'{"path": $p, "args": ["askhook", $h, $r, $id], "timeout": 20}')"
+	set_args true
+	husk_create
+	husk start "$ID"
+	wait_for_status stopped
+	run husk delete "$ID"
+	assert_status 0
+	[[ "$output" != *"did not finish"* ]] || fail "the hook waited for delete's lock: $output"
+	grep -q 'does not exist' "$TMP/state.out" && grep -qx 'state=1' "$TMP/state.out" ||
+		fail "the hook found the container: $(cat "$TMP/state.out")"
+	assert_no_trace
+}
+
+@test "hooks: a hook gets no fd but its stdio, and no args is its path alone" {
+	# husk's own fds and --preserve-fds meant for the container stay out of a hook on the host; "args": []
+	# runs it as [path], as runc.
+	printf '#!/bin/sh\necho "$0" >%s/argv0\nexec %s fds >%s/hookfds\n' "$TMP" "$CHECKER" "$TMP" >"$TMP/fdhook"
+	chmod 0755 "$TMP/fdhook"
+	add_hook prestart "$(jq -n --arg p "$TMP/fdhook" '{"path": $p, "args": []}')"
+	set_args true
+	run bash -c 'exec 3</dev/null; "$1" --root "$2" run --preserve-fds 1 --bundle "$3" "$4" </dev/null' _ \
+		"$HUSK" "$ROOT" "$BUNDLE" "$ID"
+	assert_status 0
+	[ "$(cat "$TMP/argv0")" = "$TMP/fdhook" ] || fail "argv[0]: $(cat "$TMP/argv0")"
+	[ "$(kv fds "$(cat "$TMP/hookfds")")" = 0,1,2 ] || fail "the hook's fds: $(cat "$TMP/hookfds")"
+}
+
+@test "hooks: a child a hook leaves holding its output does not hold up create" {
+	skip_on_runc "1.1 waits for every holder of the hook's output pipe"
+	printf '#!/bin/sh\n%s keyring-hold hook-child-%s &\necho started\n' "$CHECKER" "$ID" >"$TMP/bghook"
+	chmod 0755 "$TMP/bghook"
+	add_hook createRuntime "$(jq -n --arg p "$TMP/bghook" '{"path": $p}')"
+	set_args sleep 600
+	# (The init holds create's stdout: a file, not bats' pipe.)
+	local rc=0 child
+	timeout 60 "$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/create.out" 2>&1 3>&- || rc=$?
+	child=$(pgrep -f "keyring-hold hook-child-$ID" || true)
+	[ -z "$child" ] || kill -9 $child
+	[ "$rc" -eq 0 ] || fail "create exited $rc: $(cat "$TMP/create.out")"
+	[ "$(container_status)" = created ]
+}
+
 @test "hooks: run executes the hooks too" {
 	skip_on_runc "1.1 runs poststart hooks during create, before startContainer and the user process (runc#1710)"
 	add_all_hooks

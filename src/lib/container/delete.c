@@ -72,11 +72,14 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
                 if (r < 0)
                         return r;
         }
+        /* runtime-spec: poststop "after the container is deleted": a hook that asks husk about the id (or deletes
+         * it again) finds it gone, rather than waiting for the lock held here. */
+        int r = husk_state_dir_remove(root, id, dirfd, err);
         if (state->poststop.len) {
                 _cleanup_free_ char *json = husk_launch_state_json(state, HUSK_STATUS_STOPPED);
                 husk_hooks_run_warn(&state->poststop, "poststop", environ, NULL, json);
         }
-        return husk_state_dir_remove(root, id, dirfd, err);
+        return r;
 }
 
 int husk_container_delete(const struct husk_runtime *rt, const char *id, bool force, struct husk_error **err)

@@ -53,11 +53,13 @@ int husk_launch_cleanup_after_exit(struct husk_launch *l, struct husk_error **er
         r = husk_launch_systemd_stop(l, err);
         if (r < 0)
                 return r;
+        /* After the container is deleted, as delete does. */
+        r = husk_state_dir_remove(l->root, l->id, dirfd, err);
         if (l->spec->hooks.poststop.len) {
                 _cleanup_free_ char *json = husk_launch_state_json(&l->state, HUSK_STATUS_STOPPED);
                 husk_hooks_run_warn(&l->spec->hooks.poststop, "poststop", environ, l->bundle, json);
         }
-        return husk_state_dir_remove(l->root, l->id, dirfd, err);
+        return r;
 }
 
 /* A process the OOM killer ended says nothing itself: 137 alone would leave the caller guessing. */

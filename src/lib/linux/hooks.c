@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linux/exec.h"
 #include "util/cleanup.h"
 #include "util/timestamp.h"
 #include "util/syscalls.h"
@@ -24,7 +25,9 @@ struct hook_output {
         size_t len;
 };
 
-static void drain(int *fd, struct hook_output *out)
+/* Read what the pipe holds now; false once it is empty (EAGAIN) or closed (EOF: *fd is closed and -1). The
+ * last HOOK_OUTPUT_MAX - 1 bytes are kept: a failing program says why at the end. */
+static bool drain(int *fd, struct hook_output *out)
 {
         char tmp[1024];
         ssize_t n = read(*fd, tmp, sizeof(tmp));
@@ -33,13 +36,20 @@ static void drain(int *fd, struct hook_output *out)
                         close(*fd);
                         *fd = -1;
                 }
-                return;
+                return n < 0 && errno == EINTR;
         }
-        size_t room = sizeof(out->buf) - 1 - out->len;
-        size_t take = (size_t)n < room ? (size_t)n : room;
-        memcpy(out->buf + out->len, tmp, take);
+        size_t keep = sizeof(out->buf) - 1;
+        if (out->len + (size_t)n > keep) {
+                size_t drop = out->len + (size_t)n - keep;
+                drop = drop < out->len ? drop : out->len;
+                memmove(out->buf, out->buf + drop, out->len - drop);
+                out->len -= drop;
+        }
+        size_t take = (size_t)n <= keep - out->len ? (size_t)n : keep - out->len;
+        memcpy(out->buf + out->len, tmp + (size_t)n - take, take);
         out->len += take;
         out->buf[out->len] = '\0';
+        return true;
 }
 
 /* Trim the captured output to one line for the error message. */
@@ -132,8 +142,12 @@ static int run_one_guarded(const struct husk_hook *hook, char *const *env, const
                 /* A bundle removed since (poststop) leaves the hook where husk is: it still runs. */
                 if (cwd)
                         (void)!chdir(cwd);
+                /* Only the state and the output pipe: not husk's lock, nor --preserve-fds meant for the container. */
+                if (husk_exec_cloexec_from(3, true, NULL) < 0)
+                        _exit(127);
+                /* No args (or "args": []) is the path alone, as runc. */
                 char *argv0[] = {hook->path, NULL};
-                execve(hook->path, hook->args ? hook->args : argv0, env);
+                execve(hook->path, hook->args && hook->args[0] ? hook->args : argv0, env);
                 dprintf(2, "exec `%s`: %s", hook->path, strerror(errno));
                 _exit(127);
         }
@@ -180,7 +194,8 @@ static int run_one_guarded(const struct husk_hook *hook, char *const *env, const
                         }
                 }
                 if (pfd[2].revents & (POLLIN | POLLHUP))
-                        drain(&out_fd, &out);
+                        while (out_fd >= 0 && drain(&out_fd, &out))
+                                ;
                 if (pfd[0].revents & POLLIN)
                         exited = true;
         }
@@ -189,9 +204,12 @@ static int run_one_guarded(const struct husk_hook *hook, char *const *env, const
         int status = 0;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        /* Whatever the hook printed before exiting is still in the pipe. */
-        while (out_fd >= 0)
-                drain(&out_fd, &out);
+        /* Whatever the hook printed before exiting is in the pipe now; a child it left holding the pipe is not
+         * waited for (it could hold it for ever). */
+        while (out_fd >= 0 && drain(&out_fd, &out))
+                ;
+        if (out_fd >= 0)
+                close(out_fd);
         close(pidfd);
 
         if (timed_out)

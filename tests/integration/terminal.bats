@@ -117,6 +117,33 @@ start_console_socket_with_input() {
 	assert_no_trace
 }
 
+@test "terminal: exec -t -d whose console receiver closes without taking the master fails, saying so" {
+	# The exec'd child's send fails (EPIPE): it once went on to close the master, its own controlling terminal,
+	# and died of the SIGHUP before it could say so; when it did say so, husk took its EPIPE for the EOF of an
+	# exec, and exec said the process ran. A receiver that closes only after the send cannot be told apart
+	# (the send worked): of three tries, those that fail must say why, and at least one must fail.
+	update_config '.process.terminal = false'
+	set_args sleep 600
+	husk_run_detached
+	local i failed=0
+	for i in 1 2 3; do
+		rm -f "$TMP/closing.sock" "$TMP/exec.pid"
+		python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(1)
+s.accept()[0].close()' "$TMP/closing.sock" 3>&- &
+		BACKGROUND_PIDS+=("$!")
+		retry 50 0.1 test -S "$TMP/closing.sock"
+		run husk exec -t -d --pid-file "$TMP/exec.pid" --console-socket "$TMP/closing.sock" "$ID" true </dev/null
+		[ "$status" -eq 0 ] && continue
+		failed=$((failed + 1))
+		[ ! -e "$TMP/exec.pid" ] || fail "a failed exec wrote its pid file"
+		[ "$RUNTIME" != husk ] || assert_output_contains "send \`/dev/ptmx\` over the socket"
+	done
+	[ "$failed" -ge 1 ] || fail "exec said the process ran each time its console receiver went away"
+}
+
 @test "terminal: --console-socket without process.terminal is an error" {
 	update_config '.process.terminal = false'
 	set_args true

@@ -344,8 +344,12 @@ _Noreturn static void exec_child(struct exec_ctx *c)
                         goto fail;
                 r = c->console_fd >= 0 ? husk_send_fd(c->console_fd, master, "/dev/ptmx", &err)
                                        : husk_sync_send_fd(c->sync_child, HUSK_SYNC_TERMINAL, master, &err);
-                if (r < 0)
-                        goto fail;
+                /* Said while the master is open: its close hangs up our controlling terminal, and the SIGHUP
+                 * would end us first, the EOF telling husk that the program runs. */
+                if (r < 0) {
+                        husk_sync_send_error(c->sync_child, err);
+                        _exit(127);
+                }
         }
         if (c->console_fd >= 0)
                 close(c->console_fd);
@@ -459,7 +463,7 @@ static int wait_for_exec(struct exec_ctx *c, struct husk_error **err)
         while (true) {
                 struct husk_sync_msg msg;
                 int r = husk_sync_recv(c->sync_parent, &msg, err);
-                if (r == -EPIPE) {
+                if (husk_sync_eof(r, &msg)) {
                         husk_error_freep(err);
                         return 0;
                 }

@@ -99,6 +99,11 @@ void husk_sync_msg_done(struct husk_sync_msg *msg)
         msg->fd = -1;
 }
 
+int husk_sync_eof(int r, const struct husk_sync_msg *msg)
+{
+        return r == -EPIPE && msg->type == 0;
+}
+
 int husk_sync_recv(int fd, struct husk_sync_msg *ret, struct husk_error **err)
 {
         struct husk_sync_header h;
@@ -136,6 +141,8 @@ int husk_sync_recv(int fd, struct husk_sync_msg *ret, struct husk_error **err)
                 return husk_error_set(err, n < 0 ? errno : EPROTO, "receive sync message");
         buf[total] = '\0';
         char *payload = buf + sizeof(h);
+        /* The type tells a peer's error from EOF, whatever errno it carries (EPIPE too). */
+        ret->type = (enum husk_sync_type)h.type;
         if (h.type == HUSK_SYNC_ERROR)
                 return husk_error_set(err, h.errnum, "%s", payload);
         if (h.type == HUSK_SYNC_EXEC_ERROR) {
@@ -144,7 +151,6 @@ int husk_sync_recv(int fd, struct husk_sync_msg *ret, struct husk_error **err)
         }
         if (h.len && !(ret->payload = strdup(payload)))
                 return husk_error_set(err, ENOMEM, "receive sync message");
-        ret->type = (enum husk_sync_type)h.type;
         ret->value = h.errnum;
         ret->fd = TAKE_FD(passed);
         return 0;
@@ -172,7 +178,7 @@ int husk_sync_wait_exec(int fd, struct husk_error **err)
 {
         struct husk_sync_msg msg;
         int r = husk_sync_recv(fd, &msg, err);
-        if (r == -EPIPE) {
+        if (husk_sync_eof(r, &msg)) {
                 husk_error_freep(err);
                 return 0;
         }

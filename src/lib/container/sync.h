@@ -44,10 +44,11 @@ struct husk_sync_msg {
 };
 
 /*
- * Receive one message. A HUSK_SYNC_ERROR from the peer becomes *err and returns < 0; EOF
- * returns -EPIPE with *err set.
+ * Receive one message. A HUSK_SYNC_ERROR from the peer becomes *err and returns < 0 (ret->type says
+ * which); EOF returns -EPIPE with *err set and ret->type 0: husk_sync_eof tells the two apart.
  */
 int husk_sync_recv(int fd, struct husk_sync_msg *ret, struct husk_error **err);
+int husk_sync_eof(int r, const struct husk_sync_msg *msg);
 void husk_sync_msg_done(struct husk_sync_msg *msg);
 
 /* Receive and require one message type. */

@@ -368,6 +368,34 @@ EOF
 	expect_create_error net.ipv4.ip_forward
 }
 
+@test "sysctl: a network, ipc or uts key is refused where that namespace is joined by a path to husk's own" {
+	# The host's namespaces by path (podman --network container:X of a host-network container): the keys
+	# would be written on the host. runc compares the network namespace too.
+	local host_fin host_msg
+	host_fin=$(cat /proc/sys/net/ipv4/tcp_fin_timeout)
+	host_msg=$(cat /proc/sys/kernel/msgmax)
+	update_config '.linux.namespaces |= map(if .type == "network" then .path = $net else . end)
+		| .linux.sysctl = {"net.ipv4.tcp_fin_timeout": "41"}' --arg net "/proc/$$/ns/net"
+	set_args true
+	# A runtime that takes the config writes the host: the value is put back before anything is asserted.
+	local rc=0
+	husk_create || rc=$?
+	[ "$(cat /proc/sys/net/ipv4/tcp_fin_timeout)" = "$host_fin" ] ||
+		{ echo "$host_fin" >/proc/sys/net/ipv4/tcp_fin_timeout && fail "the host's tcp_fin_timeout changed"; }
+	[ "$rc" -ne 0 ] || fail "create took net.* in husk's own network namespace"
+	[ "$RUNTIME" != husk ] || grep -qF net.ipv4.tcp_fin_timeout "$TMP/$ID.err" || fail "$(cat "$TMP/$ID.err")"
+	assert_no_trace
+	skip_on_runc "1.1 compares only the network namespace"
+	update_config '.linux.namespaces |= map(if .type == "network" then del(.path) elif .type == "ipc" then
+		.path = $ipc else . end) | .linux.sysctl = {"kernel.msgmax": "12345"}' --arg ipc "/proc/$$/ns/ipc"
+	rc=0
+	husk_create || rc=$?
+	[ "$(cat /proc/sys/kernel/msgmax)" = "$host_msg" ] ||
+		{ echo "$host_msg" >/proc/sys/kernel/msgmax && fail "the host's kernel.msgmax changed"; }
+	[ "$rc" -ne 0 ] || fail "create took kernel.msgmax in husk's own ipc namespace"
+	assert_no_trace
+}
+
 # ---- netDevices ---------------------------------------------------------------------------------------------------
 
 @test "netDevices: a host veth end moves into the container under its new name" {

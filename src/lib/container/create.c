@@ -706,6 +706,24 @@ int husk_launch_load(struct husk_launch *l, struct husk_error **err)
         return r < 0 ? r : resolve_paths(l, err);
 }
 
+/*
+ * Whether the container's namespace of this type is not husk's own: a new one, or one joined by a path (asked
+ * only when `check_path`: there are sysctls to write) that is not the namespace husk runs in. A config that
+ * joins the host's network namespace by path must not have net.* written there (runc compares them too).
+ */
+static bool namespace_private(const struct husk_spec *spec, enum husk_ns_type type, const char *proc_name,
+                              bool check_path)
+{
+        const struct husk_namespace *ns = husk_spec_namespace(spec, type);
+        if (!ns || !ns->path || !check_path)
+                return ns != NULL;
+        char self[32];
+        snprintf(self, sizeof(self), "/proc/self/ns/%s", proc_name);
+        struct stat joined, own;
+        return stat(ns->path, &joined) < 0 || stat(self, &own) < 0 || joined.st_dev != own.st_dev ||
+               joined.st_ino != own.st_ino;
+}
+
 int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
 {
         int r = husk_launch_load(l, err);
@@ -723,9 +741,10 @@ int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
         r = husk_launch_systemd_plan(l, err);
         if (r < 0)
                 return r;
-        r = husk_sysctl_validate(&l->spec->linux_.sysctl, husk_spec_namespace(l->spec, HUSK_NS_NETWORK) != NULL,
-                                 husk_spec_namespace(l->spec, HUSK_NS_IPC) != NULL,
-                                 husk_spec_namespace(l->spec, HUSK_NS_UTS) != NULL, l->spec->domainname, err);
+        bool sysctls = l->spec->linux_.sysctl.len > 0;
+        r = husk_sysctl_validate(&l->spec->linux_.sysctl, namespace_private(l->spec, HUSK_NS_NETWORK, "net", sysctls),
+                                 namespace_private(l->spec, HUSK_NS_IPC, "ipc", sysctls),
+                                 namespace_private(l->spec, HUSK_NS_UTS, "uts", sysctls), l->spec->domainname, err);
         if (r < 0)
                 return r;
         r = husk_lsm_validate(l->spec, err);

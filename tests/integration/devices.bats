@@ -72,6 +72,32 @@ teardown() { husk_teardown; }
 	[ "$output" = kmsg=opened ] || fail "the allowed node did not open: $output"
 }
 
+# A rule that takes access from part of an earlier wildcard: the v2 program applies it; cgroup v1 has no way to,
+# and the kernel ignores such a write silently (husk ran the container with /dev/kmsg open to it). runc refuses too.
+@test "devices: a deny inside an earlier wildcard allow is applied on v2 and refused on v1, naming the rule" {
+	update_config '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11}]
+		| .linux.resources.devices = [{"allow": false, "access": "rwm"},
+			{"allow": true, "type": "c", "major": 1, "access": "rw"},
+			{"allow": false, "type": "c", "major": 1, "minor": 11, "access": "rw"}]'
+	container_run sh -c '(: >/dev/kmsg && echo kmsg=opened) 2>&1; true'
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		assert_status 0
+		[[ "$output" == *"Operation not permitted"* ]] || fail "the denied node opened: $output"
+		return 0
+	fi
+	[ "$status" -ne 0 ] || fail "cgroup v1 ran a container whose deny it cannot apply: $output"
+	assert_no_trace
+	[ "$RUNTIME" != husk ] ||
+		assert_output_contains "linux.resources.devices[2]: cgroup v1 cannot deny \`c 1:11 rw\` inside \`c 1:* rw\`"
+	# husk's default rules come after the config's, as runc's: one of them inside a denied wildcard.
+	update_config '.linux.resources.devices = [{"allow": true, "access": "rwm"},
+		{"allow": false, "type": "c", "major": 10, "access": "w"}]'
+	container_run true
+	[ "$status" -ne 0 ] || fail "cgroup v1 ran a container whose default rule it cannot apply: $output"
+	assert_no_trace
+	[ "$RUNTIME" != husk ] || assert_output_contains "cannot allow husk's default \`c 10:200 rwm\`"
+}
+
 @test "devices: linux.devices with fileMode, uid and gid" {
 	update_config '.linux.devices = [
 		{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 416, "uid": 1000, "gid": 100},

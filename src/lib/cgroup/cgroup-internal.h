@@ -120,6 +120,7 @@ int cg_v1_cpuset_inherit(int parent_fd, int child_fd, bool child_new, struct hus
 struct cg_device_rules {
         struct husk_device_cgroup_rule *items;
         size_t len;
+        size_t spec_len; /* the first spec_len items are linux.resources.devices; then husk's defaults */
 };
 int cg_device_rules_build(const struct husk_resources *r, bool with_defaults, struct cg_device_rules *ret,
                           struct husk_error **err);

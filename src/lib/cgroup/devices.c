@@ -61,7 +61,7 @@ int cg_device_rules_build(const struct husk_resources *r, bool with_defaults, st
         if (with_defaults)
                 for (size_t i = 0; i < ARRAY_SIZE(default_rules); i++)
                         items[n++] = default_rules[i];
-        *ret = (struct cg_device_rules){.items = items, .len = n};
+        *ret = (struct cg_device_rules){.items = items, .len = n, .spec_len = spec_len};
         return 0;
 }
 

@@ -381,6 +381,20 @@ EOF
 	[ "$(container_status)" = created ]
 }
 
+@test "hooks: createContainer and startContainer hooks get the state with large annotations" {
+	# Both states go to the init in one message: past the socket's buffer (about 200 KiB) in a memfd.
+	head -c 150000 /dev/zero | tr '\0' x >"$TMP/big"
+	update_config '.annotations = {"big": $v}' --rawfile v "$TMP/big"
+	add_hook createContainer "$(jq -n --arg p "$TMP/hook" --arg l "$LOG" '{"path": $p, "args": ["hook", "createContainer", $l]}')"
+	add_hook startContainer '{"path": "/bin/hook", "args": ["hook", "startContainer", "/hooklog/log"]}'
+	set_args true
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	[ "$(cut -d' ' -f1 "$LOG" | xargs)" = "createContainer startContainer" ] || fail "$(cat "$LOG")"
+	[ "$(jq -r '.annotations.big | length' "$TMP/hooklog/state.startContainer")" = 150000 ] || fail "startContainer's state"
+	[ "$(jq -r '.annotations.big | length' "$TMP/hooklog/state.createContainer")" = 150000 ] || fail "createContainer's state"
+}
+
 @test "hooks: run executes the hooks too" {
 	skip_on_runc "1.1 runs poststart hooks during create, before startContainer and the user process (runc#1710)"
 	add_all_hooks

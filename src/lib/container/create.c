@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -611,6 +612,8 @@ static int hand_over_seccomp_listener(struct husk_launch *l, int fd_in_init, str
         return husk_seccomp_send_listener(sc->listener_path, fd, l->pid, json, sc->listener_metadata, err);
 }
 
+#define GO_RECORD_MAX (64 * 1024)
+
 /*
  * GO carries the state documents init needs for createContainer and startContainer hooks. They
  * run in the container's namespaces, so their pid is the one "as seen by the container" (1.2).
@@ -629,7 +632,17 @@ static int send_go(struct husk_launch *l, struct husk_error **err)
                 if (!creating || !created || asprintf(&payload, "%s\n%s", creating, created) < 0)
                         return husk_error_set(err, ENOMEM, "state for hooks");
         }
-        return husk_sync_send(l->sync_parent, HUSK_SYNC_GO, 0, payload, payload ? strlen(payload) : 0, err);
+        size_t len = payload ? strlen(payload) : 0;
+        if (len <= GO_RECORD_MAX)
+                return husk_sync_send(l->sync_parent, HUSK_SYNC_GO, 0, payload, len, err);
+        /* A record is at most the socket's buffer (about 200 KiB): large annotations go in a memfd. */
+        _cleanup_close_ int fd = memfd_create("husk-hook-state", MFD_CLOEXEC);
+        if (fd < 0)
+                return husk_error_set(err, errno, "state for hooks: memfd_create");
+        int r = husk_write_all(fd, payload, len);
+        if (r < 0)
+                return husk_error_set(err, -r, "state for hooks: write the memfd");
+        return husk_sync_send_fd(l->sync_parent, HUSK_SYNC_GO, fd, err);
 }
 
 /*

@@ -27,6 +27,7 @@
 #include "linux/sysctls.h"
 #include "linux/userns.h"
 #include "util/cleanup.h"
+#include "util/io.h"
 #include "util/path.h"
 #include "util/syscalls.h"
 #include "util/log.h"
@@ -272,13 +273,44 @@ static int wait_for_start(struct husk_launch *l, struct husk_error **err)
         }
 }
 
+/* GO, and its payload: in the record, or in a memfd for one too large for it (create.c: send_go). */
+static int receive_go(int fd, char **ret_payload, struct husk_error **err)
+{
+        struct husk_sync_msg msg;
+        int r = husk_sync_recv(fd, &msg, err);
+        if (r < 0)
+                return r;
+        if (msg.type != HUSK_SYNC_GO) {
+                husk_sync_msg_done(&msg);
+                return husk_error_set(err, EPROTO, "expected `go` from husk, got message %u", msg.type);
+        }
+        struct stat st;
+        if (msg.fd >= 0 && fstat(msg.fd, &st) == 0 && st.st_size > 0) {
+                char *text = malloc((size_t)st.st_size + 1);
+                r = !text                            ? -ENOMEM
+                    : lseek(msg.fd, 0, SEEK_SET) < 0 ? -errno
+                                                     : husk_read_all(msg.fd, text, (size_t)st.st_size);
+                if (r < 0) {
+                        free(text);
+                        husk_sync_msg_done(&msg);
+                        return husk_error_set(err, -r, "read the state for hooks");
+                }
+                text[st.st_size] = '\0';
+                free(msg.payload);
+                msg.payload = text;
+        }
+        *ret_payload = TAKE_PTR(msg.payload);
+        husk_sync_msg_done(&msg);
+        return 0;
+}
+
 static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, struct init_hooks_state *hs,
                       char **ret_exec_path, struct husk_error **err)
 {
         const struct husk_spec *spec = l->spec;
 
         _cleanup_free_ char *payload = NULL;
-        int r = l->shares_memory ? 0 : husk_sync_expect(l->sync_child, HUSK_SYNC_GO, &payload, err);
+        int r = l->shares_memory ? 0 : receive_go(l->sync_child, &payload, err);
         if (r < 0)
                 return r;
         if (payload) {

@@ -80,7 +80,7 @@ int husk_sync_send_fd(int fd, enum husk_sync_type type, int passed_fd, struct hu
                 n = sendmsg(fd, &msg, MSG_NOSIGNAL);
         while (n < 0 && errno == EINTR);
         if (n < 0)
-                return husk_error_set(err, errno, "send `%s` to the parent", type_name(type));
+                return husk_error_set(err, errno, "send `%s` with an fd", type_name(type));
         return 0;
 }
 

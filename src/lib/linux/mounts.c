@@ -349,8 +349,9 @@ static int attach_bind(const struct husk_mount *m, int root_fd, int tree, const 
 
 /*
  * In a user namespace the kernel locks the flags of the mounts it inherited: ro, nosuid, nodev and noexec
- * cannot be cleared on a bind of one, nor its atime mode changed. As runc, such a bind keeps them, with a
- * warning naming them; retried only when the tree has one of the flags asked away, or its atime differs.
+ * cannot be cleared on a bind of one, nor its atime mode changed. Such a bind keeps them, with a warning naming
+ * them (runc keeps the flags silently, and refuses the atime); retried only when the tree has one of the flags
+ * asked away, or its atime differs.
  */
 static int keep_locked_attrs(int tree, struct mount_attr *a, const char *source, const char *destination)
 {

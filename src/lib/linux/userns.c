@@ -222,7 +222,9 @@ static int check_mount_ids_mapped(const struct husk_spec *spec, struct husk_erro
         const struct husk_linux *lx = &spec->linux_;
         for (size_t i = 0; i < spec->mounts_len; i++) {
                 const struct husk_mount *m = &spec->mounts[i];
-                for (const char *o = m->data; !m->bind && o && *o; o += strcspn(o, ",") + (o[strcspn(o, ",")] != 0)) {
+                size_t len;
+                for (const char *o = m->bind ? NULL : m->data; o && *o; o += len + (o[len] == ',')) {
+                        len = strcspn(o, ",");
                         bool uid = strncmp(o, "uid=", 4) == 0;
                         if (!uid && strncmp(o, "gid=", 4) != 0)
                                 continue;

@@ -157,6 +157,22 @@ s.accept()[0].close()' "$TMP/closing.sock" 3>&- &
 	assert_no_trace
 }
 
+@test "terminal: run with a terminal and a pipe for stdin passes on the pipe's end, and the process ends" {
+	skip_on_runc "refuses a terminal when its stdin is not one"
+	# (A file is no terminal either, and timeout reaches husk itself, which passes its TERM on.)
+	printf 'hello\nworld\n' >"$TMP/input"
+	set_args wc -c
+	run timeout 20 "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" <"$TMP/input"
+	[ "$status" -ne 124 ] || fail "the process never saw the end of its input"
+	assert_status 0
+	[ "$(tr -d '\r' <<<"${lines[-1]}")" = 12 ] || fail "wc read: $output"
+	# A last line without its newline: end of file takes two ^D.
+	printf abc >"$TMP/input"
+	set_args cat
+	run timeout 20 "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" <"$TMP/input"
+	assert_status 0
+}
+
 @test "terminal: run in the foreground proxies the caller's terminal and returns the exit status" {
 	set_args sh -c 'checker tty; exit 5'
 	in_pty '"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID"'

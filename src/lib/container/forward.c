@@ -151,6 +151,19 @@ static void relay_notify(const struct husk_notify_relay *notify, struct pollfd *
         pfd->fd = -1;
 }
 
+/* Queue the pty's VEOF character (^D unless changed), once, or twice after a line that has no newline yet. */
+static void queue_eof(int master, bool ended_line, struct pending *input)
+{
+        struct termios t;
+        char eof = tcgetattr(master, &t) == 0 && t.c_cc[VEOF] ? (char)t.c_cc[VEOF] : '\x04';
+        input->off = 0;
+        input->len = 0;
+        input->buf[input->len++] = eof;
+        if (!ended_line)
+                input->buf[input->len++] = eof;
+        flush_pending(master, input);
+}
+
 /*
  * Forward signals to the process until it exits and, with a terminal, proxy the caller's stdio
  * to the pty (SIGWINCH becomes a resize of the pty instead). Writes to the pty never block: a
@@ -159,7 +172,7 @@ static void relay_notify(const struct husk_notify_relay *notify, struct pollfd *
  */
 static int forward_until_exit(int pidfd, int sfd, int master, const struct husk_notify_relay *notify)
 {
-        bool master_open = master >= 0, stdin_open = master >= 0;
+        bool master_open = master >= 0, stdin_open = master >= 0, ended_line = true;
         struct pending input; /* not zeroed: 16 KiB, four pages of stack to fault in for nothing */
         input.off = input.len = 0;
         if (master >= 0) {
@@ -197,10 +210,15 @@ static int forward_until_exit(int pidfd, int sfd, int master, const struct husk_
                         ssize_t n = read(STDIN_FILENO, input.buf, sizeof(input.buf));
                         if (n > 0) {
                                 input.len = (size_t)n;
+                                ended_line = input.buf[n - 1] == '\n';
                                 if (master_open && !flush_pending(master, &input))
                                         master_open = false;
                         } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
                                 stdin_open = false;
+                                /* A pipe or file at its end: the pty's end-of-file character tells the process
+                                 * (twice after a partial line, whose first one only sends the line). */
+                                if (n == 0 && master_open && !isatty(STDIN_FILENO))
+                                        queue_eof(master, ended_line, &input);
                         }
                 }
                 if (!master_open)

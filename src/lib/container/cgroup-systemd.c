@@ -1,6 +1,7 @@
 /* A container's cgroup under the systemd cgroup driver: the scope around its init, then cgroupfs below it. */
 #include "container/lifecycle.h"
 
+#include <unistd.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,12 @@ int husk_launch_systemd_plan(struct husk_launch *l, struct husk_error **err)
 {
         if (!l->rt->systemd_cgroup)
                 return 0;
+        /* Asked where the cgroup is planned (create, run, restore), as runc: state, list, kill or delete of a
+         * container need no systemd. */
+        if (access("/run/systemd/system", F_OK) < 0)
+                return husk_error_set(err, 0,
+                                      "--systemd-cgroup: systemd is not running on this host "
+                                      "(no /run/systemd/system): use the default cgroupfs driver");
         const char *path = l->spec->has_linux ? l->spec->linux_.cgroups_path : NULL;
         int r = husk_systemd_unit_parse(path, l->id, l->rt->rootless, &l->systemd, err);
         if (r < 0)

@@ -79,43 +79,40 @@ static bool cgroup2_unified(void)
         return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* What `runc spec --rootless` changes: a user namespace mapping the caller, no network or cgroup
- * namespace work that needs privileges, /sys bound from the host, no device cgroup rules. */
+/* What `runc spec --rootless` changes: a user namespace mapping the caller, no network namespace (an
+ * unprivileged user has none to configure), /sys bound from the host, no uid=/gid= mount options (those ids
+ * are not mapped) and no resources (no cgroup is the user's to write). */
 static void make_rootless(json_t *spec)
 {
         json_t *linux_ = json_object_get(spec, "linux");
         json_object_del(linux_, "resources");
         drop_namespace(spec, "network");
-        drop_namespace(spec, "cgroup");
         json_array_append_new(json_object_get(linux_, "namespaces"), json_pack("{s:s}", "type", "user"));
         json_object_set_new(linux_, "uidMappings", id_map(geteuid()));
         json_object_set_new(linux_, "gidMappings", id_map(getegid()));
 
-        json_t *mounts = json_object_get(spec, "mounts"), *new_mounts = json_array();
         size_t i;
         json_t *v;
-        json_array_foreach(mounts, i, v)
-        {
-                const char *dst = json_string_value(json_object_get(v, "destination"));
-                if (strcmp(dst, "/sys/fs/cgroup") == 0)
-                        continue;
-                if (strcmp(dst, "/sys") == 0) {
-                        json_array_append_new(new_mounts,
-                                              json_pack("{s:s,s:s,s:s,s:[s,s,s,s,s]}", "destination", "/sys", "type",
-                                                        "none", "source", "/sys", "options", "rbind", "nosuid",
-                                                        "noexec", "nodev", "ro"));
+        json_array_foreach (json_object_get(spec, "mounts"), i, v) {
+                if (strcmp(json_string_value(json_object_get(v, "destination")), "/sys") == 0) {
+                        json_object_set_new(v, "type", json_string("none"));
+                        json_object_set_new(v, "source", json_string("/sys"));
+                        json_object_set_new(v, "options",
+                                            json_pack("[s,s,s,s,s]", "rbind", "nosuid", "noexec", "nodev", "ro"));
                         continue;
                 }
-                if (strcmp(dst, "/dev/pts") == 0) {
-                        json_t *opts = json_object_get(v, "options"), *o2 = json_array(), *opt;
-                        size_t k;
-                        json_array_foreach(opts, k, opt) if (strcmp(json_string_value(opt), "gid=5") != 0)
-                                json_array_append(o2, opt);
-                        json_object_set_new(v, "options", o2);
+                json_t *opts = json_object_get(v, "options"), *kept, *opt;
+                if (!opts)
+                        continue;
+                kept = json_array();
+                size_t k;
+                json_array_foreach (opts, k, opt) {
+                        const char *o = json_string_value(opt);
+                        if (strncmp(o, "uid=", 4) != 0 && strncmp(o, "gid=", 4) != 0)
+                                json_array_append(kept, opt);
                 }
-                json_array_append(new_mounts, v);
+                json_object_set_new(v, "options", kept);
         }
-        json_object_set_new(spec, "mounts", new_mounts);
 }
 
 int cli_spec(struct cli_global *g, int argc, char **argv, struct husk_error **err)
@@ -141,10 +138,10 @@ int cli_spec(struct cli_global *g, int argc, char **argv, struct husk_error **er
         json_t *spec = json_loads(default_spec, 0, NULL);
         if (!spec)
                 return husk_error_set(err, EINVAL, "spec: built-in template");
+        if (!cgroup2_unified())
+                drop_namespace(spec, "cgroup");
         if (rootless)
                 make_rootless(spec);
-        else if (!cgroup2_unified())
-                drop_namespace(spec, "cgroup");
         _cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(8) | JSON_PRESERVE_ORDER);
         json_decref(spec);
         _cleanup_free_ char *path = NULL;

@@ -468,6 +468,15 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	jq -e '(.linux.uidMappings | length) > 0 and (.linux.gidMappings | length) > 0' config.json
 	# a rootless container cannot have a network namespace of its own to configure
 	jq -e '[.linux.namespaces[].type] | index("network") == null' config.json
+	# As runc's: /sys bound from the host, the cgroup mount kept, no mount option naming an unmapped id, and
+	# the cgroup namespace where `spec` has one.
+	jq -e '.mounts[] | select(.destination == "/sys") | .type == "none" and (.options | index("rbind"))' config.json
+	jq -e '[.mounts[].destination] | index("/sys/fs/cgroup") != null' config.json
+	jq -e '[.mounts[].options // [] | .[] | select(startswith("uid=") or startswith("gid="))] == []' config.json
+	mkdir "$TMP/plain"
+	husk spec --bundle "$TMP/plain"
+	[ "$(jq -c '[.linux.namespaces[].type | select(. == "cgroup")]' config.json)" = \
+		"$(jq -c '[.linux.namespaces[].type | select(. == "cgroup")]' "$TMP/plain/config.json")" ]
 }
 
 @test "features: JSON with versions, hooks, mount options and namespaces" {

@@ -519,6 +519,8 @@ as_user_in() {
 	local deleg=/$ID-deleg own
 	delegate_v2 "$deleg"
 	set_args cat /proc/self/cgroup
+	# The host's view of the container's cgroup: no cgroup namespace (spec --rootless has one on this host).
+	update_config 'del(.linux.namespaces[] | select(.type == "cgroup"))'
 	# Not delegated (the caller's cgroup is root's): no cgroup, the container stays in the caller's, nothing left.
 	own=$(cut -d: -f3 /proc/self/cgroup)
 	user_run cat /proc/self/cgroup

@@ -172,6 +172,21 @@ EOF
 	assert_status 4
 }
 
+# The exec'd process is made the container's user before it is born in the container (exec.c), and the container's
+# /proc does not show the process that makes it: its oom_score_adj is written from outside and inherited.
+@test "exec: process.oomScoreAdj of the config, or of -p FILE, is the exec'd process's" {
+	update_config '.process.oomScoreAdj = 321'
+	start_container
+	run --separate-stderr husk exec "$ID" cat /proc/self/oom_score_adj </dev/null
+	assert_status 0
+	[ "$output" = 321 ] || fail "oom_score_adj: $output"
+	skip_on_runc "1.1.5 gives an exec'd process the container's oomScoreAdj, not its own"
+	echo '{"args": ["cat", "/proc/self/oom_score_adj"], "env": ["PATH=/bin"], "cwd": "/", "oomScoreAdj": 222}' >"$TMP/process.json"
+	run --separate-stderr husk exec -p "$TMP/process.json" "$ID" </dev/null
+	assert_status 0
+	[ "$output" = 222 ] || fail "oom_score_adj with -p: $output"
+}
+
 @test "exec: -p - reads the process from stdin" {
 	skip_on_runc "1.1.5 opens a file named \"-\""
 	start_container

@@ -284,6 +284,36 @@ set_old_profile() {
 	done
 }
 
+# exec makes its process the container's user before it is born in the container's pid namespace, where its
+# filter, loaded early, must let through what is left: clone3 or clone, setsid, TIOCSCTTY. A profile that does
+# not (recorded from a program that never forks) still gets exec'd into, the process made as runc makes it.
+@test "seccomp: loaded early, a profile killing clone, clone3 and setsid still lets exec run its process" {
+	update_config '.process.noNewPrivileges = false | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["clone", "clone3", "setsid"], "action": "SCMP_ACT_KILL_PROCESS"}]}'
+	set_args checker keyring-hold seccomp-test # it waits to be killed
+	husk_run_detached
+	run --separate-stderr husk exec -u 1000:1001 "$ID" checker status Uid </dev/null
+	assert_status 0
+	[ "$(kv Uid)" = "$(printf '1000\t1000\t1000\t1000')" ] || fail "$output"
+	run --separate-stderr husk exec "$ID" sh -c 'echo $$' </dev/null
+	assert_status 0
+	[ "$output" -gt 1 ] || fail "$output"
+}
+
+# The same for a container joining a pid namespace, whose init is born there once it is the container's user.
+@test "seccomp: loaded early, a profile killing clone, clone3 and setsid still starts a container joining a pid namespace" {
+	cp -a "$BUNDLE" "$TMP/owner"
+	jq '.process.args = ["sleep", "600"]' "$BUNDLE/config.json" >"$TMP/owner/config.json"
+	husk run --detach --bundle "$TMP/owner" "$ID-owner" </dev/null >/dev/null 2>&1 3>&-
+	update_config '.process.noNewPrivileges = false | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["clone", "clone3", "setsid"], "action": "SCMP_ACT_KILL_PROCESS"}]}
+		| .linux.namespaces |= map(if .type == "pid" then .path = $ns else . end)' \
+		--arg ns "/proc/$(container_pid "$ID-owner")/ns/pid"
+	container_run checker status Uid
+	assert_status 0
+	[ "$(kv Uid)" = "$(printf '0\t0\t0\t0')" ] || fail "$output"
+}
+
 @test "seccomp: --debug says which syscalls get ENOSYS" {
 	husk_only "husk's debug lines"
 	require_x86_64

@@ -745,3 +745,75 @@ run_joiners_under_scan() {
 	start_root_scan 6
 	run_joiners_under_scan
 }
+
+# --- CVE-2016-9962's class, by ptrace itself: a runtime process seized while it is still privileged ---------------
+
+# Non-dumpable does not stop a tracer holding CAP_SYS_PTRACE (docker --cap-add SYS_PTRACE, a Kubernetes debug
+# container): a runtime process that shows in the container's pid namespace while it holds more capabilities than
+# the container can be seized, and syscalls injected into it run with them (open_by_handle_at opens any file of a
+# host filesystem: a found escape, runc 1.1.5's `runc init` included). The container's init seizes and stops every
+# new process of its pid namespace (cve-attacker ptrace-scan) and reads what it holds while held.
+start_ptrace_scan() {
+	need_helpers
+	cp "$CVE_HELPERS/cve-attacker" "$BUNDLE/rootfs/bin/cve-attacker"
+	add_shared_dir
+	update_config '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]
+		| .process.capabilities.effective += ["CAP_SYS_PTRACE"]
+		| .process.capabilities.permitted += ["CAP_SYS_PTRACE"]'
+	set_args /bin/cve-attacker ptrace-scan "$1" /shared/ptrace
+	husk_run_detached
+}
+
+assert_ptrace_scan_held_nothing_privileged() {
+	retry 200 0.05 test -s "$TMP/shared/ptrace" || fail "the scan wrote no result"
+	output=$(cat "$TMP/shared/ptrace")
+	[ "$(kv privileged)" = 0 ] ||
+		fail "the container seized a process holding capabilities it lacks: $(kv first) ($(kv privileged) times)"
+	[ "$(kv seized)" -gt 0 ] || fail "the scan seized no process at all: it proves nothing"
+	assert_host_untouched
+}
+
+@test "CVE-2016-9962 by ptrace: with CAP_SYS_PTRACE, an exec'd process is never seized while it holds more than the container" {
+	skip_on_runc "1.1.5's runc init is seized in the container's pid namespace with every capability"
+	start_ptrace_scan 6
+	local i
+	for i in $(seq 1 40); do
+		husk exec "$ID" true </dev/null >/dev/null 2>&1 || true
+		husk exec --user 1000:1000 "$ID" true </dev/null >/dev/null 2>&1 || true
+	done
+	assert_ptrace_scan_held_nothing_privileged
+}
+
+@test "CVE-2016-9962 by ptrace: under Docker's clone3 rule (ENOSYS) and an early filter, an exec'd process is born unprivileged" {
+	skip_on_runc "1.1.5's runc init is seized in the container's pid namespace with every capability"
+	# Docker's profile fails clone3 with ENOSYS so that libcs fall back on clone; without no_new_privs it is loaded
+	# before the user switch, in the process that then clones the exec'd one.
+	update_config '.process.noNewPrivileges = false | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}'
+	start_ptrace_scan 6
+	local i
+	for i in $(seq 1 40); do
+		husk exec --user 1000:1000 "$ID" true </dev/null >/dev/null 2>&1 || true
+	done
+	assert_ptrace_scan_held_nothing_privileged
+}
+
+@test "CVE-2016-9962 by ptrace: with CAP_SYS_PTRACE, a container joining its pid namespace is never seized while privileged" {
+	skip_on_runc "1.1.5's runc init is seized in the joined pid namespace with every capability"
+	start_ptrace_scan 6
+	cp -a "$BUNDLE" "$TMP/joiner"
+	jq --arg ns "/proc/$(container_pid)/ns/pid" '.process.args = ["true"]
+		| .mounts |= map(select(.destination != "/shared"))
+		| .linux.namespaces |= map(if .type == "pid" then .path = $ns else . end)' \
+		"$BUNDLE/config.json" >"$TMP/joiner/config.json"
+	local i
+	for i in $(seq 1 20); do
+		# The second ten with a terminal (kubectl debug -it --target): the init that takes over takes the pty.
+		if [ "$i" -eq 11 ]; then
+			jq '.process.terminal = true' "$TMP/joiner/config.json" >"$TMP/joiner/config.new"
+			mv "$TMP/joiner/config.new" "$TMP/joiner/config.json"
+		fi
+		husk run --bundle "$TMP/joiner" "$ID-j$i" </dev/null >/dev/null 2>&1 || true
+	done
+	assert_ptrace_scan_held_nothing_privileged
+}

@@ -666,6 +666,10 @@ static int adopt_init(struct husk_launch *l, pid_t pid, struct husk_error **err)
 static int talk_to_init(struct husk_launch *l, struct husk_error **err)
 {
         int r;
+        /* A late pid join loads an early filter before the hand-over (init.c): its listener is taken from the
+         * init that takes over, which has it at the same number, not from the set-up process, about to exit. */
+        bool adopted = !l->late_pid_join;
+        int listener_before_adoption = -1;
         while (true) {
                 struct husk_sync_msg msg;
                 r = husk_sync_recv(l->sync_parent, &msg, err);
@@ -682,11 +686,20 @@ static int talk_to_init(struct husk_launch *l, struct husk_error **err)
                                 l->terminal_master = TAKE_FD(msg.fd);
                         break;
                 case HUSK_SYNC_SECCOMP_FD:
-                        r = hand_over_seccomp_listener(l, msg.value, err);
+                        if (adopted)
+                                r = hand_over_seccomp_listener(l, msg.value, err);
+                        else
+                                listener_before_adoption = msg.value;
                         break;
                 case HUSK_SYNC_INIT_PID:
-                        r = l->late_pid_join ? adopt_init(l, msg.value, err)
-                                             : husk_error_set(err, EPROTO, "unexpected init pid from the container init");
+                        if (adopted) {
+                                r = husk_error_set(err, EPROTO, "unexpected init pid from the container init");
+                                break;
+                        }
+                        adopted = true;
+                        r = adopt_init(l, msg.value, err);
+                        if (r == 0 && listener_before_adoption >= 0)
+                                r = hand_over_seccomp_listener(l, listener_before_adoption, err);
                         break;
                 case HUSK_SYNC_HOOKS:
                         r = run_create_runtime_hooks(l, err);

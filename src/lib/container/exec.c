@@ -28,6 +28,7 @@
 #include "linux/keyring.h"
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
+#include "linux/oom-score.h"
 #include "linux/seccomp-filter.h"
 #include "linux/selfprotect.h"
 #include "linux/terminal.h"
@@ -250,16 +251,6 @@ static unsigned long namespaces_of(const struct husk_spec *spec)
  * would otherwise outlive execve. Done before seccomp, which may forbid prctl. A husk that died
  * before this point has closed its end of the sync socket, so the half-made process goes too.
  */
-static int outlive_husk(const struct exec_ctx *c, struct husk_error **err)
-{
-        if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
-                return husk_error_set(err, errno, "clear the parent-death signal");
-        struct pollfd pfd = {.fd = c->sync_child, .events = POLLIN};
-        if (poll(&pfd, 1, 0) < 0 || (pfd.revents & (POLLHUP | POLLERR)))
-                _exit(127);
-        return 0;
-}
-
 static void close_fds(int first, int last)
 {
         if (syscall(SYS_close_range, (unsigned int)first, (unsigned int)last, 0) == 0)
@@ -295,70 +286,85 @@ static void close_host_fds(struct exec_ctx *c)
 }
 
 /*
- * The exec'd process, up to execve. exec_intermediate made it inside the container's namespaces, root
- * and cgroups (but the v1 memory one, joined right before execve): nothing of it was ever visible
- * in the container's pid namespace while it was still in the host's mount namespace.
+ * The pty: on our stdio, its master to the console socket or to husk. The controlling terminal of the
+ * exec'd process only once it leads its own session: at once where it is that process (controlling),
+ * else after its setsid (exec_child).
  */
-_Noreturn static void exec_child(struct exec_ctx *c)
+static int hand_over_terminal(struct exec_ctx *c, bool controlling, struct husk_error **err)
+{
+        _cleanup_close_ int master = -1, peer = -1;
+        int r = husk_terminal_open(&c->spec->process, &master, &peer, err);
+        if (r < 0 || (r = controlling ? husk_terminal_make_stdio(peer, err) : husk_terminal_dup_stdio(peer, err)) < 0 ||
+            (c->console_fd < 0 && (r = husk_terminal_clear_onlcr(master, err)) < 0))
+                return r;
+        r = c->console_fd >= 0 ? husk_send_fd(c->console_fd, master, "/dev/ptmx", err)
+                               : husk_sync_send_fd(c->sync_child, HUSK_SYNC_TERMINAL, master, err);
+        /* Said while the master is open: its close hangs up a controlling terminal, and the SIGHUP would
+         * end us first, the EOF telling husk that the program runs. */
+        if (r < 0 && controlling) {
+                husk_sync_send_error(c->sync_child, *err);
+                _exit(127);
+        }
+        if (c->console_fd >= 0)
+                close(c->console_fd);
+        c->console_fd = -1;
+        return r;
+}
+
+/* Everything that takes privilege to make the exec'd process what it is, but its session. */
+static int become_exec_process(struct exec_ctx *c, struct husk_process_setup *setup, bool controlling,
+                               char **ret_exec_path, struct husk_error **err)
+{
+        const struct husk_process *p = &c->spec->process;
+        int r;
+        /* Root of the container's user namespace, as its init is (and runc's exec): setns kept our host ids,
+         * which it need not map; the process's user is set from there. */
+        if ((c->ns_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                return husk_error_set(err, errno, "become root in the user namespace of the container");
+        if (c->state->session_keyring &&
+            (r = husk_keyring_join_session(c->state->session_keyring, p->selinux_label, err)) < 0)
+                return r;
+        if (p->terminal && (r = hand_over_terminal(c, controlling, err)) < 0)
+                return r;
+        if ((r = husk_process_prepare(setup, err)) < 0)
+                return r;
+        return husk_process_become_user(setup, ret_exec_path, err);
+}
+
+/*
+ * The exec'd process, up to execve, born in the container's pid namespace. Nothing there may hold more
+ * than the container does: a process of the container with CAP_SYS_PTRACE (non-dumpable is no bar to
+ * it) could seize one and run syscalls with its privileges. So exec_intermediate, which the container
+ * cannot see, made it the container's user already (but see there), and what is left here needs none.
+ */
+_Noreturn static void exec_child(struct exec_ctx *c, struct husk_process_setup *setup, char *exec_path,
+                                 bool unprivileged)
 {
         struct husk_error *err = NULL;
-        _cleanup_free_ char *exec_path = NULL;
         const struct husk_process *p = &c->spec->process;
-        struct husk_process_setup setup = {
-            .process = p,
-            .personality = &c->spec->linux_.personality,
-            .memory_policy = NULL, /* a property of the container's init, not of exec'd processes */
-            .seccomp = c->seccomp,
-            .sync_fd = c->sync_child,
-            .trampoline_fd = -1, /* exec runs from a protected view of husk (husk_selfprotect_reexec) */
-            .memory_cgroup_fd = &c->memory_cgroup_fd,
-            .setgroups_allowed = c->setgroups_allowed,
-        };
         int r;
-        /* Non-dumpable and holding only the fds it needs since exec_intermediate, as a fork keeps both. */
         husk_ns_relay_close(&c->relay);
-        husk_signals_reset(!c->opts->detach);
-        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-
-        if ((r = husk_sync_expect(c->sync_child, HUSK_SYNC_GO, NULL, &err)) < 0)
-                goto fail;
+        /* A detached process outlives husk. */
+        if (!c->opts->detach)
+                prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         /* A session of its own, as runc: the caller's terminal signals (^C) reach it only through husk. */
         if (setsid() < 0) {
                 r = husk_error_set(&err, errno, "setsid");
                 goto fail;
         }
-        /* Root of the container's user namespace, as its init is (and runc's exec): setns kept our host ids,
-         * which it need not map; the process's user is set from there. */
-        if ((c->ns_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-                r = husk_error_set(&err, errno, "become root in the user namespace of the container");
+        if (!unprivileged && (r = become_exec_process(c, setup, true, &exec_path, &err)) < 0)
                 goto fail;
-        }
-        if (c->state->session_keyring &&
-            (r = husk_keyring_join_session(c->state->session_keyring, p->selinux_label, &err)) < 0)
+        if (unprivileged && p->terminal && (r = husk_terminal_make_controlling(STDIN_FILENO, &err)) < 0)
                 goto fail;
-        if (p->terminal) {
-                _cleanup_close_ int master = -1, peer = -1;
-                if ((r = husk_terminal_open(p, &master, &peer, &err)) < 0 ||
-                    (r = husk_terminal_make_stdio(peer, &err)) < 0 ||
-                    (c->console_fd < 0 && (r = husk_terminal_clear_onlcr(master, &err)) < 0))
-                        goto fail;
-                r = c->console_fd >= 0 ? husk_send_fd(c->console_fd, master, "/dev/ptmx", &err)
-                                       : husk_sync_send_fd(c->sync_child, HUSK_SYNC_TERMINAL, master, &err);
-                /* Said while the master is open: its close hangs up our controlling terminal, and the SIGHUP
-                 * would end us first, the EOF telling husk that the program runs. */
-                if (r < 0) {
-                        husk_sync_send_error(c->sync_child, err);
-                        _exit(127);
-                }
-        }
-        if (c->console_fd >= 0)
-                close(c->console_fd);
-        if (c->opts->detach && (r = outlive_husk(c, &err)) < 0)
+        if ((r = husk_process_seal(setup, 3 + c->opts->preserve_fds, &err)) < 0)
                 goto fail;
-        if ((r = husk_process_prepare(&setup, &err)) < 0 ||
-            (r = husk_process_become_user(&setup, &exec_path, &err)) < 0)
+        /* A seccomp listener fd leaves with our execve (O_CLOEXEC): not before husk has taken it. */
+        const uint64_t none[6] = {0};
+        if (c->seccomp && husk_seccomp_filter_has_listener(c->seccomp) &&
+            husk_seccomp_filter_allows(c->seccomp, SYS_recvmsg, none, 0) &&
+            (r = husk_sync_expect(c->sync_child, HUSK_SYNC_GO, NULL, &err)) < 0)
                 goto fail;
-        husk_process_exec(&setup, exec_path, 3 + c->opts->preserve_fds, &err);
+        husk_process_exec(setup, exec_path, 3 + c->opts->preserve_fds, &err);
 fail:
         husk_sync_send_error(c->sync_child, err);
         _exit(127);
@@ -366,12 +372,13 @@ fail:
 
 /*
  * The intermediate (runc's nsexec order): born in the container's cgroup2 cgroup, outside its pid
- * namespace, it joins the v1 cgroups (but --cgroup: the parent moves the exec'd process), enters all
- * the container's namespaces with one setns (the user one first) and, for a --no-pivot container,
- * its root; then it clones the exec'd process with CLONE_PARENT, which lands it in the pid namespace
- * already inside all of that, reports it and exits. A process made in the pid namespace first and
- * entering the rest itself would, until its setns, show a container holding CAP_SYS_PTRACE the
- * host's root at /proc/<pid>/root (CVE-2016-9962's class).
+ * namespace, it joins the v1 cgroups (but --cgroup: the parent moves it), enters all the container's
+ * namespaces with one setns (the user one first) and, for a --no-pivot container, its root; then it
+ * becomes the container's user and clones the exec'd process with CLONE_PARENT, which lands it in the
+ * pid namespace already inside all of that, reports it and exits. A process made in the pid namespace
+ * first and entering the rest itself would, until its setns, show a container holding CAP_SYS_PTRACE
+ * the host's root at /proc/<pid>/root (CVE-2016-9962's class); one made privileged would hand that
+ * container its capabilities (exec_child).
  */
 _Noreturn static void exec_intermediate(struct exec_ctx *c)
 {
@@ -391,6 +398,10 @@ _Noreturn static void exec_intermediate(struct exec_ctx *c)
         if (c->cgroup && !c->opts->cgroups && husk_cgroup_enter_self(c->cgroup, memory_fd, &err) < 0)
                 husk_ns_relay_exit(&c->relay, pid, err);
         close_host_fds(c);
+        /* The LSM exec labels go through our /proc/thread-self, which the container's /proc does not show:
+         * set here, they pass to the exec'd process with its creds. */
+        if (husk_lsm_apply(&c->spec->process, &err) < 0)
+                husk_ns_relay_exit(&c->relay, pid, err);
         if (c->ns_flags && setns(c->pidfd, (int)c->ns_flags) < 0) {
                 husk_error_set(&err, errno, "join the namespaces of the container");
                 husk_ns_relay_exit(&c->relay, pid, err);
@@ -404,11 +415,34 @@ _Noreturn static void exec_intermediate(struct exec_ctx *c)
         if (c->root_fd >= 0)
                 close(c->root_fd);
         c->pidfd = c->root_fd = -1;
-        /* exit_signal comes from ours with CLONE_PARENT: SIGCHLD. */
-        struct husk_clone_args args = {.flags = CLONE_PARENT};
-        pid = husk_clone3(&args);
+        /* Once husk has placed us (--cgroup), and before our ids change, which could keep it from moving us. */
+        if (husk_sync_expect(c->sync_child, HUSK_SYNC_GO, NULL, &err) < 0)
+                husk_ns_relay_exit(&c->relay, pid, err);
+        husk_signals_reset(!c->opts->detach);
+        /* Written by husk, through the host's /proc (spawn_through_intermediate). */
+        c->spec->process.has_oom_score_adj = false;
+
+        struct husk_process_setup setup = {
+            .process = &c->spec->process,
+            .personality = &c->spec->linux_.personality,
+            .memory_policy = NULL, /* a property of the container's init, not of exec'd processes */
+            .seccomp = c->seccomp,
+            .sync_fd = c->sync_child,
+            .trampoline_fd = -1, /* exec runs from a protected view of husk (husk_selfprotect_reexec) */
+            .memory_cgroup_fd = &c->memory_cgroup_fd,
+            .setgroups_allowed = c->setgroups_allowed,
+            .lsm_applied = true,
+        };
+        char *exec_path = NULL;
+        bool clone3;
+        /* Else (an early filter that does not allow it: a profile recorded from a program that never forks)
+         * the process is made privileged and drops that inside the pid namespace, as runc's. */
+        bool unprivileged = husk_process_can_clone_after(&setup, !c->opts->detach, &clone3);
+        if (unprivileged && become_exec_process(c, &setup, false, &exec_path, &err) < 0)
+                husk_ns_relay_exit(&c->relay, pid, err);
+        pid = husk_clone_parent(clone3);
         if (pid == 0)
-                exec_child(c);
+                exec_child(c, &setup, exec_path, unprivileged);
         if (pid < 0)
                 husk_error_set(&err, errno, "clone the exec process into the pid namespace of the container");
         husk_ns_relay_exit(&c->relay, pid, err);
@@ -426,6 +460,18 @@ static int spawn_through_intermediate(struct exec_ctx *c, struct husk_clone_args
         if (pid < 0) {
                 r = husk_error_set(err, errno, "clone the exec process");
                 husk_ns_relay_close(&c->relay);
+                return r;
+        }
+        /* With --cgroup the intermediate is moved, and the exec'd process born where it belongs; its
+         * oom_score_adj, which the container's /proc would not let the intermediate write, it inherits. */
+        const struct husk_process *p = &c->spec->process;
+        if ((c->cgroup && c->opts->cgroups && (r = husk_cgroup_enter_sub(c->cgroup, pid, c->opts->cgroups, err)) < 0) ||
+            (p->has_oom_score_adj && (r = husk_oom_score_adj_apply_pid(pid, p->oom_score_adj, err)) < 0) ||
+            (r = husk_sync_send(c->sync_parent, HUSK_SYNC_GO, 0, NULL, 0, err)) < 0) {
+                struct husk_error *ignored = NULL;
+                kill(pid, SIGKILL);
+                husk_ns_relay_wait(&c->relay, pid, &c->child, &c->child_pidfd, &ignored);
+                husk_error_free(ignored);
                 return r;
         }
         return husk_ns_relay_wait(&c->relay, pid, &c->child, &c->child_pidfd, err);
@@ -447,14 +493,9 @@ static int spawn(struct exec_ctx *c, struct husk_error **err)
                 args.cgroup = (uint64_t)cgroup_fd;
         }
         int r = spawn_through_intermediate(c, &args, err);
-        if (r < 0)
-                return r;
         close(c->sync_child);
         c->sync_child = -1;
-        if (c->cgroup && c->opts->cgroups &&
-            (r = husk_cgroup_enter_sub(c->cgroup, c->child, c->opts->cgroups, err)) < 0)
-                return r;
-        return husk_sync_send(c->sync_parent, HUSK_SYNC_GO, 0, NULL, 0, err);
+        return r;
 }
 
 /* Until execve: a terminal, a seccomp listener, or an error may come back before EOF. */
@@ -478,6 +519,10 @@ static int wait_for_exec(struct exec_ctx *c, struct husk_error **err)
                         r = fd < 0 ? husk_error_set(err, errno, "linux.seccomp: take the listener fd")
                                    : husk_seccomp_send_listener(sc->listener_path, fd, c->child, json,
                                                                 sc->listener_metadata, err);
+                        /* The process may go on to its execve (exec_child); one that did not wait is gone. */
+                        struct husk_error *gone = NULL;
+                        if (r == 0 && husk_sync_send(c->sync_parent, HUSK_SYNC_GO, 0, NULL, 0, &gone) < 0)
+                                husk_error_free(gone);
                 }
                 husk_sync_msg_done(&msg);
                 if (r < 0)

@@ -178,18 +178,27 @@ static int setup_rootfs(struct husk_launch *l, const struct init_hooks_state *hs
 
 /*
  * A late pid join (create.c: wants_late_pid_join): set up, pivoted and with procfs mounted for the
- * joined pid namespace, this process clones the container's init into that namespace (CLONE_PARENT:
- * husk's child), tells husk its pid and exits; the new init goes on from here, in a session of its
- * own, where it takes the terminal as its controlling one. Nothing husk runs was in that namespace
- * before the root was the container's.
+ * joined pid namespace, this process points its children at that namespace, becomes the container's
+ * user, then clones the container's init into it (hand_over_to_init). Nothing husk runs was in that
+ * namespace before the root was the container's, nor while it held more than the container's privileges:
+ * a member of the pod with CAP_SYS_PTRACE (non-dumpable is no bar to it) could seize it and run syscalls
+ * with them.
  */
-static int hand_over_to_init(struct husk_launch *l, struct husk_error **err)
+static int join_pid_namespace(struct husk_launch *l, struct husk_error **err)
 {
         if (setns(l->ns.join_fd[HUSK_NS_PID], CLONE_NEWPID) < 0)
                 return husk_error_set(err, errno, "join the pid namespace `%s`",
                                       husk_spec_namespace(l->spec, HUSK_NS_PID)->path);
-        struct husk_clone_args args = {.flags = CLONE_PARENT};
-        pid_t pid = husk_clone3(&args);
+        return 0;
+}
+
+/*
+ * The clone (CLONE_PARENT: husk's child): this process tells husk the new init's pid and exits; the new init
+ * goes on from here, in a session of its own, where it takes the terminal as its controlling one.
+ */
+static int hand_over_to_init(struct husk_launch *l, bool clone3, struct husk_error **err)
+{
+        pid_t pid = husk_clone_parent(clone3);
         if (pid < 0)
                 return husk_error_set(err, errno, "clone the container init into the joined pid namespace");
         if (pid == 0) {
@@ -371,7 +380,7 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
         r = set_hostname(spec, l->ns.has[HUSK_NS_UTS], err);
         if (r < 0)
                 return r;
-        if (l->late_pid_join && (r = hand_over_to_init(l, err)) < 0)
+        if (l->late_pid_join && (r = join_pid_namespace(l, err)) < 0)
                 return r;
         /* A gid map written without newgidmap by an unprivileged user denies setgroups; so may a
          * joined user namespace, or that of a rootless husk when the container has none of its own
@@ -385,10 +394,23 @@ static int init_setup(struct husk_launch *l, struct husk_process_setup *setup, s
                                               "user namespace: remove them, or have the gid map written by "
                                               "newgidmap (a range from /etc/subgid)");
         }
+        /* The init is born as the container's user, unless what comes after that does not let the hand-over
+         * through (an early seccomp filter recorded from a program that never forks, a deadline scheduler) or the
+         * LSM exec label must be written to our /proc/thread-self, which the joined namespace's /proc does not
+         * show: then it is made first, as runc's (that LSM's own rules keep its container from ptracing it). */
+        const struct husk_process *p = &spec->process;
+        bool lsm = (p->apparmor_profile && *p->apparmor_profile) || (p->selinux_label && *p->selinux_label);
+        bool clone3 = true,
+             hand_over_first = l->late_pid_join && (lsm || !husk_process_can_clone_after(setup, true, &clone3));
+        if (hand_over_first && (r = hand_over_to_init(l, clone3, err)) < 0)
+                return r;
         r = husk_process_prepare(setup, err);
         if (r < 0)
                 return r;
-        return husk_process_become_user(setup, ret_exec_path, err);
+        r = husk_process_become_user(setup, ret_exec_path, err);
+        if (r < 0 || !l->late_pid_join || hand_over_first)
+                return r;
+        return hand_over_to_init(l, clone3, err);
 }
 
 static int compare_ints(const void *a, const void *b)

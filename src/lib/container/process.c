@@ -5,7 +5,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -41,7 +44,7 @@ int husk_process_prepare(const struct husk_process_setup *s, struct husk_error *
                 return r;
         if (s->memory_policy && s->memory_policy->present && (r = husk_mempolicy_apply(s->memory_policy, err)) < 0)
                 return r;
-        return husk_lsm_apply(p, err);
+        return s->lsm_applied ? 0 : husk_lsm_apply(p, err);
 }
 
 /* Install the filter; a listener fd goes to the parent as a number it takes with pidfd_getfd. */
@@ -65,6 +68,24 @@ bool husk_process_seccomp_early(const struct husk_process_setup *s)
         /* Without no_new_privs loading a filter needs CAP_SYS_ADMIN, so it goes before the user
          * switch (runc's order); a listener fd must reach the parent while it still listens. */
         return s->seccomp && (!s->process->no_new_privileges || husk_seccomp_filter_has_listener(s->seccomp));
+}
+
+bool husk_process_can_clone_after(const struct husk_process_setup *s, bool pdeathsig, bool *ret_clone3)
+{
+        const struct husk_seccomp_filter *f = s->seccomp;
+        const uint64_t none[6] = {0}, parent[6] = {CLONE_PARENT}, ctty[6] = {STDIN_FILENO, TIOCSCTTY, 0},
+                       pdeath[6] = {PR_SET_PDEATHSIG, SIGKILL};
+        const struct husk_scheduler *sched = &s->process->scheduler;
+        *ret_clone3 = true;
+        if (sched->present && (sched->policy == SCHED_DEADLINE || (sched->flags & HUSK_SCHED_FLAG_RESET_ON_FORK)))
+                return false;
+        if (!husk_process_seccomp_early(s))
+                return true;
+        *ret_clone3 = husk_seccomp_filter_allows(f, SYS_clone3, none, 0);
+        return (*ret_clone3 || husk_seccomp_filter_allows(f, SYS_clone, parent, 1U << 0)) &&
+               husk_seccomp_filter_allows(f, SYS_setsid, none, 0) &&
+               (!s->process->terminal || husk_seccomp_filter_allows(f, SYS_ioctl, ctty, 7U)) &&
+               (!pdeathsig || husk_seccomp_filter_allows(f, SYS_prctl, pdeath, 3U));
 }
 
 /* The memory cgroup joined last (husk_cgroup_enter_self), before a seccomp filter, which might refuse

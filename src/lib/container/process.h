@@ -19,6 +19,7 @@ struct husk_process_setup {
         int *memory_cgroup_fd;   /* v1 memory cgroup not joined yet (husk_cgroup_enter_self), NULL or -1 when none */
         bool setgroups_allowed;  /* false in a user namespace whose setgroups is "deny" */
         char **env;              /* process.env as the process gets it (husk_process_become_user), NULL: as it is */
+        bool lsm_applied;        /* the LSM exec labels are set already (exec, before it enters the container) */
         bool sealed;             /* husk_process_seal has run */
 };
 
@@ -33,6 +34,15 @@ int husk_process_become_user(struct husk_process_setup *s, char **ret_exec_path,
 
 /* Whether the filter is loaded in husk_process_become_user rather than right before execve. */
 bool husk_process_seccomp_early(const struct husk_process_setup *s);
+
+/*
+ * Whether, once husk_process_become_user is done, the process can still clone the one that goes into the
+ * container's pid namespace, and that one inherits all of it: not under SCHED_DEADLINE (which cannot fork)
+ * or SCHED_FLAG_RESET_ON_FORK; and an early filter lets through what comes after it (clone3 or clone; in the
+ * new process setsid, TIOCSCTTY with a terminal, the parent-death signal when pdeathsig). *ret_clone3 says
+ * whether clone3 may be tried (else clone, see husk_clone_parent).
+ */
+bool husk_process_can_clone_after(const struct husk_process_setup *s, bool pdeathsig, bool *ret_clone3);
 
 /* Close-on-exec for every fd >= first_closed_fd, the memory cgroup still to join (unless the trampoline joins
  * it, right before its execve), the late seccomp filter: what comes right before the exec, or before

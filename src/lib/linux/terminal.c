@@ -104,7 +104,7 @@ int husk_terminal_make_controlling(int fd, struct husk_error **err)
         return 0;
 }
 
-static int dup_to_stdio(int peer, struct husk_error **err)
+int husk_terminal_dup_stdio(int peer, struct husk_error **err)
 {
         for (int fd = 0; fd < 3; fd++)
                 if (dup2(peer, fd) < 0)
@@ -115,7 +115,7 @@ static int dup_to_stdio(int peer, struct husk_error **err)
 int husk_terminal_make_stdio(int peer, struct husk_error **err)
 {
         int r = husk_terminal_make_controlling(peer, err);
-        return r < 0 ? r : dup_to_stdio(peer, err);
+        return r < 0 ? r : husk_terminal_dup_stdio(peer, err);
 }
 
 int husk_terminal_setup(const struct husk_process *process, bool controlling, int *ret_master, struct husk_error **err)
@@ -127,7 +127,7 @@ int husk_terminal_setup(const struct husk_process *process, bool controlling, in
         r = bind_console(peer, err);
         if (r < 0)
                 return r;
-        r = controlling ? husk_terminal_make_stdio(peer, err) : dup_to_stdio(peer, err);
+        r = controlling ? husk_terminal_make_stdio(peer, err) : husk_terminal_dup_stdio(peer, err);
         if (r < 0)
                 return r;
         *ret_master = TAKE_FD(master);

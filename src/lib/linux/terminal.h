@@ -29,6 +29,9 @@ int husk_terminal_clear_onlcr(int fd, struct husk_error **err);
 /* Make the peer the controlling terminal (the caller is a session leader) and fds 0, 1, 2. */
 int husk_terminal_make_stdio(int peer, struct husk_error **err);
 
+/* Make the peer fds 0, 1, 2 only: a process made later takes it as its controlling terminal. */
+int husk_terminal_dup_stdio(int peer, struct husk_error **err);
+
 /* Make the terminal on fd the caller's controlling terminal (the caller leads a session that has none). */
 int husk_terminal_make_controlling(int fd, struct husk_error **err);
 

@@ -12,7 +12,6 @@
  * Kernel ABI numbers that glibc has no header for. <linux/sched.h> and friends are not included:
  * with src/lib on the include path, <linux/x.h> would find src/lib/linux/x.h first.
  */
-#define SPEC_SCHED_FLAG_RESET_ON_FORK 0x01
 #define SPEC_SCHED_FLAG_RECLAIM 0x02
 #define SPEC_SCHED_FLAG_DL_OVERRUN 0x04
 #define SPEC_SCHED_FLAG_KEEP_POLICY 0x08
@@ -30,7 +29,7 @@ static const struct spec_name scheduler_policies[] = {
 };
 
 static const struct spec_name scheduler_flags[] = {
-    {"SCHED_FLAG_RESET_ON_FORK", SPEC_SCHED_FLAG_RESET_ON_FORK},
+    {"SCHED_FLAG_RESET_ON_FORK", HUSK_SCHED_FLAG_RESET_ON_FORK},
     {"SCHED_FLAG_RECLAIM", SPEC_SCHED_FLAG_RECLAIM},
     {"SCHED_FLAG_DL_OVERRUN", SPEC_SCHED_FLAG_DL_OVERRUN},
     {"SCHED_FLAG_KEEP_POLICY", SPEC_SCHED_FLAG_KEEP_POLICY},

@@ -55,6 +55,8 @@ struct husk_scheduler {
         uint64_t flags; /* SCHED_FLAG_* */
         uint64_t runtime, deadline, period;
 };
+/* The kernel's SCHED_FLAG_RESET_ON_FORK (no glibc header has it). */
+#define HUSK_SCHED_FLAG_RESET_ON_FORK 0x01
 
 struct husk_io_priority {
         bool present;

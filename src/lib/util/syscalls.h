@@ -2,7 +2,9 @@
 #pragma once
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -38,6 +40,20 @@ struct husk_clone_args {
 static inline pid_t husk_clone3(struct husk_clone_args *args)
 {
         return (pid_t)syscall(SYS_clone3, args, sizeof(*args));
+}
+
+/*
+ * A fork-like child of our parent (CLONE_PARENT, our exit signal). By clone3, or by clone where a seccomp
+ * filter the caller is under refuses clone3 (Docker's profile fails it with ENOSYS for libcs to fall
+ * back): try_clone3 false goes to clone at once, for a filter that would kill on clone3.
+ */
+static inline pid_t husk_clone_parent(bool try_clone3)
+{
+        struct husk_clone_args args = {.flags = CLONE_PARENT};
+        pid_t pid = try_clone3 ? husk_clone3(&args) : -1;
+        if (!try_clone3 || (pid < 0 && (errno == ENOSYS || errno == EPERM)))
+                pid = (pid_t)syscall(SYS_clone, CLONE_PARENT, 0, NULL, NULL, 0);
+        return pid;
 }
 
 static inline int husk_pidfd_open(pid_t pid)

@@ -21,6 +21,13 @@
  *     made): a runtime process that is already in the container's pid namespace but not yet in its
  *     mount namespace and root shows the host's filesystem there (CVE-2016-9962's class). Only read.
  *     ->  pids=N (processes seen), opened=N (root links opened), escaped=0|1, read=<first line>
+ *
+ *   cve-attacker ptrace-scan SECONDS RESULT
+ *     For SECONDS, PTRACE_SEIZE every new process of the pid namespace, stop it (PTRACE_INTERRUPT) and,
+ *     while it is held, read its effective capabilities: a runtime process seized while it still holds
+ *     capabilities this process lacks is one whose syscalls a tracer could inject with them (open_by_handle_at
+ *     reaches any file of a host filesystem). Detached at once, never injected into.
+ *     ->  seized=N (processes held), privileged=N (held with a capability we lack), first=<pid comm CapEff>
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,7 +36,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -246,6 +255,81 @@ static int cmd_root_scan(char **argv)
         return write_result(argv[2], text);
 }
 
+/* The CapEff line of /proc/PID/status (0 if unreadable), and the process's name into comm. */
+static unsigned long long cap_eff(pid_t pid, char *comm, size_t size)
+{
+        char path[64], line[256];
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        FILE *f = fopen(path, "re");
+        unsigned long long caps = 0;
+        if (!f)
+                return 0;
+        while (fgets(line, sizeof(line), f)) {
+                if (strncmp(line, "Name:", 5) == 0)
+                        snprintf(comm, size, "%.*s", (int)strcspn(line + 6, "\n"), line + 6);
+                sscanf(line, "CapEff: %llx", &caps);
+        }
+        fclose(f);
+        return caps;
+}
+
+/* Hold pid stopped for a moment: true when it was seized and stopped (then detached). */
+static bool seize_and_stop(pid_t pid)
+{
+        if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)
+                return false;
+        bool stopped = false;
+        if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0)
+                for (int i = 0; i < 200 && !stopped; i++) {
+                        int status;
+                        pid_t w = waitpid(pid, &status, __WALL | WNOHANG);
+                        if (w == pid && WIFSTOPPED(status))
+                                stopped = true;
+                        else if (w == pid || w < 0)
+                                break;
+                        else
+                                usleep(500);
+                }
+        return stopped;
+}
+
+static int cmd_ptrace_scan(char **argv)
+{
+        double deadline = now() + atof(argv[0]);
+        pid_t self = getpid(), last = 0;
+        char ignored[64];
+        unsigned long long own = cap_eff(self, ignored, sizeof(ignored));
+        int seized = 0, privileged = 0;
+        char first[160] = "";
+        while (now() < deadline) {
+                DIR *proc = opendir("/proc");
+                if (!proc)
+                        return 1;
+                struct dirent *e;
+                while ((e = readdir(proc))) {
+                        pid_t pid = (pid_t)atoi(e->d_name);
+                        /* Pids grow: each new process is tried once, as soon as it shows. */
+                        if (pid <= last || pid == self)
+                                continue;
+                        last = pid;
+                        if (!seize_and_stop(pid))
+                                continue;
+                        char comm[64] = "?";
+                        unsigned long long caps = cap_eff(pid, comm, sizeof(comm));
+                        ptrace(PTRACE_DETACH, pid, 0, 0);
+                        seized++;
+                        if (caps & ~own) {
+                                if (!privileged++)
+                                        snprintf(first, sizeof(first), "%d %s %llx", (int)pid, comm, caps);
+                        }
+                }
+                closedir(proc);
+        }
+        char text[256];
+        snprintf(text, sizeof(text), "seized=%d\nprivileged=%d\nfirst=%s\n", seized, privileged, first);
+        return write_result(argv[1], text);
+}
+
 int main(int argc, char **argv)
 {
         if (argc == 6 && strcmp(argv[1], "reopen") == 0)
@@ -254,8 +338,11 @@ int main(int argc, char **argv)
                 return cmd_exe_scan(argv + 2);
         if (argc == 5 && strcmp(argv[1], "root-scan") == 0)
                 return cmd_root_scan(argv + 2);
+        if (argc == 4 && strcmp(argv[1], "ptrace-scan") == 0)
+                return cmd_ptrace_scan(argv + 2);
         fprintf(stderr, "usage: cve-attacker reopen FD DEV:INO SECONDS RESULT\n"
                         "       cve-attacker exe-scan DEV:INO NAME SECONDS RESULT\n"
-                        "       cve-attacker root-scan PATH SECONDS RESULT\n");
+                        "       cve-attacker root-scan PATH SECONDS RESULT\n"
+                        "       cve-attacker ptrace-scan SECONDS RESULT\n");
         return 2;
 }

@@ -255,6 +255,11 @@ assert_hugetlb_limit() {
 	echo '{"pids": {"limit": 88}}' | husk update --resources - "$ID"
 	assert_cg pids pids.max 88
 	assert_memory_limit 314572800
+	# a pids.limit of 0 is "not given" here too (as --pids-limit 0), -1 lifts the limit
+	echo '{"pids": {"limit": 0}}' | husk update -r - "$ID"
+	assert_cg pids pids.max 88
+	echo '{"pids": {"limit": -1}}' | husk update -r - "$ID"
+	assert_cg pids pids.max max
 
 	# device rules are never changed by update (runc skips them): the container can still write /dev/null
 	echo '{"devices": [{"allow": false, "access": "rwm"}]}' | husk update -r - "$ID" 2>"$TMP/warn"

@@ -101,7 +101,8 @@ int cg_convert_swap_to_v2(int64_t swap, int64_t limit, int64_t *ret, struct husk
 uint32_t cg_resources_controllers(const struct husk_resources *r, bool v2);
 /* r (NULL: none) without the values a new cgroup has already, as runc skips them when it creates one (a
  * pids.limit of 0 or less, a net_cls classID of 0), into *copy; returns r, or copy where one was dropped.
- * An update still writes them: they undo an earlier limit. */
+ * An update still writes a negative pids.limit and a classID of 0: they undo an earlier limit (a pids.limit of 0
+ * leaves it alone there too, see husk_container_update). */
 const struct husk_resources *cg_resources_for_new(const struct husk_resources *r, struct husk_resources *copy);
 
 /* Drivers: apply resources to the hierarchies (v1 and hybrid: v1 controllers; v2: unified). */

@@ -62,17 +62,20 @@ int husk_container_update(const struct husk_runtime *rt, const char *id, const s
                 return r;
         if (resources) {
                 /* Device rules stay as create made them (runc's update skips them too). */
-                struct husk_resources without_devices = *resources;
-                without_devices.devices = NULL;
-                without_devices.devices_len = 0;
+                struct husk_resources update = *resources;
+                update.devices = NULL;
+                update.devices_len = 0;
+                /* A pids.limit of 0 is "not given" to runc's update (as --pids-limit 0), not "unlimited". */
+                if (update.has_pids_limit && update.pids_limit == 0)
+                        update.has_pids_limit = false;
                 /* systemd first, so that its own writes do not undo the exact values cgroupfs gets. */
                 if (state->systemd_unit) {
-                        r = husk_systemd_set_resources(state->systemd_unit, state->rootless, &without_devices,
+                        r = husk_systemd_set_resources(state->systemd_unit, state->rootless, &update,
                                                        husk_cgroup_layout(cg), err);
                         if (r < 0)
                                 return r;
                 }
-                r = husk_cgroup_apply(cg, &without_devices, err);
+                r = husk_cgroup_apply(cg, &update, err);
                 if (r < 0)
                         return r;
         }

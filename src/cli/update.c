@@ -309,8 +309,9 @@ int cli_update(struct cli_global *g, int argc, char **argv, struct husk_error **
                                          err);
                 if (r < 0)
                         return husk_error_wrap(err, "update: --resources");
+                /* Only for debugging: clients resend the rules of create with every update, and runc is silent. */
                 if (resources->devices_len > 0)
-                        husk_warn("update: device rules in --resources are ignored (update does not change them)");
+                        husk_debug("update: device rules in --resources are ignored (update does not change them)");
         } else {
                 resources = calloc(1, sizeof(*resources));
                 if (!resources)

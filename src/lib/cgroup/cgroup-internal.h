@@ -104,6 +104,12 @@ uint32_t cg_resources_controllers(const struct husk_resources *r, bool v2);
  * An update still writes a negative pids.limit and a classID of 0: they undo an earlier limit (a pids.limit of 0
  * leaves it alone there too, see husk_container_update). */
 const struct husk_resources *cg_resources_for_new(const struct husk_resources *r, struct husk_resources *copy);
+/*
+ * Clears the fields of r that need controller c and that runc's update never writes (its update reads memory
+ * limit/reservation/swap, cpu, cpuset, blkio weight, pids and unified only); returns their names for a
+ * message, or NULL when c has no such fields. r is a shallow copy: arrays are dropped by their length.
+ */
+const char *cg_resources_drop_beyond_runc_update(struct husk_resources *r, enum cg_controller c);
 
 /* Drivers: apply resources to the hierarchies (v1 and hybrid: v1 controllers; v2: unified). */
 int cg_v1_apply(struct husk_cgroup *cg, const struct husk_resources *r, struct husk_error **err);

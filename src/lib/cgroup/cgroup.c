@@ -771,6 +771,36 @@ int husk_cgroup_apply(struct husk_cgroup *cg, const struct husk_resources *resou
         return 0;
 }
 
+/* Present on this host and, for a cgroup opened again, open (rootless may have been left out of one). */
+static bool controller_usable(struct husk_cgroup *cg, enum cg_controller c)
+{
+        struct cg_hierarchy *h = cg_hierarchy_of(cg, c);
+        bool v2 = cg->layout == HUSK_CGROUP_V2;
+        return h && h->fd >= 0 && (!v2 || (cg->v2_controllers & CG_BIT(c)));
+}
+
+int husk_cgroup_update(struct husk_cgroup *cg, const struct husk_resources *resources, struct husk_error **err)
+{
+        if (!resources)
+                return husk_cgroup_apply(cg, NULL, err);
+        bool v2 = cg->layout == HUSK_CGROUP_V2;
+        struct husk_resources r = *resources;
+        uint32_t need = cg_resources_controllers(&r, v2);
+        for (int c = 0; c < CG_CONTROLLER_COUNT; c++) {
+                if (!(need & CG_BIT(c)) || controller_usable(cg, (enum cg_controller)c))
+                        continue;
+                struct husk_resources without = r;
+                const char *fields = cg_resources_drop_beyond_runc_update(&without, (enum cg_controller)c);
+                /* What runc's update does write (a memory limit, say) still fails on the missing controller. */
+                if (!fields || (cg_resources_controllers(&without, v2) & CG_BIT(c)))
+                        continue;
+                husk_warn("update: skipping %s: cgroup controller `%s` is not available", fields,
+                          cg_controller_name((enum cg_controller)c, v2));
+                r = without;
+        }
+        return husk_cgroup_apply(cg, &r, err);
+}
+
 void husk_cgroup_free(struct husk_cgroup *cg)
 {
         if (!cg)

@@ -112,18 +112,25 @@ int husk_cgroup_member_lines(const struct husk_cgroup *cg, char **ret, struct hu
 int husk_cgroup_enter(struct husk_cgroup *cg, pid_t pid, struct husk_error **err);
 
 /*
- * Apply a resources block again (`update`): only what is set is written. Device rules are
- * replaced only when resources->devices_len > 0, and then they are the whole list on top of
- * deny-all (no default devices are added here, unlike husk_cgroup_create).
- */
-/*
  * exec --cgroup: move pid into existing sub-cgroups of the container's. Each entry is
  * "path" (every hierarchy) or "ctrl[,ctrl]:path" (v1 hierarchies holding one of them);
  * paths are relative to the container's cgroup and cannot leave it.
  */
 int husk_cgroup_enter_sub(struct husk_cgroup *cg, pid_t pid, char *const *subs, struct husk_error **err);
 
+/*
+ * Apply a resources block again: only what is set is written. Device rules are
+ * replaced only when resources->devices_len > 0, and then they are the whole list on top of
+ * deny-all (no default devices are added here, unlike husk_cgroup_create).
+ */
 int husk_cgroup_apply(struct husk_cgroup *cg, const struct husk_resources *resources, struct husk_error **err);
+/*
+ * `update`: husk_cgroup_apply, except that fields runc's update never writes (hugepageLimits, network, rdma,
+ * blockIO but its weight, memory.swappiness and disableOOMKiller) are skipped, with a warning naming them, where
+ * their controller is not available: clients (containerd, CRI) resend the whole linux.resources block with
+ * every update, and one field this host cannot apply must not cost the rest.
+ */
+int husk_cgroup_update(struct husk_cgroup *cg, const struct husk_resources *resources, struct husk_error **err);
 
 /* Freeze or thaw; husk_cgroup_is_frozen reports the current state. */
 int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error **err);

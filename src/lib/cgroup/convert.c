@@ -124,3 +124,41 @@ uint32_t cg_resources_controllers(const struct husk_resources *r, bool v2)
                 need |= CG_BIT(CG_RDMA);
         return need;
 }
+
+const char *cg_resources_drop_beyond_runc_update(struct husk_resources *r, enum cg_controller c)
+{
+        switch (c) {
+        case CG_MEMORY:
+                r->memory.has_swappiness = r->memory.has_disable_oom_killer = false;
+                return "memory.swappiness, memory.disableOOMKiller";
+        case CG_BLKIO:
+                r->block_io.has_leaf_weight = false;
+                r->block_io.weight_devices_len = 0;
+                r->block_io.throttle_read_bps.len = r->block_io.throttle_write_bps.len = 0;
+                r->block_io.throttle_read_iops.len = r->block_io.throttle_write_iops.len = 0;
+                return "blockIO";
+        case CG_HUGETLB:
+                r->hugepage_limits_len = 0;
+                return "hugepageLimits";
+        case CG_NET_CLS:
+                r->network.has_class_id = false;
+                return "network.classID";
+        case CG_NET_PRIO:
+                r->network.priorities_len = 0;
+                return "network.priorities";
+        case CG_RDMA:
+                r->rdma_len = 0;
+                return "rdma";
+        case CG_CPU:
+        case CG_CPUACCT:
+        case CG_CPUSET:
+        case CG_DEVICES:
+        case CG_FREEZER:
+        case CG_PIDS:
+        case CG_PERF_EVENT:
+        case CG_MISC:
+        case CG_CONTROLLER_COUNT:
+                break;
+        }
+        return NULL;
+}

@@ -75,7 +75,7 @@ int husk_container_update(const struct husk_runtime *rt, const char *id, const s
                         if (r < 0)
                                 return r;
                 }
-                r = husk_cgroup_apply(cg, &update, err);
+                r = husk_cgroup_update(cg, &update, err);
                 if (r < 0)
                         return r;
         }

@@ -11,8 +11,9 @@
 #include "util/error.h"
 
 /*
- * `update`: write what is set in resources to the container's cgroup (husk_cgroup_apply: zero/absent
- * values leave the current setting alone). Device rules in resources are ignored: update never
+ * `update`: write what is set in resources to the container's cgroup (husk_cgroup_update: zero/absent
+ * values leave the current setting alone, and fields runc's update ignores are skipped with a warning
+ * where their controller is missing). Device rules in resources are ignored: update never
  * changes them, as with runc (a rule list without create's defaults would cut the container off its
  * /dev). rdt, when not NULL and carrying an L3 or MB schema, is written
  * to the container's resctrl group (named after the container, as runc does on update). The

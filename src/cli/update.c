@@ -228,9 +228,12 @@ static int resources_from_flags(const struct update_flags *f, struct husk_resour
                 uint64_t w;
                 if ((ret = parse_u64("blkio-weight", f->blkio_weight, &w, err)) < 0)
                         return ret;
-                /* 0 leaves it alone; the kernel takes 10..1000 (blkio) and husk converts for io.weight. */
-                if (w != 0 && (w < 10 || w > 1000))
-                        return husk_error_set(err, 0, "update: --blkio-weight: `%s` is out of range (10 to 1000)",
+                /*
+                 * 0 leaves it alone. BFQ takes 1..1000 (blkio.bfq.weight, io.bfq.weight), as does -r; the old
+                 * CFQ's blkio.weight refuses below 10 itself, and io.weight gets its lowest weight below 10.
+                 */
+                if (w > 1000)
+                        return husk_error_set(err, 0, "update: --blkio-weight: `%s` is out of range (1 to 1000)",
                                               f->blkio_weight);
                 r->block_io.present = true;
                 r->block_io.has_weight = true;
@@ -257,7 +260,7 @@ int cli_update(struct cli_global *g, int argc, char **argv, struct husk_error **
         const struct cli_option options[] = {
             {"resources", 'r', CLI_STRING, &f.resources,
              "linux.resources JSON from FILE, or stdin for `-` (no other resource flag then)"},
-            {"blkio-weight", 0, CLI_STRING, &f.blkio_weight, "block IO weight, 10 to 1000"},
+            {"blkio-weight", 0, CLI_STRING, &f.blkio_weight, "block IO weight, 1 to 1000"},
             {"cpu-period", 0, CLI_STRING, &f.cpu_period, "CPU CFS period (usecs)"},
             {"cpu-quota", 0, CLI_STRING, &f.cpu_quota, "CPU CFS quota (usecs per period, -1: none)"},
             {"cpu-burst", 0, CLI_STRING, &f.cpu_burst, "CPU CFS burst (usecs)"},

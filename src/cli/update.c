@@ -19,13 +19,21 @@
 /* The largest -r document read; a resources block is a few hundred bytes. */
 #define RESOURCES_MAX_SIZE (4u << 20)
 
+static bool is_digit(char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+/*
+ * Go's ParseUint and ParseInt read digits, after an optional sign for ParseInt only. strtoull and strtoll
+ * also skip leading blanks and take a sign, so " -1" would pass as 2^64-1: only digits may come first here.
+ */
 static int parse_u64(const char *flag, const char *text, uint64_t *ret, struct husk_error **err)
 {
         char *end;
         errno = 0;
-        /* strtoull takes "-1" as 2^64-1; Go's ParseUint refuses a sign. */
-        unsigned long long v = text[0] == '-' || text[0] == '+' ? 0 : strtoull(text, &end, 10);
-        if (text[0] == '-' || text[0] == '+' || errno || end == text || *end)
+        unsigned long long v = is_digit(text[0]) ? strtoull(text, &end, 10) : 0;
+        if (!is_digit(text[0]) || errno || *end)
                 return husk_error_set(err, 0, "update: --%s: invalid value `%s` (an unsigned integer)", flag, text);
         *ret = v;
         return 0;
@@ -35,8 +43,9 @@ static int parse_i64(const char *flag, const char *text, int64_t *ret, struct hu
 {
         char *end;
         errno = 0;
-        long long v = strtoll(text, &end, 10);
-        if (errno || end == text || *end)
+        bool digit_first = is_digit(text[text[0] == '-' || text[0] == '+']);
+        long long v = digit_first ? strtoll(text, &end, 10) : 0;
+        if (!digit_first || errno || *end)
                 return husk_error_set(err, 0, "update: --%s: invalid value `%s` (an integer)", flag, text);
         *ret = v;
         return 0;

@@ -336,6 +336,24 @@ assert_hugetlb_limit() {
 		flag=${bad%% *}
 		[[ "$output" == *"${flag#--}"* ]] || fail "update $bad: message does not name the flag"
 	done
+	# A leading blank makes no number (strtoull would skip it and read " -1" as 2^64-1, which the kernel clamps to
+	# cpu.shares' maximum), and a bad value anywhere means nothing is written.
+	local shares_file=cpu.shares memory
+	! cg_v2 || shares_file=cpu.weight
+	husk update --cpu-share 500 --pids-limit 50 "$ID"
+	shares=$(cg_get cpu $shares_file)
+	# shellcheck disable=SC2046
+	memory=$(cg_get $(cg_memory_limit_file))
+	for bad in "--cpu-share= -1" "--cpu-period= -1" "--cpu-quota= 30000" "--pids-limit= 5" "--cpu-rt-runtime= 5"; do
+		run husk update --memory 50M "$bad" "$ID"
+		[ "$status" -eq 1 ] || fail "update $bad: exit $status"
+		flag=${bad%%=*}
+		[[ "$output" == *"${flag#--}"* ]] || fail "update $bad: message does not name the flag: $output"
+	done
+	[ "$(cg_get cpu $shares_file)" = "$shares" ] || fail "$shares_file changed: $(cg_get cpu $shares_file)"
+	assert_cg pids pids.max 50
+	# shellcheck disable=SC2046
+	assert_cg $(cg_memory_limit_file) "$memory"
 	husk_only "husk's range checks and messages"
 	run husk update --blkio-weight 1001 "$ID"
 	assert_status 1

@@ -304,6 +304,16 @@ int cli_update(struct cli_global *g, int argc, char **argv, struct husk_error **
         if (r < 0)
                 return r;
         const char *id = argv[0];
+        /* As runc: a string flag given an empty value (`--memory=`, `-r ""`) is not given; its integer flags
+         * (--pids-limit, --blkio-weight) refuse one. */
+        const char **strings[] = {
+            &f.resources,       &f.cpu_period,         &f.cpu_quota,   &f.cpu_burst,     &f.cpu_shares,
+            &f.cpu_rt_period,   &f.cpu_rt_runtime,     &f.cpuset_cpus, &f.cpuset_mems,   &f.cpu_idle,
+            &f.memory,          &f.memory_reservation, &f.memory_swap, &f.kernel_memory, &f.kernel_memory_tcp,
+            &f.l3_cache_schema, &f.mem_bw_schema};
+        for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
+                if (*strings[i] && !**strings[i])
+                        *strings[i] = NULL;
 
         _cleanup_(husk_resources_freep) struct husk_resources *resources = NULL;
         if (f.resources) {

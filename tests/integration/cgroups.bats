@@ -184,6 +184,30 @@ run_with_resources() {
 	[ "$(container_status)" = running ]
 }
 
+@test "cgroups: update: a flag with an empty value (--memory=, -r \"\") changes nothing, as with runc" {
+	set_args sleep 600
+	husk_run_detached
+	husk update --memory 100M --cpu-quota 20000 --cpu-period 50000 --cpu-share 300 "$ID"
+	local flag flags="memory memory-swap memory-reservation kernel-memory kernel-memory-tcp cpu-quota cpu-period
+		cpu-share cpu-rt-period cpu-rt-runtime cpuset-cpus cpuset-mems l3-cache-schema mem-bw-schema"
+	for flag in $flags cpu-burst cpu-idle; do
+		update_has_flag "$flag" || continue
+		run --separate-stderr husk update "--$flag=" "$ID"
+		[ "$status" -eq 0 ] || fail "update --$flag=: exit $status: $stderr"
+		[ -z "$stderr" ] || fail "update --$flag= said: $stderr"
+	done
+	run husk update -r "" "$ID"
+	assert_status 0
+	assert_memory_limit 104857600
+	assert_cpu_shares 300
+	assert_cpu_max 20000 50000
+	# the integer flags refuse it
+	run husk update --pids-limit= "$ID"
+	assert_status 1
+	run husk update --blkio-weight= "$ID"
+	assert_status 1
+}
+
 # hugetlb for containers: a v1 hierarchy of its own, or cgroup2's controller. On this project's hybrid host it is
 # in no v1 hierarchy (only in cgroup2), where husk, like runc, cannot use it; the cgroup v2 VM has it.
 cg_hugetlb_available() {

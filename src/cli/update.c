@@ -279,7 +279,7 @@ int cli_update(struct cli_global *g, int argc, char **argv, struct husk_error **
             {"cpu-rt-runtime", 0, CLI_STRING, &f.cpu_rt_runtime, "CPU realtime runtime (usecs per period)"},
             {"cpuset-cpus", 0, CLI_STRING, &f.cpuset_cpus, "CPUs to use (0-3,7)"},
             {"cpuset-mems", 0, CLI_STRING, &f.cpuset_mems, "memory nodes to use"},
-            {"cpu-idle", 0, CLI_STRING, &f.cpu_idle, "1: SCHED_IDLE for the cgroup, 0: normal"},
+            {"cpu-idle", 0, CLI_STRING, &f.cpu_idle, "1: SCHED_IDLE for the cgroup, 0: normal (shares reset to 1024)"},
             {"memory", 0, CLI_STRING, &f.memory, "memory limit (bytes, or 100M, 1g...; -1: unlimited)"},
             {"memory-reservation", 0, CLI_STRING, &f.memory_reservation, "memory soft limit"},
             {"memory-swap", 0, CLI_STRING, &f.memory_swap, "memory plus swap limit (-1: unlimited swap)"},

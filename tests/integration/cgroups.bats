@@ -131,6 +131,11 @@ run_with_resources() {
 		assert_cg cpu cpu.idle 1
 		husk update --cpu-idle 0 "$ID"
 		assert_cg cpu cpu.idle 0
+		# the kernel refuses a weight for an idle group: idle is cleared before the shares are written
+		husk update --cpu-idle 1 "$ID"
+		husk update -r - "$ID" <<<'{"cpu": {"idle": 0, "shares": 500}}'
+		assert_cg cpu cpu.idle 0
+		assert_cpu_shares 500
 	fi
 	if ! cg_v2 && cg_has cpu cpu.rt_runtime_us; then
 		# The parent must have realtime time to give; skip that part when it has none.

@@ -108,6 +108,10 @@ static int v1_memory(int fd, const struct husk_memory *m, struct husk_error **er
 static int v1_cpu(int fd, const struct husk_cpu *c, struct husk_error **err)
 {
         int r;
+        /* The kernel refuses cpu.shares while the group is idle: clearing idle comes first (setting it, last). */
+        bool idle_first = c->has_idle && c->idle == 0;
+        if (idle_first && (r = write_i64(fd, "cpu.idle", c->idle, err)) < 0)
+                return r;
         /* Realtime first: a task with an RT policy cannot join a group whose rt_runtime is 0. */
         if (c->has_realtime_period && c->realtime_period != 0) {
                 r = write_u64(fd, "cpu.rt_period_us", c->realtime_period, err);
@@ -167,7 +171,7 @@ static int v1_cpu(int fd, const struct husk_cpu *c, struct husk_error **err)
                 if (burst_pending && (r = write_u64(fd, "cpu.cfs_burst_us", c->burst, err)) < 0)
                         return r;
         }
-        if (c->has_idle) {
+        if (c->has_idle && !idle_first) {
                 r = write_i64(fd, "cpu.idle", c->idle, err);
                 if (r < 0)
                         return r;

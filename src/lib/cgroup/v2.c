@@ -73,12 +73,16 @@ static int v2_cpu(int fd, const struct husk_cpu *c, struct husk_error **err)
             (c->has_realtime_period && c->realtime_period != 0))
                 return husk_error_set(err, EOPNOTSUPP,
                                       "cpu.realtimeRuntime and cpu.realtimePeriod are not supported on cgroup v2");
+        /* The kernel refuses cpu.weight while the group is idle: clearing idle comes first (setting it, after). */
+        bool idle_first = c->has_idle && c->idle == 0;
+        if (idle_first && (r = cg_writef(fd, "cpu.idle", err, "%" PRId64, c->idle)) < 0)
+                return r;
         if (c->has_shares && c->shares != 0) {
                 r = cg_writef(fd, "cpu.weight", err, "%" PRIu64, cg_convert_shares_to_weight(c->shares));
                 if (r < 0)
                         return r;
         }
-        if (c->has_idle && (r = cg_writef(fd, "cpu.idle", err, "%" PRId64, c->idle)) < 0)
+        if (c->has_idle && !idle_first && (r = cg_writef(fd, "cpu.idle", err, "%" PRId64, c->idle)) < 0)
                 return r;
 
         bool has_quota = c->has_quota && c->quota != 0;

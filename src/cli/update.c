@@ -52,6 +52,64 @@ static int parse_i64(const char *flag, const char *text, int64_t *ret, struct hu
 }
 
 /*
+ * An integer as Go's strconv.ParseInt(text, 0, 64) reads it, as runc's integer flags (--pids-limit,
+ * --blkio-weight) are read: an optional sign, then a base prefix 0x, 0o or 0b, or a leading 0 for octal
+ * (`010` is 8), and `_` between digits or after the prefix (`1_000`, `0x_ff`). -EINVAL when text is no
+ * such literal, -ERANGE when it does not fit.
+ */
+static int parse_go_literal(const char *text, int64_t *ret)
+{
+        const char *p = text;
+        bool negative = *p == '-';
+        if (*p == '-' || *p == '+')
+                p++;
+        unsigned base = 10;
+        bool any_digit = false;
+        char last = '^'; /* '0' after a digit or the prefix (a `_` may follow), '_' after a `_` */
+        if (p[0] == '0' && p[1]) {
+                char prefix = (char)(p[1] | 0x20);
+                bool letter = prefix == 'x' || prefix == 'o' || prefix == 'b';
+                base = prefix == 'x' ? 16 : prefix == 'b' ? 2 : 8;
+                p += letter ? 2 : 1;
+                any_digit = !letter; /* the leading 0 of an octal number */
+                last = '0';
+        }
+        uint64_t v = 0;
+        for (; *p; p++) {
+                if (*p == '_' && last == '0') {
+                        last = '_';
+                        continue;
+                }
+                char c = (char)(*p | 0x20);
+                unsigned d = is_digit(*p) ? (unsigned)(*p - '0') : c >= 'a' && c <= 'z' ? (unsigned)(c - 'a' + 10) : 36;
+                if (d >= base)
+                        return -EINVAL;
+                if (v > (UINT64_MAX - d) / base)
+                        return -ERANGE;
+                v = v * base + d;
+                any_digit = true;
+                last = '0';
+        }
+        if (!any_digit || last == '_')
+                return -EINVAL;
+        if (v > (uint64_t)INT64_MAX + negative)
+                return -ERANGE;
+        /* -(v - 1) - 1: v may be 2^63, whose negation only int64's minimum holds. */
+        *ret = !negative ? (int64_t)v : v == 0 ? 0 : -(int64_t)(v - 1) - 1;
+        return 0;
+}
+
+static int parse_go_int(const char *flag, const char *text, int64_t *ret, struct husk_error **err)
+{
+        int r = parse_go_literal(text, ret);
+        if (r == -ERANGE)
+                return husk_error_set(err, 0, "update: --%s: `%s` is out of range", flag, text);
+        if (r < 0)
+                return husk_error_set(err, 0, "update: --%s: invalid value `%s` (an integer)", flag, text);
+        return 0;
+}
+
+/*
  * A memory size as docker/go-units RAMInBytes reads it (runc's parser): "-1" (unlimited), or a
  * decimal number, one optional space, and an optional binary unit k, m, g, t or p, case-insensitive,
  * optionally followed by "i" and/or "b" ("512", "100M", "1.5g", "2 GiB", "64kb").
@@ -234,14 +292,14 @@ static int resources_from_flags(const struct update_flags *f, struct husk_resour
         }
 
         if (f->blkio_weight) {
-                uint64_t w;
-                if ((ret = parse_u64("blkio-weight", f->blkio_weight, &w, err)) < 0)
+                int64_t w;
+                if ((ret = parse_go_int("blkio-weight", f->blkio_weight, &w, err)) < 0)
                         return ret;
                 /*
                  * 0 leaves it alone. BFQ takes 1..1000 (blkio.bfq.weight, io.bfq.weight), as does -r; the old
                  * CFQ's blkio.weight refuses below 10 itself, and io.weight gets its lowest weight below 10.
                  */
-                if (w > 1000)
+                if (w < 0 || w > 1000)
                         return husk_error_set(err, 0, "update: --blkio-weight: `%s` is out of range (1 to 1000)",
                                               f->blkio_weight);
                 r->block_io.present = true;
@@ -250,7 +308,7 @@ static int resources_from_flags(const struct update_flags *f, struct husk_resour
         }
         if (f->pids_limit) {
                 int64_t limit = 0;
-                if ((ret = parse_i64("pids-limit", f->pids_limit, &limit, err)) < 0)
+                if ((ret = parse_go_int("pids-limit", f->pids_limit, &limit, err)) < 0)
                         return ret;
                 /* runc: 0 is "not given", below 0 is unlimited. */
                 if (limit != 0) {

@@ -162,6 +162,11 @@ run_with_resources() {
 	assert_cg pids pids.max 30
 	husk update --pids-limit -1 "$ID"
 	assert_cg pids pids.max max
+	# runc reads its integer flags as Go integer literals (strconv.ParseInt with base 0): `010` is octal
+	for pair in 0x10:16 0X1f:31 0o17:15 0b101:5 010:8 1_000:1000 0x_20:32 +7:7; do
+		husk update --pids-limit "${pair%:*}" "$ID"
+		assert_cg pids pids.max "${pair#*:}"
+	done
 
 	if ! cg_v2 && cg_has blkio blkio.weight; then
 		husk update --blkio-weight 300 "$ID"
@@ -358,7 +363,8 @@ assert_hugetlb_limit() {
 	set_args sleep 600
 	husk_run_detached
 	for bad in "--memory 1x" "--memory 10Q" "--memory -5" "--memory-swap abc" "--cpu-share -1" "--cpu-quota 1.5" \
-		"--cpu-period x" "--pids-limit ten" "--cpu-rt-runtime 1e3"; do
+		"--cpu-period x" "--pids-limit ten" "--cpu-rt-runtime 1e3" "--pids-limit 0x" "--pids-limit 08" \
+		"--pids-limit 1__0" "--pids-limit _1" "--pids-limit 1_" "--pids-limit 0b2" "--blkio-weight 0x"; do
 		# shellcheck disable=SC2086
 		run husk update $bad "$ID"
 		[ "$status" -eq 1 ] || fail "update $bad: exit $status"

@@ -380,6 +380,42 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	[ "$(cat "$TMP/pid-rel")" = "$(container_pid "$ID-rel")" ]
 }
 
+@test "create, exec, run: --pid-file does not write through a link planted at a temp name" {
+	# Whoever may write the pid file's directory can plant links at the names a runtime's temp file could
+	# have: husk 0.1's fixed <file>.husk-tmp, a .tmp, runc's .<file> (runc refuses that one: "file exists").
+	# A hard link is planted too: not following symlinks alone would still truncate the file it shares.
+	set_args sleep 600
+	echo canary >"$TMP/canary"
+	mkdir "$TMP/pids"
+	local name planted=()
+	for name in create exec run; do
+		if [ "$name" = exec ]; then
+			ln "$TMP/canary" "$TMP/pids/$name.husk-tmp"
+		else
+			ln -s "$TMP/canary" "$TMP/pids/$name.husk-tmp"
+		fi
+		ln -s "$TMP/canary" "$TMP/pids/$name.tmp"
+		planted+=("$name.husk-tmp" "$name.tmp")
+		if [ "$RUNTIME" != runc ]; then
+			ln -s "$TMP/canary" "$TMP/pids/.$name"
+			planted+=(".$name")
+		fi
+	done
+	husk_create "$ID" --pid-file "$TMP/pids/create"
+	husk exec -d --pid-file "$TMP/pids/exec" "$ID" sleep 600 </dev/null >/dev/null 2>&1 3>&- || fail "exec failed"
+	husk_run_detached "$ID-run" --pid-file "$TMP/pids/run"
+	[ "$(cat "$TMP/canary")" = canary ] || fail "the canary was written: $(cat "$TMP/canary")"
+	[ ! -L "$TMP/pids/create" ] && [ ! -L "$TMP/pids/exec" ] && [ ! -L "$TMP/pids/run" ] ||
+		fail "a pid file is a symlink: $(ls -l "$TMP/pids")"
+	[ "$(cat "$TMP/pids/create")" = "$(container_pid)" ] || fail "create's pid file: $(cat "$TMP/pids/create")"
+	[ "$(cat "$TMP/pids/run")" = "$(container_pid "$ID-run")" ] || fail "run's pid file: $(cat "$TMP/pids/run")"
+	[ "$(tr '\0' ' ' <"/proc/$(cat "$TMP/pids/exec")/cmdline")" = "sleep 600 " ] ||
+		fail "exec's pid file names another process"
+	# nothing left but the pid files and what was planted
+	[ "$(ls -A "$TMP/pids" | sort)" = "$(printf '%s\n' create exec run "${planted[@]}" | sort)" ] ||
+		fail "left in the directory: $(ls -A "$TMP/pids")"
+}
+
 @test "create: ten concurrent creates of one id, exactly one succeeds" {
 	skip_on_runc "1.1.5 checks the id with stat() before MkdirAll, without a lock: two concurrent creates can both succeed (seen here)"
 	set_args sleep 600

@@ -257,21 +257,47 @@ PY
 	assert_reexec_because "no new pid namespace"
 }
 
+# Hold run between its init's ready and its start, where it writes the --pid-file: the first open of a file in
+# $TMP/held waits until release_run (a fanotify permission event; the pid file's temp name cannot be known).
+hold_run() {
+	mkdir "$TMP/held"
+	mkfifo "$TMP/release"
+	cat >"$TMP/hold.py" <<'PY'
+import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.fanotify_mark.argtypes = [ctypes.c_int, ctypes.c_uint, ctypes.c_uint64, ctypes.c_int, ctypes.c_char_p]
+FAN_CLOEXEC, FAN_CLASS_CONTENT, FAN_MARK_ADD, FAN_OPEN_PERM, FAN_EVENT_ON_CHILD, FAN_ALLOW = 1, 4, 1, 0x10000, 0x8000000, 1
+fd = libc.fanotify_init(FAN_CLOEXEC | FAN_CLASS_CONTENT, os.O_RDONLY)
+if fd < 0 or libc.fanotify_mark(fd, FAN_MARK_ADD, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, -100, sys.argv[1].encode()) < 0:
+    sys.exit("fanotify: " + os.strerror(ctypes.get_errno()))
+open(sys.argv[2], "w").close()
+event_fd = struct.unpack_from("IBBHQii", os.read(fd, 4096))[5]
+with open(sys.argv[3]) as release:
+    release.read()
+os.write(fd, struct.pack("iI", event_fd, FAN_ALLOW))
+PY
+	python3 "$TMP/hold.py" "$TMP/held" "$TMP/holding" "$TMP/release" </dev/null >"$TMP/hold.out" 2>&1 3>&- &
+	BACKGROUND_PIDS+=($!)
+	retry 100 0.05 test -e "$TMP/holding" || skip "no fanotify permission events: $(cat "$TMP/hold.out")"
+}
+
+release_run() {
+	timeout 10 sh -c 'echo >"$1"' sh "$TMP/release"
+}
+
 @test "trampoline: exec refuses a container whose init still runs the host's husk, until it has exec'd" {
-	# The window between the init's ready and run's start: held open by a FIFO where run writes its
-	# --pid-file (husk writes <file>.husk-tmp, then renames it), which blocks until someone reads it.
-	# A createRuntime hook keeps the init out of husk's memory, where there would be no such window
-	# (the next test).
+	# The window between the init's ready and run's start, held open by hold_run. A createRuntime hook keeps
+	# the init out of husk's memory, where there would be no such window (the next test).
 	update_config '.hooks.createRuntime = [{"path": "/bin/true"}]'
 	set_args sleep 60
-	mkfifo "$TMP/pid.husk-tmp"
-	"$HUSK" --root "$ROOT" run --pid-file "$TMP/pid" --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+	hold_run
+	"$HUSK" --root "$ROOT" run --pid-file "$TMP/held/pid" --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
 	BACKGROUND_PIDS+=($!)
 	wait_for_status created
 	run husk exec "$ID" true </dev/null
 	[ "$status" -ne 0 ] || fail "exec entered a container whose init runs the host's husk"
 	assert_output_contains 'is being started by `run`'
-	timeout 10 cat "$TMP/pid.husk-tmp" >/dev/null
+	release_run
 	wait_for_status running
 	run husk exec "$ID" true </dev/null
 	assert_status 0
@@ -288,8 +314,8 @@ assert_shares_memory() {
 
 @test "trampoline: run's init shares husk's memory until its exec, which comes before anyone sees its pid" {
 	set_args sleep 60
-	mkfifo "$TMP/pid.husk-tmp"
-	"$HUSK" --root "$ROOT" --debug --log "$TMP/log" run --pid-file "$TMP/pid" --bundle "$BUNDLE" "$ID" \
+	hold_run
+	"$HUSK" --root "$ROOT" --debug --log "$TMP/log" run --pid-file "$TMP/held/pid" --bundle "$BUNDLE" "$ID" \
 		</dev/null >/dev/null 2>&1 &
 	BACKGROUND_PIDS+=($!)
 	wait_for_status created
@@ -298,7 +324,7 @@ assert_shares_memory() {
 	local pid
 	pid=$(container_pid)
 	[[ "$(readlink "/proc/$pid/exe")" != "$(readlink -f "$HUSK")" ]] || fail "the init runs the host binary"
-	timeout 10 cat "$TMP/pid.husk-tmp" >/dev/null
+	release_run
 	wait_for_status running
 	run husk exec "$ID" true </dev/null
 	assert_status 0

@@ -86,12 +86,19 @@ char *husk_launch_state_json(const struct husk_state *state, enum husk_status st
 
 int husk_write_pid_file(const char *path, pid_t pid, struct husk_error **err)
 {
+        /* The temp file's name is one nobody can guess, and it must be new: whoever may write the pid file's
+         * directory could otherwise plant a symlink or hard link there, and husk would truncate and write what
+         * it points to. The rename stays on paths: a dirfd would only add syscalls, since whoever can swap a
+         * directory on the way to the pid file can point the pid file itself elsewhere. */
+        uint64_t nonce;
+        if (getrandom(&nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
+                return husk_error_set(err, errno ? errno : EIO, "--pid-file: getrandom");
         _cleanup_free_ char *tmp = NULL;
-        if (asprintf(&tmp, "%s.husk-tmp", path) < 0)
+        if (asprintf(&tmp, "%s.husk-%016llx", path, (unsigned long long)nonce) < 0)
                 return husk_error_set(err, ENOMEM, "--pid-file");
-        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
-                return husk_error_set(err, errno, "--pid-file: open `%s`", tmp);
+                return husk_error_set(err, errno, "--pid-file: create `%s`", tmp);
         char buf[32];
         int n = snprintf(buf, sizeof(buf), "%d", pid);
         if (write(fd, buf, (size_t)n) != n || rename(tmp, path) < 0) {

@@ -196,6 +196,23 @@ cg_thaw_named() {
 		done
 }
 
+# cg_remove_trees NAME: every cgroup named NAME directly under /sys/fs/cgroup or one of its hierarchies, with all
+# its sub-cgroups however deep (husk_teardown looks 6 levels down): what is in them killed, rmdir deepest first.
+cg_remove_trees() {
+	local top dir try
+	for try in $(seq 50); do
+		for top in /sys/fs/cgroup/"$1" /sys/fs/cgroup/*/"$1"; do
+			[ -d "$top" ] || continue
+			find "$top" -depth -type d 2>/dev/null | while read -r dir; do
+				xargs -r kill -9 <"$dir/cgroup.procs" 2>/dev/null || true
+				rmdir "$dir" 2>/dev/null || true
+			done
+		done
+		compgen -G "/sys/fs/cgroup/$1" >/dev/null || compgen -G "/sys/fs/cgroup/*/$1" >/dev/null || return 0
+		sleep 0.1
+	done
+}
+
 # cg_v1_hierarchies: the directories of the mounted v1 hierarchies (named ones like name=systemd included).
 cg_v1_hierarchies() {
 	local dir

@@ -10,8 +10,11 @@ setup_file() { husk_setup_file; }
 setup() { husk_setup; }
 # Thawed first: what a test froze can only then be killed and removed (cgroups named after the id).
 teardown() {
-	[ -z "${ID:-}" ] || cg_thaw_named "$ID"
+	local id=${ID:-}
+	[ -z "$id" ] || cg_thaw_named "$id"
 	husk_teardown
+	# sub-cgroups a container made deeper than husk_teardown looks (cgroupsPath /$ID)
+	[ -z "$id" ] || cg_remove_trees "$id"
 }
 
 # count_at_least N COMMAND...: COMMAND prints a number (first word) of at least N (for retry, which needs a command
@@ -643,6 +646,47 @@ assert_hugetlb_limit() {
 	[ ! -e "$ROOT/$ID" ] || fail "run left its state dir"
 	for h in $(cg_v1_hierarchies); do
 		[ -d "$h$cg/$ID-kid" ] || fail "$h$cg/$ID-kid was removed"
+	done
+}
+
+# A container with its own cgroup namespace and a writable cgroup mount (systemd in a container) makes sub-cgroups
+# as deep as it likes (cgroup v1 has no cgroup.max.depth) and puts a process at the bottom: delete --force kills
+# it and removes every level (husk stopped at 64 levels and failed for good, leaving the cgroups and the state).
+@test "cgroups: delete --force removes sub-cgroups the container nested 100 deep, and what runs at the bottom" {
+	local cg=/$ID depth=100 h deep
+	# No pid namespace: the processes at the bottom outlive the init.
+	update_config '.linux.cgroupsPath = $p | .linux.namespaces |= map(select(.type != "pid")) |
+		.linux.namespaces += [{"type": "cgroup"}] |
+		.mounts |= map(if .destination == "/sys/fs/cgroup" then .options = ["nosuid", "noexec", "nodev", "rw"]
+			else . end)' --arg p "$cg"
+	# cgroup2 (the v2 VM) where it is mounted, else two v1 hierarchies; sleeps at the bottom of each
+	set_args sh -c '
+		nest() {
+			cd "$1" || exit 1
+			i=0
+			while [ $i -lt '"$depth"' ]; do mkdir d && cd d || exit 1; i=$((i + 1)); done
+			sleep 600 &
+			echo $! >cgroup.procs
+		}
+		if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+			nest /sys/fs/cgroup
+		else
+			(nest /sys/fs/cgroup/pids) && (nest /sys/fs/cgroup/memory)
+		fi
+		exec sleep 600'
+	husk_run_detached
+	local hierarchies=memory
+	cg_v2 || hierarchies="pids memory"
+	for h in $hierarchies; do
+		deep=$(cg_dir "$h")$(printf '/d%.0s' $(seq "$depth"))
+		retry 100 0.05 count_at_least 1 wc -l "$deep/cgroup.procs" || fail "no process at the bottom of $h"
+	done
+	# Fewer fds than levels: a walk that keeps one open per level runs out.
+	run bash -c 'ulimit -n 64 && exec "$@"' sh "$HUSK" --root "$ROOT" delete --force "$ID"
+	assert_status 0
+	assert_no_trace
+	for h in $(cg_v1_hierarchies) /sys/fs/cgroup; do
+		[ ! -e "$h$cg" ] || fail "$h$cg is left"
 	done
 }
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -21,28 +22,84 @@ static void sleep_ms(long ms)
                 ;
 }
 
-/* rmdir every descendant of the directory `fd` (a container may make sub-cgroups), deepest first. */
-static int remove_children(int fd, int depth)
+/* SIGKILL the processes in the cgroup `fd` itself (not in its sub-cgroups), but husk. */
+static void kill_members(int fd)
 {
-        if (depth > 64)
-                return -ELOOP;
+        _cleanup_close_ int procs = openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_fclose_ FILE *f = procs >= 0 ? fdopen(procs, "r") : NULL;
+        if (!f)
+                return;
+        TAKE_FD(procs);
+        pid_t self = getpid();
+        int pid;
+        while (fscanf(f, "%d", &pid) == 1)
+                if (pid > 0 && pid != self)
+                        kill(pid, SIGKILL);
+}
+
+/* rmdir the sub-cgroups of `fd` that can go; open the first that cannot yet. Its fd, or -ENOENT when none is
+ * left (*had_children says whether there was any), or another -errno. */
+static int first_busy_child(int fd, bool *had_children)
+{
         DIR *dir = husk_opendir_at(fd);
         if (!dir)
                 return -errno;
-        int ret = 0;
+        int ret = -ENOENT;
         struct dirent *de;
-        while ((de = cg_next_child(dir))) {
-                _cleanup_close_ int child = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                if (child >= 0) {
-                        int r = remove_children(child, depth + 1);
-                        if (r < 0 && ret == 0)
-                                ret = r;
-                }
-                if (unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT && ret == 0)
+        while (ret == -ENOENT && (de = cg_next_child(dir))) {
+                *had_children = true;
+                if (unlinkat(fd, de->d_name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+                        continue;
+                if (errno != EBUSY && errno != ENOTEMPTY) {
                         ret = -errno;
+                        break;
+                }
+                ret = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (ret < 0)
+                        ret = -errno; /* -ENOENT (removed meanwhile): on to the next */
         }
         closedir(dir);
         return ret;
+}
+
+/*
+ * rmdir every descendant of the busy cgroup `top`, deepest first, killing what is in each cgroup it passes. A
+ * container with its own cgroup namespace and a writable cgroup mount makes them, as deep as it likes (v1 has no
+ * cgroup.max.depth): so no recursion and no fd per level, and the kill does not count on the pid list of
+ * husk_cgroup_signal_all, which holds one per level. Each child that rmdir refuses is stepped into; a directory
+ * with no child left is stepped out of by "..", which leads back where the walk came from (a cgroup cannot move
+ * to another parent). -EBUSY for a cgroup that has no child but still processes: the caller waits for them.
+ */
+static int remove_children(int top)
+{
+        _cleanup_close_ int cur = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cur < 0)
+                return -errno;
+        kill_members(cur);
+        size_t depth = 0;
+        for (;;) {
+                bool had_children = false;
+                int child = first_busy_child(cur, &had_children);
+                if (child >= 0) {
+                        close(cur);
+                        cur = child;
+                        depth++;
+                        kill_members(cur);
+                        continue;
+                }
+                if (child != -ENOENT)
+                        return child;
+                if (depth == 0)
+                        return 0;
+                if (!had_children)
+                        return -EBUSY;
+                int parent = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (parent < 0)
+                        return -errno;
+                close(cur);
+                cur = parent;
+                depth--;
+        }
 }
 
 /* For a busy cgroup's error: the first process still in it, which SIGKILL did not end (or ""). */
@@ -84,10 +141,13 @@ int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err)
                         if (unlinkat(h->mount_fd, rel, AT_REMOVEDIR) == 0 || errno == ENOENT)
                                 break;
                         /* Busy: sub-cgroups the container made, or tasks still exiting. */
-                        if (errno == EBUSY && remove_children(h->fd, 0) == 0 &&
-                            (unlinkat(h->mount_fd, rel, AT_REMOVEDIR) == 0 || errno == ENOENT))
-                                break;
                         int e = errno;
+                        if (e == EBUSY) {
+                                int removed = remove_children(h->fd);
+                                if (removed == 0 && (unlinkat(h->mount_fd, rel, AT_REMOVEDIR) == 0 || errno == ENOENT))
+                                        break;
+                                e = removed < 0 ? -removed : errno;
+                        }
                         if (e != EBUSY || waited >= 3000) {
                                 char shown[4200], held[64];
                                 if (ret == 0)

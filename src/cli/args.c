@@ -166,6 +166,18 @@ int cli_expect_args(const char *command, int have, int want_min, int want_max, c
         return 0;
 }
 
+int cli_expect_id(const char *command, const char *id, struct husk_error **err)
+{
+        for (const char *p = id; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      strchr("_+,-.", *p)))
+                        return husk_error_set(err, 0,
+                                              "%s `%s`: invalid id format: a container id may hold only letters, "
+                                              "digits, `_`, `+`, `,`, `-` and `.`",
+                                              command, id);
+        return 0;
+}
+
 int cli_wrap(struct husk_error **err, const char *verb, const char *id)
 {
         const char *msg = *err ? (*err)->msg : NULL;

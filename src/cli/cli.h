@@ -54,6 +54,13 @@ int cli_expect_args(const char *command, int have, int want_min, int want_max, c
                     struct husk_error **err);
 
 /*
+ * runc's rule for ids, ^[\w+-\.]+$ (ASCII; `+-\.` is a range, which lets `,` in too): "invalid id format" for any
+ * other character. libhusk refuses only what is unsafe as a file name (husk_id_validate), and run_oci mode keeps
+ * that: run_oci takes any name without `/`.
+ */
+int cli_expect_id(const char *command, const char *id, struct husk_error **err);
+
+/*
  * Add "<verb> `id`: " to an error, except "container `id` does not exist": hcsshim matches that
  * from the start of the message.
  */

@@ -26,7 +26,7 @@ int cli_kill(struct cli_global *g, int argc, char **argv, struct husk_error **er
                 return 0;
         }
         int r = cli_expect_args("kill", n, 1, 2, "container id", err);
-        if (r < 0)
+        if (r < 0 || (r = cli_expect_id("kill", argv[0], err)) < 0)
                 return r;
         int sig = SIGTERM;
         if (n == 2 && (sig = cli_parse_signal(argv[1], err)) < 0)
@@ -55,6 +55,8 @@ int cli_delete(struct cli_global *g, int argc, char **argv, struct husk_error **
         if (r < 0)
                 return r;
         for (int i = 0; i < n; i++) {
+                if ((r = cli_expect_id("delete", argv[i], err)) < 0)
+                        return r;
                 r = husk_container_delete(&g->rt, argv[i], force, err);
                 if (r < 0)
                         return cli_wrap(err, "delete", argv[i]);
@@ -74,7 +76,7 @@ int cli_state(struct cli_global *g, int argc, char **argv, struct husk_error **e
                 return 0;
         }
         int r = cli_expect_args("state", n, 1, 1, "container id", err);
-        if (r < 0)
+        if (r < 0 || (r = cli_expect_id("state", argv[0], err)) < 0)
                 return r;
         _cleanup_(husk_state_freep) struct husk_state *state = NULL;
         r = husk_container_state(&g->rt, argv[0], &state, err);

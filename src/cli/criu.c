@@ -57,7 +57,7 @@ int cli_checkpoint(struct cli_global *g, int argc, char **argv, struct husk_erro
                 return 0;
         }
         int r = cli_expect_args("checkpoint", n, 1, 1, "container id", err);
-        if (r < 0)
+        if (r < 0 || (r = cli_expect_id("checkpoint", argv[0], err)) < 0)
                 return r;
         _cleanup_free_ char *image = o.criu.image_path ? NULL : default_image_path();
         if (!o.criu.image_path)
@@ -93,7 +93,7 @@ int cli_restore(struct cli_global *g, int argc, char **argv, struct husk_error *
                 return 0;
         }
         int r = cli_expect_args("restore", n, 1, 1, "container id", err);
-        if (r < 0)
+        if (r < 0 || (r = cli_expect_id("restore", argv[0], err)) < 0)
                 return r;
         _cleanup_free_ char *image = o.criu.image_path ? NULL : default_image_path();
         if (!o.criu.image_path)

@@ -415,7 +415,7 @@ int cli_events(struct cli_global *g, int argc, char **argv, struct husk_error **
                 return 0;
         }
         int r = cli_expect_args("events", n, 1, 1, "container id", err);
-        if (r < 0)
+        if (r < 0 || (r = cli_expect_id("events", argv[0], err)) < 0)
                 return r;
         const char *id = argv[0];
         int64_t interval_ns = 0;

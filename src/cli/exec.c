@@ -71,7 +71,8 @@ int cli_exec(struct cli_global *g, int argc, char **argv, struct husk_error **er
                 goto out;
         }
         if ((r = cli_expect_args("exec", n, o.process_file ? 1 : 2, o.process_file ? 1 : -1,
-                                 o.process_file ? "container id" : "container id or command", err)) < 0)
+                                 o.process_file ? "container id" : "container id or command", err)) < 0 ||
+            (r = cli_expect_id("exec", argv[0], err)) < 0)
                 goto out;
         for (size_t i = 0; i < gids.len; i++) {
                 gid_t *list = NULL;

@@ -95,7 +95,7 @@ int cli_create(struct cli_global *g, int argc, char **argv, struct husk_error **
                 return 0;
         }
         int r = cli_expect_args("create", n, 1, 1, "container id", err);
-        if (r < 0)
+        if (r < 0 || (r = cli_expect_id("create", argv[0], err)) < 0)
                 return r;
         struct activation activation;
         socket_activation(&o, &activation);
@@ -116,7 +116,7 @@ int cli_start(struct cli_global *g, int argc, char **argv, struct husk_error **e
                 return 0;
         }
         int r = cli_expect_args("start", n, 1, 1, "container id", err);
-        if (r < 0)
+        if (r < 0 || (r = cli_expect_id("start", argv[0], err)) < 0)
                 return r;
         r = husk_container_start(&g->rt, argv[0], notify_socket(), err);
         return r < 0 ? cli_wrap(err, "start", argv[0]) : 0;
@@ -147,7 +147,7 @@ int cli_run(struct cli_global *g, int argc, char **argv, struct husk_error **err
                 return 0;
         }
         int r = cli_expect_args("run", n, 1, 1, "container id", err);
-        if (r < 0)
+        if (r < 0 || (r = cli_expect_id("run", argv[0], err)) < 0)
                 return r;
         struct activation activation;
         socket_activation(&o, &activation);

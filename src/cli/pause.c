@@ -18,7 +18,7 @@ static int freeze_command(struct cli_global *g, bool freeze, const char *command
                 return 0;
         }
         int r = cli_expect_args(command, n, 1, 1, "container id", err);
-        if (r < 0)
+        if (r < 0 || (r = cli_expect_id(command, argv[0], err)) < 0)
                 return r;
         r = freeze ? husk_container_pause(&g->rt, argv[0], err) : husk_container_resume(&g->rt, argv[0], err);
         return r < 0 ? husk_error_wrap(err, "%s `%s`", command, argv[0]) : 0;

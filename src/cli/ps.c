@@ -160,7 +160,7 @@ int cli_ps(struct cli_global *g, int argc, char **argv, struct husk_error **err)
                 return 0;
         }
         int r = cli_expect_args("ps", n, 1, -1, "container id", err);
-        if (r < 0)
+        if (r < 0 || (r = cli_expect_id("ps", argv[0], err)) < 0)
                 return r;
         bool json = strcmp(format, "json") == 0;
         if (!json && strcmp(format, "table") != 0)

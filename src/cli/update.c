@@ -359,7 +359,7 @@ int cli_update(struct cli_global *g, int argc, char **argv, struct husk_error **
                 return 0;
         }
         int r = cli_expect_args("update", n, 1, 1, "container id", err);
-        if (r < 0)
+        if (r < 0 || (r = cli_expect_id("update", argv[0], err)) < 0)
                 return r;
         const char *id = argv[0];
         /* As runc: a string flag given an empty value (`--memory=`, `-r ""`) is not given; its integer flags

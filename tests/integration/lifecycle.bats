@@ -442,6 +442,31 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	[ ! -e "$ROOT/a" ] && [ ! -e "$TMP/b" ]
 }
 
+@test "ids: only letters, digits and _ + , - . (runc's rule): others are refused by every command, nothing made" {
+	local bad cmd
+	for bad in "$ID x" "$ID*" "$ID:x" "$ID@x" "$ID=x" "$ID\\x" "$ID$(printf '\303\251')" "$ID\$x" "$ID#x"; do
+		run husk_create "$bad"
+		[ "$status" -ne 0 ] || fail "create: id '$bad' accepted"
+		[[ "$output" == *"invalid id format"* || "$output" == *"invalid container ID format"* ]] ||
+			fail "create '$bad': $output"
+		[ -z "$(ls -A "$ROOT")" ] || fail "id '$bad' left $(ls -A "$ROOT")"
+	done
+	set_args sleep 600
+	# runc's [\w+-\.] has the range + to ., which holds the comma
+	husk_create "$ID.a_B+1,-2"
+	[ "$(container_status "$ID.a_B+1,-2")" = created ]
+	for cmd in state start kill "delete --force" "exec ID true" ps pause resume events update checkpoint; do
+		[[ "$cmd" == *ID* ]] || cmd="$cmd ID"
+		# shellcheck disable=SC2086 # the command's words, the id in its place
+		run husk ${cmd%% ID*} "$ID x" ${cmd#* ID} </dev/null
+		[ "$status" -ne 0 ] || fail "$cmd: id '$ID x' accepted"
+		[[ "$output" == *"invalid id format"* || "$output" == *"invalid container ID format"* ]] ||
+			fail "$cmd '$ID x': $output"
+	done
+	husk delete --force "$ID.a_B+1,-2"
+	[ -z "$(ls -A "$ROOT")" ] || fail "left $(ls -A "$ROOT")"
+}
+
 @test "create: a missing bundle or config.json fails and leaves nothing" {
 	run husk create --bundle "$TMP/nonexistent" "$ID"
 	[ "$status" -ne 0 ]

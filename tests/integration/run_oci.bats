@@ -276,6 +276,18 @@ devpts_without_gid() {
 	assert_no_trace
 }
 
+@test "run_oci: an id may hold characters runc refuses (run_oci refuses only /), which husk's runc front end refuses" {
+	local id="$ID: a@b"
+	set_args sh -c 'echo ran'
+	run run_oci run -c "$BUNDLE" "$id" </dev/null
+	assert_status 0
+	assert_output_contains ran
+	assert_no_trace "$id"
+	run husk state "$id"
+	[ "$status" -ne 0 ]
+	assert_output_contains "invalid id format"
+}
+
 @test "run_oci: ids with / and bad command lines are refused before anything is made" {
 	run run_oci run -c "$BUNDLE" "a/b" </dev/null
 	assert_status 255

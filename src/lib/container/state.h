@@ -54,7 +54,8 @@ struct husk_state {
 
 const char *husk_status_name(enum husk_status status);
 
-/* Ids: non-empty, at most 1024 bytes, no '/', not "." or "..", no NUL or control characters. */
+/* Ids: non-empty, at most 1024 bytes, no '/', not "." or "..", no NUL or control characters: safe as a file name.
+ * The runc front end narrows that to runc's characters (cli_expect_id); run_oci mode does not. */
 int husk_id_validate(const char *id, struct husk_error **err);
 
 /* The state root itself (0700, missing parents 0755), as runc makes --root on first use. */

@@ -655,13 +655,18 @@ make_fake_proc() {
 # see (cve-attacker root-scan): a runtime process visible in its pid namespace before it is in the container's
 # mount namespace and root would show the host's filesystem there. Read the result after the scan's seconds.
 start_root_scan() {
+	start_ptrace_capable_attacker root-scan "$HOST/secret" "$1" /shared/scan
+}
+
+# Run cve-attacker ARGS... as the init of a container holding CAP_SYS_PTRACE, with /shared for its result.
+start_ptrace_capable_attacker() {
 	need_helpers
 	cp "$CVE_HELPERS/cve-attacker" "$BUNDLE/rootfs/bin/cve-attacker"
 	add_shared_dir
 	update_config '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]
 		| .process.capabilities.effective += ["CAP_SYS_PTRACE"]
 		| .process.capabilities.permitted += ["CAP_SYS_PTRACE"]'
-	set_args /bin/cve-attacker root-scan "$HOST/secret" "$1" /shared/scan
+	set_args /bin/cve-attacker "$@"
 	husk_run_detached
 }
 
@@ -754,14 +759,7 @@ run_joiners_under_scan() {
 # host filesystem: a found escape, runc 1.1.5's `runc init` included). The container's init seizes and stops every
 # new process of its pid namespace (cve-attacker ptrace-scan) and reads what it holds while held.
 start_ptrace_scan() {
-	need_helpers
-	cp "$CVE_HELPERS/cve-attacker" "$BUNDLE/rootfs/bin/cve-attacker"
-	add_shared_dir
-	update_config '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]
-		| .process.capabilities.effective += ["CAP_SYS_PTRACE"]
-		| .process.capabilities.permitted += ["CAP_SYS_PTRACE"]'
-	set_args /bin/cve-attacker ptrace-scan "$1" /shared/ptrace
-	husk_run_detached
+	start_ptrace_capable_attacker ptrace-scan "$1" /shared/ptrace
 }
 
 assert_ptrace_scan_held_nothing_privileged() {

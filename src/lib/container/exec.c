@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -246,11 +245,6 @@ static unsigned long namespaces_of(const struct husk_spec *spec)
         return flags;
 }
 
-/*
- * A detached process must survive `husk exec -d` returning: drop the parent-death signal, which
- * would otherwise outlive execve. Done before seccomp, which may forbid prctl. A husk that died
- * before this point has closed its end of the sync socket, so the half-made process goes too.
- */
 static void close_fds(int first, int last)
 {
         if (syscall(SYS_close_range, (unsigned int)first, (unsigned int)last, 0) == 0)

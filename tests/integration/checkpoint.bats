@@ -168,6 +168,35 @@ wait_count() {
 	assert_no_trace
 }
 
+@test "checkpoint, restore: a relative --image-path and --work-path are taken from the current directory" {
+	counter_config
+	piped "$ID" run -d --bundle "$BUNDLE"
+	wait_count "$ID" 3
+	# The bundle's directory, as restore's default --bundle: runc goes into the bundle before it opens the
+	# image, so only there do the two runtimes find a relative image path in the same place.
+	cd "$BUNDLE"
+	# criu goes into its work directory (the image one by default) before it opens its log.
+	run husk checkpoint --leave-running --image-path image "$ID"
+	assert_status 0
+	[ -s "$BUNDLE/image/inventory.img" ] || fail "no criu image in $BUNDLE/image"
+	run husk checkpoint --leave-running --image-path image2 --work-path work "$ID"
+	assert_status 0
+	[ -s "$BUNDLE/work/dump.log" ] || fail "criu's log is not in the relative --work-path"
+	[ -s "$BUNDLE/image2/inventory.img" ] || fail "no criu image in $BUNDLE/image2"
+	[ "$(container_status)" = running ] || fail "status after --leave-running: $(container_status)"
+
+	piped "$ID-copy" restore -d --image-path image
+	[ "$(container_status "$ID-copy")" = running ] || fail "the copy from image is not running"
+	husk delete -f "$ID-copy"
+	piped "$ID-copy" restore -d --image-path image2 --work-path work
+	[ "$(container_status "$ID-copy")" = running ] || fail "the copy from image2 is not running"
+	[ -s "$BUNDLE/work/restore.log" ] || fail "criu's restore log is not in the relative --work-path"
+	husk delete -f "$ID-copy"
+	assert_no_trace "$ID-copy"
+	husk delete -f "$ID"
+	assert_no_trace
+}
+
 @test "restore: a bind mount is the restoring bundle's source, not the checkpointed one's" {
 	counter_config
 	mkdir -p "$TMP/first" "$TMP/second"

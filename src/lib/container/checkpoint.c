@@ -298,16 +298,24 @@ out:
         return r;
 }
 
-int husk_container_checkpoint(const struct husk_runtime *rt, const char *id, const struct husk_checkpoint_options *opts,
-                              struct husk_error **err)
+int husk_container_checkpoint(const struct husk_runtime *rt, const char *id,
+                              const struct husk_checkpoint_options *given, struct husk_error **err)
 {
-        if (!opts->criu.image_path || !*opts->criu.image_path)
+        if (!given->criu.image_path || !*given->criu.image_path)
                 return husk_error_set(err, 0, "--image-path: required");
         if (geteuid() != 0 || rt->rootless)
                 return husk_error_set(err, EPERM, "checkpoint needs root: criu cannot dump a rootless container");
-        int r = husk_criu_check_choices(&opts->criu, err);
+        int r = husk_criu_check_choices(&given->criu, err);
         if (r < 0)
                 return r;
+        struct husk_checkpoint_options resolved = *given;
+        const struct husk_checkpoint_options *opts = &resolved;
+        _cleanup_free_ char *image_path = NULL, *work_path = NULL;
+        r = husk_criu_absolute_dirs(&given->criu, &image_path, &work_path, err);
+        if (r < 0)
+                return r;
+        resolved.criu.image_path = image_path;
+        resolved.criu.work_path = work_path;
         const char *root = husk_runtime_root(rt);
         _cleanup_close_ int dirfd = -1;
         _cleanup_(husk_state_freep) struct husk_state *state = NULL;

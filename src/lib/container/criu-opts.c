@@ -2,16 +2,43 @@
 #include "container/criu-opts.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "util/cleanup.h"
 #include "util/path.h"
 
 void husk_criu_add_command(struct husk_criu_args *a, const struct husk_runtime *rt, const char *command)
 {
         husk_criu_add(a, rt->criu ? rt->criu : "criu");
         husk_criu_add(a, command);
+}
+
+/* path, or the current directory's path/ before it. NULL with errno set. */
+static char *absolute_path(const char *path)
+{
+        if (path[0] == '/')
+                return strdup(path);
+        _cleanup_free_ char *cwd = getcwd(NULL, 0);
+        char *abs = NULL;
+        if (!cwd || asprintf(&abs, "%s/%s", cwd, path) < 0)
+                return NULL;
+        return abs;
+}
+
+int husk_criu_absolute_dirs(const struct husk_criu_options *o, char **ret_image, char **ret_work,
+                            struct husk_error **err)
+{
+        _cleanup_free_ char *image = absolute_path(o->image_path), *work = NULL;
+        if (!image)
+                return husk_error_set(err, errno, "--image-path `%s` in the current directory", o->image_path);
+        if (o->work_path && *o->work_path && !(work = absolute_path(o->work_path)))
+                return husk_error_set(err, errno, "--work-path `%s` in the current directory", o->work_path);
+        *ret_image = TAKE_PTR(image);
+        *ret_work = TAKE_PTR(work);
+        return 0;
 }
 
 int husk_criu_check_choices(const struct husk_criu_options *o, struct husk_error **err)

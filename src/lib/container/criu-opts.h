@@ -16,6 +16,14 @@
  * arguments. */
 void husk_criu_add_command(struct husk_criu_args *a, const struct husk_runtime *rt, const char *command);
 
+/*
+ * The image and work directories made absolute (a relative one is taken from the current directory), in
+ * *ret_image and *ret_work (NULL without --work-path), which the caller frees. criu changes into its work
+ * directory before it opens its log, so a relative path would be taken twice.
+ */
+int husk_criu_absolute_dirs(const struct husk_criu_options *o, char **ret_image, char **ret_work,
+                            struct husk_error **err);
+
 /* The flags that take a value from a fixed set, checked before anything is made. */
 int husk_criu_check_choices(const struct husk_criu_options *o, struct husk_error **err);
 

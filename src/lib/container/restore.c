@@ -320,8 +320,6 @@ static int read_pidfile(int dirfd, pid_t *ret, struct husk_error **err)
 /* Checks of the request that change nothing on the host. */
 static int check(const struct husk_launch *l, const struct husk_restore_options *o, struct husk_error **err)
 {
-        if (!o->criu.image_path || !*o->criu.image_path)
-                return husk_error_set(err, 0, "--image-path: required");
         struct stat st;
         if (stat(o->criu.image_path, &st) < 0)
                 return husk_error_set(err, errno, "--image-path `%s`", o->criu.image_path);
@@ -402,12 +400,22 @@ static int make_container(struct restore *rs, struct husk_error **err)
         return r < 0 ? r : restore_processes(rs, err);
 }
 
-int husk_container_restore(const struct husk_runtime *rt, const char *id, const struct husk_restore_options *opts,
+int husk_container_restore(const struct husk_runtime *rt, const char *id, const struct husk_restore_options *given,
                            int *ret_status, struct husk_error **err)
 {
         *ret_status = 0;
         if (geteuid() != 0 || rt->rootless)
                 return husk_error_set(err, EPERM, "restore needs root: criu cannot restore a rootless container");
+        if (!given->criu.image_path || !*given->criu.image_path)
+                return husk_error_set(err, 0, "--image-path: required");
+        struct husk_restore_options resolved = *given;
+        const struct husk_restore_options *opts = &resolved;
+        _cleanup_free_ char *image_path = NULL, *work_path = NULL;
+        int r = husk_criu_absolute_dirs(&given->criu, &image_path, &work_path, err);
+        if (r < 0)
+                return r;
+        resolved.criu.image_path = image_path;
+        resolved.criu.work_path = work_path;
         struct husk_create_options create = {
             .bundle = opts->bundle, .pid_file = opts->pid_file, .detach = opts->detach};
         struct husk_launch l = {
@@ -418,7 +426,7 @@ int husk_container_restore(const struct husk_runtime *rt, const char *id, const 
             .foreground = !opts->detach,
         };
         struct restore rs = {.l = &l, .o = opts, .ns_fds = {-1, -1}, .hook_fd = -1};
-        int r = husk_launch_load(&l, err);
+        r = husk_launch_load(&l, err);
         if (r == 0)
                 r = check(&l, opts, err);
         if (r == 0)

@@ -27,7 +27,7 @@ static char *default_image_path(void)
         {"file-locks", 0, CLI_BOOL, &(o).criu.file_locks, "take file locks"},                                \
         {"manage-cgroups-mode", 0, CLI_STRING, &(o).criu.manage_cgroups_mode,                                \
          "cgroups in the image: soft (default), full, strict or ignore"},                                    \
-        {"empty-ns", 0, CLI_STRING, &(o).criu.empty_ns, "a namespace to make empty (network)"},              \
+        {"empty-ns", 0, CLI_STRING, &(o).criu.empty_ns, "network (always left empty, as runc)"},             \
         {"auto-dedup", 0, CLI_BOOL, &(o).criu.auto_dedup, "deduplicate the images' memory"},                 \
         {"lazy-pages", 0, CLI_BOOL, &(o).criu.lazy_pages, "restore memory pages on demand"}
 /* clang-format on */

@@ -24,6 +24,8 @@ setup() {
 teardown() {
 	husk_teardown
 	pkill -9 -f "^ckpt-helper-$ID" || true
+	# A veth a test put on the host (its end goes with the container's namespace, unless that failed)
+	[ -z "${VETH:-}" ] || ip link del "$VETH" 2>/dev/null || true
 }
 
 # The container counts, a tenth of a second apart: on stdout, and into /dev/shm/count (a tmpfs of its own,
@@ -193,6 +195,29 @@ wait_count() {
 	[ -s "$BUNDLE/work/restore.log" ] || fail "criu's restore log is not in the relative --work-path"
 	husk delete -f "$ID-copy"
 	assert_no_trace "$ID-copy"
+	husk delete -f "$ID"
+	assert_no_trace
+}
+
+@test "checkpoint, restore: the network namespace is left empty, as runc leaves it: a veth to the host does not stop the restore" {
+	counter_config
+	piped "$ID" run -d --bundle "$BUNDLE"
+	wait_count "$ID" 3
+	# As a CNI plugin connects a container: a veth, one end on the host and the other in its namespace.
+	VETH=s29h$(basename "$TMP" | cut -d. -f2)
+	ip link add "$VETH" type veth peer name eth1 netns "$(container_pid)"
+	nsenter --net="/proc/$(container_pid)/ns/net" ip -o link show eth1 >/dev/null || fail "no eth1 in the container"
+	run husk checkpoint --image-path "$TMP/image" "$ID"
+	assert_status 0
+	assert_no_trace
+	# The restored namespace is empty (lo only), for hooks to set up again; criu made none of the old devices.
+	piped "$ID" restore -d --image-path "$TMP/image" --bundle "$BUNDLE" || fail "restore: $(cat "$TMP/$ID.out")"
+	[ "$(container_status)" = running ] || fail "status after restore: $(container_status)"
+	run nsenter --net="/proc/$(container_pid)/ns/net" ip -o link show
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | awk -F': ' '{ print $2 }')" = lo ] || fail "the restored namespace is not empty"
+	[ "$(readlink "/proc/$(container_pid)/ns/net")" != "$(readlink /proc/self/ns/net)" ] ||
+		fail "the restored container is in the host's network namespace"
 	husk delete -f "$ID"
 	assert_no_trace
 }

@@ -67,7 +67,13 @@ int husk_criu_add_common(struct husk_criu_args *a, const struct husk_criu_option
         };
         husk_criu_add_flags(a, flags, sizeof(flags) / sizeof(flags[0]));
         int r = husk_criu_cgroups_mode(a, o->manage_cgroups_mode, err);
-        return r < 0 ? r : husk_criu_empty_ns(a, o->empty_ns, err);
+        if (r < 0)
+                return r;
+        /* runc's rule, --empty-ns network or not: husk, like runc, does not manage network devices, so criu
+         * dumps none and restores the container's own network namespace with lo alone, for a hook or a CNI
+         * plugin to set up again (a veth whose other end is on the host could not be restored). A namespace
+         * joined by path is external to criu and stays as it is. */
+        return husk_criu_empty_ns(a, "network", err);
 }
 
 int husk_criu_cgroups_mode(struct husk_criu_args *a, const char *mode, struct husk_error **err)

@@ -27,14 +27,16 @@ int husk_criu_absolute_dirs(const struct husk_criu_options *o, char **ret_image,
 /* The flags that take a value from a fixed set, checked before anything is made. */
 int husk_criu_check_choices(const struct husk_criu_options *o, struct husk_error **err);
 
-/* What checkpoint and restore pass alike: the shared boolean flags, the cgroup mode, --empty-ns and
- * --work-dir (the image directory and the log are the caller's). */
+/* What checkpoint and restore pass alike: the shared boolean flags, the cgroup mode, --empty-ns net
+ * (always, as runc) and --work-dir (the image directory and the log are the caller's). o's choices are
+ * checked already (husk_criu_check_choices). */
 int husk_criu_add_common(struct husk_criu_args *a, const struct husk_criu_options *o, struct husk_error **err);
 
 /* --manage-cgroups-mode: soft, full, strict or ignore (runc's), empty or NULL for criu's default. */
 int husk_criu_cgroups_mode(struct husk_criu_args *a, const char *mode, struct husk_error **err);
 
-/* --empty-ns: "network" only, as runc (criu can leave only that one empty). */
+/* --empty-ns: "network" only, as runc (criu can leave only that one empty), and that one
+ * husk_criu_add_common always passes. */
 int husk_criu_empty_ns(struct husk_criu_args *a, const char *ns, struct husk_error **err);
 
 /* The config annotation naming a criu configuration file on the host (as runc's). */

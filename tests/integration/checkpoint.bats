@@ -170,6 +170,18 @@ wait_count() {
 	assert_no_trace
 }
 
+@test "checkpoint: an --image-path whose parents are missing is made with them, as runc's MkdirAll" {
+	counter_config
+	piped "$ID" run -d --bundle "$BUNDLE"
+	wait_count "$ID" 3
+	run husk checkpoint --leave-running --image-path "$TMP/deep/a/b/image" "$ID"
+	assert_status 0
+	[ -s "$TMP/deep/a/b/image/inventory.img" ] || fail "no criu image in $TMP/deep/a/b/image"
+	[ "$(container_status)" = running ] || fail "status after --leave-running: $(container_status)"
+	husk delete -f "$ID"
+	assert_no_trace
+}
+
 @test "checkpoint, restore: a relative --image-path and --work-path are taken from the current directory" {
 	counter_config
 	piped "$ID" run -d --bundle "$BUNDLE"

@@ -200,10 +200,27 @@ static int write_descriptors(struct husk_criu_args *a, const struct externals *x
         return r < 0 ? husk_error_set(err, -r, "write `%s`", path) : 0;
 }
 
-static int make_dir(const char *flag, const char *path, struct husk_error **err)
+/* Create the directory path (0700), with its missing parents (0755) when asked, as runc's MkdirAll for
+ * the image directory. */
+static int make_dir(const char *flag, const char *path, bool parents, struct husk_error **err)
 {
-        if (mkdir(path, 0700) < 0 && errno != EEXIST)
-                return husk_error_set(err, errno, "%s `%s`", flag, path);
+        int r = mkdir(path, 0700) < 0 ? -errno : 0;
+        if (r == -ENOENT && parents) {
+                _cleanup_free_ char *copy = strdup(path);
+                if (!copy)
+                        return husk_error_set(err, ENOMEM, "%s `%s`", flag, path);
+                for (char *p = copy + 1; *p; p++) {
+                        if (*p != '/')
+                                continue;
+                        *p = '\0';
+                        if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+                                return husk_error_set(err, errno, "%s `%s`: create `%s`", flag, path, copy);
+                        *p = '/';
+                }
+                r = mkdir(path, 0700) < 0 ? -errno : 0;
+        }
+        if (r < 0 && r != -EEXIST)
+                return husk_error_set(err, -r, "%s `%s`", flag, path);
         struct stat st;
         if (stat(path, &st) < 0)
                 return husk_error_set(err, errno, "%s `%s`", flag, path);
@@ -331,9 +348,9 @@ int husk_container_checkpoint(const struct husk_runtime *rt, const char *id,
         if (spec->process.terminal)
                 return husk_error_set(err, ENOTSUP,
                                       "process.terminal: a container with a terminal cannot be checkpointed yet");
-        r = make_dir("--image-path", opts->criu.image_path, err);
+        r = make_dir("--image-path", opts->criu.image_path, true, err);
         if (r == 0 && opts->criu.work_path && *opts->criu.work_path)
-                r = make_dir("--work-path", opts->criu.work_path, err);
+                r = make_dir("--work-path", opts->criu.work_path, false, err);
         if (r < 0)
                 return r;
         r = dump(rt, state, spec, opts, err);

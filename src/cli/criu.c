@@ -7,7 +7,7 @@
 
 #include "util/cleanup.h"
 
-/* runc's default for --image-path: ./checkpoint. */
+/* runc's default for --image-path, missing or empty: ./checkpoint. */
 static char *default_image_path(void)
 {
         _cleanup_free_ char *cwd = getcwd(NULL, 0);
@@ -59,8 +59,8 @@ int cli_checkpoint(struct cli_global *g, int argc, char **argv, struct husk_erro
         int r = cli_expect_args("checkpoint", n, 1, 1, "container id", err);
         if (r < 0 || (r = cli_expect_id("checkpoint", argv[0], err)) < 0)
                 return r;
-        _cleanup_free_ char *image = o.criu.image_path ? NULL : default_image_path();
-        if (!o.criu.image_path)
+        _cleanup_free_ char *image = o.criu.image_path && *o.criu.image_path ? NULL : default_image_path();
+        if (image)
                 o.criu.image_path = image;
         r = husk_container_checkpoint(&g->rt, argv[0], &o, err);
         return r < 0 ? cli_wrap(err, "checkpoint", argv[0]) : 0;
@@ -95,8 +95,8 @@ int cli_restore(struct cli_global *g, int argc, char **argv, struct husk_error *
         int r = cli_expect_args("restore", n, 1, 1, "container id", err);
         if (r < 0 || (r = cli_expect_id("restore", argv[0], err)) < 0)
                 return r;
-        _cleanup_free_ char *image = o.criu.image_path ? NULL : default_image_path();
-        if (!o.criu.image_path)
+        _cleanup_free_ char *image = o.criu.image_path && *o.criu.image_path ? NULL : default_image_path();
+        if (image)
                 o.criu.image_path = image;
         int status = 0;
         r = husk_container_restore(&g->rt, argv[0], &o, &status, err);

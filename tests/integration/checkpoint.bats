@@ -234,6 +234,22 @@ wait_count() {
 	assert_no_trace
 }
 
+@test "checkpoint, restore: an empty --image-path is the default ./checkpoint, as runc's" {
+	counter_config
+	piped "$ID" run -d --bundle "$BUNDLE"
+	wait_count "$ID" 3
+	cd "$BUNDLE"
+	run husk checkpoint --leave-running --image-path "" "$ID"
+	assert_status 0
+	[ -s "$BUNDLE/checkpoint/inventory.img" ] || fail "no criu image in ./checkpoint"
+	piped "$ID-copy" restore -d --image-path ""
+	[ "$(container_status "$ID-copy")" = running ] || fail "the copy from ./checkpoint is not running"
+	husk delete -f "$ID-copy"
+	assert_no_trace "$ID-copy"
+	husk delete -f "$ID"
+	assert_no_trace
+}
+
 @test "restore: a bind mount is the restoring bundle's source, not the checkpointed one's" {
 	counter_config
 	mkdir -p "$TMP/first" "$TMP/second"

@@ -320,6 +320,25 @@ wait_count() {
 	husk delete -f "$ID"
 }
 
+@test "checkpoint: --parent-path is relative to the image directory and names a directory, as runc's; else the container goes on" {
+	counter_config
+	piped "$ID" run -d --bundle "$BUNDLE"
+	wait_count "$ID" 3
+	mkdir "$TMP/pre"
+	run husk checkpoint --parent-path "$TMP/pre" --image-path "$TMP/image" "$ID"
+	assert_status 1
+	assert_output_contains "--parent-path must be relative"
+	[ "$RUNTIME" != husk ] || [ ! -e "$TMP/image" ] || fail "the refused checkpoint made $TMP/image"
+	[ "$(container_status)" = running ] || fail "after the refused checkpoint: $(container_status)"
+	run husk checkpoint --parent-path ../nosuch --image-path "$TMP/image" "$ID"
+	assert_status 1
+	assert_output_contains "invalid --parent-path"
+	[ "$RUNTIME" != husk ] || assert_output_contains "$TMP/image/../nosuch"
+	[ "$(container_status)" = running ] || fail "after the refused checkpoint: $(container_status)"
+	husk delete -f "$ID"
+	assert_no_trace
+}
+
 @test "checkpoint, restore: bad requests fail with one line naming what is wrong, and leave nothing" {
 	husk_only "husk's messages"
 	counter_config

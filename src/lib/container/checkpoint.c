@@ -229,6 +229,21 @@ static int make_dir(const char *flag, const char *path, bool parents, struct hus
         return 0;
 }
 
+/* --parent-path must name a directory, from the image one as criu takes it (runc checks the same).
+ * Checked once the image directory exists, so that `../pre` from a new one is found where criu finds it. */
+static int check_parent(const char *image_path, const char *parent, struct husk_error **err)
+{
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s", image_path, parent) < 0)
+                return husk_error_set(err, ENOMEM, "checkpoint");
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return husk_error_set(err, errno, "invalid --parent-path: `%s`", path);
+        if (!S_ISDIR(st.st_mode))
+                return husk_error_set(err, ENOTDIR, "invalid --parent-path: `%s`", path);
+        return 0;
+}
+
 static int add_options(struct husk_criu_args *a, const struct husk_checkpoint_options *o, struct husk_error **err)
 {
         const struct husk_criu_flag flags[] = {
@@ -320,6 +335,10 @@ int husk_container_checkpoint(const struct husk_runtime *rt, const char *id,
 {
         if (!given->criu.image_path || !*given->criu.image_path)
                 return husk_error_set(err, 0, "--image-path: required");
+        /* As runc: criu links the images to their parent by this path, from the image directory. */
+        if (given->parent_path && given->parent_path[0] == '/')
+                return husk_error_set(err, 0, "--parent-path must be relative to the image directory: `%s`",
+                                      given->parent_path);
         if (geteuid() != 0 || rt->rootless)
                 return husk_error_set(err, EPERM, "checkpoint needs root: criu cannot dump a rootless container");
         int r = husk_criu_check_choices(&given->criu, err);
@@ -351,6 +370,8 @@ int husk_container_checkpoint(const struct husk_runtime *rt, const char *id,
         r = make_dir("--image-path", opts->criu.image_path, true, err);
         if (r == 0 && opts->criu.work_path && *opts->criu.work_path)
                 r = make_dir("--work-path", opts->criu.work_path, false, err);
+        if (r == 0 && opts->parent_path && *opts->parent_path)
+                r = check_parent(opts->criu.image_path, opts->parent_path, err);
         if (r < 0)
                 return r;
         r = dump(rt, state, spec, opts, err);

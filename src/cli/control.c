@@ -29,7 +29,8 @@ int cli_kill(struct cli_global *g, int argc, char **argv, struct husk_error **er
         if (r < 0 || (r = cli_expect_id("kill", argv[0], err)) < 0)
                 return r;
         int sig = SIGTERM;
-        if (n == 2 && (sig = cli_parse_signal(argv[1], err)) < 0)
+        /* An empty signal is the default too, as runc takes it: `kill ID "$SIG"` with SIG unset sends TERM. */
+        if (n == 2 && argv[1][0] && (sig = cli_parse_signal(argv[1], err)) < 0)
                 return sig;
         r = husk_container_kill(&g->rt, argv[0], sig, all, err);
         return r < 0 ? cli_wrap(err, "kill", argv[0]) : 0;

@@ -177,7 +177,7 @@ static int parse_bind_mount(struct run_oci *o, const char *arg, struct husk_erro
 /* run_oci takes signal names only (TERM, KILL...); husk also takes the SIG forms. */
 static int parse_signal_name(const char *name, int *ret, struct husk_error **err)
 {
-        if (!name[0] || (name[0] >= '0' && name[0] <= '9'))
+        if (!name[0] || name[0] == '+' || (name[0] >= '0' && name[0] <= '9'))
                 return husk_error_set(err, 0, "--signal `%s`: expected a signal name such as TERM or KILL", name);
         int sig = cli_parse_signal(name, err);
         if (sig < 0)

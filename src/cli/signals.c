@@ -37,7 +37,8 @@ static int parse_number(const char *s, int *ret)
 int cli_parse_signal(const char *text, struct husk_error **err)
 {
         int n;
-        if (isdigit((unsigned char)text[0])) {
+        /* A plus sign too, as runc's strconv.Atoi takes it ("+15"); "-15" stays an error, as it is in runc. */
+        if (isdigit((unsigned char)text[text[0] == '+'])) {
                 /* 0 as in kill(2): only whether the init is there (runc and crun take it) */
                 if (parse_number(text, &n) == 0 && n < NSIG)
                         return n;

@@ -195,10 +195,12 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	[ ! -e "$ROOT/$ID" ]
 }
 
+# A number may carry a plus sign, as Go's strconv.Atoi (runc) takes it; a minus sign fails in both.
 @test "kill: signals by name, SIG name and number" {
 	set_args sleep 600
-	for sig in KILL SIGKILL 9; do
-		id=$ID-$sig
+	local i=0 sig id
+	for sig in KILL SIGKILL 9 +9; do
+		id=$ID-$((i++))
 		husk_create "$id"
 		husk start "$id"
 		husk kill "$id" "$sig"

@@ -242,7 +242,7 @@ devpts_without_gid() {
 	set_args sh -c 'trap "echo term > /shared/got; exit 0" TERM; echo > /shared/ready; while :; do sleep 0.05; done'
 	run_oci_start -c "$BUNDLE" "$ID"
 	retry 100 0.05 test -e "$TMP/shared/ready"
-	for bad in 9 NOSUCHSIGNAL ""; do
+	for bad in 9 +9 NOSUCHSIGNAL ""; do
 		run run_oci kill -S "$bad" "$ID"
 		assert_status 255
 		assert_output_contains "signal"

@@ -347,6 +347,12 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	[ "${row[2]}" = created ]
 	[ "${row[3]}" = "$BUNDLE" ]
 	[ "${row[5]}" = root ]
+	# created as runc writes it (Go's RFC3339Nano: no trailing zeros in the fraction), the same in state and list
+	local created
+	created=$(husk state "$ID" | jq -r .created)
+	[[ "$created" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{0,8}[1-9])?Z$ ]] ||
+		fail "created: $created"
+	[ "${row[4]}" = "$created" ] || fail "list: created ${row[4]}, state: $created"
 
 	run --separate-stderr husk list -q
 	assert_status 0
@@ -358,6 +364,7 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	[ "$(jq -r '.[0].id' <<<"$output")" = "$ID" ]
 	[ "$(jq -r '.[0].status' <<<"$output")" = created ]
 	[ "$(jq -r '.[0].bundle' <<<"$output")" = "$BUNDLE" ]
+	[ "$(jq -r '.[0].created' <<<"$output")" = "$created" ]
 
 	# Go's flag package also takes a one-letter flag as -f=VALUE (and -q=true).
 	run --separate-stderr husk list -f=json

@@ -597,7 +597,9 @@ void husk_state_freep(struct husk_state **s)
 char *husk_timestamp_now(void)
 {
         char buf[HUSK_TIMESTAMP_MAX];
-        husk_timestamp_format_now(buf, sizeof(buf));
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        husk_timestamp_format_rfc3339nano(&now, buf, sizeof(buf));
         return strdup(buf);
 }
 

@@ -1,4 +1,4 @@
-/* RFC 3339 UTC timestamps with nanoseconds, as runc writes them; the monotonic clock for deadlines. */
+/* RFC 3339 UTC timestamps with nanoseconds (fixed width, or as runc writes them); the monotonic clock for deadlines. */
 #include "util/timestamp.h"
 
 #include <stdio.h>
@@ -20,16 +20,24 @@ static void civil_from_days(long long days, long long *year, unsigned *month, un
         *year = (long long)yoe + era * 400 + (*month <= 2);
 }
 
-void husk_timestamp_format(const struct timespec *ts, char *buf, size_t size)
+/* Date and time to the second ("2026-11-26T10:00:24"); the length written. */
+static size_t format_seconds(time_t t, char *buf, size_t size)
 {
-        long long secs = (long long)ts->tv_sec;
+        long long secs = (long long)t;
         long long days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
         long long rest = secs - days * 86400;
         long long year;
         unsigned month, day;
         civil_from_days(days, &year, &month, &day);
-        snprintf(buf, size, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", year, month, day, rest / 3600,
-                 rest / 60 % 60, rest % 60, (long)ts->tv_nsec);
+        int n = snprintf(buf, size, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", year, month, day, rest / 3600,
+                         rest / 60 % 60, rest % 60);
+        return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+void husk_timestamp_format(const struct timespec *ts, char *buf, size_t size)
+{
+        size_t n = format_seconds(ts->tv_sec, buf, size);
+        snprintf(buf + n, size - n, ".%09ldZ", (long)ts->tv_nsec);
 }
 
 void husk_timestamp_format_now(char *buf, size_t size)
@@ -37,6 +45,21 @@ void husk_timestamp_format_now(char *buf, size_t size)
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         husk_timestamp_format(&ts, buf, size);
+}
+
+void husk_timestamp_format_rfc3339nano(const struct timespec *ts, char *buf, size_t size)
+{
+        size_t n = format_seconds(ts->tv_sec, buf, size);
+        long fraction = (long)ts->tv_nsec;
+        int digits = 9;
+        while (digits > 0 && fraction % 10 == 0) {
+                fraction /= 10;
+                digits--;
+        }
+        if (digits > 0)
+                snprintf(buf + n, size - n, ".%0*ldZ", digits, fraction);
+        else
+                snprintf(buf + n, size - n, "Z");
 }
 
 int64_t husk_monotonic_ms(void)

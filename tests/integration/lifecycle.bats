@@ -334,6 +334,20 @@ socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])' "$soc
 	[ "$status" -ne 0 ]
 }
 
+# A state dir without state.json (a create that died before writing it) is no container to state or list: delete
+# says so too, as runc does, though it removes the dir either way; with --force that is a success.
+@test "delete: a state dir without state.json is removed, and only --force calls that a success" {
+	mkdir "$ROOT/$ID"
+	run husk delete "$ID"
+	assert_status 1
+	assert_output_contains "does not exist"
+	[ ! -e "$ROOT/$ID" ] || fail "delete left the dir"
+	mkdir "$ROOT/$ID"
+	run husk delete --force "$ID"
+	assert_status 0
+	[ ! -e "$ROOT/$ID" ] || fail "delete --force left the dir"
+}
+
 @test "list: table, quiet and json formats" {
 	set_args sleep 600
 	husk_create

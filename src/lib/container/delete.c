@@ -2,6 +2,7 @@
 #include "container/lifecycle.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -82,6 +83,22 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
         return r;
 }
 
+/* What a state dir without a readable state.json holds on the host: the cgroup, recorded on its own, still says
+ * where the container's processes are; destroying it kills them. Then the dir goes. */
+static int remove_without_state(const char *root, const char *id, int dirfd, struct husk_error **err)
+{
+        _cleanup_free_ char *cgroup_path = NULL;
+        if (husk_state_read_cgroup(dirfd, &cgroup_path) == 0 && cgroup_path) {
+                _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+                _cleanup_error_ struct husk_error *cg_err = NULL;
+                if (husk_cgroup_open(cgroup_path, false, &cg, &cg_err) < 0 || husk_cgroup_destroy(cg, &cg_err) < 0) {
+                        *err = TAKE_PTR(cg_err);
+                        return husk_error_wrap(err, "remove cgroup of `%s`", id);
+                }
+        }
+        return husk_state_dir_remove(root, id, dirfd, err);
+}
+
 int husk_container_delete(const struct husk_runtime *rt, const char *id, bool force, struct husk_error **err)
 {
         const char *root = husk_runtime_root(rt);
@@ -98,25 +115,26 @@ int husk_container_delete(const struct husk_runtime *rt, const char *id, bool fo
                 *err = TAKE_PTR(open_err);
                 return r;
         }
+        /* No state.json (a create that died before writing it, or a dir someone made): no container, as state and
+         * list say. runc removes the dir all the same and fails unless --force; so does husk. A cgroup recorded
+         * there (state.json removed by hand) is killed with --force only: without, the dir and its record stay. */
+        if (faccessat(dirfd, HUSK_STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+                if (force)
+                        return remove_without_state(root, id, dirfd, err);
+                _cleanup_free_ char *cgroup_path = NULL;
+                if (husk_state_read_cgroup(dirfd, &cgroup_path) == 0 && !cgroup_path &&
+                    (r = husk_state_dir_remove(root, id, dirfd, err)) < 0)
+                        return r;
+                return husk_error_set(err, 0, "container `%s` does not exist", id);
+        }
         _cleanup_(husk_state_freep) struct husk_state *state = NULL;
         r = husk_state_read(dirfd, id, &state, err);
         if (r < 0) {
                 if (!force)
                         return r;
-                /* A corrupt state.json must not block cleanup: the cgroup, recorded on its own,
-                 * still says where the container's processes are; destroying it kills them. */
+                /* A corrupt state.json must not block cleanup. */
                 husk_error_freep(err);
-                _cleanup_free_ char *cgroup_path = NULL;
-                if (husk_state_read_cgroup(dirfd, &cgroup_path) == 0 && cgroup_path) {
-                        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
-                        _cleanup_error_ struct husk_error *cg_err = NULL;
-                        if (husk_cgroup_open(cgroup_path, false, &cg, &cg_err) < 0 ||
-                            husk_cgroup_destroy(cg, &cg_err) < 0) {
-                                *err = TAKE_PTR(cg_err);
-                                return husk_error_wrap(err, "remove cgroup of `%s`", id);
-                        }
-                }
-                return husk_state_dir_remove(root, id, dirfd, err);
+                return remove_without_state(root, id, dirfd, err);
         }
         return husk_container_destroy(root, id, dirfd, state, force, err);
 }

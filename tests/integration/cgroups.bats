@@ -757,6 +757,46 @@ assert_hugetlb_limit() {
 	cg_dir_frozen "$dir"
 }
 
+# An ancestor cgroup frozen by someone else holds the container frozen: it is paused (runc 1.1 reads its own
+# freezer.self_freezing and says running), and neither pause nor resume can change that. resume wrote THAWED, exited
+# 0 and left it frozen; pause said "container not running". Both now name the cgroup to thaw.
+@test "pause and resume: v1: a container frozen through an ancestor cgroup is paused, and pause and resume name it" {
+	cg_v2 && skip "cgroup v1 only: the inherited freeze of the v1 freezer (freezer.self_freezing)"
+	skip_on_runc "1.1 calls such a container running, and its resume exits 0 while the container stays frozen"
+	local parent=/$ID-parent dir
+	dir=$(cg_freezer_dir "$parent")
+	update_config '.linux.cgroupsPath = $p' --arg p "$parent/$ID"
+	set_args sleep 600
+	husk_run_detached
+	# (the teardown thaws and removes the parent, named after the id, also when this test fails)
+	cg_set_frozen "$dir" 1
+	[ "$(container_status)" = paused ]
+	run husk resume "$ID"
+	assert_status 1
+	assert_output_contains "container's cgroup still frozen: \`freezer.state\` of \`$dir\` (an ancestor) is \`FROZEN\`"
+	[ "$(container_status)" = paused ]
+	cg_frozen || fail "resume thawed a cgroup its ancestor freezes"
+	run husk pause "$ID"
+	assert_status 1
+	assert_output_contains "container's cgroup frozen from outside: \`freezer.state\` of \`$dir\` (an ancestor)"
+
+	# Its own pause under the ancestor's freeze: resume lifts it, and says what still holds the container.
+	cg_set_frozen "$dir" 0
+	[ "$(container_status)" = running ]
+	husk pause "$ID"
+	cg_set_frozen "$dir" 1
+	run husk resume "$ID"
+	assert_status 1
+	assert_output_contains "\`$dir\` (an ancestor)"
+	[ "$(cat "$(cg_dir freezer)/freezer.self_freezing")" = 0 ] || fail "resume kept the container's own freeze"
+	cg_set_frozen "$dir" 0
+	[ "$(container_status)" = running ]
+	! cg_frozen
+	run husk resume "$ID"
+	assert_status 1
+	assert_output_contains "container not paused"
+}
+
 @test "pause and resume: a created container is either paused for real or refused, never left unstartable" {
 	set_args sleep 600
 	husk_create

@@ -132,9 +132,14 @@ int husk_cgroup_apply(struct husk_cgroup *cg, const struct husk_resources *resou
  */
 int husk_cgroup_update(struct husk_cgroup *cg, const struct husk_resources *resources, struct husk_error **err);
 
-/* Freeze or thaw; husk_cgroup_is_frozen reports the current state. */
+/* Freeze or thaw; husk_cgroup_is_frozen reports the current state. A thaw that an ancestor cgroup's freeze outlasts
+ * is an error naming that cgroup. */
 int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error **err);
 int husk_cgroup_is_frozen(struct husk_cgroup *cg, bool *ret, struct husk_error **err);
+
+/* An error naming the ancestor cgroup whose freeze holds the container's frozen (the v1 freezer's or cgroup2's):
+ * what neither pause nor resume can change. 0 when none does. */
+int husk_cgroup_check_ancestors_thawed(struct husk_cgroup *cg, struct husk_error **err);
 
 /* The directory of the cgroup that freezes it ("/sys/fs/cgroup/freezer/<path>", the cgroup2 one on v2),
  * as criu's --freeze-cgroup takes it; NULL when there is none. The caller frees it. */

@@ -23,12 +23,10 @@ static void sleep_us(long us)
                 ;
 }
 
-/* v2: cgroup.events says "frozen 1" once every task has stopped; the file signals POLLPRI on change. */
-static int v2_set(int dirfd, bool frozen, struct husk_error **err)
+/* v2, after the write to cgroup.freeze: cgroup.events says "frozen 1" once every task has stopped; the file
+ * signals POLLPRI on change. */
+static int v2_wait(int dirfd, bool frozen, struct husk_error **err)
 {
-        int r = cg_write(dirfd, "cgroup.freeze", frozen ? "1" : "0", err);
-        if (r < 0)
-                return r;
         _cleanup_close_ int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return husk_error_set(err, errno, "open `cgroup.events`");
@@ -85,22 +83,6 @@ static int v1_set(int dirfd, bool frozen, struct husk_error **err)
         }
 }
 
-int cg_freezer_set(struct husk_cgroup *cg, bool frozen, struct husk_error **err)
-{
-        if (cg->layout == HUSK_CGROUP_V2) {
-                int fd = cg->unified >= 0 ? cg->hierarchies[cg->unified].fd : -1;
-                if (fd < 0)
-                        return husk_error_set(err, ENOENT, "cgroup `%s` does not exist", cg->display_path);
-                return v2_set(fd, frozen, err);
-        }
-        struct cg_hierarchy *h = cg_hierarchy_of(cg, CG_FREEZER);
-        if (!h)
-                return husk_error_set(err, ENOENT, "cgroup controller `freezer` is not available");
-        if (h->fd < 0)
-                return husk_error_set(err, ENOENT, "cgroup `%s` does not exist in `freezer`", h->path);
-        return v1_set(h->fd, frozen, err);
-}
-
 /*
  * Whether the cgroup directory `fd` freezes what joins it: v1's freezer.state (which includes a frozen ancestor)
  * is not THAWED, or cgroup2's cgroup.freeze (its own request only) is 1. `state` gets the file's text; a
@@ -121,63 +103,149 @@ static int dir_freezes(int fd, bool unified, char *state, size_t size, bool *ret
         return 0;
 }
 
-int cg_check_not_frozen(struct husk_cgroup *cg, struct husk_error **err)
+/* v1: whether the freezer cgroup `fd` froze itself rather than through an ancestor (a kernel without
+ * freezer.self_freezing cannot tell: yes then). */
+static bool v1_self_freezing(int fd)
 {
-        for (size_t i = 0; i < cg->hierarchies_len; i++) {
-                struct cg_hierarchy *h = &cg->hierarchies[i];
-                if (!h->unified && !(h->controllers & CG_BIT(CG_FREEZER)))
-                        continue;
-                _cleanup_free_ char *path = strdup(h->path);
-                if (!path)
-                        return husk_error_set(err, ENOMEM, "allocate");
-                /* From the cgroup up: on v1 the deepest that exists tells (its state has its ancestors'); cgroup2's
-                 * cgroup.freeze is each one's own request, so every ancestor is asked. The root never freezes. */
-                for (bool leaf = true; strcmp(cg_inner_rel(path), ".") != 0; leaf = false) {
-                        _cleanup_close_ int fd =
-                            openat(h->mount_fd, cg_inner_rel(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                        if (fd >= 0) {
-                                char state[64];
-                                bool frozen = false;
-                                int r = dir_freezes(fd, h->unified, state, sizeof(state), &frozen, err);
-                                if (r < 0) {
-                                        char shown[4200];
-                                        return husk_error_wrap(err, "`%s`",
-                                                               cg_display(h, path, INT_MAX, shown, sizeof(shown)));
-                                }
-                                if (frozen) {
-                                        char shown[4200], self[8] = "";
-                                        /* v1 shows an ancestor's freeze in a child's state: say which it is. */
-                                        bool inherited =
-                                            !h->unified &&
-                                            cg_read(fd, "freezer.self_freezing", self, sizeof(self), NULL) > 0 &&
-                                            strcmp(self, "0") == 0;
-                                        return husk_error_set(err, 0,
-                                                              "container's cgroup unexpectedly frozen: `%s` of "
-                                                              "`%s`%s is `%s`%s; thaw it first",
-                                                              h->unified ? "cgroup.freeze" : "freezer.state",
-                                                              cg_display(h, path, INT_MAX, shown, sizeof(shown)),
-                                                              leaf ? "" : " (an ancestor)", state,
-                                                              inherited ? " (frozen by an ancestor)" : "");
-                                }
-                                if (!h->unified)
-                                        break;
-                        } else if (errno != ENOENT && !cg_is_permission_error(-errno)) {
+        char self[8] = "";
+        return cg_read(fd, "freezer.self_freezing", self, sizeof(self), NULL) <= 0 || strcmp(self, "0") != 0;
+}
+
+/* Cut the last component off a cgroup path ("/a/b" to "/a", "/a" to "/"). */
+static void path_up(char *path)
+{
+        char *slash = strrchr(path, '/');
+        if (slash)
+                slash[slash == path ? 1 : 0] = '\0';
+        else
+                path[0] = '\0';
+}
+
+static int frozen_error(const struct cg_hierarchy *h, const char *lead, const char *path, bool ancestor,
+                        const char *state, const char *note, struct husk_error **err)
+{
+        char shown[4200];
+        return husk_error_set(
+            err, 0, "%s: `%s` of `%s`%s is `%s`%s; thaw it first", lead, h->unified ? "cgroup.freeze" : "freezer.state",
+            cg_display(h, path, INT_MAX, shown, sizeof(shown)), ancestor ? " (an ancestor)" : "", state, note);
+}
+
+/*
+ * An error `lead: <file> of <dir> is <state>; thaw it first` naming the cgroup whose freeze holds h's cgroup (or,
+ * with ancestors_only, one of its ancestors: the cgroup's own freeze aside) frozen. On v1 the deepest that exists
+ * tells whether anything does (its freezer.state has its ancestors'), and the one that froze it is the nearest
+ * with freezer.self_freezing 1; cgroup2's cgroup.freeze is each one's own request, so every level is asked. The
+ * root never freezes.
+ */
+static int hierarchy_check_thawed(const struct cg_hierarchy *h, bool ancestors_only, const char *lead,
+                                  struct husk_error **err)
+{
+        _cleanup_free_ char *path = strdup(h->path);
+        if (!path)
+                return husk_error_set(err, ENOMEM, "allocate");
+        bool own = !ancestors_only;
+        if (ancestors_only)
+                path_up(path);
+        /* v1, once a frozen directory is found whose freeze is inherited: it and its state, for want of better */
+        _cleanup_free_ char *inherited = NULL;
+        char inherited_state[64] = "";
+        for (; path[0] && strcmp(cg_inner_rel(path), ".") != 0; path_up(path), own = false) {
+                _cleanup_close_ int fd =
+                    openat(h->mount_fd, cg_inner_rel(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0) {
+                        if (errno != ENOENT && !cg_is_permission_error(-errno)) {
                                 char shown[4200];
                                 return husk_error_set(err, errno, "open `%s`",
                                                       cg_display(h, path, INT_MAX, shown, sizeof(shown)));
                         }
-                        char *slash = strrchr(path, '/');
-                        if (!slash)
-                                break;
-                        slash[slash == path ? 1 : 0] = '\0';
+                        continue;
                 }
+                char state[64];
+                bool frozen = false;
+                int r = dir_freezes(fd, h->unified, state, sizeof(state), &frozen, err);
+                if (r < 0) {
+                        char shown[4200];
+                        return husk_error_wrap(err, "`%s`", cg_display(h, path, INT_MAX, shown, sizeof(shown)));
+                }
+                if (frozen && (h->unified || v1_self_freezing(fd)))
+                        return frozen_error(h, lead, path, !own, state, "", err);
+                if (h->unified)
+                        continue;
+                if (!frozen && !inherited)
+                        return 0;
+                if (frozen && !inherited) {
+                        inherited = strdup(path);
+                        if (!inherited)
+                                return husk_error_set(err, ENOMEM, "allocate");
+                        snprintf(inherited_state, sizeof(inherited_state), "%s", state);
+                }
+        }
+        /* The ancestor that froze it is out of sight (above a cgroup namespace's root, say). */
+        if (inherited)
+                return frozen_error(h, lead, inherited, strcmp(inherited, h->path) != 0, inherited_state,
+                                    " (frozen by an ancestor)", err);
+        return 0;
+}
+
+/* hierarchy_check_thawed for every hierarchy that freezes: the v1 freezer one and cgroup2's. */
+static int check_thawed(struct husk_cgroup *cg, bool ancestors_only, const char *lead, struct husk_error **err)
+{
+        for (size_t i = 0; i < cg->hierarchies_len; i++) {
+                const struct cg_hierarchy *h = &cg->hierarchies[i];
+                if (!h->unified && !(h->controllers & CG_BIT(CG_FREEZER)))
+                        continue;
+                int r = hierarchy_check_thawed(h, ancestors_only, lead, err);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
 
+int cg_check_not_frozen(struct husk_cgroup *cg, struct husk_error **err)
+{
+        return check_thawed(cg, false, "container's cgroup unexpectedly frozen", err);
+}
+
+int husk_cgroup_check_ancestors_thawed(struct husk_cgroup *cg, struct husk_error **err)
+{
+        return check_thawed(cg, true, "container's cgroup frozen from outside", err);
+}
+
+/* Freeze or thaw; with `explain`, a thaw that an ancestor's freeze outlasts (the write alone succeeds then) is an
+ * error that names it. */
+static int freezer_set(struct husk_cgroup *cg, bool frozen, bool explain, struct husk_error **err)
+{
+        const char *still = "container's cgroup still frozen";
+        int r;
+        if (cg->layout == HUSK_CGROUP_V2) {
+                int fd = cg->unified >= 0 ? cg->hierarchies[cg->unified].fd : -1;
+                if (fd < 0)
+                        return husk_error_set(err, ENOENT, "cgroup `%s` does not exist", cg->display_path);
+                r = cg_write(fd, "cgroup.freeze", frozen ? "1" : "0", err);
+                /* Asked before the wait, which would only run out. */
+                if (r == 0 && !frozen && explain)
+                        r = check_thawed(cg, false, still, err);
+                return r < 0 ? r : v2_wait(fd, frozen, err);
+        }
+        struct cg_hierarchy *h = cg_hierarchy_of(cg, CG_FREEZER);
+        if (!h)
+                return husk_error_set(err, ENOENT, "cgroup controller `freezer` is not available");
+        if (h->fd < 0)
+                return husk_error_set(err, ENOENT, "cgroup `%s` does not exist in `freezer`", h->path);
+        r = v1_set(h->fd, frozen, err);
+        if (r == 0 && !frozen && explain)
+                r = check_thawed(cg, false, still, err);
+        return r;
+}
+
+int cg_freezer_set(struct husk_cgroup *cg, bool frozen, struct husk_error **err)
+{
+        return freezer_set(cg, frozen, false, err);
+}
+
 int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error **err)
 {
-        int r = cg_freezer_set(cg, frozen, err);
+        int r = freezer_set(cg, frozen, true, err);
         if (r < 0)
                 return husk_error_wrap(err, "%s cgroup `%s`", frozen ? "freeze" : "thaw", cg->display_path);
         return 0;

@@ -94,10 +94,18 @@ int husk_container_pause(const struct husk_runtime *rt, const char *id, struct h
         int r = open_container(rt, id, true, &dirfd, &state, err);
         if (r < 0)
                 return r;
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        /* Paused already: by its own freeze, "not running" as runc says; by an ancestor cgroup's (which runc
+         * does not see), what keeps it so is named, as neither pause nor resume can change it. */
+        if (state->status == HUSK_STATUS_PAUSED) {
+                _cleanup_error_ struct husk_error *local = NULL;
+                if (open_cgroup(state, &cg, &local) == 0 && (r = husk_cgroup_check_ancestors_thawed(cg, err)) < 0)
+                        return r;
+                return husk_error_set(err, 0, "container not running");
+        }
         /* As runc: created containers can be paused too (their status then reads "paused"). */
         if (state->status != HUSK_STATUS_RUNNING && state->status != HUSK_STATUS_CREATED)
                 return husk_error_set(err, 0, "container not running");
-        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         r = open_cgroup(state, &cg, err);
         if (r < 0)
                 return r;
@@ -111,19 +119,15 @@ int husk_container_resume(const struct husk_runtime *rt, const char *id, struct 
         int r = open_container(rt, id, true, &dirfd, &state, err);
         if (r < 0)
                 return r;
-        if (!is_alive(state) || !state->cgroup_path)
+        /* The status is the freezer's word (husk_state_refresh asks it first): a frozen created container is
+         * paused too, and resumes to created. */
+        if (state->status != HUSK_STATUS_PAUSED)
                 return husk_error_set(err, 0, "container not paused");
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         r = open_cgroup(state, &cg, err);
         if (r < 0)
                 return r;
-        /* Ask the freezer, not the status: a paused created container still reports "created". */
-        bool frozen = false;
-        r = husk_cgroup_is_frozen(cg, &frozen, err);
-        if (r < 0)
-                return r;
-        if (!frozen)
-                return husk_error_set(err, 0, "container not paused");
+        /* Fails, naming the ancestor, when an ancestor cgroup's freeze keeps it frozen after its own is lifted. */
         return husk_cgroup_freeze(cg, false, err);
 }
 

@@ -797,6 +797,54 @@ assert_hugetlb_limit() {
 	assert_output_contains "container not paused"
 }
 
+# A v1 freeze stays FREEZING while a task sleeps where it cannot be frozen. runc's state waits for the freezer to
+# settle; husk calls it paused at once (it said running, and resume refused with "container not paused", though the
+# cgroup was on its way to frozen).
+@test "pause and resume: v1: a freeze under way (FREEZING) reads as paused, and resume thaws it" {
+	cg_v2 && skip "cgroup v1 only: FREEZING is the v1 freezer's state (cgroup2 has cgroup.freeze 1, frozen 0)"
+	skip_on_runc "1.1's state waits until the freeze has settled, here for ever"
+	[ -c /dev/fuse ] || skip "no /dev/fuse"
+	set_args sleep 600
+	husk_run_detached
+	local dir daemon reader writer
+	dir=$(cg_dir freezer)
+	mkdir "$TMP/fuse"
+	# A FUSE mount whose daemon never answers: a lookup there waits (freezably) holding its directory's lock, and
+	# a mkdir waits for that lock, which no freezer interrupts. The daemon's end aborts the connection and frees
+	# both; the teardown unmounts what is under $TMP.
+	cat >"$TMP/fuse.py" <<-'EOF2'
+		import ctypes, os, signal, sys
+		libc = ctypes.CDLL(None, use_errno=True)
+		fd = os.open("/dev/fuse", os.O_RDWR)
+		opts = ("fd=%d,rootmode=40000,user_id=0,group_id=0" % fd).encode()
+		if libc.mount(b"husk-test", sys.argv[1].encode(), b"fuse", 0, opts) != 0:
+		    sys.exit("mount fuse: " + os.strerror(ctypes.get_errno()))
+		open(sys.argv[2], "w").close()
+		signal.pause()
+	EOF2
+	python3 "$TMP/fuse.py" "$TMP/fuse" "$TMP/fuse.ready" &
+	daemon=$!
+	BACKGROUND_PIDS+=("$daemon")
+	retry 100 0.05 test -e "$TMP/fuse.ready"
+	cat "$TMP/fuse/x" >/dev/null 2>&1 &
+	reader=$!
+	BACKGROUND_PIDS+=("$reader")
+	retry 100 0.05 proc_state_is "$reader" D
+	mkdir "$TMP/fuse/y" 2>/dev/null &
+	writer=$!
+	BACKGROUND_PIDS+=("$writer")
+	retry 100 0.05 proc_state_is "$writer" D
+	echo "$writer" >"$dir/cgroup.procs"
+	echo FROZEN >"$dir/freezer.state"
+	[ "$(cat "$dir/freezer.state")" = FREEZING ] || fail "freezer.state: $(cat "$dir/freezer.state")"
+	[ "$(container_status)" = paused ]
+	husk resume "$ID"
+	[ "$(cat "$dir/freezer.state")" = THAWED ]
+	[ "$(container_status)" = running ]
+	kill "$daemon"
+	wait "$reader" "$writer" || true
+}
+
 @test "pause and resume: a created container is either paused for real or refused, never left unstartable" {
 	set_args sleep 600
 	husk_create

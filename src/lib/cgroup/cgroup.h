@@ -132,8 +132,8 @@ int husk_cgroup_apply(struct husk_cgroup *cg, const struct husk_resources *resou
  */
 int husk_cgroup_update(struct husk_cgroup *cg, const struct husk_resources *resources, struct husk_error **err);
 
-/* Freeze or thaw; husk_cgroup_is_frozen reports the current state. A thaw that an ancestor cgroup's freeze outlasts
- * is an error naming that cgroup. */
+/* Freeze or thaw; husk_cgroup_is_frozen reports the current state (a v1 freeze under way counts as frozen). A thaw
+ * that an ancestor cgroup's freeze outlasts is an error naming that cgroup. */
 int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error **err);
 int husk_cgroup_is_frozen(struct husk_cgroup *cg, bool *ret, struct husk_error **err);
 
@@ -145,7 +145,8 @@ int husk_cgroup_check_ancestors_thawed(struct husk_cgroup *cg, struct husk_error
  * as criu's --freeze-cgroup takes it; NULL when there is none. The caller frees it. */
 char *husk_cgroup_freezer_dir(struct husk_cgroup *cg);
 
-/* The same from a recorded path alone, reading one file (status derivation is on every command's path). */
+/* The same from a recorded path alone, reading one file (status derivation is on every command's path). As
+ * runc, which waits for the freezer to settle, a v1 freeze under way (FREEZING) reads as frozen. */
 int husk_cgroup_path_is_frozen(const char *path, bool *ret);
 
 /* Pids in the cgroup and its descendants (for ps, kill --all); caller frees *ret. */

@@ -278,7 +278,8 @@ int husk_cgroup_is_frozen(struct husk_cgroup *cg, bool *ret, struct husk_error *
         n = cg_read(h->fd, "freezer.state", buf, sizeof(buf), err);
         if (n < 0)
                 return (int)n;
-        *ret = strcmp(buf, "FROZEN") == 0;
+        /* FREEZING: frozen soon (someone's pause at work), or thawed again by the pause that gave up. */
+        *ret = strcmp(buf, "FROZEN") == 0 || strcmp(buf, "FREEZING") == 0;
         return 0;
 }
 
@@ -326,7 +327,9 @@ int husk_cgroup_path_is_frozen(const char *path, bool *ret)
         if (n < 0)
                 return -errno;
         buf[n] = '\0';
-        *ret = layout == HUSK_CGROUP_V2 ? strstr(buf, "frozen 1") != NULL : strncmp(buf, "FROZEN", 6) == 0;
+        /* FREEZING is a pause at work, which runc's state waits out: paused is its likely end, and cheap to say. */
+        *ret = layout == HUSK_CGROUP_V2 ? strstr(buf, "frozen 1") != NULL
+                                        : strncmp(buf, "FROZEN", 6) == 0 || strncmp(buf, "FREEZING", 8) == 0;
         return 0;
 }
 

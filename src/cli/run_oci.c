@@ -410,6 +410,32 @@ static int append_bind_mounts(struct husk_spec *spec, const struct run_oci *o, s
         return 0;
 }
 
+/*
+ * As run_oci (ConfigureMounts): a "bind" entry binds only with the `bind` or `rbind` option. Without one it
+ * mounts nothing and changes the mount already on its destination (propagation, then flags), so its source,
+ * usually "", is never looked at: runc's reading of "" as the bundle directory would bind the bundle, its
+ * config.json and hooks included, over the container's root. A real bind without a source is refused.
+ */
+static int set_change_only_mounts(struct husk_spec *spec, struct husk_error **err)
+{
+        for (size_t i = 0; i < spec->mounts_len; i++) {
+                struct husk_mount *m = &spec->mounts[i];
+                if (m->bind) {
+                        if (!m->source || !m->source[0])
+                                return husk_error_set(err, 0,
+                                                      "config.json: mounts[%zu] (`%s`): a bind mount needs a "
+                                                      "source",
+                                                      i, m->destination);
+                } else if (m->type && strcmp(m->type, "bind") == 0) {
+                        /* No type: nothing in libhusk takes it for a bind any more. */
+                        free(m->type);
+                        m->type = NULL;
+                        m->change_only = true;
+                }
+        }
+        return 0;
+}
+
 /* run_oci: "/" + cgroup_parent, under which the container's cgroup is named after it. */
 static int set_cgroup_parent(struct husk_spec *spec, const struct run_oci *o, struct husk_error **err)
 {
@@ -461,6 +487,9 @@ static int edit_spec(struct husk_spec *spec, void *data, struct husk_error **err
 {
         struct run_oci *o = data;
         int r = append_args(spec, o, err);
+        if (r < 0)
+                return r;
+        r = set_change_only_mounts(spec, err);
         if (r < 0)
                 return r;
         r = append_bind_mounts(spec, o, err);

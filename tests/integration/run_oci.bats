@@ -427,3 +427,54 @@ devpts_without_gid() {
 	assert_output_contains "run_oci mode"
 	assert_no_trace
 }
+
+@test "run_oci: a bind entry without bind or rbind changes the mount on its destination, never binds its source" {
+	writable_rootfs
+	mkdir -p "$BUNDLE/rootfs/shared" # the root is read-only when the init mounts /shared
+	# run_oci's README example: "" as source, which runc's rule would read as the bundle directory
+	update_config '.mounts = [
+		{"destination": "/", "type": "bind", "source": "", "options": ["private", "recursive"], "performInIntermediateNamespace": true},
+		{"destination": "/", "type": "bind", "source": "", "options": ["remount", "ro", "nodev"], "performInIntermediateNamespace": true}
+		] + .mounts'
+	set_args sh -c '/bin/checker mountinfo /; /bin/checker write /x; ls /'
+	run run_oci run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	[[ "$(kv mount_options)" == ro,nodev* ]] || fail "the rootfs was not remounted ro,nodev"
+	[ "$(kv write)" = EROFS ] || fail "the rootfs is writable"
+	[[ "$output" != *config.json* ]] || fail "the bundle directory is the container's root"
+	# the rootfs bound onto itself in the intermediate namespace went with it
+	! grep -q " $BUNDLE/rootfs " /proc/self/mountinfo
+	assert_no_trace
+}
+
+@test "run_oci: a bind entry without bind or rbind outside the intermediate namespace changes the mount there" {
+	update_config '.mounts += [
+		{"destination": "/data", "type": "tmpfs", "source": "tmpfs"},
+		{"destination": "/data", "type": "bind", "source": "", "options": ["remount", "ro", "noexec"]}]'
+	set_args sh -c '/bin/checker mountinfo /data; /bin/checker write /data/x'
+	run run_oci run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	[ "$(kv fstype)" = tmpfs ] || fail "the tmpfs on /data was covered"
+	[[ "$(kv mount_options)" == ro,*noexec* ]] || fail "the tmpfs was not remounted ro,noexec"
+	[ "$(kv write)" = EROFS ] || fail "the tmpfs is writable"
+}
+
+@test "run_oci: a bind entry without bind or rbind needs a mount on its destination" {
+	mkdir -p "$TMP/src"
+	update_config '.mounts += [{"destination": "/srv", "type": "bind", "source": $src, "options": ["ro"]}]' \
+		--arg src "$TMP/src"
+	set_args true
+	run run_oci run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 255
+	assert_output_contains 'change the mount on `/srv`: no mount there'
+	assert_no_trace
+}
+
+@test "run_oci: a bind mount with an empty source is refused" {
+	update_config '.mounts += [{"destination": "/b", "type": "bind", "source": "", "options": ["rbind"]}]'
+	set_args true
+	run run_oci run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 255
+	assert_output_contains '(`/b`): a bind mount needs a source'
+	assert_no_trace
+}

@@ -540,11 +540,54 @@ bool husk_mount_ro_deferred(const struct husk_mount *m)
                (strcmp(m->type, "tmpfs") == 0 || husk_mount_destination_is(m->destination, "/dev"));
 }
 
+/*
+ * run_oci: a "bind" entry without bind or rbind mounts nothing (run_oci's ConfigureMounts). It changes the
+ * propagation, then the per-mount flags, of the mount already on its destination: run_oci remounts with
+ * MS_REMOUNT|MS_BIND. The flags it does not name stay as they are (run_oci takes them from the host mount
+ * holding the source, which for its usual empty source is the bundle's and no better a guess).
+ */
+static int change_mount(const struct husk_mount *m, int root_fd, struct husk_error **err)
+{
+        struct mount_attr a = husk_mount_attr_from_flags(m->flags, m->clear_flags);
+        uint64_t propagation = husk_propagation_flag(m->propagation);
+        if (!propagation && !a.attr_set && !a.attr_clr && !m->rec_attr_set && !m->rec_attr_clr) {
+                husk_warn("mount on `%s`: a `bind` entry without `bind` or `rbind` only changes the mount there, "
+                          "and its options change nothing",
+                          m->destination);
+                return 0;
+        }
+        _cleanup_error_ struct husk_error *open_err = NULL;
+        _cleanup_close_ int fd = husk_path_open_in_root(root_fd, m->destination, O_PATH, 0, &open_err);
+        int r = fd < 0 ? husk_error_code(open_err) : 0;
+        if (r == -ENOENT)
+                r = -EINVAL; /* no mount there either */
+        else if (r < 0) {
+                *err = TAKE_PTR(open_err);
+                return husk_error_wrap(err, "change the mount on `%s`", m->destination);
+        }
+        if (r == 0 && propagation)
+                r = husk_mount_setattr(fd, m->propagation_recursive, 0, 0, propagation);
+        if (r == 0 && (a.attr_set || a.attr_clr))
+                r = husk_mount_setattr(fd, false, a.attr_set, a.attr_clr, 0);
+        if (r == 0 && (m->rec_attr_set || m->rec_attr_clr))
+                r = husk_mount_setattr(fd, true, m->rec_attr_set, m->rec_attr_clr, 0);
+        if (r == -EINVAL)
+                return husk_error_set(err, 0,
+                                      "change the mount on `%s`: no mount there (a `bind` entry without `bind` or "
+                                      "`rbind` changes the mount on its destination, as with run_oci)",
+                                      m->destination);
+        if (r < 0)
+                return husk_error_set(err, -r, "change the mount on `%s`", m->destination);
+        return 0;
+}
+
 /* spec.mounts[index]: the index finds the idmapped tree prepared for it. */
 static int mount_entry(const struct husk_rootfs_config *cfg, size_t index, int root_fd, struct husk_error **err)
 {
         const struct husk_mount *m = &cfg->spec->mounts[index];
         const char *type = m->type;
+        if (m->change_only)
+                return change_mount(m, root_fd, err);
         if (husk_mount_is_idmapped(m))
                 return mount_idmapped(cfg, m, index, root_fd, err);
         if (m->bind || (type && strcmp(type, "bind") == 0)) {
@@ -677,20 +720,54 @@ static void unmount_made(struct husk_intermediate_mounts *im)
         im->len = 0;
 }
 
-static int make_outside_mounts(const struct husk_rootfs_config *cfg, int root_fd, struct husk_intermediate_mounts *im,
+/*
+ * run_oci's container root is a bind mount of the rootfs (libcontainer's runfs), which an entry that changes
+ * the mount on "/" changes. husk's init binds the rootfs only in the container's namespace: bind it here too
+ * (with what is mounted below it), so that the change has a mount to act on and the init's bind copies it.
+ */
+static int bind_rootfs_onto_itself(const char *rootfs, int *root_fd, struct husk_intermediate_mounts *im,
+                                   struct husk_error **err)
+{
+        _cleanup_close_ int tree = husk_mount_clone_path(rootfs, true);
+        int r = tree < 0 ? tree : husk_mount_attach(tree, *root_fd);
+        if (r < 0)
+                return husk_error_set(err, -r, "bind the rootfs `%s` onto itself", rootfs);
+        int fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return husk_error_set(err, errno, "open rootfs `%s`", rootfs);
+        closep(root_fd);
+        *root_fd = fd;
+        fd = fcntl(*root_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return husk_error_set(err, errno, "open rootfs `%s`", rootfs);
+        im->fds[im->len] = fd;
+        im->destinations[im->len++] = "/";
+        return 0;
+}
+
+static int make_outside_mounts(const struct husk_rootfs_config *cfg, int *root_fd, struct husk_intermediate_mounts *im,
                                struct husk_error **err)
 {
         const struct husk_spec *spec = cfg->spec;
+        bool rootfs_bound = false;
         for (size_t i = 0; i < spec->mounts_len; i++) {
                 const struct husk_mount *m = &spec->mounts[i];
                 if (!husk_mount_made_outside(m))
                         continue;
                 husk_debug("mount %s on %s in the intermediate mount namespace", m->source ? m->source : "?",
                            m->destination);
-                int r = m->loop ? mount_loop(cfg, m, root_fd, err) : mount_entry(cfg, i, root_fd, err);
+                if (m->change_only && !rootfs_bound) {
+                        int r = bind_rootfs_onto_itself(cfg->rootfs, root_fd, im, err);
+                        if (r < 0)
+                                return husk_error_wrap(err, "intermediate mount namespace");
+                        rootfs_bound = true;
+                }
+                int r = m->loop ? mount_loop(cfg, m, *root_fd, err) : mount_entry(cfg, i, *root_fd, err);
                 if (r < 0)
                         return husk_error_wrap(err, "intermediate mount namespace");
-                int fd = husk_path_open_in_root(root_fd, m->destination, O_PATH, 0, err);
+                if (m->change_only)
+                        continue; /* nothing of its own to unmount */
+                int fd = husk_path_open_in_root(*root_fd, m->destination, O_PATH, 0, err);
                 if (fd < 0)
                         return husk_error_wrap(err, "intermediate mount namespace: open the mount on `%s`",
                                                m->destination);
@@ -713,8 +790,9 @@ int husk_intermediate_mounts_apply(struct husk_spec *spec, const char *bundle, s
                 return husk_error_set(err, errno, "config.json: root.path: `%s`", joined ? joined : spec->root.path);
 
         _cleanup_(husk_intermediate_mounts_freep) struct husk_intermediate_mounts *im = calloc(1, sizeof(*im));
-        if (!im || !(im->fds = calloc(spec->mounts_len, sizeof(*im->fds))) ||
-            !(im->destinations = calloc(spec->mounts_len, sizeof(*im->destinations))) ||
+        /* One more than the entries: the rootfs bound onto itself (bind_rootfs_onto_itself). */
+        if (!im || !(im->fds = calloc(spec->mounts_len + 1, sizeof(*im->fds))) ||
+            !(im->destinations = calloc(spec->mounts_len + 1, sizeof(*im->destinations))) ||
             !(im->taken = calloc(1, sizeof(*im->taken))) ||
             !(im->taken->mounts = calloc(spec->mounts_len, sizeof(*im->taken->mounts))))
                 return husk_error_set(err, ENOMEM, "intermediate mount namespace");
@@ -736,7 +814,7 @@ int husk_intermediate_mounts_apply(struct husk_spec *spec, const char *bundle, s
                 return husk_error_set(err, errno, "open rootfs `%s`", rootfs);
 
         struct husk_rootfs_config cfg = {.spec = spec, .rootfs = rootfs, .bundle = bundle};
-        int r = make_outside_mounts(&cfg, root_fd, im, err);
+        int r = make_outside_mounts(&cfg, &root_fd, im, err);
         if (r < 0) {
                 unmount_made(im);
                 return r;
@@ -749,9 +827,7 @@ int husk_intermediate_mounts_apply(struct husk_spec *spec, const char *bundle, s
                 else
                         spec->mounts[kept++] = spec->mounts[i];
         }
-        spec->mounts_len = kept;
-        for (size_t i = 0; i < im->len; i++)
-                im->destinations[i] = im->taken->mounts[i].destination;
+        spec->mounts_len = kept; /* the destination strings in im stay valid: im->taken owns them now */
         *ret = TAKE_PTR(im);
         return 0;
 }

@@ -310,7 +310,8 @@ static void make_mount_points(const struct husk_rootfs_config *cfg, int root_fd,
         const struct husk_spec *spec = cfg->spec;
         for (size_t i = 0; i < spec->mounts_len; i++) {
                 const struct husk_mount *m = &spec->mounts[i];
-                if (husk_mounts_cover(spec, i, m->destination) || husk_mount_made_outside(m) ||
+                /* A change_only entry needs a mount there already: a directory made for it would be none. */
+                if (husk_mounts_cover(spec, i, m->destination) || husk_mount_made_outside(m) || m->change_only ||
                     !missing_in_root(root_fd, m->destination))
                         continue;
                 bool file = false;

@@ -141,6 +141,9 @@ struct husk_mount {
         struct husk_id_mappings uid_mappings;
         struct husk_id_mappings gid_mappings;
         bool perform_in_intermediate_namespace; /* run_oci extension */
+        /* run_oci mode only, set by its front end: a "bind" entry without bind or rbind, whose type it clears. It
+         * mounts nothing and changes the propagation and per-mount flags of the mount already on destination. */
+        bool change_only;
 };
 
 struct husk_root {

@@ -436,6 +436,37 @@ static int set_change_only_mounts(struct husk_spec *spec, struct husk_error **er
         return 0;
 }
 
+/*
+ * run_oci's linux.altSyscall runs the container with an alternative syscall table (a ChromeOS kernel
+ * feature), a restriction husk cannot apply: refused rather than dropped. Its linux.skipSecurebits names
+ * securebits to leave unlocked; checked as run_oci checks them. husk locks no securebits (runc does not
+ * either), so every bit is already left alone.
+ */
+static int check_linux_extensions(const struct husk_spec *spec, struct husk_error **err)
+{
+        static const char *const securebits[] = {
+            "NOROOT",    "NOROOT_LOCKED",    "NO_SETUID_FIXUP",      "NO_SETUID_FIXUP_LOCKED",
+            "KEEP_CAPS", "KEEP_CAPS_LOCKED", "NO_CAP_AMBIENT_RAISE", "NO_CAP_AMBIENT_RAISE_LOCKED",
+        };
+        const struct husk_linux *lx = &spec->linux_;
+        if (lx->alt_syscall_given && !(lx->alt_syscall && !lx->alt_syscall[0]))
+                return husk_error_set(err, 0,
+                                      "config.json: linux.altSyscall: alternative syscall tables are not supported "
+                                      "by husk");
+        if (lx->skip_securebits_given && !lx->skip_securebits)
+                return husk_error_set(err, 0,
+                                      "config.json: linux.skipSecurebits: expected an array of securebit names");
+        for (size_t i = 0; lx->skip_securebits && lx->skip_securebits[i]; i++) {
+                size_t k = 0;
+                while (k < ARRAY_SIZE(securebits) && strcmp(lx->skip_securebits[i], securebits[k]) != 0)
+                        k++;
+                if (k == ARRAY_SIZE(securebits))
+                        return husk_error_set(err, 0, "config.json: linux.skipSecurebits[%zu]: unknown securebit `%s`",
+                                              i, lx->skip_securebits[i]);
+        }
+        return 0;
+}
+
 /* run_oci: "/" + cgroup_parent, under which the container's cgroup is named after it. */
 static int set_cgroup_parent(struct husk_spec *spec, const struct run_oci *o, struct husk_error **err)
 {
@@ -487,6 +518,9 @@ static int edit_spec(struct husk_spec *spec, void *data, struct husk_error **err
 {
         struct run_oci *o = data;
         int r = append_args(spec, o, err);
+        if (r < 0)
+                return r;
+        r = check_linux_extensions(spec, err);
         if (r < 0)
                 return r;
         r = set_change_only_mounts(spec, err);

@@ -478,3 +478,41 @@ devpts_without_gid() {
 	assert_output_contains '(`/b`): a bind mount needs a source'
 	assert_no_trace
 }
+
+@test "run_oci: linux.altSyscall is refused, not dropped" {
+	set_args true
+	for value in '"android"' 5; do
+		update_config ".linux.altSyscall = $value"
+		run run_oci run -c "$BUNDLE" "$ID" </dev/null
+		assert_status 255
+		assert_output_contains "linux.altSyscall: alternative syscall tables are not supported"
+		assert_no_trace
+	done
+	# "" names no table, as with run_oci; runc ignores the field
+	update_config '.linux.altSyscall = ""'
+	run run_oci run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	update_config '.linux.altSyscall = "android"'
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+}
+
+@test "run_oci: linux.skipSecurebits takes run_oci's securebit names only" {
+	set_args true
+	update_config '.linux.skipSecurebits = ["NOROOT", "KEEP_CAPS_LOCKED", "NO_CAP_AMBIENT_RAISE"]'
+	run run_oci run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	update_config '.linux.skipSecurebits = ["NOROOT", "BOGUS"]'
+	run run_oci run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 255
+	assert_output_contains 'linux.skipSecurebits[1]: unknown securebit `BOGUS`'
+	assert_no_trace
+	update_config '.linux.skipSecurebits = [1]'
+	run run_oci run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 255
+	assert_output_contains 'linux.skipSecurebits: expected an array of securebit names'
+	assert_no_trace
+	# runc ignores the field
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+}

@@ -431,6 +431,37 @@ static int parse_memory_policy(const struct json_reader *r, const struct json_pa
         return 0;
 }
 
+/*
+ * run_oci's linux.altSyscall and linux.skipSecurebits, kept for its front end, which checks them. Never
+ * an error here: runc ignores both, so a config that holds them in another shape must still run there.
+ */
+static int parse_run_oci_extensions(const struct json_reader *r, const json_t *v, struct husk_linux *linux_)
+{
+        json_t *member = json_member(v, "altSyscall");
+        if (member) {
+                linux_->alt_syscall_given = true;
+                if (json_is_string(member) && !(linux_->alt_syscall = strdup(json_string_value(member))))
+                        return json_fail_oom(r);
+        }
+        member = json_member(v, "skipSecurebits");
+        if (member) {
+                linux_->skip_securebits_given = true;
+                bool strings = json_is_array(member);
+                size_t n = strings ? json_array_size(member) : 0;
+                for (size_t i = 0; strings && i < n; i++)
+                        strings = json_is_string(json_array_get(member, i));
+                if (!strings)
+                        return 0;
+                linux_->skip_securebits = calloc(n + 1, sizeof(*linux_->skip_securebits));
+                if (!linux_->skip_securebits)
+                        return json_fail_oom(r);
+                for (size_t i = 0; i < n; i++)
+                        if (!(linux_->skip_securebits[i] = strdup(json_string_value(json_array_get(member, i)))))
+                                return json_fail_oom(r);
+        }
+        return 0;
+}
+
 int spec_parse_linux(const struct json_reader *r, const struct json_path *path, const json_t *v,
                      struct husk_linux *linux_)
 {
@@ -465,6 +496,7 @@ int spec_parse_linux(const struct json_reader *r, const struct json_path *path, 
         JSON_TRY(json_get_string(r, path, v, "mountLabel", &linux_->mount_label));
         JSON_TRY(parse_personality(r, path, v, &linux_->personality));
         JSON_TRY(parse_memory_policy(r, path, v, &linux_->memory_policy));
+        JSON_TRY(parse_run_oci_extensions(r, v, linux_));
         return 0;
 }
 
@@ -496,5 +528,7 @@ void spec_linux_clear(struct husk_linux *linux_)
         free(linux_->mount_label);
         strv_free(linux_->personality.flags);
         free(linux_->memory_policy.nodes);
+        free(linux_->alt_syscall);
+        strv_free(linux_->skip_securebits);
         *linux_ = (struct husk_linux){0};
 }

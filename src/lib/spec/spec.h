@@ -435,6 +435,12 @@ struct husk_linux {
         char *mount_label;
         struct husk_personality personality;
         struct husk_memory_policy memory_policy;
+        /* run_oci extensions, judged by its front end alone (the rest of husk ignores them, as runc does);
+         * a value of another type than run_oci reads leaves the string or list NULL. */
+        bool alt_syscall_given;     /* linux.altSyscall is there */
+        char *alt_syscall;          /* its name */
+        bool skip_securebits_given; /* linux.skipSecurebits is there */
+        husk_strv skip_securebits;  /* its names, when all are strings */
 };
 
 struct husk_spec {

@@ -21,6 +21,8 @@
 #include "container/container.h"
 #include "container/forward.h"
 #include "container/state.h"
+#include "husk-config.h"
+#include "linux/hooks.h"
 #include "linux/intermediate.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -514,6 +516,47 @@ static int map_current_user(struct husk_spec *spec, struct husk_error **err)
         return single_id_map(&spec->linux_.gid_mappings, getgid(), err);
 }
 
+/*
+ * run_oci's precreate hooks: before anything of the container exists (husk_container_create calls
+ * edit_spec before it makes anything), in husk's namespaces, status "creating" and no pid yet.
+ */
+static int run_precreate_hooks(const struct husk_spec *spec, const struct run_oci *o, struct husk_error **err)
+{
+        if (!spec->hooks.precreate.len)
+                return 0;
+        struct husk_state state = {.oci_version = (char *)HUSK_SPEC_VERSION,
+                                   .id = (char *)o->id,
+                                   .bundle = o->bundle,
+                                   .annotations = spec->annotations,
+                                   .status = HUSK_STATUS_CREATING};
+        _cleanup_free_ char *json = husk_state_oci_json(&state, false);
+        if (!json)
+                return husk_error_set(err, ENOMEM, "state for the precreate hooks");
+        return husk_hooks_run(&spec->hooks.precreate, "precreate", environ, o->bundle, json, err);
+}
+
+/*
+ * run_oci runs its prechroot hooks in its own process while the container's init waits just before
+ * pivot_root, its mounts made; then, as the init is about to execve, the prestart hooks. husk runs prestart
+ * hooks at that first point (runc's order): the prechroot hooks go first among them, so the order holds.
+ */
+static int add_prechroot_hooks(struct husk_spec *spec, struct husk_error **err)
+{
+        struct husk_hook_list *pre = &spec->hooks.prechroot, *start = &spec->hooks.prestart;
+        if (!pre->len)
+                return 0;
+        struct husk_hook *items = realloc(start->items, (pre->len + start->len) * sizeof(*items));
+        if (!items)
+                return husk_error_set(err, ENOMEM, "hooks.prechroot");
+        memmove(items + pre->len, items, start->len * sizeof(*items));
+        memcpy(items, pre->items, pre->len * sizeof(*items));
+        start->items = items;
+        start->len += pre->len;
+        free(pre->items);
+        *pre = (struct husk_hook_list){0};
+        return 0;
+}
+
 static int edit_spec(struct husk_spec *spec, void *data, struct husk_error **err)
 {
         struct run_oci *o = data;
@@ -534,10 +577,18 @@ static int edit_spec(struct husk_spec *spec, void *data, struct husk_error **err
                 return r;
         if (o->use_current_user && (r = map_current_user(spec, err)) < 0)
                 return r;
+        if (spec->hooks.run_oci_error)
+                return husk_error_set(err, 0, "%s", spec->hooks.run_oci_error);
+        r = add_prechroot_hooks(spec, err);
+        if (r < 0)
+                return r;
         if (spec->process.terminal) {
                 husk_warn("process.terminal ignored: run_oci passes its own stdio to the container");
                 spec->process.terminal = false;
         }
+        r = run_precreate_hooks(spec, o, err);
+        if (r < 0)
+                return r;
         /* Here, in the process about to clone the init: the container's mount namespace copies this one. */
         if (husk_intermediate_mounts_needed(spec))
                 return husk_intermediate_mounts_apply(spec, o->bundle, &o->intermediate, err);

@@ -516,3 +516,70 @@ devpts_without_gid() {
 	run husk run --bundle "$BUNDLE" "$ID" </dev/null
 	assert_status 0
 }
+
+# A hook that logs its stage ($1), the state's status and what it saw to $TMP/hooks.log, and exits $HOOK_RC.
+write_stage_hook() {
+	cat >"$TMP/hook.sh" <<-HOOK
+		#!/bin/sh
+		state=\$(cat)
+		saw=
+		[ -e "$ROOT/$ID" ] || saw="\$saw no-state"
+		pid=\$(printf '%s' "\$state" | jq -r .pid)
+		[ "\$pid" -gt 0 ] && grep -q " $BUNDLE/rootfs/data " /proc/\$pid/mountinfo && saw="\$saw mounts-made"
+		echo "\$1 \$(printf '%s' "\$state" | jq -r .status)\$saw" >> "$TMP/hooks.log"
+		exit \${HOOK_RC:-0}
+	HOOK
+	chmod +x "$TMP/hook.sh"
+}
+
+# hooks.STAGE = [the stage hook] for each STAGE given.
+set_stage_hooks() {
+	local stage
+	for stage in "$@"; do
+		update_config '.hooks[$s] = [{"path": $p, "args": ["hook", $s]}]' --arg s "$stage" --arg p "$TMP/hook.sh"
+	done
+}
+
+@test "run_oci: precreate hooks run before anything is made, prechroot hooks once the mounts are, before prestart" {
+	write_stage_hook
+	update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs"}]'
+	set_stage_hooks precreate prechroot prestart poststart
+	set_args true
+	run run_oci run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	run cat "$TMP/hooks.log"
+	[ "${lines[0]}" = "precreate creating no-state" ] || fail "precreate"
+	[ "${lines[1]}" = "prechroot creating mounts-made" ] || fail "prechroot"
+	[[ "${lines[2]}" == "prestart creating"* ]] || fail "prestart after prechroot"
+	[[ "${lines[3]}" == "poststart running"* ]] || fail "poststart"
+	# runc ignores both
+	rm "$TMP/hooks.log"
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	run cat "$TMP/hooks.log"
+	[[ "$output" != *pre[cr]* ]] || fail "runc front end ran run_oci's hooks"
+}
+
+@test "run_oci: a failing precreate or prechroot hook fails the run and leaves nothing behind" {
+	write_stage_hook
+	set_args true
+	for stage in precreate prechroot; do
+		update_config 'del(.hooks)'
+		set_stage_hooks "$stage" prestart
+		update_config '.hooks[$s][0].env = ["HOOK_RC=3"]' --arg s "$stage"
+		rm -f "$TMP/hooks.log"
+		run run_oci run -c "$BUNDLE" "$ID" </dev/null
+		assert_status 255
+		assert_output_contains "exited with status 3"
+		assert_no_trace
+		[[ "$(cat "$TMP/hooks.log")" != *prestart* ]] || fail "prestart ran after a failed $stage"
+	done
+	# a malformed list is refused in run_oci mode, ignored by the runc front end
+	update_config '.hooks = {"precreate": [{"args": ["x"]}]}'
+	run run_oci run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 255
+	assert_output_contains "hooks.precreate[0]"
+	assert_no_trace
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+}

@@ -1,4 +1,4 @@
-/* The hooks object: prestart, createRuntime, createContainer, startContainer, poststart, poststop. */
+/* The hooks object: prestart, createRuntime, createContainer, startContainer, poststart, poststop; run_oci's too. */
 #include <limits.h>
 #include <stdlib.h>
 
@@ -40,6 +40,23 @@ static int parse_hook_list(const struct json_reader *r, const struct json_path *
         return 0;
 }
 
+static void hook_list_clear(struct husk_hook_list *list);
+
+/* A run_oci hook list: an error in it is kept for run_oci's front end, never one of the parse (see spec.h). */
+static int parse_run_oci_hook_list(const struct json_reader *r, const struct json_path *parent, const json_t *obj,
+                                   const char *key, struct husk_hook_list *list, char **ret_error)
+{
+        _cleanup_error_ struct husk_error *error = NULL;
+        struct json_reader kept = *r;
+        kept.err = &error;
+        if (parse_hook_list(&kept, parent, obj, key, list) >= 0)
+                return 0;
+        hook_list_clear(list);
+        if (!*ret_error && !(*ret_error = husk_error_format(error)))
+                return json_fail_oom(r);
+        return 0;
+}
+
 int spec_parse_hooks(const struct json_reader *r, const struct json_path *path, const json_t *v,
                      struct husk_hooks *hooks)
 {
@@ -50,6 +67,8 @@ int spec_parse_hooks(const struct json_reader *r, const struct json_path *path, 
         JSON_TRY(parse_hook_list(r, path, v, "startContainer", &hooks->start_container));
         JSON_TRY(parse_hook_list(r, path, v, "poststart", &hooks->poststart));
         JSON_TRY(parse_hook_list(r, path, v, "poststop", &hooks->poststop));
+        JSON_TRY(parse_run_oci_hook_list(r, path, v, "precreate", &hooks->precreate, &hooks->run_oci_error));
+        JSON_TRY(parse_run_oci_hook_list(r, path, v, "prechroot", &hooks->prechroot, &hooks->run_oci_error));
         return 0;
 }
 
@@ -72,4 +91,8 @@ void spec_hooks_clear(struct husk_hooks *hooks)
         hook_list_clear(&hooks->start_container);
         hook_list_clear(&hooks->poststart);
         hook_list_clear(&hooks->poststop);
+        hook_list_clear(&hooks->precreate);
+        hook_list_clear(&hooks->prechroot);
+        free(hooks->run_oci_error);
+        hooks->run_oci_error = NULL;
 }

@@ -168,6 +168,10 @@ struct husk_hook_list {
 
 struct husk_hooks {
         struct husk_hook_list prestart, create_runtime, create_container, start_container, poststart, poststop;
+        /* run_oci extensions, run by its front end alone (runc ignores them): a list that does not parse is
+         * left empty, its message kept in run_oci_error for the front end to refuse the config with. */
+        struct husk_hook_list precreate, prechroot;
+        char *run_oci_error;
 };
 
 /* ---- linux ---- */

@@ -197,7 +197,9 @@ cg_thaw_named() {
 }
 
 # cg_remove_trees NAME: every cgroup named NAME directly under /sys/fs/cgroup or one of its hierarchies, with all
-# its sub-cgroups however deep (husk_teardown looks 6 levels down): what is in them killed, rmdir deepest first.
+# its sub-cgroups however deep (husk_teardown looks 6 levels down): what is in them killed and thawed (a v1-frozen
+# task dies of SIGKILL only then, and a sub-cgroup the container froze stays frozen when its parent is thawed),
+# rmdir deepest first.
 cg_remove_trees() {
 	local top dir try
 	for try in $(seq 50); do
@@ -205,6 +207,9 @@ cg_remove_trees() {
 			[ -d "$top" ] || continue
 			find "$top" -depth -type d 2>/dev/null | while read -r dir; do
 				xargs -r kill -9 <"$dir/cgroup.procs" 2>/dev/null || true
+				if [ -e "$dir/freezer.state" ] || [ -e "$dir/cgroup.freeze" ]; then
+					cg_set_frozen "$dir" 0 2>/dev/null || true
+				fi
 				rmdir "$dir" 2>/dev/null || true
 			done
 		done

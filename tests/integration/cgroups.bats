@@ -690,6 +690,85 @@ assert_hugetlb_limit() {
 	done
 }
 
+# start_self_frozen INIT_END: a container with its own cgroup namespace, a writable cgroup mount and cgroupsPath /$ID
+# freezes sub-cgroups of its own, each holding a `sleep`: `sub`, one 100 levels below it and `sub2` (freezer.state,
+# cgroup.freeze on cgroup2), then runs INIT_END. Sets FROZEN_DIRS to their host directories and FROZEN_PIDS to the
+# sleeps.
+start_self_frozen() {
+	local deep d
+	deep=sub$(printf '/d%.0s' $(seq 100))
+	update_config '.linux.cgroupsPath = $p | .linux.namespaces += [{"type": "cgroup"}] |
+		.mounts |= map(if .destination == "/sys/fs/cgroup" then .options = ["nosuid", "noexec", "nodev", "rw"]
+			else . end)' --arg p "/$ID"
+	set_args sh -c '
+		if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+			root=/sys/fs/cgroup file=cgroup.freeze value=1
+		else
+			root=/sys/fs/cgroup/freezer file=freezer.state value=FROZEN
+		fi
+		for d in sub '"$deep"' sub2; do
+			mkdir -p "$root/$d" || exit 1
+			sleep 600 &
+			echo $! >"$root/$d/cgroup.procs" || exit 1
+		done
+		# the deepest first: on v1 it keeps a freeze of its own (freezer.self_freezing) when `sub` freezes
+		for d in '"$deep"' sub sub2; do
+			echo "$value" >"$root/$d/$file" || exit 1
+		done
+		'"$1"
+	husk_run_detached
+	FROZEN_DIRS=() FROZEN_PIDS=()
+	for d in sub "$deep" sub2; do
+		d=$(cg_freezer_dir "/$ID")/$d
+		retry 100 0.05 cg_dir_frozen "$d" || fail "the container did not freeze $d"
+		FROZEN_DIRS+=("$d")
+		FROZEN_PIDS+=("$(cat "$d/cgroup.procs")")
+	done
+}
+
+# delete_self_frozen ARGS...: delete ARGS "$ID" with fewer fds than levels (a walk that keeps one open per level
+# runs out), given up after 20s; fails unless it succeeds within 5s.
+delete_self_frozen() {
+	local t0=$SECONDS what="delete${*:+ $*}"
+	run bash -c 'ulimit -n 64 && exec timeout -k 5 20 "$@"' sh "$HUSK" --root "$ROOT" delete "$@" "$ID" 3>&-
+	[ "$status" -eq 0 ] || fail "$what: exit $status after $((SECONDS - t0))s: $output"
+	[[ "$output" != *"did not exit"* ]] || fail "$what waited for the init: $output"
+	[ $((SECONDS - t0)) -lt 5 ] || fail "$what took $((SECONDS - t0))s"
+}
+
+# The frozen sleeps of start_self_frozen are gone (or dead and not yet reaped by whoever is their parent here), and
+# so is every trace of the container.
+assert_self_frozen_gone() {
+	local d pid
+	assert_no_trace
+	for d in "${FROZEN_DIRS[@]}"; do
+		[ ! -e "$d" ] || fail "$d is left"
+	done
+	for pid in "${FROZEN_PIDS[@]}"; do
+		[ ! -e "/proc/$pid" ] || [ "$(proc_state "$pid")" = Z ] || fail "the frozen sleep $pid is still there"
+	done
+}
+
+# A v1-frozen task dies of SIGKILL only once thawed, and the init of a pid namespace cannot finish exiting while
+# another process in it has not: thawing the container's own cgroup does not thaw a sub-cgroup that froze itself
+# (freezer.self_freezing), so delete waited for the init and then for the cgroup, and failed, keeping both.
+@test "cgroups: delete --force ends a container that froze sub-cgroups of its own, leaving nothing" {
+	skip_on_runc "1.1 waits for the init, which waits for the frozen sleeps: \"container init still running\""
+	start_self_frozen 'exec sleep 601'
+	delete_self_frozen --force
+	assert_self_frozen_gone
+}
+
+# Without a pid namespace what the init started outlives it; removing the cgroup kills it, frozen or not.
+@test "cgroups: delete removes what a stopped container left frozen in sub-cgroups of its own (no pid namespace)" {
+	skip_on_runc "1.1 removes the state but leaves the cgroups that the frozen sleeps hold"
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	start_self_frozen 'exit 0'
+	wait_for_status stopped
+	delete_self_frozen
+	assert_self_frozen_gone
+}
+
 # Someone moved the init into a freezer cgroup of their own and froze it (crun's test_simple_delete does): SIGKILL
 # waits for a thaw. delete --force cannot finish then; it says which process holds the cgroup, within one wait
 # (it waited 3s per hierarchy), and keeps the container so that a delete after the thaw removes everything.

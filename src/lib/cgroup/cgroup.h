@@ -170,8 +170,18 @@ bool husk_cgroup_lacks_rt_runtime(struct husk_cgroup *cg);
 int husk_cgroup_oom_killed(struct husk_cgroup *cg, bool *ret, struct husk_error **err);
 
 /*
+ * After a SIGKILL: SIGKILL what is in every sub-cgroup of the container's v1 freezer cgroup and thaw it. A
+ * container with a writable cgroup mount can freeze a sub-cgroup of its own, which a thaw of its cgroup leaves
+ * frozen (freezer.self_freezing), and a v1-frozen task dies only once thawed: until then the init of its pid
+ * namespace cannot finish exiting, nor the cgroup go. Without sub-cgroups it costs one opendir; nothing on
+ * cgroup v2, whose frozen tasks die of SIGKILL.
+ */
+void husk_cgroup_kill_thaw_descendants(struct husk_cgroup *cg);
+
+/*
  * Kill what is left (husk_cgroup_signal_all with SIGKILL), then remove the cgroup and any
- * sub-cgroups in every hierarchy, retrying with a short backoff while busy. Directories already
+ * sub-cgroups in every hierarchy, retrying with a short backoff while busy (and, once busy, killing and
+ * thawing the sub-cgroups with husk_cgroup_kill_thaw_descendants). Directories already
  * gone are fine. The parents of the container's cgroup stay, as with runc.
  */
 int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err);

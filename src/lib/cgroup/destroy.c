@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,6 +103,75 @@ static int remove_children(int top)
         }
 }
 
+/* The sub-cgroup of `fd` with the smallest inode number above `after`, its name in `name`; false when there is
+ * none. In inode order a walk resumes a directory it came back to without having kept it open. */
+static bool next_child_after(int fd, ino_t after, char name[static NAME_MAX + 1], ino_t *ret_ino)
+{
+        DIR *dir = husk_opendir_at(fd);
+        if (!dir)
+                return false;
+        bool found = false;
+        struct dirent *de;
+        while ((de = cg_next_child(dir)))
+                if (de->d_ino > after && (!found || de->d_ino < *ret_ino)) {
+                        found = true;
+                        *ret_ino = de->d_ino;
+                        snprintf(name, NAME_MAX + 1, "%s", de->d_name);
+                }
+        closedir(dir);
+        return found;
+}
+
+/*
+ * SIGKILL what is in each sub-cgroup of the v1 freezer cgroup `top`, then thaw it, parents first. As deep as the
+ * container likes, so like remove_children without recursion and without an fd per level: ".." leads back up,
+ * and the child it came from, found again by its inode, says where to go on.
+ */
+static void kill_thaw_descendants(int top)
+{
+        int cur = top;
+        size_t depth = 0;
+        ino_t after = 0;
+        char name[NAME_MAX + 1];
+        for (;;) {
+                ino_t ino = 0;
+                if (next_child_after(cur, after, name, &ino)) {
+                        after = ino;
+                        int child = openat(cur, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                        if (child < 0)
+                                continue; /* removed meanwhile: on to the next */
+                        if (depth > 0)
+                                close(cur);
+                        cur = child;
+                        depth++;
+                        after = 0;
+                        /* Killed before the thaw: what it wakes only dies. */
+                        kill_members(cur);
+                        (void)cg_write(cur, "freezer.state", "THAWED", NULL);
+                        continue;
+                }
+                if (depth == 0)
+                        return;
+                struct stat st;
+                int parent = -1;
+                if (fstat(cur, &st) == 0)
+                        parent = depth == 1 ? top : openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                close(cur);
+                if (parent < 0)
+                        return;
+                cur = parent;
+                depth--;
+                after = st.st_ino;
+        }
+}
+
+void husk_cgroup_kill_thaw_descendants(struct husk_cgroup *cg)
+{
+        struct cg_hierarchy *h = cg->layout == HUSK_CGROUP_V2 ? NULL : cg_hierarchy_of(cg, CG_FREEZER);
+        if (h && h->fd >= 0)
+                kill_thaw_descendants(h->fd);
+}
+
 /* For a busy cgroup's error: the first process still in it, which SIGKILL did not end (or ""). */
 static const char *holder(int fd, int e, char *text, size_t size)
 {
@@ -124,6 +194,7 @@ int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err)
         /* One wait for the whole cgroup, not one per hierarchy: what holds one holds them all (a process
          * frozen in someone else's freezer cgroup cannot die until it is thawed). */
         long waited = 0;
+        bool thawed = false;
         for (size_t i = 0; i < cg->hierarchies_len; i++) {
                 struct cg_hierarchy *h = &cg->hierarchies[i];
                 const char *rel = h->path ? cg_inner_rel(h->path) : ".";
@@ -143,6 +214,12 @@ int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error **err)
                         /* Busy: sub-cgroups the container made, or tasks still exiting. */
                         int e = errno;
                         if (e == EBUSY) {
+                                /* Perhaps a task (killed above) in a sub-cgroup that froze itself: until thawed it
+                                 * holds every hierarchy. Once is enough: nothing is left to freeze one again. */
+                                if (!thawed) {
+                                        husk_cgroup_kill_thaw_descendants(cg);
+                                        thawed = true;
+                                }
                                 int removed = remove_children(h->fd);
                                 if (removed == 0 && (unlinkat(h->mount_fd, rel, AT_REMOVEDIR) == 0 || errno == ENOENT))
                                         break;

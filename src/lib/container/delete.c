@@ -43,7 +43,9 @@ int husk_container_destroy(const char *root, const char *id, int dirfd, struct h
                         _cleanup_error_ struct husk_error *ignored = NULL;
                         husk_cgroup_signal_all(cg, SIGKILL, &ignored);
                 }
-                int r = husk_container_kill_init_wait(state, err);
+                /* A sub-cgroup the container froze holds up the exit of the init of a pid namespace of its own; in
+                 * one it shares (or the host's) the init waits for nobody. */
+                int r = husk_container_kill_init_wait(state, state->shared_pidns ? NULL : cg, err);
                 if (r < 0)
                         return r;
         }

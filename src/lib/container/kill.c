@@ -11,13 +11,17 @@
 #include "util/log.h"
 #include "util/syscalls.h"
 
-int husk_container_kill_init_wait(const struct husk_state *state, struct husk_error **err)
+int husk_container_kill_init_wait(const struct husk_state *state, struct husk_cgroup *cg, struct husk_error **err)
 {
         _cleanup_close_ int pidfd = husk_state_init_pidfd(state);
         if (pidfd < 0)
                 return 0;
         if (husk_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
                 return husk_error_set(err, errno, "kill container `%s`", state->id);
+        /* The init of a pid namespace exits only after every other process in it, and one frozen by the v1 freezer
+         * dies only once thawed. */
+        if (cg)
+                husk_cgroup_kill_thaw_descendants(cg);
         /* Readable once it has exited, whoever its parent is and whenever that parent reaps it. */
         struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
         int n;

@@ -129,8 +129,9 @@ pid_t husk_clone3_in_cgroup(struct husk_clone_args *args, const struct husk_cgro
 /* Write the --pid-file atomically, as a bare integer without newline. */
 int husk_write_pid_file(const char *path, pid_t pid, struct husk_error **err);
 
-/* SIGKILL the container's init, if it is still the process the state names, and wait until it has exited. */
-int husk_container_kill_init_wait(const struct husk_state *state, struct husk_error **err);
+/* SIGKILL the container's init, if it is still the process the state names, and wait until it has exited. With cg
+ * (an init of a pid namespace of its own), what is in the sub-cgroups is killed and thawed before the wait. */
+int husk_container_kill_init_wait(const struct husk_state *state, struct husk_cgroup *cg, struct husk_error **err);
 
 /* delete's work on a container whose state dir is open and locked. */
 int husk_container_destroy(const char *root, const char *id, int dirfd, struct husk_state *state, bool force,

@@ -97,7 +97,7 @@ int husk_container_start_hooks_in(const struct husk_runtime *rt, const char *id,
                 /* The spec: a failed startContainer hook stops the container; `state` says so once start returns. */
                 _cleanup_error_ struct husk_error *kill_err = NULL;
                 if (connected)
-                        husk_container_kill_init_wait(state, &kill_err);
+                        husk_container_kill_init_wait(state, NULL, &kill_err);
                 return r;
         }
         if (state->poststart.len) {

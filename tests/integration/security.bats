@@ -256,7 +256,7 @@ def serve(fd):
             log.write("recv-end=%d\n" % e.errno)
             break
         nid, pid, _, nr, arch, _, *args = NOTIF.unpack(buf)
-        log.write("notif nr=%d pid=%d\n" % (nr, pid))
+        log.write("notif nr=%d pid=%d arg0=%d\n" % (nr, pid, args[0]))
         # SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1
         resp = RESP.pack(nid, 0, -answer_errno, 0) if answer_errno else RESP.pack(nid, 0, 0, 1)
         try:
@@ -360,8 +360,44 @@ EOF
 	done
 }
 
-# A container joining a pid namespace loads its filter before the init that takes over is born there (init.c), and
-# that init holds the listener fd the agent gets.
+# With noNewPrivileges a filter with a listener is loaded after the user switch and capabilities (as runc's, and as
+# late as husk can still take the fd): the agent sees the container's own calls only, and one that refuses prctl,
+# capset and setgroups does not break husk (it failed with "prctl(PR_SET_KEEPCAPS): Operation not permitted").
+@test "seccomp: SCMP_ACT_NOTIFY with noNewPrivileges: the agent never sees husk's prctl, capset or setgroups" {
+	start_listener 1
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $sock,
+		"syscalls": [{"names": ["prctl", "capset", "setgroups"], "action": "SCMP_ACT_NOTIFY"}]}' \
+		--arg sock "$TMP/seccomp.sock"
+	[ "$(uname -m)" = x86_64 ] || skip "syscall numbers of x86_64"
+	# Only the container's own calls reached the agent: prctl (157) PR_GET_NO_NEW_PRIVS (39) of the checker, $1 of
+	# them so far, which the agent refused, and busybox's PR_GET_NAME (16); no capset (126) or setgroups (116).
+	only_checker_prctl() {
+		[ "$(grep '^notif ' "$TMP/listener.log" | grep -cvE '^notif nr=157 pid=[0-9]+ arg0=(16|39)$')" = 0 ] &&
+			[ "$(grep -cE '^notif nr=157 pid=[0-9]+ arg0=39$' "$TMP/listener.log")" = "$1" ] ||
+			fail "the agent saw: $(cat "$TMP/listener.log")"
+	}
+	container_run sh -c 'echo hi; checker seccomp; echo rc=$?'
+	assert_status 0
+	assert_output_contains hi
+	[ "$(kv rc)" != 0 ] || fail "the checker's prctl was not refused: $output"
+	only_checker_prctl 1
+
+	husk_create "$ID-c"
+	husk start "$ID-c"
+	wait_for_status stopped "$ID-c"
+	grep -qx hi "$TMP/$ID-c.out" || fail "create/start: $(cat "$TMP/$ID-c.out" "$TMP/$ID-c.err")"
+	only_checker_prctl 2
+
+	set_args sleep 600
+	husk_run_detached "$ID-e"
+	run --separate-stderr husk exec "$ID-e" sh -c 'echo hi; checker seccomp; echo rc=$?' </dev/null
+	assert_status 0
+	[ "${lines[0]}" = hi ] || fail "exec: $output $stderr"
+	only_checker_prctl 3
+}
+
+# A container joining a pid namespace: without noNewPrivileges its filter is loaded before the init that takes over
+# is born there (init.c), and that init holds the listener fd the agent gets; with it, that init loads the filter.
 @test "seccomp: SCMP_ACT_NOTIFY in a container joining a pid namespace reaches the agent" {
 	start_listener 122
 	writable_rootfs
@@ -372,10 +408,16 @@ EOF
 		| .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $sock,
 		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}' \
 		--arg ns "/proc/$(container_pid "$ID-owner")/ns/pid" --arg sock "$TMP/seccomp.sock"
-	container_run sh -c 'mkdir /tmp/d; echo rc=$?'
-	assert_status 0
-	[ "$(kv rc)" = 1 ] || fail "mkdir was not answered by the listener: $output"
-	[ "$(jq -r .pid "$TMP/state.json")" -gt 0 ] || fail "pid: $(cat "$TMP/state.json")"
+	local nnp n=0
+	for nnp in false true; do
+		n=$((n + 1))
+		update_config '.process.noNewPrivileges = $nnp' --argjson nnp "$nnp"
+		set_args sh -c 'mkdir /tmp/d; echo rc=$?'
+		run husk run --bundle "$BUNDLE" "$ID-$n" </dev/null
+		assert_status 0
+		[ "$(kv rc)" = 1 ] || fail "noNewPrivileges $nnp: mkdir was not answered by the listener: $output"
+		[ "$(jq -r .pid "$TMP/state.$n.json")" -gt 0 ] || fail "pid: $(cat "$TMP/state.$n.json")"
+	done
 }
 
 @test "seccomp: SCMP_ACT_NOTIFY with no listener is an error that leaves nothing" {

@@ -673,8 +673,9 @@ static int adopt_init(struct husk_launch *l, pid_t pid, struct husk_error **err)
 static int talk_to_init(struct husk_launch *l, struct husk_error **err)
 {
         int r;
-        /* A late pid join loads an early filter before the hand-over (init.c): its listener is taken from the
-         * init that takes over, which has it at the same number, not from the set-up process, about to exit. */
+        /* A late pid join loads an early filter (without no_new_privs) before the hand-over (init.c): its listener
+         * is taken from the init that takes over, which has it at the same number, not from the set-up process,
+         * about to exit. */
         bool adopted = !l->late_pid_join;
         int listener_before_adoption = -1;
         while (true) {
@@ -794,10 +795,10 @@ int husk_launch_prepare(struct husk_launch *l, struct husk_error **err)
 }
 
 /*
- * Whether the init says READY and waits for `start` (or `run`'s START) in husk's code under a filter loaded
- * before the user switch (process.c: without no_new_privs, or with a listener): not when the trampoline says
- * READY and waits for a created container, which protect.c has checked the filter lets it do. An init in
- * husk's memory says READY and waits for nothing.
+ * Whether the init says READY and waits for `start` (or `run`'s START) in husk's code under its filter: one loaded
+ * before the user switch (process.c: without no_new_privs), or one with a listener, loaded right before READY
+ * (init.c: husk takes the fd then). Not when the trampoline says READY and waits for a created container, which
+ * protect.c has checked the filter lets it do. An init in husk's memory says READY and waits for nothing.
  */
 static bool init_waits_filtered(const struct husk_launch *l)
 {
@@ -813,14 +814,21 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         l->shares_memory = l->ns.join_fd[HUSK_NS_USER] < 0 && init_may_share_memory(l);
         /* A profile recorded under runc, whose waiting init opens and writes a fifo, may refuse what husk's waits
          * with: said here, before anything exists, rather than by an init gone without a word before start. */
-        if (init_waits_filtered(l) && !husk_launch_seccomp_allows_init_wait(l))
+        if (init_waits_filtered(l) && !husk_launch_seccomp_allows_init_wait(l)) {
+                if (l->spec->process.no_new_privileges)
+                        return husk_error_set(err, EPERM,
+                                              "linux.seccomp: the filter may refuse calls the container's init makes "
+                                              "while it waits to be started (recvfrom, recvmsg, sendmsg, or writev if "
+                                              "sendmsg fails with an errno; after create also accept4, close), and "
+                                              "it has a listener, so it is loaded before that wait (husk takes the "
+                                              "listener fd then): allow those calls");
                 return husk_error_set(err, EPERM,
                                       "linux.seccomp: the filter may refuse calls the container's init makes while it "
                                       "waits to be started (recvfrom, recvmsg, sendmsg, or writev if sendmsg fails "
-                                      "with an errno; after create also "
-                                      "accept4, close, rt_sigaction), and it is loaded before that wait because "
-                                      "process.noNewPrivileges is false or the filter has a listener: allow those "
+                                      "with an errno; after create also accept4, close, rt_sigaction), and it is "
+                                      "loaded before that wait because process.noNewPrivileges is false: allow those "
                                       "calls, or set process.noNewPrivileges");
+        }
         /* Checked before anything exists: a missing newuidmap or /etc/subuid entry is named up front. */
         struct husk_userns_plan userns_plan = {0};
         if ((l->ns.new_flags & CLONE_NEWUSER) && (r = husk_userns_plan(l->spec, &userns_plan, err)) < 0)

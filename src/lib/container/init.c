@@ -239,9 +239,9 @@ static int end_on_stop_signals(struct husk_error **err)
         return 0;
 }
 
-bool husk_init_seccomp_allows_waiting(const struct husk_seccomp_filter *filter)
+bool husk_init_seccomp_allows_waiting(const struct husk_seccomp_filter *filter, bool signals)
 {
-        for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++) {
+        for (size_t i = 0; signals && i < ARRAY_SIZE(stop_signals); i++) {
                 const uint64_t handle[6] = {[0] = (uint64_t)stop_signals[i], [2] = 0, [3] = 8};
                 if (!husk_seccomp_filter_allows(filter, SYS_rt_sigaction, handle, 1U << 0 | 1U << 2 | 1U << 3))
                         return false;
@@ -523,6 +523,12 @@ _Noreturn void husk_init_main(struct husk_launch *l)
                 goto fail;
         }
         if (!l->foreground && (r = end_on_stop_signals(&err)) < 0)
+                goto fail;
+        /* A filter with a listener, when husk_process_become_user left it for later (no_new_privs): loaded now,
+         * after the user switch and capabilities and as late as it can be while husk still reads the sync socket
+         * to take the fd, as runc's (the wait for start runs under it: husk_launch_create checked that it may). */
+        if (l->seccomp && husk_seccomp_filter_has_listener(l->seccomp) &&
+            (r = husk_process_seal(&setup, 3 + l->opts->preserve_fds, &err)) < 0)
                 goto fail;
         r = husk_sync_send(l->sync_child, HUSK_SYNC_READY, 0, NULL, 0, &err);
         if (r < 0)

@@ -66,8 +66,10 @@ static int install_seccomp(const struct husk_process_setup *s, struct husk_error
 bool husk_process_seccomp_early(const struct husk_process_setup *s)
 {
         /* Without no_new_privs loading a filter needs CAP_SYS_ADMIN, so it goes before the user
-         * switch (runc's order); a listener fd must reach the parent while it still listens. */
-        return s->seccomp && (!s->process->no_new_privileges || husk_seccomp_filter_has_listener(s->seccomp));
+         * switch (runc's order). With it, a filter with a listener too is loaded after the user
+         * switch and capabilities, where husk still takes the fd (init.c: before READY; exec_child:
+         * before GO), so the agent never sees husk's own prctl, capset or setgroups. */
+        return s->seccomp && !s->process->no_new_privileges;
 }
 
 bool husk_process_can_clone_after(const struct husk_process_setup *s, bool pdeathsig, bool *ret_clone3)

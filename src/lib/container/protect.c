@@ -64,7 +64,7 @@ static bool seccomp_allows_waiting(const struct husk_seccomp_filter *filter)
                 return true;
         const uint64_t not_dumpable[6] = {[0] = PR_SET_DUMPABLE, [1] = 0};
         const uint64_t none[6] = {0};
-        return husk_init_seccomp_allows_waiting(filter) &&
+        return husk_init_seccomp_allows_waiting(filter, true) &&
                husk_seccomp_filter_allows(filter, SYS_prctl, not_dumpable, 1U << 0 | 1U << 1) &&
                husk_seccomp_filter_allows(filter, SYS_read, none, 0);
 }
@@ -91,9 +91,11 @@ bool husk_launch_seccomp_allows_init_wait(const struct husk_launch *l)
         const uint64_t recv_cloexec[6] = {[2] = MSG_CMSG_CLOEXEC};
         if (!allows_sync_send(f))
                 return false;
+        /* The signal handlers are set before a late filter with a listener (init.c), after an early one. */
+        bool signals = !l->spec->process.no_new_privileges;
         return l->shares_memory || (husk_seccomp_filter_allows(f, SYS_recvfrom, peek, 1U << 3 | 1U << 4 | 1U << 5) &&
                                     husk_seccomp_filter_allows(f, SYS_recvmsg, recv_cloexec, 1U << 2) &&
-                                    (l->foreground || husk_init_seccomp_allows_waiting(f)));
+                                    (l->foreground || husk_init_seccomp_allows_waiting(f, signals)));
 }
 
 /* Why the trampoline would not be enough for this container, NULL when it is. */

@@ -396,6 +396,32 @@ EOF
 	only_checker_prctl 3
 }
 
+# The init waits for start under a filter with a listener, and the exec'd process for husk's GO: by then the agent
+# holds the fd, so a notified sendmsg, recvmsg... is not refused up front as one the filter may refuse (it was, and
+# runc runs these).
+@test "seccomp: SCMP_ACT_NOTIFY on the calls husk waits with, answered CONTINUE: run, create/start and exec work" {
+	start_listener 0
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $sock,
+		"syscalls": [{"names": ["sendmsg", "recvmsg", "recvfrom", "accept4", "close"], "action": "SCMP_ACT_NOTIFY"}]}' \
+		--arg sock "$TMP/seccomp.sock"
+	container_run echo hi
+	assert_status 0
+	[ "$output" = hi ] || fail "run: $output"
+
+	set_args echo hi
+	husk_create "$ID-c"
+	husk start "$ID-c"
+	wait_for_status stopped "$ID-c"
+	[ "$(cat "$TMP/$ID-c.out")" = hi ] || fail "create/start: $(cat "$TMP/$ID-c.out" "$TMP/$ID-c.err")"
+
+	set_args sleep 600
+	husk_run_detached "$ID-e"
+	run --separate-stderr husk exec "$ID-e" echo hi </dev/null
+	assert_status 0
+	[ "$output" = hi ] || fail "exec: $output $stderr"
+	grep -q '^notif ' "$TMP/listener.log" || fail "no notification reached the agent"
+}
+
 # A container joining a pid namespace: without noNewPrivileges its filter is loaded before the init that takes over
 # is born there (init.c), and that init holds the listener fd the agent gets; with it, that init loads the filter.
 @test "seccomp: SCMP_ACT_NOTIFY in a container joining a pid namespace reaches the agent" {

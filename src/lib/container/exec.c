@@ -353,11 +353,11 @@ _Noreturn static void exec_child(struct exec_ctx *c, struct husk_process_setup *
         if ((r = husk_process_seal(setup, 3 + c->opts->preserve_fds, &err)) < 0)
                 goto fail;
         /* A seccomp listener fd leaves with our execve (O_CLOEXEC): not before husk has taken it. The wait is under
-         * the filter: recv to peek, recvmsg. */
+         * the filter (recv to peek, recvmsg): a notified call goes to the agent, which holds the fd by then. */
         const uint64_t none[6] = {0};
         if (c->seccomp && husk_seccomp_filter_has_listener(c->seccomp) &&
-            husk_seccomp_filter_allows(c->seccomp, SYS_recvfrom, none, 0) &&
-            husk_seccomp_filter_allows(c->seccomp, SYS_recvmsg, none, 0) &&
+            husk_seccomp_filter_allows_or_notifies(c->seccomp, SYS_recvfrom, none, 0) &&
+            husk_seccomp_filter_allows_or_notifies(c->seccomp, SYS_recvmsg, none, 0) &&
             (r = husk_sync_expect(c->sync_child, HUSK_SYNC_GO, NULL, &err)) < 0)
                 goto fail;
         husk_process_exec(setup, exec_path, 3 + c->opts->preserve_fds, &err);

@@ -243,13 +243,14 @@ bool husk_init_seccomp_allows_waiting(const struct husk_seccomp_filter *filter, 
 {
         for (size_t i = 0; signals && i < ARRAY_SIZE(stop_signals); i++) {
                 const uint64_t handle[6] = {[0] = (uint64_t)stop_signals[i], [2] = 0, [3] = 8};
-                if (!husk_seccomp_filter_allows(filter, SYS_rt_sigaction, handle, 1U << 0 | 1U << 2 | 1U << 3))
+                if (!husk_seccomp_filter_allows_or_notifies(filter, SYS_rt_sigaction, handle,
+                                                            1U << 0 | 1U << 2 | 1U << 3))
                         return false;
         }
         const uint64_t accept_args[6] = {[1] = 0, [2] = 0, [3] = SOCK_CLOEXEC};
         const uint64_t none[6] = {0};
-        return husk_seccomp_filter_allows(filter, SYS_accept4, accept_args, 1U << 1 | 1U << 2 | 1U << 3) &&
-               husk_seccomp_filter_allows(filter, SYS_close, none, 0);
+        return husk_seccomp_filter_allows_or_notifies(filter, SYS_accept4, accept_args, 1U << 1 | 1U << 2 | 1U << 3) &&
+               husk_seccomp_filter_allows_or_notifies(filter, SYS_close, none, 0);
 }
 
 /* Wait for `run`'s START on the sync socket, or for `start` on the exec socket (kept in start_conn

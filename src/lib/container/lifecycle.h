@@ -88,10 +88,12 @@ int husk_launch_protect(struct husk_launch *l, struct husk_error **err);
 /* protect.c: whether the seccomp filter certainly lets an init wait for `start` (or `run`'s START) in husk's
  * code: the READY send (sendmsg, or writev where that is refused; all an init in husk's memory does), recv and
  * recvmsg, and after `create` the handlers of the signals that end the wait (when the filter is loaded before
- * they are set), accept4 and close. */
+ * they are set), accept4 and close. A notified call counts: the agent holds the listener fd by then. */
 bool husk_launch_seccomp_allows_init_wait(const struct husk_launch *l);
 /* init.c: whether filter certainly lets a created init wait for `start` (the handlers of the signals that end
- * the wait, when `signals`; accept4 on the exec socket, close): the trampoline's wait makes the same calls. */
+ * the wait, when `signals`; accept4 on the exec socket, close), a notified call counting as let through (a filter
+ * with a listener is loaded before READY, and husk has handed the fd to the agent before the wait): the
+ * trampoline's wait makes the same calls. */
 bool husk_init_seccomp_allows_waiting(const struct husk_seccomp_filter *filter, bool signals);
 
 /* cgroup-systemd.c, --systemd-cgroup: parse the unit from linux.cgroupsPath (changes nothing); once the

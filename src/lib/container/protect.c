@@ -76,12 +76,15 @@ static bool allows_sync_send(const struct husk_seccomp_filter *f)
 {
         const uint64_t send_nosignal[6] = {[2] = MSG_NOSIGNAL};
         const uint64_t none[6] = {0};
-        if (husk_seccomp_filter_allows(f, SYS_sendmsg, send_nosignal, 1U << 2))
+        if (husk_seccomp_filter_allows_or_notifies(f, SYS_sendmsg, send_nosignal, 1U << 2))
                 return true;
         int e = husk_seccomp_filter_errno(f, SYS_sendmsg, send_nosignal, 1U << 2);
-        return e && e != EINTR && e != EPIPE && e != ECONNRESET && husk_seccomp_filter_allows(f, SYS_writev, none, 0);
+        return e && e != EINTR && e != EPIPE && e != ECONNRESET &&
+               husk_seccomp_filter_allows_or_notifies(f, SYS_writev, none, 0);
 }
 
+/* A call the filter notifies counts as let through: the init's wait comes after husk has handed the listener fd to
+ * the agent, which decides (runc's waiting init makes its calls under the filter too). */
 bool husk_launch_seccomp_allows_init_wait(const struct husk_launch *l)
 {
         const struct husk_seccomp_filter *f = l->seccomp;
@@ -93,9 +96,10 @@ bool husk_launch_seccomp_allows_init_wait(const struct husk_launch *l)
                 return false;
         /* The signal handlers are set before a late filter with a listener (init.c), after an early one. */
         bool signals = !l->spec->process.no_new_privileges;
-        return l->shares_memory || (husk_seccomp_filter_allows(f, SYS_recvfrom, peek, 1U << 3 | 1U << 4 | 1U << 5) &&
-                                    husk_seccomp_filter_allows(f, SYS_recvmsg, recv_cloexec, 1U << 2) &&
-                                    (l->foreground || husk_init_seccomp_allows_waiting(f, signals)));
+        return l->shares_memory ||
+               (husk_seccomp_filter_allows_or_notifies(f, SYS_recvfrom, peek, 1U << 3 | 1U << 4 | 1U << 5) &&
+                husk_seccomp_filter_allows_or_notifies(f, SYS_recvmsg, recv_cloexec, 1U << 2) &&
+                (l->foreground || husk_init_seccomp_allows_waiting(f, signals)));
 }
 
 /* Why the trampoline would not be enough for this container, NULL when it is. */

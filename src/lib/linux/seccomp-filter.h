@@ -90,6 +90,13 @@ bool husk_seccomp_filter_has_listener(const struct husk_seccomp_filter *filter);
  */
 bool husk_seccomp_filter_allows(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
                                 unsigned int known_args);
+/*
+ * As husk_seccomp_filter_allows, but SCMP_ACT_NOTIFY counts as letting the call through: the agent decides, and
+ * one that answers CONTINUE does. Only for calls made once the agent holds the listener fd; before that a
+ * notified call waits for an agent that has no fd to hear it on.
+ */
+bool husk_seccomp_filter_allows_or_notifies(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
+                                            unsigned int known_args);
 /* The errno the filter surely fails syscall nr with (SCMP_ACT_ERRNO), else 0 (same known_args). */
 int husk_seccomp_filter_errno(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
                               unsigned int known_args);

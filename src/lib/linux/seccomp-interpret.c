@@ -165,6 +165,16 @@ bool husk_seccomp_filter_allows(const struct husk_seccomp_filter *filter, int nr
         return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG;
 }
 
+bool husk_seccomp_filter_allows_or_notifies(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
+                                            unsigned int known_args)
+{
+        uint32_t ret = 0;
+        if (!filter_result(filter, nr, args, known_args, &ret))
+                return false;
+        uint32_t action = ret & SECCOMP_RET_ACTION_FULL;
+        return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG || action == SECCOMP_RET_USER_NOTIF;
+}
+
 int husk_seccomp_filter_errno(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
                               unsigned int known_args)
 {

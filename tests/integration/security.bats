@@ -422,6 +422,33 @@ EOF
 	grep -q '^notif ' "$TMP/listener.log" || fail "no notification reached the agent"
 }
 
+# A relative listenerPath is the bundle's, as runc's (which works from the bundle directory), whatever the caller's
+# cwd: husk connected to it from its own cwd ("connect to `../seccomp.sock`: No such file or directory").
+@test "seccomp: a relative linux.seccomp.listenerPath is taken in the bundle directory" {
+	start_listener 122
+	writable_rootfs
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "../seccomp.sock",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
+	set_args sh -c 'mkdir /tmp/d; echo rc=$?'
+	run --separate-stderr bash -c 'cd / && "$@"' - "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	[ "$output" = rc=1 ] || fail "mkdir was not answered by the listener: $output $stderr"
+}
+
+# exec takes it in the bundle too, whatever its caller's cwd (as runc's exec does).
+@test "seccomp: a relative linux.seccomp.listenerPath is taken in the bundle directory by exec" {
+	start_listener 122
+	writable_rootfs
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "../seccomp.sock",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
+	set_args sleep 600
+	husk_run_detached
+	run --separate-stderr bash -c 'cd / && "$@"' - "$HUSK" --root "$ROOT" exec "$ID" sh -c 'mkdir /tmp/e; echo rc=$?' \
+		</dev/null
+	assert_status 0
+	[ "$output" = rc=1 ] || fail "mkdir was not answered by the listener: $output $stderr"
+}
+
 # A container joining a pid namespace: without noNewPrivileges its filter is loaded before the init that takes over
 # is born there (init.c), and that init holds the listener fd the agent gets; with it, that init loads the filter.
 @test "seccomp: SCMP_ACT_NOTIFY in a container joining a pid namespace reaches the agent" {

@@ -616,7 +616,7 @@ static int hand_over_seccomp_listener(struct husk_launch *l, int fd_in_init, str
                 return husk_error_set(err, errno, "linux.seccomp: take the listener fd from the container init");
         _cleanup_free_ char *json = husk_launch_state_json(&l->state, HUSK_STATUS_CREATING);
         const struct husk_seccomp *sc = &l->spec->linux_.seccomp;
-        return husk_seccomp_send_listener(sc->listener_path, fd, l->pid, json, sc->listener_metadata, err);
+        return husk_seccomp_send_listener(sc->listener_path, l->bundle, fd, l->pid, json, sc->listener_metadata, err);
 }
 
 #define GO_RECORD_MAX (64 * 1024)

@@ -513,7 +513,7 @@ static int wait_for_exec(struct exec_ctx *c, struct husk_error **err)
                         _cleanup_free_ char *json = husk_launch_state_json(c->state, c->state->status);
                         const struct husk_seccomp *sc = &c->spec->linux_.seccomp;
                         r = fd < 0 ? husk_error_set(err, errno, "linux.seccomp: take the listener fd")
-                                   : husk_seccomp_send_listener(sc->listener_path, fd, c->child, json,
+                                   : husk_seccomp_send_listener(sc->listener_path, c->state->bundle, fd, c->child, json,
                                                                 sc->listener_metadata, err);
                         /* The process may go on to its execve (exec_child); one that did not wait is gone. */
                         struct husk_error *gone = NULL;

@@ -113,6 +113,7 @@ void husk_seccomp_filter_freep(struct husk_seccomp_filter **filter);
  *   {"ociVersion": ..., "fds": ["seccompFd"], "pid": pid, "metadata": metadata, "state": <state_json>}
  * (metadata omitted when NULL). state_json is the container's state object (as `husk state`
  * prints it) and must be valid JSON. pid is the container process as seen by the runtime.
+ * A relative listener_path is taken relative to bundle (the bundle directory; as it is when NULL).
  */
-int husk_seccomp_send_listener(const char *listener_path, int notify_fd, pid_t pid, const char *state_json,
-                               const char *metadata, struct husk_error **err);
+int husk_seccomp_send_listener(const char *listener_path, const char *bundle, int notify_fd, pid_t pid,
+                               const char *state_json, const char *metadata, struct husk_error **err);

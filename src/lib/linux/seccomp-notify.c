@@ -1,6 +1,7 @@
 /* Hand a seccomp listener fd to the seccomp agent at linux.seccomp.listenerPath (runtime-spec "container process state"). */
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -34,12 +35,19 @@ static char *process_state_json(pid_t pid, const char *state_json, const char *m
         return text;
 }
 
-int husk_seccomp_send_listener(const char *listener_path, int notify_fd, pid_t pid, const char *state_json,
-                               const char *metadata, struct husk_error **err)
+int husk_seccomp_send_listener(const char *listener_path, const char *bundle, int notify_fd, pid_t pid,
+                               const char *state_json, const char *metadata, struct husk_error **err)
 {
         struct sockaddr_un addr = {.sun_family = AF_UNIX};
         if (!listener_path || !*listener_path)
                 return husk_error_set(err, EINVAL, "linux.seccomp.listenerPath is empty");
+        /* runc connects from the bundle (its cwd): a relative path is the bundle's. */
+        _cleanup_free_ char *joined = NULL;
+        if (listener_path[0] != '/' && bundle) {
+                if (asprintf(&joined, "%s/%s", bundle, listener_path) < 0)
+                        return husk_error_set(err, ENOMEM, "linux.seccomp.listenerPath");
+                listener_path = joined;
+        }
         if (strlen(listener_path) >= sizeof(addr.sun_path))
                 return husk_error_set(err, ENAMETOOLONG, "linux.seccomp.listenerPath `%s` is longer than a socket path can be",
                                       listener_path);

@@ -1100,8 +1100,8 @@ static int child_notify(void *arg)
         struct husk_error *err = NULL;
         const char *state_json = "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"status\":\"creating\",\"pid\":1,"
                                  "\"bundle\":\"/b\",\"annotations\":{\"k\":\"v\"}}";
-        CHILD_CHECK(husk_seccomp_send_listener(ctx->socket_path, notify_fd, getpid(), state_json, "MKNOD=/dev/null",
-                                               &err) == 0,
+        CHILD_CHECK(husk_seccomp_send_listener(ctx->socket_path, "/b", notify_fd, getpid(), state_json,
+                                               "MKNOD=/dev/null", &err) == 0,
                     "%s", error_text(err));
         close(notify_fd);
         /* The agent answers this one with 4242. */
@@ -1208,10 +1208,16 @@ static void test_send_listener_errors(void **state)
 {
         (void)state;
         struct husk_error *err = NULL;
-        assert_true(husk_seccomp_send_listener("/nonexistent/agent.sock", 0, 1, "{}", NULL, &err) < 0);
+        assert_true(husk_seccomp_send_listener("/nonexistent/agent.sock", "/b", 0, 1, "{}", NULL, &err) < 0);
         assert_int_equal(err->errnum, ENOENT);
+        assert_true(contains(err->msg, "`/nonexistent/agent.sock`"));
         husk_error_freep(&err);
-        assert_true(husk_seccomp_send_listener("/tmp/x.sock", 0, 1, "{not json", NULL, &err) < 0);
+        /* A relative path is the bundle's, as runc (which connects from there) takes it. */
+        assert_true(husk_seccomp_send_listener("agent.sock", "/nonexistent", 0, 1, "{}", NULL, &err) < 0);
+        assert_int_equal(err->errnum, ENOENT);
+        assert_true(contains(err->msg, "`/nonexistent/agent.sock`"));
+        husk_error_freep(&err);
+        assert_true(husk_seccomp_send_listener("/tmp/x.sock", NULL, 0, 1, "{not json", NULL, &err) < 0);
         assert_true(contains(err->msg, "container state is not valid JSON"));
         husk_error_freep(&err);
 }

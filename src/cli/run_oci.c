@@ -143,7 +143,8 @@ static void usage(const char *argv0)
                "  -c, --container_path DIR     bundle directory (default: the current directory)\n"
                "  -b, --bind_mount SRC:DST     bind SRC at DST, after the config's mounts (repeatable)\n"
                "  -p, --cgroup_parent NAME     cgroup parent when config.json has no cgroupsPath\n"
-               "  -u, --use_current_user       map container root to the caller's uid and gid only\n"
+               "  -u, --use_current_user       map container root to the caller's uid and gid only, when\n"
+               "                               config.json has a user namespace\n"
                "  -s, --sigstop_when_ready     run: stop %1$s itself with SIGSTOP once the container\n"
                "                               runs (upstart's `expect stop`)\n"
                "\n"
@@ -494,22 +495,22 @@ static int single_id_map(struct husk_id_mappings *maps, uint32_t host_id, struct
         return 0;
 }
 
-/* A new user namespace whose only ids are root, mapped to the caller's uid and gid. */
+/*
+ * As run_oci: -u replaces the user namespace's maps with root mapped to the caller's uid and gid, and
+ * only a config that has a user namespace gets one (libcontainer applies the maps only then); without
+ * one -u changes nothing. run_oci itself writes getuid() into the gid map too, which breaks a caller
+ * whose gid differs from its uid: husk maps getgid().
+ */
 static int map_current_user(struct husk_spec *spec, struct husk_error **err)
 {
         const struct husk_namespace *user = husk_spec_namespace(spec, HUSK_NS_USER);
-        if (user && user->path)
+        if (!user) {
+                husk_warn("--use_current_user ignored: config.json has no user namespace");
+                return 0;
+        }
+        if (user->path)
                 return husk_error_set(err, 0, "--use_current_user: config.json joins the user namespace `%s`",
                                       user->path);
-        if (!user) {
-                struct husk_namespace *namespaces =
-                        realloc(spec->linux_.namespaces, (spec->linux_.namespaces_len + 1) * sizeof(*namespaces));
-                if (!namespaces)
-                        return husk_error_set(err, ENOMEM, "--use_current_user");
-                spec->linux_.namespaces = namespaces;
-                namespaces[spec->linux_.namespaces_len++] = (struct husk_namespace){.type = HUSK_NS_USER};
-        }
-        spec->has_linux = true;
         int r = single_id_map(&spec->linux_.uid_mappings, getuid(), err);
         if (r < 0)
                 return r;

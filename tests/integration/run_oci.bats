@@ -61,6 +61,13 @@ devpts_without_gid() {
 	update_config '(.mounts[] | select(.destination == "/dev/pts") | .options) |= map(select(startswith("gid=") | not))'
 }
 
+# A user namespace mapping ids 0-65535 to themselves, whose maps -u replaces.
+with_user_namespace() {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]'
+}
+
 @test "run_oci: run appends the arguments after -- and exits with the container's status" {
 	set_args sh -c 'echo "args:$*"; exit 7' sh
 	run run_oci run -c "$BUNDLE" "$ID" -- one 'two words' </dev/null
@@ -128,6 +135,7 @@ devpts_without_gid() {
 }
 
 @test "run_oci: --use_current_user maps container root to the caller's uid and gid only" {
+	with_user_namespace
 	devpts_without_gid
 	set_args sh -c 'echo uid_map: $(cat /proc/self/uid_map); echo gid_map: $(cat /proc/self/gid_map); /bin/checker ids'
 	run run_oci run -c "$BUNDLE" -u "$ID" </dev/null
@@ -135,10 +143,20 @@ devpts_without_gid() {
 	assert_output_contains "uid_map: 0 $(id -u) 1"
 	assert_output_contains "gid_map: 0 $(id -g) 1"
 	[ "$(kv uid)" = 0 ] || fail "uid inside is not 0"
-	# Without -u: no user namespace, the full identity map.
+	# Without -u: the config's maps.
 	run run_oci run -c "$BUNDLE" "$ID" </dev/null
 	assert_status 0
+	assert_output_contains "uid_map: 0 0 65536"
+}
+
+@test "run_oci: --use_current_user adds no user namespace to a config without one" {
+	# as run_oci: -u only replaces the maps of a user namespace the config has; devpts keeps its gid=5
+	set_args sh -c 'echo uid_map: $(cat /proc/self/uid_map); readlink /proc/self/ns/user'
+	run run_oci run -c "$BUNDLE" -u "$ID" </dev/null
+	assert_status 0
 	assert_output_contains "uid_map: 0 0 4294967295"
+	assert_output_contains "$(readlink /proc/self/ns/user)"
+	assert_output_contains "--use_current_user ignored"
 }
 
 @test "run_oci: --cgroup_parent holds the container's cgroup when the config has none" {
@@ -354,6 +372,7 @@ devpts_without_gid() {
 @test "run_oci: a loop mount works in a user namespace and lives as long as a started container" {
 	img=$TMP/disk.img
 	make_ext4_image "$img"
+	with_user_namespace
 	devpts_without_gid
 	update_config '.mounts += [{"destination": "/mnt/disk", "type": "ext4", "source": $img, "options": ["loop"]}]' \
 		--arg img "$img"
@@ -388,6 +407,7 @@ devpts_without_gid() {
 		{"destination": "/intree", "type": "tmpfs", "source": "tmpfs"}]' \
 		--arg src "$TMP/outside"
 	update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])'
+	with_user_namespace
 	devpts_without_gid
 	set_args sh -c '/bin/checker mountinfo /inter; cat /bound/file; /bin/checker write /bound/x
 		umount /intree && echo intree-unmounted; umount /inter || echo inter-locked

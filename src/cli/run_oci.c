@@ -28,8 +28,9 @@
 #include "util/log.h"
 #include "util/syscalls.h"
 
-/* run_oci returns -1 from main when it fails. */
+/* run_oci returns -1 from main when it fails, and 1 for an unknown option (after its help). */
 #define EXIT_RUNTIME_FAILURE 255
+#define EXIT_USAGE 1
 
 /* What `run` forwards to the container's init, as husk's own run does. */
 
@@ -53,19 +54,21 @@ static const char *const command_names[] = {
 
 enum {
         OPTION_ROOT = 256, /* husk's own: run_oci keeps no --root, tests need one */
+        OPTION_LOG_TAG,    /* run_oci has no -t in its short options */
 };
 
 static const struct option long_options[] = {
-        {"bind_mount", required_argument, NULL, 'b'},
-        {"container_path", required_argument, NULL, 'c'},
-        {"cgroup_parent", required_argument, NULL, 'p'},
-        {"use_current_user", no_argument, NULL, 'u'},
-        {"sigstop_when_ready", no_argument, NULL, 's'},
-        {"signal", required_argument, NULL, 'S'},
-        {"log_dir", required_argument, NULL, 'l'},
-        {"root", required_argument, NULL, OPTION_ROOT},
-        {"help", no_argument, NULL, 'h'},
-        {0},
+    {"bind_mount", required_argument, NULL, 'b'},
+    {"container_path", required_argument, NULL, 'c'},
+    {"cgroup_parent", required_argument, NULL, 'p'},
+    {"use_current_user", no_argument, NULL, 'u'},
+    {"sigstop_when_ready", no_argument, NULL, 's'},
+    {"signal", required_argument, NULL, 'S'},
+    {"log_dir", required_argument, NULL, 'l'},
+    {"log_tag", required_argument, NULL, OPTION_LOG_TAG},
+    {"root", required_argument, NULL, OPTION_ROOT},
+    {"help", no_argument, NULL, 'h'},
+    {0},
 };
 
 /* The commands each option belongs to; destroy accepts -c as run_oci does (husk keeps the hooks in its state). */
@@ -89,7 +92,7 @@ static unsigned option_commands(int option)
 
 struct bind_mount {
         char *source; /* absolute, symlinks resolved */
-        const char *destination;
+        char *destination;
 };
 
 struct run_oci {
@@ -103,7 +106,10 @@ struct run_oci {
         bool sigstop_when_ready;
         int signal;
         const char *log_dir;
+        const char *log_tag; /* accepted, not supported: run_oci sends its and the container's output to syslog */
         bool logging_to_file;
+        char ignored_options[8]; /* the short names of options that do not apply to the command */
+        size_t ignored_args;     /* words after the id, for kill and destroy */
         const char **extra_args; /* appended to process.args */
         size_t extra_args_len;
         struct husk_runtime rt;
@@ -112,8 +118,10 @@ struct run_oci {
 
 static void run_oci_clear(struct run_oci *o)
 {
-        for (size_t i = 0; i < o->binds_len; i++)
+        for (size_t i = 0; i < o->binds_len; i++) {
                 free(o->binds[i].source);
+                free(o->binds[i].destination);
+        }
         free(o->binds);
         free(o->bundle);
         free(o->extra_args);
@@ -136,12 +144,15 @@ static void usage(const char *argv0)
                "Global options:\n"
                "  -l, --log_dir DIR            write husk's, the hooks' and the container's output to\n"
                "                               DIR/ID.YYYYMMDD-HHMMSS (DIR is created)\n"
+               "      --log_tag TAG            run_oci's syslog tag: accepted, but husk does not log to\n"
+               "                               syslog (output stays on stdout and stderr)\n"
                "      --root DIR               state directory (husk extension, default %2$s)\n"
                "  -h, --help                   show this help\n"
                "\n"
                "Options of run and start (ARGS after -- are appended to process.args):\n"
                "  -c, --container_path DIR     bundle directory (default: the current directory)\n"
-               "  -b, --bind_mount SRC:DST     bind SRC at DST, after the config's mounts (repeatable)\n"
+               "  -b, --bind_mount SRC:DST     bind SRC at DST, after the config's mounts (repeatable;\n"
+               "                               a further `:...` is ignored)\n"
                "  -p, --cgroup_parent NAME     cgroup parent when config.json has no cgroupsPath\n"
                "  -u, --use_current_user       map container root to the caller's uid and gid only, when\n"
                "                               config.json has a user namespace\n"
@@ -151,21 +162,28 @@ static void usage(const char *argv0)
                "Options of kill:\n"
                "  -S, --signal NAME            signal name (TERM, KILL, HUP, ...), default TERM\n"
                "\n"
-               "Exit status: the container's for run (128+N when killed by signal N), 255 when husk fails.\n",
+               "Options that do not apply to the command are ignored with a warning.\n"
+               "\n"
+               "Exit status: the container's for run (128+N when killed by signal N), 255 when husk fails,\n"
+               "1 for an unknown option.\n",
                argv0, husk_runtime_default_root());
 }
 
+/* As run_oci, which reads the first two `:`-separated fields: anything after a second `:` is ignored. */
 static int parse_bind_mount(struct run_oci *o, const char *arg, struct husk_error **err)
 {
         const char *colon = strchr(arg, ':');
-        if (!colon || colon == arg || !colon[1] || strchr(colon + 1, ':'))
+        size_t destination_len = colon ? strcspn(colon + 1, ":") : 0;
+        if (!colon || colon == arg || destination_len == 0)
                 return husk_error_set(err, 0, "--bind_mount `%s`: expected SOURCE:DESTINATION", arg);
-        const char *destination = colon + 1;
-        if (destination[0] != '/')
+        if (colon[1] != '/')
                 return husk_error_set(err, 0, "--bind_mount `%s`: the destination must be absolute", arg);
         _cleanup_free_ char *source_arg = strndup(arg, (size_t)(colon - arg));
-        if (!source_arg)
+        _cleanup_free_ char *destination = strndup(colon + 1, destination_len);
+        if (!source_arg || !destination)
                 return husk_error_set(err, ENOMEM, "--bind_mount");
+        if (colon[1 + destination_len])
+                husk_warn("--bind_mount `%s`: `%s` after the destination ignored", arg, colon + 1 + destination_len);
         _cleanup_free_ char *source = realpath(source_arg, NULL);
         if (!source)
                 return husk_error_set(err, errno, "--bind_mount `%s`: source `%s`", arg, source_arg);
@@ -173,7 +191,8 @@ static int parse_bind_mount(struct run_oci *o, const char *arg, struct husk_erro
         if (!binds)
                 return husk_error_set(err, ENOMEM, "--bind_mount");
         o->binds = binds;
-        o->binds[o->binds_len++] = (struct bind_mount){.source = TAKE_PTR(source), .destination = destination};
+        o->binds[o->binds_len++] =
+            (struct bind_mount){.source = TAKE_PTR(source), .destination = TAKE_PTR(destination)};
         return 0;
 }
 
@@ -225,19 +244,39 @@ static const char *option_name(int option)
         return "?";
 }
 
+/* Emitted once the log is set up, so that they land where run_oci's other messages do. */
+static void warn_ignored(const struct run_oci *o)
+{
+        const char *command = command_names[o->command];
+        for (const char *p = o->ignored_options; *p; p++)
+                husk_warn("%s: option `--%s` does not apply to %s: ignored", command, option_name(*p), command);
+        if (o->ignored_args)
+                husk_warn("%s: %zu argument%s after the container id ignored", command, o->ignored_args,
+                          o->ignored_args == 1 ? "" : "s");
+        if (o->log_tag && !o->log_dir)
+                husk_warn("--log_tag `%s` ignored: husk does not log to syslog; output stays on stdout and stderr",
+                          o->log_tag);
+}
+
 /*
- * getopt_long in "-" mode: options may come before or after the command and the id, as
- * with run_oci, and words that are not options arrive in order. Words after the id, and
- * everything after `--`, are the extra arguments of run and start.
+ * getopt_long in "-" mode: options may come before or after the command and the id, and words
+ * that are not options arrive in order. As run_oci's getopt_long, which moves every word that
+ * is not an option to the end, `--` ends the options only: the command and the id may follow
+ * it. The words after the id are the extra arguments of run and start. As run_oci, an option
+ * that does not apply to the command is ignored (with a warning), and an unknown one, or one
+ * missing its value, gets the help and exit status 1 (*ret_usage_error).
  */
-static int parse(struct run_oci *o, int argc, char **argv, bool *ret_help, struct husk_error **err)
+static int parse(struct run_oci *o, int argc, char **argv, bool *ret_help, bool *ret_usage_error,
+                 struct husk_error **err)
 {
         const char *bundle = ".";
+        const char *cgroup_parent = NULL;
         bool given[256] = {false}; /* the command-specific options seen, checked once the command is known */
         _cleanup_free_ const char **positional = calloc((size_t)argc + 1, sizeof(*positional));
-        if (!positional)
+        _cleanup_free_ const char **bind_args = calloc((size_t)argc + 1, sizeof(*bind_args));
+        if (!positional || !bind_args)
                 return husk_error_set(err, ENOMEM, "parse arguments");
-        size_t npos = 0;
+        size_t npos = 0, nbind = 0;
         o->signal = SIGTERM;
         opterr = 0;
         optind = 1;
@@ -250,17 +289,13 @@ static int parse(struct run_oci *o, int argc, char **argv, bool *ret_help, struc
                         positional[npos++] = optarg;
                         break;
                 case 'b':
-                        r = parse_bind_mount(o, optarg, err);
-                        if (r < 0)
-                                return r;
+                        bind_args[nbind++] = optarg;
                         break;
                 case 'c':
                         bundle = optarg;
                         break;
                 case 'p':
-                        r = parse_cgroup_parent(optarg, &o->cgroup_parent, err);
-                        if (r < 0)
-                                return r;
+                        cgroup_parent = optarg;
                         break;
                 case 'u':
                         o->use_current_user = true;
@@ -276,6 +311,9 @@ static int parse(struct run_oci *o, int argc, char **argv, bool *ret_help, struc
                 case 'l':
                         o->log_dir = optarg;
                         break;
+                case OPTION_LOG_TAG:
+                        o->log_tag = optarg;
+                        break;
                 case OPTION_ROOT:
                         o->rt.root = optarg;
                         break;
@@ -283,13 +321,18 @@ static int parse(struct run_oci *o, int argc, char **argv, bool *ret_help, struc
                         *ret_help = true;
                         return 0;
                 case ':':
+                        *ret_usage_error = true;
                         return husk_error_set(err, 0, "option `%s` needs a value", argv[optind - 1]);
                 default:
+                        *ret_usage_error = true;
                         if (optopt > 0)
-                                return husk_error_set(err, 0, "unknown option `-%c` (see `run_oci --help`)", optopt);
-                        return husk_error_set(err, 0, "unknown option `%s` (see `run_oci --help`)", argv[optind - 1]);
+                                return husk_error_set(err, 0, "unknown option `-%c`", optopt);
+                        return husk_error_set(err, 0, "unknown option `%s`", argv[optind - 1]);
                 }
         }
+        /* The words after `--` follow the others, as getopt_long's permutation leaves them. */
+        for (int i = optind; i < argc; i++)
+                positional[npos++] = argv[i];
         if (npos < 1)
                 return husk_error_set(err, 0, "missing command (run, start, kill or destroy; see `run_oci --help`)");
         r = parse_command(positional[0], &o->command, err);
@@ -304,26 +347,31 @@ static int parse(struct run_oci *o, int argc, char **argv, bool *ret_help, struc
         r = husk_id_validate(o->id, err);
         if (r < 0)
                 return r;
+        size_t nignored = 0;
         for (const char *p = "bcpusS"; *p; p++)
                 if (given[(unsigned char)*p] && !(option_commands(*p) & FOR(o->command)))
-                        return husk_error_set(err, 0, "%s: option `--%s` does not apply to %s", command,
-                                              option_name(*p), command);
+                        o->ignored_options[nignored++] = *p;
 
-        o->extra_args_len = (npos - 2) + (size_t)(argc - optind);
-        if (o->extra_args_len && !(RUN_START & FOR(o->command)))
-                return husk_error_set(err, 0, "%s: unexpected argument `%s` after the container id", command,
-                                      npos > 2 ? positional[2] : argv[optind]);
+        if (!(RUN_START & FOR(o->command))) {
+                o->ignored_args = npos - 2;
+                return 0;
+        }
+        o->extra_args_len = npos - 2;
         o->extra_args = calloc(o->extra_args_len + 1, sizeof(*o->extra_args));
         if (!o->extra_args)
                 return husk_error_set(err, ENOMEM, "parse arguments");
-        size_t n = 0;
         for (size_t i = 2; i < npos; i++)
-                o->extra_args[n++] = positional[i];
-        for (int i = optind; i < argc; i++)
-                o->extra_args[n++] = argv[i];
-
-        if (!(RUN_START & FOR(o->command)))
-                return 0;
+                o->extra_args[i - 2] = positional[i];
+        for (size_t i = 0; i < nbind; i++) {
+                r = parse_bind_mount(o, bind_args[i], err);
+                if (r < 0)
+                        return r;
+        }
+        if (cgroup_parent) {
+                r = parse_cgroup_parent(cgroup_parent, &o->cgroup_parent, err);
+                if (r < 0)
+                        return r;
+        }
         o->bundle = realpath(bundle, NULL);
         if (!o->bundle)
                 return husk_error_set(err, errno, "--container_path `%s`", bundle);
@@ -691,15 +739,26 @@ int run_oci_main(int argc, char **argv)
         struct run_oci o = {.rt.rootless = husk_runtime_rootless_auto(false)};
         struct husk_error *err = NULL;
         int status = 0;
-        bool help = false;
-        int r = parse(&o, argc, argv, &help, &err);
+        bool help = false, usage_error = false;
+        int r = parse(&o, argc, argv, &help, &usage_error, &err);
         if (r == 0 && help) {
                 usage(argv[0]);
                 run_oci_clear(&o);
                 return 0;
         }
+        if (usage_error) {
+                _cleanup_free_ char *msg = husk_error_format(err);
+                fprintf(stderr, "run_oci: %s\n", msg ? msg : "error");
+                husk_error_free(err);
+                usage(argv[0]);
+                run_oci_clear(&o);
+                fflush(stdout);
+                return EXIT_USAGE;
+        }
         if (r == 0 && o.log_dir)
                 r = setup_log_dir(&o, &err);
+        if (r == 0)
+                warn_ignored(&o);
         if (r == 0) {
                 husk_info("%s `%s`", command_names[o.command], o.id);
                 switch (o.command) {

@@ -125,8 +125,20 @@ with_user_namespace() {
 	assert_output_contains content-b
 }
 
+@test "run_oci: --bind_mount ignores what follows a second colon, as run_oci" {
+	mkdir -p "$TMP/host-a"
+	echo content-a >"$TMP/host-a/file"
+	set_args sh -c 'cat /a/file; /bin/checker write /a/x'
+	run run_oci run -c "$BUNDLE" -b "$TMP/host-a:/a:ro:more" "$ID" </dev/null
+	assert_status 0
+	assert_output_contains content-a
+	# the extra part is no option: the bind stays writable
+	assert_output_contains "write=ok"
+	assert_output_contains "ignored"
+}
+
 @test "run_oci: --bind_mount needs SOURCE:DESTINATION with an existing source and absolute destination" {
-	for bad in "$TMP/shared" "$TMP/shared:" ":/x" "$TMP/shared:relative" "$TMP/missing:/x" "$TMP/shared:/x:/y"; do
+	for bad in "$TMP/shared" "$TMP/shared:" ":/x" "$TMP/shared:relative" "$TMP/missing:/x" "$TMP/shared::/x"; do
 		run run_oci run -c "$BUNDLE" -b "$bad" "$ID" </dev/null
 		[ "$status" -eq 255 ] || fail "--bind_mount '$bad' exited $status"
 		assert_output_contains "--bind_mount"
@@ -323,20 +335,70 @@ with_user_namespace() {
 	run run_oci run
 	assert_status 255
 	assert_output_contains "missing container id"
-	run run_oci kill -c "$BUNDLE" "$ID"
-	assert_status 255
-	assert_output_contains "does not apply to kill"
-	run run_oci start -s "$ID"
-	assert_status 255
-	assert_output_contains "does not apply to start"
-	run run_oci kill "$ID" extra
-	assert_status 255
-	run run_oci --no-such-option run "$ID"
-	assert_status 255
 	run run_oci --help
 	assert_status 0
 	assert_output_contains "Usage:"
 	[ -z "$(ls -A "$ROOT")" ]
+}
+
+@test "run_oci: an unknown option, or one without its value, gets the help and exit status 1" {
+	for args in "--no-such-option run $ID" "-B run $ID" "-t tag run $ID" "run $ID -c"; do
+		# shellcheck disable=SC2086 # the words are the point
+		run run_oci $args </dev/null
+		[ "$status" -eq 1 ] || fail "run_oci $args exited $status: $output"
+		assert_output_contains "Usage:"
+	done
+	assert_output_contains "needs a value"
+	[ -z "$(ls -A "$ROOT")" ]
+}
+
+@test "run_oci: options that do not apply to the command are ignored with a warning, as are kill's extra arguments" {
+	set_args sh -c 'echo ran'
+	run run_oci run -c "$BUNDLE" -S KILL "$ID" </dev/null
+	assert_status 0
+	assert_output_contains ran
+	assert_output_contains "option \`--signal\` does not apply to run: ignored"
+	set_args sleep 600
+	run_oci_start -c "$BUNDLE" -s "$ID"
+	grep -q "option \`--sigstop_when_ready\` does not apply to start" "$TMP/start.err"
+	wait_for_status running
+	run run_oci kill -c "$BUNDLE" -p parent -u -b /nonexistent:/x -S KILL "$ID" extra
+	assert_status 0
+	assert_output_contains "\`--container_path\` does not apply to kill"
+	assert_output_contains "\`--bind_mount\` does not apply to kill"
+	assert_output_contains "1 argument after the container id ignored"
+	wait_for_status stopped
+	run run_oci destroy -s -S TERM "$ID" extra
+	assert_status 0
+	assert_no_trace
+}
+
+@test "run_oci: the command and the id may follow --, as getopt_long's permutation leaves them" {
+	set_args sh -c 'echo "args:$*"' sh
+	run run_oci run -c "$BUNDLE" -- "$ID" one two </dev/null
+	assert_status 0
+	assert_output_contains "args:one two"
+	run run_oci -c "$BUNDLE" -- run "$ID" </dev/null
+	assert_status 0
+	assert_output_contains "args:"
+	# the usual form: options after the id, arguments after --
+	run run_oci run "$ID" -c "$BUNDLE" -- -x </dev/null
+	assert_status 0
+	assert_output_contains "args:-x"
+	assert_no_trace
+}
+
+@test "run_oci: --log_tag is accepted; without --log_dir husk warns that it does not log to syslog" {
+	set_args sh -c 'echo ran'
+	run run_oci --log_tag mytag run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	assert_output_contains ran
+	assert_output_contains "--log_tag \`mytag\` ignored"
+	# with --log_dir, run_oci ignores the tag too: the log file is where everything goes
+	run run_oci --log_tag=mytag -l "$TMP/logs" run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	grep -q ran "$TMP"/logs/"$ID".*
+	! grep -q "log_tag" "$TMP"/logs/"$ID".*
 }
 
 @test "run_oci: a loop-mounted ext4 image is attached, used, and detached when run ends" {

@@ -24,6 +24,7 @@
 #include "husk-config.h"
 #include "linux/hooks.h"
 #include "linux/intermediate.h"
+#include "spec/parse.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/syscalls.h"
@@ -114,6 +115,7 @@ struct run_oci {
         size_t extra_args_len;
         struct husk_runtime rt;
         struct husk_intermediate_mounts *intermediate; /* made by edit_spec, in this process's mount namespace */
+        struct husk_hooks poststart;                   /* its poststart list: edit_spec takes them from the spec */
 };
 
 static void run_oci_clear(struct run_oci *o)
@@ -126,6 +128,7 @@ static void run_oci_clear(struct run_oci *o)
         free(o->bundle);
         free(o->extra_args);
         husk_intermediate_mounts_freep(&o->intermediate);
+        spec_hooks_clear(&o->poststart);
 }
 
 static void usage(const char *argv0)
@@ -164,8 +167,9 @@ static void usage(const char *argv0)
                "\n"
                "Options that do not apply to the command are ignored with a warning.\n"
                "\n"
-               "Exit status: the container's for run (128+N when killed by signal N), 255 when husk fails,\n"
-               "1 for an unknown option.\n",
+               "Exit status: the container's for run (128+N when killed by signal N), 255 when husk fails\n"
+               "or a poststart hook does\n"
+               "(the container is stopped), 1 for an unknown option.\n",
                argv0, husk_runtime_default_root());
 }
 
@@ -631,6 +635,10 @@ static int edit_spec(struct husk_spec *spec, void *data, struct husk_error **err
         r = add_prechroot_hooks(spec, err);
         if (r < 0)
                 return r;
+        /* Run by run_oci mode itself once the container runs: a failure stops it (libhusk only warns). */
+        spec_hooks_clear(&o->poststart);
+        o->poststart.poststart = spec->hooks.poststart;
+        spec->hooks.poststart = (struct husk_hook_list){0};
         if (spec->process.terminal) {
                 husk_warn("process.terminal ignored: run_oci passes its own stdio to the container");
                 spec->process.terminal = false;
@@ -666,6 +674,32 @@ static void discard(const struct run_oci *o)
 }
 
 /*
+ * As run_oci: the poststart hooks run once the container runs, in husk's namespaces, and the first to fail
+ * stops the container, which is then released as a run would release it (poststop hooks included), and
+ * run_oci fails. The runtime-spec has a failing poststart hook only logged: runc mode does that.
+ */
+static int run_poststart_hooks(struct run_oci *o, struct husk_error **err)
+{
+        const struct husk_hook_list *hooks = &o->poststart.poststart;
+        if (!hooks->len)
+                return 0;
+        _cleanup_(husk_state_freep) struct husk_state *state = NULL;
+        int r = husk_container_state(&o->rt, o->id, &state, err);
+        if (r == 0) /* as run_oci says, even when the init has exited already */
+                state->status = HUSK_STATUS_RUNNING;
+        _cleanup_free_ char *json = r < 0 ? NULL : husk_state_oci_json(state, false);
+        if (r == 0 && !json)
+                r = husk_error_set(err, ENOMEM, "state for the poststart hooks");
+        if (r == 0)
+                r = husk_hooks_run(hooks, "poststart", environ, o->bundle, json, err);
+        if (r < 0) {
+                husk_intermediate_mounts_unmount(o->intermediate);
+                discard(o);
+        }
+        return r;
+}
+
+/*
  * run: create + start + wait in this process, composed from the lifecycle API rather than
  * husk_container_run, because -s needs a point between "running" and waiting. Then, as
  * run_oci: unmount what the intermediate namespace holds, poststop hooks, clean up.
@@ -689,6 +723,9 @@ static int command_run(struct run_oci *o, int *ret_status, struct husk_error **e
                 discard(o);
                 goto out;
         }
+        r = run_poststart_hooks(o, err);
+        if (r < 0)
+                goto out;
         husk_info("container `%s` running", o->id);
         if (o->sigstop_when_ready)
                 raise(SIGSTOP);
@@ -708,6 +745,8 @@ static int command_start(struct run_oci *o, struct husk_error **err)
                 .bundle = o->bundle, .detach = true, .edit_spec = edit_spec, .edit_spec_data = o};
         int ignored_status;
         int r = husk_container_run(&o->rt, o->id, &opts, &ignored_status, err);
+        if (r == 0)
+                r = run_poststart_hooks(o, err);
         if (r == 0)
                 husk_info("container `%s` running", o->id);
         return r;

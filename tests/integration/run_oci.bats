@@ -622,6 +622,27 @@ set_stage_hooks() {
 	done
 }
 
+@test "run_oci: a failing poststart hook stops the container; run and start fail with 255 after the poststop hooks" {
+	update_config '.hooks = {
+		"poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > '"$TMP"'/shared/state; exit 3"]}],
+		"poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "echo stopped >> '"$TMP"'/shared/poststop"]}]}'
+	# long enough to tell a stopped container from one that ran to its end
+	set_args sh -c 'sleep 5; echo ran-to-the-end'
+	run run_oci run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 255
+	assert_output_contains "poststart"
+	[[ "$output" != *ran-to-the-end* ]] || fail "the container was not stopped"
+	[ "$(jq -r .status "$TMP/shared/state")" = running ]
+	[ "$(jq -r .pid "$TMP/shared/state")" -gt 0 ]
+	[ "$(cat "$TMP/shared/poststop")" = stopped ]
+	assert_no_trace
+	rm "$TMP/shared/poststop"
+	run run_oci start -c "$BUNDLE" "$ID" </dev/null
+	assert_status 255
+	[ "$(cat "$TMP/shared/poststop")" = stopped ]
+	assert_no_trace
+}
+
 @test "run_oci: precreate hooks run before anything is made, prechroot hooks once the mounts are, before prestart" {
 	write_stage_hook
 	update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs"}]'

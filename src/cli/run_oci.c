@@ -32,6 +32,8 @@
 /* run_oci returns -1 from main when it fails, and 1 for an unknown option (after its help). */
 #define EXIT_RUNTIME_FAILURE 255
 #define EXIT_USAGE 1
+/* minijail_wait's status for a child killed by SIGSYS, a seccomp violation (MINIJAIL_ERR_JAIL). */
+#define EXIT_SECCOMP_VIOLATION 253
 
 /* What `run` forwards to the container's init, as husk's own run does. */
 
@@ -167,8 +169,8 @@ static void usage(const char *argv0)
                "\n"
                "Options that do not apply to the command are ignored with a warning.\n"
                "\n"
-               "Exit status: the container's for run (128+N when killed by signal N), 255 when husk fails\n"
-               "or a poststart hook does\n"
+               "Exit status: the container's for run (128+N when killed by signal N, but 253 for SIGSYS,\n"
+               "as minijail reports a seccomp violation), 255 when husk fails or a poststart hook does\n"
                "(the container is stopped), 1 for an unknown option.\n",
                argv0, husk_runtime_default_root());
 }
@@ -731,6 +733,8 @@ static int command_run(struct run_oci *o, int *ret_status, struct husk_error **e
                 raise(SIGSTOP);
         *ret_status = husk_wait_forwarding(pidfd, sfd, -1, NULL);
         husk_info("container `%s` exited with status %d", o->id, *ret_status);
+        if (*ret_status == 128 + SIGSYS)
+                *ret_status = EXIT_SECCOMP_VIOLATION;
         husk_intermediate_mounts_unmount(o->intermediate);
         r = husk_container_delete(&o->rt, o->id, false, err);
 out:

@@ -91,6 +91,15 @@ with_user_namespace() {
 	assert_no_trace
 }
 
+@test "run_oci: run exits 253 when the container dies of SIGSYS, as minijail reports a seccomp violation" {
+	# without a pid namespace of its own the shell is no init, which ignores its own SIGSYS
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c 'kill -SYS $$'
+	run run_oci run -c "$BUNDLE" "$ID" </dev/null
+	assert_status 253
+	assert_no_trace
+}
+
 @test "run_oci: the bundle defaults to the current directory" {
 	set_args sh -c 'echo in-cwd-bundle'
 	cd "$BUNDLE"

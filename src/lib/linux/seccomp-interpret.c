@@ -155,23 +155,26 @@ static bool filter_result(const struct husk_seccomp_filter *filter, int nr, cons
         return husk_seccomp_interpret(filter->insns, filter->len, &d, ret, &loaded) && !(loaded & ~known);
 }
 
+/* The filter's action for the call, or SECCOMP_RET_KILL_THREAD (let through by no caller) where it may depend on
+ * what is not known. */
+static uint32_t sure_action(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
+                            unsigned int known_args)
+{
+        uint32_t ret = 0;
+        return filter_result(filter, nr, args, known_args, &ret) ? ret & SECCOMP_RET_ACTION_FULL : SECCOMP_RET_KILL_THREAD;
+}
+
 bool husk_seccomp_filter_allows(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
                                 unsigned int known_args)
 {
-        uint32_t ret = 0;
-        if (!filter_result(filter, nr, args, known_args, &ret))
-                return false;
-        uint32_t action = ret & SECCOMP_RET_ACTION_FULL;
+        uint32_t action = sure_action(filter, nr, args, known_args);
         return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG;
 }
 
 bool husk_seccomp_filter_allows_or_notifies(const struct husk_seccomp_filter *filter, int nr, const uint64_t args[6],
                                             unsigned int known_args)
 {
-        uint32_t ret = 0;
-        if (!filter_result(filter, nr, args, known_args, &ret))
-                return false;
-        uint32_t action = ret & SECCOMP_RET_ACTION_FULL;
+        uint32_t action = sure_action(filter, nr, args, known_args);
         return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG || action == SECCOMP_RET_USER_NOTIF;
 }
 

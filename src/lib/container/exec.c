@@ -348,8 +348,13 @@ _Noreturn static void exec_child(struct exec_ctx *c, struct husk_process_setup *
         }
         if (!unprivileged && (r = become_exec_process(c, setup, true, &exec_path, &err)) < 0)
                 goto fail;
-        if (unprivileged && p->terminal && (r = husk_terminal_make_controlling(STDIN_FILENO, &err)) < 0)
+        if (unprivileged && p->terminal && (r = husk_terminal_make_controlling(STDIN_FILENO, &err)) < 0) {
+                /* The intermediate sent the master; a pty whose master is gone is hung up. */
+                if (c->opts->console_socket && err && err->errnum == EIO)
+                        husk_error_wrap(&err, "the --console-socket receiver closed the pty's master "
+                                              "without taking it");
                 goto fail;
+        }
         if ((r = husk_process_seal(setup, 3 + c->opts->preserve_fds, &err)) < 0)
                 goto fail;
         /* A seccomp listener fd leaves with our execve (O_CLOEXEC): not before husk has taken it. The wait is under

@@ -117,7 +117,7 @@ struct run_oci {
         size_t extra_args_len;
         struct husk_runtime rt;
         struct husk_intermediate_mounts *intermediate; /* made by edit_spec, in this process's mount namespace */
-        struct husk_hooks poststart;                   /* its poststart list: edit_spec takes them from the spec */
+        struct husk_hook_list poststart;               /* its poststart hooks: edit_spec takes them from the spec */
 };
 
 static void run_oci_clear(struct run_oci *o)
@@ -130,7 +130,7 @@ static void run_oci_clear(struct run_oci *o)
         free(o->bundle);
         free(o->extra_args);
         husk_intermediate_mounts_freep(&o->intermediate);
-        spec_hooks_clear(&o->poststart);
+        spec_hook_list_clear(&o->poststart);
 }
 
 static void usage(const char *argv0)
@@ -638,8 +638,8 @@ static int edit_spec(struct husk_spec *spec, void *data, struct husk_error **err
         if (r < 0)
                 return r;
         /* Run by run_oci mode itself once the container runs: a failure stops it (libhusk only warns). */
-        spec_hooks_clear(&o->poststart);
-        o->poststart.poststart = spec->hooks.poststart;
+        spec_hook_list_clear(&o->poststart);
+        o->poststart = spec->hooks.poststart;
         spec->hooks.poststart = (struct husk_hook_list){0};
         if (spec->process.terminal) {
                 husk_warn("process.terminal ignored: run_oci passes its own stdio to the container");
@@ -682,7 +682,7 @@ static void discard(const struct run_oci *o)
  */
 static int run_poststart_hooks(struct run_oci *o, struct husk_error **err)
 {
-        const struct husk_hook_list *hooks = &o->poststart.poststart;
+        const struct husk_hook_list *hooks = &o->poststart;
         if (!hooks->len)
                 return 0;
         _cleanup_(husk_state_freep) struct husk_state *state = NULL;

@@ -40,8 +40,6 @@ static int parse_hook_list(const struct json_reader *r, const struct json_path *
         return 0;
 }
 
-static void hook_list_clear(struct husk_hook_list *list);
-
 /* A run_oci hook list: an error in it is kept for run_oci's front end, never one of the parse (see spec.h). */
 static int parse_run_oci_hook_list(const struct json_reader *r, const struct json_path *parent, const json_t *obj,
                                    const char *key, struct husk_hook_list *list, char **ret_error)
@@ -51,7 +49,7 @@ static int parse_run_oci_hook_list(const struct json_reader *r, const struct jso
         kept.err = &error;
         if (parse_hook_list(&kept, parent, obj, key, list) >= 0)
                 return 0;
-        hook_list_clear(list);
+        spec_hook_list_clear(list);
         if (!*ret_error && !(*ret_error = husk_error_format(error)))
                 return json_fail_oom(r);
         return 0;
@@ -72,7 +70,7 @@ int spec_parse_hooks(const struct json_reader *r, const struct json_path *path, 
         return 0;
 }
 
-static void hook_list_clear(struct husk_hook_list *list)
+void spec_hook_list_clear(struct husk_hook_list *list)
 {
         for (size_t i = 0; i < list->len; i++) {
                 free(list->items[i].path);
@@ -85,14 +83,14 @@ static void hook_list_clear(struct husk_hook_list *list)
 
 void spec_hooks_clear(struct husk_hooks *hooks)
 {
-        hook_list_clear(&hooks->prestart);
-        hook_list_clear(&hooks->create_runtime);
-        hook_list_clear(&hooks->create_container);
-        hook_list_clear(&hooks->start_container);
-        hook_list_clear(&hooks->poststart);
-        hook_list_clear(&hooks->poststop);
-        hook_list_clear(&hooks->precreate);
-        hook_list_clear(&hooks->prechroot);
+        spec_hook_list_clear(&hooks->prestart);
+        spec_hook_list_clear(&hooks->create_runtime);
+        spec_hook_list_clear(&hooks->create_container);
+        spec_hook_list_clear(&hooks->start_container);
+        spec_hook_list_clear(&hooks->poststart);
+        spec_hook_list_clear(&hooks->poststop);
+        spec_hook_list_clear(&hooks->precreate);
+        spec_hook_list_clear(&hooks->prechroot);
         free(hooks->run_oci_error);
         hooks->run_oci_error = NULL;
 }

@@ -46,6 +46,7 @@ void spec_mounts_free(struct husk_mount *mounts, size_t len);
 int spec_parse_hooks(const struct json_reader *r, const struct json_path *path, const json_t *v,
                      struct husk_hooks *ret);
 void spec_hooks_clear(struct husk_hooks *hooks);
+void spec_hook_list_clear(struct husk_hook_list *list);
 
 int spec_parse_linux(const struct json_reader *r, const struct json_path *path, const json_t *v,
                      struct husk_linux *ret);

@@ -551,9 +551,10 @@ member_exited() {
 	[ "$(inspect member '{{.State.Status}}')" = exited ]
 }
 
-# Has container ckpt counted to $1 in /tmp/count?
+# Has container ckpt counted to $1 in /tmp/count? (appended: a checkpoint between `>`'s truncation and its
+# write saved an empty file)
 ckpt_counted() {
-	[ "$(pm exec ckpt cat /tmp/count 2>/dev/null || echo 0)" -ge "$1" ]
+	[ "$(pm exec ckpt tail -n1 /tmp/count 2>/dev/null || echo 0)" -ge "$1" ]
 }
 
 # podman finds criu on PATH (a `criu swrk` version check) and asks the runtime, as it asks runc: `checkpoint
@@ -561,7 +562,7 @@ ckpt_counted() {
 @test "podman: container checkpoint and restore carry on the container's processes (husk drives criu)" {
 	[ -x /opt/husk-criu/bin/criu ] && PATH=/opt/husk-criu/bin:$PATH
 	criu check >/dev/null 2>&1 || skip "no criu that works on this kernel (scripts/install-criu.sh)"
-	run pm_run -d --name ckpt "$IMAGE" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
+	run pm_run -d --name ckpt "$IMAGE" sh -c 'i=0; while :; do i=$((i+1)); echo $i >>/tmp/count; sleep 0.1; done'
 	assert_status 0
 	local id=$output before after pid1
 	retry 100 0.1 ckpt_counted 5
@@ -571,12 +572,12 @@ ckpt_counted() {
 	[ "$(inspect ckpt '{{.State.Status}}')" = exited ] || fail "after checkpoint: $(inspect ckpt '{{.State.Status}}')"
 	run "$HUSK" state "$id"
 	[ "$status" -ne 0 ] || fail "husk still has the container after its checkpoint"
-	before=$(cat "$(pm inspect --format '{{.GraphDriver.Data.UpperDir}}' ckpt)/tmp/count")
+	before=$(tail -n1 "$(pm inspect --format '{{.GraphDriver.Data.UpperDir}}' ckpt)/tmp/count")
 
 	run pm container restore ckpt
 	assert_status 0
 	[ "$(inspect ckpt '{{.State.Status}}')" = running ] || fail "after restore: $(inspect ckpt '{{.State.Status}}')"
-	after=$(pm exec ckpt cat /tmp/count)
+	after=$(pm exec ckpt tail -n1 /tmp/count)
 	[ "$after" -ge "$before" ] || fail "count $after after restore, $before before: the process started over"
 	[ "$("$HUSK" state "$id" | jq -r .status)" = running ] || fail "husk does not see it running"
 	[ "$(inspect ckpt '{{.State.Pid}}')" = "$("$HUSK" state "$id" | jq .pid)" ] || fail "podman and husk disagree on the pid"

@@ -29,9 +29,10 @@ teardown() {
 }
 
 # The container counts, a tenth of a second apart: on stdout, and into /dev/shm/count (a tmpfs of its own,
-# which criu saves whole). A restarted process would count from 1 again; a restored one goes on.
+# which criu saves whole). A restarted process would count from 1 again; a restored one goes on. The count
+# is appended, a line a write: `>` truncates first, and a dump or a reader between the two saw an empty file.
 counter_config() {
-	set_args sh -c 'i=0; while true; do i=$((i+1)); echo $i; echo $i >/dev/shm/count; sleep 0.1; done'
+	set_args sh -c 'i=0; while true; do i=$((i+1)); echo $i; echo $i >>/dev/shm/count; sleep 0.1; done'
 }
 
 # `husk CMD... ID` with stdio on pipes (criu reconnects pipes; a host file such as /dev/null it cannot
@@ -52,7 +53,7 @@ piped() {
 
 # The number the container $1 last wrote, read inside it.
 count_in() {
-	husk exec "$1" cat /dev/shm/count
+	husk exec "$1" tail -n1 /dev/shm/count
 }
 
 # Wait until container $1 has counted to at least $2.
@@ -107,7 +108,7 @@ wait_count() {
 }
 
 @test "restore: in the foreground it waits, returns the exit status and deletes the container" {
-	set_args sh -c 'i=0; while [ $i -lt 30 ]; do i=$((i+1)); echo $i >/dev/shm/count; sleep 0.1; done; echo done-$i; exit 7'
+	set_args sh -c 'i=0; while [ $i -lt 30 ]; do i=$((i+1)); echo $i >>/dev/shm/count; sleep 0.1; done; echo done-$i; exit 7'
 	piped "$ID" run -d --bundle "$BUNDLE"
 	wait_count "$ID" 3
 	husk checkpoint --image-path "$TMP/image" "$ID"
@@ -256,7 +257,7 @@ wait_count() {
 	update_config '.mounts += [{"destination": "/data", "type": "bind", "source": $src, "options": ["rbind", "rw"]}]' \
 		--arg src "$TMP/first"
 	# count is replaced by a rename, never truncated: the host reads a number, not the moment between.
-	set_args sh -c 'cd /data; i=0; while true; do i=$((i+1)); echo $i >/dev/shm/count; echo $i >count.new; mv count.new count; sleep 0.1; done'
+	set_args sh -c 'cd /data; i=0; while true; do i=$((i+1)); echo $i >>/dev/shm/count; echo $i >count.new; mv count.new count; sleep 0.1; done'
 	piped "$ID" run -d --bundle "$BUNDLE"
 	wait_count "$ID" 3
 	husk checkpoint --image-path "$TMP/image" "$ID"

@@ -306,7 +306,7 @@ cgroup_file() {
 
 # The number container $1 last wrote to /dev/shm/count (0 when it cannot be read).
 count_in() {
-	sdhusk exec "$1" cat /dev/shm/count 2>/dev/null || echo 0
+	sdhusk exec "$1" tail -n1 /dev/shm/count 2>/dev/null || echo 0
 }
 
 count_at_least() {
@@ -317,7 +317,7 @@ count_at_least() {
 	[ -x /opt/husk-criu/bin/criu ] && PATH=/opt/husk-criu/bin:$PATH
 	criu check >/dev/null 2>&1 || skip "no criu that works on this kernel (scripts/install-criu.sh)"
 	update_config '.linux.resources.pids = {limit: 50}'
-	set_args sh -c 'i=0; while true; do i=$((i+1)); echo $i >/dev/shm/count; sleep 0.1; done'
+	set_args sh -c 'i=0; while true; do i=$((i+1)); echo $i >>/dev/shm/count; sleep 0.1; done'
 	local unit=husk-$ID.scope pid cgroup line
 	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >>"$TMP/out" 2>&1 3>&-
 	retry 100 0.1 count_at_least "$ID" 3

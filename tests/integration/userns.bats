@@ -232,6 +232,84 @@ teardown() { husk_teardown; }
 	[ "$status" -ne 0 ] || fail "the source was reachable: $output"
 }
 
+# A host mount a userns container binds is locked by the kernel: its flags and its submounts stay as the host has
+# them, whatever the container's root (CAP_SYS_ADMIN in its user namespace) does. $1: the bind's source.
+assert_host_mount_locked() {
+	local src=$1
+	mkdir -p "$BUNDLE/rootfs/mnt" # runc cannot make it as the mapped root
+	update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])
+		| .mounts += [{"destination": "/mnt", "type": "bind", "source": $src, "options": ["rbind", "rw"]}]' \
+		--arg src "$src"
+	set_args sleep 100
+	husk_run_detached "$ID"
+	run husk exec "$ID" sh -c 'mount -o remount,bind,rw /mnt && echo REMOUNTED; touch /mnt/written && echo WROTE
+		umount /mnt/sub && echo UNMOUNTED; cat /mnt/sub/file'
+	[[ "$output" != *REMOUNTED* && "$output" != *WROTE* ]] || fail "a host read-only mount made writable: $output"
+	[ ! -e "$src/written" ] || fail "the container wrote to the host's read-only mount"
+	[[ "$output" != *UNMOUNTED* && "$output" == *on-top* ]] || fail "a host submount taken away inside: $output"
+}
+
+# runc's rootfs_linux.go binds from the path in the container's mount namespace (what it inherited is locked),
+# opening the source on the host only where the container's root cannot reach it.
+@test "userns: a bind of a host read-only mount stays read-only, its submounts stay (CAP_SYS_ADMIN inside)" {
+	mkdir -p "$TMP/hro"
+	mount -t tmpfs -o mode=0777 tmpfs "$TMP/hro" # writable by anyone: only the flag stops a write
+	mkdir "$TMP/hro/sub" && echo under >"$TMP/hro/sub/file"
+	mount -t tmpfs -o mode=0755 tmpfs "$TMP/hro/sub" && echo on-top >"$TMP/hro/sub/file"
+	mount -o remount,bind,ro "$TMP/hro" # the mount read-only, not its filesystem
+	assert_host_mount_locked "$TMP/hro"
+}
+
+# The host's tree serves a source the container's root cannot reach: made by the host's root, the kernel locks
+# nothing of it, so husk keeps its flags itself (the submounts stay unlocked, as with upstream runc).
+@test "userns: a bind the runtime opens on the host keeps the read-only flag of its source" {
+	skip_on_runc "1.1.5 cannot bind a source the mapped root cannot reach"
+	mkdir -p "$TMP/private/ro"
+	chmod 0700 "$TMP/private"
+	mount -t tmpfs -o mode=0777 tmpfs "$TMP/private/ro"
+	mount -o remount,bind,ro "$TMP/private/ro"
+	update_config '.mounts += [{"destination": "/mnt", "type": "bind", "source": $src, "options": ["rbind", "rw"]}]' \
+		--arg src "$TMP/private/ro"
+	container_run sh -c 'grep " /mnt " /proc/self/mounts; touch /mnt/written && echo WROTE; true'
+	assert_status 0
+	[[ "$output" == *" /mnt tmpfs ro,"* && "$output" != *WROTE* ]] || fail "the host's read-only mount is writable: $output"
+}
+
+# The kernel makes a shared mount a user namespace inherits a slave: the container's mounts never reach the host.
+# $1: the source (shared on the host).
+assert_no_propagation_to_host() {
+	local src=$1
+	mkdir -p "$BUNDLE/rootfs/mnt" # runc cannot make it as the mapped root
+	update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"]) | .linux.rootfsPropagation = "rshared"
+		| .mounts += [{"destination": "/mnt", "type": "bind", "source": $src, "options": ["rbind"]}]' --arg src "$src"
+	set_args sleep 100
+	husk_run_detached "$ID"
+	run husk exec "$ID" sh -c 'grep " /mnt " /proc/self/mountinfo; mount -t tmpfs inside /mnt/c; umount /mnt/sub; true'
+	[[ "$output" == *master:* ]] || fail "/mnt is not a slave of the host's mount: $output"
+	! grep -q " $src/c " /proc/self/mountinfo || fail "the container's mount appeared on the host"
+	grep -q " $src/sub " /proc/self/mountinfo || fail "the container's umount took the host's mount away"
+}
+
+@test "userns: with rootfsPropagation rshared, a bind of a shared host mount does not propagate to the host" {
+	mkdir -p "$TMP/shared"
+	mount -t tmpfs -o mode=0755 tmpfs "$TMP/shared"
+	mount --make-shared "$TMP/shared"
+	mkdir "$TMP/shared/c" "$TMP/shared/sub"
+	mount -t tmpfs tmpfs "$TMP/shared/sub"
+	assert_no_propagation_to_host "$TMP/shared"
+}
+
+@test "userns: with rootfsPropagation rshared, the host's tree of a source the root cannot reach does not propagate" {
+	skip_on_runc "1.1.5 cannot bind a source the mapped root cannot reach"
+	mkdir -p "$TMP/private/shared"
+	chmod 0700 "$TMP/private"
+	mount -t tmpfs -o mode=0755 tmpfs "$TMP/private/shared"
+	mount --make-shared "$TMP/private/shared"
+	mkdir "$TMP/private/shared/c" "$TMP/private/shared/sub"
+	mount -t tmpfs tmpfs "$TMP/private/shared/sub"
+	assert_no_propagation_to_host "$TMP/private/shared"
+}
+
 @test "userns: a user namespace without maps is refused" {
 	husk_only "message text"
 	update_config 'del(.linux.uidMappings)'

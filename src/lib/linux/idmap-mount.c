@@ -57,8 +57,9 @@ static bool is_bind(const struct husk_mount *m)
 
 /*
  * A plain bind of a container with a user namespace, whose source the runtime opens: the container's root is a
- * host id that a source such as a 0700 directory of the host's root does not let in (runc opens them on the host
- * too). Not a source inside the rootfs: what earlier entries mount there is only in the container's view.
+ * host id that a source such as a 0700 directory of the host's root may not let in (upstream runc opens those on
+ * the host too). The init binds the source itself where it can (mounts.c). Not a source inside the rootfs: what
+ * earlier entries mount there is only in the container's view.
  */
 static bool bind_opened_on_host(const struct husk_spec *spec, const struct husk_mount *m, const char *rootfs)
 {
@@ -230,6 +231,13 @@ static int make_tree(const struct husk_spec *spec, size_t index, const char *bun
             mount_setattr(tree, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0), &idmap, sizeof(idmap)) < 0)
                 return idmap_error(errno, m, source, err);
         struct mount_attr a = husk_mount_attr_from_flags(m->flags, m->clear_flags);
+        /* Made here, the tree has none of the locks the kernel gives a mount a user namespace inherits: it keeps
+         * what they would. A plain bind's tree may go unused: the init warns when it binds the source itself. */
+        bool userns = husk_spec_namespace(spec, HUSK_NS_USER);
+        char kept[HUSK_LOCKED_ATTRS_LEN];
+        if (userns && husk_mount_keep_locked_attrs(tree, &a, kept) && userns_fd >= 0)
+                husk_warn("%s `%s` on `%s` keeps %s of its source: the kernel locks them in a user namespace", what,
+                          source, m->destination, kept);
         int r = 0;
         if (a.attr_set || a.attr_clr)
                 r = husk_mount_setattr(tree, false, a.attr_set, a.attr_clr, 0);
@@ -238,8 +246,13 @@ static int make_tree(const struct husk_spec *spec, size_t index, const char *bun
         if (r < 0)
                 return husk_error_set(err, -r, "%s `%s` on `%s`: set mount attributes", what, source, m->destination);
         /* A clone of a shared host mount joins its peer group: without this, what the container mounts
-         * under it would appear on the host. */
-        r = husk_mount_setattr(tree, true, 0, 0, tree_propagation(spec));
+         * under it would appear on the host. A container with a user namespace never shares the host's group
+         * (the kernel makes what it inherits slaves): a shared tree is a slave of the host's first. */
+        unsigned long propagation = tree_propagation(spec);
+        if (userns && propagation == MS_SHARED)
+                r = husk_mount_setattr(tree, true, 0, 0, MS_SLAVE);
+        if (r == 0)
+                r = husk_mount_setattr(tree, true, 0, 0, propagation);
         if (r < 0)
                 return husk_error_set(err, -r, "%s `%s` on `%s`: set propagation", what, source, m->destination);
         husk_debug("%s %s for %s, made on the host", what, source, m->destination);

@@ -350,14 +350,14 @@ static int attach_bind(const struct husk_mount *m, int root_fd, int tree, const 
 /*
  * In a user namespace the kernel locks the flags of the mounts it inherited: ro, nosuid, nodev and noexec
  * cannot be cleared on a bind of one, nor its atime mode changed. Such a bind keeps them, with a warning naming
- * them (runc keeps the flags silently, and refuses the atime); retried only when the tree has one of the flags
- * asked away, or its atime differs.
+ * them (runc keeps the flags silently, and refuses the atime).
  */
-static int keep_locked_attrs(int tree, struct mount_attr *a, const char *source, const char *destination)
+bool husk_mount_keep_locked_attrs(int tree, struct mount_attr *a, char kept[static HUSK_LOCKED_ATTRS_LEN])
 {
+        *kept = '\0';
         struct statvfs st;
         if (fstatvfs(tree, &st) < 0)
-                return -EPERM;
+                return false;
         static const struct {
                 unsigned long st;
                 uint64_t attr;
@@ -366,11 +366,10 @@ static int keep_locked_attrs(int tree, struct mount_attr *a, const char *source,
                         {ST_NOSUID, MOUNT_ATTR_NOSUID, "nosuid"},
                         {ST_NODEV, MOUNT_ATTR_NODEV, "nodev"},
                         {ST_NOEXEC, MOUNT_ATTR_NOEXEC, "noexec"}};
-        char kept[64] = "";
         for (size_t i = 0; i < ARRAY_SIZE(lockable); i++) {
                 if ((st.f_flag & lockable[i].st) && (a->attr_clr & lockable[i].attr)) {
                         a->attr_clr &= ~lockable[i].attr;
-                        snprintf(kept + strlen(kept), sizeof(kept) - strlen(kept), "%s%s", *kept ? ", " : "",
+                        snprintf(kept + strlen(kept), HUSK_LOCKED_ATTRS_LEN - strlen(kept), "%s%s", *kept ? ", " : "",
                                  lockable[i].name);
                 }
         }
@@ -380,15 +379,10 @@ static int keep_locked_attrs(int tree, struct mount_attr *a, const char *source,
         if ((a->attr_clr & MOUNT_ATTR__ATIME) && (a->attr_set & MOUNT_ATTR__ATIME) != atime) {
                 a->attr_clr &= ~MOUNT_ATTR__ATIME;
                 a->attr_set &= ~MOUNT_ATTR__ATIME;
-                snprintf(kept + strlen(kept), sizeof(kept) - strlen(kept), "%sits atime mode", *kept ? ", " : "");
+                snprintf(kept + strlen(kept), HUSK_LOCKED_ATTRS_LEN - strlen(kept), "%sits atime mode",
+                         *kept ? ", " : "");
         }
-        if (!*kept)
-                return -EPERM;
-        int r = husk_mount_setattr(tree, false, a->attr_set, a->attr_clr, 0);
-        if (r == 0)
-                husk_warn("bind mount `%s` on `%s` keeps %s of its source: the kernel locks them in a user namespace",
-                          source, destination, kept);
-        return r;
+        return *kept;
 }
 
 int husk_mount_bind(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd, const char *source,
@@ -411,8 +405,15 @@ int husk_mount_bind(const struct husk_rootfs_config *cfg, const struct husk_moun
         int r = 0;
         if (a.attr_set || a.attr_clr)
                 r = husk_mount_setattr(tree, false, a.attr_set, a.attr_clr, 0);
-        if (r == -EPERM)
-                r = keep_locked_attrs(tree, &a, source, m->destination);
+        /* Retried only when the tree has one of the flags asked away, or its atime differs. */
+        char kept[HUSK_LOCKED_ATTRS_LEN];
+        if (r == -EPERM && husk_mount_keep_locked_attrs(tree, &a, kept)) {
+                r = husk_mount_setattr(tree, false, a.attr_set, a.attr_clr, 0);
+                if (r == 0)
+                        husk_warn("bind mount `%s` on `%s` keeps %s of its source: the kernel locks them in a user "
+                                  "namespace",
+                                  source, m->destination, kept);
+        }
         if (r == 0 && (m->rec_attr_set || m->rec_attr_clr))
                 r = husk_mount_setattr(tree, true, m->rec_attr_set, m->rec_attr_clr, 0);
         if (r < 0)
@@ -581,6 +582,16 @@ static int change_mount(const struct husk_mount *m, int root_fd, struct husk_err
         return 0;
 }
 
+/* Does the bind source (relative: to the bundle) exist for this process, as the container's root? */
+static bool bind_source_reachable(const struct husk_rootfs_config *cfg, const char *source)
+{
+        _cleanup_free_ char *absolute = NULL;
+        if (source[0] != '/' && asprintf(&absolute, "%s/%s", cfg->bundle ? cfg->bundle : ".", source) < 0)
+                return false;
+        struct stat st;
+        return stat(absolute ? absolute : source, &st) == 0;
+}
+
 /* spec.mounts[index]: the index finds the idmapped tree prepared for it. */
 static int mount_entry(const struct husk_rootfs_config *cfg, size_t index, int root_fd, struct husk_error **err)
 {
@@ -591,9 +602,12 @@ static int mount_entry(const struct husk_rootfs_config *cfg, size_t index, int r
         if (husk_mount_is_idmapped(m))
                 return mount_idmapped(cfg, m, index, root_fd, err);
         if (m->bind || (type && strcmp(type, "bind") == 0)) {
-                /* With a user namespace, the tree the runtime made on the host, when it could (idmap-mount.h). */
+                /* With a user namespace, the runtime made a tree of the source on the host where it could
+                 * (idmap-mount.h), for a source the container's root cannot reach. Any other is bound here: a
+                 * bind of a mount this namespace inherited keeps what the kernel locks on it (flags, submounts),
+                 * which a tree made on the host lacks (upstream runc's rule). */
                 _cleanup_close_ int tree = husk_idmap_mounts_take(cfg->idmap_mounts, index);
-                if (tree >= 0)
+                if (tree >= 0 && !bind_source_reachable(cfg, m->source))
                         return attach_bind(m, root_fd, tree, m->source, err);
                 return husk_mount_bind(cfg, m, root_fd, m->source, m->recursive, err);
         }

@@ -56,6 +56,13 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
 int husk_mount_bind(const struct husk_rootfs_config *cfg, const struct husk_mount *m, int root_fd, const char *source,
                     bool recursive, struct husk_error **err);
 
+/*
+ * Drop from *a the clearing of what the kernel locks in a user namespace and `tree` has (ro, nosuid, nodev, noexec,
+ * its atime mode), naming what was kept in `kept`; false when there was nothing to drop.
+ */
+#define HUSK_LOCKED_ATTRS_LEN 64
+bool husk_mount_keep_locked_attrs(int tree, struct mount_attr *a, char kept[static HUSK_LOCKED_ATTRS_LEN]);
+
 /* spec.mounts, in order (mounts.c). */
 int husk_mounts_apply(const struct husk_rootfs_config *cfg, int root_fd, struct husk_error **err);
 

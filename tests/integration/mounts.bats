@@ -108,6 +108,33 @@ has_option() {
 	assert_no_trace
 }
 
+# runc's checkProcMount (CVE-2019-16884): masked and read-only paths would land on whatever hid the real /proc.
+@test "mounts: nothing but a procfs on /proc, and below it only lxcfs's files; a symlink into /proc is followed" {
+	mkdir -p "$TMP/hostdir"
+	echo fake >"$TMP/meminfo"
+	local fields=("bind:/proc/sys" "bind:/proc" "tmpfs:/proc" "bind:/link/kernel")
+	ln -s /proc/sys "$BUNDLE/rootfs/link"
+	for f in "${fields[@]}"; do
+		cp "$BUNDLE/config.json" "$TMP/config.orig"
+		if [ "${f%%:*}" = tmpfs ]; then
+			add_mount "${f#*:}" tmpfs tmpfs size=1m
+		else
+			add_mount "${f#*:}" bind "$TMP/hostdir" rbind
+		fi
+		set_args true
+		run husk run --bundle "$BUNDLE" "$ID" </dev/null
+		[ "$status" -ne 0 ] || fail "$f: accepted: $output"
+		assert_output_contains "/proc"
+		assert_no_trace
+		cp "$TMP/config.orig" "$BUNDLE/config.json"
+	done
+	# lxcfs's files are allowed: a bind over /proc/meminfo
+	add_mount /proc/meminfo bind "$TMP/meminfo" bind
+	container_run cat /proc/meminfo
+	assert_status 0
+	[ "$output" = fake ] || fail "$output"
+}
+
 @test "mounts: proc at /proc" {
 	container_run sh -c 'checker mountinfo /proc; echo pid1=$(cat /proc/1/comm)'
 	assert_status 0

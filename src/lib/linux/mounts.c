@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -304,6 +306,51 @@ static int open_plain_directory(int root_fd, const char *destination, struct hus
         return fd;
 }
 
+static bool on_procfs(int fd)
+{
+        struct statfs st;
+        return fd >= 0 && fstatfs(fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
+}
+
+/*
+ * Nothing but a procfs covers /proc, and below it only the files lxcfs serves (CVE-2019-16884; runc's rule): the
+ * masked and read-only paths would land on whatever hid the real ones. dst_fd is where the destination resolved
+ * (on procfs: below a /proc mounted before, perhaps through a symlink); tree_fd, a bind's source (-1 otherwise).
+ */
+static int check_proc_destination(const struct husk_mount *m, int dst_fd, int tree_fd, struct husk_error **err)
+{
+        static const char *const lxcfs[] = {"cpuinfo",
+                                            "diskstats",
+                                            "meminfo",
+                                            "stat",
+                                            "swaps",
+                                            "uptime",
+                                            "loadavg",
+                                            "slabinfo",
+                                            "net/dev",
+                                            "sys/kernel/ns_last_pid",
+                                            "sys/crypto/fips_enabled"};
+        const char *below = husk_mount_path_below(m->destination, "/proc");
+        if (below && !*below) {
+                bool proc = tree_fd < 0 ? m->type && strcmp(m->type, "proc") == 0 : on_procfs(tree_fd);
+                if (proc)
+                        return 0;
+                return husk_error_set(err, 0,
+                                      "config.json: mounts: `%s`: only a proc filesystem (or a bind of one) "
+                                      "may be mounted on /proc",
+                                      m->destination);
+        }
+        if (!below && !on_procfs(dst_fd))
+                return 0;
+        for (size_t i = 0; below && i < ARRAY_SIZE(lxcfs); i++)
+                if (husk_mount_destination_is(below, lxcfs[i]))
+                        return 0;
+        return husk_error_set(err, 0,
+                              "config.json: mounts: `%s` %s /proc: only the files lxcfs serves (cpuinfo, meminfo, "
+                              "stat, uptime...) may be mounted there",
+                              m->destination, below ? "is inside" : "resolves into");
+}
+
 /* Resolve the mount point, creating a directory, or a file when a bind source is not a directory. */
 static int open_bind_destination(int root_fd, const char *destination, int tree_fd, struct husk_error **err)
 {
@@ -327,7 +374,10 @@ static int attach_bind(const struct husk_mount *m, int root_fd, int tree, const 
                 husk_error_wrap(err, "bind mount `%s` on `%s`", source, m->destination);
                 return dst;
         }
-        int r = husk_mount_attach(tree, dst);
+        int r = check_proc_destination(m, dst, tree, err);
+        if (r < 0)
+                return r;
+        r = husk_mount_attach(tree, dst);
         if (r < 0) {
                 /* The kernel's EINVAL says nothing of why: a directory and a file do not cover each other. */
                 struct stat src_st, dst_st;
@@ -493,6 +543,8 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
                 husk_error_wrap(err, "mount `%s` on `%s`", source, m->destination);
                 return dst;
         }
+        if (check_proc_destination(m, dst, -1, err) < 0)
+                return -EINVAL;
 
         bool proc_in_pidns = cfg->proc_in_pidns && strcmp(m->type, "proc") == 0;
         unsigned long flags = husk_mount_ro_deferred(m) ? m->flags & ~MS_RDONLY : m->flags;

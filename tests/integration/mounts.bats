@@ -165,6 +165,15 @@ has_option() {
 }
 
 # runc's option table has acl and noacl (MS_POSIXACL): a filesystem without that option (tmpfs, a bind) ignores it.
+@test "mounts: a filesystem option the kernel refuses is named in the error, and nothing is left" {
+	add_mount /mnt tmpfs tmpfs size=bogus
+	set_args true
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ] || fail "accepted: $output"
+	assert_output_contains "size=bogus"
+	assert_no_trace
+}
+
 @test "mounts: acl and noacl are mount flags, not data a tmpfs refuses" {
 	add_mount /withacl tmpfs tmpfs acl size=1m
 	add_mount /noacl tmpfs tmpfs noacl

@@ -553,6 +553,8 @@ int husk_mount_fs(const struct husk_rootfs_config *cfg, const struct husk_mount 
         if (m->propagation == HUSK_PROPAGATION_NONE && !m->rec_attr_set && !m->rec_attr_clr && !proc_in_pidns &&
             !copyup && !ret_mnt) {
                 int r = husk_mount_fs_onto(source, m->type, flags, data, dst);
+                if (r < 0 && data && *data)
+                        return husk_error_set(err, -r, "mount `%s` on `%s` (data: %s)", source, m->destination, data);
                 if (r < 0)
                         return husk_error_set(err, -r, "mount `%s` on `%s`", source, m->destination);
                 return 0;
@@ -666,8 +668,14 @@ static int mount_entry(const struct husk_rootfs_config *cfg, size_t index, int r
         if (!type)
                 return husk_error_set(err, EINVAL, "mount on `%s`: no type and no bind option", m->destination);
         /* sysfs belongs to the network namespace: without our own, a user namespace may only bind the host's. */
-        if (strcmp(type, "sysfs") == 0 && cfg->in_userns && !cfg->new_netns)
-                return husk_mount_bind(cfg, m, root_fd, "/sys", true, err);
+        if (strcmp(type, "sysfs") == 0 && cfg->in_userns && !cfg->new_netns) {
+                /* The host's submounts (cgroups, securityfs, debugfs...) come along: the flags go to all of them. */
+                struct husk_mount whole = *m;
+                struct mount_attr a = husk_mount_attr_from_flags(m->flags, 0);
+                whole.rec_attr_set |=
+                    a.attr_set & (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+                return husk_mount_bind(cfg, &whole, root_fd, "/sys", true, err);
+        }
         if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)
                 return husk_mount_cgroup(cfg, m, root_fd, err);
         int *held = cfg->ro_deferred_fds && husk_mount_ro_deferred(m) ? &cfg->ro_deferred_fds[index] : NULL;

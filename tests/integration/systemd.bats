@@ -183,6 +183,44 @@ cgroup_file() {
 	[ "${lines[1]}" = write=ok ] || fail "after a daemon-reload /dev/null is not: $output"
 }
 
+# DeviceAllow as systemctl shows it: "path perms" entries, one a line, sorted.
+device_allow_of() {
+	unit_property "$1" DeviceAllow | tr -s ' ' '\n' | paste -d ' ' - - | sort
+}
+
+@test "systemd: the device rules are the unit's DevicePolicy=strict and DeviceAllow, so a reload re-applies them" {
+	# Without them a system manager re-applying the unit writes `devices.allow a` to the container's v1 cgroup.
+	update_config '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+			{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"},
+			{"allow": true, "type": "c", "major": 42, "minor": 42, "access": "rw"},
+			{"allow": true, "type": "b", "major": 7, "access": "r"},
+			{"allow": false, "type": "c", "major": 42, "minor": 42, "access": "w"}]'
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
+	local unit=husk-$ID.scope allow
+	[ "$(unit_property "$unit" DevicePolicy)" = strict ] || fail "DevicePolicy: $(unit_property "$unit" DevicePolicy)"
+	allow=$(device_allow_of "$unit")
+	# The config's rules (42:42 without the denied w), then husk's defaults (as runc's).
+	local want
+	for want in "/dev/char/1:3 rwm" "/dev/char/42:42 r" "block-7 r" "char-* m" "block-* m" "/dev/char/1:5 rwm" \
+		"char-136 rwm" "/dev/char/10:200 rwm"; do
+		grep -qxF "$want" <<<"$allow" || fail "no \`$want\` in DeviceAllow: $allow"
+	done
+	! grep -q "42:42 rw" <<<"$allow" || fail "the denied access is in DeviceAllow: $allow"
+	# update does not touch the device rules, nor the unit's.
+	sdhusk update --memory 33554432 "$ID"
+	[ "$(unit_property "$unit" DevicePolicy)" = strict ]
+	[ "$(device_allow_of "$unit")" = "$allow" ] || fail "DeviceAllow changed by update: $(device_allow_of "$unit")"
+}
+
+@test "systemd: a privileged container's allow-all rule is DevicePolicy=auto with no DeviceAllow" {
+	update_config '.linux.resources.devices = [{"allow": true, "access": "rwm"}]'
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
+	[ "$(unit_property "husk-$ID.scope" DevicePolicy)" = auto ]
+	[ -z "$(unit_property "husk-$ID.scope" DeviceAllow)" ]
+}
+
 @test "systemd: create, exec, start, kill and delete; exec joins the scope" {
 	set_args sleep 600
 	sdhusk create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-

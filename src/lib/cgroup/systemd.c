@@ -2,6 +2,7 @@
 #include "cgroup/systemd.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -155,6 +156,180 @@ static void resource_properties(struct husk_dbus_writer *w, const struct husk_re
                 property_u64(w, "TasksMax", res->pids_limit > 0 ? (uint64_t)res->pids_limit : UINT64_MAX);
 }
 
+/*
+ * Device rules as unit properties, so that systemd re-applying the unit (daemon-reload) writes the container's
+ * own rules: with DevicePolicy=auto and no DeviceAllow it would write `devices.allow a` on v1, every device.
+ * The effective list (the spec's rules, then husk's defaults) is played to a default and exceptions as the
+ * kernel's v1 controller keeps them (devices_v1.c writes the same): an "a" rule with every access sets the
+ * default and drops the exceptions; a rule against the default adds or widens an exception; one with the
+ * default takes access from the exceptions it covers whole. One that would take access from part of an
+ * exception leaves it whole: cgroupfs refuses that list on v1, and on v2 husk's own program still denies it.
+ */
+struct sd_device {
+        char type; /* 'c' or 'b' */
+        int64_t major, minor;
+        unsigned access; /* r 1, w 2, m 4 */
+};
+
+static unsigned device_access_bits(const char *access)
+{
+        unsigned bits = 0;
+        for (const char *a = access; *a; a++)
+                bits |= *a == 'r' ? 1u : *a == 'w' ? 2u : *a == 'm' ? 4u : 0u;
+        return bits ? bits : 7u;
+}
+
+static void play_device_rule(struct sd_device *items, size_t *len, bool allow_all, bool allow,
+                             const struct sd_device *rule)
+{
+        if (allow != allow_all) {
+                for (size_t i = 0; i < *len; i++)
+                        if (items[i].type == rule->type && items[i].major == rule->major &&
+                            items[i].minor == rule->minor) {
+                                items[i].access |= rule->access;
+                                return;
+                        }
+                items[(*len)++] = *rule;
+                return;
+        }
+        size_t kept = 0;
+        for (size_t i = 0; i < *len; i++) {
+                struct sd_device *e = &items[i];
+                if (e->type == rule->type && (rule->major < 0 || rule->major == e->major) &&
+                    (rule->minor < 0 || rule->minor == e->minor))
+                        e->access &= ~rule->access;
+                if (e->access)
+                        items[kept++] = *e;
+        }
+        *len = kept;
+}
+
+/* systemd's group name of a major number ("char-pts"), from /proc/devices: systemd < 240 knows no "char-136". */
+static char *device_group(char type, int64_t major)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/devices", "re");
+        if (!f)
+                return NULL;
+        char line[256];
+        bool in_type = false;
+        while (fgets(line, sizeof(line), f)) {
+                if (strncmp(line, "Character devices:", 18) == 0 || strncmp(line, "Block devices:", 14) == 0) {
+                        in_type = (line[0] == 'C') == (type == 'c');
+                        continue;
+                }
+                char name[128];
+                long long number;
+                if (in_type && sscanf(line, " %lld %127s", &number, name) == 2 && number == major) {
+                        char *group = NULL;
+                        return asprintf(&group, "%s-%s", type == 'c' ? "char" : "block", name) < 0 ? NULL : group;
+                }
+        }
+        return NULL;
+}
+
+/* The DeviceAllow path of an exception ("char-*", "char-136", "/dev/char/1:3"); NULL to leave it out (warned). */
+static char *device_allow_path(const struct sd_device *d, unsigned version)
+{
+        const char *kind = d->type == 'c' ? "char" : "block";
+        char *path = NULL;
+        if (d->major < 0 && d->minor < 0)
+                return asprintf(&path, "%s-*", kind) < 0 ? NULL : path;
+        if (d->major < 0) {
+                husk_warn("systemd: no DeviceAllow for the rule `%c *:%" PRId64 "` (systemd has no such pattern); "
+                          "the cgroup has it",
+                          d->type, d->minor);
+                return NULL;
+        }
+        if (d->minor < 0) {
+                if (version >= 240)
+                        return asprintf(&path, "%s-%" PRId64, kind, d->major) < 0 ? NULL : path;
+                path = device_group(d->type, d->major);
+                if (!path)
+                        husk_warn("systemd: no DeviceAllow for the rule `%c %" PRId64 ":*` (no such group in "
+                                  "/proc/devices); the cgroup has it",
+                                  d->type, d->major);
+                return path;
+        }
+        if (asprintf(&path, "/dev/%s/%" PRId64 ":%" PRId64, kind, d->major, d->minor) < 0)
+                return NULL;
+        /* Before 240 systemd stat()s the path, and skips a device the host lacks: so does husk (as runc). */
+        if (version < 240 && access(path, F_OK) < 0) {
+                free(path);
+                return NULL;
+        }
+        return path;
+}
+
+static void property_device_allow(struct husk_dbus_writer *w, const struct sd_device *items, size_t len,
+                                  unsigned version)
+{
+        property(w, "DeviceAllow", "a(ss)");
+        size_t list = husk_dbus_array_open(w, 8);
+        for (size_t i = 0; i < len; i++) {
+                _cleanup_free_ char *path = device_allow_path(&items[i], version);
+                if (!path)
+                        continue;
+                char access[4];
+                size_t n = 0;
+                for (size_t bit = 0; bit < 3; bit++)
+                        if (items[i].access & (1u << bit))
+                                access[n++] = "rwm"[bit];
+                access[n] = '\0';
+                husk_dbus_struct_open(w);
+                husk_dbus_put_string(w, path);
+                husk_dbus_put_string(w, access);
+        }
+        husk_dbus_array_close(w, list, 8);
+}
+
+/* DevicePolicy and DeviceAllow for the rules husk gives the container's cgroup (res NULL: the defaults). */
+static int device_properties(struct husk_dbus_writer *w, const struct husk_resources *res, bool v2, unsigned version,
+                             struct husk_error **err)
+{
+        struct cg_device_rules rules = {0};
+        int r = cg_device_rules_build(res && res->present ? res : NULL, true, &rules, err);
+        if (r < 0)
+                return r;
+        /* Two exceptions at most a rule: an "a" rule with part of the access is a c and a b rule. */
+        _cleanup_free_ struct sd_device *items = calloc(rules.len * 2 + 1, sizeof(*items));
+        if (!items) {
+                cg_device_rules_free(&rules);
+                return husk_error_set(err, ENOMEM, "allocate");
+        }
+        size_t len = 0;
+        bool allow_all = false;
+        for (size_t i = 0; i < rules.len; i++) {
+                const struct husk_device_cgroup_rule *rule = &rules.items[i];
+                unsigned access = device_access_bits(rule->access);
+                if (rule->type == 'a' && access == 7u) {
+                        allow_all = rule->allow;
+                        len = 0;
+                        continue;
+                }
+                for (const char *t = rule->type == 'a' ? "cb" : (char[]){rule->type, '\0'}; *t; t++) {
+                        struct sd_device d = {*t, rule->type == 'a' ? -1 : rule->major,
+                                              rule->type == 'a' ? -1 : rule->minor, access};
+                        play_device_rule(items, &len, allow_all, rule->allow, &d);
+                }
+        }
+        cg_device_rules_free(&rules);
+        if (allow_all && len > 0) {
+                /* systemd has no deny list. On v2 its program would be ANDed with husk's: leave the devices to
+                 * husk's. On v1 it would write the whole list again: deny every device there rather than allow
+                 * the denied ones (as runc). */
+                if (!v2) {
+                        husk_warn("systemd: the device rules deny some devices and allow the rest, which systemd "
+                                  "cannot express: the unit allows no device, which a daemon-reload applies");
+                        allow_all = false;
+                }
+                len = 0;
+        }
+        property(w, "DevicePolicy", "s");
+        husk_dbus_put_string(w, allow_all ? "auto" : "strict");
+        property_device_allow(w, items, len, version);
+        return 0;
+}
+
 struct job_wait {
         const char *job;
         char *result;
@@ -265,8 +440,32 @@ static int unit_cgroup(struct husk_dbus *bus, const char *unit, char **ret, stru
         return *ret ? 0 : husk_error_set(err, ENOMEM, "allocate");
 }
 
+/* The manager's version ("252.39-1~deb12u2" is 252), for properties older ones lack; 0 when it does not say. */
+static unsigned manager_version(struct husk_dbus *bus)
+{
+        struct husk_dbus_writer w = {0};
+        husk_dbus_put_string(&w, MANAGER_IFACE);
+        husk_dbus_put_string(&w, "Version");
+        _cleanup_(husk_dbus_message_freep) struct husk_dbus_message *value = NULL;
+        _cleanup_error_ struct husk_error *local = NULL;
+        int r = husk_dbus_call(bus, MANAGER_PATH, "org.freedesktop.DBus.Properties", "Get", "ss", &w, CALL_TIMEOUT_MS,
+                               &value, &local);
+        husk_dbus_writer_free(&w);
+        if (r < 0) {
+                husk_debug("systemd: no Version: %s", local ? local->msg : "");
+                return 0;
+        }
+        struct husk_dbus_reader rd = husk_dbus_message_body(value);
+        const char *type = value->signature && strcmp(value->signature, "v") == 0 ? husk_dbus_get_signature(&rd) : NULL;
+        const char *version = type && strcmp(type, "s") == 0 ? husk_dbus_get_string(&rd) : NULL;
+        if (!version)
+                return 0;
+        version += strspn(version, "\"v");
+        return (unsigned)strtoul(version, NULL, 10);
+}
+
 static int start_transient(struct husk_dbus *bus, const struct husk_systemd_unit *u, const char *description, pid_t pid,
-                           const struct husk_resources *res, enum husk_cgroup_layout layout,
+                           const struct husk_resources *res, enum husk_cgroup_layout layout, unsigned version,
                            struct husk_dbus_message **ret, struct husk_error **err)
 {
         struct husk_dbus_writer w = {0};
@@ -289,11 +488,16 @@ static int start_transient(struct husk_dbus *bus, const struct husk_systemd_unit
         property_bool(&w, "TasksAccounting", true);
         property_bool(&w, layout == HUSK_CGROUP_V2 ? "IOAccounting" : "BlockIOAccounting", true);
         resource_properties(&w, res, layout);
+        int r = device_properties(&w, res, layout == HUSK_CGROUP_V2, version, err);
+        if (r < 0) {
+                husk_dbus_writer_free(&w);
+                return r;
+        }
         husk_dbus_array_close(&w, props, 8);
         size_t aux = husk_dbus_array_open(&w, 8);
         husk_dbus_array_close(&w, aux, 8);
-        int r = husk_dbus_call(bus, MANAGER_PATH, MANAGER_IFACE, "StartTransientUnit", "ssa(sv)a(sa(sv))", &w,
-                               CALL_TIMEOUT_MS, ret, err);
+        r = husk_dbus_call(bus, MANAGER_PATH, MANAGER_IFACE, "StartTransientUnit", "ssa(sv)a(sa(sv))", &w,
+                           CALL_TIMEOUT_MS, ret, err);
         husk_dbus_writer_free(&w);
         return r;
 }
@@ -306,14 +510,15 @@ int husk_systemd_start_scope(const struct husk_systemd_unit *u, bool user, const
         int r = connect_systemd(user, &bus, err);
         if (r < 0 || (r = subscribe(bus, err)) < 0)
                 return husk_error_wrap(err, "systemd: start unit `%s`", u->name);
+        unsigned version = manager_version(bus);
         _cleanup_(husk_dbus_message_freep) struct husk_dbus_message *reply = NULL;
         _cleanup_error_ struct husk_error *first = NULL;
-        r = start_transient(bus, u, description, pid, res, layout, &reply, &first);
+        r = start_transient(bus, u, description, pid, res, layout, version, &reply, &first);
         if (r < 0 && first && strstr(first->msg, "org.freedesktop.systemd1.UnitExists")) {
                 /* A scope of that name that failed stays loaded until reset; an active one is refused below. */
                 husk_debug("systemd: `%s` exists, resetting it once: %s", u->name, first->msg);
                 (void)call_with_unit(bus, "ResetFailedUnit", u->name, NULL, NULL, NULL);
-                r = start_transient(bus, u, description, pid, res, layout, &reply, err);
+                r = start_transient(bus, u, description, pid, res, layout, version, &reply, err);
         } else if (r < 0) {
                 pass_error(err, &first);
         }

@@ -183,6 +183,31 @@ cgroup_file() {
 	[ "${lines[1]}" = write=ok ] || fail "after a daemon-reload /dev/null is not: $output"
 }
 
+@test "systemd: update lifting a limit (-1) makes the unit's property infinity, as cgroupfs is unlimited" {
+	update_config '.linux.resources.memory = {"limit": 67108864}
+		| .linux.resources.cpu = {"quota": 50000, "period": 100000}'
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
+	local unit=husk-$ID.scope cgroup memory=MemoryLimit
+	cgroup_v2 && memory=MemoryMax
+	cgroup=$(unit_property "$unit" ControlGroup)
+	[ "$(unit_property "$unit" CPUQuotaPerSecUSec)" = 500ms ]
+	sdhusk update --memory -1 --cpu-quota -1 "$ID"
+	[ "$(unit_property "$unit" "$memory")" = infinity ] || fail "$memory: $(unit_property "$unit" "$memory")"
+	[ "$(unit_property "$unit" CPUQuotaPerSecUSec)" = infinity ] ||
+		fail "CPUQuotaPerSecUSec: $(unit_property "$unit" CPUQuotaPerSecUSec)"
+	if cgroup_v2; then
+		[ "$(cgroup_file "$cgroup" memory.max -)" = max ]
+		[ "$(cgroup_file "$cgroup" cpu.max -)" = "max 100000" ]
+	else
+		[ "$(cgroup_file "$cgroup" - memory/memory.limit_in_bytes)" -gt 1000000000000 ]
+		[ "$(cgroup_file "$cgroup" - cpu/cpu.cfs_quota_us)" = -1 ]
+	fi
+	# And a new limit after that is a limit again.
+	sdhusk update --memory 33554432 "$ID"
+	[ "$(unit_property "$unit" "$memory")" = 33554432 ]
+}
+
 # DeviceAllow as systemctl shows it: "path perms" entries, one a line, sorted.
 device_allow_of() {
 	unit_property "$1" DeviceAllow | tr -s ' ' '\n' | paste -d ' ' - - | sort

@@ -122,6 +122,12 @@ static void property_u64(struct husk_dbus_writer *w, const char *name, uint64_t 
         husk_dbus_put_u64(w, v);
 }
 
+/* A limit in bytes; -1 (unlimited) is systemd's infinity. */
+static uint64_t limit_value(int64_t v)
+{
+        return v < 0 ? UINT64_MAX : (uint64_t)v;
+}
+
 /*
  * The limits systemd itself would write, under the names of the cgroup version it drives: with
  * a controller's accounting on and no such property, a daemon-reload would reset the file to
@@ -133,11 +139,12 @@ static void resource_properties(struct husk_dbus_writer *w, const struct husk_re
         bool v2 = layout == HUSK_CGROUP_V2;
         if (!res || !res->present)
                 return;
+        /* -1 is unlimited (an update lifting a limit): infinity, as cgroupfs gets "max", so that both agree. */
         const struct husk_memory *mem = &res->memory;
-        if (mem->has_limit && mem->limit > 0)
-                property_u64(w, v2 ? "MemoryMax" : "MemoryLimit", (uint64_t)mem->limit);
-        if (v2 && mem->has_reservation && mem->reservation > 0)
-                property_u64(w, "MemoryLow", (uint64_t)mem->reservation);
+        if (mem->has_limit && (mem->limit > 0 || mem->limit == -1))
+                property_u64(w, v2 ? "MemoryMax" : "MemoryLimit", limit_value(mem->limit));
+        if (v2 && mem->has_reservation && (mem->reservation > 0 || mem->reservation == -1))
+                property_u64(w, "MemoryLow", limit_value(mem->reservation));
         const struct husk_cpu *cpu = &res->cpu;
         if (cpu->has_shares && cpu->shares != 0)
                 property_u64(w, v2 ? "CPUWeight" : "CPUShares",
@@ -151,6 +158,8 @@ static void resource_properties(struct husk_dbus_writer *w, const struct husk_re
                 if (per_sec % 10000)
                         per_sec = (per_sec / 10000 + 1) * 10000;
                 property_u64(w, "CPUQuotaPerSecUSec", per_sec);
+        } else if (cpu->has_quota && cpu->quota < 0) {
+                property_u64(w, "CPUQuotaPerSecUSec", UINT64_MAX);
         }
         if (res->has_pids_limit)
                 property_u64(w, "TasksMax", res->pids_limit > 0 ? (uint64_t)res->pids_limit : UINT64_MAX);

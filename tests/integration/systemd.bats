@@ -208,6 +208,23 @@ cgroup_file() {
 	[ "$(unit_property "$unit" "$memory")" = 33554432 ]
 }
 
+@test "systemd: update of the cpu quota or period alone computes CPUQuotaPerSecUSec from the container's pair" {
+	update_config '.linux.resources.cpu = {"quota": 50000, "period": 50000}'
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
+	local unit=husk-$ID.scope
+	[ "$(unit_property "$unit" CPUQuotaPerSecUSec)" = 1s ]
+	# 30000 of the container's 50000 us period: 60% of a CPU, not 30% of the default 100 ms.
+	sdhusk update --cpu-quota 30000 "$ID"
+	[ "$(unit_property "$unit" CPUQuotaPerSecUSec)" = 600ms ] ||
+		fail "quota alone: CPUQuotaPerSecUSec=$(unit_property "$unit" CPUQuotaPerSecUSec)"
+	# The period alone: the quota in force (30000) against the new one.
+	sdhusk update --cpu-period 100000 "$ID"
+	[ "$(unit_property "$unit" CPUQuotaPerSecUSec)" = 300ms ] ||
+		fail "period alone: CPUQuotaPerSecUSec=$(unit_property "$unit" CPUQuotaPerSecUSec)"
+	[ "$(unit_property "$unit" CPUQuotaPeriodUSec)" = 100ms ]
+}
+
 # DeviceAllow as systemctl shows it: "path perms" entries, one a line, sorted.
 device_allow_of() {
 	unit_property "$1" DeviceAllow | tr -s ' ' '\n' | paste -d ' ' - - | sort

@@ -563,15 +563,49 @@ int husk_systemd_stop_unit(const char *unit, bool user, struct husk_error **err)
         return 0;
 }
 
-int husk_systemd_set_resources(const char *unit, bool user, const struct husk_resources *res,
-                               enum husk_cgroup_layout layout, struct husk_error **err)
+/*
+ * An update naming only one of the cpu quota and period: the other as the container's cgroup has it, so that
+ * CPUQuotaPerSecUSec is the share of a CPU that cgroupfs will have (runc's update merges the saved config).
+ */
+static void complete_cpu_pair(struct husk_cgroup *cg, struct husk_cpu *cpu)
 {
+        bool has_quota = cpu->has_quota && cpu->quota != 0, has_period = cpu->has_period && cpu->period != 0;
+        struct cg_hierarchy *h = has_quota != has_period ? cg_hierarchy_of(cg, CG_CPU) : NULL;
+        if (!h || h->fd < 0)
+                return;
+        char quota[64], period[64];
+        if (h->unified) {
+                /* cpu.max: "max 100000" or "50000 100000" */
+                char max[64], *space;
+                if (cg_read(h->fd, "cpu.max", max, sizeof(max), NULL) <= 0 || !(space = strchr(max, ' ')))
+                        return;
+                *space = '\0';
+                snprintf(quota, sizeof(quota), "%s", strcmp(max, "max") == 0 ? "-1" : max);
+                snprintf(period, sizeof(period), "%s", space + 1);
+        } else if (cg_read(h->fd, "cpu.cfs_quota_us", quota, sizeof(quota), NULL) <= 0 ||
+                   cg_read(h->fd, "cpu.cfs_period_us", period, sizeof(period), NULL) <= 0) {
+                return;
+        }
+        if (!has_quota) {
+                cpu->has_quota = true;
+                cpu->quota = strtoll(quota, NULL, 10);
+        } else {
+                cpu->has_period = true;
+                cpu->period = strtoull(period, NULL, 10);
+        }
+}
+
+int husk_systemd_set_resources(const char *unit, bool user, const struct husk_resources *res, struct husk_cgroup *cg,
+                               struct husk_error **err)
+{
+        struct husk_resources effective = *res;
+        complete_cpu_pair(cg, &effective.cpu);
         struct husk_dbus_writer w = {0};
         husk_dbus_put_string(&w, unit);
         husk_dbus_put_bool(&w, true); /* runtime: not written to /etc */
         size_t props = husk_dbus_array_open(&w, 8);
         size_t before = w.len;
-        resource_properties(&w, res, layout);
+        resource_properties(&w, &effective, husk_cgroup_layout(cg));
         bool empty = !w.failed && w.len == before;
         husk_dbus_array_close(&w, props, 8);
         int r = 0;

@@ -42,6 +42,7 @@ int husk_systemd_start_scope(const struct husk_systemd_unit *u, bool user, const
 /* Stop the unit (and forget it if it failed); a unit systemd no longer knows is fine. */
 int husk_systemd_stop_unit(const char *unit, bool user, struct husk_error **err);
 
-/* `update`: set the limits systemd knows on the running unit, for the runtime only, as runc does. */
-int husk_systemd_set_resources(const char *unit, bool user, const struct husk_resources *res,
-                               enum husk_cgroup_layout layout, struct husk_error **err);
+/* `update`: set the limits systemd knows on the running unit, for the runtime only, as runc does; cg is the
+ * container's cgroup, for the values of the update's counterparts (the cpu period of a quota). */
+int husk_systemd_set_resources(const char *unit, bool user, const struct husk_resources *res, struct husk_cgroup *cg,
+                               struct husk_error **err);

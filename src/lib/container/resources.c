@@ -70,8 +70,7 @@ int husk_container_update(const struct husk_runtime *rt, const char *id, const s
                         update.has_pids_limit = false;
                 /* systemd first, so that its own writes do not undo the exact values cgroupfs gets. */
                 if (state->systemd_unit) {
-                        r = husk_systemd_set_resources(state->systemd_unit, state->rootless, &update,
-                                                       husk_cgroup_layout(cg), err);
+                        r = husk_systemd_set_resources(state->systemd_unit, state->rootless, &update, cg, err);
                         if (r < 0)
                                 return r;
                 }

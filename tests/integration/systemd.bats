@@ -225,6 +225,36 @@ cgroup_file() {
 	[ "$(unit_property "$unit" CPUQuotaPeriodUSec)" = 100ms ]
 }
 
+@test "systemd: the blkio weight, cpuset and (v2) swap limit are unit properties too; update changes them" {
+	# A daemon-reload of a system manager would reset them to systemd's defaults otherwise.
+	local cpus
+	cpus=$(cat /sys/fs/cgroup/cpuset/cpuset.effective_cpus 2>/dev/null || cat /sys/fs/cgroup/cpuset.cpus.effective)
+	update_config '.linux.resources.blockIO = {"weight": 300} | .linux.resources.cpu = {"cpus": "0", "mems": "0"}
+		| .linux.resources.memory = {"limit": 67108864, "swap": 134217728}'
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
+	local unit=husk-$ID.scope
+	if cgroup_v2; then
+		[ "$(unit_property "$unit" IOWeight)" = 2930 ] || fail "IOWeight: $(unit_property "$unit" IOWeight)"
+		[ "$(unit_property "$unit" MemorySwapMax)" = 67108864 ] ||
+			fail "MemorySwapMax: $(unit_property "$unit" MemorySwapMax)"
+	else
+		[ "$(unit_property "$unit" BlockIOWeight)" = 300 ] ||
+			fail "BlockIOWeight: $(unit_property "$unit" BlockIOWeight)"
+	fi
+	[ "$(unit_property "$unit" AllowedCPUs)" = 0 ] || fail "AllowedCPUs: $(unit_property "$unit" AllowedCPUs)"
+	[ "$(unit_property "$unit" AllowedMemoryNodes)" = 0 ] ||
+		fail "AllowedMemoryNodes: $(unit_property "$unit" AllowedMemoryNodes)"
+	sdhusk update --blkio-weight 200 --cpuset-cpus "$cpus" "$ID"
+	if cgroup_v2; then
+		[ "$(unit_property "$unit" IOWeight)" = 1920 ] || fail "IOWeight after update: $(unit_property "$unit" IOWeight)"
+	else
+		[ "$(unit_property "$unit" BlockIOWeight)" = 200 ]
+	fi
+	[ "$(unit_property "$unit" AllowedCPUs)" = "$cpus" ] ||
+		fail "AllowedCPUs after update: $(unit_property "$unit" AllowedCPUs), want $cpus"
+}
+
 # DeviceAllow as systemctl shows it: "path perms" entries, one a line, sorted.
 device_allow_of() {
 	unit_property "$1" DeviceAllow | tr -s ' ' '\n' | paste -d ' ' - - | sort

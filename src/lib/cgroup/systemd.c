@@ -133,8 +133,32 @@ static uint64_t limit_value(int64_t v)
  * a controller's accounting on and no such property, a daemon-reload would reset the file to
  * systemd's default. Everything else is husk's alone, below the delegated scope or through cgroupfs.
  */
+/* AllowedCPUs/AllowedMemoryNodes: a cpuset list ("0-3,8") as systemd's bit mask, cpu 0 the low bit of byte 0. */
+static void property_cpuset(struct husk_dbus_writer *w, const char *name, const char *list)
+{
+        struct husk_cgroup_cpu_list ids = {0};
+        _cleanup_error_ struct husk_error *local = NULL;
+        if (husk_cgroup_parse_cpu_list(list, &ids, &local) < 0) {
+                /* cgroupfs refuses it with its own error. */
+                husk_debug("systemd: no %s for `%s`: %s", name, list, local->msg);
+                return;
+        }
+        uint16_t max = 0;
+        for (size_t i = 0; i < ids.len; i++)
+                max = ids.ids[i] > max ? ids.ids[i] : max;
+        uint8_t mask[UINT16_MAX / 8 + 1] = {0};
+        for (size_t i = 0; i < ids.len; i++)
+                mask[ids.ids[i] / 8] |= (uint8_t)(1u << (ids.ids[i] % 8));
+        property(w, name, "ay");
+        size_t bytes = husk_dbus_array_open(w, 1);
+        for (size_t i = 0; ids.len && i <= max / 8u; i++)
+                husk_dbus_put_byte(w, mask[i]);
+        husk_dbus_array_close(w, bytes, 1);
+        free(ids.ids);
+}
+
 static void resource_properties(struct husk_dbus_writer *w, const struct husk_resources *res,
-                                enum husk_cgroup_layout layout)
+                                enum husk_cgroup_layout layout, unsigned version)
 {
         bool v2 = layout == HUSK_CGROUP_V2;
         if (!res || !res->present)
@@ -145,6 +169,11 @@ static void resource_properties(struct husk_dbus_writer *w, const struct husk_re
                 property_u64(w, v2 ? "MemoryMax" : "MemoryLimit", limit_value(mem->limit));
         if (v2 && mem->has_reservation && (mem->reservation > 0 || mem->reservation == -1))
                 property_u64(w, "MemoryLow", limit_value(mem->reservation));
+        int64_t swap = 0;
+        /* v2 counts swap alone: memory+swap less the limit, as cgroupfs gets it (a bad pair fails there). */
+        if (v2 && mem->has_swap &&
+            cg_convert_swap_to_v2(mem->swap, mem->has_limit ? mem->limit : 0, &swap, NULL) == 0 && swap != 0)
+                property_u64(w, "MemorySwapMax", limit_value(swap));
         const struct husk_cpu *cpu = &res->cpu;
         if (cpu->has_shares && cpu->shares != 0)
                 property_u64(w, v2 ? "CPUWeight" : "CPUShares",
@@ -161,8 +190,17 @@ static void resource_properties(struct husk_dbus_writer *w, const struct husk_re
         } else if (cpu->has_quota && cpu->quota < 0) {
                 property_u64(w, "CPUQuotaPerSecUSec", UINT64_MAX);
         }
+        /* systemd has these since 244 (as runc, older ones get cgroupfs only). */
+        if (version >= 244 && cpu->cpus && *cpu->cpus)
+                property_cpuset(w, "AllowedCPUs", cpu->cpus);
+        if (version >= 244 && cpu->mems && *cpu->mems)
+                property_cpuset(w, "AllowedMemoryNodes", cpu->mems);
         if (res->has_pids_limit)
                 property_u64(w, "TasksMax", res->pids_limit > 0 ? (uint64_t)res->pids_limit : UINT64_MAX);
+        const struct husk_block_io *io = &res->block_io;
+        if (io->has_weight && io->weight != 0)
+                property_u64(w, v2 ? "IOWeight" : "BlockIOWeight",
+                             v2 ? cg_convert_blkio_to_io_weight(io->weight) : io->weight);
 }
 
 /*
@@ -496,7 +534,7 @@ static int start_transient(struct husk_dbus *bus, const struct husk_systemd_unit
         property_bool(&w, "CPUAccounting", true);
         property_bool(&w, "TasksAccounting", true);
         property_bool(&w, layout == HUSK_CGROUP_V2 ? "IOAccounting" : "BlockIOAccounting", true);
-        resource_properties(&w, res, layout);
+        resource_properties(&w, res, layout, version);
         int r = device_properties(&w, res, layout == HUSK_CGROUP_V2, version, err);
         if (r < 0) {
                 husk_dbus_writer_free(&w);
@@ -595,27 +633,48 @@ static void complete_cpu_pair(struct husk_cgroup *cg, struct husk_cpu *cpu)
         }
 }
 
+/* v2: an update of the swap limit alone is memory+swap against the memory limit in force (memory.max). */
+static void complete_swap_pair(struct husk_cgroup *cg, struct husk_memory *mem)
+{
+        struct cg_hierarchy *h = mem->has_swap && !mem->has_limit && husk_cgroup_layout(cg) == HUSK_CGROUP_V2
+                                     ? cg_hierarchy_of(cg, CG_MEMORY)
+                                     : NULL;
+        char max[64];
+        if (!h || h->fd < 0 || cg_read(h->fd, "memory.max", max, sizeof(max), NULL) <= 0)
+                return;
+        mem->has_limit = true;
+        mem->limit = strcmp(max, "max") == 0 ? -1 : strtoll(max, NULL, 10);
+}
+
 int husk_systemd_set_resources(const char *unit, bool user, const struct husk_resources *res, struct husk_cgroup *cg,
                                struct husk_error **err)
 {
         struct husk_resources effective = *res;
         complete_cpu_pair(cg, &effective.cpu);
+        complete_swap_pair(cg, &effective.memory);
+        _cleanup_(husk_dbus_freep) struct husk_dbus *bus = NULL;
+        unsigned version = 0;
+        /* The manager's version only where a property depends on it. */
+        if ((res->cpu.cpus && *res->cpu.cpus) || (res->cpu.mems && *res->cpu.mems)) {
+                if (connect_systemd(user, &bus, err) < 0)
+                        return husk_error_wrap(err, "systemd: set the limits of unit `%s`", unit);
+                version = manager_version(bus);
+        }
         struct husk_dbus_writer w = {0};
         husk_dbus_put_string(&w, unit);
         husk_dbus_put_bool(&w, true); /* runtime: not written to /etc */
         size_t props = husk_dbus_array_open(&w, 8);
         size_t before = w.len;
-        resource_properties(&w, &effective, husk_cgroup_layout(cg));
+        resource_properties(&w, &effective, husk_cgroup_layout(cg), version);
         bool empty = !w.failed && w.len == before;
         husk_dbus_array_close(&w, props, 8);
         int r = 0;
         if (!empty) {
-                struct husk_dbus *bus = NULL;
-                r = connect_systemd(user, &bus, err);
+                if (!bus)
+                        r = connect_systemd(user, &bus, err);
                 if (r == 0)
                         r = husk_dbus_call(bus, MANAGER_PATH, MANAGER_IFACE, "SetUnitProperties", "sba(sv)", &w,
                                            CALL_TIMEOUT_MS, NULL, err);
-                husk_dbus_free(bus);
                 if (r < 0)
                         husk_error_wrap(err, "systemd: set the limits of unit `%s`", unit);
         }

@@ -54,7 +54,7 @@ sdctl() {
 
 # The value of one property of a unit (systemctl show -P).
 unit_property() {
-	sdctl show -P "$2" "$1"
+	sdctl show -P "$2" -- "$1"
 }
 
 cgroup_v2() {
@@ -118,6 +118,23 @@ assert_systemd_gone() {
 	[ "$(unit_property "$unit" Slice)" = machine.slice ] || fail "unit $unit: $(sdctl status "$unit" 2>&1)"
 	[[ "$(unit_property "$unit" ControlGroup)" == */machine.slice/"$unit" ]]
 	grep -q "/machine.slice/$unit\$" "/proc/$(container_pid)/cgroup" || fail "$(cat "/proc/$(container_pid)/cgroup")"
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	sdhusk delete "$ID"
+	assert_systemd_gone "$ID" "$unit"
+}
+
+@test "systemd: the root slice -.slice holds the scope directly (runc: \"a slice of - is the root slice\")" {
+	update_config '.linux.cgroupsPath = $p' --arg p "-.slice:husk:$ID"
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/out" 2>&1 3>&- || fail "run: $(cat "$TMP/out")"
+	local unit=husk-$ID.scope cgroup manager
+	[ "$(unit_property "$unit" Slice)" = -.slice ] || fail "unit $unit: $(sdctl status "$unit" 2>&1)"
+	# Right below the manager's own cgroup, in no slice of its own.
+	manager=$(unit_property -.slice ControlGroup)
+	cgroup=$(unit_property "$unit" ControlGroup)
+	[ "$cgroup" = "${manager%/}/$unit" ] || fail "ControlGroup $cgroup, the root slice's $manager"
+	grep -q ":$cgroup\$" "/proc/$(container_pid)/cgroup" || fail "$(cat "/proc/$(container_pid)/cgroup")"
 	husk kill "$ID" KILL
 	wait_for_status stopped
 	sdhusk delete "$ID"
@@ -353,7 +370,8 @@ device_allow_of() {
 
 @test "systemd: a cgroupsPath that is not slice:prefix:name is refused, naming the field, and nothing is made" {
 	local path
-	for path in "/husk/$ID" "system.slice:$ID" "nota-slice:husk:$ID" "system.slice:husk:a/b"; do
+	for path in "/husk/$ID" "system.slice:$ID" "nota-slice:husk:$ID" "system.slice:husk:a/b" "-a.slice:husk:$ID" \
+		"a-.slice:husk:$ID" "--.slice:husk:$ID"; do
 		update_config '.linux.cgroupsPath = $p' --arg p "$path"
 		set_args true
 		run sdhusk run --bundle "$BUNDLE" "$ID" </dev/null

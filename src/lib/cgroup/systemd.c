@@ -62,8 +62,10 @@ int husk_systemd_unit_parse(const char *cgroups_path, const char *id, bool user,
                 name = c2 + 1;
         }
         size_t slice_len = strlen(slice);
+        /* "-.slice" is the root slice (runc's ExpandSlice makes it "/"); no other dash may lead or end a name. */
+        bool root_slice = strcmp(slice, "-.slice") == 0;
         if (!valid_unit_part(slice) || slice_len < 7 || strcmp(slice + slice_len - 6, ".slice") != 0 ||
-            strstr(slice, "--") || slice[0] == '-' || slice[slice_len - 7] == '-')
+            (!root_slice && (strstr(slice, "--") || slice[0] == '-' || slice[slice_len - 7] == '-')))
                 return husk_error_set(
                     err, 0, "linux.cgroupsPath: `%s` is not a slice unit name (e.g. \"system.slice\")", slice);
         if (!valid_unit_part(name) || (*prefix && !valid_unit_part(prefix)))

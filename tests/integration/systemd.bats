@@ -67,7 +67,7 @@ cgroup_dirs_of() {
 }
 
 unit_gone() {
-	[ -z "$(sdctl list-units --all --plain --no-legend "$1")" ]
+	[ -z "$(sdctl list-units --all --plain --no-legend -- "$1")" ]
 }
 
 # Nothing of container $1 with unit $2 is left: no state, no unit known to systemd, no cgroup.
@@ -135,6 +135,20 @@ assert_systemd_gone() {
 	cgroup=$(unit_property "$unit" ControlGroup)
 	[ "$cgroup" = "${manager%/}/$unit" ] || fail "ControlGroup $cgroup, the root slice's $manager"
 	grep -q ":$cgroup\$" "/proc/$(container_pid)/cgroup" || fail "$(cat "/proc/$(container_pid)/cgroup")"
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	sdhusk delete "$ID"
+	assert_systemd_gone "$ID" "$unit"
+}
+
+@test "systemd: an empty prefix (slice::name) names the scope -name.scope, as runc" {
+	update_config '.linux.cgroupsPath = $p' --arg p "system.slice::$ID"
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/out" 2>&1 3>&- || fail "run: $(cat "$TMP/out")"
+	local unit=-$ID.scope
+	[ "$(unit_property "$unit" ActiveState)" = active ] || fail "no unit $unit: $(sdctl list-units --all --plain "*$ID*")"
+	[[ "$(unit_property "$unit" ControlGroup)" == */system.slice/"$unit" ]]
+	grep -q "/system.slice/$unit\$" "/proc/$(container_pid)/cgroup" || fail "$(cat "/proc/$(container_pid)/cgroup")"
 	husk kill "$ID" KILL
 	wait_for_status stopped
 	sdhusk delete "$ID"

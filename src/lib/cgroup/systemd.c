@@ -80,7 +80,8 @@ int husk_systemd_unit_parse(const char *cgroups_path, const char *id, bool user,
                                       "supported: name a scope",
                                       name);
         char *unit = NULL;
-        if (asprintf(&unit, "%s%s%s.scope", prefix, *prefix ? "-" : "", name) < 0)
+        /* Joined by a dash also when the prefix is empty ("-name.scope"): runc's name, which tools compute. */
+        if (asprintf(&unit, "%s-%s.scope", prefix, name) < 0)
                 return husk_error_set(err, ENOMEM, "allocate");
         /* systemd refuses names longer than this (UNIT_NAME_MAX - 1). */
         if (strlen(unit) > 255) {

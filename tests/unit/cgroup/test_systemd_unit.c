@@ -43,9 +43,11 @@ static void test_default_and_given(void **state)
         expect_unit("machine.slice:libpod:0123abcd", "x", "machine.slice", "libpod-0123abcd.scope");
         expect_unit("kubepods-besteffort-pod12.slice:cri-containerd:c0ffee", "x", "kubepods-besteffort-pod12.slice",
                     "cri-containerd-c0ffee.scope");
-        /* runc: an empty slice is the default one, an empty prefix leaves only the name. */
+        /* runc: an empty slice is the default one; an empty prefix still joins with a dash (getUnitName). */
         expect_unit(":docker:abc", "x", "system.slice", "docker-abc.scope");
-        expect_unit("system.slice::abc", "x", "system.slice", "abc.scope");
+        expect_unit("system.slice::abc", "x", "system.slice", "-abc.scope");
+        /* The root slice. */
+        expect_unit("-.slice:husk:abc", "x", "-.slice", "husk-abc.scope");
         /* A user's manager (rootless): user.slice by default, as podman's rootless "user.slice:libpod:<id>". */
         struct husk_systemd_unit u = {0};
         assert_int_equal(husk_systemd_unit_parse(NULL, "web", true, &u, NULL), 0);

@@ -286,6 +286,42 @@ cgroup_file() {
 		fail "AllowedCPUs after update: $(unit_property "$unit" AllowedCPUs), want $cpus"
 }
 
+@test "systemd: org.systemd.property.<Name> annotations are unit properties after husk's own (runc's auxiliary properties)" {
+	update_config '.linux.resources.pids = {"limit": 50}
+		| .annotations = {"org.systemd.property.CollectMode": "'"'"'inactive-or-failed'"'"'",
+			"org.systemd.property.RuntimeMaxUSec": "uint64 600000000",
+			"org.systemd.property.TimeoutStopSec": "7",
+			"org.systemd.property.SendSIGHUP": "true",
+			"org.systemd.property.TasksMax": " uint64 77 ",
+			"org.other.annotation": "anything"}'
+	set_args sleep 600
+	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/out" 2>&1 3>&- || fail "run: $(cat "$TMP/out")"
+	local unit=husk-$ID.scope
+	[ "$(unit_property "$unit" CollectMode)" = inactive-or-failed ] ||
+		fail "CollectMode: $(unit_property "$unit" CollectMode)"
+	[ "$(unit_property "$unit" RuntimeMaxUSec)" = 10min ] || fail "RuntimeMaxUSec: $(unit_property "$unit" RuntimeMaxUSec)"
+	# A ...Sec name is seconds, made ...USec as runc does.
+	[ "$(unit_property "$unit" TimeoutStopUSec)" = 7s ] || fail "TimeoutStopUSec: $(unit_property "$unit" TimeoutStopUSec)"
+	[ "$(unit_property "$unit" SendSIGHUP)" = yes ]
+	# After husk's own: the annotation overrides the config's pids limit in the unit.
+	[ "$(unit_property "$unit" TasksMax)" = 77 ] || fail "TasksMax: $(unit_property "$unit" TasksMax)"
+}
+
+@test "systemd: an org.systemd.property annotation that cannot be read is refused, naming it, and nothing is made" {
+	local bad
+	for bad in '"org.systemd.property.TimeoutStopUSec": "uint64 x"' '"org.systemd.property.CollectMode": "'"'"'open"' \
+		'"org.systemd.property.TasksMax": "uint32 -1"' '"org.systemd.property.TasksMax": "int32 1.5"' '"org.systemd.property.Ab": "true"' \
+		'"org.systemd.property.Tasks2Max": "1"' '"org.systemd.property.TimeoutStopSec": "'"'"'7'"'"'"'; do
+		update_config ".annotations = {$bad}"
+		set_args true
+		run sdhusk run --bundle "$BUNDLE" "$ID" </dev/null
+		[ "$status" -ne 0 ] || fail "annotation $bad was accepted"
+		[[ "$output" == *"annotation \`org.systemd.property."* ]] || fail "the error does not name the annotation: $output"
+		[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ] || fail "not one line: $output"
+		assert_systemd_gone "$ID" "husk-$ID.scope"
+	done
+}
+
 # DeviceAllow as systemctl shows it: "path perms" entries, one a line, sorted.
 device_allow_of() {
 	unit_property "$1" DeviceAllow | tr -s ' ' '\n' | paste -d ' ' - - | sort

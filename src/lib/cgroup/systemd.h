@@ -19,9 +19,19 @@
  * caller's own manager's, $XDG_RUNTIME_DIR/systemd/private, which delegates its scopes to the user.
  */
 
+/* An org.systemd.property.<Name> annotation, parsed from its GVariant text ("uint64 123", "true", "'x'"). */
+struct husk_systemd_property {
+        char *name;     /* "TimeoutStopUSec" (a ...Sec name is made ...USec, its value microseconds, as runc) */
+        char type;      /* its D-Bus type: y n q i u x t d b s */
+        uint64_t value; /* the number's bits (a double's too), 0 or 1 for b */
+        char *string;   /* s */
+};
+
 struct husk_systemd_unit {
         char *slice; /* "system.slice" */
         char *name;  /* "husk-web.scope" */
+        struct husk_systemd_property *properties; /* from the annotations, after husk's own (they may override) */
+        size_t properties_len;
 };
 
 /* Parse linux.cgroupsPath (NULL or "" for the default: user.slice for a user's manager) for container id;
@@ -29,6 +39,10 @@ struct husk_systemd_unit {
 int husk_systemd_unit_parse(const char *cgroups_path, const char *id, bool user, struct husk_systemd_unit *ret,
                             struct husk_error **err);
 void husk_systemd_unit_clear(struct husk_systemd_unit *u);
+/* runc's auxiliary properties: each org.systemd.property.<Name> annotation into u->properties; an error names
+ * the annotation whose name or value cannot be read. */
+int husk_systemd_unit_parse_properties(const struct husk_kv_list *annotations, struct husk_systemd_unit *u,
+                                       struct husk_error **err);
 
 /*
  * Start the scope around pid and wait for systemd to have made it; *ret_cgroup_path is its cgroup

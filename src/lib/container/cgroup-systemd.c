@@ -23,6 +23,9 @@ int husk_launch_systemd_plan(struct husk_launch *l, struct husk_error **err)
         int r = husk_systemd_unit_parse(path, l->id, l->rt->rootless, &l->systemd, err);
         if (r < 0)
                 return r;
+        r = husk_systemd_unit_parse_properties(&l->spec->annotations, &l->systemd, err);
+        if (r < 0)
+                return r;
         l->state.systemd_unit = l->systemd.name;
         return 0;
 }

@@ -75,6 +75,12 @@ void husk_dbus_put_byte(struct husk_dbus_writer *w, uint8_t v)
         put_bytes(w, &v, 1);
 }
 
+void husk_dbus_put_u16(struct husk_dbus_writer *w, uint16_t v)
+{
+        align_to(w, 2);
+        put_bytes(w, &v, 2);
+}
+
 void husk_dbus_put_u32(struct husk_dbus_writer *w, uint32_t v)
 {
         align_to(w, 4);

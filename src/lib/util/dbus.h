@@ -23,6 +23,7 @@ struct husk_dbus_writer {
 
 void husk_dbus_put_byte(struct husk_dbus_writer *w, uint8_t v);
 void husk_dbus_put_bool(struct husk_dbus_writer *w, bool v);
+void husk_dbus_put_u16(struct husk_dbus_writer *w, uint16_t v);
 void husk_dbus_put_u32(struct husk_dbus_writer *w, uint32_t v);
 void husk_dbus_put_u64(struct husk_dbus_writer *w, uint64_t v);
 void husk_dbus_put_string(struct husk_dbus_writer *w, const char *s); /* also object paths */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup-internal.h"
+#include "cgroup/systemd-internal.h"
 #include "util/cleanup.h"
 #include "util/dbus.h"
 #include "util/log.h"
@@ -34,196 +35,6 @@ void husk_systemd_unit_clear(struct husk_systemd_unit *u)
         free(u->properties);
         u->properties = NULL;
         u->properties_len = 0;
-}
-
-#define PROPERTY_ANNOTATION "org.systemd.property."
-
-/* A GVariant text string: 'text' or "text", a backslash taking the next character as it is. */
-static char *parse_quoted(const char *text)
-{
-        size_t len = strlen(text);
-        if (len < 2 || (text[0] != '\'' && text[0] != '"') || text[len - 1] != text[0])
-                return NULL;
-        char *out = malloc(len), *o = out;
-        if (!out)
-                return NULL;
-        for (const char *p = text + 1; p < text + len - 1; p++) {
-                if (*p == text[0]) {
-                        free(out);
-                        return NULL;
-                }
-                if (*p == '\\' && p + 1 < text + len - 1)
-                        p++;
-                *o++ = *p;
-        }
-        *o = '\0';
-        return out;
-}
-
-/* The number of a GVariant integer of type t ("int32" range and so on); false when it is none or out of range. */
-static bool parse_integer(const char *text, char type, uint64_t *ret)
-{
-        errno = 0;
-        char *end = NULL;
-        bool is_signed = strchr("nix", type) != NULL;
-        if (!*text || (!is_signed && *text == '-'))
-                return false;
-        long long s = 0;
-        unsigned long long u = 0;
-        if (is_signed)
-                s = strtoll(text, &end, 10);
-        else
-                u = strtoull(text, &end, 10);
-        if (errno || *end)
-                return false;
-        switch (type) {
-        case 'y':
-                if (u > UINT8_MAX)
-                        return false;
-                break;
-        case 'q':
-                if (u > UINT16_MAX)
-                        return false;
-                break;
-        case 'u':
-                if (u > UINT32_MAX)
-                        return false;
-                break;
-        case 'n':
-                if (s < INT16_MIN || s > INT16_MAX)
-                        return false;
-                break;
-        case 'i':
-                if (s < INT32_MIN || s > INT32_MAX)
-                        return false;
-                break;
-        default:
-                break;
-        }
-        *ret = is_signed ? (uint64_t)s : (uint64_t)u;
-        return true;
-}
-
-/* The GVariant text forms runc (godbus) reads for a property: typed or plain numbers, booleans, strings. -EINVAL
- * when the text is none of them. */
-static int parse_property_value(const char *value, struct husk_systemd_property *p)
-{
-        static const struct {
-                const char *keyword;
-                char type;
-        } typed[] = {{"byte ", 'y'},   {"int16 ", 'n'}, {"uint16 ", 'q'}, {"int32 ", 'i'},
-                     {"uint32 ", 'u'}, {"int64 ", 'x'}, {"uint64 ", 't'}, {"double ", 'd'}};
-        /* Blanks around the value are GVariant's to ignore. */
-        value += strspn(value, " \t\n");
-        _cleanup_free_ char *text = strdup(value);
-        if (!text)
-                return -ENOMEM;
-        for (size_t n = strlen(text); n > 0 && strchr(" \t\n", text[n - 1]); n--)
-                text[n - 1] = '\0';
-        if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0) {
-                p->type = 'b';
-                p->value = text[0] == 't';
-                return 0;
-        }
-        if (text[0] == '\'' || text[0] == '"') {
-                p->type = 's';
-                p->string = parse_quoted(text);
-                return p->string ? 0 : -EINVAL;
-        }
-        const char *number = text;
-        p->type = 0;
-        for (size_t i = 0; i < ARRAY_SIZE(typed) && !p->type; i++) {
-                size_t len = strlen(typed[i].keyword);
-                if (strncmp(text, typed[i].keyword, len) == 0) {
-                        p->type = typed[i].type;
-                        number = text + len + strspn(text + len, " ");
-                }
-        }
-        /* Untyped: a number with a fraction or exponent is a double, any other an int32, as in GVariant. */
-        if (!p->type)
-                p->type = number[strcspn(number, ".eE")] ? 'd' : 'i';
-        if (p->type == 'd') {
-                char *end = NULL;
-                errno = 0;
-                double d = strtod(number, &end);
-                if (errno || end == number || *end)
-                        return -EINVAL;
-                memcpy(&p->value, &d, sizeof(d));
-                return 0;
-        }
-        return parse_integer(number, p->type, &p->value) ? 0 : -EINVAL;
-}
-
-/* systemd documents TimeoutStopSec, its bus takes TimeoutStopUSec: runc converts a name ending in [a-z]Sec. */
-static int property_sec_to_usec(struct husk_systemd_property *p)
-{
-        size_t len = strlen(p->name);
-        if (len < 4 || strcmp(p->name + len - 3, "Sec") != 0 || p->name[len - 4] < 'a' || p->name[len - 4] > 'z')
-                return 0;
-        uint64_t usec;
-        if (p->type == 'd') {
-                double seconds;
-                memcpy(&seconds, &p->value, sizeof(seconds));
-                if (!(seconds >= 0 && seconds * 1e6 < 18446744073709551616.0))
-                        return -EINVAL;
-                usec = (uint64_t)(seconds * 1e6);
-        } else if (p->type && strchr("yqutnix", p->type)) {
-                if (strchr("nix", p->type) && (int64_t)p->value < 0)
-                        return -EINVAL;
-                if (__builtin_mul_overflow(p->value, (uint64_t)1000000, &usec))
-                        return -EINVAL;
-        } else {
-                return -EINVAL;
-        }
-        char *name = NULL;
-        if (asprintf(&name, "%.*sUSec", (int)(len - 3), p->name) < 0)
-                return -ENOMEM;
-        free(p->name);
-        p->name = name;
-        p->type = 't';
-        p->value = usec;
-        return 0;
-}
-
-int husk_systemd_unit_parse_properties(const struct husk_kv_list *annotations, struct husk_systemd_unit *u,
-                                       struct husk_error **err)
-{
-        size_t prefix_len = strlen(PROPERTY_ANNOTATION);
-        for (size_t i = 0; annotations && i < annotations->len; i++) {
-                const struct husk_kv *a = &annotations->items[i];
-                if (strncmp(a->key, PROPERTY_ANNOTATION, prefix_len) != 0)
-                        continue;
-                /* runc's rule for the name: latin letters only, at least three. */
-                const char *name = a->key + prefix_len;
-                size_t name_len = strlen(name);
-                if (name_len < 3 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != name_len)
-                        return husk_error_set(err, 0, "annotation `%s`: `%s` is not a systemd property name", a->key,
-                                              name);
-                struct husk_systemd_property *grown =
-                    realloc(u->properties, (u->properties_len + 1) * sizeof(*u->properties));
-                if (!grown)
-                        return husk_error_set(err, ENOMEM, "allocate");
-                u->properties = grown;
-                struct husk_systemd_property *p = &u->properties[u->properties_len++];
-                *p = (struct husk_systemd_property){.name = strdup(name)};
-                if (!p->name)
-                        return husk_error_set(err, ENOMEM, "allocate");
-                int r = parse_property_value(a->value, p);
-                if (r == -ENOMEM)
-                        return husk_error_set(err, ENOMEM, "allocate");
-                if (r < 0)
-                        return husk_error_set(err, 0,
-                                              "annotation `%s`: cannot read `%s` as a GVariant value (e.g. "
-                                              "\"uint64 123\", \"true\", \"'text'\")",
-                                              a->key, a->value);
-                r = property_sec_to_usec(p);
-                if (r == -ENOMEM)
-                        return husk_error_set(err, ENOMEM, "allocate");
-                if (r < 0)
-                        return husk_error_set(err, 0, "annotation `%s`: `%s` is no number of seconds", a->key,
-                                              a->value);
-        }
-        return 0;
 }
 
 /* systemd's unit name characters: ASCII letters, digits, ":-_.\"; no leading '.', and not too long. */
@@ -300,281 +111,6 @@ static void pass_error(struct husk_error **err, struct husk_error **mine)
 {
         if (err && !*err)
                 *err = TAKE_PTR(*mine);
-}
-
-/* One property of a(sv): its struct, name and variant signature; the value follows. */
-static void property(struct husk_dbus_writer *w, const char *name, const char *type)
-{
-        husk_dbus_struct_open(w);
-        husk_dbus_put_string(w, name);
-        husk_dbus_put_signature(w, type);
-}
-
-static void property_bool(struct husk_dbus_writer *w, const char *name, bool v)
-{
-        property(w, name, "b");
-        husk_dbus_put_bool(w, v);
-}
-
-static void property_u64(struct husk_dbus_writer *w, const char *name, uint64_t v)
-{
-        property(w, name, "t");
-        husk_dbus_put_u64(w, v);
-}
-
-/* A limit in bytes; -1 (unlimited) is systemd's infinity. */
-static uint64_t limit_value(int64_t v)
-{
-        return v < 0 ? UINT64_MAX : (uint64_t)v;
-}
-
-/*
- * The limits systemd itself would write, under the names of the cgroup version it drives: with
- * a controller's accounting on and no such property, a daemon-reload would reset the file to
- * systemd's default. Everything else is husk's alone, below the delegated scope or through cgroupfs.
- */
-/* AllowedCPUs/AllowedMemoryNodes: a cpuset list ("0-3,8") as systemd's bit mask, cpu 0 the low bit of byte 0. */
-static void property_cpuset(struct husk_dbus_writer *w, const char *name, const char *list)
-{
-        struct husk_cgroup_cpu_list ids = {0};
-        _cleanup_error_ struct husk_error *local = NULL;
-        if (husk_cgroup_parse_cpu_list(list, &ids, &local) < 0) {
-                /* cgroupfs refuses it with its own error. */
-                husk_debug("systemd: no %s for `%s`: %s", name, list, local->msg);
-                return;
-        }
-        uint16_t max = 0;
-        for (size_t i = 0; i < ids.len; i++)
-                max = ids.ids[i] > max ? ids.ids[i] : max;
-        uint8_t mask[UINT16_MAX / 8 + 1] = {0};
-        for (size_t i = 0; i < ids.len; i++)
-                mask[ids.ids[i] / 8] |= (uint8_t)(1u << (ids.ids[i] % 8));
-        property(w, name, "ay");
-        size_t bytes = husk_dbus_array_open(w, 1);
-        for (size_t i = 0; ids.len && i <= max / 8u; i++)
-                husk_dbus_put_byte(w, mask[i]);
-        husk_dbus_array_close(w, bytes, 1);
-        free(ids.ids);
-}
-
-static void resource_properties(struct husk_dbus_writer *w, const struct husk_resources *res,
-                                enum husk_cgroup_layout layout, unsigned version)
-{
-        bool v2 = layout == HUSK_CGROUP_V2;
-        if (!res || !res->present)
-                return;
-        /* -1 is unlimited (an update lifting a limit): infinity, as cgroupfs gets "max", so that both agree. */
-        const struct husk_memory *mem = &res->memory;
-        if (mem->has_limit && (mem->limit > 0 || mem->limit == -1))
-                property_u64(w, v2 ? "MemoryMax" : "MemoryLimit", limit_value(mem->limit));
-        if (v2 && mem->has_reservation && (mem->reservation > 0 || mem->reservation == -1))
-                property_u64(w, "MemoryLow", limit_value(mem->reservation));
-        int64_t swap = 0;
-        /* v2 counts swap alone: memory+swap less the limit, as cgroupfs gets it (a bad pair fails there). */
-        if (v2 && mem->has_swap &&
-            cg_convert_swap_to_v2(mem->swap, mem->has_limit ? mem->limit : 0, &swap, NULL) == 0 && swap != 0)
-                property_u64(w, "MemorySwapMax", limit_value(swap));
-        const struct husk_cpu *cpu = &res->cpu;
-        if (cpu->has_shares && cpu->shares != 0)
-                property_u64(w, v2 ? "CPUWeight" : "CPUShares",
-                             v2 ? cg_convert_shares_to_weight(cpu->shares) : cpu->shares);
-        if (cpu->has_period && cpu->period != 0)
-                property_u64(w, "CPUQuotaPeriodUSec", cpu->period);
-        if (cpu->has_quota && cpu->quota > 0) {
-                uint64_t period = cpu->has_period && cpu->period ? cpu->period : 100000;
-                /* systemd keeps the quota per second in whole percents of a CPU (10 ms): round up, as runc. */
-                uint64_t per_sec = (uint64_t)cpu->quota * 1000000 / period;
-                if (per_sec % 10000)
-                        per_sec = (per_sec / 10000 + 1) * 10000;
-                property_u64(w, "CPUQuotaPerSecUSec", per_sec);
-        } else if (cpu->has_quota && cpu->quota < 0) {
-                property_u64(w, "CPUQuotaPerSecUSec", UINT64_MAX);
-        }
-        /* systemd has these since 244 (as runc, older ones get cgroupfs only). */
-        if (version >= 244 && cpu->cpus && *cpu->cpus)
-                property_cpuset(w, "AllowedCPUs", cpu->cpus);
-        if (version >= 244 && cpu->mems && *cpu->mems)
-                property_cpuset(w, "AllowedMemoryNodes", cpu->mems);
-        if (res->has_pids_limit)
-                property_u64(w, "TasksMax", res->pids_limit > 0 ? (uint64_t)res->pids_limit : UINT64_MAX);
-        const struct husk_block_io *io = &res->block_io;
-        if (io->has_weight && io->weight != 0)
-                property_u64(w, v2 ? "IOWeight" : "BlockIOWeight",
-                             v2 ? cg_convert_blkio_to_io_weight(io->weight) : io->weight);
-}
-
-/*
- * Device rules as unit properties, so that systemd re-applying the unit (daemon-reload) writes the container's
- * own rules: with DevicePolicy=auto and no DeviceAllow it would write `devices.allow a` on v1, every device.
- * The effective list (the spec's rules, then husk's defaults) is played to a default and exceptions as the
- * kernel's v1 controller keeps them (devices_v1.c writes the same): an "a" rule with every access sets the
- * default and drops the exceptions; a rule against the default adds or widens an exception; one with the
- * default takes access from the exceptions it covers whole. One that would take access from part of an
- * exception leaves it whole: cgroupfs refuses that list on v1, and on v2 husk's own program still denies it.
- */
-struct sd_device {
-        char type; /* 'c' or 'b' */
-        int64_t major, minor;
-        unsigned access; /* r 1, w 2, m 4 */
-};
-
-static unsigned device_access_bits(const char *access)
-{
-        unsigned bits = 0;
-        for (const char *a = access; *a; a++)
-                bits |= *a == 'r' ? 1u : *a == 'w' ? 2u : *a == 'm' ? 4u : 0u;
-        return bits ? bits : 7u;
-}
-
-static void play_device_rule(struct sd_device *items, size_t *len, bool allow_all, bool allow,
-                             const struct sd_device *rule)
-{
-        if (allow != allow_all) {
-                for (size_t i = 0; i < *len; i++)
-                        if (items[i].type == rule->type && items[i].major == rule->major &&
-                            items[i].minor == rule->minor) {
-                                items[i].access |= rule->access;
-                                return;
-                        }
-                items[(*len)++] = *rule;
-                return;
-        }
-        size_t kept = 0;
-        for (size_t i = 0; i < *len; i++) {
-                struct sd_device *e = &items[i];
-                if (e->type == rule->type && (rule->major < 0 || rule->major == e->major) &&
-                    (rule->minor < 0 || rule->minor == e->minor))
-                        e->access &= ~rule->access;
-                if (e->access)
-                        items[kept++] = *e;
-        }
-        *len = kept;
-}
-
-/* systemd's group name of a major number ("char-pts"), from /proc/devices: systemd < 240 knows no "char-136". */
-static char *device_group(char type, int64_t major)
-{
-        _cleanup_fclose_ FILE *f = fopen("/proc/devices", "re");
-        if (!f)
-                return NULL;
-        char line[256];
-        bool in_type = false;
-        while (fgets(line, sizeof(line), f)) {
-                if (strncmp(line, "Character devices:", 18) == 0 || strncmp(line, "Block devices:", 14) == 0) {
-                        in_type = (line[0] == 'C') == (type == 'c');
-                        continue;
-                }
-                char name[128];
-                long long number;
-                if (in_type && sscanf(line, " %lld %127s", &number, name) == 2 && number == major) {
-                        char *group = NULL;
-                        return asprintf(&group, "%s-%s", type == 'c' ? "char" : "block", name) < 0 ? NULL : group;
-                }
-        }
-        return NULL;
-}
-
-/* The DeviceAllow path of an exception ("char-*", "char-136", "/dev/char/1:3"); NULL to leave it out (warned). */
-static char *device_allow_path(const struct sd_device *d, unsigned version)
-{
-        const char *kind = d->type == 'c' ? "char" : "block";
-        char *path = NULL;
-        if (d->major < 0 && d->minor < 0)
-                return asprintf(&path, "%s-*", kind) < 0 ? NULL : path;
-        if (d->major < 0) {
-                husk_warn("systemd: no DeviceAllow for the rule `%c *:%" PRId64 "` (systemd has no such pattern); "
-                          "the cgroup has it",
-                          d->type, d->minor);
-                return NULL;
-        }
-        if (d->minor < 0) {
-                if (version >= 240)
-                        return asprintf(&path, "%s-%" PRId64, kind, d->major) < 0 ? NULL : path;
-                path = device_group(d->type, d->major);
-                if (!path)
-                        husk_warn("systemd: no DeviceAllow for the rule `%c %" PRId64 ":*` (no such group in "
-                                  "/proc/devices); the cgroup has it",
-                                  d->type, d->major);
-                return path;
-        }
-        if (asprintf(&path, "/dev/%s/%" PRId64 ":%" PRId64, kind, d->major, d->minor) < 0)
-                return NULL;
-        /* Before 240 systemd stat()s the path, and skips a device the host lacks: so does husk (as runc). */
-        if (version < 240 && access(path, F_OK) < 0) {
-                free(path);
-                return NULL;
-        }
-        return path;
-}
-
-static void property_device_allow(struct husk_dbus_writer *w, const struct sd_device *items, size_t len,
-                                  unsigned version)
-{
-        property(w, "DeviceAllow", "a(ss)");
-        size_t list = husk_dbus_array_open(w, 8);
-        for (size_t i = 0; i < len; i++) {
-                _cleanup_free_ char *path = device_allow_path(&items[i], version);
-                if (!path)
-                        continue;
-                char access[4];
-                size_t n = 0;
-                for (size_t bit = 0; bit < 3; bit++)
-                        if (items[i].access & (1u << bit))
-                                access[n++] = "rwm"[bit];
-                access[n] = '\0';
-                husk_dbus_struct_open(w);
-                husk_dbus_put_string(w, path);
-                husk_dbus_put_string(w, access);
-        }
-        husk_dbus_array_close(w, list, 8);
-}
-
-/* DevicePolicy and DeviceAllow for the rules husk gives the container's cgroup (res NULL: the defaults). */
-static int device_properties(struct husk_dbus_writer *w, const struct husk_resources *res, bool v2, unsigned version,
-                             struct husk_error **err)
-{
-        struct cg_device_rules rules = {0};
-        int r = cg_device_rules_build(res && res->present ? res : NULL, true, &rules, err);
-        if (r < 0)
-                return r;
-        /* Two exceptions at most a rule: an "a" rule with part of the access is a c and a b rule. */
-        _cleanup_free_ struct sd_device *items = calloc(rules.len * 2 + 1, sizeof(*items));
-        if (!items) {
-                cg_device_rules_free(&rules);
-                return husk_error_set(err, ENOMEM, "allocate");
-        }
-        size_t len = 0;
-        bool allow_all = false;
-        for (size_t i = 0; i < rules.len; i++) {
-                const struct husk_device_cgroup_rule *rule = &rules.items[i];
-                unsigned access = device_access_bits(rule->access);
-                if (rule->type == 'a' && access == 7u) {
-                        allow_all = rule->allow;
-                        len = 0;
-                        continue;
-                }
-                for (const char *t = rule->type == 'a' ? "cb" : (char[]){rule->type, '\0'}; *t; t++) {
-                        struct sd_device d = {*t, rule->type == 'a' ? -1 : rule->major,
-                                              rule->type == 'a' ? -1 : rule->minor, access};
-                        play_device_rule(items, &len, allow_all, rule->allow, &d);
-                }
-        }
-        cg_device_rules_free(&rules);
-        if (allow_all && len > 0) {
-                /* systemd has no deny list. On v2 its program would be ANDed with husk's: leave the devices to
-                 * husk's. On v1 it would write the whole list again: deny every device there rather than allow
-                 * the denied ones (as runc). */
-                if (!v2) {
-                        husk_warn("systemd: the device rules deny some devices and allow the rest, which systemd "
-                                  "cannot express: the unit allows no device, which a daemon-reload applies");
-                        allow_all = false;
-                }
-                len = 0;
-        }
-        property(w, "DevicePolicy", "s");
-        husk_dbus_put_string(w, allow_all ? "auto" : "strict");
-        property_device_allow(w, items, len, version);
-        return 0;
 }
 
 struct job_wait {
@@ -687,34 +223,6 @@ static int unit_cgroup(struct husk_dbus *bus, const char *unit, char **ret, stru
         return *ret ? 0 : husk_error_set(err, ENOMEM, "allocate");
 }
 
-/* An annotation's property, with the type its text gave it. */
-static void property_annotation(struct husk_dbus_writer *w, const struct husk_systemd_property *p)
-{
-        property(w, p->name, (char[]){p->type, '\0'});
-        switch (p->type) {
-        case 'y':
-                husk_dbus_put_byte(w, (uint8_t)p->value);
-                break;
-        case 'n':
-        case 'q':
-                husk_dbus_put_u16(w, (uint16_t)p->value);
-                break;
-        case 'i':
-        case 'u':
-                husk_dbus_put_u32(w, (uint32_t)p->value);
-                break;
-        case 'b':
-                husk_dbus_put_bool(w, p->value != 0);
-                break;
-        case 's':
-                husk_dbus_put_string(w, p->string);
-                break;
-        default: /* x t d: eight bytes */
-                husk_dbus_put_u64(w, p->value);
-                break;
-        }
-}
-
 /* The manager's version ("252.39-1~deb12u2" is 252), for properties older ones lack; 0 when it does not say. */
 static unsigned manager_version(struct husk_dbus *bus)
 {
@@ -747,30 +255,30 @@ static int start_transient(struct husk_dbus *bus, const struct husk_systemd_unit
         husk_dbus_put_string(&w, u->name);
         husk_dbus_put_string(&w, "replace");
         size_t props = husk_dbus_array_open(&w, 8);
-        property(&w, "Description", "s");
+        systemd_property(&w, "Description", "s");
         husk_dbus_put_string(&w, description);
-        property(&w, "Slice", "s");
+        systemd_property(&w, "Slice", "s");
         husk_dbus_put_string(&w, u->slice);
         /* Not ordered after basic.target nor stopped with shutdown.target's conflicts: runc's choice. */
-        property_bool(&w, "DefaultDependencies", false);
-        property_bool(&w, "Delegate", true);
-        property(&w, "PIDs", "au");
+        systemd_property_bool(&w, "DefaultDependencies", false);
+        systemd_property_bool(&w, "Delegate", true);
+        systemd_property(&w, "PIDs", "au");
         size_t pids = husk_dbus_array_open(&w, 4);
         husk_dbus_put_u32(&w, (uint32_t)pid);
         husk_dbus_array_close(&w, pids, 4);
-        property_bool(&w, "MemoryAccounting", true);
-        property_bool(&w, "CPUAccounting", true);
-        property_bool(&w, "TasksAccounting", true);
-        property_bool(&w, layout == HUSK_CGROUP_V2 ? "IOAccounting" : "BlockIOAccounting", true);
-        resource_properties(&w, res, layout, version);
-        int r = device_properties(&w, res, layout == HUSK_CGROUP_V2, version, err);
+        systemd_property_bool(&w, "MemoryAccounting", true);
+        systemd_property_bool(&w, "CPUAccounting", true);
+        systemd_property_bool(&w, "TasksAccounting", true);
+        systemd_property_bool(&w, layout == HUSK_CGROUP_V2 ? "IOAccounting" : "BlockIOAccounting", true);
+        systemd_resource_properties(&w, res, layout, version);
+        int r = systemd_device_properties(&w, res, layout == HUSK_CGROUP_V2, version, err);
         if (r < 0) {
                 husk_dbus_writer_free(&w);
                 return r;
         }
         /* Last, as runc: the config's own may override husk's. */
         for (size_t i = 0; i < u->properties_len; i++)
-                property_annotation(&w, &u->properties[i]);
+                systemd_annotation_property(&w, &u->properties[i]);
         husk_dbus_array_close(&w, props, 8);
         size_t aux = husk_dbus_array_open(&w, 8);
         husk_dbus_array_close(&w, aux, 8);
@@ -896,7 +404,7 @@ int husk_systemd_set_resources(const char *unit, bool user, const struct husk_re
         husk_dbus_put_bool(&w, true); /* runtime: not written to /etc */
         size_t props = husk_dbus_array_open(&w, 8);
         size_t before = w.len;
-        resource_properties(&w, &effective, husk_cgroup_layout(cg), version);
+        systemd_resource_properties(&w, &effective, husk_cgroup_layout(cg), version);
         bool empty = !w.failed && w.len == before;
         husk_dbus_array_close(&w, props, 8);
         int r = 0;

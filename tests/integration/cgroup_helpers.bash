@@ -97,10 +97,20 @@ assert_swap() {
 # cpu.shares as the kernel shows it: v1 cpu.shares, v2 cpu.weight by runc 1.1's linear conversion.
 assert_cpu_shares() {
 	if cg_v2; then
-		assert_cg cpu cpu.weight $((1 + ($1 - 2) * 9999 / 262142))
+		assert_cg cpu cpu.weight "$(shares_to_weight "$1")"
 	else
 		assert_cg cpu cpu.shares "$1"
 	fi
+}
+
+# cpu.shares $1 as cpu.weight: runc 1.3.2's and crun 1.23's conversion (husk's), or runc 1.1's linear one for runc.
+shares_to_weight() {
+	if [ "$RUNTIME" = runc ]; then
+		echo $((1 + ($1 - 2) * 9999 / 262142))
+		return
+	fi
+	awk -v s="$1" 'BEGIN { l = log(s) / log(2); w = exp((l * l + 125 * l - 126) / 612 * log(10))
+		c = int(w - 1e-9); if (c < w - 1e-9) c++; print c }'
 }
 
 # assert_cpu_max QUOTA PERIOD (QUOTA -1: none).

@@ -178,7 +178,7 @@ cgroup_file() {
 	[ "$(unit_property "$unit" TasksMax)" = 50 ]
 	[ "$(unit_property "$unit" CPUQuotaPerSecUSec)" = 500ms ]
 	if cgroup_v2; then
-		[ "$(unit_property "$unit" CPUWeight)" = 20 ] || fail "CPUWeight: $(unit_property "$unit" CPUWeight)"
+		[ "$(unit_property "$unit" CPUWeight)" = 59 ] || fail "CPUWeight: $(unit_property "$unit" CPUWeight)"
 	else
 		[ "$(unit_property "$unit" CPUShares)" = 512 ]
 	fi

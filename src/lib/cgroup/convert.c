@@ -1,18 +1,25 @@
-/* v1 -> v2 value conversions (runc 1.1's formulas) and the controllers a resources block needs. */
+/* v1 -> v2 value conversions and the controllers a resources block needs. */
 #include "cgroup/cgroup-internal.h"
 
 #include <errno.h>
+#include <math.h>
 
-/* cpu.shares [2, 262144] -> cpu.weight [1, 10000], linear as runc 1.1 and crun 1.8 do. */
+/*
+ * cpu.shares [2, 262144] -> cpu.weight [1, 10000], the conversion runc (1.3.2 and later), crun (1.23) and
+ * Kubernetes moved to: 10^((L^2 + 125L - 126) / 612) rounded up, L = log2(shares). It keeps the defaults equal
+ * (1024 -> 100, where the old linear one gave 39 and a container asking for one CPU ran below the host's
+ * processes) and the ends (2 -> 1, 262144 -> 10000). The exponent is one division, exact where L is whole.
+ */
 uint64_t cg_convert_shares_to_weight(uint64_t shares)
 {
         if (shares == 0)
                 return 0;
-        if (shares < 2)
-                shares = 2;
-        if (shares > 262144)
-                shares = 262144;
-        return 1 + ((shares - 2) * 9999) / 262142;
+        if (shares <= 2)
+                return 1;
+        if (shares >= 262144)
+                return 10000;
+        double l = log2((double)shares);
+        return (uint64_t)ceil(pow(10, (l * l + 125 * l - 126) / 612));
 }
 
 /* blkio.weight [10, 1000] -> io.weight [1, 10000]. */

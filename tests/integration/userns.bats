@@ -233,13 +233,14 @@ teardown() { husk_teardown; }
 }
 
 # A host mount a userns container binds is locked by the kernel: its flags and its submounts stay as the host has
-# them, whatever the container's root (CAP_SYS_ADMIN in its user namespace) does. $1: the bind's source.
+# them, whatever the container's root (CAP_SYS_ADMIN in its user namespace) does. $1: the bind's source, made by
+# host_ro_mount; $2: more options of the bind (JSON array).
 assert_host_mount_locked() {
-	local src=$1
+	local src=$1 more=${2:-[]}
 	mkdir -p "$BUNDLE/rootfs/mnt" # runc cannot make it as the mapped root
 	update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])
-		| .mounts += [{"destination": "/mnt", "type": "bind", "source": $src, "options": ["rbind", "rw"]}]' \
-		--arg src "$src"
+		| .mounts += [{"destination": "/mnt", "type": "bind", "source": $src, "options": (["rbind", "rw"] + $more)}]' \
+		--arg src "$src" --argjson more "$more"
 	set_args sleep 100
 	husk_run_detached "$ID"
 	run husk exec "$ID" sh -c 'mount -o remount,bind,rw /mnt && echo REMOUNTED; touch /mnt/written && echo WROTE
@@ -249,19 +250,32 @@ assert_host_mount_locked() {
 	[[ "$output" != *UNMOUNTED* && "$output" == *on-top* ]] || fail "a host submount taken away inside: $output"
 }
 
+# A read-only mount at $1 (writable by anyone: only the flag stops a write) with a submount at sub/ covering a file.
+host_ro_mount() {
+	mkdir -p "$1"
+	mount -t tmpfs -o mode=0777 tmpfs "$1"
+	mkdir "$1/sub" && echo under >"$1/sub/file"
+	mount -t tmpfs -o mode=0755 tmpfs "$1/sub" && echo on-top >"$1/sub/file"
+	mount -o remount,bind,ro "$1" # the mount read-only, not its filesystem
+}
+
 # runc's rootfs_linux.go binds from the path in the container's mount namespace (what it inherited is locked),
 # opening the source on the host only where the container's root cannot reach it.
 @test "userns: a bind of a host read-only mount stays read-only, its submounts stay (CAP_SYS_ADMIN inside)" {
-	mkdir -p "$TMP/hro"
-	mount -t tmpfs -o mode=0777 tmpfs "$TMP/hro" # writable by anyone: only the flag stops a write
-	mkdir "$TMP/hro/sub" && echo under >"$TMP/hro/sub/file"
-	mount -t tmpfs -o mode=0755 tmpfs "$TMP/hro/sub" && echo on-top >"$TMP/hro/sub/file"
-	mount -o remount,bind,ro "$TMP/hro" # the mount read-only, not its filesystem
+	host_ro_mount "$TMP/hro"
 	assert_host_mount_locked "$TMP/hro"
 }
 
-# The host's tree serves a source the container's root cannot reach: made by the host's root, the kernel locks
-# nothing of it, so husk keeps its flags itself (the submounts stay unlocked, as with upstream runc).
+# The host's tree serves a source the container's root cannot reach: husk copies it into a user namespace of its
+# own first, which gives it the kernel's locks (mount-lock.h).
+@test "userns: a bind the runtime opens on the host is locked as the kernel locks what a user namespace inherits" {
+	skip_on_runc "1.1.5 cannot bind a source the mapped root cannot reach"
+	mkdir -p "$TMP/private"
+	chmod 0700 "$TMP/private"
+	host_ro_mount "$TMP/private/hro"
+	assert_host_mount_locked "$TMP/private/hro"
+}
+
 @test "userns: a bind the runtime opens on the host keeps the read-only flag of its source" {
 	skip_on_runc "1.1.5 cannot bind a source the mapped root cannot reach"
 	mkdir -p "$TMP/private/ro"
@@ -273,6 +287,13 @@ assert_host_mount_locked() {
 	container_run sh -c 'grep " /mnt " /proc/self/mounts; touch /mnt/written && echo WROTE; true'
 	assert_status 0
 	[[ "$output" == *" /mnt tmpfs ro,"* && "$output" != *WROTE* ]] || fail "the host's read-only mount is writable: $output"
+}
+
+# An idmapped tree is made by the runtime on the host too (the kernel wants the host's root to idmap).
+@test "userns: a ridmap bind of a host read-only mount stays read-only, its submounts stay (CAP_SYS_ADMIN inside)" {
+	skip_on_runc "1.1.5 has no idmapped mounts"
+	host_ro_mount "$TMP/hro"
+	assert_host_mount_locked "$TMP/hro" '["ridmap"]'
 }
 
 # The kernel makes a shared mount a user namespace inherits a slave: the container's mounts never reach the host.

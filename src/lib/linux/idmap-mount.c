@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "linux/mount-lock.h"
 #include "linux/rootfs-internal.h"
 #include "linux/userns.h"
 #include "util/cleanup.h"
@@ -211,7 +212,7 @@ static unsigned long tree_propagation(const struct husk_spec *spec)
  * Clone the source, idmap it (userns_fd >= 0) and shape it as husk_mount_bind would, all detached: nothing is
  * visible yet.
  */
-static int make_tree(const struct husk_spec *spec, size_t index, const char *bundle, int userns_fd,
+static int make_tree(const struct husk_spec *spec, size_t index, const char *bundle, int userns_fd, bool locked_later,
                      struct husk_error **err)
 {
         const struct husk_mount *m = &spec->mounts[index];
@@ -247,11 +248,12 @@ static int make_tree(const struct husk_spec *spec, size_t index, const char *bun
                 return husk_error_set(err, -r, "%s `%s` on `%s`: set mount attributes", what, source, m->destination);
         /* A clone of a shared host mount joins its peer group: without this, what the container mounts
          * under it would appear on the host. A container with a user namespace never shares the host's group
-         * (the kernel makes what it inherits slaves): a shared tree is a slave of the host's first. */
+         * (the kernel makes what it inherits slaves): a shared tree is a slave of the host's first. Trees locked
+         * later get theirs there (husk_mount_trees_lock), as slaves already. */
         unsigned long propagation = tree_propagation(spec);
-        if (userns && propagation == MS_SHARED)
+        if (!locked_later && userns && propagation == MS_SHARED)
                 r = husk_mount_setattr(tree, true, 0, 0, MS_SLAVE);
-        if (r == 0)
+        if (!locked_later && r == 0)
                 r = husk_mount_setattr(tree, true, 0, 0, propagation);
         if (r < 0)
                 return husk_error_set(err, -r, "%s `%s` on `%s`: set propagation", what, source, m->destination);
@@ -266,7 +268,7 @@ int husk_idmap_mount_make(const struct husk_spec *spec, size_t index, const char
                 return r;
         struct userns_cache cache = {0};
         int userns = userns_for(spec, index, -1, &cache, err);
-        int tree = userns < 0 ? userns : make_tree(spec, index, bundle, userns, err);
+        int tree = userns < 0 ? userns : make_tree(spec, index, bundle, userns, false, err);
         userns_cache_clear(&cache);
         return tree;
 }
@@ -277,6 +279,25 @@ static void insert_sorted(struct husk_idmap_mounts *set, int fd)
         for (; i > 0 && set->open[i - 1] > fd; i--)
                 set->open[i] = set->open[i - 1];
         set->open[i] = fd;
+}
+
+/* Give the trees the locks of a user namespace (mount-lock.h), then list their new fds again. */
+static int lock_trees(const struct husk_spec *spec, struct husk_idmap_mounts *set, struct husk_error **err)
+{
+        _cleanup_free_ bool *recursive = calloc(set->len, sizeof(*recursive));
+        _cleanup_free_ unsigned long *propagation = calloc(set->len, sizeof(*propagation));
+        if (!recursive || !propagation)
+                return husk_error_set(err, ENOMEM, "lock the bind mounts made on the host");
+        for (size_t i = 0; i < set->len; i++) {
+                recursive[i] = spec->mounts[i].recursive;
+                propagation[i] = tree_propagation(spec);
+        }
+        int r = husk_mount_trees_lock(set->trees, recursive, propagation, set->len, err);
+        set->open_len = 0;
+        for (size_t i = 0; i < set->len; i++)
+                if (set->trees[i] >= 0)
+                        insert_sorted(set, set->trees[i]);
+        return r;
 }
 
 int husk_idmap_mounts_prepare(const struct husk_spec *spec, const char *bundle, const char *rootfs,
@@ -309,12 +330,14 @@ int husk_idmap_mounts_prepare(const struct husk_spec *spec, const char *bundle, 
                 set->trees[i] = -1;
         struct userns_cache cache = {0};
         int r = 0;
+        /* With a user namespace, the container must not get from the host what the kernel would lock. */
+        bool locked = husk_spec_namespace(spec, HUSK_NS_USER);
         for (size_t i = 0; i < spec->mounts_len && r == 0; i++) {
                 if (bind_opened_on_host(spec, &spec->mounts[i], rootfs)) {
                         /* Best effort: where the runtime cannot make it (no privilege over its mount
                          * namespace, a missing source), the init tries and names the reason. */
                         _cleanup_error_ struct husk_error *ignored = NULL;
-                        int tree = make_tree(spec, i, bundle, -1, &ignored);
+                        int tree = make_tree(spec, i, bundle, -1, true, &ignored);
                         if (tree >= 0) {
                                 set->trees[i] = tree;
                                 insert_sorted(set, tree);
@@ -324,7 +347,7 @@ int husk_idmap_mounts_prepare(const struct husk_spec *spec, const char *bundle, 
                 if (!husk_mount_is_idmapped(&spec->mounts[i]))
                         continue;
                 int userns = userns_for(spec, i, joined_userns_fd, &cache, err);
-                int tree = userns < 0 ? userns : make_tree(spec, i, bundle, userns, err);
+                int tree = userns < 0 ? userns : make_tree(spec, i, bundle, userns, locked, err);
                 if (tree < 0) {
                         r = tree;
                         break;
@@ -333,6 +356,8 @@ int husk_idmap_mounts_prepare(const struct husk_spec *spec, const char *bundle, 
                 insert_sorted(set, tree);
         }
         userns_cache_clear(&cache);
+        if (r == 0 && locked)
+                r = lock_trees(spec, set, err);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(set);

@@ -296,6 +296,15 @@ host_ro_mount() {
 	assert_host_mount_locked "$TMP/hro" '["ridmap"]'
 }
 
+# The red team's escape (runc and crun have it too): the rootfs moved over "/" in the container's own mount
+# namespace is not locked, so its root unmounts it and setns()es into its namespace, landing on the host's root.
+@test "userns: --no-pivot warns that a root with CAP_SYS_ADMIN can leave the rootfs" {
+	husk_only "husk's warning"
+	run husk run --no-pivot --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	assert_output_contains "--no-pivot with a user namespace"
+}
+
 # The kernel makes a shared mount a user namespace inherits a slave: the container's mounts never reach the host.
 # $1: the source (shared on the host).
 assert_no_propagation_to_host() {

@@ -180,6 +180,12 @@ static int pivot_root_to(const char *rootfs, unsigned long propagation, struct h
 
 int husk_rootfs_enter(const struct husk_rootfs_config *cfg, struct husk_error **err)
 {
+        /* The rootfs moved over "/" was mounted in the container's own mount namespace: nothing locks it there, and
+         * its root (CAP_SYS_ADMIN in its user namespace) can unmount it and setns() into its namespace, whose root
+         * is then the host's. runc and crun have the same hole, and call --no-pivot insecure. */
+        if (cfg->no_pivot && cfg->in_userns)
+                husk_warn("--no-pivot with a user namespace: a container root with CAP_SYS_ADMIN can leave the rootfs "
+                          "(umount -l / and setns) and see the host's files; pivot_root keeps it in");
         int r =
             cfg->no_pivot ? move_root(cfg->rootfs, err) : pivot_root_to(cfg->rootfs, root_propagation(cfg->spec), err);
         if (r < 0)

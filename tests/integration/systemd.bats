@@ -78,6 +78,14 @@ assert_systemd_gone() {
 	[ -z "$(cgroup_dirs_of "$id")" ] || fail "cgroups left: $(cgroup_dirs_of "$id")"
 }
 
+# Kill and delete the container; nothing of it, nor of its unit $1, is left.
+stop_and_assert_gone() {
+	husk kill "$ID" KILL
+	wait_for_status stopped
+	sdhusk delete "$ID"
+	assert_systemd_gone "$ID" "$1"
+}
+
 @test "systemd: run puts the init in scope husk-<id>.scope of system.slice, delegated, in every hierarchy; all gone after" {
 	set_args sleep 600
 	sdhusk run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
@@ -96,10 +104,7 @@ assert_systemd_gone() {
 	done <"/proc/$pid/cgroup"
 	[ "$lines" -gt 0 ]
 	[ "$(husk state "$ID" | jq -r .status)" = running ]
-	husk kill "$ID" KILL
-	wait_for_status stopped
-	sdhusk delete "$ID"
-	assert_systemd_gone "$ID" "$unit"
+	stop_and_assert_gone "$unit"
 }
 
 @test "systemd: run in the foreground leaves no unit and no cgroup once the container exits" {
@@ -118,10 +123,7 @@ assert_systemd_gone() {
 	[ "$(unit_property "$unit" Slice)" = machine.slice ] || fail "unit $unit: $(sdctl status "$unit" 2>&1)"
 	[[ "$(unit_property "$unit" ControlGroup)" == */machine.slice/"$unit" ]]
 	grep -q "/machine.slice/$unit\$" "/proc/$(container_pid)/cgroup" || fail "$(cat "/proc/$(container_pid)/cgroup")"
-	husk kill "$ID" KILL
-	wait_for_status stopped
-	sdhusk delete "$ID"
-	assert_systemd_gone "$ID" "$unit"
+	stop_and_assert_gone "$unit"
 }
 
 @test "systemd: the root slice -.slice holds the scope directly (runc: \"a slice of - is the root slice\")" {
@@ -135,10 +137,7 @@ assert_systemd_gone() {
 	cgroup=$(unit_property "$unit" ControlGroup)
 	[ "$cgroup" = "${manager%/}/$unit" ] || fail "ControlGroup $cgroup, the root slice's $manager"
 	grep -q ":$cgroup\$" "/proc/$(container_pid)/cgroup" || fail "$(cat "/proc/$(container_pid)/cgroup")"
-	husk kill "$ID" KILL
-	wait_for_status stopped
-	sdhusk delete "$ID"
-	assert_systemd_gone "$ID" "$unit"
+	stop_and_assert_gone "$unit"
 }
 
 @test "systemd: an empty prefix (slice::name) names the scope -name.scope, as runc" {
@@ -149,10 +148,7 @@ assert_systemd_gone() {
 	[ "$(unit_property "$unit" ActiveState)" = active ] || fail "no unit $unit: $(sdctl list-units --all --plain "*$ID*")"
 	[[ "$(unit_property "$unit" ControlGroup)" == */system.slice/"$unit" ]]
 	grep -q "/system.slice/$unit\$" "/proc/$(container_pid)/cgroup" || fail "$(cat "/proc/$(container_pid)/cgroup")"
-	husk kill "$ID" KILL
-	wait_for_status stopped
-	sdhusk delete "$ID"
-	assert_systemd_gone "$ID" "$unit"
+	stop_and_assert_gone "$unit"
 }
 
 # The value of a cgroup file of the container, v2 name or v1 controller and name.

@@ -296,6 +296,21 @@ host_ro_mount() {
 	assert_host_mount_locked "$TMP/hro" '["ridmap"]'
 }
 
+# The runtime makes what the mapped root cannot in a rootfs owned by the host's root, as the host's root: never in a
+# host mount inside the rootfs, such as the host's devtmpfs for a rootfs that is the host's "/" (a red team run
+# turned the host's /dev/ptmx into a symlink owned by the mapped root).
+@test "userns: a host mount on the rootfs's /dev is left as it is, the runtime makes nothing in it" {
+	mkdir "$TMP/hostdev"
+	mknod -m 666 "$TMP/hostdev/ptmx" c 5 2
+	mknod -m 666 "$TMP/hostdev/null" c 1 3
+	mount --bind "$TMP/hostdev" "$BUNDLE/rootfs/dev"
+	update_config '.mounts |= map(select(.destination | startswith("/dev") | not))'
+	set_args true
+	run husk run --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$(stat -c %F "$TMP/hostdev/ptmx")" = "character special file" ] || fail "ptmx replaced: $(ls -l "$TMP/hostdev")"
+	[ "$(ls "$TMP/hostdev" | tr '\n' ' ')" = "null ptmx " ] || fail "made in the host's mount: $(ls -l "$TMP/hostdev")"
+}
+
 # The red team's escape (runc and crun have it too): the rootfs moved over "/" in the container's own mount
 # namespace is not locked, so its root unmounts it and setns()es into its namespace, landing on the host's root.
 @test "userns: --no-pivot warns that a root with CAP_SYS_ADMIN can leave the rootfs" {

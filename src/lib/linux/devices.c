@@ -276,6 +276,10 @@ static void make_link_for_mapped_root(struct husk_mapped_root *mr, int dev_fd, c
 
 void husk_devices_prepare_host(const struct husk_spec *spec, int root_fd, struct husk_mapped_root *mr)
 {
+        /* A /dev that is a mount of the host's own in the rootfs (the host's devtmpfs, for a rootfs that is the
+         * host's "/") is not the image's: the runtime, as the host's root, would change it for everyone. */
+        if (!husk_mapped_root_on_rootfs(root_fd, "/dev"))
+                return;
         /* Under a mount (a tmpfs or a bind on /dev), the init makes them in that filesystem, or not at all. */
         size_t n = spec->mounts_len;
         for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {

@@ -113,6 +113,9 @@ bool husk_mapped_root_ids(struct husk_mapped_root *mr, uid_t *ret_uid, gid_t *re
 void husk_mapped_root_make(struct husk_mapped_root *mr, int root_fd, const char *path, bool file, mode_t mode,
                            const char *what);
 
+/* Is `path` (resolved in the rootfs; missing: its place) on the rootfs's own mount, not a host mount inside it? */
+bool husk_mapped_root_on_rootfs(int root_fd, const char *path);
+
 /* Is `path` under the destination of one of the first `n` entries of spec.mounts? */
 bool husk_mounts_cover(const struct husk_spec *spec, size_t n, const char *path);
 

@@ -264,6 +264,25 @@ bool husk_mapped_root_ids(struct husk_mapped_root *mr, uid_t *ret_uid, gid_t *re
         return mr->known > 0;
 }
 
+static bool mount_id(int dirfd, const char *path, uint64_t *ret)
+{
+        struct statx stx;
+        if (statx(dirfd, path, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
+            !(stx.stx_mask & STATX_MNT_ID))
+                return false;
+        *ret = stx.stx_mnt_id;
+        return true;
+}
+
+bool husk_mapped_root_on_rootfs(int root_fd, const char *path)
+{
+        _cleanup_close_ int fd = husk_path_open_in_root(root_fd, path, O_PATH, 0, NULL);
+        uint64_t root, here;
+        if (fd == -ENOENT)
+                return true; /* made in the rootfs's own filesystem */
+        return fd >= 0 && mount_id(root_fd, "", &root) && mount_id(fd, "", &here) && root == here;
+}
+
 /* Whether path is missing from the rootfs (anything else, an error included, is left to the init). */
 static bool missing_in_root(int root_fd, const char *path)
 {
@@ -356,6 +375,12 @@ int husk_rootfs_prepare_host(const struct husk_rootfs_config *cfg, int joined_us
         _cleanup_close_ int root_fd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return 0; /* the init names it */
+        /* The host's own "/" as the rootfs: nothing is made there by the host's root (the init, as the container's,
+         * makes what it may, as with runc). */
+        struct stat root_st, host_st;
+        if (fstat(root_fd, &root_st) == 0 && stat("/", &host_st) == 0 && root_st.st_dev == host_st.st_dev &&
+            root_st.st_ino == host_st.st_ino)
+                return 0;
         if (userns->path && joined_userns_fd < 0)
                 return 0;
         struct husk_mapped_root mr = {

@@ -252,6 +252,32 @@ static bool controller_listed(int fd, const char *file, const char *controller)
         return husk_word_listed(buf, controller);
 }
 
+/*
+ * A value of several lines ("259:0 rbps=1\n253:0 wiops=2", the spec's own io.max example) is written one line per
+ * write(): per-device files (io.max, io.weight, rdma.max) parse one line per write, as runc's WriteFileByLine knows.
+ */
+static int write_by_line(int dirfd, const char *file, const char *value, struct husk_error **err)
+{
+        const char *newline = strchr(value, '\n');
+        if (!newline || newline[1] == '\0')
+                return cg_write(dirfd, file, value, err);
+        _cleanup_close_ int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return husk_error_set(err, errno, "write `%s`", file);
+        for (const char *line = value; *line;) {
+                const char *end = strchrnul(line, '\n');
+                size_t len = (size_t)(end - line);
+                if (len > 0) {
+                        ssize_t n = write(fd, line, len);
+                        if (n < 0 || (size_t)n != len)
+                                return husk_error_set(err, n < 0 ? errno : EIO, "write `%s` = `%.*s`%s", file, (int)len,
+                                                      line, n < 0 ? "" : ": short write");
+                }
+                line = *end ? end + 1 : end;
+        }
+        return 0;
+}
+
 int cg_unified_apply(struct husk_cgroup *cg, const struct husk_kv_list *unified, struct husk_error **err)
 {
         struct cg_hierarchy *h = &cg->hierarchies[cg->unified];
@@ -265,7 +291,7 @@ int cg_unified_apply(struct husk_cgroup *cg, const struct husk_kv_list *unified,
                 const char *dot = key ? strchr(key, '.') : NULL;
                 if (!key || !dot || dot == key || strchr(key, '/') || key[0] == '.')
                         return husk_error_set(err, EINVAL, "unified: invalid key `%s`", key ? key : "");
-                int r = cg_write(h->fd, key, value, err);
+                int r = write_by_line(h->fd, key, value, err);
                 if (r != -ENOENT)
                         goto next;
 
@@ -277,7 +303,7 @@ int cg_unified_apply(struct husk_cgroup *cg, const struct husk_kv_list *unified,
                         _cleanup_error_ struct husk_error *enable_err = NULL;
                         if (enable_along_path(cg, h, controller, &enable_err) == 0) {
                                 cg_error_clear(err);
-                                r = cg_write(h->fd, key, value, err);
+                                r = write_by_line(h->fd, key, value, err);
                                 goto next;
                         }
                 }

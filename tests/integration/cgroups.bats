@@ -59,6 +59,13 @@ make_loop_device() {
 	LOOP_DEV=$(cat "/sys/block/${LOOP#/dev/}/dev")
 }
 
+# The container's cgroup in the cgroup2 hierarchy (pure v2, or hybrid's /sys/fs/cgroup/unified).
+cg2_dir() {
+	local path
+	path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$(container_pid)/cgroup")
+	if cg_v2; then echo "/sys/fs/cgroup$path"; else echo "/sys/fs/cgroup/unified$path"; fi
+}
+
 # A detached `sleep` container with the given linux.resources JSON.
 run_with_resources() {
 	update_config '.linux.resources = (.linux.resources // {}) + $r' --argjson r "$1"
@@ -461,6 +468,79 @@ assert_hugetlb_limit() {
 	jq -n --arg v "$LOOP_DEV rbps=2097152"$'\n'"$LOOP_DEV wbps=4096"$'\n' '{unified: {"io.max": $v}}' >"$TMP/r.json"
 	husk update -r "$TMP/r.json" "$ID"
 	grep -qx "$LOOP_DEV rbps=2097152 wbps=4096 riops=max wiops=120" "$io/io.max" || fail "io.max: $(cat "$io/io.max")"
+}
+
+@test "cgroups: unified keys of the cgroup core interface (cgroup.procs, cgroup.freeze...) are refused, at create and update" {
+	husk_only "runc 1.1 writes them: cgroup.freeze hangs its create, cgroup.procs moves a host process into the container"
+	[ "$CG_LAYOUT" != v1 ] || skip "no cgroup2 hierarchy on this host"
+	# For the keys that take a pid, one of ours: a husk that wrote them would move it, not a host process.
+	sleep 600 </dev/null >/dev/null 2>&1 3>&- &
+	local victim=$! key value where
+	BACKGROUND_PIDS+=("$victim")
+	where=$(cat "/proc/$victim/cgroup")
+	local keys="cgroup.procs cgroup.threads cgroup.kill cgroup.freeze cgroup.subtree_control cgroup.type"
+	set_args sleep 600
+	for key in $keys; do
+		value=1
+		case $key in cgroup.procs | cgroup.threads) value=$victim ;; esac
+		update_config '.linux.resources.unified = {($k): $v}' --arg k "$key" --arg v "$value"
+		run_bounded create --bundle "$BUNDLE" "$ID"
+		assert_status 1
+		assert_output_contains "config.json: linux.resources.unified: \`$key\` is not a resource setting"
+		[ "$(wc -l <<<"$output")" -eq 1 ] || fail "create with $key: more than one line"
+		assert_no_trace
+	done
+	# cgroup.* keys that are limits still work
+	update_config '.linux.resources.unified = {"cgroup.max.depth": "3", "cgroup.max.descendants": "5"}'
+	husk_run_detached
+	[ "$(cat "$(cg2_dir)/cgroup.max.depth")" = 3 ] || fail "cgroup.max.depth: $(cat "$(cg2_dir)/cgroup.max.depth")"
+	[ "$(cat "$(cg2_dir)/cgroup.max.descendants")" = 5 ] || fail "cgroup.max.descendants"
+	# update -r: refused before anything is written (the pids limit asked beside it is not applied)
+	husk update --pids-limit 50 "$ID"
+	for key in $keys; do
+		value=1
+		case $key in cgroup.procs | cgroup.threads) value=$victim ;; esac
+		jq -n --arg k "$key" --arg v "$value" '{pids: {limit: 7}, unified: {($k): $v}}' >"$TMP/r.json"
+		run_bounded update -r "$TMP/r.json" "$ID"
+		assert_status 1
+		assert_output_contains "linux.resources.unified: \`$key\` is not a resource setting"
+		assert_cg pids pids.max 50
+		[ "$(container_status)" = running ] || fail "update with $key: container $(container_status)"
+	done
+	[ "$(cat "/proc/$victim/cgroup")" = "$where" ] || fail "the process was moved: $(cat "/proc/$victim/cgroup")"
+}
+
+# The container's init shares the create's locked state-dir fd until it closes it: an init stuck before that (born
+# frozen, as unified cgroup.freeze made it) outlived a killed create and held the lock, and delete --force waited.
+@test "cgroups: delete --force does not hang after a create killed while its init was stuck" {
+	skip_on_runc "1.1's create with unified cgroup.freeze hangs, and its frozen init stays in the cgroup"
+	[ "$CG_LAYOUT" != v1 ] || skip "no cgroup2 hierarchy on this host"
+	set_args sleep 600
+	# An init waiting for a prestart hook that never ends, its create killed by SIGTERM, then SIGKILL.
+	printf '#!/bin/sh\necho $$ >"%s"\nexec sleep 600\n' "$TMP/hook.pid" >"$TMP/hook"
+	chmod +x "$TMP/hook"
+	update_config '.hooks.prestart = [{"path": $h}]' --arg h "$TMP/hook"
+	local sig create
+	for sig in TERM KILL; do
+		rm -f "$TMP/hook.pid"
+		"$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >"$TMP/create.out" 2>&1 3>&- &
+		create=$!
+		BACKGROUND_PIDS+=("$create")
+		retry 400 0.05 test -s "$TMP/hook.pid"
+		kill -"$sig" "$create"
+		wait "$create" || true
+		kill -9 "$(cat "$TMP/hook.pid")"
+		run timeout -k 5 20 "$HUSK" --root "$ROOT" delete -f "$ID"
+		[ "$status" -ne 124 ] && [ "$status" -ne 137 ] || fail "delete --force hung after a create killed by SIG$sig"
+		assert_no_trace
+	done
+	# An init frozen at birth (husk now refuses cgroup.freeze, so there is none).
+	update_config 'del(.hooks) | .linux.resources.unified = {"cgroup.freeze": "1"}'
+	run_bounded create --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ] || fail "create with a frozen init succeeded"
+	run timeout -k 5 20 "$HUSK" --root "$ROOT" delete -f "$ID"
+	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] || fail "delete --force hung after a create killed with its init frozen"
+	assert_no_trace
 }
 
 # A pod manager makes the pod's cgroup with plain mkdir, so on v1 its cpuset.cpus and cpuset.mems are empty and no

@@ -376,6 +376,32 @@ static void own_paths_free(char **own)
 }
 
 /*
+ * unified keys of the cgroup core interface that set no resource: husk itself places, freezes and kills the
+ * container's processes through them (cgroup.freeze would freeze the init before it could report, cgroup.procs
+ * move any host process into the container's cgroup, where delete --force kills it).
+ */
+static const char *const unified_not_resources[] = {"cgroup.procs",  "cgroup.threads",         "cgroup.kill",
+                                                    "cgroup.freeze", "cgroup.subtree_control", "cgroup.type"};
+
+/*
+ * What husk refuses to write, checked before anything is written, so that a refused update changes nothing.
+ * field: "config.json: linux.resources" or "linux.resources", for messages.
+ */
+static int check_resources(const struct husk_resources *r, const char *field, struct husk_error **err)
+{
+        if (!r)
+                return 0;
+        for (size_t i = 0; i < r->unified.len; i++)
+                for (size_t j = 0; j < sizeof(unified_not_resources) / sizeof(unified_not_resources[0]); j++)
+                        if (r->unified.items[i].key && strcmp(r->unified.items[i].key, unified_not_resources[j]) == 0)
+                                return husk_error_set(err, 0,
+                                                      "%s.unified: `%s` is not a resource setting: husk itself "
+                                                      "places, freezes and kills the container's processes",
+                                                      field, r->unified.items[i].key);
+        return 0;
+}
+
+/*
  * husk_cgroup_create with the path given (a cgroupsPath), or from the spec when given is NULL. placed: the
  * container's process is in the cgroup already (systemd put it in its scope), so an unprivileged caller
  * need not be able to move it there, and, as without cgroupsPath, does without the hierarchies it may
@@ -399,6 +425,9 @@ static int create_cgroup(const struct husk_spec *spec, const char *given, const 
                 given = spec && spec->has_linux ? spec->linux_.cgroups_path : NULL;
         bool explicit_path = given && *given;
 
+        r = check_resources(res, "config.json: linux.resources", err);
+        if (r < 0)
+                return r;
         r = cgroup_new(rootless, &cg, err);
         if (r < 0)
                 return r;
@@ -783,6 +812,9 @@ int husk_cgroup_update(struct husk_cgroup *cg, const struct husk_resources *reso
 {
         if (!resources)
                 return husk_cgroup_apply(cg, NULL, err);
+        int ret = check_resources(resources, "linux.resources", err);
+        if (ret < 0)
+                return ret;
         bool v2 = cg->layout == HUSK_CGROUP_V2;
         struct husk_resources r = *resources;
         uint32_t need = cg_resources_controllers(&r, v2);

@@ -257,6 +257,19 @@ static int restore_parent_namespaces(struct husk_launch *l, struct husk_error **
 }
 
 /*
+ * First thing in a child: its copy of the state dir's fd shares the create's flock, which a child stuck on its
+ * way to close_parent_fds (joining a v1 freezer cgroup frozen meanwhile, say) would hold after the create died,
+ * and `delete --force` would wait on it for ever. (A child frozen at birth runs nothing: husk refuses a frozen
+ * cgroup, and unified cgroup.freeze, before it clones one.)
+ */
+static void drop_state_lock(struct husk_launch *l)
+{
+        if (l->dirfd >= 0)
+                close(l->dirfd);
+        l->dirfd = -1;
+}
+
+/*
  * The intermediate of a container joining a user namespace: it enters that namespace (then the pid
  * namespace joined by path, whose owner may be it) and clones the init with CLONE_PARENT and every new
  * namespace, which thus belong to the joined user namespace: a pid namespace made by husk, from outside,
@@ -267,6 +280,7 @@ _Noreturn static void init_intermediate(struct husk_launch *l, struct husk_clone
                                         struct husk_ns_relay *relay)
 {
         struct husk_error *err = NULL;
+        drop_state_lock(l);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (getppid() != l->parent_pid)
                 _exit(1);
@@ -387,6 +401,7 @@ static bool init_may_share_memory(const struct husk_launch *l)
 static int init_in_shared_memory(void *arg)
 {
         struct husk_launch copy = *(const struct husk_launch *)arg;
+        drop_state_lock(&copy);
         husk_init_main(&copy);
 }
 
@@ -426,8 +441,10 @@ static int spawn_init(struct husk_launch *l, struct husk_error **err)
                 if (pid < 0)
                         return husk_error_set(err, errno, "clone the container init (flags %#llx)",
                                               (unsigned long long)args.flags);
-                if (pid == 0)
+                if (pid == 0) {
+                        drop_state_lock(l);
                         husk_init_main(l);
+                }
                 l->pid = pid;
         }
         close(l->sync_child);

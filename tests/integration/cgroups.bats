@@ -543,6 +543,29 @@ assert_hugetlb_limit() {
 	assert_no_trace
 }
 
+@test "cgroups: v2: blockIO.weightDevice goes to io.bfq.weight only; without BFQ it is skipped with a warning, as runc" {
+	cg_v2 || skip "cgroup v2 only: v1 has blkio.weight_device (tests/vm/run-cgroup-v2.sh runs this)"
+	make_loop_device
+	local bfq=
+	if grep -qw bfq "/sys/block/${LOOP#/dev/}/queue/scheduler"; then
+		echo bfq >"/sys/block/${LOOP#/dev/}/queue/scheduler"
+		bfq=1
+	fi
+	run_with_resources "$(jq -n --argjson maj "${LOOP_DEV%:*}" --argjson min "${LOOP_DEV#*:}" \
+		'{blockIO: {weight: 500, weightDevice: [{major: $maj, minor: $min, weight: 300}]}}')"
+	local io
+	io=$(cg_dir io)
+	if [ -n "$bfq" ]; then
+		grep -qx "$LOOP_DEV 300" "$io/io.bfq.weight" || fail "io.bfq.weight: $(cat "$io/io.bfq.weight")"
+	else
+		# per-device io.weight needs blk-iocost on the device (EOPNOTSUPP): runc writes weight devices to BFQ only
+		! grep -q "^$LOOP_DEV " "$io/io.weight" || fail "io.weight: $(cat "$io/io.weight")"
+		grep -qx "default 4950" "$io/io.weight" || fail "io.weight: $(cat "$io/io.weight")"
+		[ "$RUNTIME" != husk ] || grep -q "blockIO.weightDevice $LOOP_DEV ignored: .*BFQ" "$TMP/$ID.err" ||
+			fail "no warning: $(cat "$TMP/$ID.err")"
+	fi
+}
+
 # A pod manager makes the pod's cgroup with plain mkdir, so on v1 its cpuset.cpus and cpuset.mems are empty and no
 # task could join below it: runc fills each empty level on the way down from the nearest ancestor that has them.
 @test "cgroups: a parent made with plain mkdir (empty cpuset.cpus and cpuset.mems, v1) is filled from above" {

@@ -156,16 +156,20 @@ static int v2_io(int fd, const struct husk_block_io *b, struct husk_error **err)
         }
         if (b->has_leaf_weight && b->leaf_weight != 0)
                 husk_debug("cgroup v2 has no leaf weight: blockIO.leafWeight ignored");
+        /* Per-device weights only through BFQ, as runc: io.weight takes them only where blk-iocost is enabled
+         * on the device, which it almost never is (the kernel answers EOPNOTSUPP). */
         for (size_t i = 0; i < b->weight_devices_len; i++) {
                 const struct husk_weight_device *w = &b->weight_devices[i];
                 if (!w->has_weight || w->weight == 0)
                         continue;
-                if (bfq)
-                        r = cg_writef(fd, "io.bfq.weight", err, "%" PRId64 ":%" PRId64 " %u", w->major, w->minor,
-                                      (unsigned)w->weight);
-                else
-                        r = cg_writef(fd, "io.weight", err, "%" PRId64 ":%" PRId64 " %" PRIu64, w->major, w->minor,
-                                      cg_convert_blkio_to_io_weight(w->weight));
+                if (!bfq) {
+                        husk_warn("blockIO.weightDevice %" PRId64 ":%" PRId64 " ignored: per-device weights need the "
+                                  "BFQ I/O scheduler (no io.bfq.weight here)",
+                                  w->major, w->minor);
+                        continue;
+                }
+                r = cg_writef(fd, "io.bfq.weight", err, "%" PRId64 ":%" PRId64 " %u", w->major, w->minor,
+                              (unsigned)w->weight);
                 if (r < 0)
                         return r;
         }

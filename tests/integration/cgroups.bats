@@ -566,6 +566,45 @@ assert_hugetlb_limit() {
 	fi
 }
 
+@test "cgroups: a cpu burst above the quota is refused before anything is written, at create and update" {
+	husk_only "runc 1.1 has no cpu burst (it ignores the field)"
+	set_args sleep 600
+	update_config '.linux.resources.cpu = {"quota": 50000, "period": 100000, "burst": 80000}'
+	run_bounded create --bundle "$BUNDLE" "$ID"
+	assert_status 1
+	assert_output_contains "config.json: linux.resources.cpu.burst \`80000\` is larger than cpu.quota \`50000\`"
+	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "more than one line"
+	assert_no_trace
+
+	update_config 'del(.linux.resources.cpu) | .linux.resources.pids = {"limit": 50}'
+	husk_run_detached
+	cg_has $(cg_burst_file) || skip "no cpu burst in this kernel"
+	# quota and burst given: the quota
+	run husk update --cpu-quota 50000 --cpu-burst 80000 --pids-limit 7 "$ID"
+	assert_status 1
+	assert_output_contains "linux.resources.cpu.burst \`80000\` is larger than cpu.quota \`50000\`"
+	assert_cpu_max -1 100000
+	# shellcheck disable=SC2046
+	assert_cg $(cg_burst_file) 0
+	assert_cg pids pids.max 50
+	# burst alone: the quota in force
+	husk update --cpu-quota 50000 "$ID"
+	run husk update --cpu-burst 80000 "$ID"
+	assert_status 1
+	assert_output_contains "linux.resources.cpu.burst \`80000\` is larger than the cpu quota in force \`50000\`"
+	echo '{"cpu": {"burst": 80000}, "pids": {"limit": 7}}' >"$TMP/r.json"
+	run husk update -r "$TMP/r.json" "$ID"
+	assert_status 1
+	assert_output_contains "cpu.burst \`80000\` is larger than the cpu quota in force \`50000\`"
+	assert_cg pids pids.max 50
+	# shellcheck disable=SC2046
+	assert_cg $(cg_burst_file) 0
+	husk update --cpu-burst 40000 "$ID"
+	# shellcheck disable=SC2046
+	assert_cg $(cg_burst_file) 40000
+	assert_cpu_max 50000 100000
+}
+
 # A pod manager makes the pod's cgroup with plain mkdir, so on v1 its cpuset.cpus and cpuset.mems are empty and no
 # task could join below it: runc fills each empty level on the way down from the nearest ancestor that has them.
 @test "cgroups: a parent made with plain mkdir (empty cpuset.cpus and cpuset.mems, v1) is filled from above" {

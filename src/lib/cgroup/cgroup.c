@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -383,11 +384,25 @@ static void own_paths_free(char **own)
 static const char *const unified_not_resources[] = {"cgroup.procs",  "cgroup.threads",         "cgroup.kill",
                                                     "cgroup.freeze", "cgroup.subtree_control", "cgroup.type"};
 
+/* A quota of the cpu cgroup in force (-1: none), 0 when it cannot be read (the kernel judges then). */
+static int64_t cpu_quota_in_force(struct husk_cgroup *cg)
+{
+        struct cg_hierarchy *h = cg_hierarchy_of(cg, CG_CPU);
+        char buf[64];
+        if (!h || h->fd < 0 || cg_read(h->fd, h->unified ? "cpu.max" : "cpu.cfs_quota_us", buf, sizeof(buf), NULL) <= 0)
+                return 0;
+        if (strncmp(buf, "max", 3) == 0)
+                return -1;
+        return strtoll(buf, NULL, 10);
+}
+
 /*
- * What husk refuses to write, checked before anything is written, so that a refused update changes nothing.
- * field: "config.json: linux.resources" or "linux.resources", for messages.
+ * What husk refuses to write, and what the kernel would refuse only halfway through, checked before anything is
+ * written, so that a refused update changes nothing. in_force: the cgroup whose values stand for those r does not
+ * give (update), or NULL (create: a new cgroup). field: "config.json: linux.resources" or "linux.resources".
  */
-static int check_resources(const struct husk_resources *r, const char *field, struct husk_error **err)
+static int check_resources(const struct husk_resources *r, struct husk_cgroup *in_force, const char *field,
+                           struct husk_error **err)
 {
         if (!r)
                 return 0;
@@ -398,7 +413,19 @@ static int check_resources(const struct husk_resources *r, const char *field, st
                                                       "%s.unified: `%s` is not a resource setting: husk itself "
                                                       "places, freezes and kills the container's processes",
                                                       field, r->unified.items[i].key);
-        return 0;
+        /* The kernel takes a burst only up to the quota: written first (or last), the other write would fail. */
+        const struct husk_cpu *c = &r->cpu;
+        if (!c->present || !c->has_burst || c->burst == 0)
+                return 0;
+        bool quota_given = c->has_quota && c->quota != 0;
+        int64_t quota = quota_given ? c->quota : in_force ? cpu_quota_in_force(in_force) : -1;
+        if (quota <= 0 || c->burst <= (uint64_t)quota)
+                return 0;
+        if (quota_given)
+                return husk_error_set(err, 0, "%s.cpu.burst `%" PRIu64 "` is larger than cpu.quota `%" PRId64 "`",
+                                      field, c->burst, quota);
+        return husk_error_set(err, 0, "%s.cpu.burst `%" PRIu64 "` is larger than the cpu quota in force `%" PRId64 "`",
+                              field, c->burst, quota);
 }
 
 /*
@@ -425,7 +452,7 @@ static int create_cgroup(const struct husk_spec *spec, const char *given, const 
                 given = spec && spec->has_linux ? spec->linux_.cgroups_path : NULL;
         bool explicit_path = given && *given;
 
-        r = check_resources(res, "config.json: linux.resources", err);
+        r = check_resources(res, NULL, "config.json: linux.resources", err);
         if (r < 0)
                 return r;
         r = cgroup_new(rootless, &cg, err);
@@ -812,7 +839,7 @@ int husk_cgroup_update(struct husk_cgroup *cg, const struct husk_resources *reso
 {
         if (!resources)
                 return husk_cgroup_apply(cg, NULL, err);
-        int ret = check_resources(resources, "linux.resources", err);
+        int ret = check_resources(resources, cg, "linux.resources", err);
         if (ret < 0)
                 return ret;
         bool v2 = cg->layout == HUSK_CGROUP_V2;

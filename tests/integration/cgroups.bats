@@ -1394,6 +1394,25 @@ cgroup_empty() {
 	assert_output_contains "OOM"
 }
 
+@test "limits: an init that fails at its memory limit while the container is created says the limit may be too low" {
+	skip_on_runc "1.1 says so only when its init was OOM-killed"
+	update_config '.linux.resources.memory = {"limit": 4096}'
+	# v1: with a hook the init joins its memory cgroup first thing, so that its set-up is charged there (on v2
+	# clone3 puts it there at birth).
+	cg_v2 || update_config '.hooks.createContainer = [{"path": "/bin/true"}]'
+	! cg_swap_accounted || update_config '.linux.resources.memory.swap = 4096'
+	set_args true
+	local i
+	# cgroup v2 answers the first charge beyond the limit with ENOMEM (memory.events max), not an OOM kill: the init
+	# fails in one of its steps, or dies, and that alone named no limit.
+	for i in 1 2 3; do
+		run_bounded create --bundle "$BUNDLE" "$ID"
+		[ "$status" -ne 0 ] || fail "create succeeded with a 4 KiB memory limit"
+		assert_output_contains "memory limit too low?"
+		assert_no_trace
+	done
+}
+
 @test "limits: husk's set-up is not charged to the container; a created init is in its memory cgroup" {
 	husk_only "runc's init joins every cgroup first: its set-up is charged to the container"
 	cg_v2 && skip "cgroup v2: clone3 places the init in all controllers at once, the set-up is charged there"

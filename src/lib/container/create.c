@@ -617,6 +617,17 @@ static int explain_init_exit(struct husk_launch *l, struct husk_error **err)
         _cleanup_error_ struct husk_error *ignored = NULL;
         if (l->cgroup && husk_cgroup_oom_killed(l->cgroup, &oom, &ignored) == 0 && oom)
                 return husk_error_wrap(err, "container init was OOM-killed: memory limit too low?");
+        /* Not killed, but a charge was refused at the limit (v2 memory.events max, v1 memory.failcnt): the init
+         * then fails or dies on an ENOMEM of its own, which names no limit. Read only on this failure path. */
+        struct husk_cgroup_stats stats;
+        husk_error_freep(&ignored);
+        if (l->cgroup && husk_cgroup_stats(l->cgroup, &stats, &ignored) == 0) {
+                uint64_t failcnt = stats.memory.failcnt;
+                husk_cgroup_stats_done(&stats);
+                if (failcnt > 0)
+                        return husk_error_wrap(err, "container init failed with its memory cgroup at the limit: "
+                                                    "memory limit too low?");
+        }
         siginfo_t info = {0};
         if (waitid(P_PIDFD, (id_t)l->pidfd, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid == 0)
                 return 0;
@@ -962,8 +973,11 @@ int husk_launch_create(struct husk_launch *l, struct husk_error **err)
         if (r < 0)
                 goto fail;
         r = send_go(l, err);
-        if (r < 0)
+        if (r < 0) {
+                /* Refused: the init is gone already (at its memory limit, say). */
+                explain_init_exit(l, err);
                 goto fail;
+        }
         r = talk_to_init(l, err);
         if (r < 0)
                 goto fail;

@@ -74,6 +74,10 @@ const char *cg_display(const struct cg_hierarchy *h, const char *path, int len, 
 /* The hierarchy holding controller c, NULL when the host lacks it. */
 struct cg_hierarchy *cg_hierarchy_of(struct husk_cgroup *cg, enum cg_controller c);
 
+/* The cpu quota (-1: none) and period the container's cgroup has now (cpu.max, or v1's cfs files); false when
+ * they cannot be read. */
+bool cg_cpu_in_force(struct husk_cgroup *cg, int64_t *ret_quota, uint64_t *ret_period);
+
 /* Files of a cgroup directory. Errors name the file: "write `memory.max` = `100`". */
 int cg_write(int dirfd, const char *file, const char *value, struct husk_error **err);
 int cg_writef(int dirfd, const char *file, struct husk_error **err, const char *fmt, ...)

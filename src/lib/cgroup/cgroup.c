@@ -384,16 +384,26 @@ static void own_paths_free(char **own)
 static const char *const unified_not_resources[] = {"cgroup.procs",  "cgroup.threads",         "cgroup.kill",
                                                     "cgroup.freeze", "cgroup.subtree_control", "cgroup.type"};
 
-/* A quota of the cpu cgroup in force (-1: none), 0 when it cannot be read (the kernel judges then). */
-static int64_t cpu_quota_in_force(struct husk_cgroup *cg)
+bool cg_cpu_in_force(struct husk_cgroup *cg, int64_t *ret_quota, uint64_t *ret_period)
 {
         struct cg_hierarchy *h = cg_hierarchy_of(cg, CG_CPU);
-        char buf[64];
-        if (!h || h->fd < 0 || cg_read(h->fd, h->unified ? "cpu.max" : "cpu.cfs_quota_us", buf, sizeof(buf), NULL) <= 0)
-                return 0;
-        if (strncmp(buf, "max", 3) == 0)
-                return -1;
-        return strtoll(buf, NULL, 10);
+        char quota[64], period[64] = "";
+        if (!h || h->fd < 0)
+                return false;
+        if (h->unified) {
+                /* cpu.max: "max 100000" or "50000 100000" */
+                char *space;
+                if (cg_read(h->fd, "cpu.max", quota, sizeof(quota), NULL) <= 0 || !(space = strchr(quota, ' ')))
+                        return false;
+                *space = '\0';
+                snprintf(period, sizeof(period), "%s", space + 1);
+        } else if (cg_read(h->fd, "cpu.cfs_quota_us", quota, sizeof(quota), NULL) <= 0 ||
+                   cg_read(h->fd, "cpu.cfs_period_us", period, sizeof(period), NULL) <= 0) {
+                return false;
+        }
+        *ret_quota = strcmp(quota, "max") == 0 ? -1 : strtoll(quota, NULL, 10);
+        *ret_period = strtoull(period, NULL, 10);
+        return true;
 }
 
 /*
@@ -407,7 +417,7 @@ static int check_resources(const struct husk_resources *r, struct husk_cgroup *i
         if (!r)
                 return 0;
         for (size_t i = 0; i < r->unified.len; i++)
-                for (size_t j = 0; j < sizeof(unified_not_resources) / sizeof(unified_not_resources[0]); j++)
+                for (size_t j = 0; j < ARRAY_SIZE(unified_not_resources); j++)
                         if (r->unified.items[i].key && strcmp(r->unified.items[i].key, unified_not_resources[j]) == 0)
                                 return husk_error_set(err, 0,
                                                       "%s.unified: `%s` is not a resource setting: husk itself "
@@ -418,7 +428,13 @@ static int check_resources(const struct husk_resources *r, struct husk_cgroup *i
         if (!c->present || !c->has_burst || c->burst == 0)
                 return 0;
         bool quota_given = c->has_quota && c->quota != 0;
-        int64_t quota = quota_given ? c->quota : in_force ? cpu_quota_in_force(in_force) : -1;
+        /* Unreadable: 0, the kernel judges then. */
+        int64_t quota = -1;
+        uint64_t period;
+        if (quota_given)
+                quota = c->quota;
+        else if (in_force && !cg_cpu_in_force(in_force, &quota, &period))
+                quota = 0;
         if (quota <= 0 || c->burst <= (uint64_t)quota)
                 return 0;
         if (quota_given)

@@ -347,28 +347,16 @@ int husk_systemd_stop_unit(const char *unit, bool user, struct husk_error **err)
 static void complete_cpu_pair(struct husk_cgroup *cg, struct husk_cpu *cpu)
 {
         bool has_quota = cpu->has_quota && cpu->quota != 0, has_period = cpu->has_period && cpu->period != 0;
-        struct cg_hierarchy *h = has_quota != has_period ? cg_hierarchy_of(cg, CG_CPU) : NULL;
-        if (!h || h->fd < 0)
+        int64_t quota;
+        uint64_t period;
+        if (has_quota == has_period || !cg_cpu_in_force(cg, &quota, &period))
                 return;
-        char quota[64], period[64];
-        if (h->unified) {
-                /* cpu.max: "max 100000" or "50000 100000" */
-                char max[64], *space;
-                if (cg_read(h->fd, "cpu.max", max, sizeof(max), NULL) <= 0 || !(space = strchr(max, ' ')))
-                        return;
-                *space = '\0';
-                snprintf(quota, sizeof(quota), "%s", strcmp(max, "max") == 0 ? "-1" : max);
-                snprintf(period, sizeof(period), "%s", space + 1);
-        } else if (cg_read(h->fd, "cpu.cfs_quota_us", quota, sizeof(quota), NULL) <= 0 ||
-                   cg_read(h->fd, "cpu.cfs_period_us", period, sizeof(period), NULL) <= 0) {
-                return;
-        }
         if (!has_quota) {
                 cpu->has_quota = true;
-                cpu->quota = strtoll(quota, NULL, 10);
+                cpu->quota = quota;
         } else {
                 cpu->has_period = true;
-                cpu->period = strtoull(period, NULL, 10);
+                cpu->period = period;
         }
 }
 
